@@ -1,0 +1,76 @@
+# Ferrite's front door. Every target first makes sure the Debian packages it
+# needs are installed (scripts/ensure-deps.sh), then drives meson/ninja.
+#
+#   make all            kernel-rv and kernel-x86_64 at the repository root
+#   make qemu-riscv     build and boot riscv64 (OpenSBI) on this terminal
+#   make qemu-x86_64    build and boot x86_64 (q35) on this terminal
+#   make qemu-riscv-gdb / qemu-x86_64-gdb   same, waiting for gdb
+#   make iso-x86_64     GRUB (multiboot2) ISO: ferrite-x86_64.iso
+#   make test           every test: host unit tests, Linux reference runs,
+#                       boot tests and in-QEMU tests on both architectures
+#   make docs           regenerate docs/syscalls.md from the syscall table
+
+BUILD   ?= build
+MEMORY  ?= 1G
+SMP     ?= 1
+QEMU_RV  = qemu-system-riscv64 -machine virt -kernel kernel-rv -m $(MEMORY) -nographic -bios default -smp $(SMP)
+QEMU_X86 = qemu-system-x86_64 -machine q35 -kernel kernel-x86_64 -m $(MEMORY) -nographic
+GDB_PORT ?= $(shell expr 26000 + $$(id -u) % 5000)
+
+.PHONY: all deps kernel-rv kernel-x86_64 host qemu-riscv qemu-x86_64 \
+	qemu-riscv-gdb qemu-x86_64-gdb iso-x86_64 test docs clean FORCE
+
+all: kernel-rv kernel-x86_64
+
+deps:
+	@scripts/ensure-deps.sh
+
+# meson setup once per build directory; ninja decides what is stale.
+$(BUILD)/riscv64/build.ninja: | deps
+	meson setup $(BUILD)/riscv64 --cross-file cross/riscv64.ini
+$(BUILD)/x86_64/build.ninja: | deps
+	meson setup $(BUILD)/x86_64 --cross-file cross/x86_64.ini
+$(BUILD)/host/build.ninja: | deps
+	meson setup $(BUILD)/host -Dtarget=host
+
+kernel-rv: deps $(BUILD)/riscv64/build.ninja
+	ninja -C $(BUILD)/riscv64
+	@cmp -s $(BUILD)/riscv64/kernel kernel-rv || cp $(BUILD)/riscv64/kernel kernel-rv
+
+kernel-x86_64: deps $(BUILD)/x86_64/build.ninja
+	ninja -C $(BUILD)/x86_64
+	@cmp -s $(BUILD)/x86_64/kernel kernel-x86_64 || cp $(BUILD)/x86_64/kernel kernel-x86_64
+
+host: deps $(BUILD)/host/build.ninja
+	ninja -C $(BUILD)/host
+
+qemu-riscv: kernel-rv
+	$(QEMU_RV)
+
+qemu-x86_64: kernel-x86_64
+	$(QEMU_X86)
+
+qemu-riscv-gdb: kernel-rv
+	@echo "Waiting for gdb on port $(GDB_PORT). In another terminal:"
+	@echo "  gdb-multiarch kernel-rv -ex 'target remote :$(GDB_PORT)'"
+	$(QEMU_RV) -S -gdb tcp::$(GDB_PORT)
+
+qemu-x86_64-gdb: kernel-x86_64
+	@echo "Waiting for gdb on port $(GDB_PORT). In another terminal:"
+	@echo "  gdb kernel-x86_64 -ex 'target remote :$(GDB_PORT)'"
+	$(QEMU_X86) -S -gdb tcp::$(GDB_PORT)
+
+iso-x86_64: kernel-x86_64
+	scripts/mkiso-x86_64.sh kernel-x86_64 ferrite-x86_64.iso
+
+test: all host iso-x86_64
+	scripts/run-tests.sh
+
+docs: deps $(BUILD)/riscv64/build.ninja $(BUILD)/x86_64/build.ninja
+	ninja -C $(BUILD)/riscv64 src/syscall/unistd-defs.h
+	ninja -C $(BUILD)/x86_64 src/syscall/unistd-defs.h
+	python3 scripts/gen-syscalls.py doc docs/syscalls.md \
+		$(BUILD)/riscv64/src/syscall/unistd-defs.h $(BUILD)/x86_64/src/syscall/unistd-defs.h src/syscall/*.list
+
+clean:
+	rm -rf $(BUILD) kernel-rv kernel-x86_64 ferrite-x86_64.iso

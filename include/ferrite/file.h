@@ -1,0 +1,46 @@
+/*
+ * Open files, file descriptor tables and per-process fs context. Owned by
+ * src/fs. The struct file / inode internals live in include/ferrite/vfs.h.
+ */
+#pragma once
+#include <ferrite/types.h>
+
+struct file;
+struct inode;
+
+/* Open path (relative to current cwd unless absolute) with open(2) flags.
+ * Return: new reference or ERR_PTR(-errno). */
+struct file *vfs_open(const char *path, int flags, mode_t mode);
+/* Read from a file into kernel memory at offset off (does not move f->pos). */
+ssize_t kernel_read(struct file *f, void *buf, size_t n, off_t off);
+void file_get(struct file *f);
+void file_put(struct file *f);
+/* True when the file may be executed by the current process (regular + x). */
+bool file_is_executable(struct file *f);
+
+/* fd tables (shared by CLONE_FILES). */
+struct fd_table *fd_table_create(void);
+/* Return: a copy with every open file referenced again (fork). */
+struct fd_table *fd_table_clone(struct fd_table *t);
+void fd_table_get(struct fd_table *t);
+void fd_table_put(struct fd_table *t);
+/* execve: close the descriptors marked FD_CLOEXEC. */
+void fd_table_close_on_exec(struct fd_table *t);
+/* Install f (reference consumed) at the lowest free fd; return fd or -EMFILE. */
+int fd_install(struct file *f, int flags /* O_CLOEXEC */);
+/* Return: new reference to the file at fd of the current process, or NULL. */
+struct file *fd_get(int fd);
+
+/* cwd and umask (shared by CLONE_FS). */
+struct fs_context *fs_context_create(void);
+struct fs_context *fs_context_clone(struct fs_context *fs);
+void fs_context_get(struct fs_context *fs);
+void fs_context_put(struct fs_context *fs);
+
+/* Boot: mount the root in-memory fs, unpack an initramfs (cpio newc,
+ * optionally gzip), create /dev nodes. */
+void vfs_init(void);
+int initramfs_unpack(const void *data, size_t len);
+void console_init(void);
+/* Counts for leak checks. */
+size_t files_count_live(void);

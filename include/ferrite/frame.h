@@ -1,0 +1,44 @@
+/*
+ * Physical frames. Every 4 KiB page of RAM has a struct frame. A frame
+ * handed out by frame_alloc() is owned by the caller with a refcount of 1;
+ * sharers (COW pages, shared mappings, shm segments) take frame_get() and
+ * the last frame_put() returns it to the allocator.
+ * Multi-page blocks (kernel stacks, kmalloc of large sizes) come from
+ * pages_alloc(order) as one physically contiguous run.
+ */
+#pragma once
+#include <ferrite/types.h>
+#include <ferrite/list.h>
+
+struct boot_info;
+
+struct frame {
+	int refcount;          /* atomic; 0 while free */
+	uint16_t flags;
+	uint8_t order;         /* buddy order while free (head frame) */
+	uint8_t pad;
+	struct list_head node; /* free list link, or owner's list */
+};
+
+/* Build the allocator from the boot memory map. */
+void frame_allocator_init(const struct boot_info *info);
+
+/* Return: a new frame with refcount 1 (contents undefined), or NULL. */
+struct frame *frame_alloc(void);
+/* Return: a new zero-filled frame with refcount 1, or NULL. */
+struct frame *frame_alloc_zeroed(void);
+void frame_get(struct frame *f);
+/* Drop one reference; the last one frees the frame. */
+void frame_put(struct frame *f);
+int frame_refcount(const struct frame *f);
+
+phys_addr_t frame_to_phys(const struct frame *f);
+struct frame *phys_to_frame(phys_addr_t pa);
+void *frame_to_virt(const struct frame *f);
+
+/* 2^order contiguous pages, kernel virtual address, or NULL. */
+void *pages_alloc(unsigned order);
+void pages_free(void *va, unsigned order);
+
+size_t frames_free_count(void);
+size_t frames_total_count(void);

@@ -1,0 +1,29 @@
+/* The scheduler: one run queue per CPU, round robin, preemption on the tick. */
+#pragma once
+#include <ferrite/types.h>
+
+struct task;
+
+/* Task states (task->state). */
+enum task_state {
+	TASK_RUNNING = 0,
+	TASK_INTERRUPTIBLE = 1,
+	TASK_UNINTERRUPTIBLE = 2,
+	TASK_STOPPED = 4,
+	TASK_DEAD = 8, /* exited, waiting to be reaped */
+};
+
+void sched_init(void);
+/* Give up the CPU. The caller sets current->state first to sleep. */
+void schedule(void);
+/* Make a sleeping task runnable (no-op when it already is). */
+void sched_wakeup(struct task *t);
+/* Put a new task on a run queue. */
+void sched_add(struct task *t);
+/* Sleep for ns nanoseconds of monotonic time; -EINTR on a signal. */
+int sched_sleep_ns(uint64_t ns);
+/* Sleep in the current state until woken or deadline (monotonic ns, 0 =
+ * none) passes. Return the remaining ns (0 when timed out). */
+uint64_t schedule_timeout(uint64_t deadline_ns);
+/* Enter the idle loop of this CPU for good (boot CPU after init). */
+void sched_run_idle(void) __noreturn;

@@ -1,0 +1,107 @@
+/*
+ * Processes (PCB) and threads (TCB). Owned by src/proc.
+ *
+ * A struct process owns what its threads share: address space, file table,
+ * fs context (cwd), signal handlers, children. A struct task is one thread:
+ * kernel stack, saved context, signal mask. Both are refcounted.
+ * Lock order: proc_tree_lock -> process->lock -> task->lock.
+ */
+#pragma once
+#include <ferrite/types.h>
+#include <ferrite/list.h>
+#include <ferrite/ref.h>
+#include <ferrite/spinlock.h>
+#include <ferrite/waitqueue.h>
+#include <ferrite/sched.h>
+#include <hal/hal_arch_types.h>
+
+struct mm;
+struct fd_table;
+struct fs_context;
+struct sighand;
+
+#define TASK_COMM_LEN 16
+#define KSTACK_ORDER 2 /* 16 KiB kernel stacks */
+#define KSTACK_SIZE (PAGE_SIZE << KSTACK_ORDER)
+
+typedef struct {
+	uint64_t sig[1]; /* bit (n-1) is signal n, n = 1..64 */
+} sigset_t;
+
+struct process {
+	struct ref ref;
+	struct spinlock lock;
+	pid_t pid; /* == tid of the first thread */
+	pid_t pgid, sid;
+	uid_t uid, euid, suid;
+	gid_t gid, egid, sgid;
+
+	struct process *parent;      /* Lock: proc_tree_lock */
+	struct list_head children;   /* Lock: proc_tree_lock */
+	struct list_head sibling;    /* Lock: proc_tree_lock */
+	struct waitqueue child_wait; /* wait4 sleeps here */
+
+	struct list_head threads; /* Lock: lock */
+	int nr_threads;           /* Lock: lock */
+
+	struct mm *mm;              /* reference; replaced by execve */
+	struct fd_table *files;     /* reference (shared with CLONE_FILES) */
+	struct fs_context *fs;      /* reference (shared with CLONE_FS) */
+	struct sighand *sighand;    /* reference (shared with CLONE_SIGHAND) */
+	sigset_t shared_pending;    /* Lock: lock */
+
+	bool exiting;    /* exit_group started: threads leave at user return */
+	bool zombie;     /* all threads gone; waiting for wait4 */
+	int exit_status; /* wait status as Linux encodes it */
+	uint64_t utime_ns, stime_ns;
+	uint64_t start_ns;
+	char comm[TASK_COMM_LEN];
+};
+
+struct task {
+	struct ref ref;
+	struct spinlock lock;
+	pid_t tid;
+	struct process *proc; /* reference */
+	int state;            /* enum task_state */
+	int on_cpu;           /* -1 when not running */
+	void *kstack;         /* KSTACK_SIZE bytes, from pages_alloc */
+	struct hal_context ctx;
+	struct trap_frame *tf; /* user frame at the top of kstack */
+	struct list_head run_node;    /* run queue link; Lock: run queue lock */
+	struct list_head thread_node; /* in proc->threads */
+	uint64_t wake_deadline_ns;    /* schedule_timeout */
+	struct list_head timer_node;
+
+	sigset_t blocked;  /* signal mask */
+	sigset_t pending;  /* thread-directed pending signals */
+	uintptr_t clear_child_tid; /* CLONE_CHILD_CLEARTID / set_tid_address */
+	uintptr_t robust_list;
+	size_t robust_list_len;
+	uint64_t utime_ns, stime_ns;
+};
+
+extern struct spinlock proc_tree_lock;
+
+/* Return: new reference to the task with that tid, or NULL. */
+struct task *task_find(pid_t tid);
+/* Return: new reference to the process with that pid, or NULL. */
+struct process *process_find(pid_t pid);
+void task_get(struct task *t);
+void task_put(struct task *t);
+void process_get(struct process *p);
+void process_put(struct process *p);
+
+/* Start the first user process running path with argv/envp. */
+int proc_spawn_init(const char *path, char *const argv[], char *const envp[]);
+/* Create a kernel thread running fn(arg). Return the task or ERR_PTR. */
+struct task *kthread_create(const char *name, void (*fn)(void *), void *arg);
+/* End the current thread / whole process with a wait status. */
+void task_exit(int status) __noreturn;
+void process_exit_group(int status) __noreturn;
+/* Kill the current process from a fatal signal (wait status = signo). */
+void process_kill_current(int signo) __noreturn;
+
+/* Counts for leak checks and /proc. */
+size_t proc_count_live(void);
+size_t task_count_live(void);

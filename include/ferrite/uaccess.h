@@ -1,0 +1,21 @@
+/*
+ * Moving data across the user/kernel boundary. Bad user pointers give
+ * -EFAULT; the kernel itself never takes a fault on them (the copy walks the
+ * page table and faults pages in through mm_fault()).
+ */
+#pragma once
+#include <ferrite/types.h>
+
+int __must_check copy_from_user(void *dst, const void __user *src, size_t n);
+int __must_check copy_to_user(void __user *dst, const void *src, size_t n);
+int __must_check clear_user(void __user *dst, size_t n);
+/* Copy a NUL-terminated string of at most max-1 chars. Return its length,
+ * -EFAULT, or -ENAMETOOLONG when no NUL is found within max bytes. */
+long __must_check strncpy_from_user(char *dst, const char __user *src, size_t max);
+
+#define get_user(kvar, uptr) copy_from_user(&(kvar), (uptr), sizeof(kvar))
+#define put_user(kval, uptr)                                  \
+	({                                                    \
+		__typeof__(*(uptr)) __v = (kval);             \
+		copy_to_user((uptr), &__v, sizeof(__v));      \
+	})

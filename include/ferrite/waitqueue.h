@@ -1,0 +1,78 @@
+/*
+ * Wait queues: the one blocking primitive (src/usync/waitqueue.c).
+ *
+ * The waiter puts itself on the queue and marks itself sleeping *before*
+ * testing the condition; a waker changes the condition and then wakes the
+ * queue. Either the waiter sees the new condition or the wake-up finds it
+ * on the queue and makes it runnable, so no wake-up is lost.
+ */
+#pragma once
+#include <ferrite/types.h>
+#include <ferrite/list.h>
+#include <ferrite/spinlock.h>
+#include <ferrite/sched.h>
+#include <ferrite/errno.h>
+
+struct task;
+
+struct waitqueue {
+	struct spinlock lock;
+	struct list_head waiters; /* Lock: lock */
+};
+
+struct wait_entry {
+	struct task *task;
+	struct list_head node;
+	bool exclusive; /* wake_up_one wakes only the first exclusive waiter */
+};
+
+void waitqueue_init(struct waitqueue *wq);
+/* Add e for current and set current->state to state (TASK_INTERRUPTIBLE or
+ * TASK_UNINTERRUPTIBLE). */
+void prepare_to_wait(struct waitqueue *wq, struct wait_entry *e, int state);
+/* Remove e and set current->state back to TASK_RUNNING. */
+void finish_wait(struct waitqueue *wq, struct wait_entry *e);
+/* Wake every waiter / the first exclusive waiter (and all non-exclusive). */
+void wake_up_all(struct waitqueue *wq);
+void wake_up_one(struct waitqueue *wq);
+/* True when the current thread has a signal that interrupts sleeps. */
+bool signal_pending_current(void);
+
+/*
+ * wait_event_interruptible(wq, cond): sleep until cond is true. Return 0, or
+ * -ERESTARTSYS when a signal interrupts the sleep.
+ * wait_event_timeout_interruptible(wq, cond, deadline_ns): also -ETIMEDOUT
+ * once monotonic time passes deadline_ns (0 means no deadline).
+ */
+#define wait_event_timeout_interruptible(wq, cond, deadline_ns)              \
+	({                                                                   \
+		long __ret = 0;                                              \
+		struct wait_entry __we;                                      \
+		for (;;) {                                                   \
+			prepare_to_wait((wq), &__we, TASK_INTERRUPTIBLE);    \
+			if (cond)                                            \
+				break;                                       \
+			if (signal_pending_current()) {                      \
+				__ret = -ERESTARTSYS;                        \
+				break;                                       \
+			}                                                    \
+			if (!schedule_timeout(deadline_ns) && (deadline_ns)) { \
+				__ret = (cond) ? 0 : -ETIMEDOUT;             \
+				break;                                       \
+			}                                                    \
+		}                                                            \
+		finish_wait((wq), &__we);                                    \
+		__ret;                                                       \
+	})
+#define wait_event_interruptible(wq, cond) wait_event_timeout_interruptible(wq, cond, 0)
+#define wait_event(wq, cond)                                                 \
+	do {                                                                 \
+		struct wait_entry __we;                                      \
+		for (;;) {                                                   \
+			prepare_to_wait((wq), &__we, TASK_UNINTERRUPTIBLE);  \
+			if (cond)                                            \
+				break;                                       \
+			schedule();                                          \
+		}                                                            \
+		finish_wait((wq), &__we);                                    \
+	} while (0)

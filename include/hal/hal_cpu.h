@@ -1,0 +1,29 @@
+/* HAL: the CPU itself — interrupts, idle, per-CPU data, power. */
+#pragma once
+#include <ferrite/types.h>
+
+/* Disable interrupts; return the previous state for hal_irq_restore. */
+unsigned long hal_irq_save(void);
+void hal_irq_restore(unsigned long flags);
+void hal_irq_enable(void);
+void hal_irq_disable(void);
+bool hal_irq_enabled(void);
+
+/* Wait for an interrupt with interrupts enabled (the idle loop body). */
+void hal_cpu_idle(void);
+unsigned hal_cpu_id(void);
+void hal_cpu_relax(void);
+
+/* The portable per-CPU block (struct cpu, include/ferrite/cpu.h) of this CPU. */
+struct cpu;
+struct cpu *hal_cpu_self(void);
+/* Called once per CPU during boot with its block. */
+void hal_cpu_set_self(struct cpu *cpu);
+
+/* Machine power. Never return. */
+void hal_poweroff(void) __noreturn;
+void hal_reboot(void) __noreturn;
+void hal_halt(void) __noreturn;
+
+/* Walk the kernel call stack (frame pointers); calls fn for each return pc. */
+void hal_backtrace(void (*fn)(uintptr_t pc, void *arg), void *arg);

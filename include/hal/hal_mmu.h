@@ -1,0 +1,41 @@
+/*
+ * HAL: page tables. A hal_pt is one address space's page table; its upper
+ * (kernel) half is shared by every hal_pt. Table pages come from
+ * frame_alloc_zeroed(); mapped frames are owned by the caller (src/mm), the
+ * HAL only records their physical addresses.
+ */
+#pragma once
+#include <ferrite/types.h>
+
+#define HAL_PROT_READ 0x1
+#define HAL_PROT_WRITE 0x2
+#define HAL_PROT_EXEC 0x4
+#define HAL_PROT_USER 0x8
+
+struct hal_pt;
+
+/* All physical RAM is mapped at phys + hal_direct_map_offset. */
+extern uintptr_t hal_direct_map_offset;
+static inline void *phys_to_virt(phys_addr_t pa) { return (void *)(uintptr_t)(pa + hal_direct_map_offset); }
+static inline phys_addr_t virt_to_phys(const void *va) { return (phys_addr_t)((uintptr_t)va - hal_direct_map_offset); }
+
+/* User addresses are [HAL_USER_MIN, hal_user_max). */
+#define HAL_USER_MIN 0x10000UL
+extern const uintptr_t hal_user_max;
+
+/* Return: new page table with the kernel half mapped, or NULL on ENOMEM. */
+struct hal_pt *hal_pt_create(void);
+/* Free the table pages (not the mapped frames). Must not be active. */
+void hal_pt_destroy(struct hal_pt *pt);
+/* Map one 4 KiB page. Replaces an existing mapping. Return 0 or -ENOMEM. */
+int hal_pt_map(struct hal_pt *pt, uintptr_t va, phys_addr_t pa, unsigned prot);
+/* Remove one mapping; return true when one was present. Flushes the TLB. */
+bool hal_pt_unmap(struct hal_pt *pt, uintptr_t va);
+/* Look up va: return true and fill *pa / *prot when mapped. */
+bool hal_pt_translate(struct hal_pt *pt, uintptr_t va, phys_addr_t *pa, unsigned *prot);
+/* Change protection of a present page. Flushes the TLB entry. */
+bool hal_pt_protect(struct hal_pt *pt, uintptr_t va, unsigned prot);
+/* Switch this CPU to pt (NULL: the kernel-only table). */
+void hal_pt_activate(struct hal_pt *pt);
+void hal_tlb_flush_page(uintptr_t va);
+void hal_tlb_flush_all(void);

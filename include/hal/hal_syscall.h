@@ -1,0 +1,3 @@
+/* HAL: syscall argument access lives with the trap frame. */
+#pragma once
+#include <hal/hal_trap.h>

@@ -1,0 +1,44 @@
+/*
+ * Syscall dispatch: look the number up in the generated table and call the
+ * handler. Unknown numbers return -ENOSYS and are logged once by name.
+ */
+#include <ferrite/errno.h>
+#include <ferrite/printk.h>
+#include <ferrite/syscall.h>
+#include <ferrite/spinlock.h>
+#include <hal/hal_trap.h>
+
+#define SYSCALL_DEBUG 0
+
+static uint8_t enosys_logged[(FERRITE_SYSCALL_BASE + 64) / 8];
+
+static void log_enosys_once(unsigned long nr, const char *name)
+{
+	if (nr < sizeof(enosys_logged) * 8) {
+		uint8_t bit = 1u << (nr % 8);
+		if (__atomic_fetch_or(&enosys_logged[nr / 8], bit, __ATOMIC_RELAXED) & bit)
+			return;
+	}
+	if (name)
+		pr_warn("syscall %s (%lu) not implemented: -ENOSYS\n", name, nr);
+	else
+		pr_warn("unknown syscall %lu: -ENOSYS\n", nr);
+}
+
+void syscall_dispatch(struct trap_frame *tf)
+{
+	unsigned long nr = hal_syscall_nr(tf);
+	const struct syscall_entry *e = nr < syscall_table_size ? &syscall_table[nr] : NULL;
+	long ret;
+
+	if (unlikely(!e || !e->fn)) {
+		log_enosys_once(nr, e ? e->name : NULL);
+		ret = -ENOSYS;
+	} else {
+		ret = e->fn(hal_syscall_arg(tf, 0), hal_syscall_arg(tf, 1), hal_syscall_arg(tf, 2),
+			    hal_syscall_arg(tf, 3), hal_syscall_arg(tf, 4), hal_syscall_arg(tf, 5));
+		pr_debug_if(SYSCALL_DEBUG, "%s(%lx, %lx, %lx) = %ld\n", e->name,
+			    hal_syscall_arg(tf, 0), hal_syscall_arg(tf, 1), hal_syscall_arg(tf, 2), ret);
+	}
+	hal_syscall_set_return(tf, ret);
+}
