@@ -12,10 +12,18 @@
 
 struct boot_info;
 
+/* frame->flags */
+#define FRAME_RESERVED 0x1 /* not managed by the allocator (hole, kernel, firmware) */
+#define FRAME_FREE 0x2     /* head of a free buddy block; Lock: the allocator lock */
+#define FRAME_SLAB 0x4     /* page is a kmalloc slab (src/mm/slab.c) */
+#define FRAME_KMALLOC 0x8  /* head of a large kmalloc block; order says its size */
+
+#define FRAME_MAX_ORDER 10 /* largest block: 2^10 pages = 4 MiB */
+
 struct frame {
 	int refcount;          /* atomic; 0 while free */
 	uint16_t flags;
-	uint8_t order;         /* buddy order while free (head frame) */
+	uint8_t order;         /* block order of a free or pages_alloc'ed head frame */
 	uint8_t pad;
 	struct list_head node; /* free list link, or owner's list */
 };
@@ -36,7 +44,8 @@ phys_addr_t frame_to_phys(const struct frame *f);
 struct frame *phys_to_frame(phys_addr_t pa);
 void *frame_to_virt(const struct frame *f);
 
-/* 2^order contiguous pages, kernel virtual address, or NULL. */
+/* 2^order contiguous pages (order <= FRAME_MAX_ORDER), kernel virtual
+ * address, or NULL. The head frame has refcount 1 and records the order. */
 void *pages_alloc(unsigned order);
 void pages_free(void *va, unsigned order);
 

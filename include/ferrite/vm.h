@@ -1,7 +1,13 @@
 /*
- * Address spaces (struct mm) and their VMAs. Owned by src/mm.
+ * Address spaces (struct mm), their VMAs and the vm_objects behind shared
+ * mappings. Owned by src/mm.
+ *
  * An mm is refcounted (threads sharing CLONE_VM hold references).
- * Lock: mm->lock protects the VMA set, brk and the page table.
+ * Lock: mm->lock (a spinlock) protects the VMA list, brk and the page table.
+ * Every present user PTE owns one reference to its struct frame; a private
+ * page is mapped writable only while that reference is the only one, so a
+ * write to a shared (copy-on-write) page faults and is copied.
+ * Lock order: mm->lock -> vm_object->lock -> frame allocator lock.
  */
 #pragma once
 #include <ferrite/types.h>
@@ -11,21 +17,72 @@
 
 struct hal_pt;
 struct file;
+struct frame;
 
-/* VMA flags. The low bits equal HAL_PROT_READ/WRITE/EXEC. */
+/* Linux mmap(2) ABI, identical on riscv64 and x86_64. */
+#define PROT_NONE 0x0
+#define PROT_READ 0x1
+#define PROT_WRITE 0x2
+#define PROT_EXEC 0x4
+#define PROT_GROWSDOWN 0x01000000
+#define PROT_GROWSUP 0x02000000
+
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_TYPE 0x0f
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_32BIT 0x40 /* x86_64 only; accepted and ignored */
+#define MAP_GROWSDOWN 0x0100
+#define MAP_DENYWRITE 0x0800
+#define MAP_EXECUTABLE 0x1000
+#define MAP_LOCKED 0x2000
+#define MAP_NORESERVE 0x4000
+#define MAP_POPULATE 0x8000
+#define MAP_NONBLOCK 0x10000
+#define MAP_STACK 0x20000
+#define MAP_HUGETLB 0x40000
+#define MAP_SYNC 0x80000
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MAP_FAILED ((void *)-1)
+
+#define MADV_NORMAL 0
+#define MADV_RANDOM 1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED 3
+#define MADV_DONTNEED 4
+#define MADV_FREE 8
+
+#define MS_ASYNC 1
+#define MS_INVALIDATE 2
+#define MS_SYNC 4
+
+/* VMA flags. The low bits equal HAL_PROT_READ/WRITE/EXEC and PROT_*. */
 #define VM_READ 0x1
 #define VM_WRITE 0x2
 #define VM_EXEC 0x4
+#define VM_PROT_MASK 0x7
 #define VM_SHARED 0x10    /* MAP_SHARED: writes are seen by every mapper */
 #define VM_GROWSDOWN 0x20 /* the user stack */
 
-struct vm_object; /* backing store shared between mappings (MAP_SHARED, shm) */
+/* The stack VMA may grow down to stack_top - MM_STACK_MAX (RLIMIT_STACK). */
+#define MM_STACK_MAX (8UL << 20)
+
+/*
+ * A vm_object: refcounted backing store of shared pages, indexed by page
+ * offset. Pages are allocated zero-filled on first touch and freed when the
+ * object is released. Backs MAP_SHARED|MAP_ANONYMOUS and System V shm.
+ */
+struct vm_object;
 
 struct vma {
 	uintptr_t start, end; /* [start, end), page aligned */
 	unsigned flags;
-	struct vm_object *obj; /* NULL: private anonymous */
+	struct vm_object *obj; /* reference, or NULL */
 	uint64_t obj_pgoff;    /* page offset of start within obj */
+	struct file *file;     /* reference, or NULL: MAP_PRIVATE file pages */
+	off_t file_off;        /* file offset of start (page aligned) */
 	struct list_head node; /* in mm->vmas, sorted by start */
 };
 
@@ -33,33 +90,67 @@ struct mm {
 	struct ref ref;
 	struct spinlock lock;
 	struct hal_pt *pt;
-	struct list_head vmas; /* Lock: lock */
-	uintptr_t brk_start, brk; /* Lock: lock */
+	struct list_head vmas;    /* Lock: lock */
+	uintptr_t brk_start, brk; /* Lock: lock; set by execve */
 	uintptr_t mmap_base;      /* top-down mmap allocation starts below it */
-	uintptr_t stack_top;
+	uintptr_t stack_top;      /* end of the stack region */
 };
 
-/* Return: new address space (refcount 1) or NULL. */
+/* Return: new empty address space (refcount 1) or NULL. */
 struct mm *mm_create(void);
 /* Return: a copy-on-write copy of parent (refcount 1) or NULL. */
 struct mm *mm_fork(struct mm *parent);
 void mm_get(struct mm *mm);
+/* Drop a reference; the last one frees every page, VMA and the page table.
+ * The mm must not be active on any CPU by then. */
 void mm_put(struct mm *mm);
+/* Switch this CPU to mm's page table (NULL: kernel only). */
 void mm_activate(struct mm *mm);
 
-/* mmap(2) semantics on mm. Return the address or -errno. */
+/* mmap(2) semantics on mm. file: borrowed (the VMA takes its own
+ * reference). Return the address or -errno. */
 long mm_mmap(struct mm *mm, uintptr_t addr, size_t len, int prot, int flags,
 	     struct file *file, off_t off);
+/* Map obj (borrowed; the VMA takes a reference) from page pgoff. flags:
+ * MAP_SHARED or MAP_PRIVATE, optionally MAP_FIXED / MAP_FIXED_NOREPLACE.
+ * Return the address or -errno. For System V shm. */
+long mm_map_object(struct mm *mm, uintptr_t addr, size_t len, int prot,
+		   int flags, struct vm_object *obj, uint64_t pgoff);
 int mm_munmap(struct mm *mm, uintptr_t addr, size_t len);
 int mm_mprotect(struct mm *mm, uintptr_t addr, size_t len, int prot);
+int mm_madvise(struct mm *mm, uintptr_t addr, size_t len, int advice);
 /* brk(2): return the new (or unchanged) break. */
 uintptr_t mm_brk(struct mm *mm, uintptr_t new_brk);
-/* Resolve a fault at addr for access (VM_READ/WRITE/EXEC). 0 or -EFAULT. */
+/* Resolve a fault at addr for access (VM_READ/WRITE/EXEC). 0 or -EFAULT
+ * (-ENOMEM when out of memory). May sleep (file-backed pages). */
 int mm_fault(struct mm *mm, uintptr_t addr, unsigned access);
 /* Pages resident in mm (for /proc and leak checks). */
 size_t mm_resident_pages(struct mm *mm);
+/* Number of VMAs (tests, /proc). */
+size_t mm_vma_count(struct mm *mm);
+/* Return: a copy of the VMA containing addr in *out (refs not taken);
+ * false when addr is unmapped. */
+bool mm_find_vma_copy(struct mm *mm, uintptr_t addr, struct vma *out);
 
-/* Copy to/from an address space that need not be active, faulting pages in
- * as a user access would. 0 or -EFAULT. */
+/*
+ * Copy to/from an address space that need not be active, faulting pages in
+ * as needed. Like ptrace, these ignore the VMA protection (but need a VMA):
+ * execve writes read-only text with them, and the PTEs keep the VMA's
+ * protection. 0 or -EFAULT.
+ */
 int mm_copy_out(struct mm *mm, uintptr_t dst, const void *src, size_t n);
 int mm_copy_in(struct mm *mm, void *dst, uintptr_t src, size_t n);
+/* Return: new reference to the frame backing user page addr (faulting it in
+ * for access), or NULL. For shared futex keys. */
+struct frame *mm_get_user_frame(struct mm *mm, uintptr_t addr, unsigned access);
+
+/* vm_object: see above. */
+struct vm_object *vm_object_create(size_t npages); /* new ref, or NULL */
+void vm_object_get(struct vm_object *obj);
+void vm_object_put(struct vm_object *obj);
+size_t vm_object_npages(const struct vm_object *obj);
+/* Return: the frame at page index (allocated zeroed on first use), borrowed
+ * (valid while the object lives); NULL when out of range or out of memory. */
+struct frame *vm_object_page(struct vm_object *obj, size_t index);
+/* Pages of obj that currently exist (shm_nattch / IPC_STAT accounting). */
+size_t vm_object_resident(struct vm_object *obj);

@@ -1,0 +1,65 @@
+/*
+ * Helpers shared by the address-space files of src/mm (not a public API).
+ * Functions named *_locked need mm->lock held by the caller.
+ */
+#pragma once
+#include <ferrite/vm.h>
+#include <ferrite/frame.h>
+#include <ferrite/spinlock.h>
+#include <hal/hal_mmu.h>
+
+struct vm_object {
+	struct ref ref;
+	struct spinlock lock;
+	size_t npages;
+	struct frame **pages; /* Lock: lock; NULL until first touched */
+};
+
+/* VMA objects (vma.c). vma_free drops the VMA's obj and file references. */
+struct vma *vma_alloc(void);
+void vma_free(struct vma *vma);
+/* Return: a copy of vma with its own references (not on any list), or NULL. */
+struct vma *vma_dup(const struct vma *vma);
+/* First VMA with end > addr (it may start above addr), or NULL. */
+struct vma *vma_find_locked(struct mm *mm, uintptr_t addr);
+/* The VMA containing addr, or NULL. */
+struct vma *vma_lookup_locked(struct mm *mm, uintptr_t addr);
+/* Insert in address order, merging with equal anonymous neighbours. */
+void vma_insert_locked(struct mm *mm, struct vma *vma);
+/* Split vma at addr (strictly inside): vma keeps [start, addr), the
+ * returned new VMA (already on the list) has [addr, end). NULL on ENOMEM. */
+struct vma *vma_split_locked(struct mm *mm, struct vma *vma, uintptr_t addr);
+/* True when no VMA overlaps [start, end). */
+bool range_free_locked(struct mm *mm, uintptr_t start, uintptr_t end);
+/* Remove every mapping in [start, end), splitting VMAs. 0 or -ENOMEM. */
+int unmap_range_locked(struct mm *mm, uintptr_t start, uintptr_t end);
+/* Unmap the PTEs in [start, end) and drop their frame references. */
+void unmap_pages_locked(struct mm *mm, uintptr_t start, uintptr_t end);
+
+/* HAL protection for a PTE of vma (without the copy-on-write downgrade). */
+static inline unsigned vma_hal_prot(const struct vma *vma)
+{
+	unsigned prot = vma->flags & VM_PROT_MASK;
+
+	if (prot)
+		prot |= HAL_PROT_READ; /* W or X alone cannot be expressed everywhere */
+	return prot | HAL_PROT_USER;
+}
+
+/* PTE protection for frame f in vma: a private page is writable only while
+ * its mapping holds the only reference. */
+static inline unsigned pte_prot_for(const struct vma *vma, const struct frame *f)
+{
+	unsigned prot = vma_hal_prot(vma);
+
+	if (!(vma->flags & VM_SHARED) && frame_refcount(f) != 1)
+		prot &= ~HAL_PROT_WRITE;
+	return prot;
+}
+
+/* fault.c: resolve one page with mm->lock held. force: ignore the VMA
+ * protection (mm_copy_in/out). Returns 0, -EFAULT, -ENOMEM, or -EAGAIN when
+ * the page must be read from the VMA's file (mm->lock must be dropped). */
+int fault_locked(struct mm *mm, uintptr_t addr, unsigned access, bool force);
+/* Resolve one page, taking mm->lock (and dropping it for file reads). */
+int fault_page(struct mm *mm, uintptr_t addr, unsigned access, bool force);

@@ -1,0 +1,110 @@
+/*
+ * Slab caches: one page per slab, header first, objects after it. A slab
+ * that becomes empty is returned to the frame allocator at once, so memory
+ * taken by kmalloc comes back when it is freed.
+ * Lock: cache->lock (irqsave) for the lists and the slab headers.
+ */
+#include "slab.h"
+#include <ferrite/frame.h>
+#include <ferrite/printk.h>
+#include <hal/hal_mmu.h>
+
+struct slab {
+	struct list_head node; /* in cache->partial or cache->full */
+	struct slab_cache *cache;
+	void *free;     /* first free object; each free object starts with the next */
+	unsigned inuse; /* allocated objects */
+	unsigned pad;
+};
+
+#define SLAB_HEADER_SIZE ALIGN_UP(sizeof(struct slab), 16)
+
+void slab_cache_init(struct slab_cache *c, const char *name, size_t obj_size)
+{
+	spin_init(&c->lock, name);
+	c->name = name;
+	c->obj_size = ALIGN_UP(MAX(obj_size, sizeof(void *)), sizeof(void *));
+	c->objs_per_slab = (PAGE_SIZE - SLAB_HEADER_SIZE) / c->obj_size;
+	BUG_ON(c->objs_per_slab == 0);
+	list_init(&c->partial);
+	list_init(&c->full);
+	c->nr_slabs = 0;
+}
+
+static struct slab *slab_of(const void *obj)
+{
+	return (struct slab *)ALIGN_DOWN((uintptr_t)obj, PAGE_SIZE);
+}
+
+struct slab_cache *slab_cache_of(const void *obj) { return slab_of(obj)->cache; }
+
+/* A fresh slab with every object on its free list; NULL on ENOMEM. */
+static struct slab *slab_new(struct slab_cache *c)
+{
+	struct frame *f = frame_alloc();
+
+	if (!f)
+		return NULL;
+	f->flags |= FRAME_SLAB;
+	struct slab *s = frame_to_virt(f);
+	s->cache = c;
+	s->inuse = 0;
+	s->free = NULL;
+	char *base = (char *)s + SLAB_HEADER_SIZE;
+	for (unsigned i = c->objs_per_slab; i-- > 0;) {
+		void **obj = (void **)(base + i * c->obj_size);
+		*obj = s->free;
+		s->free = obj;
+	}
+	list_init(&s->node);
+	return s;
+}
+
+void *slab_alloc(struct slab_cache *c)
+{
+	unsigned long flags = spin_lock_irqsave(&c->lock);
+	struct slab *s;
+
+	if (list_empty(&c->partial)) {
+		/* Allocate outside the lock would be nicer, but frame_lock is a
+		 * leaf lock and never takes a cache lock, so nesting is safe. */
+		s = slab_new(c);
+		if (!s) {
+			spin_unlock_irqrestore(&c->lock, flags);
+			return NULL;
+		}
+		list_add(&s->node, &c->partial);
+		c->nr_slabs++;
+	}
+	s = list_first_entry(&c->partial, struct slab, node);
+	void **obj = s->free;
+	s->free = *obj;
+	s->inuse++;
+	if (!s->free)
+		list_move_tail(&s->node, &c->full);
+	spin_unlock_irqrestore(&c->lock, flags);
+	return obj;
+}
+
+void slab_free(void *p)
+{
+	struct slab *s = slab_of(p);
+	struct slab_cache *c = s->cache;
+	struct frame *to_free = NULL;
+
+	BUG_ON(((uintptr_t)p - (uintptr_t)s - SLAB_HEADER_SIZE) % c->obj_size);
+	unsigned long flags = spin_lock_irqsave(&c->lock);
+	BUG_ON(s->inuse == 0);
+	if (!s->free)
+		list_move_tail(&s->node, &c->partial); /* was full */
+	*(void **)p = s->free;
+	s->free = p;
+	if (--s->inuse == 0) {
+		list_del(&s->node);
+		c->nr_slabs--;
+		to_free = phys_to_frame(virt_to_phys(s));
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+	if (to_free)
+		frame_put(to_free);
+}

@@ -1,0 +1,78 @@
+/*
+ * Memory syscalls: argument decoding only; the work is in mmap.c.
+ * They act on the calling process's address space (current->proc->mm).
+ */
+#include <ferrite/cpu.h>
+#include <ferrite/errno.h>
+#include <ferrite/file.h>
+#include <ferrite/task.h>
+#include <ferrite/vfs.h>
+#include <ferrite/vm.h>
+
+static struct mm *current_mm(void) { return current->proc->mm; }
+
+long sys_brk(unsigned long brk)
+{
+	return (long)mm_brk(current_mm(), brk);
+}
+
+long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot,
+	      unsigned long flags, int fd, off_t off)
+{
+	struct file *file = NULL;
+	long ret;
+
+	if (!(flags & MAP_ANONYMOUS)) {
+		file = fd_get(fd);
+		if (!file)
+			return -EBADF;
+		int err = 0;
+		if (!file->inode || (file->mode & FMODE_PATH))
+			err = -ENODEV; /* pipes, sockets, O_PATH */
+		else if (!(file->mode & FMODE_READ))
+			err = -EACCES;
+		else if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE) &&
+			 !(file->mode & FMODE_WRITE))
+			err = -EACCES;
+		if (err) {
+			file_put(file);
+			return err;
+		}
+	}
+	ret = mm_mmap(current_mm(), addr, len, (int)prot, (int)flags, file, off);
+	if (file)
+		file_put(file);
+	return ret;
+}
+
+long sys_munmap(unsigned long addr, unsigned long len)
+{
+	return mm_munmap(current_mm(), addr, len);
+}
+
+long sys_mprotect(unsigned long addr, unsigned long len, unsigned long prot)
+{
+	return mm_mprotect(current_mm(), addr, len, (int)prot);
+}
+
+long sys_madvise(unsigned long addr, unsigned long len, int advice)
+{
+	return mm_madvise(current_mm(), addr, len, advice);
+}
+
+/* Anonymous and private pages have no backing store to write back, and
+ * shared file mappings are read-only copies, so msync only validates. */
+long sys_msync(unsigned long addr, unsigned long len, int flags)
+{
+	struct vma vma;
+
+	if (!IS_ALIGNED(addr, PAGE_SIZE) || (flags & ~(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) ||
+	    ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+		return -EINVAL;
+	for (unsigned long va = addr; va < addr + len && va >= addr; va += PAGE_SIZE)
+		if (!mm_find_vma_copy(current_mm(), va, &vma))
+			return -ENOMEM;
+		else if (vma.end > va)
+			va = vma.end - PAGE_SIZE;
+	return 0;
+}

@@ -1,0 +1,158 @@
+/*
+ * Copies between kernel memory and an address space, page by page through
+ * the direct map: the page table is walked with hal_pt_translate(), missing
+ * or read-only pages are faulted in first, so the kernel never takes a
+ * fault on a user pointer. Each page is copied with mm->lock held, so a
+ * concurrent munmap cannot free the frame under the copy.
+ * Also the trap entry vm_handle_fault().
+ */
+#include "mm_internal.h"
+#include <ferrite/cpu.h>
+#include <ferrite/errno.h>
+#include <ferrite/string.h>
+#include <ferrite/task.h>
+#include <ferrite/uaccess.h>
+#include <hal/hal_trap.h>
+
+static struct mm *current_mm(void)
+{
+	struct task *t = current;
+
+	return t && t->proc ? t->proc->mm : NULL;
+}
+
+int vm_handle_fault(uintptr_t addr, unsigned access, bool user)
+{
+	struct mm *mm = current_mm();
+
+	if (!mm)
+		return -EFAULT;
+	return mm_fault(mm, addr, access & (VM_READ | VM_WRITE | VM_EXEC));
+}
+
+static bool range_ok(uintptr_t addr, size_t n)
+{
+	return addr >= HAL_USER_MIN && addr + n >= addr && addr + n <= hal_user_max;
+}
+
+/* Is the page at va ready for the access with mm->lock held? force: ptrace
+ * style, any present page may be read and an exclusively owned (or shared
+ * object) page written. */
+static bool page_ready_locked(struct mm *mm, uintptr_t va, bool write, bool force, phys_addr_t *pa)
+{
+	unsigned prot;
+
+	if (!hal_pt_translate(mm->pt, va, pa, &prot))
+		return false;
+	if (!force)
+		return (prot & HAL_PROT_USER) && (prot & (write ? HAL_PROT_WRITE : HAL_PROT_READ));
+	if (!write || (prot & HAL_PROT_WRITE))
+		return true;
+	struct vma *vma = vma_lookup_locked(mm, va);
+	return vma && ((vma->flags & VM_SHARED) || frame_refcount(phys_to_frame(*pa)) == 1);
+}
+
+enum copy_op { COPY_IN, COPY_OUT, CLEAR };
+
+/*
+ * Move n bytes at user address uaddr of mm: COPY_IN to kbuf, COPY_OUT from
+ * kbuf, CLEAR zeroes. Return 0 or -EFAULT.
+ */
+static int mm_access(struct mm *mm, uintptr_t uaddr, void *kbuf, size_t n, enum copy_op op, bool force)
+{
+	bool write = op != COPY_IN;
+	char *k = kbuf;
+
+	if (n == 0)
+		return 0;
+	if (!mm || !range_ok(uaddr, n))
+		return -EFAULT;
+	while (n) {
+		uintptr_t va = ALIGN_DOWN(uaddr, PAGE_SIZE);
+		size_t off = uaddr - va, chunk = MIN(n, PAGE_SIZE - off);
+		phys_addr_t pa;
+		int tries = 0;
+
+		for (;;) {
+			spin_lock(&mm->lock);
+			if (page_ready_locked(mm, va, write, force, &pa))
+				break; /* lock held */
+			spin_unlock(&mm->lock);
+			if (++tries > 3 || fault_page(mm, va, write ? VM_WRITE : VM_READ, force))
+				return -EFAULT;
+		}
+		char *p = (char *)phys_to_virt(pa) + off;
+		if (op == COPY_IN)
+			memcpy(k, p, chunk);
+		else if (op == COPY_OUT)
+			memcpy(p, k, chunk);
+		else
+			memset(p, 0, chunk);
+		spin_unlock(&mm->lock);
+		if (k)
+			k += chunk;
+		uaddr += chunk;
+		n -= chunk;
+	}
+	return 0;
+}
+
+int mm_copy_out(struct mm *mm, uintptr_t dst, const void *src, size_t n)
+{
+	return mm_access(mm, dst, (void *)src, n, COPY_OUT, true);
+}
+
+int mm_copy_in(struct mm *mm, void *dst, uintptr_t src, size_t n)
+{
+	return mm_access(mm, src, dst, n, COPY_IN, true);
+}
+
+int copy_from_user(void *dst, const void __user *src, size_t n)
+{
+	return mm_access(current_mm(), (uintptr_t)src, dst, n, COPY_IN, false);
+}
+
+int copy_to_user(void __user *dst, const void *src, size_t n)
+{
+	return mm_access(current_mm(), (uintptr_t)dst, (void *)src, n, COPY_OUT, false);
+}
+
+int clear_user(void __user *dst, size_t n)
+{
+	return mm_access(current_mm(), (uintptr_t)dst, NULL, n, CLEAR, false);
+}
+
+long strncpy_from_user(char *dst, const char __user *src, size_t max)
+{
+	struct mm *mm = current_mm();
+	uintptr_t u = (uintptr_t)src;
+	size_t done = 0;
+
+	if (!mm)
+		return -EFAULT;
+	while (done < max) {
+		size_t chunk = MIN(max - done, PAGE_SIZE - (u & (PAGE_SIZE - 1)));
+		phys_addr_t pa;
+		int tries = 0;
+
+		if (!range_ok(u, 1))
+			return -EFAULT;
+		for (;;) {
+			spin_lock(&mm->lock);
+			if (page_ready_locked(mm, ALIGN_DOWN(u, PAGE_SIZE), false, false, &pa))
+				break; /* lock held */
+			spin_unlock(&mm->lock);
+			if (++tries > 3 || fault_page(mm, u, VM_READ, false))
+				return -EFAULT;
+		}
+		const char *p = (const char *)phys_to_virt(pa) + (u & (PAGE_SIZE - 1));
+		size_t len = strnlen(p, chunk);
+		memcpy(dst + done, p, len < chunk ? len + 1 : chunk);
+		spin_unlock(&mm->lock);
+		done += len;
+		if (len < chunk)
+			return (long)done;
+		u += chunk;
+	}
+	return -ENAMETOOLONG;
+}
