@@ -1,0 +1,266 @@
+#!/usr/bin/env bash
+# Ferrite's whole test run, what `make test` runs after building everything.
+#
+# Suites (each prints "== SUITE: N passed, N failed"):
+#   host            meson test -C build/host (cmocka, ASan+UBSan)
+#   linux-reference the guest tests on Linux, both architectures
+#   boot-riscv64    OpenSBI -bios default (-smp 1 and 4), fw_jump.elf, U-Boot
+#   boot-x86_64     -kernel on q35 and pc, the GRUB ISO
+#   guest-riscv64   init=/tests/runner inside Ferrite, one count per test
+#   guest-x86_64    the same on x86_64
+# The last line is "N passed, N failed" over all suites; the exit status is
+# non-zero when anything failed. Every QEMU run is bounded by a timeout and
+# its serial log is kept in build/test-logs/ (its tail is printed on failure).
+#
+# Usage: scripts/run-tests.sh [SUITE...]    (default: all suites)
+# Environment: BUILD (default build), QEMU_TIMEOUT (seconds, default 120).
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-120}
+LOGS=$BUILD/test-logs
+mkdir -p "$LOGS"
+
+total_pass=0
+total_fail=0
+suite_pass=0
+suite_fail=0
+# Shell input for the boot tests; the marker must appear alone on a line
+# (the echoed command line has "echo " before it, so it cannot match).
+BOOT_INPUT=$'echo FERRITE_BOOT_OK\npoweroff -f\n'
+BOOT_MARKER=FERRITE_BOOT_OK
+
+suite_begin() {
+	suite_pass=0
+	suite_fail=0
+	echo
+	echo "=== suite $1"
+}
+
+suite_end() {
+	echo "== $1: $suite_pass passed, $suite_fail failed"
+	total_pass=$((total_pass + suite_pass))
+	total_fail=$((total_fail + suite_fail))
+}
+
+pass() {
+	echo "PASS $1"
+	suite_pass=$((suite_pass + 1))
+}
+
+fail() {
+	echo "FAIL $1${2:+ ($2)}"
+	suite_fail=$((suite_fail + 1))
+}
+
+show_tail() {
+	echo "---- last 40 lines of $1 ----"
+	tail -n 40 "$1" | tr -d '\r'
+	echo "---- end of $1 ----"
+}
+
+# run_qemu LOG INPUT STOP_REGEX CMD...
+# Runs CMD with INPUT on stdin and its output in LOG, for at most
+# QEMU_TIMEOUT seconds. Once STOP_REGEX appears in LOG the guest gets 10 s
+# to power off by itself before it is stopped. Returns CMD's status, or 124
+# on the timeout.
+run_qemu() {
+	local log=$1 input=$2 stop=$3
+	shift 3
+	echo "\$ $*" > "$log.cmd"
+	printf '%s' "$input" | timeout --kill-after=5 "$QEMU_TIMEOUT" "$@" > "$log" 2>&1 &
+	local pid=$! waited=0 seen_at=-1
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		waited=$((waited + 1))
+		if [ "$seen_at" -lt 0 ] && tr -d '\r' < "$log" | grep -Eq -- "$stop"; then
+			seen_at=$waited
+		fi
+		if [ "$seen_at" -ge 0 ] && [ $((waited - seen_at)) -ge 10 ]; then
+			echo "note: $(basename "$log"): guest did not power off; stopping QEMU"
+			kill -TERM "$pid" 2>/dev/null	# timeout passes it on to QEMU
+			break
+		fi
+	done
+	wait "$pid"
+}
+
+# boot_test NAME CMD...: boot to the shell, run one command, power off.
+boot_test() {
+	local name=$1
+	shift
+	local log=$LOGS/$name.log
+	run_qemu "$log" "$BOOT_INPUT" "^$BOOT_MARKER\$" "$@"
+	local rc=$?
+	if tr -d '\r' < "$log" | grep -qx "$BOOT_MARKER"; then
+		pass "$name"
+	else
+		if [ $rc -eq 124 ]; then
+			fail "$name" "no $BOOT_MARKER within ${QEMU_TIMEOUT}s"
+		else
+			fail "$name" "no $BOOT_MARKER, QEMU exit $rc"
+		fi
+		show_tail "$log"
+	fi
+}
+
+need_file() {
+	if [ ! -e "$2" ]; then
+		fail "$1" "$2 missing"
+		return 1
+	fi
+}
+
+# The guest test names, from their single list in user/tests/meson.build.
+guest_test_names() {
+	sed -n '/^guest_test_names = \[/,/\]/p' user/tests/meson.build |
+		grep -o "'[a-z0-9_]*'" | tr -d "'"
+}
+
+# count_runner_lines LOG PREFIX: turn the runner's PASS/FAIL lines in LOG
+# into counts; expected tests that never reported count as failures.
+count_runner_lines() {
+	local log=$1 prefix=$2 name line
+	local clean
+	clean=$(tr -d '\r' < "$log")
+	for name in $(guest_test_names); do
+		line=$(grep -E "^(PASS|FAIL) $name( |\$)" <<< "$clean" | tail -n1)
+		case "$line" in
+		PASS*) pass "$prefix/$name" ;;
+		FAIL*)
+			line=${line#FAIL "$name" (}
+			fail "$prefix/$name" "${line%)}"
+			;;
+		*) fail "$prefix/$name" "no result" ;;
+		esac
+	done
+	if ! grep -Eq '^tests: [0-9]+ passed, [0-9]+ failed$' <<< "$clean"; then
+		fail "$prefix/runner" "no closing line"
+		return 1
+	fi
+	return 0
+}
+
+suite_host() {
+	suite_begin host
+	local log=$LOGS/host.log
+	if [ ! -f "$BUILD/host/build.ninja" ]; then
+		fail host "$BUILD/host not set up"
+	else
+		meson test -C "$BUILD/host" --print-errorlogs > "$log" 2>&1
+		local rc=$?
+		cat "$log"
+		local ok bad
+		ok=$(sed -n 's/^Ok: *\([0-9]*\)$/\1/p' "$log" | tail -n1)
+		bad=0
+		for k in Fail Timeout 'Unexpected Pass'; do
+			local n
+			n=$(sed -n "s/^$k: *\([0-9]*\)\$/\1/p" "$log" | tail -n1)
+			bad=$((bad + ${n:-0}))
+		done
+		suite_pass=$((suite_pass + ${ok:-0}))
+		suite_fail=$((suite_fail + bad))
+		if [ $rc -ne 0 ] && [ "$bad" -eq 0 ]; then
+			fail host "meson test exit $rc"
+		fi
+		if [ -z "$ok" ] && [ $rc -eq 0 ]; then
+			echo "note: meson test ran no test"
+		fi
+	fi
+	suite_end host
+}
+
+suite_linux_reference() {
+	suite_begin linux-reference
+	local arch
+	for arch in riscv64 x86_64; do
+		local log=$LOGS/linux-$arch.log
+		scripts/linux-check.sh "$arch" "$BUILD/$arch" > "$log" 2>&1
+		count_runner_lines "$log" "linux-$arch" || show_tail "$log"
+		grep -q '^FAIL' "$log" && show_tail "$log"
+	done
+	suite_end linux-reference
+}
+
+suite_boot_riscv64() {
+	suite_begin boot-riscv64
+	local q=(qemu-system-riscv64 -machine virt -m 1G -nographic)
+	local fw_jump=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf
+	if need_file boot-riscv64 kernel-rv; then
+		boot_test rv-opensbi-smp1 "${q[@]}" -kernel kernel-rv -bios default -smp 1
+		boot_test rv-opensbi-smp4 "${q[@]}" -kernel kernel-rv -bios default -smp 4
+		boot_test rv-fw_jump "${q[@]}" -kernel kernel-rv -bios "$fw_jump" -smp 1
+	fi
+	if need_file rv-uboot "$BUILD/riscv64/Image" &&
+	   need_file rv-uboot scripts/boot-uboot-riscv64.sh; then
+		boot_test rv-uboot scripts/boot-uboot-riscv64.sh "$BUILD/riscv64/Image"
+	fi
+	suite_end boot-riscv64
+}
+
+suite_boot_x86_64() {
+	suite_begin boot-x86_64
+	local q=(qemu-system-x86_64 -m 1G -nographic)
+	if need_file boot-x86_64 kernel-x86_64; then
+		boot_test x86-q35 "${q[@]}" -machine q35 -kernel kernel-x86_64
+		boot_test x86-pc "${q[@]}" -machine pc -kernel kernel-x86_64
+	fi
+	if need_file x86-grub-iso ferrite-x86_64.iso; then
+		boot_test x86-grub-iso "${q[@]}" -machine q35 -cdrom ferrite-x86_64.iso
+	fi
+	suite_end boot-x86_64
+}
+
+# guest_run SUITE LOGNAME CMD...: boot with init=/tests/runner.
+guest_run() {
+	local suite=$1 name=$2
+	shift 2
+	local log=$LOGS/$name.log
+	run_qemu "$log" "" '^tests: [0-9]+ passed, [0-9]+ failed$' "$@"
+	local rc=$?
+	if ! count_runner_lines "$log" "$suite" || grep -q '^FAIL' <(tr -d '\r' < "$log"); then
+		[ $rc -eq 124 ] && echo "note: $name timed out after ${QEMU_TIMEOUT}s"
+		show_tail "$log"
+	fi
+}
+
+suite_guest_riscv64() {
+	suite_begin guest-riscv64
+	if need_file guest-riscv64 kernel-rv; then
+		guest_run guest-riscv64 guest-riscv64 qemu-system-riscv64 -machine virt -kernel kernel-rv \
+			-m 1G -nographic -bios default -smp 1 -append "init=/tests/runner"
+	fi
+	suite_end guest-riscv64
+}
+
+suite_guest_x86_64() {
+	suite_begin guest-x86_64
+	if need_file guest-x86_64 kernel-x86_64; then
+		guest_run guest-x86_64 guest-x86_64 qemu-system-x86_64 -machine q35 -kernel kernel-x86_64 \
+			-m 1G -nographic -append "init=/tests/runner"
+	fi
+	suite_end guest-x86_64
+}
+
+all_suites=(host linux-reference boot-riscv64 boot-x86_64 guest-riscv64 guest-x86_64)
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
+
+start=$(date +%s)
+for s in "${suites[@]}"; do
+	case "$s" in
+	host) suite_host ;;
+	linux-reference) suite_linux_reference ;;
+	boot-riscv64) suite_boot_riscv64 ;;
+	boot-x86_64) suite_boot_x86_64 ;;
+	guest-riscv64) suite_guest_riscv64 ;;
+	guest-x86_64) suite_guest_x86_64 ;;
+	*) echo "run-tests: unknown suite $s (known: ${all_suites[*]})" >&2; exit 2 ;;
+	esac
+done
+
+echo
+echo "run-tests: $(( $(date +%s) - start )) s, logs in $LOGS"
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
