@@ -9,6 +9,6 @@ import sys
 cc, out = sys.argv[1:-1], sys.argv[-1]
 defs = subprocess.run(cc + ['-E', '-dM', '-x', 'c', '-'], input='#include <asm/unistd.h>\n',
                       capture_output=True, text=True, check=True).stdout
-lines = sorted(l for l in defs.splitlines() if l.startswith('#define __NR_'))
+lines = sorted(l for l in defs.splitlines() if l.startswith('#define __NR_') or l.startswith('#define __NR3264_'))
 with open(out, 'w') as f:
     f.write('\n'.join(lines) + '\n')

@@ -18,9 +18,11 @@ def parse_defs(path):
     """Return {name: number} from '#define __NR_name value' lines."""
     raw = {}
     for line in open(path):
-        m = re.match(r'#define __NR_(\w+)\s+(.+)$', line.strip())
+        # asm-generic (riscv64) defines some calls through __NR3264_x; keep
+        # those as '3264_x' so '__NR_fcntl __NR3264_fcntl' resolves.
+        m = re.match(r'#define __NR(3264)?_(\w+)\s+(.+)$', line.strip())
         if m:
-            raw[m.group(1)] = m.group(2).strip()
+            raw[('3264_' if m.group(1) else '') + m.group(2)] = m.group(3).strip()
     out = {}
 
     def resolve(v, depth=0):
@@ -33,6 +35,8 @@ def parse_defs(path):
             return None if base is None else base + int(m.group(2))
         if v.startswith('__NR_') and v[5:] in raw and depth < 8:
             return resolve(raw[v[5:]], depth + 1)
+        if v.startswith('__NR3264_') and '3264_' + v[9:] in raw and depth < 8:
+            return resolve(raw['3264_' + v[9:]], depth + 1)
         return None
 
     for name, val in raw.items():

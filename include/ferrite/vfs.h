@@ -1,0 +1,304 @@
+/*
+ * The virtual file system: inodes, open files, their operations, and the
+ * path-level calls the syscalls use. Owned by src/fs.
+ *
+ * Ownership: inodes and files are refcounted (inode_get/put, file_get/put).
+ * A lookup returns a new inode reference; a file holds one on its inode.
+ *
+ * Locking:
+ *   superblock->ns_lock   a file system's name space (directory entries,
+ *                         nlink, rename); never held across user copies.
+ *   inode->lock           size, times, mode/owner and the data of a file.
+ *   file->lock            pos and flags.
+ *   Order: ns_lock -> inode->lock. User memory is never touched with any of
+ *   them held (copies go through a bounce buffer), so a page fault may
+ *   read files (mmap) without deadlock.
+ */
+#pragma once
+#include <ferrite/types.h>
+#include <ferrite/errno.h>
+#include <ferrite/ref.h>
+#include <ferrite/spinlock.h>
+#include <ferrite/list.h>
+#include <ferrite/file.h>
+#include <uapi/fcntl.h>
+#include <uapi/stat.h>
+
+#define PATH_MAX 4096
+#define NAME_MAX 255
+#define SYMLOOP_MAX 40
+
+struct inode;
+struct file;
+struct dir_context;
+struct kstat;
+struct poll_table; /* opaque; the poll/select issue defines it */
+
+/* ---- buffers: user or kernel memory behind one descriptor ---- */
+struct iobuf {
+	char *ptr;   /* user pointer when user is true */
+	size_t len;
+	bool user;
+};
+static inline struct iobuf iobuf_user(void __user *p, size_t n)
+{
+	return (struct iobuf){ (char *)p, n, true };
+}
+static inline struct iobuf iobuf_kernel(void *p, size_t n)
+{
+	return (struct iobuf){ (char *)p, n, false };
+}
+/* Copy n bytes from src into the buffer at byte offset at. 0 or -EFAULT. */
+int iobuf_copy_to(const struct iobuf *b, size_t at, const void *src, size_t n);
+/* Copy n bytes at byte offset at of the buffer into dst. 0 or -EFAULT. */
+int iobuf_copy_from(void *dst, const struct iobuf *b, size_t at, size_t n);
+/* Zero n bytes of the buffer at offset at. 0 or -EFAULT. */
+int iobuf_zero(const struct iobuf *b, size_t at, size_t n);
+
+/* ---- super blocks ---- */
+struct super_block {
+	struct spinlock ns_lock;
+	dev_t dev;
+	unsigned long magic;    /* statfs f_type */
+	uint64_t next_ino;      /* atomic */
+	struct inode *root;     /* reference */
+	void *private;
+};
+
+/* ---- inodes ---- */
+struct inode_ops {
+	/* Return: new reference to the child named name (".." included;
+	 * the VFS handles "."), or ERR_PTR(-ENOENT). */
+	struct inode *(*lookup)(struct inode *dir, const char *name, size_t len);
+	/* Create a node of any type (regular, dir, char device, fifo).
+	 * Return: new reference or ERR_PTR (-EEXIST when name exists). */
+	struct inode *(*create)(struct inode *dir, const char *name, size_t len,
+				mode_t mode, dev_t rdev);
+	struct inode *(*symlink)(struct inode *dir, const char *name, size_t len,
+				 const char *target);
+	int (*link)(struct inode *dir, const char *name, size_t len, struct inode *target);
+	int (*unlink)(struct inode *dir, const char *name, size_t len);
+	int (*rmdir)(struct inode *dir, const char *name, size_t len);
+	int (*rename)(struct inode *odir, const char *oname, size_t olen,
+		      struct inode *ndir, const char *nname, size_t nlen, unsigned flags);
+	/* Copy the link target into buf (kernel). Return length or -errno. */
+	ssize_t (*readlink)(struct inode *ino, char *buf, size_t size);
+	int (*truncate)(struct inode *ino, off_t size);
+	/* Walk the directory from ctx->pos (see struct dir_context). */
+	int (*iterate)(struct inode *dir, struct dir_context *ctx);
+};
+
+struct inode {
+	struct ref ref;
+	struct spinlock lock;
+	mode_t mode;   /* Lock: lock (type bits never change) */
+	ino_t ino;
+	unsigned nlink; /* Lock: sb->ns_lock */
+	uid_t uid;     /* Lock: lock */
+	gid_t gid;     /* Lock: lock */
+	off_t size;    /* Lock: lock */
+	struct timespec64 atime, mtime, ctime; /* Lock: lock */
+	dev_t rdev;
+	const struct inode_ops *iops;
+	const struct file_ops *fops; /* default ops for open() */
+	struct super_block *sb;
+	void *private; /* owned by the file system */
+	void (*destroy)(struct inode *ino); /* fs hook: free private */
+};
+
+/* Return: a new inode with refcount 1, or NULL. */
+struct inode *inode_alloc(struct super_block *sb, mode_t mode);
+void inode_get(struct inode *ino);
+void inode_put(struct inode *ino);
+DEFINE_FREE(inode_put, struct inode *, if (!IS_ERR_OR_NULL(_T)) inode_put(_T))
+/* Current wall-clock time for timestamps. */
+struct timespec64 vfs_now(void);
+/* Set mtime and ctime to now (caller holds ino->lock or owns ino). */
+void inode_touch(struct inode *ino);
+size_t inodes_count_live(void);
+
+/* ---- directory walking ---- */
+struct dir_context {
+	/* Return false to stop (buffer full). */
+	bool (*emit)(struct dir_context *ctx, const char *name, size_t len,
+		     ino_t ino, unsigned dtype);
+	off_t pos; /* cookie: 0 = start; the fs advances it per entry */
+};
+
+/* ---- open files ---- */
+struct file_ops {
+	/* Called once when a file is opened on an inode (may replace
+	 * f->ops, e.g. char devices). */
+	int (*open)(struct inode *ino, struct file *f);
+	/* Read/write at *pos, advancing it. Return bytes or -errno. */
+	ssize_t (*read)(struct file *f, const struct iobuf *buf, off_t *pos);
+	ssize_t (*write)(struct file *f, const struct iobuf *buf, off_t *pos);
+	/* NULL: generic_lseek for seekable files; files that cannot seek set
+	 * FMODE_STREAM and get -ESPIPE. */
+	off_t (*lseek)(struct file *f, off_t off, int whence);
+	long (*ioctl)(struct file *f, unsigned cmd, unsigned long arg);
+	/* Return the ready event mask (POLLIN...); pt may be NULL. */
+	unsigned (*poll)(struct file *f, struct poll_table *pt);
+	int (*iterate)(struct file *f, struct dir_context *ctx);
+	/* Last reference dropped. */
+	void (*release)(struct file *f);
+};
+
+#define FMODE_READ 0x1
+#define FMODE_WRITE 0x2
+#define FMODE_STREAM 0x4 /* no seeking, pos ignored (tty, pipe, socket) */
+#define FMODE_PATH 0x8   /* O_PATH: only fd-level operations */
+
+#define POLLIN 0x001
+#define POLLPRI 0x002
+#define POLLOUT 0x004
+#define POLLERR 0x008
+#define POLLHUP 0x010
+#define POLLNVAL 0x020
+#define POLLRDNORM 0x040
+#define POLLWRNORM 0x100
+
+struct file {
+	struct ref ref;
+	struct spinlock lock;
+	struct inode *inode;  /* reference; may be NULL for anonymous objects */
+	const struct file_ops *ops;
+	unsigned mode;        /* FMODE_* */
+	int flags;            /* open flags (O_APPEND, O_NONBLOCK...); Lock: lock */
+	off_t pos;            /* Lock: lock */
+	void *private;        /* owned by ops (released in ops->release) */
+};
+
+/* Return: a new file (refcount 1) on ino (a reference is taken when ino is
+ * non-NULL) with ops, or ERR_PTR. For pipes, sockets, ports: ino NULL. */
+struct file *file_alloc(struct inode *ino, const struct file_ops *ops, int flags);
+DEFINE_FREE(file_put, struct file *, if (!IS_ERR_OR_NULL(_T)) file_put(_T))
+
+ssize_t vfs_read(struct file *f, const struct iobuf *buf);
+ssize_t vfs_write(struct file *f, const struct iobuf *buf);
+ssize_t vfs_pread(struct file *f, const struct iobuf *buf, off_t off);
+ssize_t vfs_pwrite(struct file *f, const struct iobuf *buf, off_t off);
+off_t vfs_lseek(struct file *f, off_t off, int whence);
+off_t generic_lseek(struct file *f, off_t off, int whence);
+/* Write into a file from kernel memory at off. */
+ssize_t kernel_write(struct file *f, const void *buf, size_t n, off_t off);
+
+/* ---- paths ---- */
+/* Lookup flags */
+#define LOOKUP_FOLLOW 0x1    /* follow a final symlink */
+#define LOOKUP_DIRECTORY 0x2 /* the result must be a directory */
+#define LOOKUP_EMPTY 0x4     /* "" means the dirfd itself (AT_EMPTY_PATH) */
+
+/*
+ * Resolve path (kernel string) relative to dirfd (AT_FDCWD or an open
+ * directory). Return: new reference to the inode, or ERR_PTR(-errno).
+ */
+struct inode *vfs_lookup_at(int dirfd, const char *path, unsigned lookup_flags);
+/* Like vfs_lookup_at, relative to an inode rather than an fd. */
+struct inode *vfs_lookup_from(struct inode *base, const char *path, unsigned lookup_flags);
+
+/* Result of resolving all but the last component. */
+struct path_parent {
+	struct inode *dir;   /* reference (NULL on error) */
+	const char *name;    /* points into the caller's path; len may be 0 */
+	size_t len;
+	bool trailing_slash;
+};
+/* 0 or -errno; on success the caller owns p->dir (path_parent_put). */
+int vfs_lookup_parent(int dirfd, const char *path, struct path_parent *p);
+void path_parent_put(struct path_parent *p);
+
+/* The root inode (reference held by the VFS). */
+extern struct inode *vfs_root;
+
+/* Path-level operations (kernel strings). 0/-errno unless noted. */
+struct file *vfs_open_at(int dirfd, const char *path, int flags, mode_t mode);
+struct file *vfs_open_inode(struct inode *ino, int flags);
+int vfs_mknod_at(int dirfd, const char *path, mode_t mode, dev_t rdev);
+int vfs_mkdir_at(int dirfd, const char *path, mode_t mode);
+int vfs_unlink_at(int dirfd, const char *path);
+int vfs_rmdir_at(int dirfd, const char *path);
+int vfs_symlink_at(const char *target, int dirfd, const char *path);
+int vfs_link_at(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags);
+/* Kernel-internal rename flag: a name had a trailing slash (both must be dirs). */
+#define RENAME_TRAILING_SLASH 0x80000000u
+int vfs_rename_at(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags);
+ssize_t vfs_readlink_at(int dirfd, const char *path, char *buf, size_t size);
+int vfs_truncate_inode(struct inode *ino, off_t size);
+void vfs_getattr(struct inode *ino, struct kstat *st);
+/* Directory iteration for getdents on an open directory. */
+int vfs_iterate(struct file *f, struct dir_context *ctx);
+/* Permission check for the current credentials (root bypasses rw, not x). */
+int inode_permission(struct inode *ino, int mask /* R_OK|W_OK|X_OK */);
+
+/* Attributes in one place, converted to struct stat / statx by syscalls. */
+struct kstat {
+	dev_t dev;
+	ino_t ino;
+	mode_t mode;
+	unsigned nlink;
+	uid_t uid;
+	gid_t gid;
+	dev_t rdev;
+	off_t size;
+	long blksize;
+	long blocks;
+	struct timespec64 atime, mtime, ctime;
+};
+
+/* ---- character devices ---- */
+#define MKDEV(ma, mi) (((dev_t)(ma) << 20) | (dev_t)(mi))
+#define MAJOR(d) ((unsigned)((d) >> 20))
+#define MINOR(d) ((unsigned)((d) & 0xfffff))
+/* Linux's user-visible encoding (stat st_rdev). */
+static inline uint64_t dev_encode(dev_t d)
+{
+	uint64_t ma = MAJOR(d), mi = MINOR(d);
+	return (mi & 0xff) | ((ma & 0xfff) << 8) | ((mi & ~0xffull) << 12) | ((ma & ~0xfffull) << 32);
+}
+static inline dev_t dev_decode(uint64_t u)
+{
+	unsigned ma = (unsigned)(((u >> 8) & 0xfff) | ((u >> 32) & ~0xfffull));
+	unsigned mi = (unsigned)((u & 0xff) | ((u >> 12) & ~0xffull));
+	return MKDEV(ma, mi);
+}
+/* Register the file ops of a char device number. 0 or -EBUSY/-ENOMEM. */
+int chrdev_register(dev_t dev, const struct file_ops *ops);
+/* file_ops.open of a char device inode: switch f to the device's ops. */
+int chrdev_open(struct inode *ino, struct file *f);
+
+/* ---- ramfs ---- */
+struct super_block *ramfs_create_sb(void);
+/* Bytes of file data ramfs holds (leak checks). */
+size_t ramfs_data_bytes(void);
+
+/* ---- cpio (pure parser, src/fs/cpio.c) ---- */
+struct cpio_entry {
+	const char *name;   /* not NUL-terminated */
+	size_t namelen;     /* without the NUL */
+	mode_t mode;
+	uint32_t uid, gid, nlink, mtime;
+	uint32_t rdevmajor, rdevminor;
+	const void *data;
+	size_t size;
+};
+/* Parse the entry at *off in buf. Return 1 with *e filled and *off moved
+ * past it, 0 at "TRAILER!!!" (with *off past it), or -EINVAL. */
+int cpio_next(const void *buf, size_t len, size_t *off, struct cpio_entry *e);
+
+/* ---- inflate (src/fs/inflate.c) ---- */
+/* Decode a gzip member (RFC 1952) from src into a growing kmalloc'd buffer.
+ * Return 0 with *out (kfree it) / *out_len / *consumed, or -EINVAL/-ENOMEM. */
+int gunzip(const void *src, size_t len, void **out, size_t *out_len, size_t *consumed);
+/* Raw DEFLATE (RFC 1951) into dst[cap]. Return bytes written or -errno;
+ * *in_used gets the input bytes used. -ENOSPC when dst is too small. */
+long inflate_raw(const void *src, size_t len, void *dst, size_t cap, size_t *in_used);
+
+/* ---- the console tty (src/fs/tty.c) ---- */
+/* Foreground process group of the console, 0 when none (signals issue). */
+pid_t tty_console_fg_pgrp(void);
+/* Set by the signals code: deliver sig to process group pgrp when the
+ * console receives ^C/^\\/^Z (called from interrupt context). */
+extern void (*tty_isig_hook)(pid_t pgrp, int sig);
+/* FIFO file ops, set by the pipe code; mknod(S_IFIFO) is -ENOSYS until then. */
+extern const struct file_ops *vfs_fifo_ops;

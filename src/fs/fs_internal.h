@@ -1,0 +1,54 @@
+/*
+ * Private to src/fs: the fd table and fs context layouts and helpers the
+ * syscall files share.
+ */
+#pragma once
+#include <ferrite/vfs.h>
+#include <ferrite/errno.h>
+#include <ferrite/kmalloc.h>
+
+#define FD_MAX 1024
+
+struct fd_table {
+	struct ref ref;
+	struct spinlock lock;
+	struct file *fds[FD_MAX];             /* Lock: lock; each a reference */
+	uint64_t cloexec[FD_MAX / 64];        /* Lock: lock */
+};
+
+struct fs_context {
+	struct ref ref;
+	struct spinlock lock;
+	struct inode *cwd; /* Lock: lock; reference */
+	mode_t umask;      /* Lock: lock */
+};
+
+/* The current process's tables, or NULL in early boot / host tests. */
+struct fd_table *current_files(void);
+struct fs_context *current_fs(void);
+/* Return: new reference to the cwd (the root when there is no process). */
+struct inode *fs_cwd_get(void);
+mode_t fs_umask(void);
+
+/* Close fd of the current process. 0 or -EBADF. */
+int fd_close(int fd);
+/* Install f (reference consumed) at exactly fd (dup2). Return fd or -errno. */
+int fd_install_at(struct file *f, int fd, int flags);
+/* Install at the lowest free fd >= min. Return fd or -EMFILE/-EINVAL. */
+int fd_install_min(struct file *f, int min, int flags);
+int fd_get_cloexec(int fd);
+int fd_set_cloexec(int fd, bool on);
+
+/* Copy a user path into a kmalloc'd PATH_MAX buffer. Return it or ERR_PTR. */
+char *path_from_user(const char __user *upath);
+DEFINE_FREE(path_free, char *, if (!IS_ERR_OR_NULL(_T)) kfree(_T))
+
+/* Character-device ops (devices.c, tty.c). */
+void devices_register(void);
+void tty_register(void);
+
+#define FS_DEBUG 0
+
+/* cwd (reference consumed) and umask of the current process. */
+int fs_set_cwd(struct inode *dir);
+mode_t fs_set_umask(mode_t mask);

@@ -1,0 +1,303 @@
+/*
+ * Path-level operations behind open, mkdir, unlink, rename and friends:
+ * resolve the parent, check the name, call the file system's inode op.
+ * Locking is the file system's (its ns_lock); here we only hold references.
+ */
+#include <ferrite/vfs.h>
+#include <ferrite/errno.h>
+#include <ferrite/kmalloc.h>
+#include "fs_internal.h"
+
+static bool is_dot_or_dotdot(const char *n, size_t len)
+{
+	return (len == 1 && n[0] == '.') || (len == 2 && n[0] == '.' && n[1] == '.');
+}
+
+struct file *vfs_open_inode(struct inode *ino, int flags)
+{
+	int acc = flags & O_ACCMODE;
+	struct file *f;
+
+	if (!(flags & O_PATH)) {
+		if (S_ISDIR(ino->mode) && (acc != O_RDONLY || (flags & O_TRUNC)))
+			return ERR_PTR(-EISDIR);
+		if (S_ISLNK(ino->mode))
+			return ERR_PTR(-ELOOP);
+		if (acc == 3)
+			return ERR_PTR(-EINVAL);
+	}
+	f = file_alloc(ino, ino->fops, flags);
+	if (IS_ERR(f) || (flags & O_PATH))
+		return f;
+	if (f->ops && f->ops->open) {
+		int err = f->ops->open(ino, f);
+		if (err) {
+			/* open failed: do not call release for a half-open file */
+			f->ops = NULL;
+			file_put(f);
+			return ERR_PTR(err);
+		}
+	}
+	if ((flags & O_TRUNC) && S_ISREG(ino->mode) && (f->mode & FMODE_WRITE)) {
+		int err = vfs_truncate_inode(ino, 0);
+		if (err) {
+			file_put(f);
+			return ERR_PTR(err);
+		}
+	}
+	return f;
+}
+
+/* O_CREAT: find or create the last component. Return: new reference. */
+static struct inode *open_create(int dirfd, const char *path, int flags, mode_t mode)
+{
+	struct path_parent pp;
+	struct inode *ino;
+	int err = vfs_lookup_parent(dirfd, path, &pp);
+
+	if (err)
+		return ERR_PTR(err);
+	if (pp.len == 0 || is_dot_or_dotdot(pp.name, pp.len)) {
+		path_parent_put(&pp);
+		return ERR_PTR(-EISDIR);
+	}
+	ino = pp.dir->iops->lookup(pp.dir, pp.name, pp.len);
+	if (!IS_ERR(ino)) {
+		bool is_link = S_ISLNK(ino->mode);
+		path_parent_put(&pp);
+		if (flags & O_EXCL) {
+			inode_put(ino);
+			return ERR_PTR(-EEXIST);
+		}
+		if (!is_link)
+			return ino;
+		inode_put(ino);
+		if (flags & O_NOFOLLOW)
+			return ERR_PTR(-ELOOP);
+		return vfs_lookup_at(dirfd, path, LOOKUP_FOLLOW);
+	}
+	if (PTR_ERR(ino) != -ENOENT || pp.trailing_slash) {
+		path_parent_put(&pp);
+		return PTR_ERR(ino) == -ENOENT ? ERR_PTR(-EISDIR) : ino;
+	}
+	if (!pp.dir->iops->create)
+		ino = ERR_PTR(-EROFS);
+	else
+		ino = pp.dir->iops->create(pp.dir, pp.name, pp.len,
+					   S_IFREG | (mode & ~fs_umask() & S_IALLUGO), 0);
+	path_parent_put(&pp);
+	return ino;
+}
+
+struct file *vfs_open_at(int dirfd, const char *path, int flags, mode_t mode)
+{
+	struct inode *ino;
+
+	if (flags & O_CREAT && !(flags & O_PATH)) {
+		ino = open_create(dirfd, path, flags, mode);
+	} else {
+		unsigned lf = (flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
+		ino = vfs_lookup_at(dirfd, path, lf);
+	}
+	if (IS_ERR(ino))
+		return (struct file *)ino;
+	__free(inode_put) struct inode *held = ino;
+	if ((flags & O_DIRECTORY) && !S_ISDIR(ino->mode))
+		return ERR_PTR(-ENOTDIR);
+	if (S_ISLNK(ino->mode) && !(flags & O_PATH))
+		return ERR_PTR(-ELOOP);
+	return vfs_open_inode(ino, flags);
+}
+
+struct file *vfs_open(const char *path, int flags, mode_t mode)
+{
+	return vfs_open_at(AT_FDCWD, path, flags, mode);
+}
+
+int vfs_mknod_at(int dirfd, const char *path, mode_t mode, dev_t rdev)
+{
+	struct path_parent pp;
+	struct inode *ino;
+	int err = vfs_lookup_parent(dirfd, path, &pp);
+
+	if (err)
+		return err;
+	if (pp.len == 0 || is_dot_or_dotdot(pp.name, pp.len))
+		err = -EEXIST;
+	else if (pp.trailing_slash && !S_ISDIR(mode))
+		err = -ENOENT;
+	else if (!pp.dir->iops->create)
+		err = -EROFS;
+	if (!err) {
+		mode_t perm = mode & ~fs_umask() & S_IALLUGO;
+		ino = pp.dir->iops->create(pp.dir, pp.name, pp.len, (mode & S_IFMT) | perm, rdev);
+		if (IS_ERR(ino))
+			err = (int)PTR_ERR(ino);
+		else
+			inode_put(ino);
+	}
+	path_parent_put(&pp);
+	return err;
+}
+
+int vfs_mkdir_at(int dirfd, const char *path, mode_t mode)
+{
+	return vfs_mknod_at(dirfd, path, S_IFDIR | (mode & S_IALLUGO), 0);
+}
+
+int vfs_unlink_at(int dirfd, const char *path)
+{
+	struct path_parent pp;
+	int err = vfs_lookup_parent(dirfd, path, &pp);
+
+	if (err)
+		return err;
+	if (pp.len == 0 || is_dot_or_dotdot(pp.name, pp.len)) {
+		err = -EISDIR;
+	} else if (pp.trailing_slash) {
+		struct inode *ino = pp.dir->iops->lookup(pp.dir, pp.name, pp.len);
+		if (IS_ERR(ino)) {
+			err = (int)PTR_ERR(ino);
+		} else {
+			err = S_ISDIR(ino->mode) ? -EISDIR : -ENOTDIR;
+			inode_put(ino);
+		}
+	} else if (!pp.dir->iops->unlink) {
+		err = -EROFS;
+	} else {
+		err = pp.dir->iops->unlink(pp.dir, pp.name, pp.len);
+	}
+	path_parent_put(&pp);
+	return err;
+}
+
+int vfs_rmdir_at(int dirfd, const char *path)
+{
+	struct path_parent pp;
+	int err = vfs_lookup_parent(dirfd, path, &pp);
+
+	if (err)
+		return err;
+	if (pp.len == 0)
+		err = -EBUSY;
+	else if (pp.len == 1 && pp.name[0] == '.')
+		err = -EINVAL;
+	else if (pp.len == 2 && pp.name[0] == '.' && pp.name[1] == '.')
+		err = -ENOTEMPTY;
+	else if (!pp.dir->iops->rmdir)
+		err = -EROFS;
+	else
+		err = pp.dir->iops->rmdir(pp.dir, pp.name, pp.len);
+	path_parent_put(&pp);
+	return err;
+}
+
+int vfs_symlink_at(const char *target, int dirfd, const char *path)
+{
+	struct path_parent pp;
+	struct inode *ino;
+	int err;
+
+	if (!target[0])
+		return -ENOENT;
+	err = vfs_lookup_parent(dirfd, path, &pp);
+	if (err)
+		return err;
+	if (pp.len == 0 || is_dot_or_dotdot(pp.name, pp.len) || pp.trailing_slash) {
+		err = -EEXIST;
+	} else if (!pp.dir->iops->symlink) {
+		err = -EROFS;
+	} else {
+		ino = pp.dir->iops->symlink(pp.dir, pp.name, pp.len, target);
+		if (IS_ERR(ino))
+			err = (int)PTR_ERR(ino);
+		else
+			inode_put(ino);
+	}
+	path_parent_put(&pp);
+	return err;
+}
+
+int vfs_link_at(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
+{
+	struct path_parent pp;
+	unsigned lf = (flags & AT_SYMLINK_FOLLOW) ? LOOKUP_FOLLOW : 0;
+	int err;
+
+	if (flags & AT_EMPTY_PATH)
+		lf |= LOOKUP_EMPTY;
+	__free(inode_put) struct inode *old = vfs_lookup_at(olddirfd, oldpath, lf);
+	if (IS_ERR(old))
+		return (int)PTR_ERR(old);
+	if (S_ISDIR(old->mode))
+		return -EPERM;
+	err = vfs_lookup_parent(newdirfd, newpath, &pp);
+	if (err)
+		return err;
+	if (pp.len == 0 || is_dot_or_dotdot(pp.name, pp.len) || pp.trailing_slash)
+		err = -EEXIST;
+	else if (pp.dir->sb != old->sb)
+		err = -EXDEV;
+	else if (!pp.dir->iops->link)
+		err = -EPERM;
+	else
+		err = pp.dir->iops->link(pp.dir, pp.name, pp.len, old);
+	path_parent_put(&pp);
+	return err;
+}
+
+int vfs_rename_at(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags)
+{
+	struct path_parent op, np;
+	int err;
+
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
+		return -EINVAL;
+	if ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE))
+		return -EINVAL;
+	err = vfs_lookup_parent(olddirfd, oldpath, &op);
+	if (err)
+		return err;
+	err = vfs_lookup_parent(newdirfd, newpath, &np);
+	if (err) {
+		path_parent_put(&op);
+		return err;
+	}
+	if (op.len == 0 || np.len == 0)
+		err = -EBUSY;
+	else if (is_dot_or_dotdot(op.name, op.len) || is_dot_or_dotdot(np.name, np.len))
+		err = -EINVAL;
+	else if (op.dir->sb != np.dir->sb)
+		err = -EXDEV;
+	else if (!op.dir->iops->rename)
+		err = -EROFS;
+	else
+		err = op.dir->iops->rename(op.dir, op.name, op.len, np.dir, np.name, np.len,
+					   flags | (op.trailing_slash || np.trailing_slash ? RENAME_TRAILING_SLASH : 0));
+	path_parent_put(&np);
+	path_parent_put(&op);
+	return err;
+}
+
+ssize_t vfs_readlink_at(int dirfd, const char *path, char *buf, size_t size)
+{
+	__free(inode_put) struct inode *ino = vfs_lookup_at(dirfd, path, LOOKUP_EMPTY);
+	if (IS_ERR(ino))
+		return PTR_ERR(ino);
+	if (!S_ISLNK(ino->mode) || !ino->iops || !ino->iops->readlink)
+		return -EINVAL;
+	return ino->iops->readlink(ino, buf, size);
+}
+
+int vfs_truncate_inode(struct inode *ino, off_t size)
+{
+	if (S_ISDIR(ino->mode))
+		return -EISDIR;
+	if (!S_ISREG(ino->mode))
+		return -EINVAL;
+	if (size < 0)
+		return -EINVAL;
+	if (!ino->iops || !ino->iops->truncate)
+		return -EPERM;
+	return ino->iops->truncate(ino, size);
+}

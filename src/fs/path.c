@@ -1,0 +1,203 @@
+/*
+ * Path resolution: walk components from the root, the cwd or a dirfd,
+ * handling ".", "..", symlinks (at most SYMLOOP_MAX followed, nested at
+ * most 8 deep, else -ELOOP), trailing slashes and name length limits.
+ * No locks of its own: each step asks the file system for a new reference.
+ */
+#include <ferrite/vfs.h>
+#include <ferrite/errno.h>
+#include <ferrite/kmalloc.h>
+#include <ferrite/string.h>
+#include "fs_internal.h"
+
+#define SYMLINK_NEST_MAX 8
+
+struct inode *vfs_root;
+
+static struct inode *walk(struct inode *start, const char *path, const char *end,
+			  unsigned flags, int nest, int *links);
+
+/* Return: new reference to the child name of dir, "." and ".." included. */
+static struct inode *lookup_one(struct inode *dir, const char *name, size_t len)
+{
+	if (!S_ISDIR(dir->mode))
+		return ERR_PTR(-ENOTDIR);
+	if (len == 1 && name[0] == '.') {
+		inode_get(dir);
+		return dir;
+	}
+	if (len == 2 && name[0] == '.' && name[1] == '.' && dir == vfs_root) {
+		inode_get(dir);
+		return dir;
+	}
+	if (!dir->iops || !dir->iops->lookup)
+		return ERR_PTR(-ENOTDIR);
+	return dir->iops->lookup(dir, name, len);
+}
+
+/* Follow the symlink link found in dir. Return: new reference. */
+static struct inode *follow(struct inode *dir, struct inode *link, int nest, int *links)
+{
+	ssize_t n;
+
+	if (++*links > SYMLOOP_MAX || nest >= SYMLINK_NEST_MAX)
+		return ERR_PTR(-ELOOP);
+	if (!link->iops || !link->iops->readlink)
+		return ERR_PTR(-EINVAL);
+	__free(kfree) char *target = kmalloc(PATH_MAX);
+	if (!target)
+		return ERR_PTR(-ENOMEM);
+	n = link->iops->readlink(link, target, PATH_MAX - 1);
+	if (n < 0)
+		return ERR_PTR(n);
+	if (n == 0)
+		return ERR_PTR(-ENOENT);
+	target[n] = '\0';
+	return walk(dir, target, target + n, LOOKUP_FOLLOW, nest + 1, links);
+}
+
+static struct inode *walk(struct inode *start, const char *path, const char *end,
+			  unsigned flags, int nest, int *links)
+{
+	const char *p = path;
+	struct inode *cur = (p < end && *p == '/') ? vfs_root : start;
+
+	if (p == end && !(flags & LOOKUP_EMPTY))
+		return ERR_PTR(-ENOENT);
+	inode_get(cur);
+	for (;;) {
+		const char *name, *q;
+		size_t len;
+		bool last, trailing;
+		struct inode *next;
+
+		while (p < end && *p == '/')
+			p++;
+		if (p == end)
+			break;
+		name = p;
+		while (p < end && *p != '/')
+			p++;
+		len = (size_t)(p - name);
+		q = p;
+		while (q < end && *q == '/')
+			q++;
+		last = q == end;
+		trailing = last && q != p;
+		if (len > NAME_MAX) {
+			inode_put(cur);
+			return ERR_PTR(-ENAMETOOLONG);
+		}
+		next = lookup_one(cur, name, len);
+		if (IS_ERR(next)) {
+			inode_put(cur);
+			return next;
+		}
+		if (S_ISLNK(next->mode) && (!last || trailing || (flags & LOOKUP_FOLLOW))) {
+			struct inode *res = follow(cur, next, nest, links);
+			inode_put(next);
+			if (IS_ERR(res)) {
+				inode_put(cur);
+				return res;
+			}
+			next = res;
+		}
+		inode_put(cur);
+		cur = next;
+	}
+	if ((flags & LOOKUP_DIRECTORY) || (end > path && end[-1] == '/')) {
+		if (!S_ISDIR(cur->mode)) {
+			inode_put(cur);
+			return ERR_PTR(-ENOTDIR);
+		}
+	}
+	return cur;
+}
+
+struct inode *vfs_lookup_from(struct inode *base, const char *path, unsigned flags)
+{
+	int links = 0;
+	size_t len = strnlen(path, PATH_MAX);
+
+	if (len >= PATH_MAX)
+		return ERR_PTR(-ENAMETOOLONG);
+	return walk(base ? base : vfs_root, path, path + len, flags, 0, &links);
+}
+
+/* Return: new reference to the directory a *at() call starts from. */
+static struct inode *dirfd_inode(int dirfd, const char *path, bool empty_ok)
+{
+	if (path[0] == '/' )
+		return (inode_get(vfs_root), vfs_root);
+	if (dirfd == AT_FDCWD)
+		return fs_cwd_get();
+	__free(file_put) struct file *f = fd_get(dirfd);
+	if (!f)
+		return ERR_PTR(-EBADF);
+	if (!f->inode)
+		return ERR_PTR(path[0] ? -ENOTDIR : -EBADF);
+	if (!S_ISDIR(f->inode->mode) && !(empty_ok && !path[0]))
+		return ERR_PTR(-ENOTDIR);
+	inode_get(f->inode);
+	return f->inode;
+}
+
+struct inode *vfs_lookup_at(int dirfd, const char *path, unsigned flags)
+{
+	if (!path[0] && !(flags & LOOKUP_EMPTY))
+		return ERR_PTR(-ENOENT);
+	__free(inode_put) struct inode *base = dirfd_inode(dirfd, path, flags & LOOKUP_EMPTY);
+	if (IS_ERR(base))
+		return take_ptr(base);
+	return vfs_lookup_from(base, path, flags);
+}
+
+int vfs_lookup_parent(int dirfd, const char *path, struct path_parent *pp)
+{
+	size_t len = strnlen(path, PATH_MAX);
+	const char *end = path + len, *name;
+	int links = 0;
+
+	pp->dir = NULL;
+	if (len >= PATH_MAX)
+		return -ENAMETOOLONG;
+	if (!len)
+		return -ENOENT;
+	pp->trailing_slash = false;
+	while (end > path && end[-1] == '/') {
+		end--;
+		pp->trailing_slash = true;
+	}
+	name = end;
+	while (name > path && name[-1] != '/')
+		name--;
+	pp->name = name;
+	pp->len = (size_t)(end - name);
+	if (pp->len > NAME_MAX)
+		return -ENAMETOOLONG;
+	__free(inode_put) struct inode *base = dirfd_inode(dirfd, path, false);
+	if (IS_ERR(base))
+		return (int)PTR_ERR(base);
+	struct inode *dir;
+	if (name == path) {
+		inode_get(base);
+		dir = base;
+	} else {
+		dir = walk(base, path, name, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, 0, &links);
+		if (IS_ERR(dir))
+			return (int)PTR_ERR(dir);
+	}
+	if (!S_ISDIR(dir->mode)) {
+		inode_put(dir);
+		return -ENOTDIR;
+	}
+	pp->dir = dir;
+	return 0;
+}
+
+void path_parent_put(struct path_parent *pp)
+{
+	if (pp->dir)
+		inode_put(pp->dir);
+	pp->dir = NULL;
+}

@@ -1,0 +1,229 @@
+/*
+ * Directory and cwd syscalls: getdents64, getdents, getcwd, chdir, fchdir,
+ * umask, and the sync family (ramfs has nothing to flush, so success is
+ * truthful). Entries are gathered in a kernel buffer under the file
+ * system's lock, then copied out with no lock held.
+ */
+#include <ferrite/vfs.h>
+#include <ferrite/errno.h>
+#include <ferrite/kmalloc.h>
+#include <ferrite/string.h>
+#include <ferrite/uaccess.h>
+#include <uapi/dirent.h>
+#include "fs_internal.h"
+
+#define DIRENT_BUF_MAX 65536
+
+struct dirent_fill {
+	struct dir_context ctx;
+	char *buf;
+	size_t size, used;
+	bool old_format; /* struct linux_dirent (x86_64 getdents) */
+};
+
+static bool fill_emit(struct dir_context *ctx, const char *name, size_t len, ino_t ino,
+		      unsigned dtype)
+{
+	struct dirent_fill *df = container_of(ctx, struct dirent_fill, ctx);
+	size_t hdr = df->old_format ? offsetof(struct linux_dirent, d_name)
+				    : offsetof(struct linux_dirent64, d_name);
+	/* old format: name, NUL, then d_type in the last byte */
+	size_t reclen = ALIGN_UP(hdr + len + 1 + (df->old_format ? 1 : 0), (size_t)8);
+	char *rec = df->buf + df->used;
+
+	if (df->used + reclen > df->size)
+		return false;
+	memset(rec, 0, reclen);
+	if (df->old_format) {
+		struct linux_dirent *d = (struct linux_dirent *)rec;
+		d->d_ino = ino;
+		d->d_off = (unsigned long)ctx->pos + 1;
+		d->d_reclen = (unsigned short)reclen;
+		memcpy(d->d_name, name, len);
+		rec[reclen - 1] = (char)dtype;
+	} else {
+		struct linux_dirent64 *d = (struct linux_dirent64 *)rec;
+		d->d_ino = ino;
+		d->d_off = ctx->pos + 1;
+		d->d_reclen = (uint16_t)reclen;
+		d->d_type = (uint8_t)dtype;
+		memcpy(d->d_name, name, len);
+	}
+	df->used += reclen;
+	return true;
+}
+
+static long do_getdents(int fd, void __user *ubuf, unsigned count, bool old)
+{
+	__free(file_put) struct file *f = fd_get(fd);
+	struct dirent_fill df = { .ctx.emit = fill_emit, .old_format = old };
+	int err;
+
+	if (!f)
+		return -EBADF;
+	df.size = MIN((size_t)count, (size_t)DIRENT_BUF_MAX);
+	__free(kfree) char *buf = kmalloc(df.size ? df.size : 1);
+	if (!buf)
+		return -ENOMEM;
+	df.buf = buf;
+	err = vfs_iterate(f, &df.ctx);
+	if (err)
+		return err;
+	if (!df.used && count && f->inode->iops && f->inode->iops->iterate) {
+		/* Either the end, or not even one entry fits. */
+		struct dirent_fill probe = df;
+		char tmp[NAME_MAX + 32];
+		probe.buf = tmp;
+		probe.size = sizeof(tmp);
+		probe.used = 0;
+		spin_lock(&f->lock);
+		probe.ctx.pos = f->pos;
+		spin_unlock(&f->lock);
+		if (f->inode->iops->iterate(f->inode, &probe.ctx) == 0 && probe.used)
+			return -EINVAL;
+	}
+	if (copy_to_user(ubuf, buf, df.used))
+		return -EFAULT;
+	return (long)df.used;
+}
+
+long sys_getdents64(int fd, void __user *ubuf, unsigned count)
+{
+	return do_getdents(fd, ubuf, count, false);
+}
+
+long sys_getdents(int fd, void __user *ubuf, unsigned count)
+{
+	return do_getdents(fd, ubuf, count, true);
+}
+
+/* Find the name of child (by inode number) in dir. */
+struct name_find {
+	struct dir_context ctx;
+	ino_t ino;
+	char name[NAME_MAX + 1];
+	size_t len;
+	bool found;
+};
+
+static bool find_emit(struct dir_context *ctx, const char *name, size_t len, ino_t ino,
+		      unsigned dtype)
+{
+	struct name_find *nf = container_of(ctx, struct name_find, ctx);
+
+	if (ino != nf->ino || (len == 1 && name[0] == '.') ||
+	    (len == 2 && name[0] == '.' && name[1] == '.'))
+		return true;
+	memcpy(nf->name, name, len);
+	nf->len = len;
+	nf->found = true;
+	return false;
+}
+
+/* Build the absolute path of dir into buf[size] from the end. Return the
+ * start offset or -errno. */
+static long build_path(struct inode *dir, char *buf, size_t size)
+{
+	size_t pos = size - 1;
+	struct inode *cur = dir;
+
+	buf[pos] = '\0';
+	inode_get(cur);
+	while (cur != vfs_root) {
+		struct name_find nf = { .ctx.emit = find_emit, .ino = cur->ino };
+		struct inode *parent = cur->iops->lookup(cur, "..", 2);
+		if (IS_ERR(parent)) {
+			inode_put(cur);
+			return PTR_ERR(parent); /* cwd was removed: -ENOENT */
+		}
+		parent->iops->iterate(parent, &nf.ctx);
+		inode_put(cur);
+		cur = parent;
+		if (!nf.found) {
+			inode_put(cur);
+			return -ENOENT;
+		}
+		if (pos < nf.len + 1) {
+			inode_put(cur);
+			return -ENAMETOOLONG;
+		}
+		pos -= nf.len;
+		memcpy(buf + pos, nf.name, nf.len);
+		buf[--pos] = '/';
+	}
+	inode_put(cur);
+	if (pos == size - 1)
+		buf[--pos] = '/';
+	return (long)pos;
+}
+
+long sys_getcwd(char __user *ubuf, size_t size)
+{
+	__free(kfree) char *buf = kmalloc(PATH_MAX);
+	__free(inode_put) struct inode *cwd = fs_cwd_get();
+	long start;
+	size_t len;
+
+	if (!buf)
+		return -ENOMEM;
+	start = build_path(cwd, buf, PATH_MAX);
+	if (start < 0)
+		return start;
+	len = PATH_MAX - (size_t)start; /* includes the NUL */
+	if (len > size)
+		return -ERANGE;
+	if (copy_to_user(ubuf, buf + start, len))
+		return -EFAULT;
+	return (long)len;
+}
+
+long sys_chdir(const char __user *upath)
+{
+	__free(path_free) char *path = path_from_user(upath);
+	struct inode *ino;
+
+	if (IS_ERR(path))
+		return PTR_ERR(path);
+	ino = vfs_lookup_at(AT_FDCWD, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY);
+	if (IS_ERR(ino))
+		return PTR_ERR(ino);
+	return fs_set_cwd(ino);
+}
+
+long sys_fchdir(int fd)
+{
+	__free(file_put) struct file *f = fd_get(fd);
+
+	if (!f)
+		return -EBADF;
+	if (!f->inode || !S_ISDIR(f->inode->mode))
+		return -ENOTDIR;
+	inode_get(f->inode);
+	return fs_set_cwd(f->inode);
+}
+
+long sys_umask(mode_t mask)
+{
+	return fs_set_umask(mask);
+}
+
+long sys_sync(void)
+{
+	return 0;
+}
+
+long sys_syncfs(int fd)
+{
+	__free(file_put) struct file *f = fd_get(fd);
+	return f ? 0 : -EBADF;
+}
+
+long sys_fsync(int fd)
+{
+	return sys_syncfs(fd);
+}
+
+long sys_fdatasync(int fd)
+{
+	return sys_syncfs(fd);
+}
