@@ -12,6 +12,7 @@
 #include <ferrite/task.h>
 #include <hal/hal_boot.h>
 #include <hal/hal_cpu.h>
+#include <hal/hal_mmu.h>
 #include <hal/hal_timer.h>
 
 struct cpu cpus[MAX_CPUS];
