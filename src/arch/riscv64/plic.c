@@ -1,0 +1,51 @@
+/*
+ * The PLIC (riscv,plic0): routes device interrupts to this hart's S-mode
+ * context. Only the boot hart takes device interrupts for now.
+ * Locking: set up once at boot; claim/complete are per-context registers.
+ */
+#include <hal/hal_mmu.h>
+#include "riscv.h"
+
+#define PLIC_PRIORITY(irq) (4 * (irq))
+#define PLIC_ENABLE(ctx) (0x2000 + 0x80 * (ctx))
+#define PLIC_THRESHOLD(ctx) (0x200000 + 0x1000 * (ctx))
+#define PLIC_CLAIM(ctx) (0x200004 + 0x1000 * (ctx))
+
+static volatile uint8_t *plic_regs;
+static unsigned plic_ctx;
+
+static inline volatile uint32_t *plic_reg(unsigned long off)
+{
+	return (volatile uint32_t *)(plic_regs + off);
+}
+
+/* QEMU virt numbers contexts M0, S0, M1, S1, ...: S-mode of hart h is 2h+1. */
+void plic_init(unsigned hartid)
+{
+	if (!rv_devices.plic_base)
+		return;
+	plic_regs = phys_to_virt(rv_devices.plic_base);
+	plic_ctx = 2 * hartid + 1;
+	*plic_reg(PLIC_THRESHOLD(plic_ctx)) = 0;
+}
+
+void plic_enable(unsigned irq)
+{
+	if (!plic_regs || !irq)
+		return;
+	*plic_reg(PLIC_PRIORITY(irq)) = 1;
+	*plic_reg(PLIC_ENABLE(plic_ctx) + 4 * (irq / 32)) |= 1u << (irq % 32);
+}
+
+void plic_handle(void)
+{
+	uint32_t irq;
+
+	if (!plic_regs)
+		return;
+	while ((irq = *plic_reg(PLIC_CLAIM(plic_ctx))) != 0) {
+		if (irq == rv_devices.uart_irq)
+			uart_interrupt();
+		*plic_reg(PLIC_CLAIM(plic_ctx)) = irq;
+	}
+}

@@ -1,0 +1,65 @@
+/*
+ * Time on riscv64: the `time` CSR counts at the FDT's timebase-frequency;
+ * the tick is programmed through SBI TIME. The goldfish RTC gives the wall
+ * clock at boot.
+ * Locking: next_deadline is per-CPU in spirit (only the boot hart ticks).
+ */
+#include <hal/hal_mmu.h>
+#include <hal/hal_timer.h>
+#include "riscv.h"
+
+static uint64_t next_deadline;
+static uint64_t boot_realtime_ns;
+
+static inline uint64_t rdtime(void)
+{
+	uint64_t t;
+	__asm__ volatile("rdtime %0" : "=r"(t));
+	return t;
+}
+
+static uint64_t timebase(void)
+{
+	return rv_devices.timebase_hz ? rv_devices.timebase_hz : 10000000;
+}
+
+uint64_t hal_time_ns(void)
+{
+	uint64_t t = rdtime(), hz = timebase();
+	return t / hz * 1000000000ULL + t % hz * 1000000000ULL / hz;
+}
+
+void hal_timer_start(void)
+{
+	next_deadline = rdtime() + timebase() / HAL_TIMER_HZ;
+	sbi_set_timer(next_deadline);
+	csr_set(sie, SIE_STIE);
+}
+
+void timer_interrupt(void)
+{
+	uint64_t period = timebase() / HAL_TIMER_HZ, now = rdtime();
+
+	next_deadline += period;
+	if (next_deadline <= now) /* missed ticks: do not try to catch up */
+		next_deadline = now + period;
+	sbi_set_timer(next_deadline);
+	timer_tick();
+}
+
+/* Goldfish RTC: reading TIME_LOW latches TIME_HIGH; nanoseconds since 1970. */
+void rv_rtc_init(void)
+{
+	if (!rv_devices.rtc_base)
+		return;
+	volatile uint32_t *rtc = phys_to_virt(rv_devices.rtc_base);
+	uint64_t lo = rtc[0];
+	uint64_t hi = rtc[1];
+	uint64_t now = hi << 32 | lo;
+	boot_realtime_ns = now - hal_time_ns();
+}
+
+uint64_t hal_boot_realtime_ns(void)
+{
+	return boot_realtime_ns;
+}
