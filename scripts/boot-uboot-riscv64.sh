@@ -25,10 +25,14 @@ trap 'rm -rf "$dir"' EXIT
 mkfifo "$dir/in"
 exec 3<>"$dir/in"
 
-# Echo QEMU's output one byte at a time until U-Boot's prompt shows, then
-# hand over to cat.
+# Our own standard input goes to the guest once the kernel has started.
+exec 4<&0
+
+# Echo QEMU's output one byte at a time, drive U-Boot's prompt, and once
+# Ferrite prints its first line forward our stdin to the guest; then hand
+# over to cat.
 drive_uboot() {
-	local buf="" c stopped=0
+	local buf="" c stopped=0 booted=0
 	while IFS= read -r -d '' -n 1 c; do
 		if [ -z "$c" ]; then
 			c=$'\n'
@@ -44,7 +48,13 @@ drive_uboot() {
 				printf 'setenv bootargs "%s"\n' "$bootargs" >&3
 			fi
 			printf 'booti %s - ${fdtcontroladdr}\n' "$load_addr" >&3
-			break
+			booted=1
+			;;
+		*"[ferrite]"*)
+			if [ $booted = 1 ]; then
+				cat <&4 >&3 &
+				break
+			fi
 			;;
 		*"Hit any key to stop autoboot"*)
 			if [ $stopped = 0 ]; then
