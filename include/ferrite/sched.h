@@ -27,3 +27,5 @@ int sched_sleep_ns(uint64_t ns);
 uint64_t schedule_timeout(uint64_t deadline_ns);
 /* Enter the idle loop of this CPU for good (boot CPU after init). */
 void sched_run_idle(void) __noreturn;
+/* Wake t only when it sleeps in TASK_INTERRUPTIBLE (signals, kills). */
+void sched_wakeup_interruptible(struct task *t);

@@ -14,11 +14,18 @@
 #include <ferrite/waitqueue.h>
 #include <ferrite/sched.h>
 #include <hal/hal_arch_types.h>
+#include <uapi/resource.h>
 
 struct mm;
 struct fd_table;
 struct fs_context;
 struct sighand;
+
+/* A parent sleeping in vfork until the child execs or exits. */
+struct vfork_done {
+	struct waitqueue wq;
+	bool done; /* Lock: wq.lock */
+};
 
 #define TASK_COMM_LEN 16
 #define KSTACK_ORDER 2 /* 16 KiB kernel stacks */
@@ -50,10 +57,17 @@ struct process {
 	struct sighand *sighand;    /* reference (shared with CLONE_SIGHAND) */
 	sigset_t shared_pending;    /* Lock: lock */
 
+	struct list_head hash_node; /* pid table; Lock: pid_lock */
+	struct list_head all_node;  /* every process; Lock: proc_tree_lock */
+	struct vfork_done *vfork_done; /* parent sleeping in vfork; Lock: lock */
+	int exit_signal;            /* clone's low byte (SIGCHLD for fork) */
+	struct rlimit64 rlim[RLIM_NLIMITS]; /* Lock: lock */
+
 	bool exiting;    /* exit_group started: threads leave at user return */
 	bool zombie;     /* all threads gone; waiting for wait4 */
 	int exit_status; /* wait status as Linux encodes it */
-	uint64_t utime_ns, stime_ns;
+	uint64_t utime_ns, stime_ns;   /* of the whole process, by the tick */
+	uint64_t cutime_ns, cstime_ns; /* of reaped children */
 	uint64_t start_ns;
 	char comm[TASK_COMM_LEN];
 };
@@ -64,7 +78,12 @@ struct task {
 	pid_t tid;
 	struct process *proc; /* reference */
 	int state;            /* enum task_state */
-	int on_cpu;           /* -1 when not running */
+	int on_cpu;           /* -1 when not running; Lock: run queue lock */
+	int cpu;              /* run queue it belongs to */
+	bool on_rq;           /* Lock: run queue lock */
+	bool kill_pending;    /* leave at the next user return (exec, exit_group) */
+	bool is_kthread;      /* no user half */
+	struct list_head hash_node;   /* tid table; Lock: pid_lock */
 	void *kstack;         /* KSTACK_SIZE bytes, from pages_alloc */
 	struct hal_context ctx;
 	struct trap_frame *tf; /* user frame at the top of kstack */
@@ -82,6 +101,10 @@ struct task {
 };
 
 extern struct spinlock proc_tree_lock;
+/* Owner of kernel threads and idle tasks (pid 0, never freed). */
+extern struct process kernel_process;
+/* Return: the init process (pid 1), borrowed; NULL before it exists. */
+struct process *init_process(void);
 
 /* Return: new reference to the task with that tid, or NULL. */
 struct task *task_find(pid_t tid);
@@ -102,6 +125,12 @@ void process_exit_group(int status) __noreturn;
 /* Kill the current process from a fatal signal (wait status = signo). */
 void process_kill_current(int signo) __noreturn;
 
+/* Call f on every live process with proc_tree_lock held (f must not sleep).
+ * Stops when f returns nonzero and returns that value. */
+int process_for_each(int (*f)(struct process *p, void *arg), void *arg);
 /* Counts for leak checks and /proc. */
 size_t proc_count_live(void);
 size_t task_count_live(void);
+/* Make every thread of p leave at its next return to user mode, with wait
+ * status signo (killed by a signal). */
+void process_kill(struct process *p, int signo);

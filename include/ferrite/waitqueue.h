@@ -26,15 +26,27 @@ struct wait_entry {
 	bool exclusive; /* wake_up_one wakes only the first exclusive waiter */
 };
 
+#define WAITQUEUE_INIT(name) { SPINLOCK_INIT(#name), LIST_HEAD_INIT((name).waiters) }
+#define WAIT_ENTRY_INIT(name) { NULL, LIST_HEAD_INIT((name).node), false }
+
+/*
+ * A woken entry is taken off the queue (and prepare_to_wait puts it back on
+ * the next loop), so wake_up_one never wakes the same waiter twice.
+ */
 void waitqueue_init(struct waitqueue *wq);
 /* Add e for current and set current->state to state (TASK_INTERRUPTIBLE or
  * TASK_UNINTERRUPTIBLE). */
 void prepare_to_wait(struct waitqueue *wq, struct wait_entry *e, int state);
+/* Same, but wake_up_one wakes only one such waiter at a time. */
+void prepare_to_wait_exclusive(struct waitqueue *wq, struct wait_entry *e, int state);
 /* Remove e and set current->state back to TASK_RUNNING. */
 void finish_wait(struct waitqueue *wq, struct wait_entry *e);
 /* Wake every waiter / the first exclusive waiter (and all non-exclusive). */
 void wake_up_all(struct waitqueue *wq);
 void wake_up_one(struct waitqueue *wq);
+/* wake_up_all with wq->lock already held by the caller. */
+void wake_up_all_locked(struct waitqueue *wq);
+static inline bool waitqueue_active(struct waitqueue *wq) { return !list_empty(&wq->waiters); }
 /* True when the current thread has a signal that interrupts sleeps. */
 bool signal_pending_current(void);
 
@@ -47,7 +59,7 @@ bool signal_pending_current(void);
 #define wait_event_timeout_interruptible(wq, cond, deadline_ns)              \
 	({                                                                   \
 		long __ret = 0;                                              \
-		struct wait_entry __we;                                      \
+		struct wait_entry __we = WAIT_ENTRY_INIT(__we);                                      \
 		for (;;) {                                                   \
 			prepare_to_wait((wq), &__we, TASK_INTERRUPTIBLE);    \
 			if (cond)                                            \
@@ -67,7 +79,7 @@ bool signal_pending_current(void);
 #define wait_event_interruptible(wq, cond) wait_event_timeout_interruptible(wq, cond, 0)
 #define wait_event(wq, cond)                                                 \
 	do {                                                                 \
-		struct wait_entry __we;                                      \
+		struct wait_entry __we = WAIT_ENTRY_INIT(__we);                                      \
 		for (;;) {                                                   \
 			prepare_to_wait((wq), &__we, TASK_UNINTERRUPTIBLE);  \
 			if (cond)                                            \

@@ -5,6 +5,7 @@
 #include <ferrite/errno.h>
 #include <ferrite/printk.h>
 #include <ferrite/syscall.h>
+#include <ferrite/signal.h>
 #include <ferrite/spinlock.h>
 #include <hal/hal_trap.h>
 
@@ -40,5 +41,7 @@ void syscall_dispatch(struct trap_frame *tf)
 		pr_debug_if(SYSCALL_DEBUG, "%s(%lx, %lx, %lx) = %ld\n", e->name,
 			    hal_syscall_arg(tf, 0), hal_syscall_arg(tf, 1), hal_syscall_arg(tf, 2), ret);
 	}
+	/* Restart codes never reach user space (no restarts before signal frames). */
+	ret = signal_fixup_syscall_return(ret);
 	hal_syscall_set_return(tf, ret);
 }

@@ -1,0 +1,300 @@
+/*
+ * clone, fork, vfork, and the creation of init (pid 1).
+ *
+ * A thread (CLONE_THREAD) is a new task in the caller's process; anything
+ * else is a new process whose resources are shared or copied flag by flag.
+ * The child's trap frame is a copy of the caller's with return value 0; it
+ * starts in task_return_to_user(). Lock: proc_tree_lock links a new
+ * process to its parent; p->lock guards the thread list.
+ */
+#include <ferrite/errno.h>
+#include <ferrite/file.h>
+#include <ferrite/kmalloc.h>
+#include <ferrite/signal.h>
+#include <ferrite/string.h>
+#include <ferrite/uaccess.h>
+#include <ferrite/vm.h>
+#include <hal/hal_context.h>
+#include <hal/hal_timer.h>
+#include <hal/hal_trap.h>
+#include "proc_internal.h"
+
+#define CSIGNAL 0x000000ff
+#define CLONE_VM 0x00000100
+#define CLONE_FS 0x00000200
+#define CLONE_FILES 0x00000400
+#define CLONE_SIGHAND 0x00000800
+#define CLONE_PIDFD 0x00001000
+#define CLONE_PTRACE 0x00002000
+#define CLONE_VFORK 0x00004000
+#define CLONE_PARENT 0x00008000
+#define CLONE_THREAD 0x00010000
+#define CLONE_NEWNS 0x00020000
+#define CLONE_SYSVSEM 0x00040000
+#define CLONE_SETTLS 0x00080000
+#define CLONE_PARENT_SETTID 0x00100000
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_DETACHED 0x00400000
+#define CLONE_UNTRACED 0x00800000
+#define CLONE_CHILD_SETTID 0x01000000
+#define CLONE_IO 0x80000000UL
+
+#define CLONE_SUPPORTED                                                              \
+	(CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_PTRACE |  \
+	 CLONE_VFORK | CLONE_PARENT | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS |     \
+	 CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED | \
+	 CLONE_CHILD_SETTID | CLONE_IO)
+
+#ifndef O_RDWR
+#define O_RDWR 2
+#endif
+
+static struct process *the_init; /* set once by proc_spawn_init */
+
+struct process *init_process(void)
+{
+	return the_init;
+}
+
+/* Resources of a new process, shared or copied. 0 or -ENOMEM. */
+static int copy_resources(struct process *q, struct process *p, unsigned long flags)
+{
+	if (flags & CLONE_VM) {
+		mm_get(p->mm);
+		q->mm = p->mm;
+	} else if (!(q->mm = mm_fork(p->mm))) {
+		return -ENOMEM;
+	}
+	if (flags & CLONE_FILES) {
+		fd_table_get(p->files);
+		q->files = p->files;
+	} else if (!(q->files = fd_table_clone(p->files))) {
+		return -ENOMEM;
+	}
+	if (flags & CLONE_FS) {
+		fs_context_get(p->fs);
+		q->fs = p->fs;
+	} else if (!(q->fs = fs_context_clone(p->fs))) {
+		return -ENOMEM;
+	}
+	if (flags & CLONE_SIGHAND) {
+		sighand_get(p->sighand);
+		q->sighand = p->sighand;
+	} else if (!(q->sighand = sighand_copy(p->sighand))) {
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Return: a new process (not yet visible) copied from p, or ERR_PTR. */
+static struct process *process_clone(struct process *p, unsigned long flags)
+{
+	struct process *q = process_alloc();
+	int err;
+
+	if (!q)
+		return ERR_PTR(-ENOMEM);
+	q->pid = pid_alloc();
+	if (q->pid < 0) {
+		err = q->pid;
+		q->pid = 0;
+		process_put(q);
+		return ERR_PTR(err);
+	}
+	err = copy_resources(q, p, flags);
+	if (err) {
+		process_put(q); /* releases what was copied and the pid */
+		return ERR_PTR(err);
+	}
+	q->pgid = p->pgid;
+	q->sid = p->sid;
+	q->uid = p->uid, q->euid = p->euid, q->suid = p->suid;
+	q->gid = p->gid, q->egid = p->egid, q->sgid = p->sgid;
+	q->exit_signal = (int)(flags & CSIGNAL);
+	q->start_ns = hal_time_ns();
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 }))
+		memcpy(q->rlim, p->rlim, sizeof(q->rlim));
+	memcpy(q->comm, p->comm, sizeof(q->comm));
+	return q;
+}
+
+/* Link q under its parent (the parent's reference) and make it findable. */
+static void process_link(struct process *q, struct process *parent)
+{
+	process_get(q);
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &proc_tree_lock, 0 })) {
+		q->parent = parent;
+		list_add_tail(&q->sibling, &parent->children);
+	}
+	process_publish(q);
+}
+
+long do_clone(unsigned long flags, uintptr_t newsp, int __user *parent_tid,
+	      int __user *child_tid, uintptr_t tls)
+{
+	struct task *self = current, *t;
+	struct process *p = self->proc, *q;
+	struct vfork_done vfork = { WAITQUEUE_INIT(vfork.wq), false };
+	pid_t tid;
+
+	if (flags & ~CLONE_SUPPORTED)
+		return -EINVAL;
+	if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+		return -EINVAL;
+	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+		return -EINVAL;
+	if ((flags & CLONE_PARENT) && p == init_process())
+		return -EINVAL;
+
+	if (flags & CLONE_THREAD) {
+		q = p;
+		process_get(q);
+		tid = pid_alloc();
+		if (tid < 0) {
+			process_put(q);
+			return tid;
+		}
+	} else {
+		q = process_clone(p, flags);
+		if (IS_ERR(q))
+			return PTR_ERR(q);
+		tid = q->pid;
+	}
+
+	t = task_alloc(q);
+	if (!t) {
+		if (flags & CLONE_THREAD)
+			pid_free(tid);
+		process_put(q);
+		return -ENOMEM;
+	}
+	t->tid = tid;
+	t->blocked = self->blocked;
+	memcpy(t->tf, self->tf, sizeof(*t->tf));
+	hal_syscall_set_return(t->tf, 0);
+	if (newsp)
+		hal_frame_set_sp(t->tf, newsp);
+	hal_context_init(&t->ctx, (uintptr_t)t->tf, task_return_to_user, NULL);
+#if defined(__x86_64__)
+	/* x86_64 keeps user FPU state in the context (riscv64: in the frame). */
+	hal_context_copy_fpu(&t->ctx, &self->ctx);
+#endif
+	hal_set_tls(&t->ctx, t->tf,
+		    (flags & CLONE_SETTLS) ? tls : hal_get_tls(&self->ctx, self->tf), false);
+	if (flags & CLONE_CHILD_CLEARTID)
+		t->clear_child_tid = (uintptr_t)child_tid;
+	if (flags & CLONE_CHILD_SETTID)
+		mm_copy_out(q->mm, (uintptr_t)child_tid, &tid, sizeof(tid));
+	if (flags & CLONE_PARENT_SETTID)
+		(void)put_user(tid, parent_tid);
+
+	if (!(flags & CLONE_THREAD)) {
+		struct process *parent = p;
+		if (flags & CLONE_PARENT) {
+			guard_irqsave(&proc_tree_lock);
+			parent = p->parent ? p->parent : init_process();
+		}
+		if (flags & CLONE_VFORK)
+			q->vfork_done = &vfork;
+		process_link(q, parent);
+		process_put(q); /* the task and the parent hold it now */
+	} else {
+		process_put(q);
+	}
+	task_hash(t);
+	process_add_thread(t->proc, t);
+	sched_add(t);
+
+	if (flags & CLONE_VFORK)
+		wait_event(&vfork.wq, READ_ONCE(vfork.done));
+	return tid;
+}
+
+#if defined(__x86_64__)
+long sys_clone(unsigned long flags, uintptr_t newsp, int __user *parent_tid,
+	       int __user *child_tid, uintptr_t tls)
+{
+	return do_clone(flags, newsp, parent_tid, child_tid, tls);
+}
+
+long sys_fork(void)
+{
+	return do_clone(SIGCHLD, 0, NULL, NULL, 0);
+}
+
+long sys_vfork(void)
+{
+	return do_clone(CLONE_VM | CLONE_VFORK | SIGCHLD, 0, NULL, NULL, 0);
+}
+#else
+long sys_clone(unsigned long flags, uintptr_t newsp, int __user *parent_tid, uintptr_t tls,
+	       int __user *child_tid)
+{
+	return do_clone(flags, newsp, parent_tid, child_tid, tls);
+}
+#endif
+
+/* The first code of pid 1, in its own context: console fds, then exec. */
+static void init_entry(void *raw)
+{
+	struct exec_args *args = raw;
+	struct task *self;
+	char path[256];
+	int err;
+
+	sched_finish_switch();
+	self = current;
+	for (int fd = 0; fd < 3; fd++) {
+		struct file *f = vfs_open("/dev/console", O_RDWR, 0);
+		if (IS_ERR(f)) {
+			pr_warn("init: cannot open /dev/console (%ld)\n", PTR_ERR(f));
+			break;
+		}
+		if (fd_install(f, 0) < 0)
+			file_put(f);
+	}
+	strlcpy(path, exec_args_path(args), sizeof(path));
+	err = exec_current(path, args);
+	if (err)
+		panic("cannot execute init (error %d)", err);
+	hal_irq_disable();
+	trap_exit_to_user(self->tf);
+	hal_return_to_user(self->tf);
+}
+
+int proc_spawn_init(const char *path, char *const argv[], char *const envp[])
+{
+	struct exec_args *args = exec_args_from_kernel(path, argv, envp);
+	struct process *p;
+	struct task *t;
+
+	if (IS_ERR(args))
+		return (int)PTR_ERR(args);
+	p = process_alloc();
+	if (!p) {
+		exec_args_free(args);
+		return -ENOMEM;
+	}
+	p->pid = pid_alloc();
+	BUG_ON(p->pid != 1);
+	p->pgid = p->sid = 1;
+	p->files = fd_table_create();
+	p->fs = fs_context_create();
+	p->sighand = sighand_create();
+	p->mm = mm_create(); /* replaced by exec; keeps mm never NULL */
+	t = p->files && p->fs && p->sighand && p->mm ? task_alloc(p) : NULL;
+	if (!t) {
+		exec_args_free(args);
+		process_put(p);
+		return -ENOMEM;
+	}
+	t->tid = 1;
+	strlcpy(p->comm, "init", sizeof(p->comm));
+	p->start_ns = hal_time_ns();
+	the_init = p;
+	process_publish(p); /* p's creation reference stays forever */
+	task_hash(t);
+	process_add_thread(p, t);
+	task_start(t, init_entry, args);
+	return 0;
+}

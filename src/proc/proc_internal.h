@@ -1,0 +1,47 @@
+/* Private interfaces between the files of src/proc. */
+#pragma once
+#include <ferrite/task.h>
+#include <ferrite/cpu.h>
+
+#define PID_MAX 32768
+
+/* pid.c: Lock: pid_lock guards the bitmap and both hash tables. */
+pid_t pid_alloc(void); /* or -EAGAIN */
+void pid_free(pid_t pid);
+void task_hash(struct task *t);
+void task_unhash(struct task *t);
+void process_hash(struct process *p);
+void process_unhash(struct process *p);
+
+/* task.c */
+/* Return: a new task (refcount 1, held by the scheduler once started) of
+ * process p (reference taken), with a kernel stack, state TASK_RUNNING but
+ * not on any run queue, or NULL. tid is set by the caller. */
+struct task *task_alloc(struct process *p);
+/* Return: a new process (refcount 1) with default limits, no mm/files/fs/
+ * sighand and pid 0 (set by the caller), or NULL. */
+struct process *process_alloc(void);
+/* Link t into p->threads (Lock: p->lock taken here). */
+void process_add_thread(struct process *p, struct task *t);
+/* Start a new task: run fn(arg) in kernel mode when first scheduled. */
+void task_start(struct task *t, void (*fn)(void *), void *arg);
+/* Hash p and add it to the all-process list. */
+void process_publish(struct process *p);
+
+/* sched.c: called first by every new task (and after each switch). */
+void sched_finish_switch(void);
+
+/* exec.c */
+struct exec_args;
+/* Return: kernel copies of path, argv, envp, or ERR_PTR. */
+struct exec_args *exec_args_from_kernel(const char *path, char *const argv[], char *const envp[]);
+/* The path stored by exec_args_from_kernel (borrowed). */
+const char *exec_args_path(const struct exec_args *a);
+void exec_args_free(struct exec_args *a);
+/* Replace the current process image. 0 (tf ready for user mode) or -errno
+ * (the old image is intact). Consumes args. */
+int exec_current(const char *path, struct exec_args *args);
+
+/* exit.c */
+void vfork_complete(struct process *p);
+void task_return_to_user(void *unused) __noreturn;

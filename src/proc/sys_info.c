@@ -1,0 +1,201 @@
+/*
+ * System information and control: uname, sysinfo, reboot, prctl, resource
+ * limits, CPU affinity. Lock: p->lock guards p->rlim and p->comm.
+ */
+#include <ferrite/errno.h>
+#include <ferrite/frame.h>
+#include <ferrite/string.h>
+#include <ferrite/uaccess.h>
+#include <hal/hal_boot.h>
+#include <hal/hal_timer.h>
+#include <uapi/resource.h>
+#include "proc_internal.h"
+
+#define LINUX_REBOOT_MAGIC1 0xfee1dead
+#define LINUX_REBOOT_MAGIC2 672274793
+#define LINUX_REBOOT_MAGIC2A 85072278
+#define LINUX_REBOOT_MAGIC2B 369367448
+#define LINUX_REBOOT_MAGIC2C 537993216
+#define LINUX_REBOOT_CMD_RESTART 0x01234567
+#define LINUX_REBOOT_CMD_HALT 0xCDEF0123
+#define LINUX_REBOOT_CMD_POWER_OFF 0x4321FEDC
+#define LINUX_REBOOT_CMD_CAD_ON 0x89ABCDEF
+#define LINUX_REBOOT_CMD_CAD_OFF 0x00000000
+
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+
+long sys_uname(struct utsname __user *buf)
+{
+	struct utsname u;
+
+	memset(&u, 0, sizeof(u));
+	strlcpy(u.sysname, "Linux", sizeof(u.sysname));
+	strlcpy(u.nodename, "ferrite", sizeof(u.nodename));
+	strlcpy(u.release, "6.1.0-ferrite", sizeof(u.release));
+	strlcpy(u.version, "#1 SMP Ferrite " FERRITE_VERSION, sizeof(u.version));
+	strlcpy(u.machine, hal_arch_name, sizeof(u.machine));
+	strlcpy(u.domainname, "(none)", sizeof(u.domainname));
+	return copy_to_user(buf, &u, sizeof(u)) ? -EFAULT : 0;
+}
+
+long sys_sysinfo(struct sysinfo __user *buf)
+{
+	struct sysinfo si;
+
+	memset(&si, 0, sizeof(si));
+	si.uptime = (long)(hal_time_ns() / 1000000000ULL);
+	si.totalram = frames_total_count() * PAGE_SIZE;
+	si.freeram = frames_free_count() * PAGE_SIZE;
+	si.procs = (unsigned short)MIN(proc_count_live(), (size_t)0xffff);
+	si.mem_unit = 1;
+	return copy_to_user(buf, &si, sizeof(si)) ? -EFAULT : 0;
+}
+
+long sys_reboot(unsigned magic1, unsigned magic2, unsigned cmd, void __user *arg)
+{
+	(void)arg;
+	if (magic1 != LINUX_REBOOT_MAGIC1 ||
+	    (magic2 != LINUX_REBOOT_MAGIC2 && magic2 != LINUX_REBOOT_MAGIC2A &&
+	     magic2 != LINUX_REBOOT_MAGIC2B && magic2 != LINUX_REBOOT_MAGIC2C))
+		return -EINVAL;
+	if (current->proc->euid != 0)
+		return -EPERM;
+	switch (cmd) {
+	case LINUX_REBOOT_CMD_POWER_OFF:
+		pr_info("power off\n");
+		hal_poweroff();
+	case LINUX_REBOOT_CMD_HALT:
+		pr_info("halt\n");
+		hal_halt();
+	case LINUX_REBOOT_CMD_RESTART:
+		pr_info("restart\n");
+		hal_reboot();
+	case LINUX_REBOOT_CMD_CAD_ON:
+	case LINUX_REBOOT_CMD_CAD_OFF:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+long sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4,
+	       unsigned long arg5)
+{
+	struct process *p = current->proc;
+	char name[TASK_COMM_LEN];
+
+	switch (option) {
+	case PR_SET_NAME: {
+		long n = strncpy_from_user(name, (const char __user *)arg2, sizeof(name));
+		if (n == -ENAMETOOLONG) {
+			if (copy_from_user(name, (const char __user *)arg2, sizeof(name) - 1))
+				return -EFAULT;
+			name[sizeof(name) - 1] = '\0';
+		} else if (n < 0) {
+			return n;
+		}
+		guard_irqsave(&p->lock);
+		memcpy(p->comm, name, sizeof(name));
+		return 0;
+	}
+	case PR_GET_NAME:
+		scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 }))
+			memcpy(name, p->comm, sizeof(name));
+		return copy_to_user((char __user *)arg2, name, sizeof(name)) ? -EFAULT : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static long do_prlimit(struct process *p, unsigned resource, const struct rlimit64 __user *new,
+		       struct rlimit64 __user *old)
+{
+	struct rlimit64 n, o;
+
+	if (resource >= RLIM_NLIMITS)
+		return -EINVAL;
+	if (new && copy_from_user(&n, new, sizeof(n)))
+		return -EFAULT;
+	if (new && n.rlim_cur > n.rlim_max)
+		return -EINVAL;
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 })) {
+		o = p->rlim[resource];
+		if (new && n.rlim_max > o.rlim_max && current->proc->euid != 0)
+			return -EPERM;
+		if (new)
+			p->rlim[resource] = n;
+	}
+	if (old && copy_to_user(old, &o, sizeof(o)))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_prlimit64(pid_t pid, unsigned resource, const struct rlimit64 __user *new,
+		   struct rlimit64 __user *old)
+{
+	struct process *p;
+	long ret;
+
+	if (pid < 0)
+		return -EINVAL;
+	if (!pid)
+		return do_prlimit(current->proc, resource, new, old);
+	p = process_find(pid);
+	if (!p)
+		return -ESRCH;
+	ret = do_prlimit(p, resource, new, old);
+	process_put(p);
+	return ret;
+}
+
+long sys_getrlimit(unsigned resource, struct rlimit64 __user *old)
+{
+	return sys_prlimit64(0, resource, NULL, old);
+}
+
+long sys_setrlimit(unsigned resource, const struct rlimit64 __user *new)
+{
+	return sys_prlimit64(0, resource, new, NULL);
+}
+
+static long check_affinity_target(pid_t pid)
+{
+	struct task *t;
+
+	if (pid == 0)
+		return 0;
+	t = task_find(pid);
+	if (!t)
+		return -ESRCH;
+	task_put(t);
+	return 0;
+}
+
+long sys_sched_getaffinity(pid_t pid, size_t len, unsigned long __user *mask)
+{
+	unsigned long m = 1; /* CPU 0 only: no migration yet */
+	long err = check_affinity_target(pid);
+
+	if (err)
+		return err;
+	if (len < sizeof(m) || (len & (sizeof(m) - 1)))
+		return -EINVAL;
+	if (copy_to_user(mask, &m, sizeof(m)))
+		return -EFAULT;
+	return sizeof(m);
+}
+
+long sys_sched_setaffinity(pid_t pid, size_t len, const unsigned long __user *mask)
+{
+	unsigned long m;
+	long err = check_affinity_target(pid);
+
+	if (err)
+		return err;
+	if (len < sizeof(m))
+		return -EINVAL;
+	if (copy_from_user(&m, mask, sizeof(m)))
+		return -EFAULT;
+	return (m & 1) ? 0 : -EINVAL;
+}

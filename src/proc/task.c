@@ -1,0 +1,202 @@
+/*
+ * Allocation, reference counting and release of tasks and processes.
+ *
+ * A task holds a reference to its process; a parent holds one on each child
+ * until wait4 reaps it; the scheduler holds the task's first reference until
+ * the task has died and switched away for good (sched_finish_switch).
+ * Lock: proc_tree_lock guards parent/children/sibling and the all-process
+ * list; p->lock guards p->threads.
+ */
+#include <ferrite/errno.h>
+#include <ferrite/file.h>
+#include <ferrite/frame.h>
+#include <ferrite/kmalloc.h>
+#include <ferrite/signal.h>
+#include <ferrite/string.h>
+#include <ferrite/vm.h>
+#include <hal/hal_context.h>
+#include "proc_internal.h"
+
+struct spinlock proc_tree_lock = SPINLOCK_INIT("proc_tree");
+static LIST_HEAD(all_processes); /* Lock: proc_tree_lock */
+static long live_tasks, live_processes; /* atomic */
+
+struct process kernel_process = {
+	.ref = { 1 },
+	.lock = SPINLOCK_INIT("kernel_process"),
+	.pid = 0,
+	.children = LIST_HEAD_INIT(kernel_process.children),
+	.sibling = LIST_HEAD_INIT(kernel_process.sibling),
+	.child_wait = WAITQUEUE_INIT(kernel_process.child_wait),
+	.threads = LIST_HEAD_INIT(kernel_process.threads),
+	.hash_node = LIST_HEAD_INIT(kernel_process.hash_node),
+	.all_node = LIST_HEAD_INIT(kernel_process.all_node),
+	.comm = "kernel",
+};
+
+static void set_default_limits(struct process *p)
+{
+	for (int i = 0; i < RLIM_NLIMITS; i++)
+		p->rlim[i] = (struct rlimit64){ RLIM_INFINITY, RLIM_INFINITY };
+	p->rlim[RLIMIT_STACK].rlim_cur = 8UL << 20;
+	p->rlim[RLIMIT_NOFILE] = (struct rlimit64){ 1024, 4096 };
+	p->rlim[RLIMIT_CORE].rlim_cur = 0;
+	p->rlim[RLIMIT_NPROC] = (struct rlimit64){ PID_MAX, PID_MAX };
+	p->rlim[RLIMIT_SIGPENDING] = (struct rlimit64){ 4096, 4096 };
+	p->rlim[RLIMIT_MSGQUEUE] = (struct rlimit64){ 819200, 819200 };
+	p->rlim[RLIMIT_MEMLOCK] = (struct rlimit64){ 8UL << 20, 8UL << 20 };
+	p->rlim[RLIMIT_NICE] = (struct rlimit64){ 0, 0 };
+	p->rlim[RLIMIT_RTPRIO] = (struct rlimit64){ 0, 0 };
+}
+
+struct process *process_alloc(void)
+{
+	struct process *p = kzalloc(sizeof(*p));
+
+	if (!p)
+		return NULL;
+	ref_init(&p->ref);
+	spin_init(&p->lock, "process");
+	list_init(&p->children);
+	list_init(&p->sibling);
+	list_init(&p->threads);
+	list_init(&p->hash_node);
+	list_init(&p->all_node);
+	waitqueue_init(&p->child_wait);
+	set_default_limits(p);
+	p->exit_signal = SIGCHLD;
+	__atomic_fetch_add(&live_processes, 1, __ATOMIC_RELAXED);
+	return p;
+}
+
+static void process_release(struct ref *r)
+{
+	struct process *p = container_of(r, struct process, ref);
+
+	BUG_ON(p == &kernel_process);
+	process_unhash(p);
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &proc_tree_lock, 0 })) {
+		if (!list_empty(&p->all_node))
+			list_del(&p->all_node);
+	}
+	if (p->mm)
+		mm_put(p->mm);
+	if (p->files)
+		fd_table_put(p->files);
+	if (p->fs)
+		fs_context_put(p->fs);
+	if (p->sighand)
+		sighand_put(p->sighand);
+	pid_free(p->pid);
+	kfree(p);
+	__atomic_fetch_sub(&live_processes, 1, __ATOMIC_RELAXED);
+}
+
+void process_get(struct process *p)
+{
+	ref_get(&p->ref);
+}
+
+void process_put(struct process *p)
+{
+	ref_put(&p->ref, process_release);
+}
+
+struct task *task_alloc(struct process *p)
+{
+	struct task *t = kzalloc(sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->kstack = pages_alloc(KSTACK_ORDER);
+	if (!t->kstack) {
+		kfree(t);
+		return NULL;
+	}
+	ref_init(&t->ref);
+	spin_init(&t->lock, "task");
+	t->tf = (struct trap_frame *)((char *)t->kstack + KSTACK_SIZE) - 1;
+	memset(t->tf, 0, sizeof(*t->tf));
+	t->state = TASK_RUNNING;
+	t->on_cpu = -1;
+	t->cpu = (int)hal_cpu_self()->id;
+	list_init(&t->run_node);
+	list_init(&t->thread_node);
+	list_init(&t->timer_node);
+	list_init(&t->hash_node);
+	process_get(p);
+	t->proc = p;
+	__atomic_fetch_add(&live_tasks, 1, __ATOMIC_RELAXED);
+	return t;
+}
+
+static void task_release(struct ref *r)
+{
+	struct task *t = container_of(r, struct task, ref);
+	struct process *p = t->proc;
+
+	task_unhash(t);
+	if (t->tid && t->tid != p->pid)
+		pid_free(t->tid);
+	if (t->kstack)
+		pages_free(t->kstack, KSTACK_ORDER);
+	kfree(t);
+	process_put(p);
+	__atomic_fetch_sub(&live_tasks, 1, __ATOMIC_RELAXED);
+}
+
+void task_get(struct task *t)
+{
+	ref_get(&t->ref);
+}
+
+void task_put(struct task *t)
+{
+	ref_put(&t->ref, task_release);
+}
+
+void process_add_thread(struct process *p, struct task *t)
+{
+	guard_irqsave(&p->lock);
+	list_add_tail(&t->thread_node, &p->threads);
+	p->nr_threads++;
+}
+
+void task_start(struct task *t, void (*fn)(void *), void *arg)
+{
+	hal_context_init(&t->ctx, (uintptr_t)t->kstack + KSTACK_SIZE - sizeof(struct trap_frame),
+			 fn, arg);
+	sched_add(t);
+}
+
+/* Put a new process on the all-process list (it becomes visible to kill). */
+void process_publish(struct process *p)
+{
+	process_hash(p);
+	guard_irqsave(&proc_tree_lock);
+	list_add_tail(&p->all_node, &all_processes);
+}
+
+int process_for_each(int (*f)(struct process *p, void *arg), void *arg)
+{
+	struct process *p;
+	int ret;
+
+	guard_irqsave(&proc_tree_lock);
+	list_for_each_entry(p, &all_processes, all_node) {
+		ret = f(p, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+size_t proc_count_live(void)
+{
+	return (size_t)__atomic_load_n(&live_processes, __ATOMIC_RELAXED);
+}
+
+size_t task_count_live(void)
+{
+	return (size_t)__atomic_load_n(&live_tasks, __ATOMIC_RELAXED);
+}
