@@ -1,0 +1,89 @@
+/*
+ * x86_64 CPU basics: interrupt flag, idle, per-CPU blocks (GS base), halt
+ * and the frame-pointer backtrace. Per-CPU data is touched only by its CPU.
+ */
+#include <ferrite/cpu.h>
+#include <ferrite/printk.h>
+#include <hal/hal_cpu.h>
+#include <hal/hal_mmu.h>
+#include "x86.h"
+
+struct x86_cpu x86_cpus[MAX_CPUS];
+
+_Static_assert(offsetof(struct x86_cpu, self) == 0, "entry.S");
+_Static_assert(offsetof(struct x86_cpu, kstack_top) == PERCPU_KSTACK_TOP, "entry.S");
+_Static_assert(offsetof(struct x86_cpu, user_rsp) == PERCPU_USER_RSP, "entry.S");
+
+unsigned long hal_irq_save(void)
+{
+	unsigned long flags;
+	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags)::"memory");
+	return flags;
+}
+
+void hal_irq_restore(unsigned long flags)
+{
+	if (flags & RFLAGS_IF)
+		__asm__ volatile("sti" ::: "memory");
+}
+
+void hal_irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
+void hal_irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
+
+bool hal_irq_enabled(void)
+{
+	unsigned long flags;
+	__asm__ volatile("pushfq; popq %0" : "=r"(flags));
+	return flags & RFLAGS_IF;
+}
+
+/* sti takes effect after the next instruction: no wake-up is lost. */
+void hal_cpu_idle(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
+
+void hal_cpu_relax(void) { __asm__ volatile("pause"); }
+
+unsigned hal_cpu_id(void)
+{
+	unsigned id;
+	__asm__ volatile("movl %%gs:%c1, %0" : "=r"(id) : "i"(offsetof(struct x86_cpu, id)));
+	return id;
+}
+
+struct cpu *hal_cpu_self(void)
+{
+	struct cpu *c;
+	__asm__ volatile("movq %%gs:%c1, %0" : "=r"(c) : "i"(offsetof(struct x86_cpu, cpu)));
+	return c;
+}
+
+void hal_cpu_set_self(struct cpu *cpu)
+{
+	this_x86_cpu()->cpu = cpu;
+}
+
+void hal_halt(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+static bool kernel_stack_addr(uintptr_t p)
+{
+	return p >= DIRECT_MAP_BASE && IS_ALIGNED(p, 8);
+}
+
+/* Frame pointers: [rbp] = caller's rbp, [rbp + 8] = return address. */
+void hal_backtrace(void (*fn)(uintptr_t pc, void *arg), void *arg)
+{
+	uintptr_t *fp = __builtin_frame_address(0);
+
+	for (int depth = 0; depth < 32 && kernel_stack_addr((uintptr_t)fp); depth++) {
+		uintptr_t pc = fp[1];
+		if (!pc)
+			break;
+		fn(pc, arg);
+		if ((uintptr_t)fp[0] <= (uintptr_t)fp)
+			break;
+		fp = (uintptr_t *)fp[0];
+	}
+}

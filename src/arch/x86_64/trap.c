@@ -1,0 +1,226 @@
+/*
+ * Trap dispatch (entry.S calls x86_trap for every vector): timer and COM1
+ * interrupts, spurious vectors, and CPU exceptions — those from user mode
+ * become signals (or resolved page faults), those from the kernel panic.
+ * Also the C half of SYSCALL and the check before returning to user mode.
+ * Handlers run on the current kernel stack; interrupts are off on entry and
+ * re-enabled only while a user fault is resolved (it may sleep).
+ */
+#include <ferrite/printk.h>
+#include <hal/hal_cpu.h>
+#include <hal/hal_mmu.h>
+#include <hal/hal_timer.h>
+#include <hal/hal_trap.h>
+#include "x86.h"
+
+#define SIGILL 4
+#define SIGTRAP 5
+#define SIGBUS 7
+#define SIGFPE 8
+#define SIGSEGV 11
+#define SEGV_MAPERR 1
+#define SEGV_ACCERR 2
+#define ILL_ILLOPN 2
+#define FPE_INTDIV 1
+#define TRAP_BRKPT 1
+#define SI_KERNEL 0x80
+
+#define PF_PRESENT 0x01
+#define PF_WRITE 0x02
+#define PF_FETCH 0x10
+
+static const char *const exception_names[32] = {
+	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
+	"invalid opcode", "device not available", "double fault", "coprocessor overrun",
+	"invalid TSS", "segment not present", "stack fault", "general protection",
+	"page fault", "reserved", "x87 FPU error", "alignment check", "machine check",
+	"SIMD FP exception", "virtualization", "control protection",
+};
+
+static void dump_frame(const struct trap_frame *tf)
+{
+	kprintf("rip %016lx cs %lx rflags %lx rsp %016lx ss %lx\n", tf->rip, tf->cs,
+		tf->rflags, tf->rsp, tf->ss);
+	kprintf("rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", tf->rax, tf->rbx, tf->rcx, tf->rdx);
+	kprintf("rsi %016lx rdi %016lx rbp %016lx r8  %016lx\n", tf->rsi, tf->rdi, tf->rbp, tf->r8);
+	kprintf("r9  %016lx r10 %016lx r11 %016lx r12 %016lx\n", tf->r9, tf->r10, tf->r11, tf->r12);
+	kprintf("r13 %016lx r14 %016lx r15 %016lx cr2 %016lx\n", tf->r13, tf->r14, tf->r15, read_cr2());
+}
+
+static void __noreturn kernel_exception(struct trap_frame *tf)
+{
+	const char *name = tf->vector < 32 ? exception_names[tf->vector] : NULL;
+
+	kprintf("\nkernel exception %lu (%s), error code %lx\n", tf->vector,
+		name ? name : "reserved", tf->error_code);
+	dump_frame(tf);
+	panic("kernel exception %lu at %lx", tf->vector, tf->rip);
+}
+
+static void user_page_fault(struct trap_frame *tf)
+{
+	uintptr_t addr = read_cr2(); /* before anything can fault again */
+	unsigned access = HAL_PROT_READ;
+
+	if (tf->error_code & PF_WRITE)
+		access = HAL_PROT_WRITE;
+	else if (tf->error_code & PF_FETCH)
+		access = HAL_PROT_EXEC;
+	hal_irq_enable();
+	if (vm_handle_fault(addr, access, true) != 0)
+		trap_user_signal(tf, SIGSEGV,
+				 (tf->error_code & PF_PRESENT) ? SEGV_ACCERR : SEGV_MAPERR, addr);
+	hal_irq_disable();
+}
+
+static void user_exception(struct trap_frame *tf)
+{
+	int signo, code = SI_KERNEL;
+
+	switch (tf->vector) {
+	case VEC_PF:
+		user_page_fault(tf);
+		return;
+	case 0: /* #DE */
+		signo = SIGFPE;
+		code = FPE_INTDIV;
+		break;
+	case 7:  /* #NM */
+	case 16: /* #MF */
+	case 19: /* #XM */
+		signo = SIGFPE;
+		break;
+	case 6: /* #UD */
+		signo = SIGILL;
+		code = ILL_ILLOPN;
+		break;
+	case 1: /* #DB */
+	case 3: /* #BP */
+		signo = SIGTRAP;
+		code = TRAP_BRKPT;
+		break;
+	case 17: /* #AC */
+		signo = SIGBUS;
+		break;
+	case 2:  /* NMI */
+	case 18: /* #MC */
+		return;
+	default: /* #GP, #SS, #NP, #OF, #BR, ... */
+		signo = SIGSEGV;
+		break;
+	}
+	hal_irq_enable();
+	trap_user_signal(tf, signo, code, tf->rip);
+	hal_irq_disable();
+}
+
+void x86_trap(struct trap_frame *tf)
+{
+	unsigned long vec = tf->vector;
+
+	switch (vec) {
+	case VEC_TIMER:
+		lapic_eoi();
+		x86_timer_interrupt();
+		return;
+	case VEC_COM1:
+		serial_irq();
+		lapic_eoi();
+		return;
+	case VEC_SPURIOUS:
+		return; /* no EOI for the LAPIC spurious vector */
+	}
+	if (vec >= VEC_PIC_BASE && vec < VEC_PIC_BASE + 16)
+		return; /* spurious from the masked 8259 */
+	if (vec >= 32) {
+		lapic_eoi();
+		return;
+	}
+	if ((tf->cs & 3) != 3)
+		kernel_exception(tf);
+	user_exception(tf);
+}
+
+/* SYSCALL, after entry.S built tf; entered and left... see entry.S. */
+void x86_syscall(struct trap_frame *tf);
+void x86_syscall(struct trap_frame *tf)
+{
+	syscall_dispatch(tf);
+	hal_irq_disable();
+	trap_exit_to_user(tf);
+}
+
+/*
+ * Last check before entering user mode (interrupts off). Whatever the
+ * portable code wrote into tf, the CPU must land in ring 3 with interrupts
+ * on. Return 1 when SYSRET restores tf exactly (it loads rip from rcx and
+ * rflags from r11, and faults in ring 0 on a non-canonical rip), else 0 for
+ * IRETQ.
+ */
+int x86_user_return_check(struct trap_frame *tf);
+int x86_user_return_check(struct trap_frame *tf)
+{
+	/* User-changeable flags: CF PF AF ZF SF TF DF OF AC ID; IF forced. */
+	const uint64_t user_flags = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 |
+				    0x40000 | 0x200000;
+
+	tf->cs = USER_CS;
+	tf->ss = USER_DS;
+	/* IRETQ to a non-canonical rip faults in ring 0: send the task to an
+	 * unmapped user address instead, where it takes its SIGSEGV. */
+	if (tf->rip >= 0x0000800000000000UL && tf->rip < 0xffff800000000000UL)
+		tf->rip = hal_user_max;
+	tf->rflags = (tf->rflags & user_flags) | RFLAGS_IF | 0x2;
+	return tf->rcx == tf->rip && tf->r11 == tf->rflags && tf->rip < hal_user_max &&
+	       !(tf->rflags & 0x100);
+}
+
+void hal_return_to_user(struct trap_frame *tf)
+{
+	hal_irq_disable();
+	trap_exit_to_user(tf);
+	x86_ret_to_user(tf);
+}
+
+/* Trap frame accessors (hal_trap.h). */
+uintptr_t hal_frame_pc(const struct trap_frame *tf) { return tf->rip; }
+uintptr_t hal_frame_sp(const struct trap_frame *tf) { return tf->rsp; }
+void hal_frame_set_pc(struct trap_frame *tf, uintptr_t pc) { tf->rip = pc; }
+void hal_frame_set_sp(struct trap_frame *tf, uintptr_t sp) { tf->rsp = sp; }
+
+void hal_frame_init_user(struct trap_frame *tf, uintptr_t entry, uintptr_t sp)
+{
+	*tf = (struct trap_frame){
+		.rip = entry,
+		.rsp = sp,
+		.cs = USER_CS,
+		.ss = USER_DS,
+		.rflags = RFLAGS_IF | 0x2,
+		.orig_rax = (uint64_t)-1,
+	};
+}
+
+unsigned long hal_syscall_nr(const struct trap_frame *tf) { return tf->orig_rax; }
+
+unsigned long hal_syscall_arg(const struct trap_frame *tf, int i)
+{
+	switch (i) {
+	case 0: return tf->rdi;
+	case 1: return tf->rsi;
+	case 2: return tf->rdx;
+	case 3: return tf->r10;
+	case 4: return tf->r8;
+	case 5: return tf->r9;
+	}
+	return 0;
+}
+
+void hal_syscall_set_return(struct trap_frame *tf, long ret) { tf->rax = (uint64_t)ret; }
+
+/* The SYSCALL instruction is two bytes; rax gets the number back. */
+void hal_syscall_restart(struct trap_frame *tf)
+{
+	tf->rip -= 2;
+	tf->rcx = tf->rip;
+	tf->rax = tf->orig_rax;
+}
