@@ -23,10 +23,11 @@ done
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
-mkdir -p "$tmp/boot/grub"
-cp "$kernel" "$tmp/boot/kernel-x86_64"
+root=$tmp/iso
+mkdir -p "$root/boot/grub"
+cp "$kernel" "$root/boot/kernel-x86_64"
 if [ -n "$initrd" ]; then
-	cp "$initrd" "$tmp/boot/initrd"
+	cp "$initrd" "$root/boot/initrd"
 fi
 
 {
@@ -41,10 +42,10 @@ fi
 	fi
 	echo '	boot'
 	echo '}'
-} >"$tmp/boot/grub/grub.cfg"
+} >"$root/boot/grub/grub.cfg"
 
 # i386-pc only: the ISO boots with SeaBIOS (qemu -cdrom).
-grub-mkrescue -d /usr/lib/grub/i386-pc -o "$out" "$tmp" 2>"$tmp/log" || {
+grub-mkrescue -d /usr/lib/grub/i386-pc -o "$out" "$root" 2>"$tmp/log" || {
 	cat "$tmp/log" >&2
 	exit 1
 }

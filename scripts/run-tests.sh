@@ -152,11 +152,11 @@ suite_host() {
 		local rc=$?
 		cat "$log"
 		local ok bad
-		ok=$(sed -n 's/^Ok: *\([0-9]*\)$/\1/p' "$log" | tail -n1)
+		ok=$(sed -n 's/^Ok: *\([0-9]*\) *$/\1/p' "$log" | tail -n1)
 		bad=0
 		for k in Fail Timeout 'Unexpected Pass'; do
 			local n
-			n=$(sed -n "s/^$k: *\([0-9]*\)\$/\1/p" "$log" | tail -n1)
+			n=$(sed -n "s/^$k: *\([0-9]*\) *\$/\1/p" "$log" | tail -n1)
 			bad=$((bad + ${n:-0}))
 		done
 		suite_pass=$((suite_pass + ${ok:-0}))

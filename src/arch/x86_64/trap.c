@@ -141,7 +141,8 @@ void x86_trap(struct trap_frame *tf)
 	user_exception(tf);
 }
 
-/* SYSCALL, after entry.S built tf; entered and left... see entry.S. */
+/* SYSCALL, after entry.S built tf: entered with interrupts on, returns
+ * with them off, ready for x86_ret_to_user. */
 void x86_syscall(struct trap_frame *tf);
 void x86_syscall(struct trap_frame *tf)
 {
