@@ -1,0 +1,137 @@
+/*
+ * Sleeping mutex with an owner and FIFO hand-off.
+ *
+ * Lock: m->wait.lock guards the waiter list and every change of m->owner
+ * except the lock-free fast path, a compare-and-swap NULL -> current.
+ *
+ * Invariant: while a task sleeps on m->wait, m->owner is not NULL.
+ * mutex_unlock runs under m->wait.lock and either hands the mutex to the
+ * first waiter (owner = that task, entry unlinked, task woken) or, with no
+ * waiter queued, sets owner to NULL. A locker queues itself with
+ * prepare_to_wait_exclusive() *before* trying the CAS, so it either sees
+ * the NULL left by an unlock that ran before it queued, or it was queued
+ * when the unlock ran and was handed the mutex: no wake-up is lost, and a
+ * newcomer can take a free mutex only when nobody is waiting for it.
+ */
+#include <ferrite/cpu.h>
+#include <ferrite/mutex.h>
+#include <ferrite/printk.h>
+#include <ferrite/task.h>
+
+void mutex_init(struct mutex *m)
+{
+	m->owner = NULL;
+	waitqueue_init(&m->wait);
+}
+
+static inline struct task *owner_of(const struct mutex *m)
+{
+	return __atomic_load_n(&m->owner, __ATOMIC_ACQUIRE);
+}
+
+/* Take a free mutex, or notice that unlock handed it to us. */
+static bool mutex_acquire(struct mutex *m, struct task *self)
+{
+	struct task *expected = NULL;
+
+	if (owner_of(m) == self)
+		return true;
+	return __atomic_compare_exchange_n(&m->owner, &expected, self, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+static int mutex_lock_slow(struct mutex *m, struct task *self, int state)
+{
+	struct wait_entry e = WAIT_ENTRY_INIT(e);
+	int ret = 0;
+
+	for (;;) {
+		prepare_to_wait_exclusive(&m->wait, &e, state);
+		if (mutex_acquire(m, self))
+			break;
+		if (state == TASK_INTERRUPTIBLE && signal_pending_current()) {
+			ret = -EINTR;
+			break;
+		}
+		schedule();
+	}
+	finish_wait(&m->wait, &e);
+	/* Once off the queue no hand-off can reach us: if one came between the
+	 * signal check and finish_wait, the mutex is ours after all. */
+	if (ret && owner_of(m) == self)
+		ret = 0;
+	return ret;
+}
+
+static int mutex_lock_common(struct mutex *m, int state)
+{
+	struct task *self = current;
+	struct task *expected = NULL;
+
+	BUG_ON(owner_of(m) == self); /* recursive locking */
+	/* Fast path. It cannot overtake a sleeper: the mutex is never free
+	 * while one sleeps (see the invariant above). */
+	if (__atomic_compare_exchange_n(&m->owner, &expected, self, false,
+					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return 0;
+	return mutex_lock_slow(m, self, state);
+}
+
+void mutex_lock(struct mutex *m)
+{
+	(void)mutex_lock_common(m, TASK_UNINTERRUPTIBLE);
+}
+
+int mutex_lock_interruptible(struct mutex *m)
+{
+	return mutex_lock_common(m, TASK_INTERRUPTIBLE);
+}
+
+bool mutex_trylock(struct mutex *m)
+{
+	struct task *expected = NULL;
+
+	return __atomic_compare_exchange_n(&m->owner, &expected, current, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+void mutex_unlock(struct mutex *m)
+{
+	struct task *self = current;
+	struct task *next = NULL;
+	unsigned long flags;
+
+	BUG_ON(owner_of(m) != self); /* unlock by a non-owner, or of a free mutex */
+	flags = spin_lock_irqsave(&m->wait.lock);
+	if (!list_empty(&m->wait.waiters)) {
+		struct wait_entry *e = list_first_entry(&m->wait.waiters, struct wait_entry, node);
+		list_del(&e->node);
+		next = e->task;
+	}
+	__atomic_store_n(&m->owner, next, __ATOMIC_RELEASE);
+	if (next)
+		sched_wakeup(next);
+	spin_unlock_irqrestore(&m->wait.lock, flags);
+}
+
+bool mutex_is_locked(const struct mutex *m)
+{
+	return owner_of(m) != NULL;
+}
+
+bool mutex_owned_by_current(const struct mutex *m)
+{
+	return owner_of(m) == current;
+}
+
+unsigned mutex_nr_waiters(struct mutex *m)
+{
+	struct wait_entry *e;
+	unsigned n = 0;
+	unsigned long flags = spin_lock_irqsave(&m->wait.lock);
+
+	list_for_each_entry(e, &m->wait.waiters, node)
+		n++;
+	spin_unlock_irqrestore(&m->wait.lock, flags);
+	return n;
+}
