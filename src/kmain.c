@@ -6,6 +6,7 @@
 #include <ferrite/file.h>
 #include <ferrite/frame.h>
 #include <ferrite/kmalloc.h>
+#include <ferrite/pipe.h>
 #include <ferrite/printk.h>
 #include <ferrite/sched.h>
 #include <ferrite/string.h>
@@ -73,6 +74,7 @@ void kmain(struct boot_info *info)
 	hal_arch_init();                /* traps, interrupt controllers */
 	sched_init();                   /* idle task for this CPU, run queues */
 	vfs_init();                     /* root in-memory fs and /dev */
+	fifo_init();                    /* mknod(S_IFIFO) opens pipes */
 	unpack_initramfs(info);         /* the root file system's contents */
 	console_init();                 /* /dev/console, UART receive interrupts */
 	hal_timer_start();              /* the scheduler tick */

@@ -28,6 +28,8 @@ void fd_table_put(struct fd_table *t);
 void fd_table_close_on_exec(struct fd_table *t);
 /* Install f (reference consumed) at the lowest free fd; return fd or -EMFILE. */
 int fd_install(struct file *f, int flags /* O_CLOEXEC */);
+/* Close fd of the current process. 0 or -EBADF. */
+int fd_close(int fd);
 /* Return: new reference to the file at fd of the current process, or NULL. */
 struct file *fd_get(int fd);
 

@@ -3,6 +3,7 @@
  * is taken inside fdtable.c; f->lock guards the status flags.
  */
 #include <ferrite/vfs.h>
+#include <ferrite/pipe.h>
 #include <ferrite/errno.h>
 #include <ferrite/uaccess.h>
 #include <uapi/termios.h>
@@ -78,6 +79,9 @@ long sys_fcntl(int fd, int cmd, unsigned long arg)
 		f->flags = (f->flags & ~SETFL_MASK) | ((int)arg & SETFL_MASK);
 		return 0;
 	}
+	case F_GETPIPE_SZ:
+	case F_SETPIPE_SZ:
+		return pipe_fcntl(f, cmd, arg);
 	case F_GETLK:
 	case F_OFD_GETLK: {
 		/* No locks are ever held by others: report "unlocked". */

@@ -5,6 +5,7 @@
  * copying to or from user memory.
  */
 #include <ferrite/vfs.h>
+#include <ferrite/poll.h>
 #include <ferrite/errno.h>
 #include <ferrite/string.h>
 #include <ferrite/uaccess.h>
@@ -106,6 +107,7 @@ static ssize_t tty_write(struct file *f, const struct iobuf *b, off_t *pos)
 
 static unsigned tty_poll(struct file *f, struct poll_table *pt)
 {
+	poll_wait(&console_tty.readq, pt);
 	poll_uart(&console_tty);
 	return (readable(&console_tty) ? POLLIN | POLLRDNORM : 0) | POLLOUT | POLLWRNORM;
 }

@@ -1,0 +1,23 @@
+/*
+ * Waiting on many files at once (poll, select). A file's ->poll(f, pt)
+ * returns its ready mask and, when pt is not NULL, calls poll_wait() for
+ * every wait queue whose wake-up may change that mask. The caller then
+ * sleeps until any of them wakes it, and polls again.
+ */
+#pragma once
+#include <ferrite/types.h>
+#include <ferrite/waitqueue.h>
+
+struct poll_table_entry {
+	struct waitqueue *wq;
+	struct wait_entry wait;
+};
+
+struct poll_table {
+	struct poll_table_entry *entries; /* kmalloc'd, cap entries */
+	unsigned count, cap;
+	bool overflow; /* more queues than room: the caller re-polls on a tick */
+};
+
+/* Register current on wq for this poll round (no-op when pt is NULL). */
+void poll_wait(struct waitqueue *wq, struct poll_table *pt);

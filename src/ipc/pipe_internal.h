@@ -1,0 +1,53 @@
+/*
+ * Private to src/ipc/pipe*.c: the object shared by the ends of one pipe
+ * (or all openers of one FIFO).
+ *
+ * Lock: inner->lock guards the ring and the counts below. It is a leaf
+ * lock and never held across user copies, allocation or sleeping; the
+ * wait queues have their own locks. A FIFO's inner is also reachable from
+ * the FIFO table (pipe_fifo.c, fifo_lock -> inner->lock).
+ *
+ * Invariant: 0 <= len <= cap, cap is a power of two >= PAGE_SIZE, and the
+ * bytes held are buf[(head + i) & (cap - 1)] for i < len.
+ */
+#pragma once
+#include <ferrite/types.h>
+#include <ferrite/ref.h>
+#include <ferrite/spinlock.h>
+#include <ferrite/list.h>
+#include <ferrite/waitqueue.h>
+#include <ferrite/vfs.h>
+#include <ferrite/pipe.h>
+
+struct pipe_inner {
+	struct ref ref;          /* one per open end (struct file) */
+	struct spinlock lock;
+	char *buf;               /* Lock: lock; kmalloc'd, cap bytes */
+	size_t cap;              /* Lock: lock */
+	size_t head;             /* Lock: lock; index of the oldest byte */
+	size_t len;              /* Lock: lock; bytes held */
+	unsigned readers;        /* Lock: lock; open read ends */
+	unsigned writers;        /* Lock: lock; open write ends */
+	unsigned r_counter;      /* Lock: lock; read opens ever (FIFO rendezvous) */
+	unsigned w_counter;      /* Lock: lock; write opens ever */
+	struct waitqueue rd_wait; /* readers wait for data / a writer to open */
+	struct waitqueue wr_wait; /* writers wait for room / a reader to open */
+	struct inode *fifo;      /* FIFO inode (borrowed) or NULL; Lock: fifo_lock */
+	struct list_head fifo_node; /* in the FIFO table; Lock: fifo_lock */
+};
+
+/* Return: a new inner (refcount 1, no readers or writers) or NULL. */
+struct pipe_inner *pipe_inner_alloc(void);
+void pipe_inner_put(struct pipe_inner *p);
+
+/* Read/write/poll/release shared by anonymous pipes and FIFOs. */
+ssize_t pipe_read(struct file *f, const struct iobuf *buf, off_t *pos);
+ssize_t pipe_write(struct file *f, const struct iobuf *buf, off_t *pos);
+unsigned pipe_poll(struct file *f, struct poll_table *pt);
+void pipe_release(struct file *f);
+
+/* Remove p from the FIFO table (pipe_fifo.c); called on the last put. */
+void fifo_forget(struct pipe_inner *p);
+
+extern const struct file_ops pipe_fops;
+extern const struct file_ops fifo_fops;

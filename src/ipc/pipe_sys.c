@@ -1,0 +1,108 @@
+/*
+ * Pipe system calls: pipe2, pipe (x86_64 only), and fcntl's
+ * F_GETPIPE_SZ / F_SETPIPE_SZ (called from sys_fcntl in src/fs).
+ *
+ * Locking: the ring is resized under inner->lock; the new buffer is
+ * allocated and the old one freed outside it.
+ */
+#include <ferrite/errno.h>
+#include <ferrite/file.h>
+#include <ferrite/kmalloc.h>
+#include <ferrite/string.h>
+#include <ferrite/uaccess.h>
+#include "pipe_internal.h"
+
+long sys_pipe2(int __user *ufds, int flags)
+{
+	struct file *rd, *wr;
+	int fds[2];
+	int err = pipe_create(flags, &rd, &wr);
+
+	if (err)
+		return err;
+	fds[0] = fd_install(rd, flags & O_CLOEXEC); /* consumes rd */
+	if (fds[0] < 0) {
+		file_put(wr);
+		return fds[0];
+	}
+	fds[1] = fd_install(wr, flags & O_CLOEXEC);
+	if (fds[1] < 0) {
+		fd_close(fds[0]);
+		return fds[1];
+	}
+	if (copy_to_user(ufds, fds, sizeof(fds))) {
+		/* Nothing must leak: take both descriptors back. */
+		fd_close(fds[0]);
+		fd_close(fds[1]);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+long sys_pipe(int __user *ufds)
+{
+	return sys_pipe2(ufds, 0);
+}
+
+/* F_SETPIPE_SZ's rounding: a power-of-two number of pages, at least one. */
+static size_t pipe_round_size(unsigned arg)
+{
+	size_t size = PAGE_SIZE;
+
+	while (size < arg)
+		size <<= 1;
+	return size;
+}
+
+static long pipe_set_size(struct pipe_inner *p, unsigned long arg)
+{
+	unsigned want = (unsigned)arg; /* Linux takes an unsigned int */
+	size_t cap;
+	char *old;
+
+	if (want > (1u << 31))
+		return -EINVAL;
+	/* Linux lets CAP_SYS_RESOURCE go past pipe-max-size; Ferrite never. */
+	if (want > PIPE_MAX_SIZE)
+		return -EPERM;
+	cap = pipe_round_size(want);
+	__free(kfree) char *fresh = kmalloc(cap);
+	if (!fresh)
+		return -ENOMEM;
+	scoped_guard(spinlock, &p->lock) {
+		size_t first;
+
+		if (p->len > cap)
+			return -EBUSY;
+		/* Move the content to the start of the new ring. */
+		first = MIN(p->len, p->cap - p->head);
+		memcpy(fresh, p->buf + p->head, first);
+		memcpy(fresh + first, p->buf, p->len - first);
+		old = p->buf;
+		p->buf = take_ptr(fresh);
+		p->cap = cap;
+		p->head = 0;
+	}
+	kfree(old);
+	wake_up_all(&p->wr_wait); /* there may be more room now */
+	return (long)cap;
+}
+
+long pipe_fcntl(struct file *f, int cmd, unsigned long arg)
+{
+	struct pipe_inner *p;
+
+	if (!file_is_pipe(f) || !f->private)
+		return -EBADF;
+	p = f->private;
+	switch (cmd) {
+	case F_GETPIPE_SZ: {
+		guard(spinlock)(&p->lock);
+		return (long)p->cap;
+	}
+	case F_SETPIPE_SZ:
+		return pipe_set_size(p, arg);
+	default:
+		return -EINVAL;
+	}
+}
