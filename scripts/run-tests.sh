@@ -30,6 +30,8 @@ suite_fail=0
 # (the echoed command line has "echo " before it, so it cannot match).
 BOOT_INPUT=$'echo FERRITE_BOOT_OK\npoweroff -f\n'
 BOOT_MARKER=FERRITE_BOOT_OK
+# The busybox prompt (PS1 from /etc/profile in the initramfs).
+SHELL_PROMPT='ferrite:[^ ]*# '
 
 suite_begin() {
 	suite_pass=0
@@ -69,11 +71,24 @@ run_qemu() {
 	local log=$1 input=$2 stop=$3
 	shift 3
 	echo "\$ $*" > "$log.cmd"
-	printf '%s' "$input" | timeout --kill-after=5 "$QEMU_TIMEOUT" "$@" > "$log" 2>&1 &
-	local pid=$! waited=0 seen_at=-1
+	# QEMU reads the serial input from a FIFO we keep open; the input is
+	# typed only once the shell prompt shows, as a person would type it.
+	local dir fifo wfd
+	dir=$(mktemp -d)
+	fifo=$dir/stdin
+	mkfifo "$fifo"
+	timeout --kill-after=5 "$QEMU_TIMEOUT" "$@" < "$fifo" > "$log" 2>&1 &
+	local pid=$! waited=0 seen_at=-1 typed=0
+	exec {wfd}>"$fifo"
+	rm -rf "$dir"
+	[ -z "$input" ] && typed=1
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 1
 		waited=$((waited + 1))
+		if [ $typed = 0 ] && tr -d '\r' < "$log" | grep -Eq -- "$SHELL_PROMPT"; then
+			printf '%s' "$input" >&"$wfd"
+			typed=1
+		fi
 		if [ "$seen_at" -lt 0 ] && tr -d '\r' < "$log" | grep -Eq -- "$stop"; then
 			seen_at=$waited
 		fi
@@ -84,6 +99,9 @@ run_qemu() {
 		fi
 	done
 	wait "$pid"
+	local rc=$?
+	exec {wfd}>&-
+	return $rc
 }
 
 # boot_test NAME CMD...: boot to the shell, run one command, power off.
