@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Ferrite's whole test run, what `make test` runs after building everything.
 #
-# Suites (each prints "== SUITE: N passed, N failed"):
+# Suites (each prints "== SUITE: N passed, N failed, N skipped"):
 #   host            meson test -C build/host (cmocka, ASan+UBSan)
 #   linux-reference the guest tests on Linux, both architectures
 #   boot-riscv64    OpenSBI -bios default (-smp 1 and 4), fw_jump.elf, U-Boot
 #   boot-x86_64     -kernel on q35 and pc, the GRUB ISO
 #   guest-riscv64   init=/tests/runner inside Ferrite, one count per test
 #   guest-x86_64    the same on x86_64
-# The last line is "N passed, N failed" over all suites; the exit status is
+# The last line is "N passed, N failed, N skipped" over all suites; the exit status is
 # non-zero when anything failed. Every QEMU run is bounded by a timeout and
 # its serial log is kept in build/test-logs/ (its tail is printed on failure).
 #
@@ -23,8 +23,10 @@ LOGS=$BUILD/test-logs
 mkdir -p "$LOGS"
 
 total_pass=0
+total_skip=0
 total_fail=0
 suite_pass=0
+suite_skip=0
 suite_fail=0
 # Shell input for the boot tests; the marker must appear alone on a line
 # (the echoed command line has "echo " before it, so it cannot match).
@@ -36,19 +38,27 @@ SHELL_PROMPT='ferrite:[^ ]*# '
 suite_begin() {
 	suite_pass=0
 	suite_fail=0
+	suite_skip=0
 	echo
 	echo "=== suite $1"
 }
 
 suite_end() {
-	echo "== $1: $suite_pass passed, $suite_fail failed"
+	echo "== $1: $suite_pass passed, $suite_fail failed, $suite_skip skipped"
 	total_pass=$((total_pass + suite_pass))
+	total_skip=$((total_skip + suite_skip))
 	total_fail=$((total_fail + suite_fail))
 }
 
 pass() {
 	echo "PASS $1"
 	suite_pass=$((suite_pass + 1))
+}
+
+# A test that only runs inside Ferrite, seen on Linux.
+skip() {
+	echo "SKIP $1"
+	suite_skip=$((suite_skip + 1))
 }
 
 fail() {
@@ -130,10 +140,13 @@ need_file() {
 	fi
 }
 
-# The guest test names, from their single list in user/tests/meson.build.
+# The guest test names, from their group files in user/tests (the order of
+# test_groups in user/tests/meson.build does not matter for counting).
 guest_test_names() {
-	sed -n '/^guest_test_names = \[/,/\]/p' user/tests/meson.build |
-		grep -o "'[a-z0-9_]*'" | tr -d "'"
+	local g
+	for g in $(sed -n "s/^test_groups = \[\(.*\)\]/\1/p" user/tests/meson.build | tr -d "'," ); do
+		grep -v '^[[:space:]]*\(#\|$\)' "user/tests/$g.tests"
+	done
 }
 
 # count_runner_lines LOG PREFIX: turn the runner's PASS/FAIL lines in LOG
@@ -143,9 +156,10 @@ count_runner_lines() {
 	local clean
 	clean=$(tr -d '\r' < "$log")
 	for name in $(guest_test_names); do
-		line=$(grep -E "^(PASS|FAIL) $name( |\$)" <<< "$clean" | tail -n1)
+		line=$(grep -E "^(PASS|FAIL|SKIP) $name( |\$)" <<< "$clean" | tail -n1)
 		case "$line" in
 		PASS*) pass "$prefix/$name" ;;
+		SKIP*) skip "$prefix/$name" ;;
 		FAIL*)
 			line=${line#FAIL "$name" (}
 			fail "$prefix/$name" "${line%)}"
@@ -153,7 +167,7 @@ count_runner_lines() {
 		*) fail "$prefix/$name" "no result" ;;
 		esac
 	done
-	if ! grep -Eq '^tests: [0-9]+ passed, [0-9]+ failed$' <<< "$clean"; then
+	if ! grep -Eq '^tests: [0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' <<< "$clean"; then
 		fail "$prefix/runner" "no closing line"
 		return 1
 	fi
@@ -235,7 +249,7 @@ guest_run() {
 	local suite=$1 name=$2
 	shift 2
 	local log=$LOGS/$name.log
-	run_qemu "$log" "" '^tests: [0-9]+ passed, [0-9]+ failed$' "$@"
+	run_qemu "$log" "" '^tests: [0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$@"
 	local rc=$?
 	if ! count_runner_lines "$log" "$suite" || grep -q '^FAIL' <(tr -d '\r' < "$log"); then
 		[ $rc -eq 124 ] && echo "note: $name timed out after ${QEMU_TIMEOUT}s"
@@ -280,5 +294,5 @@ done
 
 echo
 echo "run-tests: $(( $(date +%s) - start )) s, logs in $LOGS"
-echo "$total_pass passed, $total_fail failed"
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]
