@@ -29,3 +29,5 @@ uint64_t schedule_timeout(uint64_t deadline_ns);
 void sched_run_idle(void) __noreturn;
 /* Wake t only when it sleeps in TASK_INTERRUPTIBLE (signals, kills). */
 void sched_wakeup_interruptible(struct task *t);
+/* Wake t only when it sleeps in TASK_STOPPED (SIGCONT, SIGKILL). */
+void sched_wakeup_stopped(struct task *t);

@@ -1,15 +1,15 @@
 /*
- * Kernel signal state (src/ipc/signal.c).
+ * Kernel signal state and delivery (src/ipc/signal*.c).
  *
  * A process owns a refcounted struct sighand (64 handlers, shared with
- * CLONE_SIGHAND) and a shared pending set; every thread owns its blocked mask
- * and its thread-directed pending set (struct task).
- * Lock: sighand->lock guards action[]; process->lock guards shared_pending
- * and every thread's pending/blocked sets of that process.
- *
- * Missing for now (a later issue): user handlers (frames, rt_sigreturn),
- * siginfo queues for real-time signals, stop/continue, SIGCHLD to parents.
- * A caught signal stays pending and does not interrupt sleeps.
+ * CLONE_SIGHAND), a shared pending set and its siginfo queue; every thread
+ * owns its blocked mask, its thread-directed pending set and queue, and its
+ * sigaltstack (struct task). Standard signals coalesce (one queued siginfo
+ * at most); real-time signals (32..64) queue every instance.
+ * Lock: sighand->lock guards action[]; process->lock guards shared_pending,
+ * the queues, the group-stop fields and every thread's pending/blocked sets
+ * of that process. Order: proc_tree_lock -> p->lock -> sighand->lock ->
+ * rq lock. All of them are irqsave: tty_isig_hook sends from interrupts.
  */
 #pragma once
 #include <ferrite/types.h>
@@ -45,15 +45,45 @@ void sighand_put(struct sighand *sh);
  * Unshares first; may replace p->sighand. 0 or -ENOMEM. */
 int sighand_exec_reset(struct process *p);
 
+/* One queued siginfo. */
+struct sigqueue {
+	struct list_head node;
+	struct user_siginfo info;
+};
+
 /* Send signo to a process / one thread from the kernel (si_code SI_KERNEL).
- * Signal 0 only checks. Return 0. */
+ * Signal 0 only checks. Return 0. Callable from interrupt context. */
 int send_signal_process(struct process *p, int signo);
 int send_signal_task(struct task *t, int signo);
+/* Send with a siginfo (copied; NULL = SI_KERNEL). t == NULL: to the
+ * process. Return 0, or -EAGAIN when a real-time signal cannot be queued
+ * (RLIMIT_SIGPENDING or no memory). May allocate: not from interrupts. */
+int send_signal_info(struct process *p, struct task *t, int signo,
+		     const struct user_siginfo *info);
+/* Send signo to every process of group pgid (SI_KERNEL). Interrupt-safe.
+ * Return 0 or -ESRCH. */
+int send_signal_pgrp(pid_t pgid, int signo);
+/* A child stopped, continued or exited: signal sig (SIGCHLD; 0 = none) to
+ * its parent (not for stop/continue under SA_NOCLDSTOP) and wake the
+ * parent's wait4. code is CLD_*; status the signal or exit code. Caller
+ * holds no locks. */
+void signal_notify_parent(struct process *child, int sig, int code, int status);
+/* Free every entry of a sigqueue list (task/process release). */
+void signal_flush_queue(struct list_head *q);
+/* exec: map the sigreturn trampoline page (riscv64) into the new mm at
+ * mm->stack_top. Return 0 or -errno. */
+struct mm;
+int signal_exec_map_trampoline(struct mm *mm);
 /* Wake t if it sleeps interruptibly, so it notices a signal or a kill. */
 void signal_wake_task(struct task *t);
 
-/* On the way back to user mode: act on deliverable signals (default actions;
- * may not return). Interrupts may be enabled. */
+/* trap_exit_to_user: true when signal_deliver_current has work (a signal
+ * to act on, a group stop, or a syscall restart code to resolve). */
+bool signal_work_pending(struct trap_frame *tf);
+/* On the way back to user mode: stop for a group stop, run default
+ * actions (may not return), build handler frames, resolve -ERESTART*
+ * codes of the interrupted syscall. Interrupts enabled. */
 void signal_deliver_current(struct trap_frame *tf);
-/* Map -ERESTARTSYS and friends to what user space sees (-EINTR for now). */
+/* Kept for dispatch.c: returns ret unchanged (restart codes stay in the
+ * frame until signal_deliver_current decides). */
 long signal_fixup_syscall_return(long ret);

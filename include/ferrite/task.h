@@ -56,6 +56,13 @@ struct process {
 	struct fs_context *fs;      /* reference (shared with CLONE_FS) */
 	struct sighand *sighand;    /* reference (shared with CLONE_SIGHAND) */
 	sigset_t shared_pending;    /* Lock: lock */
+	/* Signal state owned by src/ipc/signal*.c (see ferrite/signal.h). */
+	struct list_head sigqueue;  /* siginfo of shared_pending; Lock: lock */
+	int nr_queued;              /* sigqueue entries of p and its threads; Lock: lock */
+	bool stopped;               /* group stop in force; Lock: lock */
+	int stop_signo;             /* signal that stopped it; Lock: lock */
+	int wait_report;            /* CLD_STOPPED/CLD_CONTINUED not yet waited; Lock: lock */
+	bool cont_notify;           /* SIGCHLD for CLD_CONTINUED still owed; Lock: lock */
 
 	struct list_head hash_node; /* pid table; Lock: pid_lock */
 	struct list_head all_node;  /* every process; Lock: proc_tree_lock */
@@ -94,6 +101,13 @@ struct task {
 
 	sigset_t blocked;  /* signal mask */
 	sigset_t pending;  /* thread-directed pending signals */
+	/* Signal state owned by src/ipc/signal*.c. */
+	struct list_head sigqueue; /* siginfo of pending; Lock: proc->lock */
+	uintptr_t sas_sp;          /* sigaltstack; only the thread itself */
+	size_t sas_size;
+	int sas_flags;
+	sigset_t saved_mask;       /* rt_sigsuspend: mask for the handler frame */
+	bool restore_mask;         /* saved_mask is valid; only the thread itself */
 	uintptr_t clear_child_tid; /* CLONE_CHILD_CLEARTID / set_tid_address */
 	uintptr_t robust_list;
 	size_t robust_list_len;

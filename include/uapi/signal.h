@@ -39,6 +39,7 @@
 #define SIGPWR 30
 #define SIGSYS 31
 #define SIGRTMIN 32
+#define SIGRTMAX 64
 #define NSIG 64
 
 #define SIG_DFL ((uintptr_t)0)
@@ -70,10 +71,25 @@ struct user_sigaction {
 /* si_code values */
 #define SI_USER 0
 #define SI_KERNEL 0x80
+#define SI_QUEUE (-1)
 #define SI_TKILL (-6)
 #define CLD_EXITED 1
 #define CLD_KILLED 2
 #define CLD_DUMPED 3
+#define CLD_STOPPED 5
+#define CLD_CONTINUED 6
+
+/* sigaltstack */
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+#define SS_AUTODISARM (1U << 31)
+#define MINSIGSTKSZ 2048
+
+struct user_stack_t {
+	uintptr_t ss_sp;
+	int ss_flags;
+	size_t ss_size;
+};
 
 /* The siginfo_t layout (128 bytes on LP64); only what Ferrite fills. */
 struct user_siginfo {
@@ -94,6 +110,11 @@ struct user_siginfo {
 			pid_t pid;
 			uid_t uid;
 		} kill;
+		struct {
+			pid_t pid;
+			uid_t uid;
+			uint64_t value; /* union sigval */
+		} rt;
 		struct {
 			uintptr_t addr;
 		} fault;

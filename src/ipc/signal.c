@@ -1,29 +1,24 @@
 /*
- * Signals, minimal: handler tables, masks, pending sets, kill/tkill/tgkill,
- * and default actions taken on the way back to user mode.
+ * Signals: handler tables, sending (pending sets and siginfo queues), the
+ * side effects of sending SIGCONT/stop signals/fatal signals, and dequeue.
+ * Delivery on the way to user mode is signal_deliver.c; syscalls are
+ * signal_sys.c.
  *
- * Lock: sighand->lock guards action[]; p->lock guards p->shared_pending and
- * the pending/blocked sets of p's threads. Order: proc_tree_lock ->
- * p->lock -> sighand->lock -> rq lock.
- *
- * Not yet (a later issue): user handlers (signal frames, rt_sigreturn,
- * SA_* flags beyond storage), sigaltstack, rt_sigtimedwait/sigsuspend,
- * queued siginfo for real-time signals, stop/continue, SIGCHLD. A signal
- * with a user handler stays pending and does not interrupt sleeps; a
- * signal whose default action terminates kills the whole process at once.
+ * Lock: sighand->lock guards action[]; p->lock guards p->shared_pending,
+ * p->sigqueue, p->nr_queued, the group-stop fields and the pending/blocked
+ * sets and queues of p's threads. Order: proc_tree_lock -> p->lock ->
+ * sighand->lock -> rq lock. Every lock is taken irqsave, so the kernel-
+ * originated senders (send_signal_*; no allocation) work from interrupts.
  */
 #include <ferrite/cpu.h>
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
-#include <ferrite/signal.h>
 #include <ferrite/string.h>
 #include <ferrite/task.h>
-#include <ferrite/uaccess.h>
-#include <hal/hal_trap.h>
+#include <ferrite/vfs.h>
+#include "signal_internal.h"
 
-enum sig_default { SIGDFL_TERM, SIGDFL_IGNORE, SIGDFL_STOP };
-
-static enum sig_default sig_default_action(int signo)
+enum sig_default sig_default_action(int signo)
 {
 	switch (signo) {
 	case SIGCHLD:
@@ -43,6 +38,12 @@ static enum sig_default sig_default_action(int signo)
 
 /* --- handler tables --- */
 
+/* The console's ^C/^Z/^\ in ISIG mode (interrupt context). */
+static void tty_isig(pid_t pgrp, int sig)
+{
+	send_signal_pgrp(pgrp, sig);
+}
+
 struct sighand *sighand_create(void)
 {
 	struct sighand *sh = kzalloc(sizeof(*sh));
@@ -50,6 +51,9 @@ struct sighand *sighand_create(void)
 		return NULL;
 	ref_init(&sh->ref);
 	spin_init(&sh->lock, "sighand");
+	/* Installed with the first user process's table (no init hook here). */
+	if (!READ_ONCE(tty_isig_hook))
+		WRITE_ONCE(tty_isig_hook, tty_isig);
 	return sh;
 }
 
@@ -82,6 +86,10 @@ int sighand_exec_reset(struct process *p)
 {
 	struct sighand *sh = p->sighand;
 
+	/* The alternate stack lived in the old address space. */
+	current->sas_sp = 0;
+	current->sas_size = 0;
+	current->sas_flags = SS_DISABLE;
 	if (!sh)
 		return 0;
 	if (ref_read(&sh->ref) > 1) {
@@ -104,26 +112,70 @@ int sighand_exec_reset(struct process *p)
 	return 0;
 }
 
-static uintptr_t handler_of(struct process *p, int signo)
+struct k_sigaction sig_action_of(struct process *p, int signo)
 {
 	struct sighand *sh = p->sighand;
+	struct k_sigaction ka = { 0 };
+
 	if (!sh)
-		return SIG_DFL;
+		return ka;
 	guard_irqsave(&sh->lock);
-	return sh->action[signo - 1].handler;
+	return sh->action[signo - 1];
 }
 
-static bool sig_ignored(uintptr_t handler, int signo)
+static uintptr_t handler_of(struct process *p, int signo)
+{
+	return sig_action_of(p, signo).handler;
+}
+
+bool sig_ignored(uintptr_t handler, int signo)
 {
 	if (signo == SIGKILL || signo == SIGSTOP)
 		return false;
 	return handler == SIG_IGN ||
-	       (handler == SIG_DFL && sig_default_action(signo) != SIGDFL_TERM);
+	       (handler == SIG_DFL && sig_default_action(signo) == SIGDFL_IGNORE);
 }
 
 static bool sig_fatal(uintptr_t handler, int signo)
 {
 	return signo == SIGKILL || (handler == SIG_DFL && sig_default_action(signo) == SIGDFL_TERM);
+}
+
+/* --- queues --- */
+
+void signal_flush_queue(struct list_head *q)
+{
+	struct sigqueue *e, *n;
+
+	if (!q->next) /* never initialised (static tasks) */
+		return;
+	list_for_each_entry_safe(e, n, q, node) {
+		list_del(&e->node);
+		kfree(e);
+	}
+}
+
+/* Drop every pending instance of the signals in mask from p. Caller holds
+ * p->lock. Freed entries go to *freed (freed after unlock). */
+static void discard_locked(struct process *p, uint64_t mask, struct list_head *freed)
+{
+	struct sigqueue *e, *n;
+	struct task *t;
+
+	p->shared_pending.sig[0] &= ~mask;
+	list_for_each_entry_safe(e, n, &p->sigqueue, node)
+		if (mask & sig_bit(e->info.si_signo)) {
+			list_move_tail(&e->node, freed);
+			p->nr_queued--;
+		}
+	list_for_each_entry(t, &p->threads, thread_node) {
+		t->pending.sig[0] &= ~mask;
+		list_for_each_entry_safe(e, n, &t->sigqueue, node)
+			if (mask & sig_bit(e->info.si_signo)) {
+				list_move_tail(&e->node, freed);
+				p->nr_queued--;
+			}
+	}
 }
 
 /* --- sending --- */
@@ -133,12 +185,29 @@ void signal_wake_task(struct task *t)
 	sched_wakeup_interruptible(t);
 }
 
-/* Post signo to p (t == NULL: process-directed). Caller holds nothing. */
-static int post_signal(struct process *p, struct task *t, int signo)
+void signal_wake_stopped_locked(struct process *p)
 {
+	struct task *t;
+
+	list_for_each_entry(t, &p->threads, thread_node)
+		sched_wakeup_stopped(t);
+}
+
+#define STOP_MASK (sig_bit(SIGSTOP) | sig_bit(SIGTSTP) | sig_bit(SIGTTIN) | sig_bit(SIGTTOU))
+
+/*
+ * Post signo to p (t == NULL: process-directed). info NULL: SI_KERNEL, and
+ * no allocation (interrupt-safe). Caller holds nothing.
+ */
+static int post_signal(struct process *p, struct task *t, int signo,
+		       const struct user_siginfo *info)
+{
+	struct sigqueue *q = NULL;
+	LIST_HEAD(freed);
+	bool fatal;
 	uintptr_t handler;
 	struct task *it;
-	bool fatal;
+	int ret = 0;
 
 	if (signo == 0)
 		return 0;
@@ -146,273 +215,238 @@ static int post_signal(struct process *p, struct task *t, int signo)
 		return 0;
 	handler = handler_of(p, signo);
 	fatal = sig_fatal(handler, signo);
+	if (info) {
+		q = kmalloc(sizeof(*q));
+		if (q)
+			q->info = *info;
+	}
 
-	guard_irqsave(&p->lock);
-	if (t) {
-		if (sig_ignored(handler, signo) && !(t->blocked.sig[0] & sig_bit(signo)))
-			return 0;
-		t->pending.sig[0] |= sig_bit(signo);
-		fatal = fatal && !(t->blocked.sig[0] & sig_bit(signo) & ~SIG_UNBLOCKABLE);
-	} else {
-		bool all_block = !list_empty(&p->threads);
-		list_for_each_entry(it, &p->threads, thread_node)
-			if (!(it->blocked.sig[0] & sig_bit(signo)))
-				all_block = false;
-		if (sig_ignored(handler, signo) && !all_block)
-			return 0;
-		p->shared_pending.sig[0] |= sig_bit(signo);
-		fatal = fatal && (!all_block || signo == SIGKILL);
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 })) {
+		sigset_t *pending = t ? &t->pending : &p->shared_pending;
+		struct list_head *queue = t ? &t->sigqueue : &p->sigqueue;
+		bool blocked;
+
+		/* SIGCONT (and SIGKILL) end a stop; a stop signal cancels SIGCONT. */
+		if (signo == SIGCONT || signo == SIGKILL) {
+			discard_locked(p, STOP_MASK, &freed);
+			if (p->stopped) {
+				p->stopped = false;
+				if (signo == SIGCONT) {
+					/* The parent is told by a thread of p once it
+					 * runs (signal_deliver.c): senders may hold
+					 * proc_tree_lock (kill of a group). */
+					p->wait_report = CLD_CONTINUED;
+					p->cont_notify = true;
+				}
+				signal_wake_stopped_locked(p);
+			}
+		} else if (sig_is_stop(signo)) {
+			discard_locked(p, sig_bit(SIGCONT), &freed);
+		}
+
+		if (t) {
+			blocked = t->blocked.sig[0] & sig_bit(signo);
+		} else {
+			blocked = !list_empty(&p->threads);
+			list_for_each_entry(it, &p->threads, thread_node)
+				if (!(it->blocked.sig[0] & sig_bit(signo)))
+					blocked = false;
+		}
+		if (signo == SIGKILL)
+			blocked = false;
+		if (sig_ignored(handler, signo) && !blocked)
+			break;
+
+		if (sig_is_rt(signo)) {
+			/* Every instance queues, with its siginfo. */
+			if (q && p->nr_queued < (int)p->rlim[RLIMIT_SIGPENDING].rlim_cur) {
+				list_add_tail(&q->node, queue);
+				p->nr_queued++;
+				q = NULL;
+			} else if (info) {
+				ret = -EAGAIN;
+				break;
+			}
+		} else if (!(pending->sig[0] & sig_bit(signo)) && q) {
+			list_add_tail(&q->node, queue);
+			p->nr_queued++;
+			q = NULL;
+		}
+		pending->sig[0] |= sig_bit(signo);
+
+		fatal = fatal && !blocked;
+		/* A fatal signal ends the whole process now, like Linux's group exit. */
+		if (fatal && !p->exiting) {
+			p->exiting = true;
+			p->exit_status = signo;
+		}
+		list_for_each_entry(it, &p->threads, thread_node) {
+			if (fatal) {
+				sched_wakeup_stopped(it);
+				signal_wake_task(it);
+			} else if (it == t || (!t && !(it->blocked.sig[0] & sig_bit(signo)))) {
+				signal_wake_task(it);
+			}
+		}
 	}
-	/* A fatal signal ends the whole process now, like Linux's group exit. */
-	if (fatal && !p->exiting) {
-		p->exiting = true;
-		p->exit_status = signo;
-	}
-	list_for_each_entry(it, &p->threads, thread_node)
-		if (fatal || it == t || (!t && !(it->blocked.sig[0] & sig_bit(signo))))
-			signal_wake_task(it);
-	return 0;
+	if (q)
+		kfree(q);
+	signal_flush_queue(&freed);
+	return ret;
 }
 
 int send_signal_process(struct process *p, int signo)
 {
-	return post_signal(p, NULL, signo);
+	return post_signal(p, NULL, signo, NULL);
 }
 
 int send_signal_task(struct task *t, int signo)
 {
-	return post_signal(t->proc, t, signo);
+	return post_signal(t->proc, t, signo, NULL);
 }
 
-/* --- receiving --- */
+int send_signal_info(struct process *p, struct task *t, int signo,
+		     const struct user_siginfo *info)
+{
+	struct user_siginfo ki;
 
-/* Unblocked pending signals of the current thread. */
-static uint64_t deliverable_mask(struct task *self)
+	if (!info) {
+		memset(&ki, 0, sizeof(ki));
+		ki.si_signo = signo;
+		ki.si_code = SI_KERNEL;
+		info = &ki;
+	}
+	return post_signal(p, t, signo, info);
+}
+
+struct pgrp_query {
+	pid_t pgid;
+	int signo;
+	int found;
+};
+
+static int pgrp_one(struct process *p, void *arg)
+{
+	struct pgrp_query *q = arg;
+
+	if (p->pgid != q->pgid)
+		return 0;
+	q->found++;
+	post_signal(p, NULL, q->signo, NULL);
+	return 0;
+}
+
+int send_signal_pgrp(pid_t pgid, int signo)
+{
+	struct pgrp_query q = { .pgid = pgid, .signo = signo };
+
+	process_for_each(pgrp_one, &q);
+	return q.found ? 0 : -ESRCH;
+}
+
+
+void signal_notify_parent(struct process *child, int sig, int code, int status)
+{
+	struct process *parent;
+	struct user_siginfo si;
+
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &proc_tree_lock, 0 })) {
+		parent = child->parent;
+		if (parent)
+			process_get(parent);
+	}
+	if (!parent)
+		return;
+	if (sig && sig_valid(sig)) {
+		struct k_sigaction ka = sig_action_of(parent, sig);
+		bool nocldstop = (code == CLD_STOPPED || code == CLD_CONTINUED) &&
+				 (ka.flags & SA_NOCLDSTOP);
+		if (!nocldstop) {
+			memset(&si, 0, sizeof(si));
+			si.si_signo = sig;
+			si.si_code = code;
+			si.chld.pid = child->pid;
+			si.chld.uid = child->uid;
+			si.chld.status = status;
+			post_signal(parent, NULL, sig, &si);
+		}
+	}
+	wake_up_all(&parent->child_wait);
+	process_put(parent);
+}
+
+/* --- dequeue --- */
+
+uint64_t signal_deliverable_mask(struct task *self)
 {
 	struct process *p = self->proc;
 	return (READ_ONCE(self->pending.sig[0]) | READ_ONCE(p->shared_pending.sig[0])) &
 	       ~(READ_ONCE(self->blocked.sig[0]) & ~SIG_UNBLOCKABLE);
 }
 
-bool signal_pending_current(void)
+/* Take signo's first queued siginfo from queue; clear the pending bit when
+ * no instance is left. Caller holds p->lock. */
+static void take_locked(struct process *p, sigset_t *pending, struct list_head *queue, int signo,
+			struct user_siginfo *info, struct sigqueue **freed)
 {
-	struct task *self = current;
-	struct process *p = self->proc;
-	uint64_t mask;
+	struct sigqueue *e, *found = NULL;
+	bool more = false;
 
-	if (self->is_kthread)
-		return false;
-	if (READ_ONCE(p->exiting) || READ_ONCE(self->kill_pending))
-		return true;
-	mask = deliverable_mask(self);
-	/* Only signals whose action can run now interrupt a sleep. */
-	for (int signo = 1; mask && signo <= NSIG; signo++, mask >>= 1)
-		if ((mask & 1) && sig_fatal(handler_of(p, signo), signo))
-			return true;
-	return false;
-}
-
-void signal_deliver_current(struct trap_frame *tf)
-{
-	struct task *self = current;
-	struct process *p = self->proc;
-	uint64_t mask = deliverable_mask(self);
-
-	(void)tf;
-	for (int signo = 1; mask && signo <= NSIG; signo++) {
-		uint64_t bit = sig_bit(signo);
-		uintptr_t handler;
-
-		if (!(mask & bit))
+	list_for_each_entry(e, queue, node) {
+		if (e->info.si_signo != signo)
 			continue;
-		mask &= ~bit;
-		handler = handler_of(p, signo);
-		if (!sig_fatal(handler, signo) && !sig_ignored(handler, signo))
-			continue; /* user handler: needs signal frames (later) */
-		scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 })) {
-			self->pending.sig[0] &= ~bit;
-			p->shared_pending.sig[0] &= ~bit;
+		if (found) {
+			more = true;
+			break;
 		}
-		if (sig_fatal(handler, signo))
-			process_kill_current(signo);
+		found = e;
 	}
+	if (found) {
+		*info = found->info;
+		list_del(&found->node);
+		p->nr_queued--;
+		*freed = found;
+	} else {
+		memset(info, 0, sizeof(*info));
+		info->si_signo = signo;
+		info->si_code = SI_KERNEL;
+	}
+	if (!more)
+		pending->sig[0] &= ~sig_bit(signo);
 }
 
-long signal_fixup_syscall_return(long ret)
+/* No ctz instruction on rv64imac (libgcc is not linked): scan. */
+static int lowest_signal(uint64_t bits)
 {
-	if (ret == -ERESTARTSYS || ret == -ERESTARTNOHAND)
-		return -EINTR;
-	return ret;
+	int signo = 1;
+
+	while (!(bits & 1)) {
+		bits >>= 1;
+		signo++;
+	}
+	return signo;
 }
 
-void trap_user_signal(struct trap_frame *tf, int signo, int code, uintptr_t addr)
+int signal_dequeue(struct task *self, uint64_t allowed, struct user_siginfo *info)
 {
-	struct task *self = current;
+	struct process *p = self->proc;
+	struct sigqueue *freed = NULL;
+	int signo = 0;
 
-	pr_info("pid %d (%s): signal %d (code %d) at pc %lx, address %lx\n", self->tid,
-		self->proc->comm, signo, code, (unsigned long)hal_frame_pc(tf), (unsigned long)addr);
-	/* No handler frames yet: a synchronous fault is always fatal. */
-	process_kill_current(signo);
-}
-
-/* --- syscalls --- */
-
-long sys_rt_sigaction(int signo, const struct user_sigaction __user *act,
-		      struct user_sigaction __user *oact, size_t sigsetsize)
-{
-	struct process *p = current->proc;
-	struct sighand *sh = p->sighand;
-	struct user_sigaction ua, old;
-	struct k_sigaction *ka;
-	struct task *t;
-
-	if (sigsetsize != sizeof(sigset_t))
-		return -EINVAL;
-	if (!sig_valid(signo) || (act && (signo == SIGKILL || signo == SIGSTOP)))
-		return -EINVAL;
-	if (act && copy_from_user(&ua, act, sizeof(ua)))
-		return -EFAULT;
-	memset(&old, 0, sizeof(old));
-	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &sh->lock, 0 })) {
-		ka = &sh->action[signo - 1];
-		old.handler = ka->handler;
-		old.flags = ka->flags;
-#if defined(__x86_64__)
-		old.restorer = ka->restorer;
-#endif
-		old.mask = ka->mask.sig[0];
-		if (act) {
-			ka->handler = ua.handler;
-			ka->flags = ua.flags;
-#if defined(__x86_64__)
-			ka->restorer = ua.restorer;
-#endif
-			ka->mask.sig[0] = ua.mask & ~SIG_UNBLOCKABLE;
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 })) {
+		uint64_t bits = self->pending.sig[0] & allowed;
+		if (bits) {
+			signo = lowest_signal(bits);
+			take_locked(p, &self->pending, &self->sigqueue, signo, info, &freed);
+			break;
+		}
+		bits = p->shared_pending.sig[0] & allowed;
+		if (bits) {
+			signo = lowest_signal(bits);
+			take_locked(p, &p->shared_pending, &p->sigqueue, signo, info, &freed);
 		}
 	}
-	/* POSIX: setting a signal to be ignored discards it when pending. */
-	if (act && sig_ignored(ua.handler, signo)) {
-		guard_irqsave(&p->lock);
-		p->shared_pending.sig[0] &= ~sig_bit(signo);
-		list_for_each_entry(t, &p->threads, thread_node)
-			t->pending.sig[0] &= ~sig_bit(signo);
-	}
-	if (oact && copy_to_user(oact, &old, sizeof(old)))
-		return -EFAULT;
-	return 0;
-}
-
-long sys_rt_sigprocmask(int how, const sigset_t __user *set, sigset_t __user *oset,
-			size_t sigsetsize)
-{
-	struct task *self = current;
-	sigset_t new, old;
-
-	if (sigsetsize != sizeof(sigset_t))
-		return -EINVAL;
-	if (set && copy_from_user(&new, set, sizeof(new)))
-		return -EFAULT;
-	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &self->proc->lock, 0 })) {
-		old = self->blocked;
-		if (set) {
-			switch (how) {
-			case SIG_BLOCK:
-				self->blocked.sig[0] |= new.sig[0];
-				break;
-			case SIG_UNBLOCK:
-				self->blocked.sig[0] &= ~new.sig[0];
-				break;
-			case SIG_SETMASK:
-				self->blocked.sig[0] = new.sig[0];
-				break;
-			default:
-				return -EINVAL;
-			}
-			self->blocked.sig[0] &= ~SIG_UNBLOCKABLE;
-		}
-	}
-	if (oset && copy_to_user(oset, &old, sizeof(old)))
-		return -EFAULT;
-	return 0;
-}
-
-long sys_rt_sigpending(sigset_t __user *set, size_t sigsetsize)
-{
-	struct task *self = current;
-	sigset_t s;
-
-	if (sigsetsize > sizeof(sigset_t))
-		return -EINVAL;
-	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &self->proc->lock, 0 }))
-		s.sig[0] = (self->pending.sig[0] | self->proc->shared_pending.sig[0]) &
-			   self->blocked.sig[0];
-	return copy_to_user(set, &s, sigsetsize) ? -EFAULT : 0;
-}
-
-struct kill_query {
-	pid_t pgid; /* 0: every process */
-	struct process *except;
-	int signo;
-	int found;
-};
-
-static int kill_one(struct process *p, void *arg)
-{
-	struct kill_query *q = arg;
-
-	if (p == q->except || (p->pid == 1 && !q->pgid))
-		return 0;
-	if (q->pgid && p->pgid != q->pgid)
-		return 0;
-	q->found++;
-	post_signal(p, NULL, q->signo);
-	return 0;
-}
-
-long sys_kill(pid_t pid, int signo)
-{
-	struct process *self = current->proc;
-	struct kill_query q = { .signo = signo };
-
-	if (signo < 0 || signo > NSIG)
-		return -EINVAL;
-	if (pid > 0) {
-		struct process *p = process_find(pid);
-		if (!p)
-			return -ESRCH;
-		post_signal(p, NULL, signo);
-		process_put(p);
-		return 0;
-	}
-	if (pid == INT32_MIN)
-		return -ESRCH;
-	if (pid == -1)
-		q.except = self;
-	else
-		q.pgid = pid == 0 ? self->pgid : -pid;
-	process_for_each(kill_one, &q);
-	return q.found ? 0 : -ESRCH;
-}
-
-long sys_tgkill(pid_t tgid, pid_t tid, int signo)
-{
-	struct task *t;
-
-	if (signo < 0 || signo > NSIG || tid <= 0 || (tgid <= 0 && tgid != -1))
-		return -EINVAL;
-	t = task_find(tid);
-	if (!t)
-		return -ESRCH;
-	if (tgid != -1 && t->proc->pid != tgid) {
-		task_put(t);
-		return -ESRCH;
-	}
-	post_signal(t->proc, t, signo);
-	task_put(t);
-	return 0;
-}
-
-long sys_tkill(pid_t tid, int signo)
-{
-	return sys_tgkill(-1, tid, signo);
+	if (freed)
+		kfree(freed);
+	return signo;
 }

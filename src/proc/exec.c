@@ -283,6 +283,8 @@ static int load_elf(struct file *f, const void *head, size_t head_len,
 	err = load_segments(mm, f, ph, &img);
 	if (!err)
 		err = build_stack(mm, a, &img, execfn, sp_out);
+	if (!err)
+		err = signal_exec_map_trampoline(mm);
 	if (err) {
 		mm_put(mm);
 		return err;

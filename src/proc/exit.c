@@ -4,8 +4,8 @@
  * cwd, hands its children to init and wakes the parent's wait4.
  * Lock: proc_tree_lock for the parent/child links and p->zombie;
  * p->lock for the thread list and the exit status.
- * Not yet: robust futex lists are not walked; no SIGCHLD is sent (the
- * parent's wait4 is woken directly); SA_NOCLDWAIT auto-reaping.
+ * The parent gets its exit signal (SIGCHLD) through signal_notify_parent.
+ * Not yet: robust futex lists are not walked; SA_NOCLDWAIT auto-reaping.
  */
 #include <ferrite/errno.h>
 #include <ferrite/file.h>
@@ -93,6 +93,11 @@ static void process_become_zombie(struct process *p)
 	if (p->parent)
 		wake_up_all(&p->parent->child_wait);
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	/* SIGCHLD (the clone exit signal) to the parent. */
+	if (p->exit_status & 0x7f)
+		signal_notify_parent(p, p->exit_signal, CLD_KILLED, p->exit_status & 0x7f);
+	else
+		signal_notify_parent(p, p->exit_signal, CLD_EXITED, (p->exit_status >> 8) & 0xff);
 }
 
 void task_exit(int status)

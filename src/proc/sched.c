@@ -97,6 +97,11 @@ void sched_wakeup_interruptible(struct task *t)
 	wakeup_if(t, TASK_INTERRUPTIBLE);
 }
 
+void sched_wakeup_stopped(struct task *t)
+{
+	wakeup_if(t, TASK_STOPPED);
+}
+
 static void activate_address_space(struct task *next)
 {
 	struct mm *mm = next->is_kthread ? NULL : next->proc->mm;

@@ -62,6 +62,7 @@ struct process *process_alloc(void)
 	list_init(&p->threads);
 	list_init(&p->hash_node);
 	list_init(&p->all_node);
+	list_init(&p->sigqueue);
 	waitqueue_init(&p->child_wait);
 	set_default_limits(p);
 	p->exit_signal = SIGCHLD;
@@ -87,6 +88,7 @@ static void process_release(struct ref *r)
 		fs_context_put(p->fs);
 	if (p->sighand)
 		sighand_put(p->sighand);
+	signal_flush_queue(&p->sigqueue);
 	pid_free(p->pid);
 	kfree(p);
 	__atomic_fetch_sub(&live_processes, 1, __ATOMIC_RELAXED);
@@ -124,6 +126,7 @@ struct task *task_alloc(struct process *p)
 	list_init(&t->thread_node);
 	list_init(&t->timer_node);
 	list_init(&t->hash_node);
+	list_init(&t->sigqueue);
 	process_get(p);
 	t->proc = p;
 	__atomic_fetch_add(&live_tasks, 1, __ATOMIC_RELAXED);
@@ -140,6 +143,7 @@ static void task_release(struct ref *r)
 		pid_free(t->tid);
 	if (t->kstack)
 		pages_free(t->kstack, KSTACK_ORDER);
+	signal_flush_queue(&t->sigqueue);
 	kfree(t);
 	process_put(p);
 	__atomic_fetch_sub(&live_tasks, 1, __ATOMIC_RELAXED);

@@ -27,7 +27,7 @@ void trap_exit_to_user(struct trap_frame *tf)
 			hal_irq_enable();
 			task_exit(READ_ONCE(self->proc->exit_status));
 		}
-		if (round == 0 && (self->pending.sig[0] | self->proc->shared_pending.sig[0])) {
+		if (round == 0 && signal_work_pending(tf)) {
 			hal_irq_enable();
 			signal_deliver_current(tf);
 			hal_irq_disable();

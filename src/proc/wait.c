@@ -3,7 +3,9 @@
  * Lock: proc_tree_lock while scanning the children and unlinking the one
  * reaped, so two threads never reap the same child. Sleeps on the caller's
  * p->child_wait, woken by an exiting child (exit.c).
- * Not yet: stopped/continued children (WUNTRACED/WCONTINUED report nothing).
+ * Stopped/continued children (WUNTRACED/WCONTINUED, WSTOPPED): the child's
+ * p->wait_report (under its p->lock, set by src/ipc/signal*.c) is reported
+ * once, and the child is not reaped.
  */
 #include <ferrite/errno.h>
 #include <ferrite/signal.h>
@@ -29,8 +31,12 @@ struct wait_query {
 	int idtype; /* P_ALL, P_PID, P_PGID */
 	pid_t id;
 	bool nowait;
+	int options;           /* WUNTRACED, WCONTINUED */
+	int report;            /* 0: found is a zombie; else CLD_STOPPED/CONTINUED */
+	int report_status;     /* wait status of a stop/continue report */
 	struct process *found; /* new reference */
 	bool had_child;
+	bool exited;           /* report zombies (wait4 always; waitid: WEXITED) */
 };
 
 static bool child_matches(const struct wait_query *q, const struct process *c)
@@ -57,8 +63,27 @@ static int wait_scan(struct process *self, struct wait_query *q)
 		if (!child_matches(q, c))
 			continue;
 		q->had_child = true;
-		if (!READ_ONCE(c->zombie))
-			continue;
+		if (!READ_ONCE(c->zombie) || !q->exited) {
+			if (READ_ONCE(c->zombie))
+				continue;
+			int rep = 0;
+			scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &c->lock, 0 })) {
+				if ((c->wait_report == CLD_STOPPED && (q->options & WUNTRACED)) ||
+				    (c->wait_report == CLD_CONTINUED && (q->options & WCONTINUED))) {
+					rep = c->wait_report;
+					q->report_status = rep == CLD_STOPPED ? (c->stop_signo << 8) | 0x7f
+									      : 0xffff;
+					if (!q->nowait)
+						c->wait_report = 0;
+				}
+			}
+			if (!rep)
+				continue;
+			process_get(c);
+			q->report = rep;
+			q->found = c;
+			return 1;
+		}
 		process_get(c);
 		if (!q->nowait) {
 			/* The parent's reference moves to q->found below. */
@@ -88,7 +113,7 @@ static long wait_common(struct wait_query *q, bool nohang)
 	if (r == 0) {
 		ret = wait_event_interruptible(&self->child_wait, (r = wait_scan(self, q)) != 0);
 		if (ret)
-			return -EINTR;
+			return ret; /* -ERESTARTSYS: SA_RESTART decides at delivery */
 		if (r < 0)
 			return r;
 	}
@@ -100,7 +125,7 @@ static void wait_release(struct wait_query *q)
 {
 	struct process *c = q->found;
 
-	if (!q->nowait) {
+	if (!q->nowait && !q->report) {
 		process_unhash(c);
 		process_put(c); /* the parent's reference */
 	}
@@ -118,7 +143,7 @@ static void fill_rusage(struct rusage *ru, const struct process *c)
 
 long sys_wait4(pid_t pid, int __user *wstatus, int options, struct rusage __user *ru)
 {
-	struct wait_query q = { 0 };
+	struct wait_query q = { .exited = true };
 	struct process *self = current->proc;
 	struct rusage r;
 	long ret;
@@ -140,12 +165,13 @@ long sys_wait4(pid_t pid, int __user *wstatus, int options, struct rusage __user
 	} else {
 		q.idtype = P_ALL;
 	}
+	q.options = options;
 	ret = wait_common(&q, options & WNOHANG);
 	if (ret)
 		return ret == 1 ? 0 : ret;
 	found_pid = q.found->pid;
 	ret = found_pid;
-	if (wstatus && put_user(q.found->exit_status, wstatus))
+	if (wstatus && put_user(q.report ? q.report_status : q.found->exit_status, wstatus))
 		ret = -EFAULT;
 	if (ru) {
 		fill_rusage(&r, q.found);
@@ -178,12 +204,9 @@ long sys_waitid(int idtype, pid_t id, struct user_siginfo __user *infop, int opt
 		return -EINVAL;
 	q.nowait = options & WNOWAIT;
 	memset(&si, 0, sizeof(si));
-	if (!(options & WEXITED)) {
-		/* Only stop/continue asked for: never reported yet. */
-		ret = options & WNOHANG ? 1 : -ECHILD;
-	} else {
-		ret = wait_common(&q, options & WNOHANG);
-	}
+	q.options = options;
+	q.exited = options & WEXITED;
+	ret = wait_common(&q, options & WNOHANG);
 	if (ret < 0)
 		return ret;
 	if (ret == 1) { /* WNOHANG and nothing: si_pid = 0 */
@@ -195,7 +218,10 @@ long sys_waitid(int idtype, pid_t id, struct user_siginfo __user *infop, int opt
 	si.si_signo = SIGCHLD;
 	si.chld.pid = q.found->pid;
 	si.chld.uid = q.found->uid;
-	if ((st & 0x7f) == 0) {
+	if (q.report) {
+		si.si_code = q.report;
+		si.chld.status = q.report == CLD_STOPPED ? (q.report_status >> 8) & 0xff : SIGCONT;
+	} else if ((st & 0x7f) == 0) {
 		si.si_code = CLD_EXITED;
 		si.chld.status = (st >> 8) & 0xff;
 	} else {

@@ -1,0 +1,390 @@
+/*
+ * Signal syscalls: sigaction/procmask/pending, kill family and sigqueue,
+ * rt_sigreturn, sigaltstack, rt_sigsuspend, rt_sigtimedwait, pause.
+ * Lock: as signal.c (sighand->lock for actions, p->lock for masks and
+ * pending sets); the sigaltstack fields belong to the calling thread.
+ */
+#include <ferrite/cpu.h>
+#include <ferrite/errno.h>
+#include <ferrite/string.h>
+#include <ferrite/task.h>
+#include <ferrite/uaccess.h>
+#include <hal/hal_signal.h>
+#include <hal/hal_timer.h>
+#include <hal/hal_trap.h>
+#include <uapi/time.h>
+#include "signal_internal.h"
+
+long sys_rt_sigaction(int signo, const struct user_sigaction __user *act,
+		      struct user_sigaction __user *oact, size_t sigsetsize)
+{
+	struct process *p = current->proc;
+	struct sighand *sh = p->sighand;
+	struct user_sigaction ua, old;
+	struct k_sigaction *ka;
+	struct task *t;
+
+	if (sigsetsize != sizeof(sigset_t))
+		return -EINVAL;
+	if (!sig_valid(signo) || (act && (signo == SIGKILL || signo == SIGSTOP)))
+		return -EINVAL;
+	if (act && copy_from_user(&ua, act, sizeof(ua)))
+		return -EFAULT;
+	memset(&old, 0, sizeof(old));
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &sh->lock, 0 })) {
+		ka = &sh->action[signo - 1];
+		old.handler = ka->handler;
+		old.flags = ka->flags;
+#if defined(__x86_64__)
+		old.restorer = ka->restorer;
+#endif
+		old.mask = ka->mask.sig[0];
+		if (act) {
+			ka->handler = ua.handler;
+			ka->flags = ua.flags;
+#if defined(__x86_64__)
+			ka->restorer = ua.restorer;
+#endif
+			ka->mask.sig[0] = ua.mask & ~SIG_UNBLOCKABLE;
+		}
+	}
+	/* POSIX: setting a signal to be ignored discards it when pending. */
+	if (act && sig_ignored(ua.handler, signo)) {
+		guard_irqsave(&p->lock);
+		p->shared_pending.sig[0] &= ~sig_bit(signo);
+		list_for_each_entry(t, &p->threads, thread_node)
+			t->pending.sig[0] &= ~sig_bit(signo);
+	}
+	if (oact && copy_to_user(oact, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_rt_sigprocmask(int how, const sigset_t __user *set, sigset_t __user *oset,
+			size_t sigsetsize)
+{
+	struct task *self = current;
+	sigset_t new, old;
+
+	if (sigsetsize != sizeof(sigset_t))
+		return -EINVAL;
+	if (set && copy_from_user(&new, set, sizeof(new)))
+		return -EFAULT;
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &self->proc->lock, 0 })) {
+		old = self->blocked;
+		if (set) {
+			switch (how) {
+			case SIG_BLOCK:
+				self->blocked.sig[0] |= new.sig[0];
+				break;
+			case SIG_UNBLOCK:
+				self->blocked.sig[0] &= ~new.sig[0];
+				break;
+			case SIG_SETMASK:
+				self->blocked.sig[0] = new.sig[0];
+				break;
+			default:
+				return -EINVAL;
+			}
+			self->blocked.sig[0] &= ~SIG_UNBLOCKABLE;
+		}
+	}
+	if (oset && copy_to_user(oset, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_rt_sigpending(sigset_t __user *set, size_t sigsetsize)
+{
+	struct task *self = current;
+	sigset_t s;
+
+	if (sigsetsize > sizeof(sigset_t))
+		return -EINVAL;
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &self->proc->lock, 0 }))
+		s.sig[0] = (self->pending.sig[0] | self->proc->shared_pending.sig[0]) &
+			   self->blocked.sig[0];
+	return copy_to_user(set, &s, sigsetsize) ? -EFAULT : 0;
+}
+
+/* --- kill family --- */
+
+static void user_info(struct user_siginfo *si, int signo, int code)
+{
+	struct process *self = current->proc;
+
+	memset(si, 0, sizeof(*si));
+	si->si_signo = signo;
+	si->si_code = code;
+	si->kill.pid = self->pid;
+	si->kill.uid = self->uid;
+}
+
+struct kill_query {
+	pid_t pgid; /* 0: every process */
+	struct process *except;
+	int signo;
+	int found;
+};
+
+static int kill_one(struct process *p, void *arg)
+{
+	struct kill_query *q = arg;
+
+	if (p == q->except || (p->pid == 1 && !q->pgid))
+		return 0;
+	if (q->pgid && p->pgid != q->pgid)
+		return 0;
+	q->found++;
+	/* process_for_each holds a spinlock: no allocation (SI_KERNEL info). */
+	send_signal_process(p, q->signo);
+	return 0;
+}
+
+long sys_kill(pid_t pid, int signo)
+{
+	struct process *self = current->proc;
+	struct kill_query q = { .signo = signo };
+	struct user_siginfo si;
+
+	if (signo < 0 || signo > NSIG)
+		return -EINVAL;
+	if (pid > 0) {
+		struct process *p = process_find(pid);
+		if (!p)
+			return -ESRCH;
+		user_info(&si, signo, SI_USER);
+		send_signal_info(p, NULL, signo, &si);
+		process_put(p);
+		return 0;
+	}
+	if (pid == INT32_MIN)
+		return -ESRCH;
+	if (pid == -1)
+		q.except = self;
+	else
+		q.pgid = pid == 0 ? self->pgid : -pid;
+	process_for_each(kill_one, &q);
+	return q.found ? 0 : -ESRCH;
+}
+
+/* Send to thread tid (of tgid unless -1) with info. */
+static long send_to_thread(pid_t tgid, pid_t tid, int signo, const struct user_siginfo *si)
+{
+	struct task *t;
+	long ret;
+
+	if (signo < 0 || signo > NSIG || tid <= 0 || (tgid <= 0 && tgid != -1))
+		return -EINVAL;
+	t = task_find(tid);
+	if (!t)
+		return -ESRCH;
+	if (tgid != -1 && t->proc->pid != tgid) {
+		task_put(t);
+		return -ESRCH;
+	}
+	ret = send_signal_info(t->proc, t, signo, si);
+	task_put(t);
+	return ret;
+}
+
+long sys_tgkill(pid_t tgid, pid_t tid, int signo)
+{
+	struct user_siginfo si;
+
+	user_info(&si, signo, SI_TKILL);
+	return send_to_thread(tgid, tid, signo, &si);
+}
+
+long sys_tkill(pid_t tid, int signo)
+{
+	return sys_tgkill(-1, tid, signo);
+}
+
+/* Read a user siginfo for sigqueue; Linux refuses si_code >= 0 (kernel
+ * codes) and SI_TKILL when the target is another process. */
+static long read_queue_info(pid_t target, int signo, const struct user_siginfo __user *uinfo,
+			    struct user_siginfo *si)
+{
+	if (copy_from_user(si, uinfo, sizeof(*si)))
+		return -EFAULT;
+	if ((si->si_code >= 0 || si->si_code == SI_TKILL) && target != current->proc->pid)
+		return -EPERM;
+	si->si_signo = signo;
+	return 0;
+}
+
+long sys_rt_sigqueueinfo(pid_t pid, int signo, const struct user_siginfo __user *uinfo)
+{
+	struct user_siginfo si;
+	struct process *p;
+	long ret;
+
+	if (signo < 0 || signo > NSIG)
+		return -EINVAL;
+	ret = read_queue_info(pid, signo, uinfo, &si);
+	if (ret)
+		return ret;
+	p = pid > 0 ? process_find(pid) : NULL;
+	if (!p)
+		return -ESRCH;
+	ret = send_signal_info(p, NULL, signo, &si);
+	process_put(p);
+	return ret;
+}
+
+long sys_rt_tgsigqueueinfo(pid_t tgid, pid_t tid, int signo,
+			   const struct user_siginfo __user *uinfo)
+{
+	struct user_siginfo si;
+	long ret;
+
+	if (signo < 0 || signo > NSIG || tgid <= 0)
+		return -EINVAL;
+	ret = read_queue_info(tgid, signo, uinfo, &si);
+	if (ret)
+		return ret;
+	return send_to_thread(tgid, tid, signo, &si);
+}
+
+/* --- frames and stacks --- */
+
+static void restore_altstack(struct task *self, const struct hal_sigstack *ss)
+{
+	/* As Linux's restore_altstack: an invalid uc_stack is ignored. */
+	if (ss->ss_flags & SS_DISABLE) {
+		self->sas_sp = 0;
+		self->sas_size = 0;
+		self->sas_flags = SS_DISABLE;
+	} else if (ss->ss_size >= MINSIGSTKSZ) {
+		self->sas_sp = ss->ss_sp;
+		self->sas_size = ss->ss_size;
+		self->sas_flags = ss->ss_flags & SS_AUTODISARM;
+	}
+}
+
+long sys_rt_sigreturn(void)
+{
+	struct task *self = current;
+	struct trap_frame *tf = self->tf;
+	struct hal_sigstack ss;
+	uint64_t mask;
+
+	if (hal_signal_restore_frame(tf, &mask, &ss))
+		process_kill_current(SIGSEGV);
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &self->proc->lock, 0 }))
+		self->blocked.sig[0] = mask & ~SIG_UNBLOCKABLE;
+	restore_altstack(self, &ss);
+	/* dispatch stores this into the return register: keep the restored one. */
+	return hal_syscall_get_return(tf);
+}
+
+long sys_sigaltstack(const struct user_stack_t __user *uss, struct user_stack_t __user *uoss)
+{
+	struct task *self = current;
+	uintptr_t sp = hal_frame_sp(self->tf);
+	bool on = self->sas_size && sp > self->sas_sp && sp - self->sas_sp <= self->sas_size;
+	struct user_stack_t old = {
+		.ss_sp = self->sas_sp,
+		.ss_size = self->sas_size,
+		.ss_flags = on ? SS_ONSTACK : (self->sas_size ? (int)(self->sas_flags & SS_AUTODISARM)
+							       : SS_DISABLE),
+	}, n;
+
+	if (uss) {
+		if (copy_from_user(&n, uss, sizeof(n)))
+			return -EFAULT;
+		if (on)
+			return -EPERM;
+		int mode = n.ss_flags & ~(int)SS_AUTODISARM;
+		if (mode != 0 && mode != SS_ONSTACK && mode != SS_DISABLE)
+			return -EINVAL;
+		if (mode == SS_DISABLE) {
+			self->sas_sp = 0;
+			self->sas_size = 0;
+			self->sas_flags = SS_DISABLE;
+		} else {
+			if (n.ss_size < MINSIGSTKSZ)
+				return -ENOMEM;
+			self->sas_sp = n.ss_sp;
+			self->sas_size = n.ss_size;
+			self->sas_flags = n.ss_flags & SS_AUTODISARM;
+		}
+	}
+	if (uoss && copy_to_user(uoss, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+/* --- waiting for signals --- */
+
+long sys_rt_sigsuspend(const sigset_t __user *umask, size_t sigsetsize)
+{
+	struct task *self = current;
+	sigset_t m;
+
+	if (sigsetsize != sizeof(sigset_t))
+		return -EINVAL;
+	if (copy_from_user(&m, umask, sizeof(m)))
+		return -EFAULT;
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &self->proc->lock, 0 })) {
+		self->saved_mask = self->blocked;
+		self->restore_mask = true;
+		self->blocked.sig[0] = m.sig[0] & ~SIG_UNBLOCKABLE;
+	}
+	while (!signal_pending_current())
+		sched_sleep_ns(UINT64_MAX / 4);
+	/* The handler frame saves saved_mask; the old mask returns with it. */
+	return -ERESTARTNOHAND;
+}
+
+long sys_pause(void)
+{
+	while (!signal_pending_current())
+		sched_sleep_ns(UINT64_MAX / 4);
+	return -ERESTARTNOHAND;
+}
+
+long sys_rt_sigtimedwait(const sigset_t __user *uset, struct user_siginfo __user *uinfo,
+			 const struct timespec __user *uts, size_t sigsetsize)
+{
+	struct task *self = current;
+	struct process *p = self->proc;
+	struct user_siginfo si;
+	uint64_t deadline = UINT64_MAX / 4;
+	struct timespec ts;
+	sigset_t set;
+	int signo;
+
+	if (sigsetsize != sizeof(sigset_t))
+		return -EINVAL;
+	if (copy_from_user(&set, uset, sizeof(set)))
+		return -EFAULT;
+	set.sig[0] &= ~SIG_UNBLOCKABLE;
+	if (uts) {
+		if (copy_from_user(&ts, uts, sizeof(ts)))
+			return -EFAULT;
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L)
+			return -EINVAL;
+		deadline = hal_time_ns() + (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	}
+	for (;;) {
+		signo = signal_dequeue(self, set.sig[0], &si);
+		if (signo)
+			break;
+		/* Waited-for signals are blocked, so only others interrupt. */
+		if (signal_pending_current())
+			return -EINTR;
+		uint64_t now = hal_time_ns();
+		if (now >= deadline)
+			return -EAGAIN;
+		/* Woken by a signal sent to a blocked set too (post_signal wakes the
+		 * target thread); sleep in slices so process-directed ones to a
+		 * blocked-everywhere process are seen as well. */
+		sched_sleep_ns(MIN(deadline - now, 10000000ULL));
+	}
+	(void)p;
+	if (uinfo && copy_to_user(uinfo, &si, sizeof(si)))
+		return -EFAULT;
+	return signo;
+}
