@@ -8,6 +8,9 @@
 #   make iso-x86_64     GRUB (multiboot2) ISO: ferrite-x86_64.iso
 #   make test           every test: host unit tests, Linux reference runs,
 #                       boot tests and in-QEMU tests on both architectures
+#   make bench          Ferrite against Debian's Linux under the same QEMU on
+#                       both arches (scripts/bench/run.sh): tables, then
+#                       docs/benchmarks.md and docs/benchmarks.png
 #   make docs           regenerate docs/syscalls.md from the syscall table
 #                       (also part of make all, so it never goes stale)
 
@@ -19,7 +22,7 @@ QEMU_X86 = qemu-system-x86_64 -machine q35 -kernel kernel-x86_64 -m $(MEMORY) -n
 GDB_PORT ?= $(shell expr 26000 + $$(id -u) % 5000)
 
 .PHONY: all deps kernel-rv kernel-x86_64 host qemu-riscv qemu-x86_64 \
-	qemu-riscv-gdb qemu-x86_64-gdb iso-x86_64 test docs clean FORCE
+	qemu-riscv-gdb qemu-x86_64-gdb iso-x86_64 test bench docs clean FORCE
 
 all: kernel-rv kernel-x86_64 docs
 
@@ -66,6 +69,9 @@ iso-x86_64: kernel-x86_64
 
 test: all host iso-x86_64
 	scripts/run-tests.sh
+
+bench: all
+	BUILD=$(BUILD) scripts/bench/run.sh
 
 docs: kernel-rv kernel-x86_64
 	python3 scripts/gen-syscalls.py doc docs/syscalls.md \

@@ -33,6 +33,7 @@ struct file;
 struct dir_context;
 struct kstat;
 struct poll_table; /* opaque; the poll/select issue defines it */
+struct vm_object;
 
 /* ---- buffers: user or kernel memory behind one descriptor ---- */
 struct iobuf {
@@ -142,6 +143,10 @@ struct file_ops {
 	int (*iterate)(struct file *f, struct dir_context *ctx);
 	/* Last reference dropped. */
 	void (*release)(struct file *f);
+	/* Return: a new reference to the vm_object that holds the file's
+	 * pages (mmap shares its frames), or ERR_PTR. NULL op: file mappings
+	 * get private copies read at fault time, MAP_SHARED|PROT_WRITE fails. */
+	struct vm_object *(*mmap_object)(struct file *f);
 };
 
 #define FMODE_READ 0x1
@@ -266,6 +271,13 @@ static inline dev_t dev_decode(uint64_t u)
 int chrdev_register(dev_t dev, const struct file_ops *ops);
 /* file_ops.open of a char device inode: switch f to the device's ops. */
 int chrdev_open(struct inode *ino, struct file *f);
+
+/* ---- mount points (src/fs/mount.c) ---- */
+/* Cover the directory at path (absolute) with sb's root. 0 or -errno. */
+int vfs_mount_at(const char *path, struct super_block *sb);
+/* Path walking: ino (reference consumed) or, when it is a mount point, a
+ * new reference to the mounted root. */
+struct inode *vfs_mount_cross(struct inode *ino);
 
 /* ---- ramfs ---- */
 struct super_block *ramfs_create_sb(void);

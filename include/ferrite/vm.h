@@ -65,6 +65,7 @@ struct frame;
 #define VM_PROT_MASK 0x7
 #define VM_SHARED 0x10    /* MAP_SHARED: writes are seen by every mapper */
 #define VM_GROWSDOWN 0x20 /* the user stack */
+#define VM_NOMAYWRITE 0x40 /* shared file mapping of a read-only fd: no PROT_WRITE */
 
 /* The stack VMA may grow down to stack_top - MM_STACK_MAX (RLIMIT_STACK). */
 #define MM_STACK_MAX (8UL << 20)
@@ -72,7 +73,8 @@ struct frame;
 /*
  * A vm_object: refcounted backing store of shared pages, indexed by page
  * offset. Pages are allocated zero-filled on first touch and freed when the
- * object is released. Backs MAP_SHARED|MAP_ANONYMOUS and System V shm.
+ * object is released. Backs MAP_SHARED|MAP_ANONYMOUS, System V shm and
+ * ramfs regular files (file_ops.mmap_object).
  */
 struct vm_object;
 
@@ -81,7 +83,9 @@ struct vma {
 	unsigned flags;
 	struct vm_object *obj; /* reference, or NULL */
 	uint64_t obj_pgoff;    /* page offset of start within obj */
-	struct file *file;     /* reference, or NULL: MAP_PRIVATE file pages */
+	struct file *file;     /* reference, or NULL: the mapped file (its pages
+				* come from obj when the file has one, else
+				* they are read at fault time as private copies) */
 	off_t file_off;        /* file offset of start (page aligned) */
 	struct list_head node; /* in mm->vmas, sorted by start */
 };
@@ -94,6 +98,9 @@ struct mm {
 	uintptr_t brk_start, brk; /* Lock: lock; set by execve */
 	uintptr_t mmap_base;      /* top-down mmap allocation starts below it */
 	uintptr_t stack_top;      /* end of the stack region */
+	/* argv strings on the initial stack (/proc/<pid>/cmdline); set by
+	 * execve before the mm is installed, copied by mm_fork. */
+	uintptr_t arg_start, arg_end;
 };
 
 /* Return: new empty address space (refcount 1) or NULL. */
@@ -122,7 +129,8 @@ int mm_madvise(struct mm *mm, uintptr_t addr, size_t len, int advice);
 /* brk(2): return the new (or unchanged) break. */
 uintptr_t mm_brk(struct mm *mm, uintptr_t new_brk);
 /* Resolve a fault at addr for access (VM_READ/WRITE/EXEC). 0 or -EFAULT
- * (-ENOMEM when out of memory). May sleep (file-backed pages). */
+ * (-ENOMEM when out of memory, -ENXIO past the end of a mapped file or
+ * object: the trap code sends SIGBUS). May sleep (file-backed pages). */
 int mm_fault(struct mm *mm, uintptr_t addr, unsigned access);
 /* Pages resident in mm (for /proc and leak checks). */
 size_t mm_resident_pages(struct mm *mm);
@@ -154,3 +162,13 @@ size_t vm_object_npages(const struct vm_object *obj);
 struct frame *vm_object_page(struct vm_object *obj, size_t index);
 /* Pages of obj that currently exist (shm_nattch / IPC_STAT accounting). */
 size_t vm_object_resident(struct vm_object *obj);
+/* A growable object of npages (0 allowed) for file data (ramfs): pages are
+ * allocated on first touch; *account (optional) tracks the bytes held. */
+struct vm_object *vm_object_create_growable(size_t npages, size_t *account);
+/* Move the end of obj to npages. Pages past it that nobody maps are freed;
+ * mapped ones are zeroed and kept (the mappers keep sharing them). */
+void vm_object_set_size(struct vm_object *obj, size_t npages);
+/* The frame at index as a new reference in *out: allocated zeroed when
+ * alloc, else NULL for a hole. Return 0, -ENXIO when index >= npages (past
+ * the end of a file: SIGBUS), or -ENOMEM. */
+int vm_object_getpage(struct vm_object *obj, size_t index, bool alloc, struct frame **out);

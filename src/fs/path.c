@@ -32,7 +32,8 @@ static struct inode *lookup_one(struct inode *dir, const char *name, size_t len)
 	}
 	if (!dir->iops || !dir->iops->lookup)
 		return ERR_PTR(-ENOTDIR);
-	return dir->iops->lookup(dir, name, len);
+	struct inode *child = dir->iops->lookup(dir, name, len);
+	return IS_ERR(child) ? child : vfs_mount_cross(child);
 }
 
 /* Follow the symlink link found in dir. Return: new reference. */

@@ -1,7 +1,7 @@
 /*
  * Private to ramfs: per-inode data. Directories hold a list of entries
- * (Lock: sb->ns_lock), regular files a sparse array of page-sized chunks
- * (Lock: inode->lock), symlinks their target (immutable).
+ * (Lock: sb->ns_lock), regular files a growable vm_object holding their
+ * pages (Lock: inode->lock), symlinks their target (immutable).
  */
 #pragma once
 #include <ferrite/vfs.h>
@@ -19,9 +19,10 @@ struct ramfs_node {
 	struct list_head entries;
 	struct inode *parent;  /* not a reference: valid while linked; NULL once removed */
 	off_t next_cookie;
-	/* regular files; Lock: inode->lock */
-	char **pages;
-	size_t nr_pages;       /* slots in pages[] */
+	/* regular files: the data, created on first write/truncate/mmap;
+	 * Lock: inode->lock to create it and to change the size (the
+	 * object's own lock guards its pages) */
+	struct vm_object *obj;
 	/* symlinks */
 	char *target;
 };

@@ -1,10 +1,17 @@
 /*
- * ramfs regular files: data in page-sized chunks allocated on first write,
- * holes read as zeros, truncate frees whole chunks past the end.
- * Lock: inode->lock guards size and pages[]. User memory is copied through
- * a bounce page outside the lock.
+ * ramfs regular files: the data lives in a growable vm_object (created on
+ * first write, truncate or mmap) whose frames are also what MAP_SHARED
+ * mappings map, so read/write and mappings always agree. Holes read as
+ * zeros; truncate frees the pages past the end that nobody maps.
+ * Lock: inode->lock guards size and creating rn->obj; it is held while
+ * the object's size changes and while a written page is filled, never
+ * while user memory is touched (writes go through a bounce page, reads copy
+ * from a referenced frame after dropping the lock).
+ * Lock order: inode->lock -> vm_object->lock.
  */
 #include <ferrite/vfs.h>
+#include <ferrite/vm.h>
+#include <ferrite/frame.h>
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/string.h>
@@ -12,37 +19,26 @@
 
 #define RAMFS_MAX_SIZE ((off_t)1 << 40)
 
-static size_t ramfs_bytes; /* atomic: data pages held */
+static size_t ramfs_bytes; /* atomic: data pages held (the objects count them) */
 
 size_t ramfs_data_bytes(void)
 {
 	return __atomic_load_n(&ramfs_bytes, __ATOMIC_RELAXED);
 }
 
-/* Make room for n page slots. Caller holds ino->lock. */
-static int pages_reserve(struct ramfs_node *rn, size_t n)
+static size_t pages_for(off_t size)
 {
-	size_t cap = rn->nr_pages;
-	char **np;
-
-	if (n <= cap)
-		return 0;
-	cap = MAX(n, cap * 2);
-	np = kzalloc(cap * sizeof(*np));
-	if (!np)
-		return -ENOMEM;
-	if (rn->pages)
-		memcpy(np, rn->pages, rn->nr_pages * sizeof(*np));
-	kfree(rn->pages);
-	rn->pages = np;
-	rn->nr_pages = cap;
-	return 0;
+	return (size_t)(((uint64_t)size + PAGE_SIZE - 1) / PAGE_SIZE);
 }
 
-static void page_free(char *p)
+/* The file's object, created on first use. Caller holds ino->lock. */
+static struct vm_object *data_obj_locked(struct inode *ino)
 {
-	kfree(p);
-	__atomic_sub_fetch(&ramfs_bytes, PAGE_SIZE, __ATOMIC_RELAXED);
+	struct ramfs_node *rn = RAMFS(ino);
+
+	if (!rn->obj)
+		rn->obj = vm_object_create_growable(pages_for(ino->size), &ramfs_bytes);
+	return rn->obj;
 }
 
 static ssize_t ramfs_read(struct file *f, const struct iobuf *buf, off_t *pos)
@@ -50,16 +46,13 @@ static ssize_t ramfs_read(struct file *f, const struct iobuf *buf, off_t *pos)
 	struct inode *ino = f->inode;
 	struct ramfs_node *rn = RAMFS(ino);
 	size_t done = 0;
-	__free(kfree) char *bounce = buf->user ? kmalloc(PAGE_SIZE) : NULL;
 
-	if (buf->user && !bounce)
-		return -ENOMEM;
 	if (*pos < 0)
 		return -EINVAL;
 	while (done < buf->len) {
 		off_t p = *pos + (off_t)done;
 		size_t in_page = p % PAGE_SIZE, n;
-		char *src;
+		struct frame *page = NULL;
 		int err;
 
 		spin_lock(&ino->lock);
@@ -69,25 +62,19 @@ static ssize_t ramfs_read(struct file *f, const struct iobuf *buf, off_t *pos)
 		}
 		n = MIN(buf->len - done, PAGE_SIZE - in_page);
 		n = MIN(n, (size_t)(ino->size - p));
-		src = (size_t)(p / PAGE_SIZE) < rn->nr_pages ? rn->pages[p / PAGE_SIZE] : NULL;
-		if (!buf->user) {
-			if (src)
-				memcpy(buf->ptr + done, src + in_page, n);
-			else
-				memset(buf->ptr + done, 0, n);
-			spin_unlock(&ino->lock);
+		if (rn->obj) /* p < size: in range; no allocation: cannot fail */
+			vm_object_getpage(rn->obj, (size_t)(p / PAGE_SIZE), false, &page);
+		spin_unlock(&ino->lock);
+		if (page) {
+			err = iobuf_copy_to(buf, done, (char *)frame_to_virt(page) + in_page, n);
+			frame_put(page);
 		} else {
-			if (src)
-				memcpy(bounce, src + in_page, n);
-			else
-				memset(bounce, 0, n);
-			spin_unlock(&ino->lock);
-			err = iobuf_copy_to(buf, done, bounce, n);
-			if (err) {
-				if (!done)
-					return err;
-				break;
-			}
+			err = iobuf_zero(buf, done, n);
+		}
+		if (err) {
+			if (!done)
+				return err;
+			break;
 		}
 		done += n;
 	}
@@ -95,10 +82,36 @@ static ssize_t ramfs_read(struct file *f, const struct iobuf *buf, off_t *pos)
 	return (ssize_t)done;
 }
 
+/* Copy n bytes (kernel) into the file at p, growing it. Caller holds
+ * ino->lock. 0 or -errno. */
+static int write_page_locked(struct inode *ino, off_t p, const char *src, size_t n)
+{
+	struct vm_object *obj = data_obj_locked(ino);
+	struct frame *page;
+	bool grow = p + (off_t)n > ino->size;
+	int err;
+
+	if (!obj)
+		return -ENOSPC;
+	if (grow)
+		vm_object_set_size(obj, pages_for(p + (off_t)n));
+	err = vm_object_getpage(obj, (size_t)(p / PAGE_SIZE), true, &page);
+	if (err) {
+		if (grow)
+			vm_object_set_size(obj, pages_for(ino->size));
+		return err == -ENOMEM ? -ENOSPC : err;
+	}
+	memcpy((char *)frame_to_virt(page) + p % PAGE_SIZE, src, n);
+	frame_put(page);
+	if (grow)
+		ino->size = p + (off_t)n;
+	inode_touch(ino);
+	return 0;
+}
+
 static ssize_t ramfs_write(struct file *f, const struct iobuf *buf, off_t *pos)
 {
 	struct inode *ino = f->inode;
-	struct ramfs_node *rn = RAMFS(ino);
 	size_t done = 0;
 	bool append = READ_ONCE(f->flags) & O_APPEND;
 	__free(kfree) char *bounce = buf->user ? kmalloc(PAGE_SIZE) : NULL;
@@ -109,7 +122,7 @@ static ssize_t ramfs_write(struct file *f, const struct iobuf *buf, off_t *pos)
 		return -EINVAL;
 	while (done < buf->len) {
 		off_t p;
-		size_t in_page, n, idx;
+		size_t n;
 		const char *src = buf->ptr + done;
 		int err;
 
@@ -127,34 +140,14 @@ static ssize_t ramfs_write(struct file *f, const struct iobuf *buf, off_t *pos)
 		if (append && !done)
 			*pos = ino->size; /* atomic with the first chunk's copy */
 		p = *pos + (off_t)done;
-		if (p >= RAMFS_MAX_SIZE) {
-			spin_unlock(&ino->lock);
-			if (!done)
-				return -EFBIG;
-			break;
-		}
-		in_page = p % PAGE_SIZE;
-		idx = (size_t)(p / PAGE_SIZE);
-		n = MIN(n, PAGE_SIZE - in_page);
-		err = pages_reserve(rn, idx + 1);
-		if (!err && !rn->pages[idx]) {
-			rn->pages[idx] = kzalloc(PAGE_SIZE);
-			if (rn->pages[idx])
-				__atomic_add_fetch(&ramfs_bytes, PAGE_SIZE, __ATOMIC_RELAXED);
-			else
-				err = -ENOSPC;
-		}
+		n = MIN(n, PAGE_SIZE - p % PAGE_SIZE);
+		err = p >= RAMFS_MAX_SIZE ? -EFBIG : write_page_locked(ino, p, src, n);
+		spin_unlock(&ino->lock);
 		if (err) {
-			spin_unlock(&ino->lock);
 			if (!done)
 				return err;
 			break;
 		}
-		memcpy(rn->pages[idx] + in_page, src, n);
-		if (p + (off_t)n > ino->size)
-			ino->size = p + (off_t)n;
-		inode_touch(ino);
-		spin_unlock(&ino->lock);
 		done += n;
 	}
 	*pos += (off_t)done;
@@ -164,20 +157,23 @@ static ssize_t ramfs_write(struct file *f, const struct iobuf *buf, off_t *pos)
 int ramfs_truncate(struct inode *ino, off_t size)
 {
 	struct ramfs_node *rn = RAMFS(ino);
-	size_t keep = (size_t)ALIGN_UP((uint64_t)size, PAGE_SIZE) / PAGE_SIZE;
 
 	if (size > RAMFS_MAX_SIZE)
 		return -EFBIG;
 	guard(spinlock)(&ino->lock);
-	for (size_t i = keep; i < rn->nr_pages; i++) {
-		if (rn->pages[i]) {
-			page_free(rn->pages[i]);
-			rn->pages[i] = NULL;
+	if (rn->obj) {
+		off_t lo = MIN(size, ino->size);
+		struct frame *page = NULL;
+
+		vm_object_set_size(rn->obj, pages_for(size));
+		/* Bytes past the old or new end of the boundary page read as
+		 * zeros from now on (mappings may have written there). */
+		if (lo % PAGE_SIZE &&
+		    !vm_object_getpage(rn->obj, (size_t)(lo / PAGE_SIZE), false, &page) && page) {
+			memset((char *)frame_to_virt(page) + lo % PAGE_SIZE, 0, PAGE_SIZE - lo % PAGE_SIZE);
+			frame_put(page);
 		}
 	}
-	/* Zero the tail of the last kept page so a later grow reads zeros. */
-	if (size % PAGE_SIZE && keep - 1 < rn->nr_pages && rn->pages[keep - 1])
-		memset(rn->pages[keep - 1] + size % PAGE_SIZE, 0, PAGE_SIZE - size % PAGE_SIZE);
 	ino->size = size;
 	inode_touch(ino);
 	return 0;
@@ -187,12 +183,20 @@ void ramfs_free_data(struct inode *ino)
 {
 	struct ramfs_node *rn = RAMFS(ino);
 
-	for (size_t i = 0; i < rn->nr_pages; i++)
-		if (rn->pages[i])
-			page_free(rn->pages[i]);
-	kfree(rn->pages);
-	rn->pages = NULL;
-	rn->nr_pages = 0;
+	vm_object_put(rn->obj);
+	rn->obj = NULL;
+}
+
+static struct vm_object *ramfs_mmap_object(struct file *f)
+{
+	struct inode *ino = f->inode;
+
+	guard(spinlock)(&ino->lock);
+	struct vm_object *obj = data_obj_locked(ino);
+	if (!obj)
+		return ERR_PTR(-ENOMEM);
+	vm_object_get(obj);
+	return obj;
 }
 
 static unsigned ramfs_poll(struct file *f, struct poll_table *pt)
@@ -204,6 +208,7 @@ const struct file_ops ramfs_file_fops = {
 	.read = ramfs_read,
 	.write = ramfs_write,
 	.poll = ramfs_poll,
+	.mmap_object = ramfs_mmap_object,
 };
 
 const struct inode_ops ramfs_file_iops = {

@@ -7,10 +7,22 @@
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/uaccess.h>
+#include <hal/hal_mmu.h>
 #include "fs_internal.h"
 
 #define UIO_MAXIOV 1024
 #define RW_MAX 0x7ffff000ul /* Linux caps one transfer at this */
+
+/* Like Linux's access_ok, on the whole count before it is capped: a buffer
+ * that cannot fit in user space is EFAULT (mode errors come first). */
+static long check_user_buf(struct file *f, const void __user *buf, size_t count, unsigned mode)
+{
+	uintptr_t a = (uintptr_t)buf;
+
+	if (!(f->mode & mode))
+		return -EBADF;
+	return a + count < a || a + count > hal_user_max ? -EFAULT : 0;
+}
 
 struct iovec {
 	void __user *iov_base;
@@ -24,6 +36,9 @@ long sys_read(int fd, void __user *buf, size_t count)
 
 	if (!f)
 		return -EBADF;
+	long err = check_user_buf(f, buf, count, FMODE_READ);
+	if (err)
+		return err;
 	return vfs_read(f, &b);
 }
 
@@ -34,6 +49,9 @@ long sys_write(int fd, const void __user *buf, size_t count)
 
 	if (!f)
 		return -EBADF;
+	long err = check_user_buf(f, buf, count, FMODE_WRITE);
+	if (err)
+		return err;
 	return vfs_write(f, &b);
 }
 
@@ -122,6 +140,8 @@ long sys_lseek(int fd, off_t off, int whence)
 
 	if (!f)
 		return -EBADF;
+	if ((unsigned)whence > SEEK_HOLE) /* Linux checks before any file's op */
+		return -EINVAL;
 	return vfs_lseek(f, off, whence);
 }
 

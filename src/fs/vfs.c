@@ -5,6 +5,7 @@
 #include <ferrite/vfs.h>
 #include <ferrite/errno.h>
 #include <ferrite/printk.h>
+#include <ferrite/procfs.h>
 #include "fs_internal.h"
 
 static struct super_block *root_sb;
@@ -39,14 +40,18 @@ void vfs_init(void)
 	tty_register();
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
 		must(vfs_mkdir_at(AT_FDCWD, dirs[i], 0755), dirs[i]);
-	struct inode *tmp = vfs_lookup_from(vfs_root, "/tmp", 0);
-	if (!IS_ERR(tmp)) {
-		tmp->mode = S_IFDIR | 01777; /* sticky, world-writable */
-		inode_put(tmp);
+	static const char *const sticky[] = { "/tmp", "/dev/shm" };
+	for (size_t i = 0; i < ARRAY_SIZE(sticky); i++) {
+		struct inode *tmp = vfs_lookup_from(vfs_root, sticky[i], 0);
+		if (!IS_ERR(tmp)) {
+			tmp->mode = S_IFDIR | 01777; /* sticky, world-writable */
+			inode_put(tmp);
+		}
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(nodes); i++)
 		must(vfs_mknod_at(AT_FDCWD, nodes[i].path, S_IFCHR | nodes[i].perm,
 				  MKDEV(nodes[i].major, nodes[i].minor)), nodes[i].path);
 	must(vfs_symlink_at("/proc/self/fd", AT_FDCWD, "/dev/fd"), "/dev/fd");
+	procfs_init(); /* on /proc */
 	pr_info("vfs: ramfs root ready\n");
 }

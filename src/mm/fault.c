@@ -1,6 +1,7 @@
 /*
- * Page faults: lazy zero-filled anonymous pages, pages of vm_objects,
- * private file pages read at fault time, copy-on-write breaks and stack
+ * Page faults: lazy zero-filled anonymous pages, pages of vm_objects (also
+ * ramfs files, shared or copied on write), private copies of other files'
+ * pages read at fault time, copy-on-write breaks and stack
  * growth. Everything runs under mm->lock except the file read, which may
  * sleep: fault_page() drops the lock around kernel_read() and re-checks.
  */
@@ -93,14 +94,16 @@ int fault_locked(struct mm *mm, uintptr_t addr, unsigned access, bool force)
 
 	if (vma->obj) {
 		uint64_t index = vma->obj_pgoff + ((va - vma->start) >> PAGE_SHIFT);
-		if (index >= vm_object_npages(vma->obj))
-			return -EFAULT; /* beyond the object: SIGBUS on Linux */
-		struct frame *f = vm_object_page(vma->obj, index);
-		if (!f)
-			return -ENOMEM;
-		if (!(vma->flags & VM_SHARED) && write)
-			return cow_copy_locked(mm, vma, va, f, false);
-		frame_get(f);
+		struct frame *f;
+		/* Past the object (a file's end): -ENXIO, SIGBUS. */
+		int err = vm_object_getpage(vma->obj, index, true, &f);
+		if (err)
+			return err;
+		if (!(vma->flags & VM_SHARED) && write) {
+			err = cow_copy_locked(mm, vma, va, f, false);
+			frame_put(f);
+			return err;
+		}
 		return map_frame_locked(mm, va, f, pte_prot_for(vma, f));
 	}
 	if (vma->file)

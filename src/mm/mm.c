@@ -89,6 +89,8 @@ struct mm *mm_fork(struct mm *parent)
 	child->brk = parent->brk;
 	child->mmap_base = parent->mmap_base;
 	child->stack_top = parent->stack_top;
+	child->arg_start = parent->arg_start;
+	child->arg_end = parent->arg_end;
 	list_for_each_entry(pv, &parent->vmas, node) {
 		struct vma *cv = vma_dup(pv);
 		if (!cv) {

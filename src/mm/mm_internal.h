@@ -11,8 +11,10 @@
 struct vm_object {
 	struct ref ref;
 	struct spinlock lock;
-	size_t npages;
+	size_t npages;        /* Lock: lock; pages the object spans */
+	size_t cap;           /* Lock: lock; slots in pages[] (growable objects may have fewer than npages) */
 	struct frame **pages; /* Lock: lock; NULL until first touched */
+	size_t *account;      /* optional: bytes of pages held, updated atomically */
 };
 
 /* VMA objects (vma.c). vma_free drops the VMA's obj and file references. */
@@ -63,3 +65,10 @@ static inline unsigned pte_prot_for(const struct vma *vma, const struct frame *f
 int fault_locked(struct mm *mm, uintptr_t addr, unsigned access, bool force);
 /* Resolve one page, taking mm->lock (and dropping it for file reads). */
 int fault_page(struct mm *mm, uintptr_t addr, unsigned access, bool force);
+
+/* filemap.c: check a mapping of file and get the vm_object holding its
+ * pages (*obj: new reference, or NULL: private copies read at fault time).
+ * *may_write: false for a shared mapping of a read-only fd. 0 or -errno
+ * (-EACCES, -ENODEV for writable shared mappings of files without one). */
+int filemap_prepare(struct file *file, bool shared, int prot, struct vm_object **obj,
+		    bool *may_write);

@@ -93,6 +93,29 @@ static long map_vma(struct mm *mm, uintptr_t addr, size_t len, int flags, struct
 	return where;
 }
 
+/* Fill vma for a mapping of file (see filemap.c). */
+static int file_vma_init(struct vma *vma, struct file *file, int type, int prot, off_t off)
+{
+	bool shared = type != MAP_PRIVATE, may_write;
+	struct vm_object *obj;
+	int err = filemap_prepare(file, shared, prot, &obj, &may_write);
+
+	if (err)
+		return err;
+	if (obj) {
+		vma->obj = obj;
+		vma->obj_pgoff = (uint64_t)off >> PAGE_SHIFT;
+		if (shared)
+			vma->flags |= VM_SHARED;
+		if (!may_write)
+			vma->flags |= VM_NOMAYWRITE;
+	}
+	file_get(file);
+	vma->file = file;
+	vma->file_off = off;
+	return 0;
+}
+
 static int check_len(size_t *len)
 {
 	if (*len == 0)
@@ -133,15 +156,11 @@ long mm_mmap(struct mm *mm, uintptr_t addr, size_t len, int prot, int flags,
 	if (flags & MAP_GROWSDOWN)
 		vma->flags |= VM_GROWSDOWN;
 	if (file) {
-		/* Shared file mappings are served as private copies: only the
-		 * read-only kind is faithful, so writable ones are refused. */
-		if (type != MAP_PRIVATE && (prot & PROT_WRITE)) {
+		err = file_vma_init(vma, file, type, prot, off);
+		if (err) {
 			vma_free(vma);
-			return -ENODEV;
+			return err;
 		}
-		file_get(file);
-		vma->file = file;
-		vma->file_off = off;
 	} else if (type != MAP_PRIVATE) {
 		vma->obj = vm_object_create(len >> PAGE_SHIFT);
 		if (!vma->obj) {
@@ -246,6 +265,10 @@ int mm_mprotect(struct mm *mm, uintptr_t addr, size_t len, int prot)
 		}
 		if (vma->end > end && !vma_split_locked(mm, vma, end)) {
 			err = -ENOMEM;
+			break;
+		}
+		if ((vma->flags & VM_NOMAYWRITE) && (prot & PROT_WRITE)) {
+			err = -EACCES; /* shared mapping of a read-only fd */
 			break;
 		}
 		vma->flags = (vma->flags & ~VM_PROT_MASK) | (unsigned)prot;

@@ -61,7 +61,8 @@ long sys_madvise(unsigned long addr, unsigned long len, int advice)
 }
 
 /* Anonymous and private pages have no backing store to write back, and
- * shared file mappings are read-only copies, so msync only validates. */
+ * shared mappings of ramfs files map the file's own pages (other files'
+ * shared mappings are read-only copies), so msync only validates. */
 long sys_msync(unsigned long addr, unsigned long len, int flags)
 {
 	struct vma vma;

@@ -243,6 +243,8 @@ static int build_stack(struct mm *mm, const struct exec_args *a, const struct el
 
 	if (mm_copy_out(mm, sp, img_buf, total))
 		return -EFAULT;
+	mm->arg_start = str_base;
+	mm->arg_end = str_base + (uintptr_t)(exec_args_string(a, a->argc) - a->buf);
 	*sp_out = sp;
 	return 0;
 }
@@ -338,15 +340,11 @@ static void exec_commit(struct mm *mm, uintptr_t entry, uintptr_t sp, const char
 {
 	struct task *self = current;
 	struct process *p = self->proc;
-	struct mm *old;
 	const char *base = strrchr(path, '/');
 
 	kill_other_threads(self);
-	old = p->mm;
-	p->mm = mm;
 	mm_activate(mm);
-	if (old)
-		mm_put(old);
+	process_replace_mm(p, mm);
 	vfork_complete(p);
 	if (p->files)
 		fd_table_close_on_exec(p->files);

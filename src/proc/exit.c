@@ -5,11 +5,12 @@
  * Lock: proc_tree_lock for the parent/child links and p->zombie;
  * p->lock for the thread list and the exit status.
  * The parent gets its exit signal (SIGCHLD) through signal_notify_parent.
- * Not yet: robust futex lists are not walked; SA_NOCLDWAIT auto-reaping.
+ * Not yet: SA_NOCLDWAIT auto-reaping.
  */
 #include <ferrite/errno.h>
 #include <ferrite/file.h>
 #include <ferrite/futex.h>
+#include <ferrite/ipc.h>
 #include <ferrite/signal.h>
 #include <ferrite/uaccess.h>
 #include <ferrite/vm.h>
@@ -32,6 +33,42 @@ void vfork_complete(struct process *p)
 	v->done = true;
 	wake_up_all_locked(&v->wq);
 	spin_unlock_irqrestore(&v->wq.lock, flags);
+}
+
+struct mm_swap {
+	struct process *p;
+	struct mm *old, *new;
+	bool last;  /* no other process uses old */
+	bool found; /* p is listed (it always is once published) */
+};
+
+/* Runs under proc_tree_lock: the swap and the scan form one step, so of
+ * two CLONE_VM processes leaving at once exactly one sees itself last. */
+static int mm_swap_step(struct process *q, void *arg)
+{
+	struct mm_swap *s = arg;
+
+	if (q == s->p) {
+		q->mm = s->new;
+		s->found = true;
+	} else if (q->mm == s->old)
+		s->last = false;
+	return 0;
+}
+
+void process_replace_mm(struct process *p, struct mm *mm)
+{
+	/* Only p's last thread changes p->mm, so reading it here is safe. */
+	struct mm_swap s = { p, p->mm, mm, true, false };
+
+	process_for_each(mm_swap_step, &s);
+	if (!s.found)
+		p->mm = mm;
+	if (!s.old)
+		return;
+	if (s.last)
+		shm_exit(s.old);
+	mm_put(s.old);
 }
 
 /* CLONE_CHILD_CLEARTID: tell a joiner that this thread is gone. */
@@ -67,7 +104,6 @@ static void reparent_children_locked(struct process *p)
 /* The last thread has left p: release what only a live process needs. */
 static void process_become_zombie(struct process *p)
 {
-	struct mm *mm = p->mm;
 	struct fd_table *files = p->files;
 	struct fs_context *fs = p->fs;
 	unsigned long flags;
@@ -83,9 +119,8 @@ static void process_become_zombie(struct process *p)
 		fs_context_put(fs);
 	/* Leave the address space before the last reference goes away. */
 	hal_pt_activate(NULL);
-	p->mm = NULL;
-	if (mm)
-		mm_put(mm);
+	process_replace_mm(p, NULL);
+	sem_exit(p);
 
 	flags = spin_lock_irqsave(&proc_tree_lock);
 	reparent_children_locked(p);
@@ -107,8 +142,10 @@ void task_exit(int status)
 	unsigned long flags;
 	bool last;
 
-	if (!self->is_kthread)
+	if (!self->is_kthread) {
+		futex_exit_robust_list(self); /* before the joiner may run */
 		clear_child_tid(self);
+	}
 
 	flags = spin_lock_irqsave(&p->lock);
 	list_del(&self->thread_node);

@@ -9,6 +9,7 @@
  */
 #include <ferrite/errno.h>
 #include <ferrite/file.h>
+#include <ferrite/ipc.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/signal.h>
 #include <ferrite/string.h>
@@ -64,6 +65,10 @@ static int copy_resources(struct process *q, struct process *p, unsigned long fl
 		q->mm = p->mm;
 	} else if (!(q->mm = mm_fork(p->mm))) {
 		return -ENOMEM;
+	} else {
+		int err = shm_fork_attachments(p->mm, q->mm);
+		if (err)
+			return err;
 	}
 	if (flags & CLONE_FILES) {
 		fd_table_get(p->files);
@@ -165,6 +170,8 @@ long do_clone(unsigned long flags, uintptr_t newsp, int __user *parent_tid,
 	if (!t) {
 		if (flags & CLONE_THREAD)
 			pid_free(tid);
+		else if (!(flags & CLONE_VM))
+			shm_exit(q->mm); /* the attachments shm_fork_attachments made */
 		process_put(q);
 		return -ENOMEM;
 	}

@@ -44,4 +44,9 @@ int exec_current(const char *path, struct exec_args *args);
 
 /* exit.c */
 void vfork_complete(struct process *p);
+/* Install mm (reference consumed; NULL at exit) as p's address space and
+ * give up the old one: System V shm attachments are dropped when no other
+ * process (CLONE_VM) still uses it. The caller has switched this CPU off
+ * the old page table. Lock: takes proc_tree_lock (guards p->mm changes). */
+void process_replace_mm(struct process *p, struct mm *mm);
 void task_return_to_user(void *unused) __noreturn;

@@ -162,6 +162,22 @@ void schedule(void)
 	hal_irq_restore(flags);
 }
 
+void sched_yield_to(struct task *t)
+{
+	struct cpu *c = hal_cpu_self();
+	unsigned long flags = spin_lock_irqsave(&c->rq.lock);
+	bool queued = t->on_rq && t->cpu == (int)c->id;
+
+	if (queued) {
+		/* To the front: schedule() picks the first task. */
+		list_del(&t->run_node);
+		list_add(&t->run_node, &c->rq.tasks);
+	}
+	spin_unlock_irqrestore(&c->rq.lock, flags);
+	if (queued || READ_ONCE(current->state) != TASK_RUNNING)
+		schedule();
+}
+
 uint64_t schedule_timeout(uint64_t deadline_ns)
 {
 	struct task *self = current;

@@ -8,6 +8,7 @@
 #include <ferrite/errno.h>
 #include <ferrite/file.h>
 #include <ferrite/printk.h>
+#include <ferrite/vm.h>
 #include "fake.h"
 
 struct file {
@@ -49,4 +50,15 @@ ssize_t kernel_read(struct file *f, void *buf, size_t n, off_t off)
 	n = MIN(n, f->size - (size_t)off);
 	memcpy(buf, f->data + off, n);
 	return (ssize_t)n;
+}
+
+/* src/mm/filemap.c stand-in: fake files have no vm_object, so they are
+ * mapped as private copies (writable shared mappings are refused). */
+int filemap_prepare(struct file *f, bool shared, int prot, struct vm_object **obj,
+		    bool *may_write)
+{
+	(void)f;
+	*obj = NULL;
+	*may_write = true;
+	return shared && (prot & PROT_WRITE) ? -ENODEV : 0;
 }

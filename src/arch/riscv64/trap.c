@@ -44,7 +44,9 @@ static void user_page_fault(struct trap_frame *tf, unsigned access)
 {
 	int err = vm_handle_fault(tf->stval, access, true);
 
-	if (err)
+	if (err == -ENXIO) /* past the end of a mapped file */
+		trap_user_signal(tf, SIGBUS, BUS_ADRERR, tf->stval);
+	else if (err)
 		trap_user_signal(tf, SIGSEGV, err == -EACCES ? SEGV_ACCERR : SEGV_MAPERR,
 				 tf->stval);
 }

@@ -6,6 +6,7 @@
  * Handlers run on the current kernel stack; interrupts are off on entry and
  * re-enabled only while a user fault is resolved (it may sleep).
  */
+#include <ferrite/errno.h>
 #include <ferrite/printk.h>
 #include <hal/hal_cpu.h>
 #include <hal/hal_mmu.h>
@@ -21,6 +22,7 @@
 #define SEGV_MAPERR 1
 #define SEGV_ACCERR 2
 #define ILL_ILLOPN 2
+#define BUS_ADRERR 2
 #define FPE_INTDIV 1
 #define TRAP_BRKPT 1
 #define SI_KERNEL 0x80
@@ -67,7 +69,10 @@ static void user_page_fault(struct trap_frame *tf)
 	else if (tf->error_code & PF_FETCH)
 		access = HAL_PROT_EXEC;
 	hal_irq_enable();
-	if (vm_handle_fault(addr, access, true) != 0)
+	int err = vm_handle_fault(addr, access, true);
+	if (err == -ENXIO) /* past the end of a mapped file */
+		trap_user_signal(tf, SIGBUS, BUS_ADRERR, addr);
+	else if (err)
 		trap_user_signal(tf, SIGSEGV,
 				 (tf->error_code & PF_PRESENT) ? SEGV_ACCERR : SEGV_MAPERR, addr);
 	hal_irq_disable();

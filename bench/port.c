@@ -1,0 +1,118 @@
+/*
+ * Ferrite message ports: call/reply round trip between two processes
+ * (include/uapi/ferrite_port.h). The child creates a named port and serves
+ * exactly `iters` calls; the parent connects by name and calls. On a kernel
+ * without ports (Linux: the extension numbers are ENOSYS) the benchmark is
+ * reported as unsupported.
+ *
+ * The payload is one long each way, like msg_pingpong.
+ */
+#include "bench.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#if __has_include("uapi/ferrite_port.h")
+#include "uapi/ferrite_port.h"
+
+static void port_server(int ready_fd, const char *name, long iters)
+{
+	struct ferrite_port_msg m;
+	long payload;
+	int fd = syscall(__NR_ferrite_port_create, name, 0u);
+
+	if (fd < 0) {
+		char c = errno == ENOSYS ? 'n' : 'e';
+		(void)!write(ready_fd, &c, 1);
+		_exit(1);
+	}
+	(void)!write(ready_fd, "y", 1);
+	for (long i = 0; i < iters; i++) {
+		m = (struct ferrite_port_msg){ .data = (unsigned long)&payload,
+					       .size = sizeof(payload) };
+		if (syscall(__NR_ferrite_port_recv, fd, &m, 0u, NULL) < 0)
+			_exit(2);
+		payload++;
+		m.type = 2;
+		m.data = (unsigned long)&payload;
+		m.size = sizeof(payload);
+		if (syscall(__NR_ferrite_port_reply, fd, m.token, &m) < 0)
+			_exit(3);
+	}
+	syscall(__NR_ferrite_port_destroy, fd);
+	_exit(0);
+}
+
+static int64_t bench_port_call(long iters)
+{
+	static int seq;
+	char name[FERRITE_PORT_NAME_MAX], c = 0;
+	int ready[2], status, fd;
+	int64_t t0, t = 0;
+	long req = 0, rep = 0;
+
+	snprintf(name, sizeof(name), "bench-%d-%d", (int)getpid(), seq++);
+	if (pipe(ready)) {
+		bench_error("port_call_reply", "pipe");
+		return BENCH_FAILED;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(ready[0]);
+		port_server(ready[1], name, iters);
+	}
+	close(ready[1]);
+	if (pid < 0 || read(ready[0], &c, 1) != 1 || c != 'y') {
+		close(ready[0]);
+		if (pid > 0)
+			waitpid(pid, &status, 0);
+		if (c == 'n')
+			return BENCH_UNSUPPORTED;
+		bench_error("port_call_reply", "server start");
+		return BENCH_FAILED;
+	}
+	close(ready[0]);
+	fd = syscall(__NR_ferrite_port_connect, name, 0u);
+	if (fd < 0) {
+		bench_error("port_call_reply", "connect");
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return BENCH_FAILED;
+	}
+	t0 = now_ns();
+	for (long i = 0; i < iters; i++) {
+		struct ferrite_port_msg q = { .type = 1, .data = (unsigned long)&req,
+					      .size = sizeof(req) };
+		struct ferrite_port_msg r = { .data = (unsigned long)&rep,
+					      .size = sizeof(rep) };
+		req = i;
+		if (syscall(__NR_ferrite_port_call, fd, &q, &r, 0u, NULL) < 0 ||
+		    rep != i + 1) {
+			bench_error("port_call_reply", "call");
+			t = BENCH_FAILED;
+			break;
+		}
+	}
+	if (!t)
+		t = now_ns() - t0;
+	close(fd);
+	if (t < 0)
+		kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return t;
+}
+#else
+static int64_t bench_port_call(long iters)
+{
+	(void)iters;
+	return BENCH_UNSUPPORTED;
+}
+#endif
+
+const struct bench bench_port_table[] = {
+	{ "port_call_reply", "ns", 2000, bench_port_call, 0 },
+	{ 0 },
+};

@@ -1,0 +1,41 @@
+/*
+ * procfs: the /proc pseudo file system (src/fs/procfs*.c).
+ *
+ * Nothing is stored: each lookup makes a fresh inode naming one entry (and
+ * a pid for the per-process ones), and opening a file renders its whole
+ * text into a private buffer that reads copy from, so a reader sees one
+ * consistent snapshot. Inode numbers: ((pid + 1) << 8) | entry type.
+ * Locking: the renderers take proc_tree_lock / process->lock / mm->lock
+ * only while copying fields into locals, never across a user copy.
+ */
+#pragma once
+#include <ferrite/types.h>
+
+/* Make the procfs super block and mount it on /proc (after vfs_init). */
+void procfs_init(void);
+
+/* ---- for the renderers (src/fs/procfs_*.c) ---- */
+
+/* A growable text buffer; a failed allocation sets oom and drops output. */
+struct pbuf {
+	char *buf;
+	size_t len, cap;
+	bool oom;
+};
+void pbuf_printf(struct pbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pbuf_put(struct pbuf *b, const void *data, size_t n);
+
+/* Renderers: write the file's text for pid (0 for the global files).
+ * 0 or -errno (-ESRCH when the process is gone). */
+int procfs_show_uptime(struct pbuf *b, pid_t pid);
+int procfs_show_meminfo(struct pbuf *b, pid_t pid);
+int procfs_show_stat(struct pbuf *b, pid_t pid);
+int procfs_show_mounts(struct pbuf *b, pid_t pid);
+int procfs_show_loadavg(struct pbuf *b, pid_t pid);
+int procfs_show_version(struct pbuf *b, pid_t pid);
+int procfs_show_counters(struct pbuf *b, pid_t pid);
+int procfs_show_pid_stat(struct pbuf *b, pid_t pid);
+int procfs_show_pid_status(struct pbuf *b, pid_t pid);
+int procfs_show_pid_cmdline(struct pbuf *b, pid_t pid);
+int procfs_show_pid_comm(struct pbuf *b, pid_t pid);
+int procfs_show_pid_statm(struct pbuf *b, pid_t pid);

@@ -1,0 +1,25 @@
+#!/bin/sh
+# /etc/bench.sh in the benchmark initramfs: /init (ferrite-bench as pid 1)
+# prints the boot stamp, then execs `sh /etc/bench.sh`. The same script runs
+# under Linux and Ferrite. /etc/bench-mode says what to do:
+#   run      every benchmark (arguments from /etc/bench-args)
+#   memory   the free-memory figures only (booted with -m 128M)
+# Lines starting with BENCH are read back by scripts/bench/report.py;
+# BENCH_DONE marks a complete run. Ends with poweroff -f.
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc 2>/dev/null
+echo "BENCH_KERNEL $(uname -s) $(uname -r) $(uname -m)"
+mode=$(cat /etc/bench-mode 2>/dev/null)
+# Settle: let the kernel finish deferred boot work before measuring. With
+# -icount sleep=off an idle guest costs no host time.
+sleep 1
+case "$mode" in
+memory)
+	/usr/bin/ferrite-bench --memory
+	;;
+*)
+	/usr/bin/ferrite-bench $(cat /etc/bench-args 2>/dev/null)
+	;;
+esac
+echo "BENCH_DONE status $?"
+poweroff -f

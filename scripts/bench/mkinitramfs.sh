@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Build a benchmark initramfs (cpio newc) with scripts/mkinitramfs.py:
+# busybox and its applet links, /init = ferrite-bench (which prints the boot
+# stamp first and then runs /etc/bench.sh), /usr/bin/ferrite-bench, and the
+# mode files read by scripts/bench/init.sh.
+#
+# Usage: scripts/bench/mkinitramfs.sh ARCH BUILDDIR OUT.cpio MODE [BENCH-ARGS...]
+#   BUILDDIR is the meson build directory of ARCH (bench/ferrite-bench,
+#   user/busybox on riscv64).
+set -euo pipefail
+
+arch=${1:?usage: mkinitramfs.sh ARCH BUILDDIR OUT MODE [ARGS...]}
+builddir=${2:?}
+out=${3:?}
+mode=${4:?}
+shift 4
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+bench=$builddir/bench/ferrite-bench
+[ -x "$bench" ] || { echo "mkinitramfs: $bench not built" >&2; exit 1; }
+
+runner=()
+case "$arch" in
+x86_64) busybox=/bin/busybox ;;
+riscv64)
+	busybox=$builddir/user/busybox
+	runner=(--runner "$(command -v qemu-riscv64)")
+	;;
+*) echo "mkinitramfs: unknown arch $arch" >&2; exit 1 ;;
+esac
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+echo "$mode" > "$tmp/bench-mode"
+echo "$*" > "$tmp/bench-args"
+
+args=(--busybox "$busybox" "${runner[@]}")
+for d in root tmp proc dev sys etc usr/bin; do
+	args+=(--dir "$d")
+done
+args+=(--file "init=$bench" --file "usr/bin/ferrite-bench=$bench"
+       --file "etc/bench.sh=$here/init.sh"
+       --file "etc/bench-mode=$tmp/bench-mode" --file "etc/bench-args=$tmp/bench-args")
+python3 "$top/scripts/mkinitramfs.py" "$out" "${args[@]}"

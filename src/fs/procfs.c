@@ -1,0 +1,476 @@
+/*
+ * procfs core: the super block, the directory tree (/proc, /proc/<pid>,
+ * /proc/ferrite), lookups and directory walks, and the open/read path that
+ * renders a file into a private snapshot. The contents live in
+ * procfs_sys.c (global files), procfs_pid.c (per process) and
+ * procfs_counters.c (leak counters). See include/ferrite/procfs.h.
+ * Locking: only the root inode is shared and it never changes; per-lookup
+ * inodes and per-open snapshots belong to their holder.
+ */
+#include <ferrite/vfs.h>
+#include <ferrite/errno.h>
+#include <ferrite/kmalloc.h>
+#include <ferrite/printk.h>
+#include <ferrite/procfs.h>
+#include <ferrite/string.h>
+#include <ferrite/task.h>
+#include <ferrite/cpu.h>
+#include <uapi/dirent.h>
+#include <stdarg.h>
+
+#define PROC_SUPER_MAGIC 0x9fa0
+#define PBUF_MAX (1u << 20)
+#define PIDS_MAX 4096
+
+enum procfs_type {
+	PROC_ROOT = 1,
+	PROC_SELF,
+	PROC_UPTIME,
+	PROC_MEMINFO,
+	PROC_STAT,
+	PROC_MOUNTS,
+	PROC_LOADAVG,
+	PROC_VERSION,
+	PROC_FERRITE,
+	PROC_COUNTERS,
+	PROC_PID,
+	PROC_PID_STAT,
+	PROC_PID_STATUS,
+	PROC_PID_CMDLINE,
+	PROC_PID_COMM,
+	PROC_PID_STATM,
+};
+
+struct procfs_entry {
+	const char *name;
+	enum procfs_type type;
+	mode_t mode;
+	int (*show)(struct pbuf *b, pid_t pid); /* regular files only */
+};
+
+static const struct procfs_entry root_entries[] = {
+	{ "self", PROC_SELF, S_IFLNK | 0777, NULL },
+	{ "uptime", PROC_UPTIME, S_IFREG | 0444, procfs_show_uptime },
+	{ "meminfo", PROC_MEMINFO, S_IFREG | 0444, procfs_show_meminfo },
+	{ "stat", PROC_STAT, S_IFREG | 0444, procfs_show_stat },
+	{ "mounts", PROC_MOUNTS, S_IFREG | 0444, procfs_show_mounts },
+	{ "loadavg", PROC_LOADAVG, S_IFREG | 0444, procfs_show_loadavg },
+	{ "version", PROC_VERSION, S_IFREG | 0444, procfs_show_version },
+	{ "ferrite", PROC_FERRITE, S_IFDIR | 0555, NULL },
+};
+
+static const struct procfs_entry ferrite_entries[] = {
+	{ "counters", PROC_COUNTERS, S_IFREG | 0444, procfs_show_counters },
+};
+
+static const struct procfs_entry pid_entries[] = {
+	{ "stat", PROC_PID_STAT, S_IFREG | 0444, procfs_show_pid_stat },
+	{ "status", PROC_PID_STATUS, S_IFREG | 0444, procfs_show_pid_status },
+	{ "cmdline", PROC_PID_CMDLINE, S_IFREG | 0444, procfs_show_pid_cmdline },
+	{ "comm", PROC_PID_COMM, S_IFREG | 0444, procfs_show_pid_comm },
+	{ "statm", PROC_PID_STATM, S_IFREG | 0444, procfs_show_pid_statm },
+};
+
+static const struct procfs_entry pid_dir_entry = { "", PROC_PID, S_IFDIR | 0555, NULL };
+static const struct procfs_entry root_entry = { "", PROC_ROOT, S_IFDIR | 0555, NULL };
+
+static struct super_block *proc_sb;
+
+/* ---- text buffers ---- */
+
+static bool pbuf_reserve(struct pbuf *b, size_t more)
+{
+	size_t cap = b->cap ? b->cap : 1024;
+
+	if (b->oom)
+		return false;
+	while (cap - b->len <= more) {
+		if (cap >= PBUF_MAX) {
+			b->oom = true;
+			return false;
+		}
+		cap *= 2;
+	}
+	if (cap != b->cap) {
+		char *n = kmalloc(cap);
+		if (!n) {
+			b->oom = true;
+			return false;
+		}
+		if (b->buf)
+			memcpy(n, b->buf, b->len);
+		kfree(b->buf);
+		b->buf = n;
+		b->cap = cap;
+	}
+	return true;
+}
+
+void pbuf_put(struct pbuf *b, const void *data, size_t n)
+{
+	if (!pbuf_reserve(b, n))
+		return;
+	memcpy(b->buf + b->len, data, n);
+	b->len += n;
+}
+
+void pbuf_printf(struct pbuf *b, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = kvsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	pbuf_put(b, line, MIN((size_t)n, sizeof(line) - 1));
+}
+
+/* ---- inodes ---- */
+
+static pid_t ino_pid(const struct inode *ino)
+{
+	return (pid_t)((ino->ino >> 8) - 1);
+}
+
+static ino_t make_ino(pid_t pid, enum procfs_type type)
+{
+	return ((ino_t)(pid + 1) << 8) | type;
+}
+
+static const struct inode_ops procfs_root_iops, procfs_ferrite_iops, procfs_pid_iops,
+	procfs_link_iops, procfs_file_iops;
+static const struct file_ops procfs_file_fops, procfs_dir_fops;
+
+/* Return: a new inode for entry e of process pid (0: global), or ERR_PTR. */
+static struct inode *procfs_inode(const struct procfs_entry *e, pid_t pid)
+{
+	struct inode *ino = inode_alloc(proc_sb, e->mode);
+
+	if (!ino)
+		return ERR_PTR(-ENOMEM);
+	ino->ino = make_ino(pid, e->type);
+	ino->private = (void *)e;
+	ino->nlink = S_ISDIR(e->mode) ? 2 : 1;
+	switch (e->type) {
+	case PROC_FERRITE:
+		ino->iops = &procfs_ferrite_iops;
+		ino->fops = &procfs_dir_fops;
+		break;
+	case PROC_PID:
+		ino->iops = &procfs_pid_iops;
+		ino->fops = &procfs_dir_fops;
+		break;
+	case PROC_SELF:
+		ino->iops = &procfs_link_iops;
+		break;
+	default:
+		ino->iops = &procfs_file_iops;
+		ino->fops = &procfs_file_fops;
+		break;
+	}
+	if (pid > 0) {
+		struct process *p = process_find(pid);
+		if (!p) {
+			inode_put(ino);
+			return ERR_PTR(-ENOENT);
+		}
+		ino->uid = p->euid;
+		ino->gid = p->egid;
+		process_put(p);
+	}
+	return ino;
+}
+
+static const struct procfs_entry *find_entry(const struct procfs_entry *tab, size_t n,
+					     const char *name, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(tab[i].name) == len && !memcmp(tab[i].name, name, len))
+			return &tab[i];
+	return NULL;
+}
+
+static bool is_dotdot(const char *name, size_t len)
+{
+	return len == 2 && name[0] == '.' && name[1] == '.';
+}
+
+/* Parse a decimal pid without leading zeros; 0 when name is not one. */
+static pid_t parse_pid(const char *name, size_t len)
+{
+	long v = 0;
+
+	if (len == 0 || len > 9 || name[0] == '0')
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return 0;
+		v = v * 10 + (name[i] - '0');
+	}
+	return (pid_t)v;
+}
+
+static struct inode *procfs_root_lookup(struct inode *dir, const char *name, size_t len)
+{
+	const struct procfs_entry *e;
+	pid_t pid;
+
+	(void)dir;
+	if (is_dotdot(name, len)) {
+		inode_get(vfs_root); /* mounted on /proc */
+		return vfs_root;
+	}
+	e = find_entry(root_entries, ARRAY_SIZE(root_entries), name, len);
+	if (e)
+		return procfs_inode(e, 0);
+	pid = parse_pid(name, len);
+	if (pid <= 0)
+		return ERR_PTR(-ENOENT);
+	return procfs_inode(&pid_dir_entry, pid);
+}
+
+static struct inode *procfs_ferrite_lookup(struct inode *dir, const char *name, size_t len)
+{
+	const struct procfs_entry *e;
+
+	(void)dir;
+	if (is_dotdot(name, len)) {
+		inode_get(proc_sb->root);
+		return proc_sb->root;
+	}
+	e = find_entry(ferrite_entries, ARRAY_SIZE(ferrite_entries), name, len);
+	return e ? procfs_inode(e, 0) : ERR_PTR(-ENOENT);
+}
+
+static struct inode *procfs_pid_lookup(struct inode *dir, const char *name, size_t len)
+{
+	const struct procfs_entry *e;
+
+	if (is_dotdot(name, len)) {
+		inode_get(proc_sb->root);
+		return proc_sb->root;
+	}
+	e = find_entry(pid_entries, ARRAY_SIZE(pid_entries), name, len);
+	return e ? procfs_inode(e, ino_pid(dir)) : ERR_PTR(-ENOENT);
+}
+
+static ssize_t procfs_self_readlink(struct inode *ino, char *buf, size_t size)
+{
+	char tmp[16];
+	int n;
+
+	(void)ino;
+	if (!current || !current->proc)
+		return -ENOENT;
+	n = ksnprintf(tmp, sizeof(tmp), "%d", current->proc->pid);
+	n = MIN(n, (int)size);
+	memcpy(buf, tmp, (size_t)n);
+	return n;
+}
+
+/* ---- directory walks: cookie 0 ".", 1 "..", 2.. entries, then pids ---- */
+
+#define PID_COOKIE_BASE 1000
+
+static unsigned dtype_of(mode_t m)
+{
+	return (m & S_IFMT) >> 12;
+}
+
+/* Emit ".", ".." and the fixed entries. Return false when ctx is full. */
+static bool emit_fixed(struct dir_context *ctx, ino_t self, ino_t parent,
+		       const struct procfs_entry *tab, size_t n, pid_t pid)
+{
+	if (ctx->pos == 0) {
+		if (!ctx->emit(ctx, ".", 1, self, DT_DIR))
+			return false;
+		ctx->pos = 1;
+	}
+	if (ctx->pos == 1) {
+		if (!ctx->emit(ctx, "..", 2, parent, DT_DIR))
+			return false;
+		ctx->pos = 2;
+	}
+	for (; ctx->pos >= 2 && ctx->pos < (off_t)(2 + n); ctx->pos++) {
+		const struct procfs_entry *e = &tab[ctx->pos - 2];
+		if (!ctx->emit(ctx, e->name, strlen(e->name), make_ino(pid, e->type),
+			       dtype_of(e->mode)))
+			return false;
+	}
+	return true;
+}
+
+struct pid_list {
+	pid_t *pids;
+	size_t n, cap;
+};
+
+static int collect_pid(struct process *p, void *arg)
+{
+	struct pid_list *l = arg;
+
+	if (p->pid > 0 && l->n < l->cap)
+		l->pids[l->n++] = p->pid;
+	return 0;
+}
+
+static int procfs_root_iterate(struct inode *dir, struct dir_context *ctx)
+{
+	struct pid_list l = { NULL, 0, PIDS_MAX };
+
+	if (!emit_fixed(ctx, dir->ino, vfs_root->ino, root_entries, ARRAY_SIZE(root_entries), 0))
+		return 0;
+	if (ctx->pos < PID_COOKIE_BASE)
+		ctx->pos = PID_COOKIE_BASE;
+	__free(kfree) pid_t *pids = kmalloc(PIDS_MAX * sizeof(pid_t));
+	if (!pids)
+		return -ENOMEM;
+	l.pids = pids;
+	process_for_each(collect_pid, &l);
+	/* Ascending pid order makes the cookie (base + pid) resumable. */
+	for (size_t i = 1; i < l.n; i++)
+		for (size_t j = i; j > 0 && pids[j - 1] > pids[j]; j--) {
+			pid_t t = pids[j];
+			pids[j] = pids[j - 1];
+			pids[j - 1] = t;
+		}
+	for (size_t i = 0; i < l.n; i++) {
+		char name[16];
+		int len;
+		if (PID_COOKIE_BASE + (off_t)pids[i] < ctx->pos)
+			continue;
+		len = ksnprintf(name, sizeof(name), "%d", pids[i]);
+		if (!ctx->emit(ctx, name, (size_t)len, make_ino(pids[i], PROC_PID), DT_DIR))
+			return 0;
+		ctx->pos = PID_COOKIE_BASE + pids[i] + 1;
+	}
+	return 0;
+}
+
+static int procfs_ferrite_iterate(struct inode *dir, struct dir_context *ctx)
+{
+	emit_fixed(ctx, dir->ino, proc_sb->root->ino, ferrite_entries,
+		   ARRAY_SIZE(ferrite_entries), 0);
+	return 0;
+}
+
+static int procfs_pid_iterate(struct inode *dir, struct dir_context *ctx)
+{
+	emit_fixed(ctx, dir->ino, proc_sb->root->ino, pid_entries, ARRAY_SIZE(pid_entries),
+		   ino_pid(dir));
+	return 0;
+}
+
+static const struct inode_ops procfs_root_iops = {
+	.lookup = procfs_root_lookup,
+	.iterate = procfs_root_iterate,
+};
+static const struct inode_ops procfs_ferrite_iops = {
+	.lookup = procfs_ferrite_lookup,
+	.iterate = procfs_ferrite_iterate,
+};
+static const struct inode_ops procfs_pid_iops = {
+	.lookup = procfs_pid_lookup,
+	.iterate = procfs_pid_iterate,
+};
+static const struct inode_ops procfs_link_iops = {
+	.readlink = procfs_self_readlink,
+};
+static const struct inode_ops procfs_file_iops = { 0 };
+
+/* ---- files: rendered once at open ---- */
+
+struct procfs_snapshot {
+	char *text;
+	size_t len;
+};
+
+static int procfs_open(struct inode *ino, struct file *f)
+{
+	const struct procfs_entry *e = ino->private;
+	struct pbuf b = { 0 };
+	int err;
+
+	if (f->mode & FMODE_WRITE)
+		return -EACCES;
+	__free(kfree) struct procfs_snapshot *s = kzalloc(sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	err = e->show(&b, ino_pid(ino));
+	if (!err && b.oom)
+		err = -ENOMEM;
+	if (err) {
+		kfree(b.buf);
+		return err;
+	}
+	s->text = b.buf;
+	s->len = b.len;
+	f->private = take_ptr(s);
+	return 0;
+}
+
+static ssize_t procfs_read(struct file *f, const struct iobuf *buf, off_t *pos)
+{
+	struct procfs_snapshot *s = f->private;
+	size_t n;
+
+	if (*pos < 0)
+		return -EINVAL;
+	if ((size_t)*pos >= s->len)
+		return 0;
+	n = MIN(buf->len, s->len - (size_t)*pos);
+	if (iobuf_copy_to(buf, 0, s->text + *pos, n))
+		return -EFAULT;
+	*pos += (off_t)n;
+	return (ssize_t)n;
+}
+
+static void procfs_release(struct file *f)
+{
+	struct procfs_snapshot *s = f->private;
+
+	if (s) {
+		kfree(s->text);
+		kfree(s);
+	}
+}
+
+static const struct file_ops procfs_file_fops = {
+	.open = procfs_open,
+	.read = procfs_read,
+	.release = procfs_release,
+};
+static const struct file_ops procfs_dir_fops = { 0 };
+
+void procfs_init(void)
+{
+	struct super_block *sb = kzalloc(sizeof(*sb));
+	struct inode *root, *mountpoint;
+
+	if (!sb)
+		panic("procfs: out of memory");
+	spin_init(&sb->ns_lock, "procfs");
+	sb->dev = MKDEV(0, 3);
+	sb->magic = PROC_SUPER_MAGIC;
+	proc_sb = sb;
+	root = inode_alloc(sb, root_entry.mode);
+	if (!root)
+		panic("procfs: out of memory");
+	root->private = (void *)&root_entry;
+	root->iops = &procfs_root_iops;
+	root->fops = &procfs_dir_fops;
+	root->nlink = 2;
+	/* getcwd finds a directory's name by its inode number in the parent:
+	 * the root takes the number of the directory it covers. */
+	mountpoint = vfs_lookup_from(vfs_root, "/proc", LOOKUP_DIRECTORY);
+	if (!IS_ERR(mountpoint)) {
+		root->ino = mountpoint->ino;
+		inode_put(mountpoint);
+	}
+	sb->root = root;
+	if (vfs_mount_at("/proc", sb))
+		panic("procfs: cannot mount on /proc");
+}

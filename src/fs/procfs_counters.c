@@ -1,0 +1,53 @@
+/*
+ * The leak-accounting counters (include/ferrite/counters.h) and their
+ * /proc/ferrite/counters rendering. Every reader is a relaxed atomic load
+ * in its own subsystem; no locks here.
+ */
+#include <ferrite/counters.h>
+#include <ferrite/file.h>
+#include <ferrite/frame.h>
+#include <ferrite/ipc.h>
+#include <ferrite/kmalloc.h>
+#include <ferrite/pipe.h>
+#include <ferrite/procfs.h>
+#include <ferrite/task.h>
+#include <ferrite/vfs.h>
+#if __has_include(<ferrite/port.h>)
+#include <ferrite/port.h>
+#define HAVE_PORTS 1
+#endif
+
+static size_t count_shm(void) { return ipc_count_live(IPC_KIND_SHM); }
+static size_t count_msg(void) { return ipc_count_live(IPC_KIND_MSG); }
+static size_t count_sem(void) { return ipc_count_live(IPC_KIND_SEM); }
+
+static const struct counter counters[] = {
+	{ "frames_free", frames_free_count },
+	{ "kmalloc_bytes", kmalloc_live_bytes },
+	{ "processes", proc_count_live },
+	{ "threads", task_count_live },
+	{ "files", files_count_live },
+	{ "inodes", inodes_count_live },
+	{ "ramfs_bytes", ramfs_data_bytes },
+	{ "pipes", pipes_count_live },
+	{ "shm_segments", count_shm },
+	{ "msg_queues", count_msg },
+	{ "sem_sets", count_sem },
+#ifdef HAVE_PORTS
+	{ "ports", ports_count_live },
+#endif
+};
+
+const struct counter *counters_table(size_t *n)
+{
+	*n = ARRAY_SIZE(counters);
+	return counters;
+}
+
+int procfs_show_counters(struct pbuf *b, pid_t pid)
+{
+	(void)pid;
+	for (size_t i = 0; i < ARRAY_SIZE(counters); i++)
+		pbuf_printf(b, "%s %zu\n", counters[i].name, counters[i].read());
+	return 0;
+}

@@ -1,0 +1,101 @@
+/*
+ * Global /proc files: uptime, meminfo, stat, mounts, loadavg, version.
+ * Each renders from atomic counters or a walk of the process list
+ * (proc_tree_lock held only during the walk, by process_for_each).
+ */
+#include <ferrite/vfs.h>
+#include <ferrite/errno.h>
+#include <ferrite/frame.h>
+#include <ferrite/procfs.h>
+#include <ferrite/task.h>
+#include <hal/hal_timer.h>
+
+#define NS_PER_TICK 10000000ull /* USER_HZ = 100 */
+
+int procfs_show_uptime(struct pbuf *b, pid_t pid)
+{
+	uint64_t cs = hal_time_ns() / NS_PER_TICK;
+
+	(void)pid;
+	pbuf_printf(b, "%llu.%02llu 0.00\n", (unsigned long long)(cs / 100),
+		    (unsigned long long)(cs % 100));
+	return 0;
+}
+
+int procfs_show_meminfo(struct pbuf *b, pid_t pid)
+{
+	size_t kb = PAGE_SIZE / 1024;
+	size_t total = frames_total_count() * kb, free = frames_free_count() * kb;
+
+	(void)pid;
+	pbuf_printf(b, "MemTotal:       %8zu kB\nMemFree:        %8zu kB\n", total, free);
+	pbuf_printf(b, "MemAvailable:   %8zu kB\nBuffers:        %8zu kB\n", free, (size_t)0);
+	pbuf_printf(b, "Cached:         %8zu kB\nSwapCached:     %8zu kB\n", (size_t)0, (size_t)0);
+	pbuf_printf(b, "SwapTotal:      %8zu kB\nSwapFree:       %8zu kB\n", (size_t)0, (size_t)0);
+	pbuf_printf(b, "Shmem:          %8zu kB\n", (size_t)0);
+	return 0;
+}
+
+struct cpu_sum {
+	uint64_t user_ns, sys_ns;
+	size_t procs, running;
+	pid_t last_pid;
+};
+
+static int sum_process(struct process *p, void *arg)
+{
+	struct cpu_sum *s = arg;
+
+	if (p->pid <= 0)
+		return 0;
+	s->user_ns += READ_ONCE(p->utime_ns) + READ_ONCE(p->cutime_ns);
+	s->sys_ns += READ_ONCE(p->stime_ns) + READ_ONCE(p->cstime_ns);
+	s->procs++;
+	if (p->pid > s->last_pid)
+		s->last_pid = p->pid;
+	return 0;
+}
+
+int procfs_show_stat(struct pbuf *b, pid_t pid)
+{
+	struct cpu_sum s = { 0 };
+	uint64_t now = hal_time_ns();
+	unsigned long long user, sys, idle, up = now / NS_PER_TICK;
+
+	(void)pid;
+	process_for_each(sum_process, &s);
+	user = s.user_ns / NS_PER_TICK;
+	sys = s.sys_ns / NS_PER_TICK;
+	idle = up > user + sys ? up - user - sys : 0;
+	pbuf_printf(b, "cpu  %llu 0 %llu %llu 0 0 0 0 0 0\n", user, sys, idle);
+	pbuf_printf(b, "cpu0 %llu 0 %llu %llu 0 0 0 0 0 0\n", user, sys, idle);
+	pbuf_printf(b, "intr 0\nctxt 0\nbtime %llu\nprocesses %zu\n",
+		    (unsigned long long)(hal_boot_realtime_ns() / 1000000000ull), s.procs);
+	pbuf_printf(b, "procs_running 1\nprocs_blocked 0\n");
+	return 0;
+}
+
+int procfs_show_mounts(struct pbuf *b, pid_t pid)
+{
+	(void)pid;
+	pbuf_printf(b, "rootfs / rootfs rw 0 0\n");
+	pbuf_printf(b, "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n");
+	return 0;
+}
+
+int procfs_show_loadavg(struct pbuf *b, pid_t pid)
+{
+	struct cpu_sum s = { 0 };
+
+	(void)pid;
+	process_for_each(sum_process, &s);
+	pbuf_printf(b, "0.00 0.00 0.00 1/%zu %d\n", task_count_live(), s.last_pid);
+	return 0;
+}
+
+int procfs_show_version(struct pbuf *b, pid_t pid)
+{
+	(void)pid;
+	pbuf_printf(b, "Linux version 6.1.0-ferrite (ferrite) #1 SMP\n");
+	return 0;
+}

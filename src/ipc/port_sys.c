@@ -1,0 +1,225 @@
+/*
+ * Message ports: the extension syscalls (numbers in include/uapi/ferrite_port.h,
+ * listed in src/syscall/port.list). They copy headers and payloads between
+ * user memory and kernel messages, then call port_msg.c / port_call.c. No
+ * lock is held here; user memory is only touched outside the port lock.
+ */
+#include <ferrite/cpu.h>
+#include <ferrite/errno.h>
+#include <ferrite/port.h>
+#include <ferrite/task.h>
+#include <ferrite/uaccess.h>
+#include <hal/hal_timer.h>
+#include <uapi/time.h>
+
+#define NS_PER_SEC 1000000000ULL
+
+/* Relative timeout -> monotonic deadline (0: none). */
+static long get_deadline(const struct timespec __user *uts, uint64_t *deadline)
+{
+	struct timespec ts;
+
+	*deadline = 0;
+	if (!uts)
+		return 0;
+	if (copy_from_user(&ts, uts, sizeof(ts)))
+		return -EFAULT;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (long)NS_PER_SEC)
+		return -EINVAL;
+	if ((unsigned long)ts.tv_sec > 100UL * 365 * 24 * 3600)
+		return 0; /* a century: forever */
+	*deadline = hal_time_ns() + (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+	return 0;
+}
+
+/* Build a kernel message from a user header (type, data, size). */
+static long msg_from_user(const struct ferrite_port_msg *h, struct port_msg **out)
+{
+	if (h->size > FERRITE_PORT_MSG_MAX)
+		return -EMSGSIZE;
+	__free(port_msg_free) struct port_msg *m = port_msg_alloc(h->size);
+	if (!m)
+		return -ENOMEM;
+	if (h->size && copy_from_user(m->data, (const void __user *)h->data, h->size))
+		return -EFAULT;
+	m->type = h->type;
+	*out = take_ptr(m);
+	return 0;
+}
+
+/* Copy m out into the buffer and header h (at uh). */
+static long msg_to_user(struct port_msg *m, struct ferrite_port_msg *h,
+			struct ferrite_port_msg __user *uh)
+{
+	if (m->size && copy_to_user((void __user *)h->data, m->data, m->size))
+		return -EFAULT;
+	h->type = m->type;
+	h->size = m->size;
+	h->sender = m->sender;
+	h->token = m->token;
+	if (copy_to_user(uh, h, sizeof(*h)))
+		return -EFAULT;
+	return (long)m->size;
+}
+
+static long get_name(const char __user *uname, char *name)
+{
+	long n = strncpy_from_user(name, uname, FERRITE_PORT_NAME_MAX);
+
+	if (n < 0)
+		return n;
+	return n ? 0 : -EINVAL;
+}
+
+long sys_ferrite_port_create(const char __user *uname, unsigned flags)
+{
+	char name[FERRITE_PORT_NAME_MAX];
+	struct port *p;
+
+	if (flags & ~FERRITE_PORT_CLOEXEC)
+		return -EINVAL;
+	if (uname) {
+		long err = get_name(uname, name);
+		if (err)
+			return err;
+	}
+	p = port_create(uname ? name : NULL);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	return port_fd_install(p, true, flags);
+}
+
+long sys_ferrite_port_connect(const char __user *uname, unsigned flags)
+{
+	char name[FERRITE_PORT_NAME_MAX];
+	struct port *p;
+	long err;
+
+	if (flags & ~FERRITE_PORT_CLOEXEC)
+		return -EINVAL;
+	if (!uname)
+		return -EFAULT;
+	err = get_name(uname, name);
+	if (err)
+		return err;
+	p = port_lookup(name);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	return port_fd_install(p, false, flags);
+}
+
+long sys_ferrite_port_send(int fd, const struct ferrite_port_msg __user *uh, unsigned flags)
+{
+	struct ferrite_port_msg h;
+	struct port_msg *m;
+	bool recv;
+	long err;
+
+	if (flags & ~FERRITE_PORT_NONBLOCK)
+		return -EINVAL;
+	__free(port_put) struct port *p = port_from_fd(fd, &recv);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	if (copy_from_user(&h, uh, sizeof(h)))
+		return -EFAULT;
+	err = msg_from_user(&h, &m);
+	if (err)
+		return err;
+	return port_send(p, m, flags, 0);
+}
+
+long sys_ferrite_port_recv(int fd, struct ferrite_port_msg __user *uh, unsigned flags,
+			   const struct timespec __user *timeout)
+{
+	struct ferrite_port_msg h;
+	struct port_msg *m;
+	uint64_t deadline;
+	bool recv;
+	long err;
+
+	if (flags & ~FERRITE_PORT_NONBLOCK)
+		return -EINVAL;
+	__free(port_put) struct port *p = port_from_fd(fd, &recv);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	if (!recv)
+		return -EPERM;
+	if (copy_from_user(&h, uh, sizeof(h)))
+		return -EFAULT;
+	err = get_deadline(timeout, &deadline);
+	if (err)
+		return err;
+	err = port_recv(p, MIN(h.size, (unsigned long)FERRITE_PORT_MSG_MAX), flags, deadline, &m);
+	if (err)
+		return err;
+	err = msg_to_user(m, &h, uh);
+	if (err < 0 && m->token)
+		port_drop_reply(p, m->token); /* the caller learns: -EPIPE */
+	port_msg_free(m);
+	return err;
+}
+
+long sys_ferrite_port_call(int fd, const struct ferrite_port_msg __user *ureq,
+			   struct ferrite_port_msg __user *urep, unsigned flags,
+			   const struct timespec __user *timeout)
+{
+	struct ferrite_port_msg h, rh;
+	struct port_msg *m, *r = NULL;
+	uint64_t deadline;
+	bool recv;
+	long err;
+
+	if (flags & ~FERRITE_PORT_NONBLOCK)
+		return -EINVAL;
+	__free(port_put) struct port *p = port_from_fd(fd, &recv);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	if (copy_from_user(&h, ureq, sizeof(h)) || copy_from_user(&rh, urep, sizeof(rh)) ||
+	    copy_to_user(urep, &rh, sizeof(rh)))
+		return -EFAULT; /* before sending: the reply header must be usable */
+	err = get_deadline(timeout, &deadline);
+	if (err)
+		return err;
+	err = msg_from_user(&h, &m);
+	if (err)
+		return err;
+	err = port_call(p, m, MIN(rh.size, (unsigned long)FERRITE_PORT_MSG_MAX), flags, deadline, &r);
+	if (err)
+		return err;
+	r->token = 0;
+	err = msg_to_user(r, &rh, urep);
+	port_msg_free(r);
+	return err;
+}
+
+long sys_ferrite_port_reply(int fd, unsigned long token, const struct ferrite_port_msg __user *uh)
+{
+	struct ferrite_port_msg h;
+	struct port_msg *m;
+	bool recv;
+	long err;
+
+	__free(port_put) struct port *p = port_from_fd(fd, &recv);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	if (!recv)
+		return -EPERM;
+	if (copy_from_user(&h, uh, sizeof(h)))
+		return -EFAULT;
+	err = msg_from_user(&h, &m);
+	if (err)
+		return err;
+	return port_reply(p, token, m);
+}
+
+long sys_ferrite_port_destroy(int fd)
+{
+	bool recv;
+
+	__free(port_put) struct port *p = port_from_fd(fd, &recv);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	if (!recv)
+		return -EPERM;
+	return port_destroy(p) ? 0 : -EIDRM;
+}
