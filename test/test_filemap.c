@@ -19,6 +19,7 @@
 #include <ferrite/vm.h>
 #include <hal/hal_mmu.h>
 #include "fake/fake.h"
+#include "fake/fake_task.h"
 
 #undef current
 
@@ -57,6 +58,7 @@ static int setup(void **state)
 {
 	(void)state;
 	fake_mm_init(32 << 20);
+	fake_task_init(); /* the name-space rwlock needs a current task */
 	struct super_block *sb = ramfs_create_sb();
 	assert_non_null(sb);
 	vfs_root = sb->root;

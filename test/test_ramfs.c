@@ -17,6 +17,7 @@
 #include <ferrite/kmalloc.h>
 #include <ferrite/uaccess.h>
 #include "fake/fake.h"
+void fake_task_init(void); /* test/fake/fake_task.c */
 
 /* ---- stubs: host "user memory" is ordinary memory ---- */
 int copy_from_user(void *dst, const void __user *src, size_t n)
@@ -58,6 +59,7 @@ static int setup(void **state)
 	struct super_block *sb;
 
 	fake_mm_init(64 << 20);
+	fake_task_init(); /* the name-space rwlock needs a current task */
 	sb = ramfs_create_sb();
 	assert_non_null(sb);
 	vfs_root = sb->root;

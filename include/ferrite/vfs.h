@@ -19,6 +19,7 @@
 #include <ferrite/errno.h>
 #include <ferrite/ref.h>
 #include <ferrite/spinlock.h>
+#include <ferrite/rwlock.h>
 #include <ferrite/list.h>
 #include <ferrite/file.h>
 #include <uapi/fcntl.h>
@@ -58,7 +59,7 @@ int iobuf_zero(const struct iobuf *b, size_t at, size_t n);
 
 /* ---- super blocks ---- */
 struct super_block {
-	struct spinlock ns_lock;
+	struct rwlock ns_lock; /* sleeping: lookups share it, changes take it alone */
 	dev_t dev;
 	unsigned long magic;    /* statfs f_type */
 	uint64_t next_ino;      /* atomic */

@@ -452,7 +452,7 @@ void procfs_init(void)
 
 	if (!sb)
 		panic("procfs: out of memory");
-	spin_init(&sb->ns_lock, "procfs");
+	rwlock_init(&sb->ns_lock);
 	sb->dev = MKDEV(0, 3);
 	sb->magic = PROC_SUPER_MAGIC;
 	proc_sb = sb;

@@ -94,7 +94,7 @@ struct super_block *ramfs_create_sb(void)
 
 	if (!sb)
 		return NULL;
-	spin_init(&sb->ns_lock, "ramfs_ns");
+	rwlock_init(&sb->ns_lock);
 	sb->magic = TMPFS_MAGIC;
 	sb->dev = MKDEV(0, 1);
 	sb->root = ramfs_new_inode(sb, S_IFDIR | 0755, 0);

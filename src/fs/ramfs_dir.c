@@ -1,10 +1,13 @@
 /*
- * ramfs directories: entries in a list, looked up by name. One lock per
- * super block (sb->ns_lock) guards every directory's entries, parent
- * pointers and nlink counts, so rename across directories needs no lock
- * ordering. Inodes dropped by unlink/rename are put after the lock.
+ * ramfs directories: entries in a list, looked up by name. One sleeping
+ * reader-writer lock per super block (sb->ns_lock, ferrite/rwlock.h) guards
+ * every directory's entries, parent pointers and nlink counts, so rename
+ * across directories needs no lock ordering. Lookups and readdir share it;
+ * changes take it exclusively and may allocate while holding it. Inodes
+ * dropped by unlink/rename are put after the lock.
  */
 #include <ferrite/vfs.h>
+#include <ferrite/rwlock.h>
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/string.h>
@@ -15,7 +18,8 @@ static struct ramfs_dirent *find(struct inode *dir, const char *name, size_t len
 {
 	struct ramfs_dirent *d;
 
-	assert_locked(&dir->sb->ns_lock);
+	BUG_ON(!rwlock_nr_readers(&dir->sb->ns_lock) &&
+	       !rwlock_write_owned_by_current(&dir->sb->ns_lock));
 	list_for_each_entry(d, &RAMFS(dir)->entries, node)
 		if (d->len == len && !memcmp(d->name, name, len))
 			return d;
@@ -77,7 +81,7 @@ static struct inode *ramfs_lookup(struct inode *dir, const char *name, size_t le
 	struct ramfs_dirent *d;
 	struct inode *res;
 
-	guard(spinlock)(&dir->sb->ns_lock);
+	guard(rwlock_read)(&dir->sb->ns_lock);
 	if (len == 2 && name[0] == '.' && name[1] == '.') {
 		res = RAMFS(dir)->parent;
 		if (!res)
@@ -109,16 +113,16 @@ static struct inode *add_new(struct inode *dir, const char *name, size_t len, st
 		return ERR_PTR(-ENOMEM);
 	}
 	d->inode = ino; /* the link's reference */
-	spin_lock(&dir->sb->ns_lock);
+	rwlock_write_lock(&dir->sb->ns_lock);
 	if (dir_dead(dir) || find(dir, name, len)) {
 		int err = dir_dead(dir) ? -ENOENT : -EEXIST;
-		spin_unlock(&dir->sb->ns_lock);
+		rwlock_write_unlock(&dir->sb->ns_lock);
 		dirent_drop(d);
 		return ERR_PTR(err);
 	}
 	inode_get(ino); /* the caller's reference */
 	dirent_attach(dir, d);
-	spin_unlock(&dir->sb->ns_lock);
+	rwlock_write_unlock(&dir->sb->ns_lock);
 	return ino;
 }
 
@@ -165,10 +169,10 @@ static int ramfs_link(struct inode *dir, const char *name, size_t len, struct in
 
 	if (!d)
 		return -ENOMEM;
-	spin_lock(&dir->sb->ns_lock);
+	rwlock_write_lock(&dir->sb->ns_lock);
 	if (dir_dead(dir) || target->nlink == 0 || find(dir, name, len)) {
 		int err = find(dir, name, len) ? -EEXIST : -ENOENT;
-		spin_unlock(&dir->sb->ns_lock);
+		rwlock_write_unlock(&dir->sb->ns_lock);
 		kfree(d);
 		return err;
 	}
@@ -177,7 +181,7 @@ static int ramfs_link(struct inode *dir, const char *name, size_t len, struct in
 	target->nlink++;
 	target->ctime = vfs_now();
 	dirent_attach(dir, d);
-	spin_unlock(&dir->sb->ns_lock);
+	rwlock_write_unlock(&dir->sb->ns_lock);
 	return 0;
 }
 
@@ -185,16 +189,16 @@ static int ramfs_unlink(struct inode *dir, const char *name, size_t len)
 {
 	struct ramfs_dirent *d;
 
-	spin_lock(&dir->sb->ns_lock);
+	rwlock_write_lock(&dir->sb->ns_lock);
 	d = find(dir, name, len);
 	if (!d || S_ISDIR(d->inode->mode)) {
-		spin_unlock(&dir->sb->ns_lock);
+		rwlock_write_unlock(&dir->sb->ns_lock);
 		return d ? -EISDIR : -ENOENT;
 	}
 	dirent_detach(dir, d);
 	d->inode->nlink--;
 	d->inode->ctime = vfs_now();
-	spin_unlock(&dir->sb->ns_lock);
+	rwlock_write_unlock(&dir->sb->ns_lock);
 	dirent_drop(d);
 	return 0;
 }
@@ -203,16 +207,16 @@ static int ramfs_rmdir(struct inode *dir, const char *name, size_t len)
 {
 	struct ramfs_dirent *d;
 
-	spin_lock(&dir->sb->ns_lock);
+	rwlock_write_lock(&dir->sb->ns_lock);
 	d = find(dir, name, len);
 	if (!d || !S_ISDIR(d->inode->mode) || !list_empty(&RAMFS(d->inode)->entries)) {
 		int err = !d ? -ENOENT : !S_ISDIR(d->inode->mode) ? -ENOTDIR : -ENOTEMPTY;
-		spin_unlock(&dir->sb->ns_lock);
+		rwlock_write_unlock(&dir->sb->ns_lock);
 		return err;
 	}
 	dirent_detach(dir, d);
 	d->inode->nlink = 0;
-	spin_unlock(&dir->sb->ns_lock);
+	rwlock_write_unlock(&dir->sb->ns_lock);
 	dirent_drop(d);
 	return 0;
 }
@@ -235,7 +239,7 @@ static int ramfs_rename(struct inode *odir, const char *oname, size_t olen,
 
 	if (!moved)
 		return -ENOMEM;
-	spin_lock(&sb->ns_lock);
+	rwlock_write_lock(&sb->ns_lock);
 	od = find(odir, oname, olen);
 	nd = dir_dead(ndir) ? NULL : find(ndir, nname, nlen);
 	if (!od) {
@@ -284,7 +288,7 @@ static int ramfs_rename(struct inode *odir, const char *oname, size_t olen,
 		dirent_attach(ndir, moved);
 		moved = od; /* the old entry is freed below */
 	}
-	spin_unlock(&sb->ns_lock);
+	rwlock_write_unlock(&sb->ns_lock);
 	dirent_drop(victim);
 	dirent_drop(moved);
 	return err;
@@ -300,7 +304,7 @@ static int ramfs_iterate(struct inode *dir, struct dir_context *ctx)
 	struct ramfs_node *rn = RAMFS(dir);
 	struct ramfs_dirent *d;
 
-	guard(spinlock)(&dir->sb->ns_lock);
+	guard(rwlock_read)(&dir->sb->ns_lock);
 	if (ctx->pos == 0) {
 		if (!ctx->emit(ctx, ".", 1, dir->ino, DT_DIR))
 			return 0;

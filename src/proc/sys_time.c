@@ -163,3 +163,13 @@ long sys_times(struct tms __user *ubuf)
 	}
 	return ns_to_ticks(hal_time_ns());
 }
+
+/* time(2) (x86_64 only): seconds of wall-clock time, also stored at *t. */
+long sys_time(long __user *t)
+{
+	long secs = (long)((hal_boot_realtime_ns() + hal_time_ns()) / NSEC_PER_SEC);
+
+	if (t && copy_to_user(t, &secs, sizeof(secs)))
+		return -EFAULT;
+	return secs;
+}
