@@ -6,7 +6,7 @@
  * A lookup returns a new inode reference; a file holds one on its inode.
  *
  * Locking:
- *   superblock->ns_lock   a file system's name space (directory entries,
+ *   superblock->ns_lock   (a sleeping rwlock) a file system's name space (directory entries,
  *                         nlink, rename); never held across user copies.
  *   inode->lock           size, times, mode/owner and the data of a file.
  *   file->lock            pos and flags.
