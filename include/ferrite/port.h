@@ -45,6 +45,9 @@ struct port {
 	struct list_head all_node;  /* live ports; Lock: ports_lock */
 	bool listed;                /* on the live list; Lock: ports_lock */
 	char name[FERRITE_PORT_NAME_MAX]; /* "" = anonymous; Lock: ports_lock */
+#define PORT_MSG_SPARES 4
+	struct port_msg *spare[PORT_MSG_SPARES]; /* free small messages; Lock: lock */
+	unsigned nr_spare;                       /* Lock: lock */
 };
 
 /* One message (header + payload), owned by whoever holds it. */
@@ -55,14 +58,14 @@ struct port_msg {
 	pid_t sender;
 	struct port_call *call; /* waiting caller while queued, else NULL */
 	unsigned long token;    /* reply right once received (0: plain send) */
+	bool small;             /* from the small-message cache (port_msg.c) */
 	char data[];
 };
 
 /* A caller waiting in port_call (lives on the caller's kernel stack). */
 enum { PORT_CALL_QUEUED, PORT_CALL_RECEIVED, PORT_CALL_DONE };
 struct port_call {
-	struct waitqueue wq;
-	struct task *caller;
+	struct task *caller;     /* sleeps until DONE (port_call.c) */
 	struct list_head node;   /* in port->calls while RECEIVED; Lock: port->lock */
 	struct port_msg *msg;    /* the request while QUEUED; Lock: port->lock */
 	unsigned long token;     /* Lock: port->lock */
@@ -92,6 +95,11 @@ size_t ports_count_live(void);
 /* Return: a message with room for size payload bytes, or NULL. */
 struct port_msg *port_msg_alloc(size_t size);
 void port_msg_free(struct port_msg *m);
+/* Same, recycling small messages through p's spares (p alive). */
+struct port_msg *port_msg_alloc_in(struct port *p, size_t size);
+void port_msg_free_in(struct port *p, struct port_msg *m);
+/* Free p's spare messages (p is being freed, or dead and drained). */
+void port_msg_spares_free(struct port *p);
 DEFINE_FREE(port_msg_free, struct port_msg *, if (_T) port_msg_free(_T))
 long port_send(struct port *p, struct port_msg *m, unsigned flags, uint64_t deadline_ns);
 /* Receive a message of at most cap bytes into *out (-EMSGSIZE leaves a

@@ -21,3 +21,13 @@ extern const unsigned syscall_table_size;
 
 /* Ferrite's own calls live above Linux's numbers on both architectures. */
 #define FERRITE_SYSCALL_BASE 1000
+
+/*
+ * Run system call nr with its six arguments: the table's handler, or the
+ * logged -ENOSYS. Returns the value for user space (restart codes already
+ * fixed up). The arch entry calls this with the registers read straight
+ * from its trap frame (the fast path); syscall_dispatch(tf) is the same
+ * through the hal_syscall_* accessors.
+ */
+long syscall_invoke(unsigned long nr, unsigned long a0, unsigned long a1, unsigned long a2,
+		    unsigned long a3, unsigned long a4, unsigned long a5);

@@ -37,5 +37,19 @@ bool hal_pt_translate(struct hal_pt *pt, uintptr_t va, phys_addr_t *pa, unsigned
 bool hal_pt_protect(struct hal_pt *pt, uintptr_t va, unsigned prot);
 /* Switch this CPU to pt (NULL: the kernel-only table). */
 void hal_pt_activate(struct hal_pt *pt);
+/*
+ * Walk-once range iteration. hal_pt_walk_range visits each mapped page of
+ * [start, end) (page aligned) in address order, skipping absent tables
+ * whole. fn sees the page's va, pa and prot and may lower or change *prot
+ * (the PTE is rewritten, TLB flushed when pt is active) or return
+ * HAL_WALK_UNMAP to remove the mapping (the caller drops the frame). A
+ * negative return stops the walk and is returned; else 0. Table pages are
+ * not freed (hal_pt_destroy does that); fn must not edit pt itself. The
+ * caller serialises as for hal_pt_map.
+ */
+#define HAL_WALK_UNMAP 1
+typedef int (*hal_walk_fn)(void *arg, uintptr_t va, phys_addr_t pa, unsigned *prot);
+int hal_pt_walk_range(struct hal_pt *pt, uintptr_t start, uintptr_t end, hal_walk_fn fn,
+		      void *arg);
 void hal_tlb_flush_page(uintptr_t va);
 void hal_tlb_flush_all(void);

@@ -129,12 +129,23 @@ static int msg_try_send(struct msg_queue *q, struct msg_msg *m)
 	q->qnum++;
 	q->lspid = ipc_current_pid();
 	q->stime = ipc_now();
+	/* Waiters test their condition under perm.lock after queueing: one
+	 * not seen here sees the new message. */
+	bool wake = waitqueue_active(&q->receivers);
 	spin_unlock(&q->perm.lock);
 	__atomic_fetch_add(&msg_total_count, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&msg_total_bytes, m->size, __ATOMIC_RELAXED);
-	wake_up_all(&q->receivers);
+	if (wake)
+		wake_up_all(&q->receivers);
 	return 0;
 }
+
+/* User msgbuf layout for messages up to MSG_SMALL bytes, copied whole. */
+#define MSG_SMALL 128
+struct msg_small_buf {
+	long mtype;
+	char text[MSG_SMALL];
+};
 
 long sys_msgsnd(int msqid, const void __user *msgp, size_t msgsz, int msgflg)
 {
@@ -142,7 +153,13 @@ long sys_msgsnd(int msqid, const void __user *msgp, size_t msgsz, int msgflg)
 
 	if ((long)msgsz < 0 || msgsz > MSGMAX || msqid < 0)
 		return -EINVAL;
-	if (get_user(mtype, (const long __user *)msgp))
+	/* A small message is read in one copy (type and text together); if
+	 * that faults, the two-step path below gives the exact error. */
+	struct msg_small_buf sb;
+	bool have = msgsz <= MSG_SMALL && !copy_from_user(&sb, msgp, sizeof(long) + msgsz);
+	if (have)
+		mtype = sb.mtype;
+	else if (get_user(mtype, (const long __user *)msgp))
 		return -EFAULT;
 	if (mtype < 1)
 		return -EINVAL;
@@ -152,7 +169,9 @@ long sys_msgsnd(int msqid, const void __user *msgp, size_t msgsz, int msgflg)
 	list_init(&m->node);
 	m->mtype = mtype;
 	m->size = msgsz;
-	if (copy_from_user(m->text, (const char __user *)msgp + sizeof(long), msgsz))
+	if (have)
+		memcpy(m->text, sb.text, msgsz);
+	else if (copy_from_user(m->text, (const char __user *)msgp + sizeof(long), msgsz))
 		return -EFAULT;
 
 	struct msg_queue *q = msg_queue_lookup(msqid, 0222);
@@ -231,10 +250,12 @@ static struct msg_msg *msg_try_receive(struct msg_queue *q, const struct msg_rec
 	q->qnum--;
 	q->lrpid = ipc_current_pid();
 	q->rtime = ipc_now();
+	bool wake = waitqueue_active(&q->senders); /* as in msg_try_send */
 	spin_unlock(&q->perm.lock);
 	__atomic_fetch_sub(&msg_total_count, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_sub(&msg_total_bytes, m->size, __ATOMIC_RELAXED);
-	wake_up_all(&q->senders);
+	if (wake)
+		wake_up_all(&q->senders);
 	return m;
 }
 
@@ -265,6 +286,16 @@ long sys_msgrcv(int msqid, void __user *msgp, size_t msgsz, long msgtyp, int msg
 
 	__free(kfree) struct msg_msg *owned = m;
 	size_t n = MIN(owned->size, msgsz);
+	if (n <= MSG_SMALL) {
+		/* Type and text in one copy. */
+		struct msg_small_buf sb;
+
+		sb.mtype = owned->mtype;
+		memcpy(sb.text, owned->text, n);
+		if (copy_to_user(msgp, &sb, sizeof(long) + n))
+			return -EFAULT; /* the message is lost, as on Linux */
+		return (long)n;
+	}
 	if (put_user(owned->mtype, (long __user *)msgp) ||
 	    copy_to_user((char __user *)msgp + sizeof(long), owned->text, n))
 		return -EFAULT; /* the message is lost, as on Linux */

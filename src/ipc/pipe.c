@@ -2,11 +2,15 @@
  * Pipes: the ring buffer shared by the two ends, and the read, write,
  * poll and release operations of both anonymous pipes and FIFOs.
  *
- * Locking: see pipe_internal.h. User memory is copied through a PIPE_BUF
- * bounce buffer outside inner->lock. A waiter sleeps on rd_wait/wr_wait
- * with wait_event_interruptible, whose condition takes inner->lock; every
- * change that could make a condition true is made under inner->lock and
- * followed by a wake-up of the queue, so no wake-up is lost.
+ * Locking: see pipe_internal.h. User memory is copied through a bounce
+ * buffer outside inner->lock (on the kernel stack for small transfers, else
+ * a PIPE_BUF kmalloc). A waiter sleeps on rd_wait/wr_wait with
+ * wait_event_interruptible (or poll_wait), which queues itself and then
+ * tests its condition under inner->lock; every change that could make a
+ * condition true is made under inner->lock, which also samples whether the
+ * queue has waiters, and is followed by a wake-up when it has. A waiter
+ * queued before that critical section is seen in it; one queued after it
+ * sees the change under the lock, so no wake-up is lost.
  *
  * A write of at most PIPE_BUF bytes waits until it fits and goes into the
  * ring in one step (atomic); a larger one moves as room appears and may be
@@ -19,6 +23,9 @@
 #include <ferrite/signal.h>
 #include <ferrite/string.h>
 #include "pipe_internal.h"
+
+/* Transfers up to this size bounce through the kernel stack. */
+#define PIPE_SMALL_IO 128
 
 static size_t pipes_live; /* atomic */
 
@@ -115,20 +122,25 @@ ssize_t pipe_read(struct file *f, const struct iobuf *buf, off_t *pos)
 	(void)pos;
 	if (!buf->len)
 		return 0;
-	__free(kfree) char *bounce = kmalloc(PIPE_BUF);
-	if (!bounce)
+	size_t bsize = buf->len <= PIPE_SMALL_IO ? PIPE_SMALL_IO : PIPE_BUF;
+	char small[PIPE_SMALL_IO];
+	__free(kfree) char *heap = bsize > PIPE_SMALL_IO ? kmalloc(PIPE_BUF) : NULL;
+	char *bounce = heap ? heap : small;
+	if (bsize > PIPE_SMALL_IO && !heap)
 		return -ENOMEM;
 	while (done < buf->len) {
 		size_t n = 0;
-		bool eof = false;
+		bool eof = false, wake = false;
 
 		scoped_guard(spinlock, &p->lock) {
-			n = MIN(p->len, MIN(buf->len - done, (size_t)PIPE_BUF));
+			n = MIN(p->len, MIN(buf->len - done, bsize));
 			ring_get(p, bounce, n);
 			eof = !p->writers;
+			wake = n && waitqueue_active(&p->wr_wait);
 		}
 		if (n) {
-			wake_up_all(&p->wr_wait);
+			if (wake)
+				wake_up_all(&p->wr_wait);
 			/* The bytes are consumed either way; a bad buffer
 			 * loses them, as a reader racing for them would. */
 			if (iobuf_copy_to(buf, done, bounce, n))
@@ -163,11 +175,14 @@ ssize_t pipe_write(struct file *f, const struct iobuf *buf, off_t *pos)
 	(void)pos;
 	if (!buf->len)
 		return 0;
-	__free(kfree) char *bounce = kmalloc(PIPE_BUF);
-	if (!bounce)
+	size_t bsize = buf->len <= PIPE_SMALL_IO ? PIPE_SMALL_IO : PIPE_BUF;
+	char small[PIPE_SMALL_IO];
+	__free(kfree) char *heap = bsize > PIPE_SMALL_IO ? kmalloc(PIPE_BUF) : NULL;
+	char *bounce = heap ? heap : small;
+	if (bsize > PIPE_SMALL_IO && !heap)
 		return -ENOMEM;
 	while (done < buf->len) {
-		size_t chunk = MIN(buf->len - done, (size_t)PIPE_BUF);
+		size_t chunk = MIN(buf->len - done, bsize);
 		size_t off = 0;
 
 		if (iobuf_copy_from(bounce, buf, done, chunk))
@@ -176,19 +191,21 @@ ssize_t pipe_write(struct file *f, const struct iobuf *buf, off_t *pos)
 			/* An atomic write waits for room for all of it. */
 			size_t need = atomic ? chunk : 1;
 			size_t n = 0;
-			bool broken = false;
+			bool broken = false, wake = false;
 
 			scoped_guard(spinlock, &p->lock) {
 				broken = !p->readers;
 				if (!broken && p->cap - p->len >= need) {
 					n = MIN(chunk - off, p->cap - p->len);
 					ring_put(p, bounce + off, n);
+					wake = waitqueue_active(&p->rd_wait);
 				}
 			}
 			if (broken)
 				return pipe_broken(done);
 			if (n) {
-				wake_up_all(&p->rd_wait);
+				if (wake)
+					wake_up_all(&p->rd_wait);
 				off += n;
 				done += n;
 				continue;

@@ -13,6 +13,7 @@
 #include <ferrite/port.h>
 #include <ferrite/string.h>
 #include <ferrite/task.h>
+#include "port_internal.h"
 
 static struct spinlock ports_lock = SPINLOCK_INIT("ports");
 static LIST_HEAD(ports_list);  /* live ports; Lock: ports_lock */
@@ -101,6 +102,7 @@ static void port_release(struct ref *r)
 
 	/* Every file is gone, so the receive right was released: dead. */
 	BUG_ON(!p->dead || !list_empty(&p->queue) || !list_empty(&p->calls));
+	port_msg_spares_free(p);
 	kfree(p);
 	__atomic_sub_fetch(&ports_live, 1, __ATOMIC_RELAXED);
 }
@@ -131,10 +133,7 @@ bool port_destroy(struct port *p)
 		list_for_each_entry_safe(m, n, &p->queue, node) {
 			list_del(&m->node);
 			if (m->call) {
-				m->call->state = PORT_CALL_DONE;
-				m->call->error = -EIDRM;
-				m->call->msg = NULL;
-				wake_up_all(&m->call->wq);
+				port_call_finish_locked(p, m->call, -EIDRM, NULL);
 				m->call = NULL;
 			}
 			list_add_tail(&m->node, &dropped);
@@ -143,9 +142,7 @@ bool port_destroy(struct port *p)
 		/* Callers holding a received reply right: the right is dropped. */
 		list_for_each_entry_safe(c, cn, &p->calls, node) {
 			list_del(&c->node);
-			c->state = PORT_CALL_DONE;
-			c->error = -EPIPE;
-			wake_up_all(&c->wq);
+			port_call_finish_locked(p, c, -EPIPE, NULL);
 		}
 	}
 	/* Blocked receivers and senders see p->dead. */

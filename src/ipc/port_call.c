@@ -5,8 +5,10 @@
  * call. Its state moves under port->lock: QUEUED (the request waits in the
  * queue) -> RECEIVED (a receiver holds the one-shot reply right, c->token,
  * and c is on port->calls) -> DONE (replied, right dropped: -EPIPE, or port
- * destroyed while queued: -EIDRM). Whoever makes it DONE wakes c->wq while
- * still holding port->lock, and the caller only leaves after seeing DONE
+ * destroyed while queued: -EIDRM). Whoever makes it DONE wakes the caller
+ * while still holding port->lock (port_call_finish_locked), and the caller
+ * sleeps only after seeing c not DONE under port->lock and only leaves
+ * after seeing DONE
  * (or unlinking c itself) under port->lock, so c is never touched after it
  * is gone. A caller that gives up (signal, timeout) withdraws its request
  * or its reply right, so a later reply gets -ENOENT.
@@ -20,43 +22,56 @@
 #include <ferrite/task.h>
 #include "port_internal.h"
 
-static bool call_done(struct port *p, struct port_call *c)
+void port_call_finish_locked(struct port *p, struct port_call *c, int error,
+			     struct port_msg *reply)
 {
-	guard(spinlock)(&p->lock);
-	return c->state == PORT_CALL_DONE;
+	assert_locked(&p->lock);
+	c->state = PORT_CALL_DONE;
+	c->error = error;
+	c->reply = reply;
+	c->msg = NULL;
+	/* The caller cannot leave before it takes p->lock and sees DONE, so
+	 * c->caller is alive here. */
+	sched_wakeup(c->caller);
 }
 
-/* Sleep until c is DONE, the deadline passes or a signal comes. target,
- * when not NULL, is the receiver the request was handed to (reference). */
-static long call_wait(struct port *p, struct port_call *c, struct task *target,
-		      uint64_t deadline_ns)
+/*
+ * Sleep until c is DONE, the deadline passes or a signal comes; return
+ * with p->lock held (0, -EINTR or -ETIMEDOUT). target, when not NULL, is
+ * the receiver the request was handed to (reference, dropped here).
+ *
+ * No lost wake-up: the caller marks itself sleeping under p->lock only
+ * while c is not DONE, and whoever makes c DONE does it under p->lock and
+ * then wakes the caller (port_call_finish_locked).
+ */
+static long call_wait_locked(struct port *p, struct port_call *c, struct task *target,
+			     uint64_t deadline_ns)
 {
-	struct wait_entry we = WAIT_ENTRY_INIT(we);
+	struct task *self = current;
 	long err = 0;
 
 	for (;;) {
-		prepare_to_wait(&c->wq, &we, TASK_INTERRUPTIBLE);
-		if (call_done(p, c))
-			break;
+		spin_lock(&p->lock);
+		if (c->state == PORT_CALL_DONE || err)
+			break; /* lock held */
+		WRITE_ONCE(self->state, TASK_INTERRUPTIBLE);
+		spin_unlock(&p->lock);
 		if (signal_pending_current()) {
 			err = -EINTR; /* the request may have been seen: no restart */
-			break;
-		}
-		if (target && !deadline_ns) {
+		} else if (target && !deadline_ns) {
 			/* Fast path: the receiver got our request while we
 			 * hold the CPU; run it next instead of whatever is
 			 * queued (a timed call sleeps the ordinary way). */
 			sched_yield_to(target);
 		} else if (!schedule_timeout(deadline_ns) && deadline_ns) {
 			err = -ETIMEDOUT;
-			break;
 		}
+		WRITE_ONCE(self->state, TASK_RUNNING);
 		if (target) {
 			task_put(target);
 			target = NULL;
 		}
 	}
-	finish_wait(&c->wq, &we);
 	if (target)
 		task_put(target);
 	return err;
@@ -74,7 +89,6 @@ long port_call(struct port *p, struct port_msg *req, size_t reply_cap, unsigned 
 	struct task *target = NULL;
 	long err;
 
-	waitqueue_init(&c.wq);
 	list_init(&c.node);
 	req->call = &c;
 	err = port_enqueue(p, req, flags, deadline_ns, &target);
@@ -82,26 +96,24 @@ long port_call(struct port *p, struct port_msg *req, size_t reply_cap, unsigned 
 		port_msg_free(req);
 		return err;
 	}
-	err = call_wait(p, &c, target, deadline_ns);
-
-	scoped_guard(spinlock, &p->lock) {
-		switch (c.state) {
-		case PORT_CALL_DONE:
-			/* Finished: the outcome wins over a late signal. */
-			err = c.error;
-			if (!err)
-				*reply = c.reply;
-			break;
-		case PORT_CALL_QUEUED:
-			withdrawn = c.msg;
-			list_del(&withdrawn->node);
-			p->nr_msgs--;
-			break;
-		case PORT_CALL_RECEIVED:
-			list_del(&c.node); /* the reply right dies with us */
-			break;
-		}
+	err = call_wait_locked(p, &c, target, deadline_ns);
+	switch (c.state) {
+	case PORT_CALL_DONE:
+		/* Finished: the outcome wins over a late signal. */
+		err = c.error;
+		if (!err)
+			*reply = c.reply;
+		break;
+	case PORT_CALL_QUEUED:
+		withdrawn = c.msg;
+		list_del(&withdrawn->node);
+		p->nr_msgs--;
+		break;
+	case PORT_CALL_RECEIVED:
+		list_del(&c.node); /* the reply right dies with us */
+		break;
 	}
+	spin_unlock(&p->lock);
 	if (withdrawn) {
 		port_msg_free(withdrawn);
 		wake_up_all(&p->send_wait);
@@ -129,12 +141,9 @@ long port_reply(struct port *p, unsigned long token, struct port_msg *m)
 			}
 			list_del(&c->node);
 			list_init(&c->node);
-			c->reply = m;
-			c->error = 0;
-			c->state = PORT_CALL_DONE;
 			caller = c->caller;
 			task_get(caller);
-			wake_up_all(&c->wq);
+			port_call_finish_locked(p, c, 0, m);
 			err = 0;
 			break;
 		}
@@ -158,9 +167,7 @@ void port_drop_reply(struct port *p, unsigned long token)
 		if (c->token == token) {
 			list_del(&c->node);
 			list_init(&c->node);
-			c->state = PORT_CALL_DONE;
-			c->error = -EPIPE;
-			wake_up_all(&c->wq);
+			port_call_finish_locked(p, c, -EPIPE, NULL);
 			return;
 		}
 	}

@@ -23,3 +23,7 @@ void port_take_locked(struct port *p, struct port_msg *m);
  */
 long port_enqueue(struct port *p, struct port_msg *m, unsigned flags, uint64_t deadline_ns,
 		  struct task **target);
+/* Make call c DONE with error (0: reply is the reply message) and wake its
+ * caller (p->lock held). */
+void port_call_finish_locked(struct port *p, struct port_call *c, int error,
+			     struct port_msg *reply);

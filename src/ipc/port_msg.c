@@ -7,6 +7,10 @@
  * port->lock; every change that can make a condition true is made under
  * port->lock and followed by a wake-up of the queue (or, for a hand-off to
  * a blocked receiver, a direct sched_wakeup of it), so no wake-up is lost.
+ * The queue wake-up is skipped when the queue had no waiter at the time of
+ * the change: sampled under port->lock, which every sleeper and poller
+ * takes to test its condition after queueing itself, so a waiter is either
+ * seen there or sees the change.
  *
  * Hand-off: when a receiver is already blocked and nothing is queued, a
  * sender gives its message straight to that receiver (it never enters the
@@ -19,15 +23,25 @@
 #include <ferrite/task.h>
 #include "port_internal.h"
 
+/*
+ * Small messages (the common call/reply case) are recycled through a few
+ * spares kept in the port (p->spare, under p->lock) instead of kmalloc:
+ * each is allocated with room for PORT_MSG_SMALL bytes and marked small.
+ * The spares die with the port (port_msg_spares_free).
+ */
+#define PORT_MSG_SMALL 64
+
 struct port_msg *port_msg_alloc(size_t size)
 {
+	bool small = size <= PORT_MSG_SMALL;
 	struct port_msg *m;
 
 	if (size > FERRITE_PORT_MSG_MAX)
 		return NULL;
-	m = kmalloc(sizeof(*m) + size);
+	m = kmalloc(sizeof(*m) + (small ? PORT_MSG_SMALL : size));
 	if (!m)
 		return NULL;
+	m->small = small;
 	list_init(&m->node);
 	m->type = 0;
 	m->size = size;
@@ -40,6 +54,46 @@ struct port_msg *port_msg_alloc(size_t size)
 void port_msg_free(struct port_msg *m)
 {
 	kfree(m);
+}
+
+struct port_msg *port_msg_alloc_in(struct port *p, size_t size)
+{
+	struct port_msg *m = NULL;
+
+	if (size <= PORT_MSG_SMALL) {
+		spin_lock(&p->lock);
+		if (p->nr_spare)
+			m = p->spare[--p->nr_spare];
+		spin_unlock(&p->lock);
+	}
+	if (!m)
+		return port_msg_alloc(size);
+	list_init(&m->node);
+	m->type = 0;
+	m->size = size;
+	m->sender = current->proc->pid;
+	m->call = NULL;
+	m->token = 0;
+	return m;
+}
+
+void port_msg_free_in(struct port *p, struct port_msg *m)
+{
+	if (m->small) {
+		spin_lock(&p->lock);
+		if (!p->dead && p->nr_spare < PORT_MSG_SPARES) {
+			p->spare[p->nr_spare++] = m;
+			m = NULL;
+		}
+		spin_unlock(&p->lock);
+	}
+	kfree(m);
+}
+
+void port_msg_spares_free(struct port *p)
+{
+	while (p->nr_spare)
+		kfree(p->spare[--p->nr_spare]);
 }
 
 /* The message leaves the queue for a receiver: a call's reply right is
@@ -94,6 +148,8 @@ long port_enqueue(struct port *p, struct port_msg *m, unsigned flags, uint64_t d
 			return 0;
 		}
 		if (p->nr_msgs < FERRITE_PORT_QUEUE_MAX) {
+			bool wake = waitqueue_active(&p->recv_wait);
+
 			list_add_tail(&m->node, &p->queue);
 			p->nr_msgs++;
 			if (m->call) {
@@ -101,7 +157,8 @@ long port_enqueue(struct port *p, struct port_msg *m, unsigned flags, uint64_t d
 				m->call->msg = m;
 			}
 			spin_unlock(&p->lock);
-			wake_up_all(&p->recv_wait);
+			if (wake)
+				wake_up_all(&p->recv_wait);
 			return 0;
 		}
 		spin_unlock(&p->lock);
@@ -161,11 +218,14 @@ long port_recv(struct port *p, size_t cap, unsigned flags, uint64_t deadline_ns,
 				spin_unlock(&p->lock);
 				return -EMSGSIZE;
 			}
+			bool wake = waitqueue_active(&p->send_wait);
+
 			list_del(&m->node);
 			p->nr_msgs--;
 			port_take_locked(p, m);
 			spin_unlock(&p->lock);
-			wake_up_all(&p->send_wait);
+			if (wake)
+				wake_up_all(&p->send_wait);
 			*out = m;
 			return 0;
 		}

@@ -33,11 +33,12 @@ static long get_deadline(const struct timespec __user *uts, uint64_t *deadline)
 }
 
 /* Build a kernel message from a user header (type, data, size). */
-static long msg_from_user(const struct ferrite_port_msg *h, struct port_msg **out)
+static long msg_from_user(struct port *p, const struct ferrite_port_msg *h,
+			  struct port_msg **out)
 {
 	if (h->size > FERRITE_PORT_MSG_MAX)
 		return -EMSGSIZE;
-	__free(port_msg_free) struct port_msg *m = port_msg_alloc(h->size);
+	__free(port_msg_free) struct port_msg *m = port_msg_alloc_in(p, h->size);
 	if (!m)
 		return -ENOMEM;
 	if (h->size && copy_from_user(m->data, (const void __user *)h->data, h->size))
@@ -122,7 +123,7 @@ long sys_ferrite_port_send(int fd, const struct ferrite_port_msg __user *uh, uns
 		return PTR_ERR(p);
 	if (copy_from_user(&h, uh, sizeof(h)))
 		return -EFAULT;
-	err = msg_from_user(&h, &m);
+	err = msg_from_user(p, &h, &m);
 	if (err)
 		return err;
 	return port_send(p, m, flags, 0);
@@ -155,7 +156,7 @@ long sys_ferrite_port_recv(int fd, struct ferrite_port_msg __user *uh, unsigned 
 	err = msg_to_user(m, &h, uh);
 	if (err < 0 && m->token)
 		port_drop_reply(p, m->token); /* the caller learns: -EPIPE */
-	port_msg_free(m);
+	port_msg_free_in(p, m);
 	return err;
 }
 
@@ -180,7 +181,7 @@ long sys_ferrite_port_call(int fd, const struct ferrite_port_msg __user *ureq,
 	err = get_deadline(timeout, &deadline);
 	if (err)
 		return err;
-	err = msg_from_user(&h, &m);
+	err = msg_from_user(p, &h, &m);
 	if (err)
 		return err;
 	err = port_call(p, m, MIN(rh.size, (unsigned long)FERRITE_PORT_MSG_MAX), flags, deadline, &r);
@@ -188,7 +189,7 @@ long sys_ferrite_port_call(int fd, const struct ferrite_port_msg __user *ureq,
 		return err;
 	r->token = 0;
 	err = msg_to_user(r, &rh, urep);
-	port_msg_free(r);
+	port_msg_free_in(p, r);
 	return err;
 }
 
@@ -206,7 +207,7 @@ long sys_ferrite_port_reply(int fd, unsigned long token, const struct ferrite_po
 		return -EPERM;
 	if (copy_from_user(&h, uh, sizeof(h)))
 		return -EFAULT;
-	err = msg_from_user(&h, &m);
+	err = msg_from_user(p, &h, &m);
 	if (err)
 		return err;
 	return port_reply(p, token, m);

@@ -237,6 +237,9 @@ static int sem_try(struct sem_set *set, const struct sembuf *sops, int nsops, bo
 		for (int i = 0; i < nsops; i++)
 			changed |= sops[i].sem_op != 0;
 	}
+	/* Waiters test their condition under perm.lock after queueing: one
+	 * not seen here sees the change. */
+	changed = changed && waitqueue_active(&set->waiters);
 	spin_unlock(&set->perm.lock);
 	if (changed)
 		wake_up_all(&set->waiters);
@@ -286,6 +289,8 @@ static long sem_do_semop(int semid, const struct sembuf *sops, int nsops, uint64
 	return r;
 }
 
+#define SEM_SMALL_OPS 8
+
 long sys_semtimedop(int semid, struct sembuf __user *tsops, unsigned nsops,
 		    const struct timespec __user *timeout)
 {
@@ -295,7 +300,10 @@ long sys_semtimedop(int semid, struct sembuf __user *tsops, unsigned nsops,
 		return -EINVAL;
 	if (nsops > SEMOPM)
 		return -E2BIG;
-	__free(kfree) struct sembuf *sops = kmalloc(nsops * sizeof(*sops));
+	/* The common few-op call keeps its copy on the kernel stack. */
+	struct sembuf small[SEM_SMALL_OPS];
+	__free(kfree) struct sembuf *heap = nsops > SEM_SMALL_OPS ? kmalloc(nsops * sizeof(*heap)) : NULL;
+	struct sembuf *sops = nsops > SEM_SMALL_OPS ? heap : small;
 	if (!sops)
 		return -ENOMEM;
 	if (copy_from_user(sops, tsops, nsops * sizeof(*sops)))

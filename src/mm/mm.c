@@ -52,28 +52,35 @@ void mm_put(struct mm *mm)
 
 void mm_activate(struct mm *mm) { hal_pt_activate(mm ? mm->pt : NULL); }
 
-/* Share the pages of parent VMA pv with child. Private writable pages
- * become read-only in both (copy-on-write). */
-static int fork_pages_locked(struct mm *parent, struct mm *child, const struct vma *pv)
-{
-	for (uintptr_t va = pv->start; va < pv->end; va += PAGE_SIZE) {
-		phys_addr_t pa;
-		unsigned prot;
+struct fork_walk {
+	struct hal_pt *child;
+	bool cow; /* private VMA: writable pages become read-only in both */
+};
 
-		if (!hal_pt_translate(parent->pt, va, &pa, &prot))
-			continue;
-		struct frame *f = phys_to_frame(pa);
-		if (!(pv->flags & VM_SHARED) && (prot & HAL_PROT_WRITE)) {
-			prot &= ~HAL_PROT_WRITE;
-			hal_pt_protect(parent->pt, va, prot);
-		}
-		frame_get(f);
-		if (hal_pt_map(child->pt, va, pa, prot)) {
-			frame_put(f);
-			return -ENOMEM;
-		}
+/* One present parent page: share it with the child, write-protecting a
+ * private writable page in the parent (*prot) and the child alike. */
+static int fork_page(void *arg, uintptr_t va, phys_addr_t pa, unsigned *prot)
+{
+	struct fork_walk *fw = arg;
+	struct frame *f = phys_to_frame(pa);
+
+	if (fw->cow)
+		*prot &= ~HAL_PROT_WRITE;
+	frame_get(f);
+	if (hal_pt_map(fw->child, va, pa, *prot)) {
+		frame_put(f);
+		return -ENOMEM;
 	}
 	return 0;
+}
+
+/* Share the pages of parent VMA pv with child in one walk of the parent's
+ * table. Private writable pages become read-only in both (copy-on-write). */
+static int fork_pages_locked(struct mm *parent, struct mm *child, const struct vma *pv)
+{
+	struct fork_walk fw = { child->pt, !(pv->flags & VM_SHARED) };
+
+	return hal_pt_walk_range(parent->pt, pv->start, pv->end, fork_page, &fw);
 }
 
 struct mm *mm_fork(struct mm *parent)
@@ -110,19 +117,21 @@ struct mm *mm_fork(struct mm *parent)
 	return child;
 }
 
+static int count_page(void *arg, uintptr_t va, phys_addr_t pa, unsigned *prot)
+{
+	(void)va, (void)pa, (void)prot;
+	++*(size_t *)arg;
+	return 0;
+}
+
 size_t mm_resident_pages(struct mm *mm)
 {
 	struct vma *vma;
 	size_t n = 0;
 
 	spin_lock(&mm->lock);
-	list_for_each_entry(vma, &mm->vmas, node) {
-		for (uintptr_t va = vma->start; va < vma->end; va += PAGE_SIZE) {
-			phys_addr_t pa;
-			unsigned prot;
-			n += hal_pt_translate(mm->pt, va, &pa, &prot);
-		}
-	}
+	list_for_each_entry(vma, &mm->vmas, node)
+		hal_pt_walk_range(mm->pt, vma->start, vma->end, count_page, &n);
 	spin_unlock(&mm->lock);
 	return n;
 }

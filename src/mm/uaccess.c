@@ -2,8 +2,9 @@
  * Copies between kernel memory and an address space, page by page through
  * the direct map: the page table is walked with hal_pt_translate(), missing
  * or read-only pages are faulted in first, so the kernel never takes a
- * fault on a user pointer. Each page is copied with mm->lock held, so a
- * concurrent munmap cannot free the frame under the copy.
+ * fault on a user pointer. Pages are copied with mm->lock held (kept across
+ * consecutive present pages), so a concurrent munmap cannot free the frame
+ * under the copy.
  * Also the trap entry vm_handle_fault().
  */
 #include "mm_internal.h"
@@ -67,19 +68,23 @@ static int mm_access(struct mm *mm, uintptr_t uaddr, void *kbuf, size_t n, enum 
 		return 0;
 	if (!mm || !range_ok(uaddr, n))
 		return -EFAULT;
+	/*
+	 * mm->lock is taken once and kept from page to page while the pages
+	 * are present with the needed access (the common case: one lock round
+	 * trip per call, not per page); it is dropped only to fault a page in.
+	 */
+	spin_lock(&mm->lock);
 	while (n) {
 		uintptr_t va = ALIGN_DOWN(uaddr, PAGE_SIZE);
 		size_t off = uaddr - va, chunk = MIN(n, PAGE_SIZE - off);
 		phys_addr_t pa;
 		int tries = 0;
 
-		for (;;) {
-			spin_lock(&mm->lock);
-			if (page_ready_locked(mm, va, write, force, &pa))
-				break; /* lock held */
+		while (!page_ready_locked(mm, va, write, force, &pa)) {
 			spin_unlock(&mm->lock);
 			if (++tries > 3 || fault_page(mm, va, write ? VM_WRITE : VM_READ, force))
 				return -EFAULT;
+			spin_lock(&mm->lock);
 		}
 		char *p = (char *)phys_to_virt(pa) + off;
 		if (op == COPY_IN)
@@ -88,12 +93,12 @@ static int mm_access(struct mm *mm, uintptr_t uaddr, void *kbuf, size_t n, enum 
 			memcpy(p, k, chunk);
 		else
 			memset(p, 0, chunk);
-		spin_unlock(&mm->lock);
 		if (k)
 			k += chunk;
 		uaddr += chunk;
 		n -= chunk;
 	}
+	spin_unlock(&mm->lock);
 	return 0;
 }
 

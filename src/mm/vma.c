@@ -120,17 +120,27 @@ bool range_free_locked(struct mm *mm, uintptr_t start, uintptr_t end)
 	return !vma || vma->start >= end;
 }
 
+/* One present page of an unmapped range: its PTE goes. Its reference is
+ * dropped only once the PTE is gone and flushed, i.e. at the next page or
+ * after the walk (*arg holds the frame still to put). */
+static int unmap_page(void *arg, uintptr_t va, phys_addr_t pa, unsigned *prot)
+{
+	struct frame **pending = arg;
+
+	(void)va, (void)prot;
+	if (*pending)
+		frame_put(*pending);
+	*pending = phys_to_frame(pa);
+	return HAL_WALK_UNMAP;
+}
+
 void unmap_pages_locked(struct mm *mm, uintptr_t start, uintptr_t end)
 {
-	for (uintptr_t va = start; va < end; va += PAGE_SIZE) {
-		phys_addr_t pa;
-		unsigned prot;
+	struct frame *pending = NULL;
 
-		if (!hal_pt_translate(mm->pt, va, &pa, &prot))
-			continue;
-		hal_pt_unmap(mm->pt, va);
-		frame_put(phys_to_frame(pa));
-	}
+	hal_pt_walk_range(mm->pt, start, end, unmap_page, &pending);
+	if (pending)
+		frame_put(pending);
 }
 
 int unmap_range_locked(struct mm *mm, uintptr_t start, uintptr_t end)

@@ -10,11 +10,13 @@
 #include <ferrite/elf.h>
 #include <ferrite/errno.h>
 #include <ferrite/file.h>
+#include <ferrite/vfs.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/random.h>
 #include <ferrite/signal.h>
 #include <ferrite/string.h>
 #include <ferrite/uaccess.h>
+#include <ferrite/vdso.h>
 #include <ferrite/vm.h>
 #include <hal/hal_boot.h>
 #include <hal/hal_context.h>
@@ -58,6 +60,7 @@
 #define AT_SECURE 23
 #define AT_RANDOM 25
 #define AT_EXECFN 31
+#define AT_SYSINFO_EHDR 33
 #define AUXV_PAIRS 20
 
 #if defined(__riscv)
@@ -114,6 +117,94 @@ static int copy_segment(struct mm *mm, struct file *f, uint64_t off, uintptr_t a
 	return 0;
 }
 
+/*
+ * Fast path guards: can every PT_LOAD be mapped straight from the file?
+ * Each segment's address and file offset must agree modulo the page size
+ * (mmap's rule), the segments must come in address order with no page
+ * holding two of them (each page gets exactly one segment's protection),
+ * the file must be mappable (readable, with file operations), and hold
+ * every segment's file bytes (else the copying path reports -EIO as before,
+ * rather than a SIGBUS at first touch).
+ */
+static bool segments_mappable(struct file *f, const struct elf64_phdr *ph,
+			      const struct elf_image *img)
+{
+	uintptr_t prev_end = 0;
+
+	if (!(f->mode & FMODE_READ) || (f->mode & FMODE_PATH) || !f->ops)
+		return false;
+	for (unsigned i = 0; i < img->phnum; i++) {
+		uintptr_t start = ph[i].p_vaddr + img->load_bias;
+
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		if ((start - ph[i].p_offset) & (PAGE_SIZE - 1))
+			return false;
+		if (ALIGN_DOWN(start, PAGE_SIZE) < prev_end)
+			return false;
+		char last;
+		if (ph[i].p_filesz &&
+		    read_exact(f, &last, 1, (off_t)(ph[i].p_offset + ph[i].p_filesz - 1)))
+			return false;
+		prev_end = ALIGN_UP(start + ph[i].p_memsz, PAGE_SIZE);
+	}
+	return true;
+}
+
+/*
+ * Map every PT_LOAD from the file as a private (copy-on-write) mapping with
+ * its final protection, as Linux does: pages are read (or shared with the
+ * page cache of a ramfs file) only when touched. A segment with bss gets
+ * the tail of its last file page zeroed now (that page becomes a private
+ * copy) and anonymous zero pages after it.
+ */
+static int map_segments(struct mm *mm, struct file *f, const struct elf64_phdr *ph,
+			const struct elf_image *img)
+{
+	static const char zeros[256];
+	long r;
+
+	for (unsigned i = 0; i < img->phnum; i++) {
+		uintptr_t start = ph[i].p_vaddr + img->load_bias;
+		uintptr_t pstart = ALIGN_DOWN(start, PAGE_SIZE);
+		uintptr_t file_end = start + ph[i].p_filesz;
+		uintptr_t fpend = ALIGN_UP(file_end, PAGE_SIZE);
+		uintptr_t pend = ALIGN_UP(start + ph[i].p_memsz, PAGE_SIZE);
+		int prot = prot_of(ph[i].p_flags);
+
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		if (ph[i].p_filesz) {
+			r = mm_mmap(mm, pstart, fpend - pstart, prot, MAP_FIXED | MAP_PRIVATE, f,
+				    (off_t)(ph[i].p_offset - (start - pstart)));
+			if (r < 0)
+				return (int)r;
+			if ((uintptr_t)r != pstart)
+				return -ENOMEM;
+		} else {
+			fpend = pstart;
+		}
+		if (ph[i].p_memsz > ph[i].p_filesz) {
+			/* bss: the rest of the last file page, then anonymous pages. */
+			for (uintptr_t z = file_end; z < fpend && ph[i].p_filesz;) {
+				size_t n = MIN(fpend - z, sizeof(zeros));
+				if (mm_copy_out(mm, z, zeros, n))
+					return -EFAULT;
+				z += n;
+			}
+			if (fpend < pend) {
+				r = mm_mmap(mm, fpend, pend - fpend, prot,
+					    MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
+				if (r < 0)
+					return (int)r;
+				if ((uintptr_t)r != fpend)
+					return -ENOMEM;
+			}
+		}
+	}
+	return 0;
+}
+
 /* Map and fill every PT_LOAD of the image into mm, then apply protections. */
 static int load_segments(struct mm *mm, struct file *f, const struct elf64_phdr *ph,
 			 const struct elf_image *img)
@@ -123,6 +214,9 @@ static int load_segments(struct mm *mm, struct file *f, const struct elf64_phdr 
 	long r;
 	int err;
 
+	if (segments_mappable(f, ph, img))
+		return map_segments(mm, f, ph, img);
+	/* General path: anonymous memory filled by copying. */
 	for (unsigned i = 0; i < img->phnum; i++) {
 		uintptr_t start = ph[i].p_vaddr + img->load_bias;
 		uintptr_t pstart = ALIGN_DOWN(start, PAGE_SIZE);
@@ -167,7 +261,7 @@ static int load_segments(struct mm *mm, struct file *f, const struct elf64_phdr 
 /* The initial user stack as the ELF ABI wants it: argc, argv[], NULL,
  * envp[], NULL, auxv pairs, then the strings near the top. */
 static int build_stack(struct mm *mm, const struct exec_args *a, const struct elf_image *img,
-		       const char *execfn, uintptr_t *sp_out)
+		       const char *execfn, uintptr_t vdso, uintptr_t *sp_out)
 {
 	uintptr_t top = mm->stack_top;
 	size_t stack_size = current->proc->rlim[RLIMIT_STACK].rlim_cur;
@@ -237,6 +331,8 @@ static int build_stack(struct mm *mm, const struct exec_args *a, const struct el
 	AUX(AT_EXECFN, p_fn);
 	if (plat_len)
 		AUX(AT_PLATFORM, p_plat);
+	if (vdso)
+		AUX(AT_SYSINFO_EHDR, vdso);
 	AUX(AT_NULL, 0);
 #undef AUX
 	kassert((uintptr_t)((char *)w - img_buf) <= str_base - sp);
@@ -284,7 +380,7 @@ static int load_elf(struct file *f, const void *head, size_t head_len,
 		mm->stack_top = ALIGN_DOWN(hal_user_max, PAGE_SIZE) - PAGE_SIZE;
 	err = load_segments(mm, f, ph, &img);
 	if (!err)
-		err = build_stack(mm, a, &img, execfn, sp_out);
+		err = build_stack(mm, a, &img, execfn, vdso_exec_map(mm), sp_out);
 	if (!err)
 		err = signal_exec_map_trampoline(mm);
 	if (err) {

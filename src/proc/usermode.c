@@ -16,8 +16,13 @@ static bool must_exit(struct task *t)
 
 void trap_exit_to_user(struct trap_frame *tf)
 {
-	struct task *self = current;
+	struct cpu *cpu = hal_cpu_self();
+	struct task *self = cpu_current(cpu);
 
+	/* Fast path, the common case: no reschedule asked, not exiting, no
+	 * signal work. Anything else takes the loop below from its start. */
+	if (likely(!READ_ONCE(cpu->need_resched) && !must_exit(self) && !signal_work_pending(tf)))
+		return;
 	for (int round = 0;; round++) {
 		if (hal_cpu_self()->need_resched) {
 			schedule();

@@ -1,6 +1,7 @@
 /*
  * Syscall dispatch: look the number up in the generated table and call the
- * handler. Unknown numbers return -ENOSYS and are logged once by name.
+ * handler (syscall_invoke; the arch entries pass the registers directly).
+ * Unknown numbers return -ENOSYS and are logged once by name.
  */
 #include <ferrite/errno.h>
 #include <ferrite/printk.h>
@@ -26,22 +27,28 @@ static void log_enosys_once(unsigned long nr, const char *name)
 		pr_warn("unknown syscall %lu: -ENOSYS\n", nr);
 }
 
-void syscall_dispatch(struct trap_frame *tf)
+long syscall_invoke(unsigned long nr, unsigned long a0, unsigned long a1, unsigned long a2,
+		    unsigned long a3, unsigned long a4, unsigned long a5)
 {
-	unsigned long nr = hal_syscall_nr(tf);
-	const struct syscall_entry *e = nr < syscall_table_size ? &syscall_table[nr] : NULL;
+	const struct syscall_entry *e;
 	long ret;
 
-	if (unlikely(!e || !e->fn)) {
-		log_enosys_once(nr, e ? e->name : NULL);
-		ret = -ENOSYS;
+	/* Guard: a number inside the table with a handler; else -ENOSYS. */
+	if (likely(nr < syscall_table_size) && likely((e = &syscall_table[nr])->fn)) {
+		ret = e->fn(a0, a1, a2, a3, a4, a5);
+		pr_debug_if(SYSCALL_DEBUG, "%s(%lx, %lx, %lx) = %ld\n", e->name, a0, a1, a2, ret);
 	} else {
-		ret = e->fn(hal_syscall_arg(tf, 0), hal_syscall_arg(tf, 1), hal_syscall_arg(tf, 2),
-			    hal_syscall_arg(tf, 3), hal_syscall_arg(tf, 4), hal_syscall_arg(tf, 5));
-		pr_debug_if(SYSCALL_DEBUG, "%s(%lx, %lx, %lx) = %ld\n", e->name,
-			    hal_syscall_arg(tf, 0), hal_syscall_arg(tf, 1), hal_syscall_arg(tf, 2), ret);
+		log_enosys_once(nr, nr < syscall_table_size ? syscall_table[nr].name : NULL);
+		ret = -ENOSYS;
 	}
 	/* Restart codes never reach user space (no restarts before signal frames). */
-	ret = signal_fixup_syscall_return(ret);
-	hal_syscall_set_return(tf, ret);
+	return signal_fixup_syscall_return(ret);
+}
+
+void syscall_dispatch(struct trap_frame *tf)
+{
+	hal_syscall_set_return(tf, syscall_invoke(hal_syscall_nr(tf), hal_syscall_arg(tf, 0),
+						  hal_syscall_arg(tf, 1), hal_syscall_arg(tf, 2),
+						  hal_syscall_arg(tf, 3), hal_syscall_arg(tf, 4),
+						  hal_syscall_arg(tf, 5)));
 }

@@ -170,6 +170,47 @@ bool hal_pt_protect(struct hal_pt *pt, uintptr_t va, unsigned prot)
 	return true;
 }
 
+static int va_cmp(const void *a, const void *b)
+{
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The same contract as the real HALs: mapped pages of [start, end) in
+ * address order (collected first, so fn sees a stable snapshot). */
+int hal_pt_walk_range(struct hal_pt *pt, uintptr_t start, uintptr_t end, hal_walk_fn fn,
+		      void *arg)
+{
+	uintptr_t *vas = malloc((pt->entries + 1) * sizeof(*vas));
+	size_t n = 0;
+	int err = 0;
+
+	if (!vas)
+		panic("hal_pt_walk_range: out of memory");
+	for (int i = 0; i < PT_BUCKETS; i++)
+		for (struct pt_entry *e = pt->buckets[i]; e; e = e->next)
+			if (e->va >= start && e->va < end)
+				vas[n++] = e->va;
+	qsort(vas, n, sizeof(*vas), va_cmp);
+	for (size_t i = 0; i < n && !err; i++) {
+		struct pt_entry **slot = pt_slot(pt, vas[i]), *e = *slot;
+		unsigned prot = e->prot;
+
+		err = fn(arg, e->va, e->pa, &prot);
+		if (err == HAL_WALK_UNMAP) {
+			*slot = e->next;
+			free(e);
+			pt->entries--;
+			err = 0;
+		} else if (err == 0) {
+			e->prot = prot;
+		}
+	}
+	free(vas);
+	return err < 0 ? err : 0;
+}
+
 void hal_pt_activate(struct hal_pt *pt) { fake_active_pt = pt; }
 void hal_tlb_flush_page(uintptr_t va) { (void)va; }
 void hal_tlb_flush_all(void) {}

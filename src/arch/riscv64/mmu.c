@@ -110,12 +110,20 @@ struct hal_pt *hal_pt_create(void)
 	return (struct hal_pt *)root;
 }
 
+/* Free a table of the given level (0: leaves) and the tables below it;
+ * n (a multiple of 8) entries are looked at. Non-leaf entries are 0 when
+ * absent, so eight absent ones are skipped with one test. */
 static void free_table(uint64_t *table, int level, unsigned n)
 {
-	for (unsigned i = 0; i < n && level > 0; i++) {
-		uint64_t pte = table[i];
-		if ((pte & PTE_V) && !(pte & PTE_LEAF_MASK))
-			free_table(phys_to_virt(pte_phys(pte)), level - 1, PT_ENTRIES);
+	for (unsigned i = 0; level > 0 && i < n; i += 8) {
+		if (!(table[i] | table[i + 1] | table[i + 2] | table[i + 3] | table[i + 4] |
+		      table[i + 5] | table[i + 6] | table[i + 7]))
+			continue;
+		for (unsigned j = i; j < i + 8; j++) {
+			uint64_t pte = table[j];
+			if ((pte & PTE_V) && !(pte & PTE_LEAF_MASK))
+				free_table(phys_to_virt(pte_phys(pte)), level - 1, PT_ENTRIES);
+		}
 	}
 	frame_put(phys_to_frame(virt_to_phys(table)));
 }
@@ -163,6 +171,86 @@ bool hal_pt_translate(struct hal_pt *pt, uintptr_t va, phys_addr_t *pa, unsigned
 	if (prot)
 		*prot = pte_to_prot(*pte);
 	return true;
+}
+
+struct range_walk {
+	hal_walk_fn fn;
+	void *arg;
+	bool active; /* pt is this CPU's current table: flush changed entries */
+};
+
+/* Visit [start, end) inside one leaf table: a tight scan for present
+ * entries (most of a VMA's range is usually absent). */
+static int walk_leaves(uint64_t *table, uintptr_t start, uintptr_t end, struct range_walk *w)
+{
+	uintptr_t base = start & ~((1UL << 21) - 1);
+	unsigned i = vpn(start, 0);
+	unsigned n = i + (unsigned)((end - start + PAGE_SIZE - 1) >> 12);
+
+	for (; i < n; i++) {
+		uint64_t *e = &table[i];
+		/* Absent leaves are 0: skip eight at a time where aligned. */
+		if (!(i & 7) && i + 8 <= n &&
+		    !(e[0] | e[1] | e[2] | e[3] | e[4] | e[5] | e[6] | e[7])) {
+			i += 7;
+			continue;
+		}
+		if (!pte_present(*e))
+			continue;
+		uintptr_t va = base + ((uintptr_t)i << 12);
+		unsigned old = pte_to_prot(*e), prot = old;
+		int err = w->fn(w->arg, va, pte_phys(*e), &prot);
+		if (err < 0)
+			return err;
+		if (err == HAL_WALK_UNMAP)
+			*e = 0;
+		else if (prot != old)
+			*e = pte_make(pte_phys(*e), prot_to_pte(prot));
+		if ((err == HAL_WALK_UNMAP || prot != old) && w->active)
+			hal_tlb_flush_page(va);
+	}
+	return 0;
+}
+
+/* Visit [start, end) inside table, a table of the given level (1 or 2). */
+static int walk_range(uint64_t *table, int level, uintptr_t start, uintptr_t end,
+		      struct range_walk *w)
+{
+	int shift = 12 + 9 * level;
+	uintptr_t span = 1UL << shift;
+
+	while (start < end) {
+		uint64_t *e = &table[vpn(start, level)];
+		uintptr_t next = (start & ~(span - 1)) + span;
+		int err;
+
+		if (next > end || next < start)
+			next = end;
+		if (level == 1 && (*e & PTE_V) && !(*e & PTE_LEAF_MASK)) {
+			err = walk_leaves(phys_to_virt(pte_phys(*e)), start, next, w);
+			if (err)
+				return err;
+		} else if (level > 1 && (*e & PTE_V) && !(*e & PTE_LEAF_MASK)) {
+			err = walk_range(phys_to_virt(pte_phys(*e)), level - 1, start, next, w);
+			if (err)
+				return err;
+		}
+		start = next;
+	}
+	return 0;
+}
+
+int hal_pt_walk_range(struct hal_pt *pt, uintptr_t start, uintptr_t end, hal_walk_fn fn,
+		      void *arg)
+{
+	struct range_walk w = { fn, arg, false };
+
+	if (!pt)
+		return 0; /* the kernel table has no user pages */
+	if (end > hal_user_max)
+		end = hal_user_max;
+	w.active = (csr_read(satp) & ((1UL << 44) - 1)) == (table_phys(root_of(pt)) >> 12);
+	return walk_range(root_of(pt), 2, start & ~(uintptr_t)(PAGE_SIZE - 1), end, &w);
 }
 
 bool hal_pt_protect(struct hal_pt *pt, uintptr_t va, unsigned prot)

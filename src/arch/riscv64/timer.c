@@ -4,6 +4,7 @@
  * clock at boot.
  * Locking: next_deadline is per-CPU in spirit (only the boot hart ticks).
  */
+#include <ferrite/vdso.h>
 #include <hal/hal_mmu.h>
 #include <hal/hal_timer.h>
 #include "riscv.h"
@@ -62,4 +63,16 @@ void rv_rtc_init(void)
 uint64_t hal_boot_realtime_ns(void)
 {
 	return boot_realtime_ns;
+}
+
+/* vDSO clock parameters (include/ferrite/vdso.h): the same formula as
+ * hal_time_ns(), from user-mode rdtime (allowed by the firmware's counter
+ * enable; the kernel sets scounteren.TM). */
+void hal_vdso_clock(struct vdso_data *d)
+{
+	csr_set(scounteren, 1UL << 1); /* TM: user rdtime (this hart) */
+	d->kind = VDSO_CLOCK_TIMEBASE;
+	d->base = 0;
+	d->hz = timebase();
+	d->boot_realtime_ns = boot_realtime_ns;
 }

@@ -7,6 +7,7 @@
  */
 #include <ferrite/errno.h>
 #include <ferrite/printk.h>
+#include <ferrite/syscall.h>
 #include <hal/hal_context.h>
 #include <hal/hal_cpu.h>
 #include <hal/hal_mmu.h>
@@ -58,7 +59,10 @@ static void user_exception(struct trap_frame *tf)
 	case EXC_ECALL_U:
 		tf->sepc += 4;
 		tf->orig_a0 = tf->regs[10];
-		syscall_dispatch(tf);
+		/* a7 = number, a0..a5 = arguments, a0 = result. */
+		tf->regs[10] = (unsigned long)syscall_invoke(tf->regs[17], tf->regs[10], tf->regs[11],
+							     tf->regs[12], tf->regs[13],
+							     tf->regs[14], tf->regs[15]);
 		break;
 	case EXC_INST_PAGE_FAULT:
 		user_page_fault(tf, HAL_PROT_EXEC);

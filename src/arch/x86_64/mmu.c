@@ -56,12 +56,18 @@ struct hal_pt *hal_pt_create(void)
 	return (struct hal_pt *)pml4;
 }
 
+/* Free a table of the given level (1: leaves) and the tables below it.
+ * Upper-level entries are 0 when absent, so eight absent ones are skipped
+ * with one test (most of a table is empty). */
 static void free_table(uint64_t *table, int level)
 {
-	if (level > 1) {
-		for (int i = 0; i < 512; i++)
-			if ((table[i] & PTE_P) && !(table[i] & PTE_PS))
-				free_table(phys_to_virt(table[i] & PTE_ADDR), level - 1);
+	for (int i = 0; level > 1 && i < 512; i += 8) {
+		if (!(table[i] | table[i + 1] | table[i + 2] | table[i + 3] | table[i + 4] |
+		      table[i + 5] | table[i + 6] | table[i + 7]))
+			continue;
+		for (int j = i; j < i + 8; j++)
+			if ((table[j] & PTE_P) && !(table[j] & PTE_PS))
+				free_table(phys_to_virt(table[j] & PTE_ADDR), level - 1);
 	}
 	frame_put(phys_to_frame(virt_to_phys(table)));
 }
@@ -153,6 +159,22 @@ bool hal_pt_unmap(struct hal_pt *pt, uintptr_t va)
 	return true;
 }
 
+static unsigned pte_prot(uint64_t pte)
+{
+	unsigned p = 0;
+
+	if (pte & PTE_P) {
+		p = HAL_PROT_READ;
+		if (pte & PTE_W)
+			p |= HAL_PROT_WRITE;
+		if (!(pte & PTE_NX))
+			p |= HAL_PROT_EXEC;
+		if (pte & PTE_U)
+			p |= HAL_PROT_USER;
+	}
+	return p;
+}
+
 bool hal_pt_translate(struct hal_pt *pt, uintptr_t va, phys_addr_t *pa, unsigned *prot)
 {
 	if (!va_ok(va))
@@ -162,20 +184,88 @@ bool hal_pt_translate(struct hal_pt *pt, uintptr_t va, phys_addr_t *pa, unsigned
 		return false;
 	if (pa)
 		*pa = (*pte & PTE_ADDR) | (va & ~PAGE_MASK);
-	if (prot) {
-		unsigned p = 0;
-		if (*pte & PTE_P) {
-			p = HAL_PROT_READ;
-			if (*pte & PTE_W)
-				p |= HAL_PROT_WRITE;
-			if (!(*pte & PTE_NX))
-				p |= HAL_PROT_EXEC;
-			if (*pte & PTE_U)
-				p |= HAL_PROT_USER;
-		}
-		*prot = p;
-	}
+	if (prot)
+		*prot = pte_prot(*pte);
 	return true;
+}
+
+struct range_walk {
+	hal_walk_fn fn;
+	void *arg;
+	bool active; /* pt is this CPU's current table: flush changed entries */
+};
+
+/* Visit [start, end) inside one leaf table: a tight scan for present
+ * entries (most of a VMA's range is usually absent). */
+static int walk_leaves(uint64_t *table, uintptr_t start, uintptr_t end, struct range_walk *w)
+{
+	uintptr_t base = start & ~((1UL << 21) - 1);
+	unsigned i = (start >> 12) & 511;
+	unsigned n = i + (unsigned)((end - start + PAGE_SIZE - 1) >> 12);
+
+	for (; i < n; i++) {
+		uint64_t *e = &table[i];
+		/* Absent leaves are 0: skip eight at a time where aligned. */
+		if (!(i & 7) && i + 8 <= n &&
+		    !(e[0] | e[1] | e[2] | e[3] | e[4] | e[5] | e[6] | e[7])) {
+			i += 7;
+			continue;
+		}
+		if (!pte_mapped(*e))
+			continue;
+		uintptr_t va = base + ((uintptr_t)i << 12);
+		unsigned old = pte_prot(*e), prot = old;
+		int err = w->fn(w->arg, va, *e & PTE_ADDR, &prot);
+		if (err < 0)
+			return err;
+		if (err == HAL_WALK_UNMAP)
+			*e = 0;
+		else if (prot != old)
+			*e = make_pte(*e & PTE_ADDR, prot);
+		if ((err == HAL_WALK_UNMAP || prot != old) && w->active)
+			hal_tlb_flush_page(va);
+	}
+	return 0;
+}
+
+/* Visit [start, end) inside table, whose entries each span 1 << shift. */
+static int walk_range(uint64_t *table, int shift, uintptr_t start, uintptr_t end,
+		      struct range_walk *w)
+{
+	uintptr_t span = 1UL << shift;
+
+	while (start < end) {
+		uint64_t *e = &table[(start >> shift) & 511];
+		uintptr_t next = (start & ~(span - 1)) + span;
+		int err;
+
+		if (next > end || next < start)
+			next = end;
+		if (shift == 21 && (*e & PTE_P) && !(*e & PTE_PS)) {
+			err = walk_leaves(phys_to_virt(*e & PTE_ADDR), start, next, w);
+			if (err)
+				return err;
+		} else if (shift > 21 && (*e & PTE_P) && !(*e & PTE_PS)) {
+			err = walk_range(phys_to_virt(*e & PTE_ADDR), shift - 9, start, next, w);
+			if (err)
+				return err;
+		}
+		start = next;
+	}
+	return 0;
+}
+
+int hal_pt_walk_range(struct hal_pt *pt, uintptr_t start, uintptr_t end, hal_walk_fn fn,
+		      void *arg)
+{
+	struct range_walk w = { fn, arg, false };
+
+	if (!pt)
+		return 0; /* the kernel table has no user pages */
+	if (end > hal_user_max)
+		end = hal_user_max;
+	w.active = read_cr3() == table_phys(pml4_of(pt));
+	return walk_range(pml4_of(pt), 39, start & PAGE_MASK, end, &w);
 }
 
 bool hal_pt_protect(struct hal_pt *pt, uintptr_t va, unsigned prot)

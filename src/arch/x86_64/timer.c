@@ -5,6 +5,7 @@
  * written once at boot and read-only afterwards.
  */
 #include <ferrite/printk.h>
+#include <ferrite/vdso.h>
 #include <hal/hal_timer.h>
 #include "x86.h"
 
@@ -133,4 +134,16 @@ static uint64_t rtc_read_ns(void)
 	uint64_t days = days_from_civil(y, bcd(mon, is_bcd), bcd(day, is_bcd));
 	uint64_t secs = days * 86400 + h * 3600 + bcd(min, is_bcd) * 60 + bcd(sec, is_bcd);
 	return secs * 1000000000ULL;
+}
+
+/* vDSO clock parameters (include/ferrite/vdso.h): the same formula as
+ * hal_time_ns(), from user-mode rdtsc (CR4.TSD is clear). */
+void hal_vdso_clock(struct vdso_data *d)
+{
+	if (!tsc_at_boot)
+		return; /* not calibrated: kind stays NONE, the syscall path */
+	d->kind = VDSO_CLOCK_TSC;
+	d->base = tsc_at_boot;
+	d->mult = ns_per_tsc_mult;
+	d->boot_realtime_ns = boot_realtime_ns;
 }

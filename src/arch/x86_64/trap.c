@@ -8,6 +8,7 @@
  */
 #include <ferrite/errno.h>
 #include <ferrite/printk.h>
+#include <ferrite/syscall.h>
 #include <hal/hal_cpu.h>
 #include <hal/hal_mmu.h>
 #include <hal/hal_timer.h>
@@ -151,8 +152,10 @@ void x86_trap(struct trap_frame *tf)
 void x86_syscall(struct trap_frame *tf);
 void x86_syscall(struct trap_frame *tf)
 {
-	syscall_dispatch(tf);
-	hal_irq_disable();
+	/* The arguments straight from the frame (hal_syscall_arg's order). */
+	tf->rax = (uint64_t)syscall_invoke(tf->orig_rax, tf->rdi, tf->rsi, tf->rdx, tf->r10,
+					   tf->r8, tf->r9);
+	__asm__ volatile("cli" ::: "memory"); /* hal_irq_disable, inline */
 	trap_exit_to_user(tf);
 }
 
