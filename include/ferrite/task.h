@@ -44,6 +44,9 @@ struct process {
 	gid_t gid, egid, sgid;
 
 	struct process *parent;      /* Lock: proc_tree_lock */
+	/* parent->pid, for lock-free getppid: written with proc_tree_lock
+	 * held wherever parent changes, read with READ_ONCE. */
+	pid_t ppid;
 	struct list_head children;   /* Lock: proc_tree_lock */
 	struct list_head sibling;    /* Lock: proc_tree_lock */
 	struct waitqueue child_wait; /* wait4 sleeps here */

@@ -2,21 +2,36 @@
 #pragma once
 #include <ferrite/types.h>
 
-/* Disable interrupts; return the previous state for hal_irq_restore. */
+/*
+ * The hot accessors below are static inline in the architecture's
+ * hal/<arch>/cpu_inline.h; the host build (FERRITE_HOST) keeps them out of
+ * line (test/fake/fake_hal.c).
+ *
+ * hal_irq_save: disable interrupts; return the previous state for
+ * hal_irq_restore. hal_cpu_self: the portable per-CPU block (struct cpu,
+ * include/ferrite/cpu.h) of this CPU.
+ */
+#if defined(FERRITE_HOST)
+struct cpu;
 unsigned long hal_irq_save(void);
 void hal_irq_restore(unsigned long flags);
 void hal_irq_enable(void);
 void hal_irq_disable(void);
 bool hal_irq_enabled(void);
+unsigned hal_cpu_id(void);
+void hal_cpu_relax(void);
+struct cpu *hal_cpu_self(void);
+#elif defined(__riscv)
+#include <hal/riscv64/cpu_inline.h>
+#elif defined(__x86_64__)
+#include <hal/x86_64/cpu_inline.h>
+#else
+#error "unsupported architecture"
+#endif
 
 /* Wait for an interrupt with interrupts enabled (the idle loop body). */
 void hal_cpu_idle(void);
-unsigned hal_cpu_id(void);
-void hal_cpu_relax(void);
 
-/* The portable per-CPU block (struct cpu, include/ferrite/cpu.h) of this CPU. */
-struct cpu;
-struct cpu *hal_cpu_self(void);
 /* Called once per CPU during boot with its block. */
 void hal_cpu_set_self(struct cpu *cpu);
 

@@ -30,15 +30,19 @@ long sys_rt_sigaction(int signo, const struct user_sigaction __user *act,
 		return -EINVAL;
 	if (act && copy_from_user(&ua, act, sizeof(ua)))
 		return -EFAULT;
-	memset(&old, 0, sizeof(old));
+	if (!act && !oact)
+		return 0;
 	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &sh->lock, 0 })) {
 		ka = &sh->action[signo - 1];
-		old.handler = ka->handler;
-		old.flags = ka->flags;
+		if (oact) { /* only when asked: the common install passes NULL */
+			memset(&old, 0, sizeof(old));
+			old.handler = ka->handler;
+			old.flags = ka->flags;
 #if defined(__x86_64__)
-		old.restorer = ka->restorer;
+			old.restorer = ka->restorer;
 #endif
-		old.mask = ka->mask.sig[0];
+			old.mask = ka->mask.sig[0];
+		}
 		if (act) {
 			ka->handler = ua.handler;
 			ka->flags = ua.flags;

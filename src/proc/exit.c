@@ -94,6 +94,7 @@ static void reparent_children_locked(struct process *p)
 	list_for_each_entry_safe(c, n, &p->children, sibling) {
 		list_del(&c->sibling);
 		c->parent = init;
+		WRITE_ONCE(c->ppid, init->pid);
 		list_add_tail(&c->sibling, &init->children);
 		wake |= c->zombie;
 	}

@@ -129,6 +129,7 @@ static void process_link(struct process *q, struct process *parent)
 	process_get(q);
 	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &proc_tree_lock, 0 })) {
 		q->parent = parent;
+		WRITE_ONCE(q->ppid, parent->pid);
 		list_add_tail(&q->sibling, &parent->children);
 	}
 	process_publish(q);

@@ -13,9 +13,9 @@ long sys_gettid(void) { return current->tid; }
 
 long sys_getppid(void)
 {
-	struct process *p = current->proc;
-	guard_irqsave(&proc_tree_lock);
-	return p->parent ? p->parent->pid : 0;
+	/* Lock-free: ppid is written under proc_tree_lock with parent; a pid
+	 * read racing a reparent gives the old or the new one, as on Linux. */
+	return READ_ONCE(current->proc->ppid);
 }
 
 long sys_set_tid_address(int __user *tidptr)

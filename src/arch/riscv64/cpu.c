@@ -14,33 +14,10 @@ const char hal_arch_name[] = "riscv64";
 static struct rv_cpu rv_cpus[MAX_CPUS];
 unsigned long rv_boot_hartid;
 
-unsigned long hal_irq_save(void)
-{
-	unsigned long flags;
-	__asm__ volatile("csrrci %0, sstatus, 2" : "=r"(flags)::"memory");
-	return flags & SSTATUS_SIE;
-}
-
-void hal_irq_restore(unsigned long flags)
-{
-	if (flags & SSTATUS_SIE)
-		csr_set(sstatus, SSTATUS_SIE);
-}
-
-void hal_irq_enable(void)
-{
-	csr_set(sstatus, SSTATUS_SIE);
-}
-
-void hal_irq_disable(void)
-{
-	csr_clear(sstatus, SSTATUS_SIE);
-}
-
-bool hal_irq_enabled(void)
-{
-	return csr_read(sstatus) & SSTATUS_SIE;
-}
+/* hal_irq_*, hal_cpu_relax, hal_cpu_id and hal_cpu_self are inline:
+ * include/hal/riscv64/cpu_inline.h. */
+_Static_assert(offsetof(struct cpu, id) == 0, "cpu_inline.h");
+_Static_assert(SSTATUS_SIE == HAL_RV_SSTATUS_SIE, "cpu_inline.h");
 
 /* wfi wakes on a pending interrupt even while they are masked, so waiting
  * first and enabling afterwards loses no wake-up. */
@@ -48,24 +25,6 @@ void hal_cpu_idle(void)
 {
 	__asm__ volatile("wfi" ::: "memory");
 	csr_set(sstatus, SSTATUS_SIE);
-}
-
-void hal_cpu_relax(void)
-{
-	__asm__ volatile("nop" ::: "memory");
-}
-
-struct cpu *hal_cpu_self(void)
-{
-	struct cpu *c;
-	__asm__ volatile("mv %0, tp" : "=r"(c));
-	return c;
-}
-
-unsigned hal_cpu_id(void)
-{
-	struct cpu *c = hal_cpu_self();
-	return c ? c->id : 0;
 }
 
 void hal_cpu_set_self(struct cpu *cpu)

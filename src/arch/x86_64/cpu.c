@@ -14,47 +14,14 @@ _Static_assert(offsetof(struct x86_cpu, self) == 0, "entry.S");
 _Static_assert(offsetof(struct x86_cpu, kstack_top) == PERCPU_KSTACK_TOP, "entry.S");
 _Static_assert(offsetof(struct x86_cpu, user_rsp) == PERCPU_USER_RSP, "entry.S");
 
-unsigned long hal_irq_save(void)
-{
-	unsigned long flags;
-	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags)::"memory");
-	return flags;
-}
-
-void hal_irq_restore(unsigned long flags)
-{
-	if (flags & RFLAGS_IF)
-		__asm__ volatile("sti" ::: "memory");
-}
-
-void hal_irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
-void hal_irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
-
-bool hal_irq_enabled(void)
-{
-	unsigned long flags;
-	__asm__ volatile("pushfq; popq %0" : "=r"(flags));
-	return flags & RFLAGS_IF;
-}
+/* hal_irq_*, hal_cpu_relax, hal_cpu_id and hal_cpu_self are inline:
+ * include/hal/x86_64/cpu_inline.h. */
+_Static_assert(offsetof(struct x86_cpu, cpu) == HAL_X86_PERCPU_CPU, "cpu_inline.h");
+_Static_assert(offsetof(struct x86_cpu, id) == HAL_X86_PERCPU_ID, "cpu_inline.h");
+_Static_assert(RFLAGS_IF == HAL_X86_RFLAGS_IF, "cpu_inline.h");
 
 /* sti takes effect after the next instruction: no wake-up is lost. */
 void hal_cpu_idle(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
-
-void hal_cpu_relax(void) { __asm__ volatile("pause"); }
-
-unsigned hal_cpu_id(void)
-{
-	unsigned id;
-	__asm__ volatile("movl %%gs:%c1, %0" : "=r"(id) : "i"(offsetof(struct x86_cpu, id)));
-	return id;
-}
-
-struct cpu *hal_cpu_self(void)
-{
-	struct cpu *c;
-	__asm__ volatile("movq %%gs:%c1, %0" : "=r"(c) : "i"(offsetof(struct x86_cpu, cpu)));
-	return c;
-}
 
 void hal_cpu_set_self(struct cpu *cpu)
 {

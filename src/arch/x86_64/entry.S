@@ -134,8 +134,8 @@ x86_syscall_entry:
 	PUSH_REGS
 	movq %rsp, %rdi
 	sti
-	call x86_syscall                   /* returns with interrupts off */
-	jmp x86_ret_to_user_rsp
+	call x86_syscall                   /* interrupts off; eax as x86_user_return_check */
+	jmp x86_ret_to_user_checked
 
 /* void x86_ret_to_user(struct trap_frame *tf): tf at the kernel stack top,
  * interrupts off, trap_exit_to_user already done. */
@@ -145,6 +145,7 @@ x86_ret_to_user:
 x86_ret_to_user_rsp:
 	movq %rsp, %rdi
 	call x86_user_return_check         /* sanitises tf; 1: SYSRET is exact */
+x86_ret_to_user_checked:
 	testl %eax, %eax
 	jz 2f
 	/* SYSRET: rcx == rip and r11 == rflags in tf, rip canonical. */

@@ -147,18 +147,6 @@ void x86_trap(struct trap_frame *tf)
 	user_exception(tf);
 }
 
-/* SYSCALL, after entry.S built tf: entered with interrupts on, returns
- * with them off, ready for x86_ret_to_user. */
-void x86_syscall(struct trap_frame *tf);
-void x86_syscall(struct trap_frame *tf)
-{
-	/* The arguments straight from the frame (hal_syscall_arg's order). */
-	tf->rax = (uint64_t)syscall_invoke(tf->orig_rax, tf->rdi, tf->rsi, tf->rdx, tf->r10,
-					   tf->r8, tf->r9);
-	__asm__ volatile("cli" ::: "memory"); /* hal_irq_disable, inline */
-	trap_exit_to_user(tf);
-}
-
 /*
  * Last check before entering user mode (interrupts off). Whatever the
  * portable code wrote into tf, the CPU must land in ring 3 with interrupts
@@ -182,6 +170,20 @@ int x86_user_return_check(struct trap_frame *tf)
 	tf->rflags = (tf->rflags & user_flags) | RFLAGS_IF | 0x2;
 	return tf->rcx == tf->rip && tf->r11 == tf->rflags && tf->rip < hal_user_max &&
 	       !(tf->rflags & 0x100);
+}
+
+/* SYSCALL, after entry.S built tf: entered with interrupts on, returns
+ * with them off and tf checked, with x86_user_return_check's result
+ * (inlined here: one call less on every syscall's return). */
+int x86_syscall(struct trap_frame *tf);
+int x86_syscall(struct trap_frame *tf)
+{
+	/* The arguments straight from the frame (hal_syscall_arg's order). */
+	tf->rax = (uint64_t)syscall_invoke(tf->orig_rax, tf->rdi, tf->rsi, tf->rdx, tf->r10,
+					   tf->r8, tf->r9);
+	__asm__ volatile("cli" ::: "memory"); /* hal_irq_disable, inline */
+	trap_exit_to_user(tf);
+	return x86_user_return_check(tf);
 }
 
 void hal_return_to_user(struct trap_frame *tf)
