@@ -1,7 +1,9 @@
 /*
- * Moving data across the user/kernel boundary. Bad user pointers give
- * -EFAULT; the kernel itself never takes a fault on them (the copy walks the
- * page table and faults pages in through mm_fault()).
+ * Moving data across the user/kernel boundary (current address space). Bad
+ * user pointers give -EFAULT. The copies touch user memory directly (arch
+ * routines of hal/hal_uaccess.h); a page fault inside them is resolved
+ * through vm_handle_fault() like a user fault, or ends the copy with
+ * -EFAULT. The caller must not hold a spinlock: a fault may sleep.
  */
 #pragma once
 #include <ferrite/types.h>

@@ -1,11 +1,20 @@
 /*
- * Copies between kernel memory and an address space, page by page through
- * the direct map: the page table is walked with hal_pt_translate(), missing
- * or read-only pages are faulted in first, so the kernel never takes a
- * fault on a user pointer. Pages are copied with mm->lock held (kept across
- * consecutive present pages), so a concurrent munmap cannot free the frame
- * under the copy.
+ * Copies between kernel memory and user memory.
+ * - copy_from_user/copy_to_user/clear_user/strncpy_from_user work on the
+ *   current address space directly: after the range check they call the
+ *   arch routines of hal_uaccess.h, which touch user memory with ordinary
+ *   loads and stores; a page fault inside them is resolved by the trap code
+ *   through vm_handle_fault() (the same path and VMA checks as a user
+ *   access) or ends the copy with -EFAULT. No lock is held here: the page
+ *   table and the TLB are what a user access would see.
+ * - mm_copy_in/mm_copy_out (any address space: exec, ptrace-like paths) and,
+ *   on the host (FERRITE_HOST, fake HAL), the calls above too: page by page
+ *   through the direct map, the page table walked with hal_pt_translate(),
+ *   missing or read-only pages faulted in first, with mm->lock held (kept
+ *   across consecutive present pages) so a concurrent munmap cannot free the
+ *   frame under the copy.
  * Also the trap entry vm_handle_fault().
+ * Callers must not hold a spinlock: a fault may sleep.
  */
 #include "mm_internal.h"
 #include <ferrite/cpu.h>
@@ -14,6 +23,9 @@
 #include <ferrite/task.h>
 #include <ferrite/uaccess.h>
 #include <hal/hal_trap.h>
+#ifndef FERRITE_HOST
+#include <hal/hal_uaccess.h>
+#endif
 
 static struct mm *current_mm(void)
 {
@@ -112,6 +124,8 @@ int mm_copy_in(struct mm *mm, void *dst, uintptr_t src, size_t n)
 	return mm_access(mm, src, dst, n, COPY_IN, true);
 }
 
+#ifdef FERRITE_HOST
+/* The fake HAL has no user half to touch: walk the software page table. */
 int copy_from_user(void *dst, const void __user *src, size_t n)
 {
 	return mm_access(current_mm(), (uintptr_t)src, dst, n, COPY_IN, false);
@@ -161,3 +175,52 @@ long strncpy_from_user(char *dst, const char __user *src, size_t max)
 	}
 	return -ENAMETOOLONG;
 }
+#else /* !FERRITE_HOST */
+/* The current task has a user address space and [uaddr, uaddr+n) lies in
+ * it, without wrapping. */
+static inline bool user_range_ok(uintptr_t uaddr, size_t n)
+{
+	return current_mm() && range_ok(uaddr, n);
+}
+
+int copy_from_user(void *dst, const void __user *src, size_t n)
+{
+	if (!user_range_ok((uintptr_t)src, n))
+		return n ? -EFAULT : 0;
+	return hal_user_copy(dst, (const void *)src, n) ? -EFAULT : 0;
+}
+
+int copy_to_user(void __user *dst, const void *src, size_t n)
+{
+	if (!user_range_ok((uintptr_t)dst, n))
+		return n ? -EFAULT : 0;
+	return hal_user_copy((void *)dst, src, n) ? -EFAULT : 0;
+}
+
+int clear_user(void __user *dst, size_t n)
+{
+	if (!user_range_ok((uintptr_t)dst, n))
+		return n ? -EFAULT : 0;
+	return hal_user_clear(dst, n) ? -EFAULT : 0;
+}
+
+long strncpy_from_user(char *dst, const char __user *src, size_t max)
+{
+	uintptr_t u = (uintptr_t)src;
+
+	if (max == 0)
+		return -ENAMETOOLONG;
+	if (!current_mm() || !range_ok(u, 1))
+		return -EFAULT;
+	/* Read no further than the end of the user half: a string running
+	 * into it faults there, as on the page-walk path. */
+	size_t lim = MIN(max, hal_user_max - u);
+	long len = hal_user_strncpy(dst, src, lim);
+
+	if (len < 0)
+		return len;
+	if ((size_t)len < lim)
+		return len;
+	return lim < max ? -EFAULT : -ENAMETOOLONG;
+}
+#endif /* FERRITE_HOST */

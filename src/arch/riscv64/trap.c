@@ -12,6 +12,7 @@
 #include <hal/hal_cpu.h>
 #include <hal/hal_mmu.h>
 #include <hal/hal_trap.h>
+#include <hal/hal_uaccess.h>
 #include "riscv.h"
 
 #define SIGILL 4
@@ -100,6 +101,39 @@ void rv_trap_user(struct trap_frame *tf)
 	hal_return_to_user(tf);
 }
 
+/*
+ * A kernel load/store page fault taken by a user-access routine
+ * (uaccess.S) at a user address is resolved like a user fault and the
+ * instruction retried, or, when it cannot be, the routine resumes at its
+ * fix-up. Return false for every other kernel fault (a bug: panic).
+ */
+static bool uaccess_page_fault(struct trap_frame *tf)
+{
+	const struct hal_uaccess_fixup *fx;
+	unsigned access;
+
+	if (tf->scause == EXC_LOAD_PAGE_FAULT)
+		access = HAL_PROT_READ;
+	else if (tf->scause == EXC_STORE_PAGE_FAULT)
+		access = HAL_PROT_WRITE;
+	else
+		return false;
+	fx = hal_uaccess_fixup_find(tf->sepc);
+	if (!fx || tf->stval >= hal_user_max)
+		return false;
+	/* SUM stays set in tf->sstatus for the retry; while resolving (which
+	 * may sleep and run other tasks) the kernel runs without it, with
+	 * interrupts as the routine had them. */
+	csr_clear(sstatus, SSTATUS_SUM);
+	if (tf->sstatus & SSTATUS_SPIE)
+		hal_irq_enable();
+	int err = vm_handle_fault(tf->stval, access, false);
+	hal_irq_disable();
+	if (err)
+		tf->sepc = fx->fixup;
+	return true;
+}
+
 void rv_trap_kernel(struct trap_frame *tf);
 void rv_trap_kernel(struct trap_frame *tf)
 {
@@ -107,6 +141,8 @@ void rv_trap_kernel(struct trap_frame *tf)
 		handle_interrupt(tf->scause);
 		return;
 	}
+	if (uaccess_page_fault(tf))
+		return;
 	panic("kernel trap: scause %lx sepc %lx stval %lx ra %lx sp %lx", tf->scause, tf->sepc,
 	      tf->stval, tf->regs[1], tf->regs[2]);
 }

@@ -13,6 +13,7 @@
 #include <hal/hal_mmu.h>
 #include <hal/hal_timer.h>
 #include <hal/hal_trap.h>
+#include <hal/hal_uaccess.h>
 #include "x86.h"
 
 #define SIGILL 4
@@ -58,6 +59,30 @@ static void __noreturn kernel_exception(struct trap_frame *tf)
 		name ? name : "reserved", tf->error_code);
 	dump_frame(tf);
 	panic("kernel exception %lu at %lx", tf->vector, tf->rip);
+}
+
+/*
+ * A kernel page fault: one taken by a user-access routine (uaccess.S) at a
+ * user address is resolved like a user fault and the instruction retried,
+ * or, when it cannot be, the routine resumes at its fix-up. Return false for
+ * every other kernel fault (a bug: the caller panics).
+ */
+static bool uaccess_page_fault(struct trap_frame *tf)
+{
+	uintptr_t addr = read_cr2(); /* before anything can fault again */
+	const struct hal_uaccess_fixup *fx = hal_uaccess_fixup_find(tf->rip);
+
+	if (!fx || addr >= hal_user_max)
+		return false;
+	/* Resolving may sleep: interrupts as the routine had them. */
+	if (tf->rflags & RFLAGS_IF)
+		hal_irq_enable();
+	int err = vm_handle_fault(addr, (tf->error_code & PF_WRITE) ? HAL_PROT_WRITE : HAL_PROT_READ,
+				  false);
+	hal_irq_disable();
+	if (err)
+		tf->rip = fx->fixup;
+	return true;
 }
 
 static void user_page_fault(struct trap_frame *tf)
@@ -142,8 +167,11 @@ void x86_trap(struct trap_frame *tf)
 		lapic_eoi();
 		return;
 	}
-	if ((tf->cs & 3) != 3)
+	if ((tf->cs & 3) != 3) {
+		if (vec == VEC_PF && uaccess_page_fault(tf))
+			return;
 		kernel_exception(tf);
+	}
 	user_exception(tf);
 }
 
