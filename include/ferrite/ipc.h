@@ -78,6 +78,14 @@ struct kern_ipc_perm *ipc_lookup(struct ipc_ids *ids, int id);
 /* Return: new reference to the object in slot idx (the *_STAT commands),
  * or ERR_PTR(-EINVAL). */
 struct kern_ipc_perm *ipc_lookup_index(struct ipc_ids *ids, int idx);
+/*
+ * The lookup behind IPC_STAT and the *_STAT / *_STAT_ANY commands: IPC_STAT
+ * names an object by id, the others by slot index (by_index) and return its
+ * id. Read permission is checked unless stat_any. Return: new reference (and
+ * in *ret what the syscall returns on success) or ERR_PTR(-errno).
+ */
+struct kern_ipc_perm *ipc_stat_lookup(struct ipc_ids *ids, int id, bool by_index, bool stat_any,
+				      long *ret);
 void ipc_obj_get(struct kern_ipc_perm *perm);
 /* Drop a reference; the last one calls perm->release. */
 void ipc_obj_put(struct kern_ipc_perm *perm);

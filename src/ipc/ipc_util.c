@@ -320,3 +320,19 @@ int ipc_in_use(struct ipc_ids *ids)
 	guard(spinlock)(&ids->lock);
 	return ids->in_use;
 }
+
+struct kern_ipc_perm *ipc_stat_lookup(struct ipc_ids *ids, int id, bool by_index, bool stat_any,
+				      long *ret)
+{
+	struct kern_ipc_perm *perm = by_index ? ipc_lookup_index(ids, id) : ipc_lookup(ids, id);
+
+	if (IS_ERR(perm))
+		return perm;
+	int err = stat_any ? 0 : ipc_perm_check(perm, 0444);
+	if (err) {
+		ipc_obj_put(perm);
+		return ERR_PTR(err);
+	}
+	*ret = by_index ? perm->id : 0;
+	return perm;
+}

@@ -47,20 +47,11 @@ static long msg_stat(int msqid, int cmd, struct msqid64_ds __user *buf)
 	struct msqid64_ds ds;
 	long ret = 0;
 
-	if (cmd == IPC_STAT) {
-		perm = ipc_lookup(&msg_ids, msqid);
-	} else {
-		perm = ipc_lookup_index(&msg_ids, msqid);
-		ret = IS_ERR(perm) ? 0 : perm->id;
-	}
+	perm = ipc_stat_lookup(&msg_ids, msqid, cmd != IPC_STAT, cmd == MSG_STAT_ANY, &ret);
 	if (IS_ERR(perm))
 		return PTR_ERR(perm);
-	int err = cmd == MSG_STAT_ANY ? 0 : ipc_perm_check(perm, 0444);
-	if (!err)
-		msg_fill_ds(container_of(perm, struct msg_queue, perm), &ds);
+	msg_fill_ds(container_of(perm, struct msg_queue, perm), &ds);
 	ipc_obj_put(perm);
-	if (err)
-		return err;
 	if (copy_to_user(buf, &ds, sizeof(ds)))
 		return -EFAULT;
 	return ret;

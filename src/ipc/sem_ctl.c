@@ -34,27 +34,18 @@ static long sem_stat(int semid, int cmd, struct semid64_ds __user *buf)
 	struct semid64_ds ds;
 	long ret = 0;
 
-	if (cmd == IPC_STAT) {
-		perm = ipc_lookup(&sem_ids, semid);
-	} else {
-		perm = ipc_lookup_index(&sem_ids, semid);
-		ret = IS_ERR(perm) ? 0 : perm->id;
-	}
+	perm = ipc_stat_lookup(&sem_ids, semid, cmd != IPC_STAT, cmd == SEM_STAT_ANY, &ret);
 	if (IS_ERR(perm))
 		return PTR_ERR(perm);
-	int err = cmd == SEM_STAT_ANY ? 0 : ipc_perm_check(perm, 0444);
-	if (!err) {
-		struct sem_set *set = container_of(perm, struct sem_set, perm);
-		memset(&ds, 0, sizeof(ds));
-		guard(spinlock)(&perm->lock);
+	struct sem_set *set = container_of(perm, struct sem_set, perm);
+	memset(&ds, 0, sizeof(ds));
+	scoped_guard(spinlock, &perm->lock) {
 		ipc_perm_to_user(perm, &ds.sem_perm);
 		ds.sem_otime = set->otime;
 		ds.sem_ctime = set->ctime;
 		ds.sem_nsems = (unsigned long)set->nsems;
 	}
 	ipc_obj_put(perm);
-	if (err)
-		return err;
 	if (copy_to_user(buf, &ds, sizeof(ds)))
 		return -EFAULT;
 	return ret;

@@ -135,19 +135,12 @@ static long shm_stat(int shmid, int cmd, struct shmid64_ds __user *buf)
 	struct shmid64_ds ds;
 	long ret = 0;
 
-	if (cmd == IPC_STAT) {
-		perm = ipc_lookup(&shm_ids, shmid);
-	} else {
-		perm = ipc_lookup_index(&shm_ids, shmid);
-		ret = IS_ERR(perm) ? 0 : perm->id;
-	}
+	perm = ipc_stat_lookup(&shm_ids, shmid, cmd != IPC_STAT, cmd == SHM_STAT_ANY, &ret);
 	if (IS_ERR(perm))
 		return PTR_ERR(perm);
-	int err = cmd == SHM_STAT_ANY ? 0 : ipc_perm_check(perm, 0444);
-	if (!err) {
-		struct shm_segment *seg = container_of(perm, struct shm_segment, perm);
-		memset(&ds, 0, sizeof(ds));
-		guard(spinlock)(&perm->lock);
+	struct shm_segment *seg = container_of(perm, struct shm_segment, perm);
+	memset(&ds, 0, sizeof(ds));
+	scoped_guard(spinlock, &perm->lock) {
 		ipc_perm_to_user(perm, &ds.shm_perm);
 		ds.shm_segsz = seg->size;
 		ds.shm_atime = seg->atime;
@@ -158,8 +151,6 @@ static long shm_stat(int shmid, int cmd, struct shmid64_ds __user *buf)
 		ds.shm_nattch = seg->nattch;
 	}
 	ipc_obj_put(perm);
-	if (err)
-		return err;
 	if (copy_to_user(buf, &ds, sizeof(ds)))
 		return -EFAULT;
 	return ret;
