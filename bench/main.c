@@ -5,6 +5,8 @@
  *   ferrite-bench --quick         tiny counts, 1 repetition (the smoke test)
  *   ferrite-bench --reps N        N repetitions
  *   ferrite-bench --only NAME     one benchmark (may be repeated)
+ *   ferrite-bench --iters N       N operations per repetition instead of
+ *                                 each benchmark's own count (profiling)
  *   ferrite-bench --list          the benchmark names
  *   ferrite-bench --boot-stamp    print "BENCH boot <instructions> insns"
  *   ferrite-bench --memory        print the free-memory lines
@@ -51,9 +53,12 @@ static int64_t median(int64_t *v, int n)
 }
 
 /* Run one benchmark; print its line. Return 0, or -1 on failure. */
-static int run_one(const struct bench *b, int reps, int quick)
+static int run_one(const struct bench *b, int reps, int quick, long iters_override)
 {
 	long iters = quick ? (b->iters / 200 > 2 ? b->iters / 200 : 2) : b->iters;
+
+	if (iters_override > 0)
+		iters = iters_override;
 	int64_t vals[MAX_REPS];
 
 	/* Warm-up: fault in code and data, let lazy kernel state settle. */
@@ -115,6 +120,7 @@ int main(int argc, char **argv)
 {
 	const char *only[MAX_ONLY];
 	int nonly = 0, reps = 5, quick = 0, failed = 0;
+	long iters = 0;
 
 	if (getpid() == 1 && argc == 1)
 		return run_init("/etc/bench.sh");
@@ -132,6 +138,8 @@ int main(int argc, char **argv)
 			reps = atoi(argv[++i]);
 			if (reps < 1 || reps > MAX_REPS)
 				reps = 5;
+		} else if (!strcmp(a, "--iters") && i + 1 < argc) {
+			iters = atol(argv[++i]);
 		} else if (!strcmp(a, "--only") && i + 1 < argc && nonly < MAX_ONLY) {
 			only[nonly++] = argv[++i];
 		} else if (!strcmp(a, "--list")) {
@@ -148,7 +156,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--init") && i + 1 < argc) {
 			return run_init(argv[i + 1]);
 		} else {
-			fprintf(stderr, "usage: %s [--quick] [--reps N] [--only NAME]... "
+			fprintf(stderr, "usage: %s [--quick] [--reps N] [--iters N] [--only NAME]... "
 				"[--list] [--boot-stamp] [--memory] [--init SCRIPT]\n", argv[0]);
 			return 2;
 		}
@@ -156,7 +164,7 @@ int main(int argc, char **argv)
 
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
 		for (const struct bench *b = tables[t]; b->name; b++)
-			if (selected(b->name, only, nonly) && run_one(b, reps, quick))
+			if (selected(b->name, only, nonly) && run_one(b, reps, quick, iters))
 				failed++;
 	if (failed)
 		printf("bench: %d benchmark(s) failed\n", failed);
