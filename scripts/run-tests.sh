@@ -20,6 +20,9 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-120}
 LOGS=$BUILD/test-logs
+# The kernels of this build (`make` also copies them to the top directory).
+KERNEL_RV=$BUILD/riscv64/kernel
+KERNEL_X86=$BUILD/x86_64/kernel
 mkdir -p "$LOGS"
 
 total_pass=0
@@ -219,10 +222,10 @@ suite_boot_riscv64() {
 	suite_begin boot-riscv64
 	local q=(qemu-system-riscv64 -machine virt -m 1G -nographic)
 	local fw_jump=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf
-	if need_file boot-riscv64 kernel-rv; then
-		boot_test rv-opensbi-smp1 "${q[@]}" -kernel kernel-rv -bios default -smp 1
-		boot_test rv-opensbi-smp4 "${q[@]}" -kernel kernel-rv -bios default -smp 4
-		boot_test rv-fw_jump "${q[@]}" -kernel kernel-rv -bios "$fw_jump" -smp 1
+	if need_file boot-riscv64 "$KERNEL_RV"; then
+		boot_test rv-opensbi-smp1 "${q[@]}" -kernel "$KERNEL_RV" -bios default -smp 1
+		boot_test rv-opensbi-smp4 "${q[@]}" -kernel "$KERNEL_RV" -bios default -smp 4
+		boot_test rv-fw_jump "${q[@]}" -kernel "$KERNEL_RV" -bios "$fw_jump" -smp 1
 	fi
 	if need_file rv-uboot "$BUILD/riscv64/Image" &&
 	   need_file rv-uboot scripts/boot-uboot-riscv64.sh; then
@@ -234,9 +237,9 @@ suite_boot_riscv64() {
 suite_boot_x86_64() {
 	suite_begin boot-x86_64
 	local q=(qemu-system-x86_64 -m 1G -nographic)
-	if need_file boot-x86_64 kernel-x86_64; then
-		boot_test x86-q35 "${q[@]}" -machine q35 -kernel kernel-x86_64
-		boot_test x86-pc "${q[@]}" -machine pc -kernel kernel-x86_64
+	if need_file boot-x86_64 "$KERNEL_X86"; then
+		boot_test x86-q35 "${q[@]}" -machine q35 -kernel "$KERNEL_X86"
+		boot_test x86-pc "${q[@]}" -machine pc -kernel "$KERNEL_X86"
 	fi
 	if need_file x86-grub-iso ferrite-x86_64.iso; then
 		boot_test x86-grub-iso "${q[@]}" -machine q35 -cdrom ferrite-x86_64.iso
@@ -259,8 +262,8 @@ guest_run() {
 
 suite_guest_riscv64() {
 	suite_begin guest-riscv64
-	if need_file guest-riscv64 kernel-rv; then
-		guest_run guest-riscv64 guest-riscv64 qemu-system-riscv64 -machine virt -kernel kernel-rv \
+	if need_file guest-riscv64 "$KERNEL_RV"; then
+		guest_run guest-riscv64 guest-riscv64 qemu-system-riscv64 -machine virt -kernel "$KERNEL_RV" \
 			-m 1G -nographic -bios default -smp 1 -append "init=/tests/runner"
 	fi
 	suite_end guest-riscv64
@@ -268,8 +271,8 @@ suite_guest_riscv64() {
 
 suite_guest_x86_64() {
 	suite_begin guest-x86_64
-	if need_file guest-x86_64 kernel-x86_64; then
-		guest_run guest-x86_64 guest-x86_64 qemu-system-x86_64 -machine q35 -kernel kernel-x86_64 \
+	if need_file guest-x86_64 "$KERNEL_X86"; then
+		guest_run guest-x86_64 guest-x86_64 qemu-system-x86_64 -machine q35 -kernel "$KERNEL_X86" \
 			-m 1G -nographic -append "init=/tests/runner"
 	fi
 	suite_end guest-x86_64

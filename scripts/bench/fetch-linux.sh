@@ -5,9 +5,9 @@
 #            (trixie, then its alias stable)
 # The metapackage is resolved to the versioned image package it depends on,
 # which is downloaded with `apt-get download` through an isolated apt
-# configuration under OUTDIR/apt (own sources, lists, cache and status; the
-# machine's apt state is never touched; signatures checked with the Debian
-# archive keyring), then unpacked with dpkg-deb -x. Nothing is installed.
+# configuration under OUTDIR/apt (scripts/lib/debian-fetch.sh: the machine's
+# apt state is never touched, signatures are checked), then unpacked with
+# dpkg-deb -x. Nothing is installed.
 #
 # Output: OUTDIR/vmlinuz (the image QEMU's -kernel takes: bzImage on x86_64,
 # the uncompressed RISC-V Image on riscv64) and OUTDIR/version (package name
@@ -37,62 +37,17 @@ riscv64)
 	;;
 esac
 
-# The first non-security Debian mirror listed in the machine's apt sources.
-mirror_uri() {
-	local f uri
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -r "$f" ] || continue
-		uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) print $i }' "$f" |
-			grep -v -- '-security' | head -n1 || true)
-		[ -n "$uri" ] && { echo "$uri"; return 0; }
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -r "$f" ] || continue
-		uri=$(awk '$1 == "deb" {
-				for (i = 2; i <= NF; i++)
-					if ($i !~ /^\[/ && $i !~ /\]$/ && $i !~ /=/) { print $i; break }
-			}' "$f" | grep -v -- '-security' | head -n1 || true)
-		[ -n "$uri" ] && { echo "$uri"; return 0; }
-	done
-	return 1
-}
+. "$(dirname "$0")/../lib/debian-fetch.sh"
 
-uri=$(mirror_uri) || { echo "fetch-linux: no Debian mirror in /etc/apt sources" >&2; exit 1; }
-keyring=""
-for k in /usr/share/keyrings/debian-archive-keyring.gpg \
-	 /usr/share/keyrings/debian-archive-trixie-automatic.gpg; do
-	[ -r "$k" ] && { keyring=$k; break; }
-done
-[ -n "$keyring" ] || { echo "fetch-linux: no Debian archive keyring" >&2; exit 1; }
-
+uri=$(debian_mirror_uri) || { echo "fetch-linux: no Debian mirror in /etc/apt sources" >&2; exit 1; }
+keyring=$(debian_archive_keyring) || { echo "fetch-linux: no Debian archive keyring" >&2; exit 1; }
 apt_dir=$out/apt
-mkdir -p "$apt_dir"/etc/apt.conf.d "$apt_dir"/etc/preferences.d "$apt_dir"/etc/sources.list.d \
-	 "$apt_dir"/etc/trusted.gpg.d "$apt_dir"/cache/archives/partial
-apt_opts=(
-	-o Dir::Etc="$apt_dir/etc"
-	-o Dir::Etc::sourcelist="$apt_dir/etc/sources.list"
-	-o Dir::Etc::sourceparts="$apt_dir/etc/sources.list.d"
-	-o Dir::Etc::parts="$apt_dir/etc/apt.conf.d"
-	-o Dir::Etc::preferencesparts="$apt_dir/etc/preferences.d"
-	-o Dir::Etc::trustedparts="$apt_dir/etc/trusted.gpg.d"
-	-o Dir::State="$apt_dir/state"
-	-o Dir::State::status="$apt_dir/state/status"
-	-o Dir::Cache="$apt_dir/cache"
-	-o APT::Architecture="$debarch"
-	-o APT::Architectures="$debarch"
-	-o Acquire::Languages=none
-	-o Debug::NoLocking=1
-	-o APT::Sandbox::User=root
-)
+debian_apt_init "$apt_dir" "$debarch"
 
 fetched=""
 for suite in "${suites[@]}"; do
 	echo "fetch-linux: $meta:$debarch from $uri $suite" >&2
-	rm -rf "$apt_dir"/state "$apt_dir"/deb
-	mkdir -p "$apt_dir"/state/lists/partial "$apt_dir"/deb
-	: > "$apt_dir"/state/status
-	echo "deb [arch=$debarch signed-by=$keyring] $uri $suite main" > "$apt_dir"/etc/sources.list
-	apt-get "${apt_opts[@]}" -qq update || true
+	debian_apt_suite "$apt_dir" "$debarch" "$keyring" "$uri" "$suite"
 	# The metapackage depends on the versioned image (signed variant first).
 	pkg=$(apt-cache "${apt_opts[@]}" depends "$meta:$debarch" 2>/dev/null |
 		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { sub(/:.*/, "", $2); print $2; exit }' || true)

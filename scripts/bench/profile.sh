@@ -49,8 +49,10 @@ run() { # run TAG REPS
 }
 
 run base 1 &
+base=$!
 run more $((1 + extra)) &
-wait
+more=$!
+wait $base && wait $more || exit 1
 
 nm=nm
 [ "$arch" = riscv64 ] && nm=riscv64-linux-gnu-nm

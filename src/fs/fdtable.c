@@ -1,10 +1,13 @@
 /*
  * File descriptor tables: FD_MAX slots of file references plus the
  * close-on-exec bits, shared between threads (CLONE_FILES) by refcount.
- * Lock: t->lock guards fds[] and cloexec[]. Files are put only after the
- * lock is dropped (their release may sleep or take other locks).
+ * Lock: t->lock guards fds[], open[] and cloexec[]. Files are put only
+ * after the lock is dropped (their release may sleep or take other locks).
+ * open[] mirrors which slots hold a file, so fork, exit and exec visit only
+ * the open descriptors instead of all FD_MAX slots.
  */
 #include <ferrite/vfs.h>
+#include <ferrite/bitops.h>
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/string.h>
@@ -29,6 +32,22 @@ struct fd_table *fd_table_create(void)
 	return t;
 }
 
+/* Visit every open descriptor fd of t, in increasing order. */
+#define for_each_open_fd(t, fd)                                                      \
+	for (int w_ = 0; w_ < FD_MAX / 64; w_++)                                     \
+		for (uint64_t bits_ = (t)->open[w_]; bits_; bits_ &= bits_ - 1)      \
+			for (int fd = w_ * 64 + bit_lowest(bits_), once_ = 1; once_; \
+			     once_ = 0)
+
+static void slot_set(struct fd_table *t, int fd, struct file *f)
+{
+	t->fds[fd] = f;
+	if (f)
+		t->open[fd / 64] |= 1ull << (fd % 64);
+	else
+		t->open[fd / 64] &= ~(1ull << (fd % 64));
+}
+
 struct fd_table *fd_table_clone(struct fd_table *src)
 {
 	struct fd_table *t = fd_table_create();
@@ -36,12 +55,11 @@ struct fd_table *fd_table_clone(struct fd_table *src)
 	if (!t)
 		return NULL;
 	guard(spinlock)(&src->lock);
-	for (int i = 0; i < FD_MAX; i++) {
-		if (src->fds[i]) {
-			file_get(src->fds[i]);
-			t->fds[i] = src->fds[i];
-		}
+	for_each_open_fd(src, fd) {
+		file_get(src->fds[fd]);
+		t->fds[fd] = src->fds[fd];
 	}
+	memcpy(t->open, src->open, sizeof(t->open));
 	memcpy(t->cloexec, src->cloexec, sizeof(t->cloexec));
 	return t;
 }
@@ -56,9 +74,8 @@ static void fd_table_release(struct ref *r)
 	struct fd_table *t = container_of(r, struct fd_table, ref);
 
 	/* Last reference: nobody else can see the table, no lock needed. */
-	for (int i = 0; i < FD_MAX; i++)
-		if (t->fds[i])
-			file_put(t->fds[i]);
+	for_each_open_fd(t, fd)
+		file_put(t->fds[fd]);
 	kfree(t);
 }
 
@@ -82,17 +99,25 @@ static void cloexec_set(struct fd_table *t, int fd, bool on)
 
 void fd_table_close_on_exec(struct fd_table *t)
 {
-	for (int i = 0; i < FD_MAX; i++) {
-		struct file *f = NULL;
+	for (int w = 0; w < FD_MAX / 64; w++) {
+		struct file *closing[64];
+		int n = 0;
+
+		/* One word of descriptors at a time: take them out under the
+		 * lock, put them after it. */
 		scoped_guard(spinlock, &t->lock) {
-			if (t->fds[i] && cloexec_test(t, i)) {
-				f = t->fds[i];
-				t->fds[i] = NULL;
-				cloexec_set(t, i, false);
+			uint64_t bits = t->open[w] & t->cloexec[w];
+
+			for (; bits; bits &= bits - 1) {
+				int fd = w * 64 + bit_lowest(bits);
+
+				closing[n++] = t->fds[fd];
+				slot_set(t, fd, NULL);
+				cloexec_set(t, fd, false);
 			}
 		}
-		if (f)
-			file_put(f);
+		while (n)
+			file_put(closing[--n]);
 	}
 }
 
@@ -111,7 +136,7 @@ int fd_install_min(struct file *f, int min, int flags)
 	spin_lock(&t->lock);
 	for (int i = min; i < FD_MAX; i++) {
 		if (!t->fds[i]) {
-			t->fds[i] = f;
+			slot_set(t, i, f);
 			cloexec_set(t, i, flags & O_CLOEXEC);
 			spin_unlock(&t->lock);
 			return i;
@@ -138,7 +163,7 @@ int fd_install_at(struct file *f, int fd, int flags)
 	}
 	spin_lock(&t->lock);
 	old = t->fds[fd];
-	t->fds[fd] = f;
+	slot_set(t, fd, f);
 	cloexec_set(t, fd, flags & O_CLOEXEC);
 	spin_unlock(&t->lock);
 	if (old)
@@ -169,7 +194,7 @@ int fd_close(int fd)
 		return -EBADF;
 	spin_lock(&t->lock);
 	f = t->fds[fd];
-	t->fds[fd] = NULL;
+	slot_set(t, fd, NULL);
 	cloexec_set(t, fd, false);
 	spin_unlock(&t->lock);
 	if (!f)

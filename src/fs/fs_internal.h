@@ -13,6 +13,7 @@ struct fd_table {
 	struct ref ref;
 	struct spinlock lock;
 	struct file *fds[FD_MAX];             /* Lock: lock; each a reference */
+	uint64_t open[FD_MAX / 64];           /* Lock: lock; bit set iff fds[i] */
 	uint64_t cloexec[FD_MAX / 64];        /* Lock: lock */
 };
 
