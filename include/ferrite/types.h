@@ -17,6 +17,9 @@ typedef uint64_t ino_t;
 
 #define __user /* points into user space: use copy_from_user/copy_to_user */
 #define __noreturn __attribute__((noreturn))
+#ifndef __always_inline /* glibc has one (host tests) */
+#define __always_inline inline __attribute__((always_inline))
+#endif
 #define __must_check __attribute__((warn_unused_result))
 #define __unused __attribute__((unused))
 #define __packed __attribute__((packed))

@@ -51,5 +51,16 @@ void hal_pt_activate(struct hal_pt *pt);
 typedef int (*hal_walk_fn)(void *arg, uintptr_t va, phys_addr_t pa, unsigned *prot);
 int hal_pt_walk_range(struct hal_pt *pt, uintptr_t start, uintptr_t end, hal_walk_fn fn,
 		      void *arg);
+/*
+ * fork: map every mapped page of parent's [start, end) at the same address
+ * in child with the same access, taking a frame reference (frame_get) for
+ * each. With cow, writable pages lose write access in both tables (the
+ * parent's TLB entries are flushed when it is active): copy-on-write.
+ * Leaf tables are copied a table at a time, not page by page. Return 0 or
+ * -ENOMEM (a child table); pages already shared stay mapped in child and
+ * referenced, for the caller's mm teardown to drop. Caller serialises both.
+ */
+int hal_pt_share_range(struct hal_pt *parent, struct hal_pt *child, uintptr_t start,
+		       uintptr_t end, bool cow);
 void hal_tlb_flush_page(uintptr_t va);
 void hal_tlb_flush_all(void);

@@ -52,35 +52,12 @@ void mm_put(struct mm *mm)
 
 void mm_activate(struct mm *mm) { hal_pt_activate(mm ? mm->pt : NULL); }
 
-struct fork_walk {
-	struct hal_pt *child;
-	bool cow; /* private VMA: writable pages become read-only in both */
-};
-
-/* One present parent page: share it with the child, write-protecting a
- * private writable page in the parent (*prot) and the child alike. */
-static int fork_page(void *arg, uintptr_t va, phys_addr_t pa, unsigned *prot)
-{
-	struct fork_walk *fw = arg;
-	struct frame *f = phys_to_frame(pa);
-
-	if (fw->cow)
-		*prot &= ~HAL_PROT_WRITE;
-	frame_get(f);
-	if (hal_pt_map(fw->child, va, pa, *prot)) {
-		frame_put(f);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-/* Share the pages of parent VMA pv with child in one walk of the parent's
- * table. Private writable pages become read-only in both (copy-on-write). */
+/* Share the pages of parent VMA pv with child. Private writable pages
+ * become read-only in both (copy-on-write). */
 static int fork_pages_locked(struct mm *parent, struct mm *child, const struct vma *pv)
 {
-	struct fork_walk fw = { child->pt, !(pv->flags & VM_SHARED) };
-
-	return hal_pt_walk_range(parent->pt, pv->start, pv->end, fork_page, &fw);
+	return hal_pt_share_range(parent->pt, child->pt, pv->start, pv->end,
+				  !(pv->flags & VM_SHARED));
 }
 
 struct mm *mm_fork(struct mm *parent)

@@ -179,19 +179,35 @@ struct range_walk {
 	bool active; /* pt is this CPU's current table: flush changed entries */
 };
 
-/* Visit [start, end) inside one leaf table: a tight scan for present
- * entries (most of a VMA's range is usually absent). */
-static int walk_leaves(uint64_t *table, uintptr_t start, uintptr_t end, struct range_walk *w)
+/* A leaf-table visitor: [start, end) lies inside one leaf table. */
+typedef int (*leaf_fn)(uint64_t *table, uintptr_t start, uintptr_t end, void *ctx);
+
+/* Index range [*first, return) of the leaf entries for [start, end). */
+static unsigned leaf_span(uintptr_t start, uintptr_t end, unsigned *first)
 {
+	*first = vpn(start, 0);
+	return *first + (unsigned)((end - start + PAGE_SIZE - 1) >> 12);
+}
+
+/* Absent leaves are 0: true when the eight entries at aligned i are. */
+static __always_inline bool eight_absent(const uint64_t *table, unsigned i, unsigned n)
+{
+	const uint64_t *e = &table[i];
+
+	return !(i & 7) && i + 8 <= n && !(e[0] | e[1] | e[2] | e[3] | e[4] | e[5] | e[6] | e[7]);
+}
+
+/* hal_pt_walk_range's leaf visitor: a tight scan for present entries (most
+ * of a VMA's range is usually absent), fn on each. */
+static int walk_leaves(uint64_t *table, uintptr_t start, uintptr_t end, void *ctx)
+{
+	struct range_walk *w = ctx;
 	uintptr_t base = start & ~((1UL << 21) - 1);
-	unsigned i = vpn(start, 0);
-	unsigned n = i + (unsigned)((end - start + PAGE_SIZE - 1) >> 12);
+	unsigned i, n = leaf_span(start, end, &i);
 
 	for (; i < n; i++) {
 		uint64_t *e = &table[i];
-		/* Absent leaves are 0: skip eight at a time where aligned. */
-		if (!(i & 7) && i + 8 <= n &&
-		    !(e[0] | e[1] | e[2] | e[3] | e[4] | e[5] | e[6] | e[7])) {
+		if (eight_absent(table, i, n)) {
 			i += 7;
 			continue;
 		}
@@ -212,9 +228,10 @@ static int walk_leaves(uint64_t *table, uintptr_t start, uintptr_t end, struct r
 	return 0;
 }
 
-/* Visit [start, end) inside table, a table of the given level (1 or 2). */
-static int walk_range(uint64_t *table, int level, uintptr_t start, uintptr_t end,
-		      struct range_walk *w)
+/* Visit the leaf tables under table (level 1 or 2) that [start, end)
+ * touches, skipping absent tables whole. */
+static int walk_range(uint64_t *table, int level, uintptr_t start, uintptr_t end, leaf_fn leaves,
+		      void *ctx)
 {
 	int shift = 12 + 9 * level;
 	uintptr_t span = 1UL << shift;
@@ -222,22 +239,25 @@ static int walk_range(uint64_t *table, int level, uintptr_t start, uintptr_t end
 	while (start < end) {
 		uint64_t *e = &table[vpn(start, level)];
 		uintptr_t next = (start & ~(span - 1)) + span;
-		int err;
+		int err = 0;
 
 		if (next > end || next < start)
 			next = end;
-		if (level == 1 && (*e & PTE_V) && !(*e & PTE_LEAF_MASK)) {
-			err = walk_leaves(phys_to_virt(pte_phys(*e)), start, next, w);
-			if (err)
-				return err;
-		} else if (level > 1 && (*e & PTE_V) && !(*e & PTE_LEAF_MASK)) {
-			err = walk_range(phys_to_virt(pte_phys(*e)), level - 1, start, next, w);
-			if (err)
-				return err;
+		if ((*e & PTE_V) && !(*e & PTE_LEAF_MASK)) {
+			uint64_t *sub = phys_to_virt(pte_phys(*e));
+			err = level == 1 ? leaves(sub, start, next, ctx)
+					 : walk_range(sub, level - 1, start, next, leaves, ctx);
 		}
+		if (err)
+			return err;
 		start = next;
 	}
 	return 0;
+}
+
+static bool pt_active(struct hal_pt *pt)
+{
+	return (csr_read(satp) & ((1UL << 44) - 1)) == (table_phys(root_of(pt)) >> 12);
 }
 
 int hal_pt_walk_range(struct hal_pt *pt, uintptr_t start, uintptr_t end, hal_walk_fn fn,
@@ -249,8 +269,67 @@ int hal_pt_walk_range(struct hal_pt *pt, uintptr_t start, uintptr_t end, hal_wal
 		return 0; /* the kernel table has no user pages */
 	if (end > hal_user_max)
 		end = hal_user_max;
-	w.active = (csr_read(satp) & ((1UL << 44) - 1)) == (table_phys(root_of(pt)) >> 12);
-	return walk_range(root_of(pt), 2, start & ~(uintptr_t)(PAGE_SIZE - 1), end, &w);
+	w.active = pt_active(pt);
+	return walk_range(root_of(pt), 2, start & ~(uintptr_t)(PAGE_SIZE - 1), end, walk_leaves,
+			  &w);
+}
+
+struct share_walk {
+	uint64_t *child_root;
+	bool cow;
+	bool active; /* the parent is this CPU's current table */
+};
+
+/* hal_pt_share_range's leaf visitor: copy the mapped entries of one parent
+ * leaf table into the child's (allocated on the first one), a frame
+ * reference per page, write access removed from both when copy-on-write. */
+static int share_leaves(uint64_t *table, uintptr_t start, uintptr_t end, void *ctx)
+{
+	struct share_walk *s = ctx;
+	uintptr_t base = start & ~((1UL << 21) - 1);
+	uint64_t *child = NULL;
+	unsigned i, n = leaf_span(start, end, &i);
+
+	for (; i < n; i++) {
+		uint64_t pte = table[i];
+		if (eight_absent(table, i, n)) {
+			i += 7;
+			continue;
+		}
+		if (!pte_present(pte))
+			continue;
+		uintptr_t va = base + ((uintptr_t)i << 12);
+		if (!child) {
+			child = walk(s->child_root, va, true);
+			if (!child)
+				return -ENOMEM;
+			child -= i; /* the leaf table itself */
+		}
+		frame_get(phys_to_frame(pte_phys(pte)));
+		if (s->cow && (pte & PTE_W)) {
+			pte &= ~PTE_W;
+			table[i] = pte;
+			if (s->active)
+				hal_tlb_flush_page(va);
+		}
+		child[i] = pte;
+	}
+	return 0;
+}
+
+int hal_pt_share_range(struct hal_pt *parent, struct hal_pt *child, uintptr_t start,
+		       uintptr_t end, bool cow)
+{
+	struct share_walk s = { NULL, cow, false };
+
+	if (!parent || !child)
+		return 0;
+	if (end > hal_user_max)
+		end = hal_user_max;
+	s.child_root = root_of(child);
+	s.active = pt_active(parent);
+	return walk_range(root_of(parent), 2, start & ~(uintptr_t)(PAGE_SIZE - 1), end,
+			  share_leaves, &s);
 }
 
 bool hal_pt_protect(struct hal_pt *pt, uintptr_t va, unsigned prot)

@@ -195,19 +195,35 @@ struct range_walk {
 	bool active; /* pt is this CPU's current table: flush changed entries */
 };
 
-/* Visit [start, end) inside one leaf table: a tight scan for present
- * entries (most of a VMA's range is usually absent). */
-static int walk_leaves(uint64_t *table, uintptr_t start, uintptr_t end, struct range_walk *w)
+/* A leaf-table visitor: [start, end) lies inside one leaf table. */
+typedef int (*leaf_fn)(uint64_t *table, uintptr_t start, uintptr_t end, void *ctx);
+
+/* Index range [*first, return) of the leaf entries for [start, end). */
+static unsigned leaf_span(uintptr_t start, uintptr_t end, unsigned *first)
 {
+	*first = (start >> 12) & 511;
+	return *first + (unsigned)((end - start + PAGE_SIZE - 1) >> 12);
+}
+
+/* Absent leaves are 0: true when the eight entries at aligned i are. */
+static __always_inline bool eight_absent(const uint64_t *table, unsigned i, unsigned n)
+{
+	const uint64_t *e = &table[i];
+
+	return !(i & 7) && i + 8 <= n && !(e[0] | e[1] | e[2] | e[3] | e[4] | e[5] | e[6] | e[7]);
+}
+
+/* hal_pt_walk_range's leaf visitor: a tight scan for present entries (most
+ * of a VMA's range is usually absent), fn on each. */
+static int walk_leaves(uint64_t *table, uintptr_t start, uintptr_t end, void *ctx)
+{
+	struct range_walk *w = ctx;
 	uintptr_t base = start & ~((1UL << 21) - 1);
-	unsigned i = (start >> 12) & 511;
-	unsigned n = i + (unsigned)((end - start + PAGE_SIZE - 1) >> 12);
+	unsigned i, n = leaf_span(start, end, &i);
 
 	for (; i < n; i++) {
 		uint64_t *e = &table[i];
-		/* Absent leaves are 0: skip eight at a time where aligned. */
-		if (!(i & 7) && i + 8 <= n &&
-		    !(e[0] | e[1] | e[2] | e[3] | e[4] | e[5] | e[6] | e[7])) {
+		if (eight_absent(table, i, n)) {
 			i += 7;
 			continue;
 		}
@@ -228,31 +244,35 @@ static int walk_leaves(uint64_t *table, uintptr_t start, uintptr_t end, struct r
 	return 0;
 }
 
-/* Visit [start, end) inside table, whose entries each span 1 << shift. */
-static int walk_range(uint64_t *table, int shift, uintptr_t start, uintptr_t end,
-		      struct range_walk *w)
+/* Visit the leaf tables under table (entries spanning 1 << shift) that
+ * [start, end) touches, skipping absent tables whole. */
+static int walk_range(uint64_t *table, int shift, uintptr_t start, uintptr_t end, leaf_fn leaves,
+		      void *ctx)
 {
 	uintptr_t span = 1UL << shift;
 
 	while (start < end) {
 		uint64_t *e = &table[(start >> shift) & 511];
 		uintptr_t next = (start & ~(span - 1)) + span;
-		int err;
+		int err = 0;
 
 		if (next > end || next < start)
 			next = end;
-		if (shift == 21 && (*e & PTE_P) && !(*e & PTE_PS)) {
-			err = walk_leaves(phys_to_virt(*e & PTE_ADDR), start, next, w);
-			if (err)
-				return err;
-		} else if (shift > 21 && (*e & PTE_P) && !(*e & PTE_PS)) {
-			err = walk_range(phys_to_virt(*e & PTE_ADDR), shift - 9, start, next, w);
-			if (err)
-				return err;
+		if ((*e & PTE_P) && !(*e & PTE_PS)) {
+			uint64_t *sub = phys_to_virt(*e & PTE_ADDR);
+			err = shift == 21 ? leaves(sub, start, next, ctx)
+					  : walk_range(sub, shift - 9, start, next, leaves, ctx);
 		}
+		if (err)
+			return err;
 		start = next;
 	}
 	return 0;
+}
+
+static bool pt_active(struct hal_pt *pt)
+{
+	return read_cr3() == table_phys(pml4_of(pt));
 }
 
 int hal_pt_walk_range(struct hal_pt *pt, uintptr_t start, uintptr_t end, hal_walk_fn fn,
@@ -264,8 +284,64 @@ int hal_pt_walk_range(struct hal_pt *pt, uintptr_t start, uintptr_t end, hal_wal
 		return 0; /* the kernel table has no user pages */
 	if (end > hal_user_max)
 		end = hal_user_max;
-	w.active = read_cr3() == table_phys(pml4_of(pt));
-	return walk_range(pml4_of(pt), 39, start & PAGE_MASK, end, &w);
+	w.active = pt_active(pt);
+	return walk_range(pml4_of(pt), 39, start & PAGE_MASK, end, walk_leaves, &w);
+}
+
+struct share_walk {
+	struct hal_pt *child;
+	bool cow;
+	bool active; /* the parent is this CPU's current table */
+};
+
+/* hal_pt_share_range's leaf visitor: copy the mapped entries of one parent
+ * leaf table into the child's (allocated on the first one), a frame
+ * reference per page, write access removed from both when copy-on-write. */
+static int share_leaves(uint64_t *table, uintptr_t start, uintptr_t end, void *ctx)
+{
+	struct share_walk *s = ctx;
+	uintptr_t base = start & ~((1UL << 21) - 1);
+	uint64_t *child = NULL;
+	unsigned i, n = leaf_span(start, end, &i);
+
+	for (; i < n; i++) {
+		uint64_t pte = table[i];
+		if (eight_absent(table, i, n)) {
+			i += 7;
+			continue;
+		}
+		if (!pte_mapped(pte))
+			continue;
+		uintptr_t va = base + ((uintptr_t)i << 12);
+		if (!child) {
+			child = walk(s->child, va, true);
+			if (!child)
+				return -ENOMEM;
+			child -= i; /* the leaf table itself */
+		}
+		frame_get(phys_to_frame(pte & PTE_ADDR));
+		if (s->cow && (pte & PTE_W)) {
+			pte &= ~PTE_W;
+			table[i] = pte;
+			if (s->active)
+				hal_tlb_flush_page(va);
+		}
+		child[i] = pte;
+	}
+	return 0;
+}
+
+int hal_pt_share_range(struct hal_pt *parent, struct hal_pt *child, uintptr_t start,
+		       uintptr_t end, bool cow)
+{
+	struct share_walk s = { child, cow, false };
+
+	if (!parent || !child)
+		return 0;
+	if (end > hal_user_max)
+		end = hal_user_max;
+	s.active = pt_active(parent);
+	return walk_range(pml4_of(parent), 39, start & PAGE_MASK, end, share_leaves, &s);
 }
 
 bool hal_pt_protect(struct hal_pt *pt, uintptr_t va, unsigned prot)
