@@ -135,6 +135,30 @@ static void test_bad_user_pointers(void **state)
 	proc.mm = mm;
 }
 
+/* The _upto copies stop at the first inaccessible page and say how far
+ * they got; length 0 and a range outside the user half copy nothing. */
+static void test_copy_upto(void **state)
+{
+	struct mm *mm = *state;
+	uintptr_t a = 0x400000;
+	static char in[P(2)], out[P(2)];
+
+	assert_int_equal(mm_mmap(mm, a, P(1), RW, ANON | MAP_FIXED, NULL, 0), a);
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (char)(i * 13 + 1);
+	/* Unaligned start, running past the end of the mapping. */
+	assert_int_equal(copy_to_user_upto((void *)(a + 5), in, P(2)), P(1) - 5);
+	assert_int_equal(copy_from_user_upto(out, (void *)(a + 5), P(1)), P(1) - 5);
+	assert_memory_equal(out, in, P(1) - 5);
+	/* Short, and exactly to the end. */
+	assert_int_equal(copy_from_user_upto(out, (void *)(a + P(1) - 3), 3), 3);
+	assert_memory_equal(out, in + P(1) - 8, 3);
+	assert_int_equal(copy_to_user_upto((void *)a, in, 0), 0);
+	assert_int_equal(copy_from_user_upto(out, (void *)(a + P(1)), 8), 0);
+	assert_int_equal(copy_from_user_upto(out, (void *)(hal_user_max - 2), 4), 0);
+	assert_int_equal(copy_to_user_upto(NULL, in, 4), 0);
+}
+
 static void test_strncpy_from_user(void **state)
 {
 	struct mm *mm = *state;
@@ -299,6 +323,7 @@ int main(void)
 		T(test_permissions),
 		T(test_bad_user_pointers),
 		T(test_strncpy_from_user),
+		T(test_copy_upto),
 		T(test_cow_fork),
 		T(test_shared_anon_fork),
 		T(test_vm_object_two_mms),

@@ -4,7 +4,8 @@
  * with the fake scheduler (a sleep runs fake_sleep_hook, or is broken by a
  * signal), F_SETPIPE_SZ, refcounts, pipe2 flags and EFAULT, FIFO opens.
  * The real VFS + ramfs + fd table run against the fake current task; user
- * memory is ordinary memory except BAD_UPTR, which faults.
+ * memory is ordinary memory except BAD_UPTR and, in the partial-copy
+ * tests, everything from fault_from on, which fault.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,6 +47,32 @@ int clear_user(void __user *dst, size_t n)
 	memset(dst, 0, n);
 	return 0;
 }
+/* User memory from fault_from on (when set) faults, for partial copies. */
+static const char *fault_from;
+static size_t accessible(const void *u, size_t n)
+{
+	const char *p = u;
+
+	if (u == BAD_UPTR)
+		return 0;
+	if (fault_from && p + n > fault_from)
+		return p < fault_from ? (size_t)(fault_from - p) : 0;
+	return n;
+}
+size_t copy_to_user_upto(void __user *dst, const void *src, size_t n)
+{
+	size_t ok = accessible(dst, n);
+
+	memcpy(dst, src, ok);
+	return ok;
+}
+size_t copy_from_user_upto(void *dst, const void __user *src, size_t n)
+{
+	size_t ok = accessible(src, n);
+
+	memcpy(dst, src, ok);
+	return ok;
+}
 long strncpy_from_user(char *dst, const char __user *src, size_t max)
 {
 	size_t n = strnlen(src, max);
@@ -85,6 +112,16 @@ static ssize_t kwrite(struct file *f, const void *p, size_t n)
 	struct iobuf b = iobuf_kernel((void *)p, n);
 	return vfs_write(f, &b);
 }
+static ssize_t uread(struct file *f, void *p, size_t n)
+{
+	struct iobuf b = iobuf_user(p, n);
+	return vfs_read(f, &b);
+}
+static ssize_t uwrite(struct file *f, const void *p, size_t n)
+{
+	struct iobuf b = iobuf_user((void *)p, n);
+	return vfs_write(f, &b);
+}
 static void fill(char *p, size_t n, unsigned seed)
 {
 	for (size_t i = 0; i < n; i++)
@@ -113,6 +150,7 @@ static int setup(void **state)
 	fake_sleep_hook = NULL;
 	fake_sleep_count = 0;
 	sigpipe_count = 0;
+	fault_from = NULL;
 	base_pipes = pipes_count_live();
 	base_files = files_count_live();
 	return 0;
@@ -454,6 +492,53 @@ static void test_fifo(void **state)
 	assert_int_equal(vfs_unlink_at(AT_FDCWD, "/fifo"), 0);
 }
 
+/* A read into a buffer that faults part-way returns the bytes delivered
+ * and leaves the rest in the pipe; one that faults at once gives EFAULT
+ * and consumes nothing. */
+static void test_read_fault_keeps_bytes(void **state)
+{
+	struct file *r, *w;
+	static char in[6000], out[6000];
+
+	mkpipe(O_NONBLOCK, &r, &w);
+	assert_int_equal(pipe_fcntl(w, F_SETPIPE_SZ, 4096), 4096);
+	fill(in, sizeof(in), 3);
+	assert_int_equal(kwrite(w, in, 3000), 3000);
+	assert_int_equal(kread(r, out, 2000), 2000);
+	assert_int_equal(kwrite(w, in + 3000, 3000), 3000); /* wraps */
+	fault_from = out + 1500; /* inside the second part of the ring */
+	assert_int_equal(uread(r, out, sizeof(out)), 1500);
+	assert_memory_equal(out, in + 2000, 1500);
+	fault_from = out;
+	assert_int_equal(uread(r, out, sizeof(out)), -EFAULT);
+	fault_from = NULL;
+	assert_int_equal(uread(r, out, sizeof(out)), 2500);
+	assert_memory_equal(out, in + 3500, 2500);
+	file_put(r);
+	file_put(w);
+}
+
+/* A write from a buffer that faults part-way publishes what it fetched. */
+static void test_write_fault_short(void **state)
+{
+	struct file *r, *w;
+	static char in[10000], out[10000];
+
+	mkpipe(O_NONBLOCK, &r, &w);
+	fill(in, sizeof(in), 5);
+	fault_from = in + 7000;
+	assert_int_equal(uwrite(w, in, sizeof(in)), 7000);
+	fault_from = in;
+	assert_int_equal(uwrite(w, in, 100), -EFAULT);
+	fault_from = NULL;
+	assert_int_equal(uwrite(w, in, 0), 0);
+	assert_int_equal(kread(r, out, sizeof(out)), 7000);
+	assert_memory_equal(out, in, 7000);
+	assert_int_equal(kread(r, out, sizeof(out)), -EAGAIN);
+	file_put(r);
+	file_put(w);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -472,6 +557,8 @@ int main(void)
 		T(test_refcount_orders),
 		T(test_pipe2),
 		T(test_fifo),
+		T(test_read_fault_keeps_bytes),
+		T(test_write_fault_short),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }

@@ -56,6 +56,10 @@ int iobuf_copy_to(const struct iobuf *b, size_t at, const void *src, size_t n);
 int iobuf_copy_from(void *dst, const struct iobuf *b, size_t at, size_t n);
 /* Zero n bytes of the buffer at offset at. 0 or -EFAULT. */
 int iobuf_zero(const struct iobuf *b, size_t at, size_t n);
+/* As iobuf_copy_to/from, but a fault ends the copy early: return the bytes
+ * copied (n, or fewer; 0 when [at, at+n) is not inside the buffer). */
+size_t iobuf_copy_to_upto(const struct iobuf *b, size_t at, const void *src, size_t n);
+size_t iobuf_copy_from_upto(void *dst, const struct iobuf *b, size_t at, size_t n);
 
 /* ---- super blocks ---- */
 struct super_block {

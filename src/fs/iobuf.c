@@ -36,3 +36,23 @@ int iobuf_zero(const struct iobuf *b, size_t at, size_t n)
 	memset(b->ptr + at, 0, n);
 	return 0;
 }
+
+size_t iobuf_copy_to_upto(const struct iobuf *b, size_t at, const void *src, size_t n)
+{
+	if (at > b->len || n > b->len - at)
+		return 0;
+	if (b->user)
+		return copy_to_user_upto(b->ptr + at, src, n);
+	memcpy(b->ptr + at, src, n);
+	return n;
+}
+
+size_t iobuf_copy_from_upto(void *dst, const struct iobuf *b, size_t at, size_t n)
+{
+	if (at > b->len || n > b->len - at)
+		return 0;
+	if (b->user)
+		return copy_from_user_upto(dst, b->ptr + at, n);
+	memcpy(dst, b->ptr + at, n);
+	return n;
+}

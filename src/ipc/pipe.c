@@ -2,30 +2,31 @@
  * Pipes: the ring buffer shared by the two ends, and the read, write,
  * poll and release operations of both anonymous pipes and FIFOs.
  *
- * Locking: see pipe_internal.h. User memory is copied through a bounce
- * buffer outside inner->lock (on the kernel stack for small transfers, else
- * a PIPE_BUF kmalloc). A waiter sleeps on rd_wait/wr_wait with
- * wait_event_interruptible (or poll_wait), which queues itself and then
- * tests its condition under inner->lock; every change that could make a
- * condition true is made under inner->lock, which also samples whether the
- * queue has waiters, and is followed by a wake-up when it has. A waiter
- * queued before that critical section is seen in it; one queued after it
- * sees the change under the lock, so no wake-up is lost.
+ * Locking: see pipe_internal.h. User memory is copied straight between the
+ * user buffer and the ring (one copy each way, as in Linux), by the reader
+ * holding rd_mutex or the writer holding wr_mutex, outside inner->lock; the
+ * indices are read before and updated after the copy under inner->lock.
+ * A waiter sleeps on rd_wait/wr_wait with wait_event_interruptible (or
+ * poll_wait), which queues itself and then tests its condition under
+ * inner->lock; every change that could make a condition true is made under
+ * inner->lock, which also samples whether the queue has waiters, and is
+ * followed by a wake-up when it has. A waiter queued before that critical
+ * section is seen in it; one queued after it sees the change under the
+ * lock, so no wake-up is lost.
  *
  * A write of at most PIPE_BUF bytes waits until it fits and goes into the
  * ring in one step (atomic); a larger one moves as room appears and may be
  * partial when interrupted or non-blocking. A read returns what is there.
+ * A fault in the user buffer ends the transfer with a short count (or
+ * -EFAULT when nothing moved): a reader consumes only the bytes it could
+ * deliver, a writer publishes only the bytes it could fetch.
  */
 #include <ferrite/cpu.h>
 #include <ferrite/errno.h>
 #include <ferrite/poll.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/signal.h>
-#include <ferrite/string.h>
 #include "pipe_internal.h"
-
-/* Transfers up to this size bounce through the kernel stack. */
-#define PIPE_SMALL_IO 128
 
 static size_t pipes_live; /* atomic */
 
@@ -46,6 +47,8 @@ struct pipe_inner *pipe_inner_alloc(void)
 	p->cap = PIPE_DEF_SIZE;
 	ref_init(&p->ref);
 	spin_init(&p->lock, "pipe");
+	mutex_init(&p->rd_mutex);
+	mutex_init(&p->wr_mutex);
 	waitqueue_init(&p->rd_wait);
 	waitqueue_init(&p->wr_wait);
 	list_init(&p->fifo_node);
@@ -66,30 +69,6 @@ static void pipe_inner_release(struct ref *r)
 void pipe_inner_put(struct pipe_inner *p)
 {
 	ref_put(&p->ref, pipe_inner_release);
-}
-
-/* ---- the ring (caller holds p->lock) ---- */
-
-static void ring_put(struct pipe_inner *p, const char *src, size_t n)
-{
-	size_t tail = (p->head + p->len) & (p->cap - 1);
-	size_t first = MIN(n, p->cap - tail);
-
-	memcpy(p->buf + tail, src, first);
-	memcpy(p->buf, src + first, n - first);
-	p->len += n;
-}
-
-static void ring_get(struct pipe_inner *p, char *dst, size_t n)
-{
-	size_t first = MIN(n, p->cap - p->head);
-
-	memcpy(dst, p->buf + p->head, first);
-	memcpy(dst + first, p->buf, n - first);
-	p->head = (p->head + n) & (p->cap - 1);
-	p->len -= n;
-	if (!p->len)
-		p->head = 0;
 }
 
 /* ---- read and write ---- */
@@ -114,49 +93,90 @@ static bool pipe_writable(struct pipe_inner *p, size_t need)
 	return p->cap - p->len >= need || !p->readers;
 }
 
+/*
+ * Copy up to n held bytes, starting at ring index head, to buf (from its
+ * start): the part up to the end of the ring, then the part from its
+ * start. Return the bytes copied; fewer than n only after a fault.
+ */
+static size_t ring_copy_out(const char *ring, size_t cap, size_t head,
+			    const struct iobuf *buf, size_t n)
+{
+	size_t first = MIN(n, cap - head);
+	size_t got = iobuf_copy_to_upto(buf, 0, ring + head, first);
+
+	if (got == first && n > first)
+		got += iobuf_copy_to_upto(buf, first, ring, n - first);
+	return got;
+}
+
+/* Copy n bytes at offset at of buf into the free space starting at ring
+ * index tail, wrapping like ring_copy_out. Return the bytes copied. */
+static size_t ring_copy_in(char *ring, size_t cap, size_t tail,
+			   const struct iobuf *buf, size_t at, size_t n)
+{
+	size_t first = MIN(n, cap - tail);
+	size_t put = iobuf_copy_from_upto(ring + tail, buf, at, first);
+
+	if (put == first && n > first)
+		put += iobuf_copy_from_upto(ring, buf, at + first, n - first);
+	return put;
+}
+
+/*
+ * One read pass: take rd_mutex, copy what the ring holds (up to buf->len)
+ * to buf, and consume what was delivered. Return the bytes read, 0 when
+ * the ring was empty (*eof: and no writer is left), or -EFAULT.
+ */
+static ssize_t pipe_read_some(struct pipe_inner *p, const struct iobuf *buf, bool *eof)
+{
+	size_t head, avail, cap, got;
+	const char *ring;
+	bool wake = false;
+
+	guard(mutex)(&p->rd_mutex);
+	scoped_guard(spinlock, &p->lock) {
+		/* Stable while we hold rd_mutex: only we consume, and a writer
+		 * only appends after head + len. */
+		head = p->head;
+		avail = MIN(p->len, buf->len);
+		ring = p->buf;
+		cap = p->cap;
+		*eof = !p->writers;
+	}
+	if (!avail)
+		return 0;
+	got = ring_copy_out(ring, cap, head, buf, avail);
+	if (!got)
+		return -EFAULT;
+	scoped_guard(spinlock, &p->lock) {
+		p->head = (head + got) & (cap - 1);
+		p->len -= got;
+		wake = waitqueue_active(&p->wr_wait);
+	}
+	if (wake)
+		wake_up_all(&p->wr_wait);
+	return (ssize_t)got;
+}
+
 ssize_t pipe_read(struct file *f, const struct iobuf *buf, off_t *pos)
 {
 	struct pipe_inner *p = f->private;
-	size_t done = 0;
 
 	(void)pos;
 	if (!buf->len)
 		return 0;
-	size_t bsize = buf->len <= PIPE_SMALL_IO ? PIPE_SMALL_IO : PIPE_BUF;
-	char small[PIPE_SMALL_IO];
-	__free(kfree) char *heap = bsize > PIPE_SMALL_IO ? kmalloc(PIPE_BUF) : NULL;
-	char *bounce = heap ? heap : small;
-	if (bsize > PIPE_SMALL_IO && !heap)
-		return -ENOMEM;
-	while (done < buf->len) {
-		size_t n = 0;
-		bool eof = false, wake = false;
+	for (;;) {
+		bool eof;
+		ssize_t n = pipe_read_some(p, buf, &eof);
 
-		scoped_guard(spinlock, &p->lock) {
-			n = MIN(p->len, MIN(buf->len - done, bsize));
-			ring_get(p, bounce, n);
-			eof = !p->writers;
-			wake = n && waitqueue_active(&p->wr_wait);
-		}
-		if (n) {
-			if (wake)
-				wake_up_all(&p->wr_wait);
-			/* The bytes are consumed either way; a bad buffer
-			 * loses them, as a reader racing for them would. */
-			if (iobuf_copy_to(buf, done, bounce, n))
-				return done ? (ssize_t)done : -EFAULT;
-			done += n;
-			continue;
-		}
-		if (done || eof)
-			break;
+		if (n || eof)
+			return n;
 		if (file_nonblock(f))
 			return -EAGAIN;
 		long err = wait_event_interruptible(&p->rd_wait, pipe_readable(p));
 		if (err)
 			return err;
 	}
-	return (ssize_t)done;
 }
 
 /* The pipe has no reader: SIGPIPE to the writing thread, and EPIPE. */
@@ -166,56 +186,72 @@ static ssize_t pipe_broken(size_t done)
 	return done ? (ssize_t)done : -EPIPE;
 }
 
+/* Outcome of one write pass besides the bytes it moved. */
+enum write_stop { WRITE_OK, WRITE_NO_ROOM, WRITE_BROKEN, WRITE_FAULT };
+
+/*
+ * One write pass: take wr_mutex and, when the ring has need bytes free,
+ * fill as much of the free space as the rest of buf (from offset at) needs
+ * and publish what was copied. Return the bytes written; *stop says why
+ * none or fewer than wanted moved.
+ */
+static size_t pipe_write_some(struct pipe_inner *p, const struct iobuf *buf, size_t at,
+			      size_t need, enum write_stop *stop)
+{
+	size_t tail, room, cap, n, put;
+	char *ring;
+	bool wake = false;
+
+	guard(mutex)(&p->wr_mutex);
+	scoped_guard(spinlock, &p->lock) {
+		/* The free space stays ours while we hold wr_mutex: a reader
+		 * only consumes bytes before head + len. */
+		tail = (p->head + p->len) & (p->cap - 1);
+		room = p->cap - p->len;
+		ring = p->buf;
+		cap = p->cap;
+		*stop = !p->readers ? WRITE_BROKEN : room < need ? WRITE_NO_ROOM : WRITE_OK;
+	}
+	if (*stop != WRITE_OK)
+		return 0;
+	n = MIN(buf->len - at, room);
+	put = ring_copy_in(ring, cap, tail, buf, at, n);
+	if (put < n)
+		*stop = WRITE_FAULT;
+	if (!put)
+		return 0;
+	scoped_guard(spinlock, &p->lock) {
+		p->len += put;
+		wake = waitqueue_active(&p->rd_wait);
+	}
+	if (wake)
+		wake_up_all(&p->rd_wait);
+	return put;
+}
+
 ssize_t pipe_write(struct file *f, const struct iobuf *buf, off_t *pos)
 {
 	struct pipe_inner *p = f->private;
-	bool atomic = buf->len <= PIPE_BUF;
+	/* An atomic write waits for room for all of it. */
+	size_t need = buf->len <= PIPE_BUF ? buf->len : 1;
 	size_t done = 0;
 
 	(void)pos;
-	if (!buf->len)
-		return 0;
-	size_t bsize = buf->len <= PIPE_SMALL_IO ? PIPE_SMALL_IO : PIPE_BUF;
-	char small[PIPE_SMALL_IO];
-	__free(kfree) char *heap = bsize > PIPE_SMALL_IO ? kmalloc(PIPE_BUF) : NULL;
-	char *bounce = heap ? heap : small;
-	if (bsize > PIPE_SMALL_IO && !heap)
-		return -ENOMEM;
 	while (done < buf->len) {
-		size_t chunk = MIN(buf->len - done, bsize);
-		size_t off = 0;
+		enum write_stop stop;
 
-		if (iobuf_copy_from(bounce, buf, done, chunk))
+		done += pipe_write_some(p, buf, done, need, &stop);
+		if (stop == WRITE_OK)
+			continue;
+		if (stop == WRITE_BROKEN)
+			return pipe_broken(done);
+		if (stop == WRITE_FAULT)
 			return done ? (ssize_t)done : -EFAULT;
-		while (off < chunk) {
-			/* An atomic write waits for room for all of it. */
-			size_t need = atomic ? chunk : 1;
-			size_t n = 0;
-			bool broken = false, wake = false;
-
-			scoped_guard(spinlock, &p->lock) {
-				broken = !p->readers;
-				if (!broken && p->cap - p->len >= need) {
-					n = MIN(chunk - off, p->cap - p->len);
-					ring_put(p, bounce + off, n);
-					wake = waitqueue_active(&p->rd_wait);
-				}
-			}
-			if (broken)
-				return pipe_broken(done);
-			if (n) {
-				if (wake)
-					wake_up_all(&p->rd_wait);
-				off += n;
-				done += n;
-				continue;
-			}
-			if (file_nonblock(f))
-				return done ? (ssize_t)done : -EAGAIN;
-			long err = wait_event_interruptible(&p->wr_wait, pipe_writable(p, need));
-			if (err)
-				return done ? (ssize_t)done : err;
-		}
+		if (file_nonblock(f))
+			return done ? (ssize_t)done : -EAGAIN;
+		long err = wait_event_interruptible(&p->wr_wait, pipe_writable(p, need));
+		if (err)
+			return done ? (ssize_t)done : err;
 	}
 	return (ssize_t)done;
 }

@@ -2,10 +2,19 @@
  * Private to src/ipc/pipe*.c: the object shared by the ends of one pipe
  * (or all openers of one FIFO).
  *
- * Lock: inner->lock guards the ring and the counts below. It is a leaf
- * lock and never held across user copies, allocation or sleeping; the
- * wait queues have their own locks. A FIFO's inner is also reachable from
- * the FIFO table (pipe_fifo.c, fifo_lock -> inner->lock).
+ * Locks: inner->lock (spinlock) guards the ring indices and the counts
+ * below. It is a leaf lock and never held across user copies, allocation
+ * or sleeping; the wait queues have their own locks. A FIFO's inner is
+ * also reachable from the FIFO table (pipe_fifo.c, fifo_lock ->
+ * inner->lock).
+ * User memory is copied straight to and from the ring, outside inner->lock:
+ * rd_mutex makes one reader at a time the owner of the bytes held (it
+ * copies them out, then consumes them under inner->lock), wr_mutex one
+ * writer at a time the owner of the free space (it fills it, then
+ * publishes the bytes under inner->lock). The two regions never overlap,
+ * so a reader and a writer copy at the same time. Neither mutex is held
+ * while waiting for data or room. Resizing the ring (buf, cap) takes
+ * both. Order: rd_mutex -> wr_mutex -> inner->lock.
  *
  * Invariant: 0 <= len <= cap, cap is a power of two >= PAGE_SIZE, and the
  * bytes held are buf[(head + i) & (cap - 1)] for i < len.
@@ -14,6 +23,7 @@
 #include <ferrite/types.h>
 #include <ferrite/ref.h>
 #include <ferrite/spinlock.h>
+#include <ferrite/mutex.h>
 #include <ferrite/list.h>
 #include <ferrite/waitqueue.h>
 #include <ferrite/vfs.h>
@@ -22,8 +32,11 @@
 struct pipe_inner {
 	struct ref ref;          /* one per open end (struct file) */
 	struct spinlock lock;
-	char *buf;               /* Lock: lock; kmalloc'd, cap bytes */
-	size_t cap;              /* Lock: lock */
+	struct mutex rd_mutex;   /* one reader copying out at a time */
+	struct mutex wr_mutex;   /* one writer copying in at a time */
+	char *buf;               /* Lock: lock + rd_mutex + wr_mutex to change;
+				    kmalloc'd, cap bytes */
+	size_t cap;              /* Lock: as buf */
 	size_t head;             /* Lock: lock; index of the oldest byte */
 	size_t len;              /* Lock: lock; bytes held */
 	unsigned readers;        /* Lock: lock; open read ends */

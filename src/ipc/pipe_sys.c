@@ -2,8 +2,9 @@
  * Pipe system calls: pipe2, pipe (x86_64 only), and fcntl's
  * F_GETPIPE_SZ / F_SETPIPE_SZ (called from sys_fcntl in src/fs).
  *
- * Locking: the ring is resized under inner->lock; the new buffer is
- * allocated and the old one freed outside it.
+ * Locking: the ring is resized with both copy mutexes held (no reader or
+ * writer is copying to or from it) and under inner->lock; the new buffer
+ * is allocated and the old one freed outside the spinlock.
  */
 #include <ferrite/errno.h>
 #include <ferrite/file.h>
@@ -54,6 +55,25 @@ static size_t pipe_round_size(unsigned arg)
 	return size;
 }
 
+/* Move the content of p's ring to the start of fresh (cap bytes) and make
+ * it the ring. Return the old buffer, or NULL (-EBUSY) when the content
+ * does not fit. Caller holds rd_mutex and wr_mutex: nobody copies. */
+static char *pipe_swap_ring(struct pipe_inner *p, char *fresh, size_t cap)
+{
+	guard(spinlock)(&p->lock);
+	size_t first = MIN(p->len, p->cap - p->head);
+	char *old = p->buf;
+
+	if (p->len > cap)
+		return NULL;
+	memcpy(fresh, p->buf + p->head, first);
+	memcpy(fresh + first, p->buf, p->len - first);
+	p->buf = fresh;
+	p->cap = cap;
+	p->head = 0;
+	return old;
+}
+
 static long pipe_set_size(struct pipe_inner *p, unsigned long arg)
 {
 	unsigned want = (unsigned)arg; /* Linux takes an unsigned int */
@@ -69,20 +89,14 @@ static long pipe_set_size(struct pipe_inner *p, unsigned long arg)
 	__free(kfree) char *fresh = kmalloc(cap);
 	if (!fresh)
 		return -ENOMEM;
-	scoped_guard(spinlock, &p->lock) {
-		size_t first;
-
-		if (p->len > cap)
-			return -EBUSY;
-		/* Move the content to the start of the new ring. */
-		first = MIN(p->len, p->cap - p->head);
-		memcpy(fresh, p->buf + p->head, first);
-		memcpy(fresh + first, p->buf, p->len - first);
-		old = p->buf;
-		p->buf = take_ptr(fresh);
-		p->cap = cap;
-		p->head = 0;
-	}
+	mutex_lock(&p->rd_mutex);
+	mutex_lock(&p->wr_mutex);
+	old = pipe_swap_ring(p, fresh, cap);
+	mutex_unlock(&p->wr_mutex);
+	mutex_unlock(&p->rd_mutex);
+	if (!old)
+		return -EBUSY;
+	fresh = NULL; /* now the ring */
 	kfree(old);
 	wake_up_all(&p->wr_wait); /* there may be more room now */
 	return (long)cap;

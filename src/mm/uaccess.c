@@ -1,7 +1,8 @@
 /*
  * Copies between kernel memory and user memory.
- * - copy_from_user/copy_to_user/clear_user/strncpy_from_user work on the
- *   current address space directly: after the range check they call the
+ * - copy_from_user/copy_to_user/clear_user/strncpy_from_user and the
+ *   short-count copies copy_{to,from}_user_upto work on the current
+ *   address space directly: after the range check they call the
  *   arch routines of hal_uaccess.h, which touch user memory with ordinary
  *   loads and stores; a page fault inside them is resolved by the trap code
  *   through vm_handle_fault() (the same path and VMA checks as a user
@@ -141,6 +142,32 @@ int clear_user(void __user *dst, size_t n)
 	return mm_access(current_mm(), (uintptr_t)dst, NULL, n, CLEAR, false);
 }
 
+/* Page by page, so a fault ends the copy at the first page it cannot
+ * access (a page is accessible as a whole or not at all). */
+static size_t mm_access_upto(uintptr_t uaddr, char *kbuf, size_t n, enum copy_op op)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		size_t chunk = MIN(n - done, PAGE_SIZE - ((uaddr + done) & (PAGE_SIZE - 1)));
+
+		if (mm_access(current_mm(), uaddr + done, kbuf + done, chunk, op, false))
+			break;
+		done += chunk;
+	}
+	return done;
+}
+
+size_t copy_to_user_upto(void __user *dst, const void *src, size_t n)
+{
+	return mm_access_upto((uintptr_t)dst, (char *)src, n, COPY_OUT);
+}
+
+size_t copy_from_user_upto(void *dst, const void __user *src, size_t n)
+{
+	return mm_access_upto((uintptr_t)src, dst, n, COPY_IN);
+}
+
 long strncpy_from_user(char *dst, const char __user *src, size_t max)
 {
 	struct mm *mm = current_mm();
@@ -202,6 +229,20 @@ int clear_user(void __user *dst, size_t n)
 	if (!user_range_ok((uintptr_t)dst, n))
 		return n ? -EFAULT : 0;
 	return hal_user_clear(dst, n) ? -EFAULT : 0;
+}
+
+size_t copy_to_user_upto(void __user *dst, const void *src, size_t n)
+{
+	if (!user_range_ok((uintptr_t)dst, n))
+		return 0;
+	return n - hal_user_copy((void *)dst, src, n);
+}
+
+size_t copy_from_user_upto(void *dst, const void __user *src, size_t n)
+{
+	if (!user_range_ok((uintptr_t)src, n))
+		return 0;
+	return n - hal_user_copy(dst, (const void *)src, n);
 }
 
 long strncpy_from_user(char *dst, const char __user *src, size_t max)

@@ -4,12 +4,44 @@
  * pages, and cleared before it returns. Every instruction that may touch
  * user memory lies in a region of hal_uaccess_fixups; a fault there is
  * resolved (and retried) or redirected to the fix-up by rv_trap_kernel()
- * (trap.c). Counters advance only after a store, so at a fault a2 is
- * exactly what is left (a misaligned source is read with aligned loads
- * merged by shifts, never a misaligned access). The kernel trap path saves and restores sstatus
+ * (trap.c). Bulk copies move rounds of several double words; the
+ * counters advance only after a round's last store, so a retried fault
+ * resumes inside the round and at the fix-up a2 counts what is left plus
+ * at most the stores of one round (the bytes reported copied were copied).
+ * A misaligned source is read with aligned loads merged by shifts, never
+ * a misaligned access. The kernel trap path saves and restores sstatus
  * (and so SUM) around the handler. No locks.
  */
 #define SSTATUS_SUM (1 << 18)
+
+/* Copy the 64 bytes at off(a1) to off(a0), 8 loads then 8 stores. */
+.macro COPY64 off
+	ld	t0, \off + 0(a1)
+	ld	t2, \off + 8(a1)
+	ld	t3, \off + 16(a1)
+	ld	t4, \off + 24(a1)
+	ld	a3, \off + 32(a1)
+	ld	a4, \off + 40(a1)
+	ld	a5, \off + 48(a1)
+	ld	a6, \off + 56(a1)
+	sd	t0, \off + 0(a0)
+	sd	t2, \off + 8(a0)
+	sd	t3, \off + 16(a0)
+	sd	t4, \off + 24(a0)
+	sd	a3, \off + 32(a0)
+	sd	a4, \off + 40(a0)
+	sd	a5, \off + 48(a0)
+	sd	a6, \off + 56(a0)
+.endm
+
+/* Store to off(a0) the double word starting a3/8 bytes into old:new
+ * (little-endian: old >> a3 | new << (64 - a3)); clobbers t0 and old. */
+.macro MERGE_STORE old, new, off
+	srl	t0, \old, a3
+	sll	\old, \new, a4
+	or	t0, t0, \old
+	sd	t0, \off(a0)
+.endm
 
 	.text
 
@@ -33,23 +65,31 @@ hal_user_copy:
 	j	1b
 5:	andi	t0, a1, 7
 	bnez	t0, 6f
-	/* Both aligned: 32 bytes a round while they last (a fault retries
-	 * the round's instruction; a2 counts whole rounds), then double
-	 * words. */
-	li	t5, 32
-8:	bltu	a2, t5, 2f
-	ld	t0, 0(a1)
-	ld	t2, 8(a1)
-	ld	t3, 16(a1)
-	ld	t4, 24(a1)
-	sd	t0, 0(a0)
-	sd	t2, 8(a0)
-	sd	t3, 16(a0)
-	sd	t4, 24(a0)
-	addi	a0, a0, 32
-	addi	a1, a1, 32
-	addi	a2, a2, -32
-	j	8b
+	/* Both aligned: 512-byte blocks while they last, then 64-byte ones,
+	 * then double words. a0, a1 and a2 advance once a block is stored: a
+	 * fault retries the block's faulting instruction, and at the fix-up
+	 * a2 counts the whole block as not copied. */
+	li	a7, 512
+	bltu	a2, a7, 9f
+10:	COPY64	0
+	COPY64	64
+	COPY64	128
+	COPY64	192
+	COPY64	256
+	COPY64	320
+	COPY64	384
+	COPY64	448
+	addi	a0, a0, 512
+	addi	a1, a1, 512
+	addi	a2, a2, -512
+	bgeu	a2, a7, 10b
+9:	li	a7, 64
+11:	bltu	a2, a7, 2f
+	COPY64	0
+	addi	a0, a0, 64
+	addi	a1, a1, 64
+	addi	a2, a2, -64
+	j	11b
 2:	bltu	a2, t1, 3f
 	ld	t0, 0(a1)
 	sd	t0, 0(a0)
@@ -64,6 +104,24 @@ hal_user_copy:
 	neg	a4, a3			/* shift left of the newer: 64 - a3 */
 	andi	a5, a1, -8
 	ld	t2, 0(a5)
+	/* Four double words a round while they last (t2 holds the older
+	 * word; a2 counts whole rounds), then one at a time. */
+	li	a7, 32
+12:	bltu	a2, a7, 7f
+	ld	t3, 8(a5)
+	ld	t4, 16(a5)
+	ld	t5, 24(a5)
+	ld	a6, 32(a5)
+	MERGE_STORE t2, t3, 0
+	MERGE_STORE t3, t4, 8
+	MERGE_STORE t4, t5, 16
+	MERGE_STORE t5, a6, 24
+	mv	t2, a6
+	addi	a0, a0, 32
+	addi	a1, a1, 32
+	addi	a5, a5, 32
+	addi	a2, a2, -32
+	j	12b
 7:	bltu	a2, t1, 3f
 	ld	t3, 8(a5)
 	srl	t4, t2, a3
@@ -99,12 +157,27 @@ hal_user_clear:
 .Lclear_start:
 	li	t1, 8
 1:	andi	t0, a0, 7
-	beqz	t0, 2f
+	beqz	t0, 6f
 	beqz	a1, 4f
 	sb	zero, 0(a0)
 	addi	a0, a0, 1
 	addi	a1, a1, -1
 	j	1b
+	/* Aligned: 64 bytes a round while they last (a1 counts whole
+	 * rounds), then double words. */
+6:	li	t2, 64
+5:	bltu	a1, t2, 2f
+	sd	zero, 0(a0)
+	sd	zero, 8(a0)
+	sd	zero, 16(a0)
+	sd	zero, 24(a0)
+	sd	zero, 32(a0)
+	sd	zero, 40(a0)
+	sd	zero, 48(a0)
+	sd	zero, 56(a0)
+	addi	a0, a0, 64
+	addi	a1, a1, -64
+	j	5b
 2:	bltu	a1, t1, 3f
 	sd	zero, 0(a0)
 	addi	a0, a0, 8
