@@ -6,8 +6,11 @@
 
 /* Monotonic nanoseconds since boot. */
 uint64_t hal_time_ns(void);
-/* Nanoseconds of wall-clock time at boot (from the RTC), 0 when unknown. */
+/* Nanoseconds of wall-clock time at boot (from the RTC, or as last set by
+ * clock_settime), 0 when unknown: CLOCK_REALTIME - CLOCK_MONOTONIC. */
 uint64_t hal_boot_realtime_ns(void);
+/* Set it (clock_settime; callers serialise). */
+void hal_set_boot_realtime_ns(uint64_t ns);
 /* Start the periodic tick at HAL_TIMER_HZ on this CPU. */
 void hal_timer_start(void);
 

@@ -1,11 +1,17 @@
 /*
- * Time syscalls: clock_gettime/getres/nanosleep, nanosleep, gettimeofday,
- * times. REALTIME is boot wall time + monotonic time; CPU-time clocks come
- * from the tick accounting (10 ms granularity). No locking: reads only.
+ * Time syscalls: clock_gettime/getres/nanosleep/settime, nanosleep,
+ * gettimeofday/settimeofday, times. REALTIME is boot wall time + monotonic
+ * time; setting it moves the boot wall time (the kernel's and the vDSO's
+ * copy). CPU-time clocks come from the tick accounting (10 ms granularity).
+ * Locking: readers take none (the boot wall time is one word); setters
+ * serialise on realtime_set_lock (then the vDSO's vdso_lock, a leaf), so
+ * the "not before boot" check and the store are one step.
  */
 #include <ferrite/errno.h>
 #include <ferrite/signal.h>
+#include <ferrite/spinlock.h>
 #include <ferrite/uaccess.h>
+#include <ferrite/vdso.h>
 #include <hal/hal_boot.h>
 #include <hal/hal_timer.h>
 #include <uapi/time.h>
@@ -64,16 +70,76 @@ long sys_clock_getres(int clk, struct timespec __user *uts)
 	return 0;
 }
 
+/* The largest time in ns the clocks hold (they are int64_t in clock_now_ns). */
+#define NS_MAX (~0ULL >> 1)
+
+/* A timespec in ns, saturated at NS_MAX (a sleep that long never ends);
+ * -EINVAL when negative or not normalised. */
+static int timespec_to_ns(const struct timespec *ts, uint64_t *ns)
+{
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (long)NSEC_PER_SEC)
+		return -EINVAL;
+	if ((uint64_t)ts->tv_sec > (NS_MAX - (uint64_t)ts->tv_nsec) / NSEC_PER_SEC)
+		*ns = NS_MAX;
+	else
+		*ns = (uint64_t)ts->tv_sec * NSEC_PER_SEC + (uint64_t)ts->tv_nsec;
+	return 0;
+}
+
 static int read_timespec(const struct timespec __user *u, uint64_t *ns)
 {
 	struct timespec ts;
 
 	if (copy_from_user(&ts, u, sizeof(ts)))
 		return -EFAULT;
-	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (long)NSEC_PER_SEC)
+	return timespec_to_ns(&ts, ns);
+}
+
+static struct spinlock realtime_set_lock = SPINLOCK_INIT("realtime_set");
+
+/* Make CLOCK_REALTIME read realtime_ns now: the kernel's boot wall time and
+ * the vDSO's offset move together. -EINVAL for a time before boot or out
+ * of range (as Linux), -EPERM unless root. */
+static long set_realtime_ns(uint64_t realtime_ns)
+{
+	uint64_t offset;
+
+	if (realtime_ns >= NS_MAX)
 		return -EINVAL;
-	*ns = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+	if (current->proc->euid != 0)
+		return -EPERM;
+	spin_lock(&realtime_set_lock);
+	uint64_t now = hal_time_ns();
+	if (realtime_ns < now) {
+		spin_unlock(&realtime_set_lock);
+		return -EINVAL;
+	}
+	offset = realtime_ns - now;
+	hal_set_boot_realtime_ns(offset);
+	vdso_sync_realtime_offset();
+	spin_unlock(&realtime_set_lock);
 	return 0;
+}
+
+long sys_clock_settime(int clk, const struct timespec __user *uts)
+{
+	struct timespec ts;
+	uint64_t ns;
+	int err;
+
+	/* Only CLOCK_REALTIME is set; as in Linux, the CPU-time clocks read
+	 * the argument and refuse (EPERM), the others are EINVAL at once. */
+	if (clk != CLOCK_REALTIME && clk != CLOCK_PROCESS_CPUTIME_ID &&
+	    clk != CLOCK_THREAD_CPUTIME_ID)
+		return -EINVAL;
+	if (copy_from_user(&ts, uts, sizeof(ts)))
+		return -EFAULT;
+	if (clk != CLOCK_REALTIME)
+		return -EPERM;
+	err = timespec_to_ns(&ts, &ns);
+	if (err)
+		return err;
+	return set_realtime_ns(ns);
 }
 
 /* Sleep until monotonic deadline; on a signal write the rest to rem. */
@@ -142,6 +208,35 @@ long sys_gettimeofday(struct timeval __user *tv, struct timezone __user *tz)
 			return -EFAULT;
 	}
 	return 0;
+}
+
+/* Linux's order of checks. The timezone is checked and ignored (there is
+ * no kernel timezone: gettimeofday reports UTC). */
+long sys_settimeofday(const struct timeval __user *utv, const struct timezone __user *utz)
+{
+	struct timeval tv;
+	struct timezone tz;
+	uint64_t ns = 0;
+
+	if (utv) {
+		if (copy_from_user(&tv, utv, sizeof(tv)))
+			return -EFAULT;
+		if (tv.tv_usec < 0 || tv.tv_usec > 1000000)
+			return -EINVAL;
+	}
+	if (utz && copy_from_user(&tz, utz, sizeof(tz)))
+		return -EFAULT;
+	if (utv) {
+		struct timespec ts = { tv.tv_sec, tv.tv_usec * 1000 };
+		int err = timespec_to_ns(&ts, &ns); /* tv_usec 1000000: EINVAL */
+		if (err)
+			return err;
+	}
+	if (current->proc->euid != 0)
+		return -EPERM;
+	if (utz && (tz.tz_minuteswest > 15 * 60 || tz.tz_minuteswest < -15 * 60))
+		return -EINVAL;
+	return utv ? set_realtime_ns(ns) : 0;
 }
 
 static long ns_to_ticks(uint64_t ns)

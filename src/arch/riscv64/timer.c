@@ -2,7 +2,12 @@
  * Time on riscv64: the `time` CSR counts at the FDT's timebase-frequency;
  * the tick is programmed through SBI TIME. The goldfish RTC gives the wall
  * clock at boot.
- * Locking: next_deadline is per-CPU in spirit (only the boot hart ticks).
+ * When the timebase divides 10^9 (QEMU virt: 10 MHz), ns = t * ns_per_count
+ * exactly, one multiply for the kernel and for the vDSO.
+ * Locking: next_deadline is per-CPU in spirit (only the boot hart ticks);
+ * ns_per_count is set once (always to the same value) and read with
+ * READ_ONCE; boot_realtime_ns changes with clock_settime (one word,
+ * READ_ONCE/WRITE_ONCE).
  */
 #include <ferrite/vdso.h>
 #include <hal/hal_mmu.h>
@@ -11,6 +16,7 @@
 
 static uint64_t next_deadline;
 static uint64_t boot_realtime_ns;
+static uint64_t ns_per_count; /* 10^9 / timebase when exact, else 0 */
 
 static inline uint64_t rdtime(void)
 {
@@ -24,14 +30,30 @@ static uint64_t timebase(void)
 	return rv_devices.timebase_hz ? rv_devices.timebase_hz : 10000000;
 }
 
+/* Choose the multiply when it is exact; idempotent (called at each timer
+ * start and by hal_vdso_clock). */
+static void ns_per_count_init(void)
+{
+	uint64_t hz = timebase();
+
+	if (1000000000ULL % hz == 0)
+		WRITE_ONCE(ns_per_count, 1000000000ULL / hz);
+}
+
 uint64_t hal_time_ns(void)
 {
-	uint64_t t = rdtime(), hz = timebase();
+	uint64_t t = rdtime(), mult = READ_ONCE(ns_per_count), hz;
+
+	if (mult) /* the formula below, exactly, when hz divides 10^9 */
+		return t * mult;
+	hz = timebase();
 	return t / hz * 1000000000ULL + t % hz * 1000000000ULL / hz;
 }
 
 void hal_timer_start(void)
 {
+	ns_per_count_init();
+	csr_set(scounteren, 1UL << 1); /* TM: user rdtime (the vDSO) on this hart */
 	next_deadline = rdtime() + timebase() / HAL_TIMER_HZ;
 	sbi_set_timer(next_deadline);
 	csr_set(sie, SIE_STIE);
@@ -62,7 +84,12 @@ void rv_rtc_init(void)
 
 uint64_t hal_boot_realtime_ns(void)
 {
-	return boot_realtime_ns;
+	return READ_ONCE(boot_realtime_ns);
+}
+
+void hal_set_boot_realtime_ns(uint64_t ns)
+{
+	WRITE_ONCE(boot_realtime_ns, ns);
 }
 
 /* vDSO clock parameters (include/ferrite/vdso.h): the same formula as
@@ -71,8 +98,9 @@ uint64_t hal_boot_realtime_ns(void)
 void hal_vdso_clock(struct vdso_data *d)
 {
 	csr_set(scounteren, 1UL << 1); /* TM: user rdtime (this hart) */
-	d->kind = VDSO_CLOCK_TIMEBASE;
+	ns_per_count_init();
 	d->base = 0;
 	d->hz = timebase();
-	d->boot_realtime_ns = boot_realtime_ns;
+	d->mult = READ_ONCE(ns_per_count);
+	d->kind = d->mult ? VDSO_CLOCK_TIMEBASE_MUL : VDSO_CLOCK_TIMEBASE;
 }

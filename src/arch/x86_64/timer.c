@@ -2,7 +2,8 @@
  * Time: the TSC gives hal_time_ns, the LAPIC timer the periodic tick; both
  * are calibrated once at boot against PIT channel 2 (10 ms one-shot). The
  * boot wall-clock time comes from the CMOS RTC. Calibration data is
- * written once at boot and read-only afterwards.
+ * written once at boot and read-only afterwards; boot_realtime_ns also
+ * changes with clock_settime (one word, READ_ONCE/WRITE_ONCE).
  */
 #include <ferrite/printk.h>
 #include <ferrite/vdso.h>
@@ -69,7 +70,12 @@ uint64_t hal_time_ns(void)
 
 uint64_t hal_boot_realtime_ns(void)
 {
-	return boot_realtime_ns;
+	return READ_ONCE(boot_realtime_ns);
+}
+
+void hal_set_boot_realtime_ns(uint64_t ns)
+{
+	WRITE_ONCE(boot_realtime_ns, ns);
 }
 
 void hal_timer_start(void)
@@ -145,5 +151,4 @@ void hal_vdso_clock(struct vdso_data *d)
 	d->kind = VDSO_CLOCK_TSC;
 	d->base = tsc_at_boot;
 	d->mult = ns_per_tsc_mult;
-	d->boot_realtime_ns = boot_realtime_ns;
 }
