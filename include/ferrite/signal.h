@@ -84,6 +84,3 @@ bool signal_work_pending(struct trap_frame *tf);
  * actions (may not return), build handler frames, resolve -ERESTART*
  * codes of the interrupted syscall. Interrupts enabled. */
 void signal_deliver_current(struct trap_frame *tf);
-/* Kept for dispatch.c: returns ret unchanged (restart codes stay in the
- * frame until signal_deliver_current decides). */
-long signal_fixup_syscall_return(long ret);

@@ -23,11 +23,22 @@ extern const unsigned syscall_table_size;
 #define FERRITE_SYSCALL_BASE 1000
 
 /*
- * Run system call nr with its six arguments: the table's handler, or the
- * logged -ENOSYS. Returns the value for user space (restart codes already
- * fixed up). The arch entry calls this with the registers read straight
- * from its trap frame (the fast path); syscall_dispatch(tf) is the same
- * through the hal_syscall_* accessors.
+ * The handler of system call nr, NULL when there is none (the caller then
+ * returns syscall_enosys(nr)). Inline: the arch entries call the handler
+ * with the registers read straight from their trap frame (the fast path).
+ * A handler's result goes to user space as is; restart codes stay in the
+ * frame for signal delivery to resolve.
  */
+static inline syscall_fn syscall_handler(unsigned long nr)
+{
+	return likely(nr < syscall_table_size) ? syscall_table[nr].fn : NULL;
+}
+
+/* An unknown or unimplemented number: log it once by name, -ENOSYS. */
+long syscall_enosys(unsigned long nr);
+
+/* Run system call nr with its six arguments: syscall_handler's handler or
+ * syscall_enosys (syscall_dispatch(tf) is the same through the hal_syscall_*
+ * accessors). */
 long syscall_invoke(unsigned long nr, unsigned long a0, unsigned long a1, unsigned long a2,
 		    unsigned long a3, unsigned long a4, unsigned long a5);

@@ -39,7 +39,8 @@ int hal_signal_setup_frame(struct trap_frame *tf, const struct hal_sigframe_args
 
 /* rt_sigreturn: restore every register (FP too) from the frame at the user
  * sp, sanitising privileged bits; the frame no longer counts as a syscall.
- * Return 0 with *mask_out and *ss_out filled, or -EFAULT (tf unchanged). */
+ * Return 0 with *mask_out and *ss_out filled, or -EFAULT (tf may be partly
+ * restored: the caller kills the task). */
 int hal_signal_restore_frame(struct trap_frame *tf, uint64_t *mask_out,
 			     struct hal_sigstack *ss_out);
 

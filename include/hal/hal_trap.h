@@ -4,6 +4,13 @@
  * of the task's kernel stack: tf == (struct trap_frame *)(kstack_top) - 1.
  * Leaving the kernel restores every register from it, so the portable code
  * may edit it (execve, signal delivery, sigreturn, fork's child).
+ *
+ * Invariant: a syscall handler that rewrites its own frame beyond the
+ * return value leaves it marked as no syscall frame (hal_frame_init_user
+ * does for execve, hal_frame_clear_syscall for rt_sigreturn). The arch's
+ * short syscall exit relies on it: for a frame still marked, it restores
+ * only the return value and the registers C code may clobber, straight
+ * from the entry's values, without the user-frame checks of the full exit.
  */
 #pragma once
 #include <ferrite/types.h>

@@ -123,17 +123,34 @@ struct k_sigaction sig_action_of(struct process *p, int signo)
 	return sh->action[signo - 1];
 }
 
-static uintptr_t handler_of(struct process *p, int signo)
+bool sig_take_action(struct process *p, int signo, struct k_sigaction *ka)
 {
-	return sig_action_of(p, signo).handler;
+	struct sighand *sh = p->sighand;
+	struct k_sigaction *cur;
+
+	if (!sh) {
+		*ka = (struct k_sigaction){ 0 };
+		return false;
+	}
+	cur = &sh->action[signo - 1];
+	guard_irqsave(&sh->lock);
+	*ka = *cur;
+	if (signo == SIGKILL || signo == SIGSTOP)
+		ka->handler = SIG_DFL;
+	if (ka->handler == SIG_DFL || ka->handler == SIG_IGN)
+		return false;
+	if (ka->flags & SA_RESETHAND) {
+		cur->handler = SIG_DFL;
+		cur->flags &= ~SA_SIGINFO;
+	}
+	return true;
 }
 
-bool sig_ignored(uintptr_t handler, int signo)
+uintptr_t sig_handler_of(struct process *p, int signo)
 {
-	if (signo == SIGKILL || signo == SIGSTOP)
-		return false;
-	return handler == SIG_IGN ||
-	       (handler == SIG_DFL && sig_default_action(signo) == SIGDFL_IGNORE);
+	struct sighand *sh = READ_ONCE(p->sighand);
+
+	return sh ? READ_ONCE(sh->action[signo - 1].handler) : SIG_DFL;
 }
 
 static bool sig_fatal(uintptr_t handler, int signo)
@@ -143,6 +160,41 @@ static bool sig_fatal(uintptr_t handler, int signo)
 
 /* --- queues --- */
 
+/*
+ * Queue entries live from a send to its delivery, usually briefly, so each
+ * CPU keeps the last freed one for its next send: a signal that is sent and
+ * taken over and over costs no allocator round trip (Linux kept a per-task
+ * cache for the same reason). A slot is touched only by its own CPU, with
+ * interrupts off (senders run in interrupts too). Cached entries are
+ * ordinary kmalloc blocks: kfree works on any entry.
+ */
+static struct sigqueue *sigqueue_cache[MAX_CPUS];
+
+struct sigqueue *sigqueue_alloc(void)
+{
+	unsigned long flags = hal_irq_save();
+	struct sigqueue **slot = &sigqueue_cache[hal_cpu_id()];
+	struct sigqueue *q = *slot;
+
+	*slot = NULL;
+	hal_irq_restore(flags);
+	return q ? q : kmalloc(sizeof(*q));
+}
+
+void sigqueue_free(struct sigqueue *q)
+{
+	unsigned long flags = hal_irq_save();
+	struct sigqueue **slot = &sigqueue_cache[hal_cpu_id()];
+
+	if (!*slot) {
+		*slot = q;
+		q = NULL;
+	}
+	hal_irq_restore(flags);
+	if (q)
+		kfree(q);
+}
+
 void signal_flush_queue(struct list_head *q)
 {
 	struct sigqueue *e, *n;
@@ -151,7 +203,7 @@ void signal_flush_queue(struct list_head *q)
 		return;
 	list_for_each_entry_safe(e, n, q, node) {
 		list_del(&e->node);
-		kfree(e);
+		sigqueue_free(e);
 	}
 }
 
@@ -178,11 +230,26 @@ static void discard_locked(struct process *p, uint64_t mask, struct list_head *f
 	}
 }
 
+void signal_discard(struct process *p, uint64_t mask)
+{
+	LIST_HEAD(freed);
+
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 }))
+		discard_locked(p, mask, &freed);
+	signal_flush_queue(&freed);
+}
+
 /* --- sending --- */
 
 void signal_wake_task(struct task *t)
 {
-	sched_wakeup_interruptible(t);
+	/* Only an interruptible sleeper needs the scheduler (a running target,
+	 * often the sender itself, sees the signal on its way to user mode).
+	 * The fence orders the caller's pending-set store before the state
+	 * load; the sleeper stores its state before checking for signals. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (READ_ONCE(t->state) & TASK_INTERRUPTIBLE)
+		sched_wakeup_interruptible(t);
 }
 
 void signal_wake_stopped_locked(struct process *p)
@@ -195,31 +262,47 @@ void signal_wake_stopped_locked(struct process *p)
 
 #define STOP_MASK (sig_bit(SIGSTOP) | sig_bit(SIGTSTP) | sig_bit(SIGTTIN) | sig_bit(SIGTTOU))
 
-/*
- * Post signo to p (t == NULL: process-directed). info NULL: SI_KERNEL, and
- * no allocation (interrupt-safe). Caller holds nothing.
- */
-static int post_signal(struct process *p, struct task *t, int signo,
-		       const struct user_siginfo *info)
+/* Is signo blocked by t, or (t == NULL) by every thread of p? SIGKILL never
+ * is. Caller holds p->lock. */
+static bool blocked_locked(struct process *p, struct task *t, int signo)
 {
-	struct sigqueue *q = NULL;
+	struct task *it;
+
+	if (signo == SIGKILL)
+		return false;
+	if (t)
+		return t->blocked.sig[0] & sig_bit(signo);
+	list_for_each_entry(it, &p->threads, thread_node)
+		if (!(it->blocked.sig[0] & sig_bit(signo)))
+			return false;
+	return !list_empty(&p->threads);
+}
+
+/*
+ * Post signo to p (t == NULL: process-directed). q: the siginfo entry to
+ * queue (taken over), or NULL: none, so the delivery reports SI_KERNEL.
+ * with_info: a siginfo was meant to go with the signal, so a real-time
+ * signal that cannot be queued fails with -EAGAIN. Without info nothing is
+ * allocated (interrupt-safe). Caller holds nothing.
+ */
+static int post_signal(struct process *p, struct task *t, int signo, struct sigqueue *q,
+		       bool with_info)
+{
 	LIST_HEAD(freed);
-	bool fatal;
+	bool fatal, ignored;
 	uintptr_t handler;
 	struct task *it;
 	int ret = 0;
 
-	if (signo == 0)
-		return 0;
-	if (p == &kernel_process || READ_ONCE(p->zombie))
-		return 0;
-	handler = handler_of(p, signo);
-	fatal = sig_fatal(handler, signo);
-	if (info) {
-		q = kmalloc(sizeof(*q));
+	if (signo == 0 || p == &kernel_process || READ_ONCE(p->zombie)) {
 		if (q)
-			q->info = *info;
+			sigqueue_free(q);
+		return 0;
 	}
+	/* A racy snapshot, as the lock would be dropped before the use anyway. */
+	handler = sig_handler_of(p, signo);
+	fatal = sig_fatal(handler, signo);
+	ignored = sig_ignored(handler, signo);
 
 	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 })) {
 		sigset_t *pending = t ? &t->pending : &p->shared_pending;
@@ -244,17 +327,9 @@ static int post_signal(struct process *p, struct task *t, int signo,
 			discard_locked(p, sig_bit(SIGCONT), &freed);
 		}
 
-		if (t) {
-			blocked = t->blocked.sig[0] & sig_bit(signo);
-		} else {
-			blocked = !list_empty(&p->threads);
-			list_for_each_entry(it, &p->threads, thread_node)
-				if (!(it->blocked.sig[0] & sig_bit(signo)))
-					blocked = false;
-		}
-		if (signo == SIGKILL)
-			blocked = false;
-		if (sig_ignored(handler, signo) && !blocked)
+		/* Only an ignored or a fatal signal cares whether it is blocked. */
+		blocked = (ignored || fatal) && blocked_locked(p, t, signo);
+		if (ignored && !blocked)
 			break;
 
 		if (sig_is_rt(signo)) {
@@ -263,7 +338,7 @@ static int post_signal(struct process *p, struct task *t, int signo,
 				list_add_tail(&q->node, queue);
 				p->nr_queued++;
 				q = NULL;
-			} else if (info) {
+			} else if (with_info) {
 				ret = -EAGAIN;
 				break;
 			}
@@ -290,33 +365,46 @@ static int post_signal(struct process *p, struct task *t, int signo,
 		}
 	}
 	if (q)
-		kfree(q);
+		sigqueue_free(q);
 	signal_flush_queue(&freed);
 	return ret;
 }
 
 int send_signal_process(struct process *p, int signo)
 {
-	return post_signal(p, NULL, signo, NULL);
+	return post_signal(p, NULL, signo, NULL, false);
 }
 
 int send_signal_task(struct task *t, int signo)
 {
-	return post_signal(t->proc, t, signo, NULL);
+	return post_signal(t->proc, t, signo, NULL, false);
 }
 
 int send_signal_info(struct process *p, struct task *t, int signo,
 		     const struct user_siginfo *info)
 {
-	struct user_siginfo ki;
+	struct sigqueue *q = signo ? sigqueue_alloc() : NULL;
 
-	if (!info) {
-		memset(&ki, 0, sizeof(ki));
-		ki.si_signo = signo;
-		ki.si_code = SI_KERNEL;
-		info = &ki;
+	if (q && info) {
+		q->info = *info;
+	} else if (q) {
+		sig_info_init(&q->info, signo, SI_KERNEL);
 	}
-	return post_signal(p, t, signo, info);
+	return post_signal(p, t, signo, q, true);
+}
+
+int send_signal_from_user(struct process *p, struct task *t, int signo, int code)
+{
+	struct process *self = current->proc;
+	/* The siginfo is built in its queue entry: no copy. */
+	struct sigqueue *q = signo ? sigqueue_alloc() : NULL;
+
+	if (q) {
+		sig_info_init(&q->info, signo, code);
+		q->info.kill.pid = self->pid;
+		q->info.kill.uid = self->uid;
+	}
+	return post_signal(p, t, signo, q, true);
 }
 
 struct pgrp_query {
@@ -332,7 +420,7 @@ static int pgrp_one(struct process *p, void *arg)
 	if (p->pgid != q->pgid)
 		return 0;
 	q->found++;
-	post_signal(p, NULL, q->signo, NULL);
+	post_signal(p, NULL, q->signo, NULL, false);
 	return 0;
 }
 
@@ -368,7 +456,7 @@ void signal_notify_parent(struct process *child, int sig, int code, int status)
 			si.chld.pid = child->pid;
 			si.chld.uid = child->uid;
 			si.chld.status = status;
-			post_signal(parent, NULL, sig, &si);
+			send_signal_info(parent, NULL, sig, &si);
 		}
 	}
 	wake_up_all(&parent->child_wait);
@@ -384,10 +472,11 @@ uint64_t signal_deliverable_mask(struct task *self)
 	       ~(READ_ONCE(self->blocked.sig[0]) & ~SIG_UNBLOCKABLE);
 }
 
-/* Take signo's first queued siginfo from queue; clear the pending bit when
- * no instance is left. Caller holds p->lock. */
+/* Take signo's first queued siginfo entry from queue into *taken (NULL when
+ * none is queued); clear the pending bit when no instance is left. Caller
+ * holds p->lock. */
 static void take_locked(struct process *p, sigset_t *pending, struct list_head *queue, int signo,
-			struct user_siginfo *info, struct sigqueue **freed)
+			struct sigqueue **taken)
 {
 	struct sigqueue *e, *found = NULL;
 	bool more = false;
@@ -402,51 +491,70 @@ static void take_locked(struct process *p, sigset_t *pending, struct list_head *
 		found = e;
 	}
 	if (found) {
-		*info = found->info;
 		list_del(&found->node);
 		p->nr_queued--;
-		*freed = found;
-	} else {
-		memset(info, 0, sizeof(*info));
-		info->si_signo = signo;
-		info->si_code = SI_KERNEL;
 	}
+	*taken = found;
 	if (!more)
 		pending->sig[0] &= ~sig_bit(signo);
 }
 
-/* No ctz instruction on rv64imac (libgcc is not linked): scan. */
+/*
+ * The lowest signal in bits (not 0). rv64imac has no ctz instruction and
+ * libgcc is not linked, so a de Bruijn sequence finds the bit's index: the
+ * isolated lowest bit times the sequence has a distinct top 6 bits for each
+ * bit position, which the table maps back to the position.
+ */
 static int lowest_signal(uint64_t bits)
 {
-	int signo = 1;
+	static const uint8_t index_of[64] = {
+		0, 1, 2, 53, 3, 7, 54, 27, 4, 38, 41, 8, 34, 55, 48, 28,
+		62, 5, 39, 46, 44, 42, 22, 9, 24, 35, 59, 56, 49, 18, 29, 11,
+		63, 52, 6, 26, 37, 40, 33, 47, 61, 45, 43, 21, 23, 58, 17, 10,
+		51, 25, 36, 32, 60, 20, 57, 16, 50, 31, 19, 15, 30, 14, 13, 12,
+	};
+	const uint64_t de_bruijn = 0x022fdd63cc95386dULL;
 
-	while (!(bits & 1)) {
-		bits >>= 1;
-		signo++;
-	}
-	return signo;
+	return index_of[((bits & -bits) * de_bruijn) >> 58] + 1;
 }
 
-int signal_dequeue(struct task *self, uint64_t allowed, struct user_siginfo *info)
+int signal_dequeue_entry(struct task *self, uint64_t allowed, struct sigqueue **entry)
 {
 	struct process *p = self->proc;
-	struct sigqueue *freed = NULL;
 	int signo = 0;
 
+	*entry = NULL;
 	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 })) {
 		uint64_t bits = self->pending.sig[0] & allowed;
 		if (bits) {
 			signo = lowest_signal(bits);
-			take_locked(p, &self->pending, &self->sigqueue, signo, info, &freed);
+			take_locked(p, &self->pending, &self->sigqueue, signo, entry);
 			break;
 		}
 		bits = p->shared_pending.sig[0] & allowed;
 		if (bits) {
 			signo = lowest_signal(bits);
-			take_locked(p, &p->shared_pending, &p->sigqueue, signo, info, &freed);
+			take_locked(p, &p->shared_pending, &p->sigqueue, signo, entry);
 		}
 	}
-	if (freed)
-		kfree(freed);
+	return signo;
+}
+
+void sig_kernel_info(struct user_siginfo *info, int signo)
+{
+	sig_info_init(info, signo, SI_KERNEL);
+}
+
+int signal_dequeue(struct task *self, uint64_t allowed, struct user_siginfo *info)
+{
+	struct sigqueue *entry;
+	int signo = signal_dequeue_entry(self, allowed, &entry);
+
+	if (entry) {
+		*info = entry->info;
+		sigqueue_free(entry);
+	} else if (signo) {
+		sig_kernel_info(info, signo);
+	}
 	return signo;
 }

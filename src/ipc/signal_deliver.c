@@ -38,7 +38,7 @@ bool signal_pending_current(void)
 	mask = signal_deliverable_mask(self);
 	/* Signals that would be thrown away do not interrupt a sleep. */
 	for (int signo = 1; mask && signo <= NSIG; signo++, mask >>= 1)
-		if ((mask & 1) && !sig_ignored(sig_action_of(p, signo).handler, signo))
+		if ((mask & 1) && !sig_ignored(sig_handler_of(p, signo), signo))
 			return true;
 	return false;
 }
@@ -97,24 +97,26 @@ static bool on_altstack(struct task *self, uintptr_t sp)
 	return self->sas_size && sp > self->sas_sp && sp - self->sas_sp <= self->sas_size;
 }
 
-/* Run the handler of ka for signo: build the frame, then update the mask. */
-static void handle_signal(struct task *self, struct trap_frame *tf, int signo,
-			  const struct k_sigaction *ka, const struct user_siginfo *info)
+/* Run the handler of ka for signo: build the frame, then update the mask.
+ * Return 0, or -EFAULT when the frame could not be built. */
+static int handle_signal(struct task *self, struct trap_frame *tf, int signo,
+			 const struct k_sigaction *ka, const struct user_siginfo *info)
 {
 	struct process *p = self->proc;
-	struct hal_sigframe_args a = {
-		.signo = signo,
-		.siginfo = info,
-		.handler = ka->handler,
-		.restorer = ka->restorer,
-		.trampoline = p->mm ? p->mm->stack_top : 0,
-		.sa_flags = ka->flags,
-		.ss_sp = self->sas_sp,
-		.ss_size = self->sas_size,
-		.ss_flags = self->sas_size ? (on_altstack(self, hal_frame_sp(tf)) ? SS_ONSTACK : 0)
-					   : SS_DISABLE,
-	};
+	bool on_alt = self->sas_size && on_altstack(self, hal_frame_sp(tf));
+	struct hal_sigframe_args a;
 
+	/* Field by field: an initialiser of this size becomes a memset call. */
+	a.signo = signo;
+	a.siginfo = info;
+	a.handler = ka->handler;
+	a.restorer = ka->restorer;
+	a.trampoline = p->mm ? p->mm->stack_top : 0;
+	a.sa_flags = ka->flags;
+	a.ss_sp = self->sas_sp;
+	a.ss_size = self->sas_size;
+	a.ss_flags = self->sas_size ? (on_alt ? SS_ONSTACK : 0) : SS_DISABLE;
+	a.altstack_top = 0;
 	if (hal_frame_in_syscall(tf)) {
 		long r = hal_syscall_get_return(tf);
 		if (r == -ERESTARTNOHAND || (r == -ERESTARTSYS && !(ka->flags & SA_RESTART)))
@@ -126,15 +128,11 @@ static void handle_signal(struct task *self, struct trap_frame *tf, int signo,
 	if (self->sas_flags & SS_AUTODISARM)
 		a.ss_flags |= SS_AUTODISARM;
 	a.saved_mask = self->restore_mask ? self->saved_mask.sig[0] : self->blocked.sig[0];
-	if ((ka->flags & SA_ONSTACK) && self->sas_size && !on_altstack(self, hal_frame_sp(tf)))
+	if ((ka->flags & SA_ONSTACK) && self->sas_size && !on_alt)
 		a.altstack_top = self->sas_sp + self->sas_size;
 
-	if (hal_signal_setup_frame(tf, &a)) {
-		/* No room for the frame (a blown stack): die of SIGSEGV. */
-		pr_info("pid %d (%s): cannot build a frame for signal %d: SIGSEGV\n", self->tid,
-			p->comm, signo);
-		process_kill_current(SIGSEGV);
-	}
+	if (hal_signal_setup_frame(tf, &a))
+		return -EFAULT;
 	if (a.altstack_top && (self->sas_flags & SS_AUTODISARM)) {
 		self->sas_sp = 0;
 		self->sas_size = 0;
@@ -150,15 +148,39 @@ static void handle_signal(struct task *self, struct trap_frame *tf, int signo,
 			self->blocked.sig[0] |= sig_bit(signo);
 		self->blocked.sig[0] &= ~SIG_UNBLOCKABLE;
 	}
+	return 0;
+}
+
+/* A handler runs for signo. Its siginfo is entry's (freed here) or, when
+ * none was queued, SI_KERNEL's. */
+static void run_handler(struct task *self, struct trap_frame *tf, int signo,
+			const struct k_sigaction *ka, struct sigqueue *entry)
+{
+	struct user_siginfo kernel_info;
+	int err;
+
+	if (entry) {
+		err = handle_signal(self, tf, signo, ka, &entry->info);
+		sigqueue_free(entry);
+	} else {
+		sig_kernel_info(&kernel_info, signo);
+		err = handle_signal(self, tf, signo, ka, &kernel_info);
+	}
+	if (err) {
+		/* No room for the frame (a blown stack): die of SIGSEGV. */
+		pr_info("pid %d (%s): cannot build a frame for signal %d: SIGSEGV\n", self->tid,
+			self->proc->comm, signo);
+		process_kill_current(SIGSEGV);
+	}
 }
 
 void signal_deliver_current(struct trap_frame *tf)
 {
 	struct task *self = current;
 	struct process *p = self->proc;
-	struct user_siginfo info;
 
 	for (;;) {
+		struct sigqueue *entry;
 		struct k_sigaction ka;
 		int signo;
 
@@ -175,32 +197,26 @@ void signal_deliver_current(struct trap_frame *tf)
 		}
 		if (READ_ONCE(p->exiting) || READ_ONCE(self->kill_pending))
 			return; /* trap_exit_to_user leaves */
-		signo = signal_dequeue(self, ~(self->blocked.sig[0] & ~SIG_UNBLOCKABLE), &info);
+		signo = signal_dequeue_entry(self, ~(self->blocked.sig[0] & ~SIG_UNBLOCKABLE), &entry);
 		if (!signo)
 			break;
-		ka = sig_action_of(p, signo);
-		if (signo == SIGKILL || signo == SIGSTOP)
-			ka.handler = SIG_DFL;
+		if (sig_take_action(p, signo, &ka)) {
+			run_handler(self, tf, signo, &ka, entry);
+			continue;
+		}
+		if (entry) /* no handler: the siginfo is not needed */
+			sigqueue_free(entry);
 		if (ka.handler == SIG_IGN)
 			continue;
-		if (ka.handler == SIG_DFL) {
-			switch (sig_default_action(signo)) {
-			case SIGDFL_IGNORE:
-				continue;
-			case SIGDFL_STOP:
-				group_stop_begin(self, signo);
-				continue;
-			default:
-				process_kill_current(signo);
-			}
+		switch (sig_default_action(signo)) {
+		case SIGDFL_IGNORE:
+			continue;
+		case SIGDFL_STOP:
+			group_stop_begin(self, signo);
+			continue;
+		default:
+			process_kill_current(signo);
 		}
-		if (ka.flags & SA_RESETHAND) {
-			struct sighand *sh = p->sighand;
-			guard_irqsave(&sh->lock);
-			sh->action[signo - 1].handler = SIG_DFL;
-			sh->action[signo - 1].flags &= ~SA_SIGINFO;
-		}
-		handle_signal(self, tf, signo, &ka, &info);
 	}
 	/* No handler ran for the interrupted syscall: run it again. */
 	if (hal_frame_in_syscall(tf)) {
@@ -213,11 +229,6 @@ void signal_deliver_current(struct trap_frame *tf)
 		self->blocked = self->saved_mask;
 		self->restore_mask = false;
 	}
-}
-
-long signal_fixup_syscall_return(long ret)
-{
-	return ret;
 }
 
 void trap_user_signal(struct trap_frame *tf, int signo, int code, uintptr_t addr)

@@ -15,53 +15,88 @@
 #include <uapi/time.h>
 #include "signal_internal.h"
 
-long sys_rt_sigaction(int signo, const struct user_sigaction __user *act,
-		      struct user_sigaction __user *oact, size_t sigsetsize)
+/* Under sh->lock: *old (when asked) gets signo's action, then ua (when
+ * given) replaces it. */
+static void exchange_action(struct sighand *sh, int signo, const struct user_sigaction *ua,
+			    struct user_sigaction *old)
+{
+	struct k_sigaction *ka = &sh->action[signo - 1];
+
+	guard_irqsave(&sh->lock);
+	if (old) {
+		*old = (struct user_sigaction){
+			.handler = ka->handler,
+			.flags = ka->flags,
+#if defined(__x86_64__)
+			.restorer = ka->restorer,
+#endif
+			.mask = ka->mask.sig[0],
+		};
+	}
+	if (ua) {
+		ka->handler = ua->handler;
+		ka->flags = ua->flags;
+#if defined(__x86_64__)
+		ka->restorer = ua->restorer;
+#endif
+		ka->mask.sig[0] = ua->mask & ~SIG_UNBLOCKABLE;
+	}
+}
+
+/* Install ua as signo's action (no old action wanted). */
+static long install_action(int signo, const struct user_sigaction *ua)
 {
 	struct process *p = current->proc;
-	struct sighand *sh = p->sighand;
-	struct user_sigaction ua, old;
-	struct k_sigaction *ka;
-	struct task *t;
 
-	if (sigsetsize != sizeof(sigset_t))
-		return -EINVAL;
-	if (!sig_valid(signo) || (act && (signo == SIGKILL || signo == SIGSTOP)))
-		return -EINVAL;
-	if (act && copy_from_user(&ua, act, sizeof(ua)))
-		return -EFAULT;
-	if (!act && !oact)
-		return 0;
-	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &sh->lock, 0 })) {
-		ka = &sh->action[signo - 1];
-		if (oact) { /* only when asked: the common install passes NULL */
-			memset(&old, 0, sizeof(old));
-			old.handler = ka->handler;
-			old.flags = ka->flags;
-#if defined(__x86_64__)
-			old.restorer = ka->restorer;
-#endif
-			old.mask = ka->mask.sig[0];
-		}
-		if (act) {
-			ka->handler = ua.handler;
-			ka->flags = ua.flags;
-#if defined(__x86_64__)
-			ka->restorer = ua.restorer;
-#endif
-			ka->mask.sig[0] = ua.mask & ~SIG_UNBLOCKABLE;
-		}
-	}
+	exchange_action(p->sighand, signo, ua, NULL);
 	/* POSIX: setting a signal to be ignored discards it when pending. */
-	if (act && sig_ignored(ua.handler, signo)) {
-		guard_irqsave(&p->lock);
-		p->shared_pending.sig[0] &= ~sig_bit(signo);
-		list_for_each_entry(t, &p->threads, thread_node)
-			t->pending.sig[0] &= ~sig_bit(signo);
+	if (sig_ignored(ua->handler, signo))
+		signal_discard(p, sig_bit(signo));
+	return 0;
+}
+
+/* Every other combination: query, exchange, errors. Out of line, so the
+ * common install keeps a short path. */
+static __attribute__((noinline)) long sigaction_general(int signo,
+						       const struct user_sigaction __user *act,
+						       struct user_sigaction __user *oact,
+						       size_t sigsetsize)
+{
+	struct process *p = current->proc;
+	struct user_sigaction ua, old;
+
+	if (sigsetsize != sizeof(sigset_t) || !sig_valid(signo))
+		return -EINVAL;
+	if (act) {
+		if (signo == SIGKILL || signo == SIGSTOP)
+			return -EINVAL;
+		if (copy_from_user(&ua, act, sizeof(ua)))
+			return -EFAULT;
+	} else if (!oact) {
+		return 0;
 	}
+	exchange_action(p->sighand, signo, act ? &ua : NULL, oact ? &old : NULL);
+	if (act && sig_ignored(ua.handler, signo))
+		signal_discard(p, sig_bit(signo));
 	if (oact && copy_to_user(oact, &old, sizeof(old)))
 		return -EFAULT;
 	return 0;
+}
+
+long sys_rt_sigaction(int signo, const struct user_sigaction __user *act,
+		      struct user_sigaction __user *oact, size_t sigsetsize)
+{
+	struct user_sigaction ua;
+
+	/* Fast path: install a handler for a catchable signal, nothing asked
+	 * back (what signal(3) and most sigaction(2) calls do). */
+	if (act && !oact && sigsetsize == sizeof(sigset_t) && sig_valid(signo) &&
+	    signo != SIGKILL && signo != SIGSTOP) {
+		if (copy_from_user(&ua, act, sizeof(ua)))
+			return -EFAULT;
+		return install_action(signo, &ua);
+	}
+	return sigaction_general(signo, act, oact, sigsetsize);
 }
 
 long sys_rt_sigprocmask(int how, const sigset_t __user *set, sigset_t __user *oset,
@@ -113,17 +148,6 @@ long sys_rt_sigpending(sigset_t __user *set, size_t sigsetsize)
 
 /* --- kill family --- */
 
-static void user_info(struct user_siginfo *si, int signo, int code)
-{
-	struct process *self = current->proc;
-
-	memset(si, 0, sizeof(*si));
-	si->si_signo = signo;
-	si->si_code = code;
-	si->kill.pid = self->pid;
-	si->kill.uid = self->uid;
-}
-
 struct kill_query {
 	pid_t pgid; /* 0: every process */
 	struct process *except;
@@ -149,17 +173,18 @@ long sys_kill(pid_t pid, int signo)
 {
 	struct process *self = current->proc;
 	struct kill_query q = { .signo = signo };
-	struct user_siginfo si;
 
 	if (signo < 0 || signo > NSIG)
 		return -EINVAL;
 	if (pid > 0) {
-		struct process *p = process_find(pid);
+		/* raise(3)-like kill(getpid()): the caller's process is alive
+		 * while it runs, so no lookup and no reference. */
+		struct process *p = pid == self->pid ? self : process_find(pid);
 		if (!p)
 			return -ESRCH;
-		user_info(&si, signo, SI_USER);
-		send_signal_info(p, NULL, signo, &si);
-		process_put(p);
+		send_signal_from_user(p, NULL, signo, SI_USER);
+		if (p != self)
+			process_put(p);
 		return 0;
 	}
 	if (pid == INT32_MIN)
@@ -172,7 +197,8 @@ long sys_kill(pid_t pid, int signo)
 	return q.found ? 0 : -ESRCH;
 }
 
-/* Send to thread tid (of tgid unless -1) with info. */
+/* Send to thread tid (of tgid unless -1) with info si; NULL: tgkill's
+ * (SI_TKILL from the caller). */
 static long send_to_thread(pid_t tgid, pid_t tid, int signo, const struct user_siginfo *si)
 {
 	struct task *t;
@@ -180,24 +206,24 @@ static long send_to_thread(pid_t tgid, pid_t tid, int signo, const struct user_s
 
 	if (signo < 0 || signo > NSIG || tid <= 0 || (tgid <= 0 && tgid != -1))
 		return -EINVAL;
-	t = task_find(tid);
+	/* raise(3) signals the calling thread: it is alive, no lookup. */
+	t = tid == current->tid ? current : task_find(tid);
 	if (!t)
 		return -ESRCH;
-	if (tgid != -1 && t->proc->pid != tgid) {
+	if (tgid != -1 && t->proc->pid != tgid)
+		ret = -ESRCH;
+	else if (!si)
+		ret = send_signal_from_user(t->proc, t, signo, SI_TKILL);
+	else
+		ret = send_signal_info(t->proc, t, signo, si);
+	if (t != current)
 		task_put(t);
-		return -ESRCH;
-	}
-	ret = send_signal_info(t->proc, t, signo, si);
-	task_put(t);
 	return ret;
 }
 
 long sys_tgkill(pid_t tgid, pid_t tid, int signo)
 {
-	struct user_siginfo si;
-
-	user_info(&si, signo, SI_TKILL);
-	return send_to_thread(tgid, tid, signo, &si);
+	return send_to_thread(tgid, tid, signo, NULL);
 }
 
 long sys_tkill(pid_t tid, int signo)

@@ -5,7 +5,9 @@
  * Also the first return of a new task (task_return_to_user).
  */
 #include <ferrite/signal.h>
+#include <ferrite/user_return.h>
 #include <hal/hal_context.h>
+#include <hal/hal_signal.h>
 #include <hal/hal_trap.h>
 #include "proc_internal.h"
 
@@ -19,9 +21,10 @@ void trap_exit_to_user(struct trap_frame *tf)
 	struct cpu *cpu = hal_cpu_self();
 	struct task *self = cpu_current(cpu);
 
-	/* Fast path, the common case: no reschedule asked, not exiting, no
-	 * signal work. Anything else takes the loop below from its start. */
-	if (likely(!READ_ONCE(cpu->need_resched) && !must_exit(self) && !signal_work_pending(tf)))
+	/* Fast path, the common case: none of the words that can make work
+	 * is set (user_return.h). Anything else takes the loop below, which
+	 * checks each condition precisely, from its start. */
+	if (likely(!user_return_work_pending(cpu, hal_syscall_get_return(tf))))
 		return;
 	for (int round = 0;; round++) {
 		if (hal_cpu_self()->need_resched) {

@@ -1,12 +1,15 @@
 /*
  * Syscall dispatch: look the number up in the generated table and call the
- * handler (syscall_invoke; the arch entries pass the registers directly).
- * Unknown numbers return -ENOSYS and are logged once by name.
+ * handler. The arch entries call the handler themselves (syscall_handler in
+ * <ferrite/syscall.h>) and come here only for an unknown number
+ * (syscall_enosys: -ENOSYS, logged once by name); syscall_invoke and
+ * syscall_dispatch are the same through one call.
+ * Restart codes (-ERESTART*) stay in the frame: signal delivery on the way
+ * back to user mode resolves them (src/ipc/signal_deliver.c).
  */
 #include <ferrite/errno.h>
 #include <ferrite/printk.h>
 #include <ferrite/syscall.h>
-#include <ferrite/signal.h>
 #include <ferrite/spinlock.h>
 #include <hal/hal_trap.h>
 
@@ -27,22 +30,24 @@ static void log_enosys_once(unsigned long nr, const char *name)
 		pr_warn("unknown syscall %lu: -ENOSYS\n", nr);
 }
 
+long syscall_enosys(unsigned long nr)
+{
+	log_enosys_once(nr, nr < syscall_table_size ? syscall_table[nr].name : NULL);
+	return -ENOSYS;
+}
+
 long syscall_invoke(unsigned long nr, unsigned long a0, unsigned long a1, unsigned long a2,
 		    unsigned long a3, unsigned long a4, unsigned long a5)
 {
-	const struct syscall_entry *e;
+	syscall_fn fn = syscall_handler(nr);
 	long ret;
 
-	/* Guard: a number inside the table with a handler; else -ENOSYS. */
-	if (likely(nr < syscall_table_size) && likely((e = &syscall_table[nr])->fn)) {
-		ret = e->fn(a0, a1, a2, a3, a4, a5);
-		pr_debug_if(SYSCALL_DEBUG, "%s(%lx, %lx, %lx) = %ld\n", e->name, a0, a1, a2, ret);
-	} else {
-		log_enosys_once(nr, nr < syscall_table_size ? syscall_table[nr].name : NULL);
-		ret = -ENOSYS;
-	}
-	/* Restart codes never reach user space (no restarts before signal frames). */
-	return signal_fixup_syscall_return(ret);
+	if (unlikely(!fn))
+		return syscall_enosys(nr);
+	ret = fn(a0, a1, a2, a3, a4, a5);
+	pr_debug_if(SYSCALL_DEBUG, "%s(%lx, %lx, %lx) = %ld\n", syscall_table[nr].name, a0, a1,
+		    a2, ret);
+	return ret;
 }
 
 void syscall_dispatch(struct trap_frame *tf)

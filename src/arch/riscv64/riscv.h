@@ -66,10 +66,15 @@ struct rv_cpu {
 	uintptr_t scratch;    /* user sp while the entry code switches stacks */
 	struct cpu *cpu;      /* loaded into tp on a user trap */
 	unsigned long hartid;
+	/* The trap frame whose FP registers this CPU's FP registers hold: set
+	 * when rv_user_return loads them; trap.S's short syscall exit skips
+	 * the reload when it is the returning task's. Only this CPU. */
+	const struct trap_frame *fp_owner;
 };
 #define RVCPU_KSTACK_TOP 0
 #define RVCPU_SCRATCH 8
 #define RVCPU_CPU 16
+#define RVCPU_FP_OWNER 32
 
 struct rv_cpu *rv_cpu_this(void);
 extern unsigned long rv_boot_hartid;

@@ -5,8 +5,11 @@
  * struct rv_cpu while it runs user code, which tells the two trap kinds
  * apart. A user trap saves a struct trap_frame at rv_cpu->kstack_top, the
  * user's FP registers into it when sstatus.FS is Dirty, and calls
- * rv_trap_user() with tp = struct cpu *. A kernel trap pushes a trap_frame
- * on the current stack and returns through it.
+ * rv_syscall() (ECALL) or rv_trap_user() (anything else) with tp = struct
+ * cpu *. Both leave through rv_user_return(), except a syscall that changed
+ * nothing but a0 and has nothing left to do (rv_syscall returns): the short
+ * exit reloads only the registers C code may clobber. A kernel trap pushes
+ * a trap_frame on the current stack and returns through it.
  * Invariant: the kernel itself runs with sstatus.FS = Off (no FP code).
  */
 #include <hal/riscv64/arch_types.h>
@@ -19,6 +22,27 @@
 #define RVCPU_KSTACK_TOP 0
 #define RVCPU_SCRATCH 8
 #define RVCPU_CPU 16
+#define RVCPU_FP_OWNER 32
+#define EXC_ECALL_U 8
+
+/*
+ * Load the FP registers from the trap frame at sp and record it as this
+ * CPU's FP owner (rvcpu: struct rv_cpu *). In: t0 = the frame's sstatus,
+ * t1 = SSTATUS_FS. Out: t0 with FS = Clean. Clobbers t1, t2.
+ */
+.macro LOAD_FP rvcpu
+	sd	sp, RVCPU_FP_OWNER(\rvcpu)	/* the FP registers are tf's now */
+	csrs	sstatus, t1
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	fld	f\n, TF_FREGS + \n * 8(sp)
+	.endr
+	ld	t2, TF_FCSR(sp)
+	fscsr	t2
+	not	t1, t1
+	and	t0, t0, t1
+	li	t1, SSTATUS_FS_CLEAN
+	or	t0, t0, t1
+.endm
 
 	.option arch, +d
 	.text
@@ -146,17 +170,16 @@ from_user:
 	sd	x31, TF_REG(31)(sp)
 	ld	t0, RVCPU_SCRATCH(tp)
 	sd	t0, TF_REG(2)(sp)
-	csrr	t0, sscratch
+	csrrw	t0, sscratch, zero	/* user tp; sscratch = 0: in the kernel */
 	sd	t0, TF_REG(4)(sp)
-	csrw	sscratch, zero
 	csrr	t0, sepc
 	sd	t0, TF_SEPC(sp)
 	csrr	t1, sstatus
 	sd	t1, TF_SSTATUS(sp)
 	csrr	t0, stval
 	sd	t0, TF_STVAL(sp)
-	csrr	t0, scause
-	sd	t0, TF_SCAUSE(sp)
+	csrr	t3, scause		/* kept for the dispatch below */
+	sd	t3, TF_SCAUSE(sp)
 
 	/* Save the FP state when the user changed it since the last save. */
 	li	t0, SSTATUS_FS
@@ -203,11 +226,75 @@ from_user:
 	sd	t1, TF_SSTATUS(sp)
 1:	csrc	sstatus, t0
 
+	mv	s1, tp			/* struct rv_cpu *, for the short exit */
 	ld	tp, RVCPU_CPU(tp)
 	li	s0, 0			/* ends backtraces here */
+	li	t0, EXC_ECALL_U
+	beq	t3, t0, syscall_from_user
 	mv	a0, sp
 	call	rv_trap_user
 1:	j	1b
+
+syscall_from_user:
+	/* a0-a5 still hold the arguments and a7 the number. */
+	mv	a6, sp
+	call	rv_syscall		/* returns only for the short exit */
+	/*
+	 * The short exit: only a0 and sepc changed in the frame, interrupts
+	 * are off. The C code kept s1-s11 (callee-saved), so reload just the
+	 * rest. s1 still holds the rv_cpu of the CPU the syscall started on.
+	 * Guard: the task is still on that CPU (it may have slept and moved).
+	 */
+	ld	t0, RVCPU_CPU(s1)
+	bne	t0, tp, moved_cpu
+	/*
+	 * The FP registers: nothing to do when they still hold this task's
+	 * values: they did at entry (saved to tf when Dirty), the kernel never
+	 * uses them, and no other task's were loaded on this CPU since
+	 * (fp_owner). Else (the task slept and another ran) load them, unless
+	 * FS is Off.
+	 */
+	ld	t0, TF_SSTATUS(sp)
+	ld	t2, RVCPU_FP_OWNER(s1)
+	beq	t2, sp, 1f
+	li	t1, SSTATUS_FS
+	and	t2, t0, t1
+	beqz	t2, 1f
+	LOAD_FP s1			/* another task's are loaded */
+1:	csrw	sscratch, s1
+	andi	t0, t0, ~(SSTATUS_SPP | SSTATUS_SIE)
+	ori	t0, t0, SSTATUS_SPIE
+	csrw	sstatus, t0
+	ld	t0, TF_SEPC(sp)
+	csrw	sepc, t0
+	ld	x1, TF_REG(1)(sp)
+	ld	x3, TF_REG(3)(sp)
+	ld	x4, TF_REG(4)(sp)
+	ld	x5, TF_REG(5)(sp)
+	ld	x6, TF_REG(6)(sp)
+	ld	x7, TF_REG(7)(sp)
+	ld	x8, TF_REG(8)(sp)
+	ld	x9, TF_REG(9)(sp)
+	ld	x10, TF_REG(10)(sp)
+	ld	x11, TF_REG(11)(sp)
+	ld	x12, TF_REG(12)(sp)
+	ld	x13, TF_REG(13)(sp)
+	ld	x14, TF_REG(14)(sp)
+	ld	x15, TF_REG(15)(sp)
+	ld	x16, TF_REG(16)(sp)
+	ld	x17, TF_REG(17)(sp)
+	ld	x28, TF_REG(28)(sp)
+	ld	x29, TF_REG(29)(sp)
+	ld	x30, TF_REG(30)(sp)
+	ld	x31, TF_REG(31)(sp)
+	ld	sp, TF_REG(2)(sp)
+	sret
+
+moved_cpu:
+	call	rv_cpu_this
+	mv	a1, a0
+	mv	a0, sp
+	j	rv_user_return
 
 /*
  * void rv_user_return(struct trap_frame *tf, struct rv_cpu *rvcpu)
@@ -222,45 +309,7 @@ rv_user_return:
 	li	t1, SSTATUS_FS
 	and	t2, t0, t1
 	beqz	t2, 1f
-	csrs	sstatus, t1
-	fld	f0, TF_FREGS + 0(sp)
-	fld	f1, TF_FREGS + 8(sp)
-	fld	f2, TF_FREGS + 16(sp)
-	fld	f3, TF_FREGS + 24(sp)
-	fld	f4, TF_FREGS + 32(sp)
-	fld	f5, TF_FREGS + 40(sp)
-	fld	f6, TF_FREGS + 48(sp)
-	fld	f7, TF_FREGS + 56(sp)
-	fld	f8, TF_FREGS + 64(sp)
-	fld	f9, TF_FREGS + 72(sp)
-	fld	f10, TF_FREGS + 80(sp)
-	fld	f11, TF_FREGS + 88(sp)
-	fld	f12, TF_FREGS + 96(sp)
-	fld	f13, TF_FREGS + 104(sp)
-	fld	f14, TF_FREGS + 112(sp)
-	fld	f15, TF_FREGS + 120(sp)
-	fld	f16, TF_FREGS + 128(sp)
-	fld	f17, TF_FREGS + 136(sp)
-	fld	f18, TF_FREGS + 144(sp)
-	fld	f19, TF_FREGS + 152(sp)
-	fld	f20, TF_FREGS + 160(sp)
-	fld	f21, TF_FREGS + 168(sp)
-	fld	f22, TF_FREGS + 176(sp)
-	fld	f23, TF_FREGS + 184(sp)
-	fld	f24, TF_FREGS + 192(sp)
-	fld	f25, TF_FREGS + 200(sp)
-	fld	f26, TF_FREGS + 208(sp)
-	fld	f27, TF_FREGS + 216(sp)
-	fld	f28, TF_FREGS + 224(sp)
-	fld	f29, TF_FREGS + 232(sp)
-	fld	f30, TF_FREGS + 240(sp)
-	fld	f31, TF_FREGS + 248(sp)
-	ld	t2, TF_FCSR(sp)
-	fscsr	t2
-	not	t1, t1
-	and	t0, t0, t1
-	li	t1, SSTATUS_FS_CLEAN
-	or	t0, t0, t1
+	LOAD_FP a1
 1:	li	t1, SSTATUS_SPP | SSTATUS_SIE
 	not	t1, t1
 	and	t0, t0, t1

@@ -1,13 +1,16 @@
 /*
- * riscv64 trap dispatch (C side of trap.S). User traps: syscalls, page
- * faults, other exceptions turned into signals, interrupts; every one leaves
- * through trap_exit_to_user() and rv_user_return(). Kernel traps: interrupts
+ * riscv64 trap dispatch (C side of trap.S). User traps: syscalls
+ * (rv_syscall), page faults, other exceptions turned into signals,
+ * interrupts; every one leaves through trap_exit_to_user() and
+ * rv_user_return(), except a syscall with nothing left to do, which takes
+ * trap.S's short exit. Kernel traps: interrupts
  * are served, anything else is a kernel bug and panics.
  * Locking: runs on the trapping CPU; shared state is the callees' business.
  */
 #include <ferrite/errno.h>
 #include <ferrite/printk.h>
 #include <ferrite/syscall.h>
+#include <ferrite/user_return.h>
 #include <hal/hal_context.h>
 #include <hal/hal_cpu.h>
 #include <hal/hal_mmu.h>
@@ -57,14 +60,6 @@ static void user_exception(struct trap_frame *tf)
 {
 	hal_irq_enable();
 	switch (tf->scause) {
-	case EXC_ECALL_U:
-		tf->sepc += 4;
-		tf->orig_a0 = tf->regs[10];
-		/* a7 = number, a0..a5 = arguments, a0 = result. */
-		tf->regs[10] = (unsigned long)syscall_invoke(tf->regs[17], tf->regs[10], tf->regs[11],
-							     tf->regs[12], tf->regs[13],
-							     tf->regs[14], tf->regs[15]);
-		break;
 	case EXC_INST_PAGE_FAULT:
 		user_page_fault(tf, HAL_PROT_EXEC);
 		break;
@@ -91,6 +86,55 @@ static void user_exception(struct trap_frame *tf)
 	}
 }
 
+_Static_assert(offsetof(struct rv_cpu, fp_owner) == RVCPU_FP_OWNER, "trap.S RVCPU_FP_OWNER");
+
+/*
+ * May the ECALL in tf return by the short exit (rv_syscall's 1)? ret is the
+ * handler's result.
+ */
+static bool syscall_exit_is_fast(const struct trap_frame *tf, long ret)
+{
+	/* Guard: no signal, reschedule or exit work (trap_exit_to_user). */
+	if (unlikely(user_return_work_pending(hal_cpu_self(), ret)))
+		return false;
+	/* Guard: the frame is still this syscall's, so only a0 and sepc differ
+	 * from the registers at entry. Handlers that rewrite their own frame
+	 * mark it no syscall frame (execve: hal_frame_init_user zeroes scause,
+	 * rt_sigreturn: hal_frame_clear_syscall). */
+	return likely(tf->scause == EXC_ECALL_U);
+}
+
+/*
+ * ECALL from user mode (trap.S, interrupts off): a0..a5 are the arguments
+ * and nr the number (a7), passed on in the registers they arrived in; tf
+ * holds them too. Return 1 when nothing but a0 and sepc changed in tf and
+ * nothing is left to do: trap.S then reloads only the registers C code may
+ * clobber and srets. Otherwise leave through hal_return_to_user.
+ */
+int rv_syscall(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3,
+	       unsigned long a4, unsigned long a5, struct trap_frame *tf, unsigned long nr);
+int rv_syscall(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3,
+	       unsigned long a4, unsigned long a5, struct trap_frame *tf, unsigned long nr)
+{
+	syscall_fn fn = syscall_handler(nr);
+	long ret;
+
+	tf->sepc += 4;
+	tf->orig_a0 = a0;
+	hal_irq_enable();
+	if (likely(fn))
+		ret = fn(a0, a1, a2, a3, a4, a5);
+	else
+		ret = syscall_enosys(nr);
+	tf->regs[10] = (unsigned long)ret;
+	hal_irq_disable();
+	if (likely(syscall_exit_is_fast(tf, ret)))
+		return 1;
+	hal_return_to_user(tf);
+}
+
+/* Every other user trap (trap.S, interrupts off): an interrupt or an
+ * exception. Leaves through hal_return_to_user. */
 void rv_trap_user(struct trap_frame *tf) __noreturn;
 void rv_trap_user(struct trap_frame *tf)
 {

@@ -1,6 +1,8 @@
 /*
- * x86_64 kernel entry and exit: the 256 interrupt stubs, the SYSCALL entry,
- * the one return-to-user path, kernel context switch and thread start.
+ * x86_64 kernel entry and exit: the 256 interrupt stubs, the SYSCALL entry
+ * with its short exit (a syscall that changed only rax, nothing left to do:
+ * x86_syscall returns 2), the full return-to-user path every other exit
+ * takes, kernel context switch and thread start.
  *
  * Every entry from user mode builds a struct trap_frame (arch_types.h) at
  * the top of the task's kernel stack: interrupts through TSS.rsp0, SYSCALL
@@ -14,8 +16,18 @@
 #define PERCPU_KSTACK_TOP 8
 #define PERCPU_USER_RSP 16
 
-/* struct trap_frame offsets */
+/* struct trap_frame offsets (checked in trap.c) */
+#define TF_R11 56
+#define TF_R10 64
+#define TF_R9 72
+#define TF_R8 80
+#define TF_RAX 88
+#define TF_RCX 96
+#define TF_RDX 104
+#define TF_RSI 112
+#define TF_RDI 120
 #define TF_CS 160
+#define TF_RSP 176
 
 /* Push the general registers below orig_rax, as struct trap_frame. */
 .macro PUSH_REGS
@@ -134,8 +146,26 @@ x86_syscall_entry:
 	PUSH_REGS
 	movq %rsp, %rdi
 	sti
-	call x86_syscall                   /* interrupts off; eax as x86_user_return_check */
-	jmp x86_ret_to_user_checked
+	call x86_syscall                   /* interrupts off on return */
+	cmpl $2, %eax
+	jne x86_ret_to_user_checked        /* eax as x86_user_return_check */
+	/*
+	 * The short exit: only rax changed in tf, and the C code kept rbx, rbp,
+	 * r12-r15 (callee-saved), so reload just the rest. rcx == rip and
+	 * r11 == rflags as SYSCALL left them.
+	 */
+	movq TF_R11(%rsp), %r11
+	movq TF_R10(%rsp), %r10
+	movq TF_R9(%rsp), %r9
+	movq TF_R8(%rsp), %r8
+	movq TF_RAX(%rsp), %rax
+	movq TF_RCX(%rsp), %rcx
+	movq TF_RDX(%rsp), %rdx
+	movq TF_RSI(%rsp), %rsi
+	movq TF_RDI(%rsp), %rdi
+	movq TF_RSP(%rsp), %rsp
+	swapgs
+	sysretq
 
 /* void x86_ret_to_user(struct trap_frame *tf): tf at the kernel stack top,
  * interrupts off, trap_exit_to_user already done. */

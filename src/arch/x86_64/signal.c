@@ -7,12 +7,16 @@
  * sa_restorer (glibc always sets SA_RESTORER); it calls rt_sigreturn.
  * The FPU state is eager (context.c): while the task runs in the kernel its
  * user FP/SSE registers are live, so FXSAVE/FXRSTOR act on them directly.
+ * A frame is three copies to the user stack (FXSAVE image, pretcode with the
+ * ucontext, siginfo), each built once and never cleared first: every byte
+ * of them is set.
  *
  * Locking: none; works on the current task's frame and user memory.
  */
+#include <ferrite/cpu.h>
 #include <ferrite/errno.h>
-#include <ferrite/kmalloc.h>
 #include <ferrite/string.h>
+#include <ferrite/task.h>
 #include <ferrite/uaccess.h>
 #include <hal/hal_signal.h>
 #include <hal/hal_trap.h>
@@ -57,12 +61,14 @@ _Static_assert(sizeof(struct x86_sigcontext) == 256, "x86_64 sigcontext ABI");
 _Static_assert(offsetof(struct x86_ucontext, uc_sigmask) == 296, "x86_64 ucontext ABI");
 _Static_assert(offsetof(struct x86_sigframe, info) == 312, "x86_64 rt_sigframe ABI");
 
-struct fxsave_buf {
+/* An FXSAVE image; MXCSR and its mask are the 32-bit words at bytes 24, 28. */
+union fxsave_buf {
 	uint8_t b[X86_FXSAVE_SIZE];
+	uint32_t w[X86_FXSAVE_SIZE / 4];
 } __attribute__((aligned(16)));
 
-#define FX_MXCSR 24
-#define FX_MXCSR_MASK 28
+#define FX_MXCSR_WORD (24 / 4)
+#define FX_MXCSR_MASK_WORD (28 / 4)
 
 size_t hal_signal_trampoline(const void **code)
 {
@@ -70,26 +76,34 @@ size_t hal_signal_trampoline(const void **code)
 	return 0;
 }
 
-int hal_signal_setup_frame(struct trap_frame *tf, const struct hal_sigframe_args *a)
+/*
+ * The current task's FXSAVE area in its context (the same 16-byte aligned
+ * spot context.c's fpu_area() uses). While the task runs its live FP state
+ * is in the registers, so the area is scratch until the next switch, which
+ * overwrites it with the same live state: FXSAVE the registers there and
+ * copy the image out. Unlike a kernel stack buffer the bytes FXSAVE does not
+ * write (reserved and "available" ones) hold only earlier images of this
+ * task's own state, so nothing of the kernel leaks to the frame.
+ */
+static void *current_fx_area(void)
 {
-	uintptr_t sp = a->altstack_top ? a->altstack_top : tf->rsp - RED_ZONE;
-	struct fxsave_buf fx;
-	struct x86_sigframe f;
-	uintptr_t ufp, uf;
+	return (void *)ALIGN_UP((uintptr_t)current->ctx.fpu_raw, 16);
+}
 
-	if (!a->restorer)
-		return -EFAULT; /* no way back: Linux also kills the task */
-	ufp = ALIGN_DOWN(sp - sizeof(fx), 64);
-	uf = ALIGN_DOWN(ufp - sizeof(f), 16) - 8;
-	memset(&fx, 0, sizeof(fx));
-	__asm__ volatile("fxsave64 %0" : "=m"(fx));
-	memset(&f, 0, sizeof(f));
-	f.pretcode = a->restorer;
-	f.uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
-	f.uc.uc_stack.ss_sp = a->ss_sp;
-	f.uc.uc_stack.ss_flags = a->ss_flags;
-	f.uc.uc_stack.ss_size = a->ss_size;
-	struct x86_sigcontext *sc = &f.uc.uc_mcontext;
+/* The frame's registers and context, every byte set (it lives on the
+ * kernel stack and is copied out whole). */
+static void fill_ucontext(struct x86_ucontext *uc, const struct trap_frame *tf,
+			  const struct hal_sigframe_args *a, uintptr_t ufp)
+{
+	struct x86_sigcontext *sc = &uc->uc_mcontext;
+	bool syscall = tf->vector == X86_VEC_SYSCALL;
+
+	uc->uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
+	uc->uc_link = 0;
+	uc->uc_stack.ss_sp = a->ss_sp;
+	uc->uc_stack.ss_flags = a->ss_flags;
+	uc->uc_stack.__pad = 0;
+	uc->uc_stack.ss_size = a->ss_size;
 	sc->r8 = tf->r8, sc->r9 = tf->r9, sc->r10 = tf->r10, sc->r11 = tf->r11;
 	sc->r12 = tf->r12, sc->r13 = tf->r13, sc->r14 = tf->r14, sc->r15 = tf->r15;
 	sc->rdi = tf->rdi, sc->rsi = tf->rsi, sc->rbp = tf->rbp, sc->rbx = tf->rbx;
@@ -97,15 +111,44 @@ int hal_signal_setup_frame(struct trap_frame *tf, const struct hal_sigframe_args
 	sc->rip = tf->rip;
 	sc->eflags = tf->rflags;
 	sc->cs = (uint16_t)tf->cs;
+	sc->gs = 0;
+	sc->fs = 0;
 	sc->ss = (uint16_t)tf->ss;
-	sc->err = tf->vector == X86_VEC_SYSCALL ? 0 : tf->error_code;
-	sc->trapno = tf->vector == X86_VEC_SYSCALL ? 0 : tf->vector;
+	sc->err = syscall ? 0 : tf->error_code;
+	sc->trapno = syscall ? 0 : tf->vector;
 	sc->oldmask = a->saved_mask;
+	sc->cr2 = 0;
 	sc->fpstate = ufp;
-	f.uc.uc_sigmask = a->saved_mask;
-	memcpy(f.info, a->siginfo, sizeof(f.info));
-	if (uf < PAGE_SIZE || copy_to_user((void __user *)ufp, &fx, sizeof(fx)) ||
-	    copy_to_user((void __user *)uf, &f, sizeof(f)))
+	for (int i = 0; i < 8; i++)
+		sc->reserved1[i] = 0;
+	uc->uc_sigmask = a->saved_mask;
+}
+
+int hal_signal_setup_frame(struct trap_frame *tf, const struct hal_sigframe_args *a)
+{
+	uintptr_t sp = a->altstack_top ? a->altstack_top : tf->rsp - RED_ZONE;
+	void *fx = current_fx_area();
+	struct {
+		uint64_t pretcode;
+		struct x86_ucontext uc;
+	} head;
+	uintptr_t ufp, uf;
+
+	_Static_assert(sizeof(head) == offsetof(struct x86_sigframe, info), "frame head");
+	if (!a->restorer)
+		return -EFAULT; /* no way back: Linux also kills the task */
+	ufp = ALIGN_DOWN(sp - X86_FXSAVE_SIZE, 64);
+	uf = ALIGN_DOWN(ufp - sizeof(struct x86_sigframe), 16) - 8;
+	if (uf < PAGE_SIZE)
+		return -EFAULT;
+	__asm__ volatile("fxsave64 (%0)" ::"r"(fx) : "memory");
+	head.pretcode = a->restorer;
+	fill_ucontext(&head.uc, tf, a, ufp);
+	/* Three pieces, each copied once: FP image, head, siginfo. */
+	if (copy_to_user((void __user *)ufp, fx, X86_FXSAVE_SIZE) ||
+	    copy_to_user((void __user *)uf, &head, sizeof(head)) ||
+	    copy_to_user((void __user *)(uf + offsetof(struct x86_sigframe, info)), a->siginfo,
+			 sizeof(((struct x86_sigframe *)0)->info)))
 		return -EFAULT;
 
 	tf->rsp = uf;
@@ -120,33 +163,53 @@ int hal_signal_setup_frame(struct trap_frame *tf, const struct hal_sigframe_args
 	return 0;
 }
 
+/* The MXCSR bits this CPU supports (a constant, read once; racing first
+ * readers store the same value). */
+static uint32_t mxcsr_mask(void)
+{
+	static uint32_t cached;
+	uint32_t m = READ_ONCE(cached);
+
+	if (!m) {
+		union fxsave_buf *fx = current_fx_area();
+		__asm__ volatile("fxsave64 (%0)" ::"r"(fx) : "memory");
+		m = fx->w[FX_MXCSR_MASK_WORD];
+		if (!m)
+			m = 0xffbf; /* FXSAVE reports 0: the architectural default */
+		WRITE_ONCE(cached, m);
+	}
+	return m;
+}
+
+/* Load the user's FP image fx (a kernel copy), keeping MXCSR's reserved bits
+ * clear: FXRSTOR would fault on them. */
+static void restore_fpu(union fxsave_buf *fx)
+{
+	uint32_t mask = mxcsr_mask();
+
+	fx->w[FX_MXCSR_WORD] &= mask;
+	fx->w[FX_MXCSR_MASK_WORD] = mask;
+	__asm__ volatile("fxrstor64 %0" ::"m"(*fx));
+}
+
 int hal_signal_restore_frame(struct trap_frame *tf, uint64_t *mask_out,
 			     struct hal_sigstack *ss_out)
 {
 	/* The handler's ret popped pretcode: the frame starts 8 below rsp. */
 	uintptr_t uf = tf->rsp - 8;
 	struct x86_ucontext uc;
-	struct fxsave_buf fx, cur;
-	uint32_t mxcsr_mask;
+	union fxsave_buf fx;
 
 	if (copy_from_user(&uc, (const void __user *)(uf + offsetof(struct x86_sigframe, uc)),
 			   sizeof(uc)))
 		return -EFAULT;
 	const struct x86_sigcontext *sc = &uc.uc_mcontext;
+	/* A stack buffer, not the context's area: a fault in the copy may
+	 * switch tasks, and the switch saves the live state there. */
 	if (sc->fpstate) {
 		if (copy_from_user(&fx, (const void __user *)sc->fpstate, sizeof(fx)))
 			return -EFAULT;
-		/* Reserved MXCSR bits would fault in FXRSTOR: keep them clear. */
-		__asm__ volatile("fxsave64 %0" : "=m"(cur));
-		memcpy(&mxcsr_mask, cur.b + FX_MXCSR_MASK, 4);
-		if (!mxcsr_mask)
-			mxcsr_mask = 0xffbf;
-		uint32_t mxcsr;
-		memcpy(&mxcsr, fx.b + FX_MXCSR, 4);
-		mxcsr &= mxcsr_mask;
-		memcpy(fx.b + FX_MXCSR, &mxcsr, 4);
-		memcpy(fx.b + FX_MXCSR_MASK, &mxcsr_mask, 4);
-		__asm__ volatile("fxrstor64 %0" ::"m"(fx));
+		restore_fpu(&fx);
 	}
 	tf->r8 = sc->r8, tf->r9 = sc->r9, tf->r10 = sc->r10, tf->r11 = sc->r11;
 	tf->r12 = sc->r12, tf->r13 = sc->r13, tf->r14 = sc->r14, tf->r15 = sc->r15;

@@ -2,13 +2,15 @@
  * Trap dispatch (entry.S calls x86_trap for every vector): timer and COM1
  * interrupts, spurious vectors, and CPU exceptions — those from user mode
  * become signals (or resolved page faults), those from the kernel panic.
- * Also the C half of SYSCALL and the check before returning to user mode.
+ * Also the C half of SYSCALL (x86_syscall: the table call and the guards of
+ * entry.S's short exit) and the check before the full return to user mode.
  * Handlers run on the current kernel stack; interrupts are off on entry and
  * re-enabled only while a user fault is resolved (it may sleep).
  */
 #include <ferrite/errno.h>
 #include <ferrite/printk.h>
 #include <ferrite/syscall.h>
+#include <ferrite/user_return.h>
 #include <hal/hal_cpu.h>
 #include <hal/hal_mmu.h>
 #include <hal/hal_timer.h>
@@ -200,16 +202,68 @@ int x86_user_return_check(struct trap_frame *tf)
 	       !(tf->rflags & 0x100);
 }
 
-/* SYSCALL, after entry.S built tf: entered with interrupts on, returns
- * with them off and tf checked, with x86_user_return_check's result
- * (inlined here: one call less on every syscall's return). */
+/* The frame offsets entry.S uses on the SYSCALL short exit. */
+_Static_assert(offsetof(struct trap_frame, r11) == 56, "entry.S TF_R11");
+_Static_assert(offsetof(struct trap_frame, r10) == 64, "entry.S TF_R10");
+_Static_assert(offsetof(struct trap_frame, r9) == 72, "entry.S TF_R9");
+_Static_assert(offsetof(struct trap_frame, r8) == 80, "entry.S TF_R8");
+_Static_assert(offsetof(struct trap_frame, rax) == 88, "entry.S TF_RAX");
+_Static_assert(offsetof(struct trap_frame, rcx) == 96, "entry.S TF_RCX");
+_Static_assert(offsetof(struct trap_frame, rdx) == 104, "entry.S TF_RDX");
+_Static_assert(offsetof(struct trap_frame, rsi) == 112, "entry.S TF_RSI");
+_Static_assert(offsetof(struct trap_frame, rdi) == 120, "entry.S TF_RDI");
+_Static_assert(offsetof(struct trap_frame, cs) == 160, "entry.S TF_CS");
+_Static_assert(offsetof(struct trap_frame, rsp) == 176, "entry.S TF_RSP");
+
+/* RFLAGS a SYSCALL frame may hand straight back to SYSRET: the flags user
+ * code can set (x86_user_return_check's list) without TF, since SYSRET with
+ * TF set traps on the first user instruction, plus IF and the fixed bit 1. */
+#define SYSRET_EXACT_FLAGS                                                                     \
+	(0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x400 | 0x800 | 0x40000 | 0x200000 | RFLAGS_IF | 0x2)
+
+/*
+ * May the SYSCALL in tf return by the short exit (x86_syscall's 2)? ret is
+ * the handler's result, nr the number entry.S saved.
+ */
+static bool syscall_exit_is_fast(const struct trap_frame *tf, unsigned long nr, long ret)
+{
+	/* Guard: no signal, reschedule or exit work (trap_exit_to_user). */
+	if (unlikely(user_return_work_pending(hal_cpu_self(), ret)))
+		return false;
+	/* Guard: the frame is still this syscall's, so only rax differs from
+	 * the registers at entry. Handlers that rewrite their own frame mark
+	 * it no syscall frame (execve: hal_frame_init_user, rt_sigreturn:
+	 * hal_frame_clear_syscall), which sets orig_rax to -1. */
+	if (unlikely(tf->orig_rax != nr))
+		return false;
+	/* Guard: r11 (the user's RFLAGS from SYSCALL) is exact for SYSRET. rcx
+	 * (the next user instruction) is below hal_user_max, so canonical. */
+	return likely(!(tf->r11 & ~SYSRET_EXACT_FLAGS)) && likely(tf->rcx < hal_user_max);
+}
+
+/*
+ * SYSCALL, after entry.S built tf: entered with interrupts on, returns with
+ * them off. Return 2 when nothing but rax changed and nothing is left to
+ * do: entry.S then reloads only the registers C code may clobber and
+ * SYSRETs. Otherwise the work is done (trap_exit_to_user) and the frame
+ * checked: x86_user_return_check's 1 (SYSRET restores tf exactly) or 0.
+ */
 int x86_syscall(struct trap_frame *tf);
 int x86_syscall(struct trap_frame *tf)
 {
+	unsigned long nr = tf->orig_rax;
+	syscall_fn fn = syscall_handler(nr);
+	long ret;
+
 	/* The arguments straight from the frame (hal_syscall_arg's order). */
-	tf->rax = (uint64_t)syscall_invoke(tf->orig_rax, tf->rdi, tf->rsi, tf->rdx, tf->r10,
-					   tf->r8, tf->r9);
+	if (likely(fn))
+		ret = fn(tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
+	else
+		ret = syscall_enosys(nr);
+	tf->rax = (uint64_t)ret;
 	__asm__ volatile("cli" ::: "memory"); /* hal_irq_disable, inline */
+	if (likely(syscall_exit_is_fast(tf, nr, ret)))
+		return 2;
 	trap_exit_to_user(tf);
 	return x86_user_return_check(tf);
 }
