@@ -1,7 +1,8 @@
 /*
  * Ferrite message ports: call/reply round trip between two processes
  * (include/uapi/ferrite_port.h). The child creates a named port and serves
- * exactly `iters` calls; the parent connects by name and calls. On a kernel
+ * exactly `iters` calls (reply_recv: the reply and the next receive in one
+ * system call); the parent connects by name and calls. On a kernel
  * without ports (Linux: the extension numbers are ENOSYS) the benchmark is
  * reported as unsupported.
  *
@@ -18,10 +19,15 @@
 #if __has_include("uapi/ferrite_port.h")
 #include "uapi/ferrite_port.h"
 
+/*
+ * The server receives and replies in one call (reply_recv): the reply to
+ * the previous request, then the next request. The last reply goes alone.
+ */
 static void port_server(int ready_fd, const char *name, long iters)
 {
-	struct ferrite_port_msg m;
-	long payload;
+	struct ferrite_port_msg m, rep;
+	long payload = 0, answer = 0;
+	unsigned long token = 0;
 	int fd = syscall(__NR_ferrite_port_create, name, 0u);
 
 	if (fd < 0) {
@@ -31,17 +37,19 @@ static void port_server(int ready_fd, const char *name, long iters)
 	}
 	(void)!write(ready_fd, "y", 1);
 	for (long i = 0; i < iters; i++) {
+		rep = (struct ferrite_port_msg){ .type = 2, .data = (unsigned long)&answer,
+						 .size = sizeof(answer) };
 		m = (struct ferrite_port_msg){ .data = (unsigned long)&payload,
 					       .size = sizeof(payload) };
-		if (syscall(__NR_ferrite_port_recv, fd, &m, 0u, NULL) < 0)
+		if (syscall(__NR_ferrite_port_reply_recv, fd, token, &rep, &m, 0u, NULL) < 0)
 			_exit(2);
-		payload++;
-		m.type = 2;
-		m.data = (unsigned long)&payload;
-		m.size = sizeof(payload);
-		if (syscall(__NR_ferrite_port_reply, fd, m.token, &m) < 0)
-			_exit(3);
+		answer = payload + 1;
+		token = m.token;
 	}
+	rep = (struct ferrite_port_msg){ .type = 2, .data = (unsigned long)&answer,
+					 .size = sizeof(answer) };
+	if (syscall(__NR_ferrite_port_reply, fd, token, &rep) < 0)
+		_exit(3);
 	syscall(__NR_ferrite_port_destroy, fd);
 	_exit(0);
 }

@@ -59,7 +59,19 @@ struct port_msg {
 	struct port_call *call; /* waiting caller while queued, else NULL */
 	unsigned long token;    /* reply right once received (0: plain send) */
 	bool small;             /* from the small-message cache (port_msg.c) */
-	char data[];
+	bool on_stack;          /* in a struct port_msg_buf: never freed */
+	char data[] __attribute__((aligned(8))); /* small ones copy by words */
+};
+
+/*
+ * A small message on a kernel stack, no allocation: a sender's staging
+ * copy, or the inbox a blocked receiver or caller offers, into which a
+ * small message is copied when it is handed over (port_msg.c).
+ */
+#define PORT_MSG_SMALL 64
+struct port_msg_buf {
+	struct port_msg msg;
+	char room[PORT_MSG_SMALL];
 };
 
 /* A caller waiting in port_call (lives on the caller's kernel stack). */
@@ -73,6 +85,7 @@ struct port_call {
 	int error;               /* when DONE: 0, -EPIPE or -EIDRM */
 	size_t reply_cap;        /* largest reply the caller accepts */
 	struct port_msg *reply;  /* when DONE with 0 */
+	struct port_msg_buf *inbox; /* for a small reply, or NULL */
 };
 
 /* ---- objects and registry (port.c, port_registry.c) ---- */
@@ -95,8 +108,9 @@ size_t ports_count_live(void);
 /* Return: a message with room for size payload bytes, or NULL. */
 struct port_msg *port_msg_alloc(size_t size);
 void port_msg_free(struct port_msg *m);
-/* Same, recycling small messages through p's spares (p alive). */
-struct port_msg *port_msg_alloc_in(struct port *p, size_t size);
+/* Return: b's message, set up for size (<= PORT_MSG_SMALL) payload bytes. */
+struct port_msg *port_msg_stage(struct port_msg_buf *b, size_t size);
+/* Free m, keeping a small one as one of p's spares (p alive). */
 void port_msg_free_in(struct port *p, struct port_msg *m);
 /* Free p's spare messages (p is being freed, or dead and drained). */
 void port_msg_spares_free(struct port *p);
@@ -109,9 +123,19 @@ long port_recv(struct port *p, size_t cap, unsigned flags, uint64_t deadline_ns,
 /* Send req and wait for the reply (at most reply_cap bytes) into *reply. */
 long port_call(struct port *p, struct port_msg *req, size_t reply_cap, unsigned flags,
 	       uint64_t deadline_ns, struct port_msg **reply);
+/* port_call, a small reply landing in inbox (then *reply points there). */
+long port_call_into(struct port *p, struct port_msg *req, size_t reply_cap, unsigned flags,
+		    uint64_t deadline_ns, struct port_msg_buf *inbox, struct port_msg **reply);
 /* Use the reply right token: 0, -ENOENT (unknown or used), -EMSGSIZE
  * (larger than the caller accepts; the right stays valid), -EIDRM. */
 long port_reply(struct port *p, unsigned long token, struct port_msg *m);
+/* Reply with m on token (none when token is 0; m may then be NULL), then
+ * receive like port_recv, a small message landing in inbox. A reply error
+ * (as port_reply's) is returned before anything is received; a signal
+ * after the reply gives -EINTR, never a restart. */
+long port_reply_recv(struct port *p, unsigned long token, struct port_msg *m, size_t cap,
+		     unsigned flags, uint64_t deadline_ns, struct port_msg_buf *inbox,
+		     struct port_msg **out);
 /* Drop the reply right token without replying (the caller gets -EPIPE). */
 void port_drop_reply(struct port *p, unsigned long token);
 
@@ -119,6 +143,7 @@ void port_drop_reply(struct port *p, unsigned long token);
 /* Install a file for p (reference consumed): the receive right when recv,
  * else a send right. Return: fd or -errno. */
 int port_fd_install(struct port *p, bool recv, unsigned flags);
-/* Return: new reference to the port behind fd, or ERR_PTR(-EBADF); *recv
- * tells whether fd is the receive right. */
-struct port *port_from_fd(int fd, bool *recv);
+/* Return: the port behind fd, or ERR_PTR(-EBADF); *recv tells whether fd
+ * is the receive right. The port lives as long as the file reference
+ * returned in *filp, which the caller puts (one reference, not two). */
+struct port *port_from_fd(int fd, bool *recv, struct file **filp);

@@ -31,8 +31,10 @@ void sched_run_idle(void) __noreturn;
 void sched_wakeup_interruptible(struct task *t);
 /* Wake t only when it sleeps in TASK_STOPPED (SIGCONT, SIGKILL). */
 void sched_wakeup_stopped(struct task *t);
-/* Direct hand-off (ports' call/reply): when t is runnable on this CPU's
- * queue, run it next; the caller sleeps if it set a sleeping state first,
- * else it goes to the back of the queue. When t is elsewhere, a sleeping
- * caller just schedules and a running one returns at once. */
+/* Direct hand-off (ports' call/reply): wake t if it sleeps (a late
+ * wake-up: t's condition was changed under the caller's lock, and t's
+ * sleep loop tolerates a spurious one) and, when t is on this CPU, run it
+ * now; the caller sleeps if it set a sleeping state first, else it goes to
+ * the back of the queue. When t is elsewhere, a sleeping caller just
+ * schedules and a running one returns at once. */
 void sched_yield_to(struct task *t);

@@ -17,6 +17,10 @@
 #define __NR_ferrite_port_call 1004    /* (int fd, const struct ferrite_port_msg *req, struct ferrite_port_msg *rep, unsigned flags, const struct timespec *timeout) */
 #define __NR_ferrite_port_reply 1005   /* (int fd, unsigned long token, const struct ferrite_port_msg *rep) */
 #define __NR_ferrite_port_destroy 1006 /* (int fd) */
+/* reply (unless token is 0) then recv, one call: (int fd, unsigned long token,
+ * const struct ferrite_port_msg *rep, struct ferrite_port_msg *m, unsigned flags,
+ * const struct timespec *timeout) */
+#define __NR_ferrite_port_reply_recv 1007
 
 /* Flags. */
 #define FERRITE_PORT_NONBLOCK 0x1 /* send/recv/call: -EAGAIN instead of sleeping */

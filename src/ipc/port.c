@@ -144,8 +144,9 @@ bool port_destroy(struct port *p)
 			list_del(&c->node);
 			port_call_finish_locked(p, c, -EPIPE, NULL);
 		}
+		port_wake_receivers_locked(p); /* blocked receivers see p->dead */
 	}
-	/* Blocked receivers and senders see p->dead. */
+	/* Pollers and blocked senders see p->dead. */
 	wake_up_all(&p->recv_wait);
 	wake_up_all(&p->send_wait);
 	list_for_each_entry_safe(m, n, &dropped, node)

@@ -1,20 +1,23 @@
 /*
- * Message ports: call and reply, with the direct-switch fast path.
+ * Message ports: call, reply and reply_recv, with the direct-switch fast
+ * path.
  *
  * A caller's struct port_call lives on its kernel stack for the whole
  * call. Its state moves under port->lock: QUEUED (the request waits in the
  * queue) -> RECEIVED (a receiver holds the one-shot reply right, c->token,
  * and c is on port->calls) -> DONE (replied, right dropped: -EPIPE, or port
- * destroyed while queued: -EIDRM). Whoever makes it DONE wakes the caller
- * while still holding port->lock (port_call_finish_locked), and the caller
- * sleeps only after seeing c not DONE under port->lock and only leaves
- * after seeing DONE
- * (or unlinking c itself) under port->lock, so c is never touched after it
- * is gone. A caller that gives up (signal, timeout) withdraws its request
- * or its reply right, so a later reply gets -ENOENT.
+ * destroyed while queued: -EIDRM). The caller sleeps only after seeing c
+ * not DONE under port->lock and only leaves after seeing DONE (or
+ * unlinking c itself) under port->lock, so c is never touched after it is
+ * gone. Whoever makes it DONE wakes the caller: while still holding
+ * port->lock (port_call_finish_locked), or, for a reply, after dropping it
+ * with a task reference taken under it (reply_deliver, then
+ * sched_yield_to or port_wake_put). A caller that gives up (signal,
+ * timeout) withdraws its request or its reply right, so a later reply
+ * gets -ENOENT.
  *
- * Fast path (seL4 style): each step below is a guard; when one does not
- * hold, the slow path (wake up + ordinary schedule) is taken instead.
+ * Fast path (seL4 style, docs/ports.md): each step is a guard; when one
+ * does not hold, the slow path (wake up + ordinary schedule) is taken.
  */
 #include <ferrite/cpu.h>
 #include <ferrite/errno.h>
@@ -22,7 +25,8 @@
 #include <ferrite/task.h>
 #include "port_internal.h"
 
-void port_call_finish_locked(struct port *p, struct port_call *c, int error,
+/* Make c DONE (p->lock held) without waking its caller yet. */
+static void call_done_locked(struct port *p, struct port_call *c, int error,
 			     struct port_msg *reply)
 {
 	assert_locked(&p->lock);
@@ -30,21 +34,32 @@ void port_call_finish_locked(struct port *p, struct port_call *c, int error,
 	c->error = error;
 	c->reply = reply;
 	c->msg = NULL;
+}
+
+void port_call_finish_locked(struct port *p, struct port_call *c, int error,
+			     struct port_msg *reply)
+{
+	struct task *caller = c->caller;
+
+	call_done_locked(p, c, error, reply);
 	/* The caller cannot leave before it takes p->lock and sees DONE, so
-	 * c->caller is alive here. */
-	sched_wakeup(c->caller);
+	 * it is alive here. */
+	sched_wakeup(caller);
 }
 
 /*
  * Sleep until c is DONE, the deadline passes or a signal comes; return
- * with p->lock held (0, -EINTR or -ETIMEDOUT). target, when not NULL, is
- * the receiver the request was handed to (reference, dropped here).
+ * with p->lock held (0, -EINTR or -ETIMEDOUT). *target, when not NULL, is
+ * the receiver the request was handed to, not woken yet (reference): run
+ * on the fast path and dropped here, else left for the caller to wake
+ * after dropping p->lock (port_wake_put).
  *
  * No lost wake-up: the caller marks itself sleeping under p->lock only
  * while c is not DONE, and whoever makes c DONE does it under p->lock and
- * then wakes the caller (port_call_finish_locked).
+ * then wakes the caller (port_call_finish_locked, or the replier's
+ * sched_yield_to after reply_deliver).
  */
-static long call_wait_locked(struct port *p, struct port_call *c, struct task *target,
+static long call_wait_locked(struct port *p, struct port_call *c, struct task **target,
 			     uint64_t deadline_ns)
 {
 	struct task *self = current;
@@ -58,32 +73,38 @@ static long call_wait_locked(struct port *p, struct port_call *c, struct task *t
 		spin_unlock(&p->lock);
 		if (signal_pending_current()) {
 			err = -EINTR; /* the request may have been seen: no restart */
-		} else if (target && !deadline_ns) {
+		} else if (*target && !deadline_ns) {
 			/* Fast path: the receiver got our request while we
-			 * hold the CPU; run it next instead of whatever is
-			 * queued (a timed call sleeps the ordinary way). */
-			sched_yield_to(target);
-		} else if (!schedule_timeout(deadline_ns) && deadline_ns) {
-			err = -ETIMEDOUT;
+			 * hold the CPU; wake it and run it now instead of
+			 * whatever is queued (a timed call sleeps the
+			 * ordinary way). */
+			sched_yield_to(*target);
+			task_put(*target);
+			*target = NULL;
+		} else {
+			port_wake_put(target);
+			if (!schedule_timeout(deadline_ns) && deadline_ns)
+				err = -ETIMEDOUT;
 		}
 		WRITE_ONCE(self->state, TASK_RUNNING);
-		if (target) {
-			task_put(target);
-			target = NULL;
-		}
 	}
-	if (target)
-		task_put(target);
 	return err;
 }
 
 long port_call(struct port *p, struct port_msg *req, size_t reply_cap, unsigned flags,
 	       uint64_t deadline_ns, struct port_msg **reply)
 {
+	return port_call_into(p, req, reply_cap, flags, deadline_ns, NULL, reply);
+}
+
+long port_call_into(struct port *p, struct port_msg *req, size_t reply_cap, unsigned flags,
+		    uint64_t deadline_ns, struct port_msg_buf *inbox, struct port_msg **reply)
+{
 	struct port_call c = {
 		.caller = current,
 		.state = PORT_CALL_QUEUED,
 		.reply_cap = reply_cap,
+		.inbox = inbox,
 	};
 	struct port_msg *withdrawn = NULL;
 	struct task *target = NULL;
@@ -96,7 +117,7 @@ long port_call(struct port *p, struct port_msg *req, size_t reply_cap, unsigned 
 		port_msg_free(req);
 		return err;
 	}
-	err = call_wait_locked(p, &c, target, deadline_ns);
+	err = call_wait_locked(p, &c, &target, deadline_ns);
 	switch (c.state) {
 	case PORT_CALL_DONE:
 		/* Finished: the outcome wins over a late signal. */
@@ -114,6 +135,7 @@ long port_call(struct port *p, struct port_msg *req, size_t reply_cap, unsigned 
 		break;
 	}
 	spin_unlock(&p->lock);
+	port_wake_put(&target); /* when not run on the fast path */
 	if (withdrawn) {
 		port_msg_free(withdrawn);
 		wake_up_all(&p->send_wait);
@@ -121,33 +143,57 @@ long port_call(struct port *p, struct port_msg *req, size_t reply_cap, unsigned 
 	return err;
 }
 
-long port_reply(struct port *p, unsigned long token, struct port_msg *m)
+/* Return: the received call holding reply right token, or NULL (p->lock held). */
+static struct port_call *find_call_locked(struct port *p, unsigned long token)
 {
-	struct task *caller = NULL;
 	struct port_call *c;
-	long err = -ENOENT;
+
+	list_for_each_entry(c, &p->calls, node)
+		if (c->token == token)
+			return c;
+	return NULL;
+}
+
+/*
+ * Use the reply right token with m (consumed on success, copied into the
+ * caller's inbox when small): make its call DONE. The caller is returned
+ * with a new reference in *caller, not woken yet (sched_yield_to or
+ * port_wake_put must). Return: 0, -ENOENT, -EMSGSIZE
+ * (the right stays usable), -EIDRM or -ENOMEM.
+ */
+static long reply_deliver(struct port *p, unsigned long token, struct port_msg *m,
+			  struct task **caller)
+{
+	struct port_msg *given = NULL;
+	struct port_call *c;
 
 	scoped_guard(spinlock, &p->lock) {
-		if (p->dead) {
-			err = -EIDRM;
-			break;
-		}
-		list_for_each_entry(c, &p->calls, node) {
-			if (c->token != token)
-				continue;
-			if (m->size > c->reply_cap) {
-				err = -EMSGSIZE;
-				break;
-			}
-			list_del(&c->node);
-			list_init(&c->node);
-			caller = c->caller;
-			task_get(caller);
-			port_call_finish_locked(p, c, 0, m);
-			err = 0;
-			break;
-		}
+		if (p->dead)
+			return -EIDRM;
+		c = find_call_locked(p, token);
+		if (!c)
+			return -ENOENT;
+		if (m->size > c->reply_cap)
+			return -EMSGSIZE;
+		given = port_msg_handover_locked(p, c->inbox, m);
+		if (!given)
+			return -ENOMEM;
+		list_del(&c->node);
+		list_init(&c->node);
+		*caller = c->caller;
+		task_get(*caller);
+		call_done_locked(p, c, 0, given); /* woken late, by the replier */
 	}
+	if (given != m)
+		port_msg_free(m);
+	return 0;
+}
+
+long port_reply(struct port *p, unsigned long token, struct port_msg *m)
+{
+	struct task *caller;
+	long err = reply_deliver(p, token, m, &caller);
+
 	if (err) {
 		port_msg_free(m);
 		return err;
@@ -158,17 +204,42 @@ long port_reply(struct port *p, unsigned long token, struct port_msg *m)
 	return 0;
 }
 
+long port_reply_recv(struct port *p, unsigned long token, struct port_msg *m, size_t cap,
+		     unsigned flags, uint64_t deadline_ns, struct port_msg_buf *inbox,
+		     struct port_msg **out)
+{
+	struct task *caller = NULL;
+
+	if (token) {
+		long err = reply_deliver(p, token, m, &caller);
+
+		if (err) {
+			port_msg_free(m);
+			return err;
+		}
+	} else if (m) {
+		port_msg_free(m);
+	}
+	/* Fast path: when nothing is queued we sleep in recv and the caller
+	 * just woken runs next, one switch for both halves. */
+	long err = port_recv_then(p, cap, flags, deadline_ns, caller, inbox, out);
+
+	/* A restart would reply again with a used right: after a reply, a
+	 * signal ends the call with -EINTR. */
+	if (token && err == -ERESTARTSYS)
+		err = -EINTR;
+	return err;
+}
+
 void port_drop_reply(struct port *p, unsigned long token)
 {
 	struct port_call *c;
 
 	guard(spinlock)(&p->lock);
-	list_for_each_entry(c, &p->calls, node) {
-		if (c->token == token) {
-			list_del(&c->node);
-			list_init(&c->node);
-			port_call_finish_locked(p, c, -EPIPE, NULL);
-			return;
-		}
+	c = find_call_locked(p, token);
+	if (c) {
+		list_del(&c->node);
+		list_init(&c->node);
+		port_call_finish_locked(p, c, -EPIPE, NULL);
 	}
 }

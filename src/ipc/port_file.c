@@ -61,15 +61,17 @@ int port_fd_install(struct port *p, bool recv, unsigned flags)
 	return fd_install(f, (flags & FERRITE_PORT_CLOEXEC) ? O_CLOEXEC : 0);
 }
 
-struct port *port_from_fd(int fd, bool *recv)
+struct port *port_from_fd(int fd, bool *recv, struct file **filp)
 {
-	__free(file_put) struct file *f = fd_get(fd);
-	struct port *p;
+	struct file *f = fd_get(fd);
 
-	if (!f || f->ops != &port_fops)
+	if (!f)
 		return ERR_PTR(-EBADF);
-	p = f->private;
-	port_get(p);
+	if (f->ops != &port_fops) {
+		file_put(f);
+		return ERR_PTR(-EBADF);
+	}
 	*recv = f->mode & FMODE_READ;
-	return p;
+	*filp = f; /* its port reference keeps the port alive */
+	return f->private;
 }

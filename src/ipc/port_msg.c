@@ -3,33 +3,48 @@
  *
  * Locking: the queue, nr_msgs, the blocked receivers (struct port_rcv on
  * their kernel stacks) and the call states change under port->lock. A
- * sleeper waits with wait_event_timeout_interruptible whose condition takes
- * port->lock; every change that can make a condition true is made under
- * port->lock and followed by a wake-up of the queue (or, for a hand-off to
- * a blocked receiver, a direct sched_wakeup of it), so no wake-up is lost.
- * The queue wake-up is skipped when the queue had no waiter at the time of
- * the change: sampled under port->lock, which every sleeper and poller
- * takes to test its condition after queueing itself, so a waiter is either
- * seen there or sees the change.
+ * blocked receiver sleeps registered on p->receivers, marking itself
+ * sleeping under port->lock; whoever hands it a message, queues one or
+ * destroys the port does so under port->lock and then wakes it
+ * (sched_wakeup), so no wake-up is lost. Senders waiting for room and
+ * pollers use the wait queues (wait_event_timeout_interruptible, whose
+ * condition takes port->lock); a queue's wake-up is skipped when it had no
+ * waiter at the time of the change: sampled under port->lock, which every
+ * sleeper and poller takes to test its condition after queueing itself,
+ * so a waiter is either seen there or sees the change.
  *
  * Hand-off: when a receiver is already blocked and nothing is queued, a
  * sender gives its message straight to that receiver (it never enters the
- * queue), and port_call then switches straight to it (port_call.c).
+ * queue): a small one is copied into the receiver's inbox, no allocation.
+ * port_call and reply_recv then switch straight to it (port_call.c).
  */
 #include <ferrite/cpu.h>
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/port.h>
+#include <ferrite/string.h>
 #include <ferrite/task.h>
 #include "port_internal.h"
 
 /*
- * Small messages (the common call/reply case) are recycled through a few
- * spares kept in the port (p->spare, under p->lock) instead of kmalloc:
- * each is allocated with room for PORT_MSG_SMALL bytes and marked small.
- * The spares die with the port (port_msg_spares_free).
+ * Small messages (the common call/reply case) travel without allocation:
+ * the syscall stages them on its stack (port_msg_stage) and a blocked
+ * receiver or caller offers an inbox on its stack, into which the message
+ * is copied under p->lock (port_msg_handover_locked). A small message that
+ * must be queued is copied into one of a few spares kept in the port
+ * (p->spare, under p->lock, each with room for PORT_MSG_SMALL bytes and
+ * marked small) instead of kmalloc; the spares die with the port
+ * (port_msg_spares_free).
  */
-#define PORT_MSG_SMALL 64
+static void msg_init(struct port_msg *m, size_t size)
+{
+	list_init(&m->node);
+	m->type = 0;
+	m->size = size;
+	m->sender = current->proc->pid;
+	m->call = NULL;
+	m->token = 0;
+}
 
 struct port_msg *port_msg_alloc(size_t size)
 {
@@ -42,7 +57,18 @@ struct port_msg *port_msg_alloc(size_t size)
 	if (!m)
 		return NULL;
 	m->small = small;
-	list_init(&m->node);
+	m->on_stack = false;
+	msg_init(m, size);
+	return m;
+}
+
+struct port_msg *port_msg_stage(struct port_msg_buf *b, size_t size)
+{
+	struct port_msg *m = &b->msg;
+
+	/* Never linked: node stays unset (a heap copy gets its own). */
+	m->small = false;
+	m->on_stack = true;
 	m->type = 0;
 	m->size = size;
 	m->sender = current->proc->pid;
@@ -53,32 +79,14 @@ struct port_msg *port_msg_alloc(size_t size)
 
 void port_msg_free(struct port_msg *m)
 {
-	kfree(m);
-}
-
-struct port_msg *port_msg_alloc_in(struct port *p, size_t size)
-{
-	struct port_msg *m = NULL;
-
-	if (size <= PORT_MSG_SMALL) {
-		spin_lock(&p->lock);
-		if (p->nr_spare)
-			m = p->spare[--p->nr_spare];
-		spin_unlock(&p->lock);
-	}
-	if (!m)
-		return port_msg_alloc(size);
-	list_init(&m->node);
-	m->type = 0;
-	m->size = size;
-	m->sender = current->proc->pid;
-	m->call = NULL;
-	m->token = 0;
-	return m;
+	if (!m->on_stack)
+		kfree(m);
 }
 
 void port_msg_free_in(struct port *p, struct port_msg *m)
 {
+	if (m->on_stack)
+		return;
 	if (m->small) {
 		spin_lock(&p->lock);
 		if (!p->dead && p->nr_spare < PORT_MSG_SPARES) {
@@ -94,6 +102,56 @@ void port_msg_spares_free(struct port *p)
 {
 	while (p->nr_spare)
 		kfree(p->spare[--p->nr_spare]);
+}
+
+/*
+ * dst becomes a copy of small message src (both with room for
+ * PORT_MSG_SMALL bytes, data 8-byte aligned: copied by whole words, a
+ * small payload needs no memcpy call), not linked anywhere.
+ */
+static void msg_copy_small(struct port_msg *dst, const struct port_msg *src)
+{
+	const uint64_t *from = (const uint64_t *)src->data;
+	uint64_t *to = (uint64_t *)dst->data;
+
+	list_init(&dst->node);
+	dst->type = src->type;
+	dst->size = src->size;
+	dst->sender = src->sender;
+	dst->call = src->call;
+	dst->token = src->token;
+	for (size_t i = 0; i < (src->size + 7) / 8; i++)
+		to[i] = from[i];
+}
+
+/* A heap copy of stack message m, which is small (p->lock held; a spare
+ * when there is one). */
+static struct port_msg *msg_to_heap_locked(struct port *p, struct port_msg *m)
+{
+	struct port_msg *h;
+
+	if (p->nr_spare) {
+		h = p->spare[--p->nr_spare];
+	} else {
+		h = port_msg_alloc(m->size);
+		if (!h)
+			return NULL;
+	}
+	msg_copy_small(h, m);
+	return h;
+}
+
+struct port_msg *port_msg_handover_locked(struct port *p, struct port_msg_buf *inbox,
+					  struct port_msg *m)
+{
+	assert_locked(&p->lock);
+	if (inbox && m->size <= PORT_MSG_SMALL) {
+		inbox->msg.small = false;
+		inbox->msg.on_stack = true;
+		msg_copy_small(&inbox->msg, m);
+		return &inbox->msg;
+	}
+	return m->on_stack ? msg_to_heap_locked(p, m) : m;
 }
 
 /* The message leaves the queue for a receiver: a call's reply right is
@@ -122,6 +180,7 @@ long port_enqueue(struct port *p, struct port_msg *m, unsigned flags, uint64_t d
 		  struct task **target)
 {
 	for (;;) {
+		struct port_msg *given;
 		struct port_rcv *r;
 		long err;
 
@@ -135,30 +194,47 @@ long port_enqueue(struct port *p, struct port_msg *m, unsigned flags, uint64_t d
 		r = list_empty(&p->receivers) ? NULL
 			: list_first_entry(&p->receivers, struct port_rcv, node);
 		if (r && list_empty(&p->queue) && m->size <= r->cap) {
+			given = port_msg_handover_locked(p, r->inbox, m);
+			if (!given) {
+				spin_unlock(&p->lock);
+				return -ENOMEM;
+			}
 			list_del(&r->node);
 			list_init(&r->node);
-			port_take_locked(p, m);
-			r->msg = m;
-			sched_wakeup(r->task);
+			port_take_locked(p, given);
+			r->msg = given;
 			if (target) {
+				/* Woken late, by the caller's switch to it. */
 				task_get(r->task);
 				*target = r->task;
+			} else {
+				sched_wakeup(r->task);
 			}
 			spin_unlock(&p->lock);
+			if (given != m)
+				port_msg_free(m);
 			return 0;
 		}
 		if (p->nr_msgs < FERRITE_PORT_QUEUE_MAX) {
 			bool wake = waitqueue_active(&p->recv_wait);
 
-			list_add_tail(&m->node, &p->queue);
-			p->nr_msgs++;
-			if (m->call) {
-				m->call->state = PORT_CALL_QUEUED;
-				m->call->msg = m;
+			given = m->on_stack ? msg_to_heap_locked(p, m) : m;
+			if (!given) {
+				spin_unlock(&p->lock);
+				return -ENOMEM;
 			}
+			list_add_tail(&given->node, &p->queue);
+			p->nr_msgs++;
+			if (given->call) {
+				given->call->state = PORT_CALL_QUEUED;
+				given->call->msg = given;
+			}
+			port_wake_receivers_locked(p);
 			spin_unlock(&p->lock);
 			if (wake)
 				wake_up_all(&p->recv_wait);
+			if (given != m)
+				port_msg_free(m);
 			return 0;
 		}
 		spin_unlock(&p->lock);
@@ -181,60 +257,99 @@ long port_send(struct port *p, struct port_msg *m, unsigned flags, uint64_t dead
 	return err;
 }
 
-static bool port_recv_ready(struct port *p, struct port_rcv *r)
+/*
+ * Take what is there for receiver r (p->lock held): a message handed to
+ * it, EIDRM, or the head of the queue. Return: 1 while there is nothing,
+ * else 0 (*out set) or -errno.
+ */
+static long recv_take_locked(struct port *p, struct port_rcv *r, struct port_msg **out)
 {
-	guard(spinlock)(&p->lock);
-	return r->msg || p->dead || !list_empty(&p->queue);
+	struct port_msg *m;
+
+	if (r->msg) {
+		*out = r->msg; /* handed to us: ours even if a signal came too */
+		return 0;
+	}
+	if (p->dead)
+		return -EIDRM;
+	if (list_empty(&p->queue))
+		return 1;
+	m = list_first_entry(&p->queue, struct port_msg, node);
+	if (m->size > r->cap)
+		return -EMSGSIZE; /* stays queued */
+	list_del(&m->node);
+	p->nr_msgs--;
+	port_take_locked(p, m);
+	*out = m;
+	return 0;
 }
 
-long port_recv(struct port *p, size_t cap, unsigned flags, uint64_t deadline_ns,
-	       struct port_msg **out)
+void port_wake_receivers_locked(struct port *p)
 {
-	struct port_rcv r = { .task = current, .cap = cap, .msg = NULL };
+	struct port_rcv *r;
+
+	assert_locked(&p->lock);
+	list_for_each_entry(r, &p->receivers, node)
+		sched_wakeup(r->task);
+}
+
+/*
+ * A blocked receiver sleeps on p->receivers itself (not on recv_wait,
+ * which is for pollers): it marks itself sleeping under p->lock while
+ * registered, and whoever hands it a message, queues one or destroys the
+ * port does so under p->lock and then wakes it, so no wake-up is lost.
+ */
+long port_recv_then(struct port *p, size_t cap, unsigned flags, uint64_t deadline_ns,
+		    struct task *next, struct port_msg_buf *inbox, struct port_msg **out)
+{
+	struct port_rcv r = { .task = current, .cap = cap, .msg = NULL, .inbox = inbox };
+	struct task *self = current;
 	long err = 0;
 
 	list_init(&r.node);
 	for (;;) {
-		struct port_msg *m;
+		long got;
+		bool wake;
 
 		spin_lock(&p->lock);
 		if (!list_empty(&r.node)) {
 			list_del(&r.node);
 			list_init(&r.node);
 		}
-		if (r.msg) {
-			/* Handed to us: ours even if a signal came too. */
+		wake = waitqueue_active(&p->send_wait);
+		got = recv_take_locked(p, &r, out);
+		if (got == 1 && !err && !(flags & FERRITE_PORT_NONBLOCK)) {
+			list_add_tail(&r.node, &p->receivers);
+			WRITE_ONCE(self->state, TASK_INTERRUPTIBLE);
 			spin_unlock(&p->lock);
-			*out = r.msg;
-			return 0;
-		}
-		if (p->dead) {
-			spin_unlock(&p->lock);
-			return -EIDRM;
-		}
-		if (!list_empty(&p->queue)) {
-			m = list_first_entry(&p->queue, struct port_msg, node);
-			if (m->size > cap) {
-				spin_unlock(&p->lock);
-				return -EMSGSIZE;
+			if (signal_pending_current()) {
+				err = -ERESTARTSYS;
+			} else if (next && !deadline_ns) {
+				/* Fast path: wake the caller and run it now. */
+				sched_yield_to(next);
+				task_put(next);
+				next = NULL;
+			} else {
+				port_wake_put(&next);
+				if (!schedule_timeout(deadline_ns) && deadline_ns)
+					err = -ETIMEDOUT;
 			}
-			bool wake = waitqueue_active(&p->send_wait);
-
-			list_del(&m->node);
-			p->nr_msgs--;
-			port_take_locked(p, m);
-			spin_unlock(&p->lock);
-			if (wake)
-				wake_up_all(&p->send_wait);
-			*out = m;
-			return 0;
+			WRITE_ONCE(self->state, TASK_RUNNING);
+			continue;
 		}
-		if (err || (flags & FERRITE_PORT_NONBLOCK)) {
-			spin_unlock(&p->lock);
-			return err ? err : -EAGAIN;
-		}
-		list_add_tail(&r.node, &p->receivers);
 		spin_unlock(&p->lock);
-		err = wait_event_timeout_interruptible(&p->recv_wait, port_recv_ready(p, &r), deadline_ns);
+		port_wake_put(&next);
+		if (got == 1)
+			return err ? err : -EAGAIN;
+		/* A message left the queue (not one handed over): room for a sender. */
+		if (!got && !r.msg && wake)
+			wake_up_all(&p->send_wait);
+		return got;
 	}
+}
+
+long port_recv(struct port *p, size_t cap, unsigned flags, uint64_t deadline_ns,
+	       struct port_msg **out)
+{
+	return port_recv_then(p, cap, flags, deadline_ns, NULL, NULL, out);
 }

@@ -3,12 +3,15 @@
  * listed in src/syscall/port.list). They copy headers and payloads between
  * user memory and kernel messages, then call port_msg.c / port_call.c. No
  * lock is held here; user memory is only touched outside the port lock.
+ * The port is kept alive by the reference on its file (port_from_fd),
+ * held for the whole call.
  */
 #include <ferrite/cpu.h>
 #include <ferrite/errno.h>
 #include <ferrite/port.h>
 #include <ferrite/task.h>
 #include <ferrite/uaccess.h>
+#include <ferrite/vfs.h>
 #include <hal/hal_timer.h>
 #include <uapi/time.h>
 
@@ -32,13 +35,15 @@ static long get_deadline(const struct timespec __user *uts, uint64_t *deadline)
 	return 0;
 }
 
-/* Build a kernel message from a user header (type, data, size). */
-static long msg_from_user(struct port *p, const struct ferrite_port_msg *h,
+/* Build a kernel message from a user header (type, data, size): staged in
+ * *stage when small, else allocated. */
+static long msg_from_user(const struct ferrite_port_msg *h, struct port_msg_buf *stage,
 			  struct port_msg **out)
 {
 	if (h->size > FERRITE_PORT_MSG_MAX)
 		return -EMSGSIZE;
-	__free(port_msg_free) struct port_msg *m = port_msg_alloc_in(p, h->size);
+	__free(port_msg_free) struct port_msg *m = h->size <= PORT_MSG_SMALL
+		? port_msg_stage(stage, h->size) : port_msg_alloc(h->size);
 	if (!m)
 		return -ENOMEM;
 	if (h->size && copy_from_user(m->data, (const void __user *)h->data, h->size))
@@ -112,35 +117,60 @@ long sys_ferrite_port_connect(const char __user *uname, unsigned flags)
 long sys_ferrite_port_send(int fd, const struct ferrite_port_msg __user *uh, unsigned flags)
 {
 	struct ferrite_port_msg h;
+	struct port_msg_buf stage;
 	struct port_msg *m;
 	bool recv;
 	long err;
 
 	if (flags & ~FERRITE_PORT_NONBLOCK)
 		return -EINVAL;
-	__free(port_put) struct port *p = port_from_fd(fd, &recv);
+	__free(file_put) struct file *f = NULL;
+	struct port *p = port_from_fd(fd, &recv, &f);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 	if (copy_from_user(&h, uh, sizeof(h)))
 		return -EFAULT;
-	err = msg_from_user(p, &h, &m);
+	err = msg_from_user(&h, &stage, &m);
 	if (err)
 		return err;
 	return port_send(p, m, flags, 0);
+}
+
+/*
+ * The receiving half of recv and reply_recv: receive into the buffer of
+ * header h (read from uh) and copy the message out.
+ */
+static long recv_to_user(struct port *p, unsigned long token, struct port_msg *reply,
+			 struct ferrite_port_msg *h, struct ferrite_port_msg __user *uh,
+			 unsigned flags, uint64_t deadline)
+{
+	struct port_msg_buf inbox;
+	struct port_msg *m;
+	long err;
+
+	err = port_reply_recv(p, token, reply, MIN(h->size, (unsigned long)FERRITE_PORT_MSG_MAX),
+			      flags, deadline, &inbox, &m);
+	if (err)
+		return err;
+	err = msg_to_user(m, h, uh);
+	if (err < 0 && m->token)
+		port_drop_reply(p, m->token); /* the caller learns: -EPIPE */
+	port_msg_free_in(p, m);
+	return err;
 }
 
 long sys_ferrite_port_recv(int fd, struct ferrite_port_msg __user *uh, unsigned flags,
 			   const struct timespec __user *timeout)
 {
 	struct ferrite_port_msg h;
-	struct port_msg *m;
 	uint64_t deadline;
 	bool recv;
 	long err;
 
 	if (flags & ~FERRITE_PORT_NONBLOCK)
 		return -EINVAL;
-	__free(port_put) struct port *p = port_from_fd(fd, &recv);
+	__free(file_put) struct file *f = NULL;
+	struct port *p = port_from_fd(fd, &recv, &f);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 	if (!recv)
@@ -150,14 +180,47 @@ long sys_ferrite_port_recv(int fd, struct ferrite_port_msg __user *uh, unsigned 
 	err = get_deadline(timeout, &deadline);
 	if (err)
 		return err;
-	err = port_recv(p, MIN(h.size, (unsigned long)FERRITE_PORT_MSG_MAX), flags, deadline, &m);
+	return recv_to_user(p, 0, NULL, &h, uh, flags, deadline);
+}
+
+/*
+ * reply (when token is not 0) then recv, in one call. Flags, timeout and
+ * both headers are checked before the reply; an error after a successful
+ * reply is the receive's (the right is then used up).
+ */
+long sys_ferrite_port_reply_recv(int fd, unsigned long token,
+				 const struct ferrite_port_msg __user *urep,
+				 struct ferrite_port_msg __user *uh, unsigned flags,
+				 const struct timespec __user *timeout)
+{
+	struct ferrite_port_msg h, rh;
+	struct port_msg_buf stage;
+	struct port_msg *reply = NULL;
+	uint64_t deadline;
+	bool recv;
+	long err;
+
+	if (flags & ~FERRITE_PORT_NONBLOCK)
+		return -EINVAL;
+	__free(file_put) struct file *f = NULL;
+	struct port *p = port_from_fd(fd, &recv, &f);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	if (!recv)
+		return -EPERM;
+	if (copy_from_user(&h, uh, sizeof(h)))
+		return -EFAULT;
+	err = get_deadline(timeout, &deadline);
 	if (err)
 		return err;
-	err = msg_to_user(m, &h, uh);
-	if (err < 0 && m->token)
-		port_drop_reply(p, m->token); /* the caller learns: -EPIPE */
-	port_msg_free_in(p, m);
-	return err;
+	if (token) {
+		if (copy_from_user(&rh, urep, sizeof(rh)))
+			return -EFAULT;
+		err = msg_from_user(&rh, &stage, &reply);
+		if (err)
+			return err;
+	}
+	return recv_to_user(p, token, reply, &h, uh, flags, deadline);
 }
 
 long sys_ferrite_port_call(int fd, const struct ferrite_port_msg __user *ureq,
@@ -165,6 +228,7 @@ long sys_ferrite_port_call(int fd, const struct ferrite_port_msg __user *ureq,
 			   const struct timespec __user *timeout)
 {
 	struct ferrite_port_msg h, rh;
+	struct port_msg_buf stage, inbox;
 	struct port_msg *m, *r = NULL;
 	uint64_t deadline;
 	bool recv;
@@ -172,7 +236,8 @@ long sys_ferrite_port_call(int fd, const struct ferrite_port_msg __user *ureq,
 
 	if (flags & ~FERRITE_PORT_NONBLOCK)
 		return -EINVAL;
-	__free(port_put) struct port *p = port_from_fd(fd, &recv);
+	__free(file_put) struct file *f = NULL;
+	struct port *p = port_from_fd(fd, &recv, &f);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 	if (copy_from_user(&h, ureq, sizeof(h)) || copy_from_user(&rh, urep, sizeof(rh)) ||
@@ -181,10 +246,11 @@ long sys_ferrite_port_call(int fd, const struct ferrite_port_msg __user *ureq,
 	err = get_deadline(timeout, &deadline);
 	if (err)
 		return err;
-	err = msg_from_user(p, &h, &m);
+	err = msg_from_user(&h, &stage, &m);
 	if (err)
 		return err;
-	err = port_call(p, m, MIN(rh.size, (unsigned long)FERRITE_PORT_MSG_MAX), flags, deadline, &r);
+	err = port_call_into(p, m, MIN(rh.size, (unsigned long)FERRITE_PORT_MSG_MAX), flags,
+			     deadline, &inbox, &r);
 	if (err)
 		return err;
 	r->token = 0;
@@ -196,18 +262,20 @@ long sys_ferrite_port_call(int fd, const struct ferrite_port_msg __user *ureq,
 long sys_ferrite_port_reply(int fd, unsigned long token, const struct ferrite_port_msg __user *uh)
 {
 	struct ferrite_port_msg h;
+	struct port_msg_buf stage;
 	struct port_msg *m;
 	bool recv;
 	long err;
 
-	__free(port_put) struct port *p = port_from_fd(fd, &recv);
+	__free(file_put) struct file *f = NULL;
+	struct port *p = port_from_fd(fd, &recv, &f);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 	if (!recv)
 		return -EPERM;
 	if (copy_from_user(&h, uh, sizeof(h)))
 		return -EFAULT;
-	err = msg_from_user(p, &h, &m);
+	err = msg_from_user(&h, &stage, &m);
 	if (err)
 		return err;
 	return port_reply(p, token, m);
@@ -217,7 +285,8 @@ long sys_ferrite_port_destroy(int fd)
 {
 	bool recv;
 
-	__free(port_put) struct port *p = port_from_fd(fd, &recv);
+	__free(file_put) struct file *f = NULL;
+	struct port *p = port_from_fd(fd, &recv, &f);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 	if (!recv)

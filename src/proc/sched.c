@@ -3,6 +3,9 @@
  * the tick, and timed sleeps. No kernel preemption: a task runs in the
  * kernel until it sleeps or returns to user mode (trap_exit_to_user).
  *
+ * sched_yield_to is the direct hand-off of ports' call/reply: it wakes a
+ * chosen task and switches to it in one pass, without the queue's order.
+ *
  * Lock: cpu->rq.lock guards the queue, every task's on_rq/on_cpu and the
  * RUNNING transition of a sleeping task (sched_wakeup), so a wake-up racing
  * with schedule() is never lost. sleep_lock guards the timed-sleeper list.
@@ -123,6 +126,37 @@ void sched_finish_switch(void)
 		task_put(prev);
 }
 
+/*
+ * Switch this CPU from prev to next (rq.lock held, irqs off as saved in
+ * flags; both released here). Inlined: schedule() and sched_yield_to()
+ * are the hot callers. prev was put back on the queue by the caller
+ * if it is still runnable. Returns when someone switches back to prev.
+ */
+static __always_inline void switch_locked(struct cpu *c, struct task *prev,
+					  struct task *next, unsigned long flags)
+{
+	prev->on_cpu = -1;
+	next->on_cpu = (int)c->id;
+	spin_unlock(&c->rq.lock);
+
+	cpu_set_current(c, next);
+	c->prev = prev;
+	if (next->kstack)
+		hal_set_kernel_stack((uintptr_t)next->kstack + KSTACK_SIZE);
+	activate_address_space(next);
+	hal_context_switch(&prev->ctx, &next->ctx);
+	/* Back on prev's stack: someone switched to us. */
+	sched_finish_switch();
+	hal_irq_restore(flags);
+}
+
+/* A running prev (not the idle task) goes back to the tail of the queue. */
+static __always_inline void requeue_prev_locked(struct cpu *c, struct task *prev)
+{
+	if (prev != c->idle && prev->state == TASK_RUNNING && !prev->on_rq)
+		enqueue_locked(&c->rq, prev);
+}
+
 void schedule(void)
 {
 	unsigned long flags = hal_irq_save();
@@ -132,8 +166,7 @@ void schedule(void)
 
 	spin_lock(&rq->lock);
 	c->need_resched = false;
-	if (prev != c->idle && prev->state == TASK_RUNNING && !prev->on_rq)
-		enqueue_locked(rq, prev);
+	requeue_prev_locked(c, prev);
 	if (!list_empty(&rq->tasks)) {
 		next = list_first_entry(&rq->tasks, struct task, run_node);
 		list_del(&next->run_node);
@@ -147,34 +180,48 @@ void schedule(void)
 		hal_irq_restore(flags);
 		return;
 	}
-	prev->on_cpu = -1;
-	next->on_cpu = (int)c->id;
-	spin_unlock(&rq->lock);
-
-	cpu_set_current(c, next);
-	c->prev = prev;
-	if (next->kstack)
-		hal_set_kernel_stack((uintptr_t)next->kstack + KSTACK_SIZE);
-	activate_address_space(next);
-	hal_context_switch(&prev->ctx, &next->ctx);
-	/* Back on prev's stack: someone switched to us. */
-	sched_finish_switch();
-	hal_irq_restore(flags);
+	switch_locked(c, prev, next, flags);
 }
 
+/*
+ * The direct hand-off: t is woken (when it sleeps) and run now, in one
+ * pass under rq.lock, instead of queueing it and then running schedule().
+ * Guards, each falling back to an ordinary wake-up (and schedule() when
+ * the caller set a sleeping state): t belongs to this CPU and is not the
+ * caller -> t is asleep (woken here, never queued) or waits on this CPU's
+ * queue (taken off it) -> prev goes to the tail of the queue when still
+ * runnable, and this CPU switches straight to t.
+ */
 void sched_yield_to(struct task *t)
 {
+	unsigned long flags = hal_irq_save();
 	struct cpu *c = hal_cpu_self();
-	unsigned long flags = spin_lock_irqsave(&c->rq.lock);
-	bool queued = t->on_rq && t->cpu == (int)c->id;
+	struct task *prev = cpu_current(c);
 
-	if (queued) {
-		/* To the front: schedule() picks the first task. */
+	spin_lock(&c->rq.lock);
+	if (t->cpu != (int)c->id || t == prev)
+		goto fallback;
+	if (t->state & (TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE))
+		t->state = TASK_RUNNING; /* the wake-up, as wakeup_if */
+	if (t->state != TASK_RUNNING || t->on_cpu >= 0)
+		goto fallback; /* stopped, dead, or still switching out */
+	if (t->on_rq) {
 		list_del(&t->run_node);
-		list_add(&t->run_node, &c->rq.tasks);
+		t->on_rq = false;
+		c->rq.nr_running--;
 	}
-	spin_unlock_irqrestore(&c->rq.lock, flags);
-	if (queued || READ_ONCE(current->state) != TASK_RUNNING)
+	/* need_resched stays: a tick's request still preempts t on its way
+	 * back to user mode, so a ping-pong pair cannot starve the queue. */
+	requeue_prev_locked(c, prev);
+	switch_locked(c, prev, t, flags);
+	return;
+
+fallback:
+	spin_unlock(&c->rq.lock);
+	hal_irq_restore(flags);
+	if (t != prev)
+		sched_wakeup(t);
+	if (READ_ONCE(prev->state) != TASK_RUNNING)
 		schedule();
 }
 

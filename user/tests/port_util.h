@@ -69,6 +69,20 @@ static inline long port_reply(int fd, unsigned long token, long type, const void
 	return syscall(__NR_ferrite_port_reply, fd, token, &m);
 }
 
+/* Reply (unless token is 0) with type/data/size, then receive into buf
+ * (cap bytes), the header coming back in *m. */
+static inline long port_reply_recv(int fd, unsigned long token, long type, const void *data,
+				   unsigned long size, struct ferrite_port_msg *m, void *buf,
+				   unsigned long cap, unsigned flags, const struct timespec *timeout)
+{
+	struct ferrite_port_msg rep = { .type = type, .data = (unsigned long)data, .size = size };
+
+	memset(m, 0, sizeof(*m));
+	m->data = (unsigned long)buf;
+	m->size = cap;
+	return syscall(__NR_ferrite_port_reply_recv, fd, token, &rep, m, flags, timeout);
+}
+
 static inline long port_destroy(int fd)
 {
 	return syscall(__NR_ferrite_port_destroy, fd);

@@ -1,0 +1,173 @@
+/*
+ * Ports: reply_recv, the server's reply and next receive in one call.
+ * Errors first in one process (flags, rights, unknown token, bad headers,
+ * empty queue, timeout: nothing is received after a failed reply), then a
+ * client process making 500 calls of varying sizes that the server answers
+ * with reply_recv, and the reply rules: a too large reply leaves the right
+ * usable, a used right is gone (ENOENT), token 0 only receives; a signal
+ * after the reply gives EINTR even with SA_RESTART. Ferrite only.
+ */
+#include "common.h"
+#include "port_util.h"
+
+#define ROUNDS 500
+
+struct req {
+	unsigned seq, sum;
+	unsigned char data[600];
+};
+
+static void errors_alone(void)
+{
+	struct ferrite_port_msg m;
+	struct timespec zero = { 0, 0 };
+	char buf[16];
+	void *bad = (void *)16;
+	int port = port_create("test.rr.alone", 0), conn;
+
+	CHECK(port >= 0, "port_create");
+	conn = port_connect("test.rr.alone", 0);
+	CHECK(conn >= 0, "port_connect");
+	CHECK_ERRNO(port_reply_recv(port, 0, 0, NULL, 0, &m, buf, sizeof(buf), 0x80, NULL), EINVAL);
+	CHECK_ERRNO(port_reply_recv(conn, 0, 0, NULL, 0, &m, buf, sizeof(buf), 0, NULL), EPERM);
+	CHECK_ERRNO(port_reply_recv(-1, 0, 0, NULL, 0, &m, buf, sizeof(buf), 0, NULL), EBADF);
+	CHECK_ERRNO(port_reply_recv(port, 0, 0, NULL, 0, &m, buf, sizeof(buf),
+				    FERRITE_PORT_NONBLOCK, NULL), EAGAIN);
+	CHECK_ERRNO(port_reply_recv(port, 0, 0, NULL, 0, &m, buf, sizeof(buf), 0, &zero), ETIMEDOUT);
+	/* Token 0: only a receive; a plain message carries no right. */
+	CHECK(port_send(conn, 5, "abc", 3, 0) == 0, "send");
+	CHECK(port_reply_recv(port, 0, 0, NULL, 0, &m, buf, sizeof(buf), 0, NULL) == 3, "recv");
+	CHECK(m.type == 5 && m.token == 0 && !memcmp(buf, "abc", 3), "plain message");
+	/* A failed reply receives nothing: the message stays queued. */
+	CHECK(port_send(conn, 6, "q", 1, 0) == 0, "send q");
+	CHECK_ERRNO(port_reply_recv(port, 4242, 0, "r", 1, &m, buf, sizeof(buf), 0, NULL), ENOENT);
+	CHECK_ERRNO(syscall(__NR_ferrite_port_reply_recv, port, 4242UL, bad, &m, 0u, NULL), EFAULT);
+	CHECK_ERRNO(syscall(__NR_ferrite_port_reply_recv, port, 0UL, NULL, bad, 0u, NULL), EFAULT);
+	CHECK_ERRNO(port_reply_recv(port, 0, 0, NULL, 0, &m, buf, sizeof(buf), 0, bad), EFAULT);
+	CHECK(port_reply_recv(port, 0, 0, NULL, 0, &m, buf, sizeof(buf), 0, NULL) == 1 &&
+	      m.type == 6 && buf[0] == 'q', "q still queued");
+	close(conn);
+	close(port);
+}
+
+/* The client: ROUNDS calls, then one accepting a 4-byte reply, then stop. */
+static void client(void)
+{
+	static struct req q, a;
+	struct ferrite_port_msg m;
+	int conn = port_connect("test.rr", 0);
+	int small = 0;
+
+	if (conn < 0)
+		_exit(20);
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		size_t len = 1 + (i * 41) % sizeof(q.data);
+
+		for (size_t j = 0; j < len; j++)
+			q.data[j] = (unsigned char)(i * 5 + j * 11);
+		q.seq = i;
+		q.sum = port_sum(q.data, len);
+		if (port_call(conn, 1, &q, 8 + len, &m, &a, sizeof(a), 0, NULL) != (long)(8 + len))
+			_exit(21);
+		if (m.type != 1000 + (long)i || a.seq != i || a.sum != q.sum + 1 ||
+		    memcmp(a.data, q.data, len))
+			_exit(22);
+	}
+	if (port_call(conn, 2, "big?", 4, &m, &small, sizeof(small), 0, NULL) != 4 ||
+	    small != 0x1234)
+		_exit(23);
+	if (port_send(conn, 99, "stop", 4, 0))
+		_exit(24);
+	_exit(0);
+}
+
+static volatile sig_atomic_t got_usr1;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	got_usr1 = 1;
+}
+
+/*
+ * A signal while reply_recv waits after its reply: EINTR even with
+ * SA_RESTART (a restart would reply again with the used right).
+ */
+static void signal_after_reply(int port)
+{
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
+	struct ferrite_port_msg m;
+	int status, conn, v = 0;
+	char buf[8];
+	pid_t pid;
+
+	CHECK(sigaction(SIGUSR1, &sa, NULL) == 0, "sigaction");
+	fflush(NULL);
+	pid = fork();
+	CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		conn = port_connect("test.rr", 0);
+		if (conn < 0 || port_call(conn, 4, "sig", 3, &m, &v, sizeof(v), 0, NULL) != sizeof(v))
+			_exit(30);
+		kill(getppid(), SIGUSR1);
+		_exit(v == 77 ? 0 : 31);
+	}
+	CHECK(port_reply_recv(port, 0, 0, NULL, 0, &m, buf, sizeof(buf), 0, NULL) == 3 &&
+	      m.type == 4 && m.token, "receive the call");
+	v = 77;
+	CHECK_ERRNO(port_reply_recv(port, m.token, 5, &v, sizeof(v), &m, buf, sizeof(buf), 0, NULL),
+		    EINTR);
+	CHECK(got_usr1, "handler ran");
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "signal child status 0x%x", status);
+}
+
+int main(void)
+{
+	static struct req in, out;
+	struct ferrite_port_msg m;
+	unsigned long token = 0;
+	long n, out_len = 0, type = 0;
+	int port, status, answer = 0x1234;
+	pid_t pid;
+
+	port_require_ferrite();
+	errors_alone();
+	port = port_create("test.rr", 0);
+	CHECK(port >= 0, "port_create");
+	fflush(NULL);
+	pid = fork();
+	CHECK(pid >= 0, "fork");
+	if (pid == 0)
+		client();
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		n = port_reply_recv(port, token, type, &out, (unsigned long)out_len, &m, &in,
+				    sizeof(in), 0, NULL);
+		CHECK(n >= 9 && m.type == 1 && m.token && m.sender == pid, "request %u: %ld", i, n);
+		CHECK(in.seq == i && in.sum == port_sum(in.data, (size_t)n - 8), "request %u data", i);
+		memcpy(&out, &in, (size_t)n);
+		out.sum++;
+		out_len = n;
+		type = 1000 + in.seq;
+		token = m.token;
+	}
+	/* The last answer goes with the receive of the small-buffer call. */
+	n = port_reply_recv(port, token, type, &out, (unsigned long)out_len, &m, &in, sizeof(in), 0,
+			    NULL);
+	CHECK(n == 4 && m.type == 2 && m.token && m.token != token, "small call: %ld", n);
+	token = m.token;
+	/* Too large for the caller: EMSGSIZE, nothing received, right usable. */
+	CHECK_ERRNO(port_reply_recv(port, token, 3, &out, 8, &m, &in, sizeof(in), 0, NULL),
+		    EMSGSIZE);
+	CHECK(port_reply_recv(port, token, 3, &answer, sizeof(answer), &m, &in, sizeof(in), 0,
+			      NULL) == 4, "reply + recv stop");
+	CHECK(m.type == 99 && m.token == 0, "stop message");
+	/* The right was used once. */
+	CHECK_ERRNO(port_reply_recv(port, token, 3, &answer, sizeof(answer), &m, &in, sizeof(in),
+				    FERRITE_PORT_NONBLOCK, NULL), ENOENT);
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "client status 0x%x", status);
+	signal_after_reply(port);
+	close(port);
+	return 0;
+}
