@@ -17,8 +17,11 @@
 BUILD   ?= build
 MEMORY  ?= 1G
 SMP     ?= 1
-QEMU_RV  = qemu-system-riscv64 -machine virt -kernel kernel-rv -m $(MEMORY) -nographic -bios default -smp $(SMP) $(QEMU_EXTRA)
-QEMU_X86 = qemu-system-x86_64 -machine q35 -kernel kernel-x86_64 -m $(MEMORY) -nographic $(QEMU_EXTRA)
+# The guest tests (/tests) come as an -initrd over the built-in archive.
+QEMU_RV  = qemu-system-riscv64 -machine virt -kernel kernel-rv -initrd $(BUILD)/riscv64/user/tests.cpio \
+	   -m $(MEMORY) -nographic -bios default -smp $(SMP) $(QEMU_EXTRA)
+QEMU_X86 = qemu-system-x86_64 -machine q35 -kernel kernel-x86_64 -initrd $(BUILD)/x86_64/user/tests.cpio \
+	   -m $(MEMORY) -nographic $(QEMU_EXTRA)
 GDB_PORT ?= $(shell expr 26000 + $$(id -u) % 5000)
 
 .PHONY: all deps kernel-rv kernel-x86_64 host qemu-riscv qemu-x86_64 \

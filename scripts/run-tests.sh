@@ -23,6 +23,9 @@ LOGS=$BUILD/test-logs
 # The kernels of this build (`make` also copies them to the top directory).
 KERNEL_RV=$BUILD/riscv64/kernel
 KERNEL_X86=$BUILD/x86_64/kernel
+# The guest tests, an -initrd unpacked over the kernel's built-in archive.
+TESTS_RV=$BUILD/riscv64/user/tests.cpio
+TESTS_X86=$BUILD/x86_64/user/tests.cpio
 mkdir -p "$LOGS"
 
 total_pass=0
@@ -262,18 +265,18 @@ guest_run() {
 
 suite_guest_riscv64() {
 	suite_begin guest-riscv64
-	if need_file guest-riscv64 "$KERNEL_RV"; then
+	if need_file guest-riscv64 "$KERNEL_RV" && need_file guest-riscv64 "$TESTS_RV"; then
 		guest_run guest-riscv64 guest-riscv64 qemu-system-riscv64 -machine virt -kernel "$KERNEL_RV" \
-			-m 1G -nographic -bios default -smp 1 -append "init=/tests/runner"
+			-initrd "$TESTS_RV" -m 1G -nographic -bios default -smp 1 -append "init=/tests/runner"
 	fi
 	suite_end guest-riscv64
 }
 
 suite_guest_x86_64() {
 	suite_begin guest-x86_64
-	if need_file guest-x86_64 "$KERNEL_X86"; then
+	if need_file guest-x86_64 "$KERNEL_X86" && need_file guest-x86_64 "$TESTS_X86"; then
 		guest_run guest-x86_64 guest-x86_64 qemu-system-x86_64 -machine q35 -kernel "$KERNEL_X86" \
-			-m 1G -nographic -append "init=/tests/runner"
+			-initrd "$TESTS_X86" -m 1G -nographic -append "init=/tests/runner"
 	fi
 	suite_end guest-x86_64
 }
