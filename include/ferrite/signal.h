@@ -9,7 +9,12 @@
  * Lock: sighand->lock guards action[]; process->lock guards shared_pending,
  * the queues, the group-stop fields and every thread's pending/blocked sets
  * of that process. Order: proc_tree_lock -> p->lock -> sighand->lock ->
- * rq lock. All of them are irqsave: tty_isig_hook sends from interrupts.
+ * rq lock. All but sighand->lock are irqsave: tty_isig_hook sends from
+ * interrupts. sighand->lock is a plain spinlock because senders never take
+ * it (they read the handler with one racy load, sig_handler_of); only
+ * process context does, and holding no other lock: with interrupts on, a
+ * holder may be interrupted by a sender taking p->lock, so a CPU waiting
+ * for sighand->lock while holding p->lock could deadlock.
  */
 #pragma once
 #include <ferrite/types.h>
@@ -76,6 +81,10 @@ struct mm;
 int signal_exec_map_trampoline(struct mm *mm);
 /* Wake t if it sleeps interruptibly, so it notices a signal or a kill. */
 void signal_wake_task(struct task *t);
+/* The current task changed its own blocked mask (outside signal*.c:
+ * ppoll/pselect putting the old mask back): when that unblocks a pending
+ * signal, its next return to user delivers it (user_return.h). */
+void signal_mask_changed(struct task *self);
 
 /* trap_exit_to_user: true when signal_deliver_current has work (a signal
  * to act on, a group stop, or a syscall restart code to resolve). */

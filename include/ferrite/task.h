@@ -111,6 +111,10 @@ struct task {
 	int sas_flags;
 	sigset_t saved_mask;       /* rt_sigsuspend: mask for the handler frame */
 	bool restore_mask;         /* saved_mask is valid; only the thread itself */
+	/* TASK_WORK_* (user_return.h): return-to-user work may be pending.
+	 * Atomic: set by whoever makes work for the task, cleared and
+	 * recomputed by the task itself in trap_exit_to_user. */
+	unsigned long work;
 	uintptr_t clear_child_tid; /* CLONE_CHILD_CLEARTID / set_tid_address */
 	uintptr_t robust_list;
 	size_t robust_list_len;

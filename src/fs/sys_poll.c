@@ -187,8 +187,10 @@ long sys_ppoll(struct pollfd __user *ufds, unsigned long nfds, const struct time
 	if (swapped < 0)
 		return swapped;
 	long ret = do_poll(ufds, nfds, ns);
-	if (swapped)
+	if (swapped) {
 		current->blocked = old;
+		signal_mask_changed(current);
+	}
 	return ret;
 }
 
@@ -292,8 +294,10 @@ long sys_pselect6(int n, unsigned long __user *in, unsigned long __user *out, un
 	if (swapped < 0)
 		return swapped;
 	long ret = do_select(n, in, out, ex, ns);
-	if (swapped)
+	if (swapped) {
 		current->blocked = old;
+		signal_mask_changed(current);
+	}
 	return ret;
 }
 

@@ -7,14 +7,18 @@
  * Lock: sighand->lock guards action[]; p->lock guards p->shared_pending,
  * p->sigqueue, p->nr_queued, the group-stop fields and the pending/blocked
  * sets and queues of p's threads. Order: proc_tree_lock -> p->lock ->
- * sighand->lock -> rq lock. Every lock is taken irqsave, so the kernel-
- * originated senders (send_signal_*; no allocation) work from interrupts.
+ * sighand->lock -> rq lock. Every lock the senders take is irqsave, so the
+ * kernel-originated senders (send_signal_*; no allocation) work from
+ * interrupts; they read handlers without sighand->lock (sig_handler_of),
+ * which is therefore a plain spinlock taken from process context only,
+ * holding no other lock (signal.h).
  */
 #include <ferrite/cpu.h>
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/string.h>
 #include <ferrite/task.h>
+#include <ferrite/user_return.h>
 #include <ferrite/vfs.h>
 #include "signal_internal.h"
 
@@ -62,7 +66,7 @@ struct sighand *sighand_copy(struct sighand *sh)
 	struct sighand *n = sighand_create();
 	if (!n)
 		return NULL;
-	guard_irqsave(&sh->lock);
+	guard(spinlock)(&sh->lock);
 	memcpy(n->action, sh->action, sizeof(n->action));
 	return n;
 }
@@ -100,7 +104,7 @@ int sighand_exec_reset(struct process *p)
 		sighand_put(sh);
 		sh = n;
 	}
-	guard_irqsave(&sh->lock);
+	guard(spinlock)(&sh->lock);
 	for (int i = 0; i < NSIG; i++) {
 		struct k_sigaction *ka = &sh->action[i];
 		if (ka->handler != SIG_IGN)
@@ -119,7 +123,7 @@ struct k_sigaction sig_action_of(struct process *p, int signo)
 
 	if (!sh)
 		return ka;
-	guard_irqsave(&sh->lock);
+	guard(spinlock)(&sh->lock);
 	return sh->action[signo - 1];
 }
 
@@ -133,7 +137,7 @@ bool sig_take_action(struct process *p, int signo, struct k_sigaction *ka)
 		return false;
 	}
 	cur = &sh->action[signo - 1];
-	guard_irqsave(&sh->lock);
+	guard(spinlock)(&sh->lock);
 	*ka = *cur;
 	if (signo == SIGKILL || signo == SIGSTOP)
 		ka->handler = SIG_DFL;
@@ -260,6 +264,20 @@ void signal_wake_stopped_locked(struct process *p)
 		sched_wakeup_stopped(t);
 }
 
+void signal_set_work_locked(struct process *p)
+{
+	struct task *t;
+
+	list_for_each_entry(t, &p->threads, thread_node)
+		task_set_work(t);
+}
+
+void signal_mask_changed(struct task *self)
+{
+	if (signal_deliverable_mask(self))
+		task_set_work(self);
+}
+
 #define STOP_MASK (sig_bit(SIGSTOP) | sig_bit(SIGTSTP) | sig_bit(SIGTTIN) | sig_bit(SIGTTOU))
 
 /* Is signo blocked by t, or (t == NULL) by every thread of p? SIGKILL never
@@ -320,6 +338,8 @@ static int post_signal(struct process *p, struct task *t, int signo, struct sigq
 					 * proc_tree_lock (kill of a group). */
 					p->wait_report = CLD_CONTINUED;
 					p->cont_notify = true;
+					/* Whichever thread runs first tells. */
+					signal_set_work_locked(p);
 				}
 				signal_wake_stopped_locked(p);
 			}
@@ -355,7 +375,13 @@ static int post_signal(struct process *p, struct task *t, int signo, struct sigq
 			p->exiting = true;
 			p->exit_status = signo;
 		}
+		/* The work words follow the pending bit and p->exiting: every
+		 * thread that may take the signal looks on its next return to
+		 * user (all of them for a process-directed one: a thread that
+		 * blocks signo finds nothing and clears its word again). */
 		list_for_each_entry(it, &p->threads, thread_node) {
+			if (fatal || !t || it == t)
+				task_set_work(it);
 			if (fatal) {
 				sched_wakeup_stopped(it);
 				signal_wake_task(it);

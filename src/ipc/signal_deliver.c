@@ -84,6 +84,7 @@ static void group_stop_begin(struct task *self, int signo)
 		p->stop_signo = signo;
 		p->wait_report = CLD_STOPPED;
 		report = true;
+		signal_set_work_locked(p); /* every thread stops */
 		list_for_each_entry(t, &p->threads, thread_node)
 			if (t != self)
 				signal_wake_task(t);

@@ -68,3 +68,6 @@ static inline void sig_info_init(struct user_siginfo *si, int signo, int code)
 uint64_t signal_deliverable_mask(struct task *self);
 /* Wake every thread of p that sleeps in TASK_STOPPED. Caller holds p->lock. */
 void signal_wake_stopped_locked(struct process *p);
+/* Set the return-to-user work word of every thread of p (after a change
+ * of p's signal state they must all look at). Caller holds p->lock. */
+void signal_set_work_locked(struct process *p);

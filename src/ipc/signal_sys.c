@@ -9,6 +9,7 @@
 #include <ferrite/string.h>
 #include <ferrite/task.h>
 #include <ferrite/uaccess.h>
+#include <ferrite/user_return.h>
 #include <hal/hal_signal.h>
 #include <hal/hal_timer.h>
 #include <hal/hal_trap.h>
@@ -17,12 +18,13 @@
 
 /* Under sh->lock: *old (when asked) gets signo's action, then ua (when
  * given) replaces it. */
-static void exchange_action(struct sighand *sh, int signo, const struct user_sigaction *ua,
-			    struct user_sigaction *old)
+static __always_inline void exchange_action(struct sighand *sh, int signo,
+					    const struct user_sigaction *ua,
+					    struct user_sigaction *old)
 {
-	struct k_sigaction *ka = &sh->action[signo - 1];
+	struct k_sigaction *ka = &sh->action[(unsigned)signo - 1];
 
-	guard_irqsave(&sh->lock);
+	guard(spinlock)(&sh->lock);
 	if (old) {
 		*old = (struct user_sigaction){
 			.handler = ka->handler,
@@ -43,15 +45,21 @@ static void exchange_action(struct sighand *sh, int signo, const struct user_sig
 	}
 }
 
-/* Install ua as signo's action (no old action wanted). */
+/* POSIX: setting a signal to be ignored discards it when pending. Out of
+ * line: handlers (addresses above SIG_DFL and SIG_IGN) never get here. */
+static __attribute__((noinline)) void discard_if_ignored(int signo, uintptr_t handler)
+{
+	if (sig_ignored(handler, signo))
+		signal_discard(current->proc, sig_bit(signo));
+}
+
+/* Install ua as signo's action in the caller's process (no old action
+ * wanted). */
 static long install_action(int signo, const struct user_sigaction *ua)
 {
-	struct process *p = current->proc;
-
-	exchange_action(p->sighand, signo, ua, NULL);
-	/* POSIX: setting a signal to be ignored discards it when pending. */
-	if (sig_ignored(ua->handler, signo))
-		signal_discard(p, sig_bit(signo));
+	exchange_action(current->proc->sighand, signo, ua, NULL);
+	if (ua->handler <= SIG_IGN)
+		discard_if_ignored(signo, ua->handler);
 	return 0;
 }
 
@@ -90,13 +98,16 @@ long sys_rt_sigaction(int signo, const struct user_sigaction __user *act,
 
 	/* Fast path: install a handler for a catchable signal, nothing asked
 	 * back (what signal(3) and most sigaction(2) calls do). */
-	if (act && !oact && sigsetsize == sizeof(sigset_t) && sig_valid(signo) &&
-	    signo != SIGKILL && signo != SIGSTOP) {
-		if (copy_from_user(&ua, act, sizeof(ua)))
-			return -EFAULT;
-		return install_action(signo, &ua);
-	}
-	return sigaction_general(signo, act, oact, sigsetsize);
+	/* Guard: a new action and no old one asked for (oact NULL), the right
+	 * set size (one OR tests both). */
+	if (unlikely(!act) || unlikely((uintptr_t)oact | (sigsetsize ^ sizeof(sigset_t))))
+		return sigaction_general(signo, act, oact, sigsetsize);
+	/* Guard: a signal whose action may change (not SIGKILL or SIGSTOP). */
+	if (unlikely(!sig_valid(signo)) || unlikely(sig_bit(signo) & SIG_UNBLOCKABLE))
+		return sigaction_general(signo, act, oact, sigsetsize);
+	if (copy_from_user(&ua, act, sizeof(ua)))
+		return -EFAULT;
+	return install_action(signo, &ua);
 }
 
 long sys_rt_sigprocmask(int how, const sigset_t __user *set, sigset_t __user *oset,
@@ -126,6 +137,7 @@ long sys_rt_sigprocmask(int how, const sigset_t __user *set, sigset_t __user *os
 				return -EINVAL;
 			}
 			self->blocked.sig[0] &= ~SIG_UNBLOCKABLE;
+			signal_mask_changed(self);
 		}
 	}
 	if (oset && copy_to_user(oset, &old, sizeof(old)))
@@ -302,8 +314,10 @@ long sys_rt_sigreturn(void)
 
 	if (hal_signal_restore_frame(tf, &mask, &ss))
 		process_kill_current(SIGSEGV);
-	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &self->proc->lock, 0 }))
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &self->proc->lock, 0 })) {
 		self->blocked.sig[0] = mask & ~SIG_UNBLOCKABLE;
+		signal_mask_changed(self);
+	}
 	restore_altstack(self, &ss);
 	/* dispatch stores this into the return register: keep the restored one. */
 	return hal_syscall_get_return(tf);
@@ -361,6 +375,7 @@ long sys_rt_sigsuspend(const sigset_t __user *umask, size_t sigsetsize)
 		self->saved_mask = self->blocked;
 		self->restore_mask = true;
 		self->blocked.sig[0] = m.sig[0] & ~SIG_UNBLOCKABLE;
+		task_set_work(self); /* restore_mask */
 	}
 	while (!signal_pending_current())
 		sched_sleep_ns(UINT64_MAX / 4);

@@ -210,14 +210,14 @@ static inline bool user_range_ok(uintptr_t uaddr, size_t n)
 	return current_mm() && range_ok(uaddr, n);
 }
 
-int copy_from_user(void *dst, const void __user *src, size_t n)
+int copy_from_user_any(void *dst, const void __user *src, size_t n)
 {
 	if (!user_range_ok((uintptr_t)src, n))
 		return n ? -EFAULT : 0;
 	return hal_user_copy(dst, (const void *)src, n) ? -EFAULT : 0;
 }
 
-int copy_to_user(void __user *dst, const void *src, size_t n)
+int copy_to_user_any(void __user *dst, const void *src, size_t n)
 {
 	if (!user_range_ok((uintptr_t)dst, n))
 		return n ? -EFAULT : 0;

@@ -16,6 +16,7 @@
 #include <ferrite/signal.h>
 #include <ferrite/string.h>
 #include <ferrite/uaccess.h>
+#include <ferrite/user_return.h>
 #include <ferrite/vdso.h>
 #include <ferrite/vm.h>
 #include <hal/hal_boot.h>
@@ -410,6 +411,7 @@ static void kill_other_threads(struct task *self)
 			list_for_each_entry(t, &p->threads, thread_node) {
 				if (t != self) {
 					WRITE_ONCE(t->kill_pending, true);
+					task_set_work(t);
 					sched_wakeup_interruptible(t);
 				}
 			}
@@ -444,8 +446,10 @@ static void exec_commit(struct mm *mm, uintptr_t entry, uintptr_t sp, const char
 	vfork_complete(p);
 	if (p->files)
 		fd_table_close_on_exec(p->files);
-	if (sighand_exec_reset(p))
+	if (sighand_exec_reset(p)) {
 		p->exiting = true, p->exit_status = SIGSEGV;
+		task_set_work(self);
+	}
 	self->clear_child_tid = 0;
 	self->robust_list = 0;
 	self->robust_list_len = 0;

@@ -13,6 +13,7 @@
 #include <ferrite/ipc.h>
 #include <ferrite/signal.h>
 #include <ferrite/uaccess.h>
+#include <ferrite/user_return.h>
 #include <ferrite/vm.h>
 #include <hal/hal_mmu.h>
 #include "proc_internal.h"
@@ -176,9 +177,11 @@ static void process_start_exit(struct process *p, int status, struct task *excep
 		p->exiting = true;
 		p->exit_status = status;
 	}
-	list_for_each_entry(t, &p->threads, thread_node)
+	list_for_each_entry(t, &p->threads, thread_node) {
+		task_set_work(t); /* after p->exiting */
 		if (t != except)
 			sched_wakeup_interruptible(t);
+	}
 }
 
 void process_exit_group(int status)

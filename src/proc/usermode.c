@@ -16,17 +16,21 @@ static bool must_exit(struct task *t)
 	return READ_ONCE(t->kill_pending) || READ_ONCE(t->proc->exiting);
 }
 
-void trap_exit_to_user(struct trap_frame *tf)
+/*
+ * The slow path: the work word said "maybe" (or a new task's first return).
+ * Take the word first, then check each condition precisely; whatever is
+ * left afterwards sets the word again for the next return. Signals are
+ * acted on once per return (signal_deliver_current takes every deliverable
+ * one), also after a reschedule: a thread preempted on every return would
+ * otherwise never get its signals.
+ */
+static void exit_to_user_work(struct trap_frame *tf)
 {
-	struct cpu *cpu = hal_cpu_self();
-	struct task *self = cpu_current(cpu);
+	struct task *self = current;
+	bool signals_done = false;
 
-	/* Fast path, the common case: none of the words that can make work
-	 * is set (user_return.h). Anything else takes the loop below, which
-	 * checks each condition precisely, from its start. */
-	if (likely(!user_return_work_pending(cpu, hal_syscall_get_return(tf))))
-		return;
-	for (int round = 0;; round++) {
+	task_take_work(self);
+	for (;;) {
 		if (hal_cpu_self()->need_resched) {
 			schedule();
 			continue;
@@ -35,7 +39,8 @@ void trap_exit_to_user(struct trap_frame *tf)
 			hal_irq_enable();
 			task_exit(READ_ONCE(self->proc->exit_status));
 		}
-		if (round == 0 && signal_work_pending(tf)) {
+		if (!signals_done && signal_work_pending(tf)) {
+			signals_done = true;
 			hal_irq_enable();
 			signal_deliver_current(tf);
 			hal_irq_disable();
@@ -43,6 +48,16 @@ void trap_exit_to_user(struct trap_frame *tf)
 		}
 		break;
 	}
+	task_work_recompute(self);
+}
+
+void trap_exit_to_user(struct trap_frame *tf)
+{
+	/* Fast path, the common case: no work word, no reschedule, no restart
+	 * code (user_return.h). */
+	if (likely(!user_return_work_pending(hal_cpu_self(), hal_syscall_get_return(tf))))
+		return;
+	exit_to_user_work(tf);
 }
 
 /* Entry of every new user task (fork/clone child, init). */
@@ -53,6 +68,8 @@ void task_return_to_user(void *unused)
 	sched_finish_switch();
 	self = current;
 	hal_irq_disable();
-	trap_exit_to_user(self->tf);
+	/* Signals posted to the process while the task was being created may
+	 * have missed its work word: look at everything once. */
+	exit_to_user_work(self->tf);
 	hal_return_to_user(self->tf);
 }

@@ -3,9 +3,15 @@
  * si_code, si_value) and kill (SI_USER), the mask while a handler runs,
  * FP registers survive a handler, SA_RESETHAND, and invalid requests
  * (SIGKILL/SIGSTOP cannot be caught, out-of-range numbers) give EINVAL.
+ * Late signals (check_late_signals): a signal unblocked by sigprocmask runs
+ * its handler before sigprocmask returns; signals sent by another thread
+ * or process while the target spins in user mode are delivered; a
+ * process-directed signal blocked by one thread goes to another.
  */
 #include "common.h"
+#include <pthread.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 static volatile sig_atomic_t hits;
 static volatile int got_pid, got_code, got_value, got_signo;
@@ -33,6 +39,135 @@ static void on_plain(int signo)
 {
 	(void)signo;
 	hits++;
+}
+
+/* --- late signals --- */
+
+static volatile sig_atomic_t late_hits;
+static volatile pid_t late_tid;
+
+static void on_late(int signo)
+{
+	(void)signo;
+	late_tid = (pid_t)syscall(SYS_gettid);
+	late_hits++;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Spin in user mode (no syscalls but the clock) until late_hits reaches
+ * want or 5 s pass. Return whether it did. */
+static int spin_for_hits(int want)
+{
+	double end = now_s() + 5.0;
+
+	while (late_hits < want)
+		if (now_s() > end)
+			return 0;
+	return 1;
+}
+
+struct late_arg {
+	pthread_t target;
+	volatile int ready;
+	int process_directed;
+};
+
+/* Wait for the main thread to spin, then signal it (pthread_kill) or the
+ * process (kill). */
+static void *late_sender(void *p)
+{
+	struct late_arg *a = p;
+
+	while (!a->ready)
+		sched_yield();
+	usleep(20000);
+	if (a->process_directed)
+		kill(getpid(), SIGUSR1);
+	else
+		pthread_kill(a->target, SIGUSR1);
+	return NULL;
+}
+
+/* A thread that leaves SIGUSR1 unblocked and spins until it took it. */
+static void *late_taker(void *p)
+{
+	volatile int *ready = p;
+
+	*ready = 1;
+	spin_for_hits(late_hits + 1);
+	return NULL;
+}
+
+static void check_late_signals(void)
+{
+	sigset_t usr1, none;
+	pthread_t th;
+	struct late_arg a;
+
+	signal(SIGUSR1, on_late);
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigemptyset(&none);
+
+	/* Unblocking a pending signal delivers it before sigprocmask returns. */
+	CHECK(sigprocmask(SIG_BLOCK, &usr1, NULL) == 0, "block");
+	CHECK(raise(SIGUSR1) == 0, "raise");
+	CHECK(late_hits == 0, "blocked signal ran its handler");
+	CHECK(sigprocmask(SIG_UNBLOCK, &usr1, NULL) == 0, "unblock");
+	CHECK(late_hits == 1, "unblocked signal not delivered at once (%d)", (int)late_hits);
+
+	/* Thread-directed and process-directed, from another thread, while
+	 * the target spins in user mode. */
+	for (int pd = 0; pd < 2; pd++) {
+		int want = late_hits + 1;
+
+		a = (struct late_arg){ .target = pthread_self(), .process_directed = pd };
+		CHECK(pthread_create(&th, NULL, late_sender, &a) == 0, "pthread_create");
+		a.ready = 1;
+		CHECK(spin_for_hits(want), "signal from a thread (%s) not delivered",
+		      pd ? "kill" : "pthread_kill");
+		CHECK(pthread_join(th, NULL) == 0, "pthread_join");
+	}
+
+	/* From another process, while the target spins. */
+	{
+		int want = late_hits + 1, status;
+		pid_t parent = getpid(), child = fork();
+
+		CHECK(child >= 0, "fork");
+		if (child == 0) {
+			usleep(20000);
+			kill(parent, SIGUSR1);
+			_exit(0);
+		}
+		CHECK(spin_for_hits(want), "signal from another process not delivered");
+		CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status), "child");
+	}
+
+	/* Process-directed, blocked by this thread: the other thread takes it. */
+	{
+		volatile int ready = 0;
+		int want = late_hits + 1;
+		pid_t me = (pid_t)syscall(SYS_gettid);
+
+		CHECK(pthread_create(&th, NULL, late_taker, (void *)&ready) == 0, "pthread_create");
+		CHECK(pthread_sigmask(SIG_BLOCK, &usr1, NULL) == 0, "block");
+		while (!ready)
+			sched_yield();
+		CHECK(kill(getpid(), SIGUSR1) == 0, "kill");
+		CHECK(spin_for_hits(want), "no thread took the process-directed signal");
+		CHECK(late_tid != me, "the blocking thread took the signal");
+		CHECK(pthread_join(th, NULL) == 0, "pthread_join");
+		CHECK(pthread_sigmask(SIG_SETMASK, &none, NULL) == 0, "unblock");
+	}
+	signal(SIGUSR1, SIG_DFL);
 }
 
 int main(void)
@@ -86,6 +221,8 @@ int main(void)
 	/* Ignored signals vanish. */
 	signal(SIGUSR2, SIG_IGN);
 	CHECK(raise(SIGUSR2) == 0, "raise ignored");
+
+	check_late_signals();
 	printf("signal_handler: ok\n");
 	return 0;
 }
