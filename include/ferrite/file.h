@@ -4,6 +4,7 @@
  */
 #pragma once
 #include <ferrite/types.h>
+#include <ferrite/cleanup.h>
 
 struct file;
 struct inode;
@@ -32,6 +33,24 @@ int fd_install(struct file *f, int flags /* O_CLOEXEC */);
 int fd_close(int fd);
 /* Return: new reference to the file at fd of the current process, or NULL. */
 struct file *fd_get(int fd);
+/*
+ * A descriptor looked up for the length of one system call (Linux's fdget):
+ * no reference is taken while the fd table cannot change under the caller
+ * (the table is not shared with another process and the caller's process
+ * has one thread: only the caller could close the fd). counted tells
+ * whether fd_put_light must drop a reference.
+ */
+struct fd_ref {
+	struct file *file; /* NULL: no such descriptor */
+	bool counted;
+};
+struct fd_ref fd_get_light(int fd);
+static inline void fd_put_light(struct fd_ref r)
+{
+	if (r.counted)
+		file_put(r.file);
+}
+DEFINE_FREE(fd_put_light, struct fd_ref, fd_put_light(_T))
 
 /* cwd and umask (shared by CLONE_FS). */
 struct fs_context *fs_context_create(void);

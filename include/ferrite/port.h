@@ -108,8 +108,6 @@ size_t ports_count_live(void);
 /* Return: a message with room for size payload bytes, or NULL. */
 struct port_msg *port_msg_alloc(size_t size);
 void port_msg_free(struct port_msg *m);
-/* Return: b's message, set up for size (<= PORT_MSG_SMALL) payload bytes. */
-struct port_msg *port_msg_stage(struct port_msg_buf *b, size_t size);
 /* Free m, keeping a small one as one of p's spares (p alive). */
 void port_msg_free_in(struct port *p, struct port_msg *m);
 /* Free p's spare messages (p is being freed, or dead and drained). */
@@ -144,6 +142,8 @@ void port_drop_reply(struct port *p, unsigned long token);
  * else a send right. Return: fd or -errno. */
 int port_fd_install(struct port *p, bool recv, unsigned flags);
 /* Return: the port behind fd, or ERR_PTR(-EBADF); *recv tells whether fd
- * is the receive right. The port lives as long as the file reference
- * returned in *filp, which the caller puts (one reference, not two). */
-struct port *port_from_fd(int fd, bool *recv, struct file **filp);
+ * is the receive right. The port lives as long as the file looked up in
+ * *ref (fd_get_light: a reference only when the fd table is shared),
+ * which the caller releases with fd_put_light. */
+struct fd_ref;
+struct port *port_from_fd(int fd, bool *recv, struct fd_ref *ref);

@@ -3,6 +3,9 @@
  * close-on-exec bits, shared between threads (CLONE_FILES) by refcount.
  * Lock: t->lock guards fds[], open[] and cloexec[]. Files are put only
  * after the lock is dropped (their release may sleep or take other locks).
+ * fd_get_light reads a slot without the lock or a reference when the
+ * table is the caller's alone (one reference, one thread): nobody else
+ * can write it then.
  * open[] mirrors which slots hold a file, so fork, exit and exec visit only
  * the open descriptors instead of all FD_MAX slots.
  */
@@ -183,6 +186,22 @@ struct file *fd_get(int fd)
 	if (f)
 		file_get(f);
 	return f;
+}
+
+struct fd_ref fd_get_light(int fd)
+{
+	struct task *self = current;
+	struct process *p = self->proc;
+	struct fd_table *t = p ? p->files : NULL;
+
+	if (!t || fd < 0 || fd >= FD_MAX)
+		return (struct fd_ref){ NULL, false };
+	/* Alone: only this thread can change the table (a new thread or a
+	 * CLONE_FILES child would have to be created by it), so the file
+	 * outlives the system call without a reference. */
+	if (ref_read(&t->ref) == 1 && READ_ONCE(p->nr_threads) == 1)
+		return (struct fd_ref){ READ_ONCE(t->fds[fd]), false };
+	return (struct fd_ref){ fd_get(fd), true };
 }
 
 int fd_close(int fd)

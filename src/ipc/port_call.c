@@ -25,31 +25,39 @@
 #include <ferrite/task.h>
 #include "port_internal.h"
 
-/* Make c DONE (p->lock held) without waking its caller yet. */
-static void call_done_locked(struct port *p, struct port_call *c, int error,
-			     struct port_msg *reply)
+/*
+ * Make c DONE (p->lock held) without waking its caller yet. Setting the
+ * state is the last access to c (a release store): a woken caller that
+ * sees DONE may leave without taking p->lock (call_wait_locked), so c and
+ * the caller's task must not be touched after it.
+ */
+static __always_inline void call_done_locked(struct port *p, struct port_call *c,
+					     int error, struct port_msg *reply)
 {
 	assert_locked(&p->lock);
-	c->state = PORT_CALL_DONE;
 	c->error = error;
 	c->reply = reply;
 	c->msg = NULL;
+	__atomic_store_n(&c->state, PORT_CALL_DONE, __ATOMIC_RELEASE);
 }
 
 void port_call_finish_locked(struct port *p, struct port_call *c, int error,
 			     struct port_msg *reply)
 {
-	struct task *caller = c->caller;
-
+	/* Wake first: the caller is alive until it sees DONE. Woken early,
+	 * it blocks on p->lock (held here) before it looks at c again. */
+	sched_wakeup(c->caller);
 	call_done_locked(p, c, error, reply);
-	/* The caller cannot leave before it takes p->lock and sees DONE, so
-	 * it is alive here. */
-	sched_wakeup(caller);
 }
+
+/* call_wait_locked's result: c is DONE and p->lock is NOT held. */
+#define CALL_DONE_UNLOCKED 1
 
 /*
  * Sleep until c is DONE, the deadline passes or a signal comes; return
- * with p->lock held (0, -EINTR or -ETIMEDOUT). *target, when not NULL, is
+ * with p->lock held (0, -EINTR or -ETIMEDOUT), or CALL_DONE_UNLOCKED when
+ * woken with c DONE (an acquire load: its finisher is done with c and our
+ * task, call_done_locked), without taking the lock. *target, when not NULL, is
  * the receiver the request was handed to, not woken yet (reference): run
  * on the fast path and dropped here, else left for the caller to wake
  * after dropping p->lock (port_wake_put).
@@ -87,6 +95,8 @@ static long call_wait_locked(struct port *p, struct port_call *c, struct task **
 				err = -ETIMEDOUT;
 		}
 		WRITE_ONCE(self->state, TASK_RUNNING);
+		if (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == PORT_CALL_DONE)
+			return CALL_DONE_UNLOCKED; /* the fast path's return */
 	}
 	return err;
 }
@@ -118,6 +128,14 @@ long port_call_into(struct port *p, struct port_msg *req, size_t reply_cap, unsi
 		return err;
 	}
 	err = call_wait_locked(p, &c, &target, deadline_ns);
+	if (err == CALL_DONE_UNLOCKED) {
+		/* Woken with the outcome. */
+		port_wake_put(&target); /* not run: a signal came first */
+		err = c.error;
+		if (!err)
+			*reply = c.reply;
+		return err;
+	}
 	switch (c.state) {
 	case PORT_CALL_DONE:
 		/* Finished: the outcome wins over a late signal. */

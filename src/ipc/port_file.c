@@ -9,6 +9,7 @@
  * Locking: only port->lock, briefly, after poll_wait() registration.
  */
 #include <ferrite/errno.h>
+#include <ferrite/file.h>
 #include <ferrite/poll.h>
 #include <ferrite/port.h>
 #include <ferrite/vfs.h>
@@ -61,17 +62,17 @@ int port_fd_install(struct port *p, bool recv, unsigned flags)
 	return fd_install(f, (flags & FERRITE_PORT_CLOEXEC) ? O_CLOEXEC : 0);
 }
 
-struct port *port_from_fd(int fd, bool *recv, struct file **filp)
+struct port *port_from_fd(int fd, bool *recv, struct fd_ref *ref)
 {
-	struct file *f = fd_get(fd);
+	struct fd_ref r = fd_get_light(fd);
 
-	if (!f)
+	if (!r.file)
 		return ERR_PTR(-EBADF);
-	if (f->ops != &port_fops) {
-		file_put(f);
+	if (r.file->ops != &port_fops) {
+		fd_put_light(r);
 		return ERR_PTR(-EBADF);
 	}
-	*recv = f->mode & FMODE_READ;
-	*filp = f; /* its port reference keeps the port alive */
-	return f->private;
+	*recv = r.file->mode & FMODE_READ;
+	*ref = r; /* the file (its port reference) keeps the port alive */
+	return r.file->private;
 }

@@ -7,6 +7,25 @@
 #include <ferrite/sched.h>
 #include <ferrite/task.h>
 
+/*
+ * Return: b's message, set up for size (<= PORT_MSG_SMALL) payload bytes
+ * sent by the current process (inline: once per send, call and reply).
+ * Never linked: node stays unset (a heap copy gets its own).
+ */
+static inline struct port_msg *port_msg_stage(struct port_msg_buf *b, size_t size)
+{
+	struct port_msg *m = &b->msg;
+
+	m->small = false;
+	m->on_stack = true;
+	m->type = 0;
+	m->size = size;
+	m->sender = current->proc->pid;
+	m->call = NULL;
+	m->token = 0;
+	return m;
+}
+
 /* A receiver blocked in port_recv (on its kernel stack). */
 struct port_rcv {
 	struct list_head node;  /* in port->receivers; Lock: port->lock */

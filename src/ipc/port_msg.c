@@ -16,6 +16,9 @@
  * Hand-off: when a receiver is already blocked and nothing is queued, a
  * sender gives its message straight to that receiver (it never enters the
  * queue): a small one is copied into the receiver's inbox, no allocation.
+ * Setting r->msg (a release store, under p->lock) is the giver's last
+ * access to r and comes after its wake-up: a woken receiver that sees it
+ * (an acquire load) takes the message without p->lock.
  * port_call and reply_recv then switch straight to it (port_call.c).
  */
 #include <ferrite/cpu.h>
@@ -59,21 +62,6 @@ struct port_msg *port_msg_alloc(size_t size)
 	m->small = small;
 	m->on_stack = false;
 	msg_init(m, size);
-	return m;
-}
-
-struct port_msg *port_msg_stage(struct port_msg_buf *b, size_t size)
-{
-	struct port_msg *m = &b->msg;
-
-	/* Never linked: node stays unset (a heap copy gets its own). */
-	m->small = false;
-	m->on_stack = true;
-	m->type = 0;
-	m->size = size;
-	m->sender = current->proc->pid;
-	m->call = NULL;
-	m->token = 0;
 	return m;
 }
 
@@ -202,7 +190,6 @@ long port_enqueue(struct port *p, struct port_msg *m, unsigned flags, uint64_t d
 			list_del(&r->node);
 			list_init(&r->node);
 			port_take_locked(p, given);
-			r->msg = given;
 			if (target) {
 				/* Woken late, by the caller's switch to it. */
 				task_get(r->task);
@@ -210,6 +197,9 @@ long port_enqueue(struct port *p, struct port_msg *m, unsigned flags, uint64_t d
 			} else {
 				sched_wakeup(r->task);
 			}
+			/* Last access to r (a release store): the receiver may
+			 * take the message without p->lock once it sees it. */
+			__atomic_store_n(&r->msg, given, __ATOMIC_RELEASE);
 			spin_unlock(&p->lock);
 			if (given != m)
 				port_msg_free(m);
@@ -335,6 +325,13 @@ long port_recv_then(struct port *p, size_t cap, unsigned flags, uint64_t deadlin
 					err = -ETIMEDOUT;
 			}
 			WRITE_ONCE(self->state, TASK_RUNNING);
+			if (__atomic_load_n(&r.msg, __ATOMIC_ACQUIRE)) {
+				/* Handed over while we slept: the giver is done
+				 * with r (port_enqueue), no need for p->lock. */
+				port_wake_put(&next);
+				*out = r.msg;
+				return 0;
+			}
 			continue;
 		}
 		spin_unlock(&p->lock);

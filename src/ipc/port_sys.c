@@ -3,28 +3,27 @@
  * listed in src/syscall/port.list). They copy headers and payloads between
  * user memory and kernel messages, then call port_msg.c / port_call.c. No
  * lock is held here; user memory is only touched outside the port lock.
- * The port is kept alive by the reference on its file (port_from_fd),
- * held for the whole call.
+ * The port is kept alive by its file (port_from_fd: a light lookup,
+ * referenced only when the fd table is shared), held for the whole call.
  */
 #include <ferrite/cpu.h>
 #include <ferrite/errno.h>
+#include <ferrite/file.h>
 #include <ferrite/port.h>
 #include <ferrite/task.h>
 #include <ferrite/uaccess.h>
 #include <ferrite/vfs.h>
 #include <hal/hal_timer.h>
 #include <uapi/time.h>
+#include "port_internal.h"
 
 #define NS_PER_SEC 1000000000ULL
 
 /* Relative timeout -> monotonic deadline (0: none). */
-static long get_deadline(const struct timespec __user *uts, uint64_t *deadline)
+static long get_deadline_slow(const struct timespec __user *uts, uint64_t *deadline)
 {
 	struct timespec ts;
 
-	*deadline = 0;
-	if (!uts)
-		return 0;
 	if (copy_from_user(&ts, uts, sizeof(ts)))
 		return -EFAULT;
 	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (long)NS_PER_SEC)
@@ -33,6 +32,13 @@ static long get_deadline(const struct timespec __user *uts, uint64_t *deadline)
 		return 0; /* a century: forever */
 	*deadline = hal_time_ns() + (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
 	return 0;
+}
+
+/* get_deadline_slow, no call for the common NULL (wait forever). */
+static inline long get_deadline(const struct timespec __user *uts, uint64_t *deadline)
+{
+	*deadline = 0;
+	return uts ? get_deadline_slow(uts, deadline) : 0;
 }
 
 /* Build a kernel message from a user header (type, data, size): staged in
@@ -53,17 +59,61 @@ static long msg_from_user(const struct ferrite_port_msg *h, struct port_msg_buf 
 	return 0;
 }
 
-/* Copy m out into the buffer and header h (at uh). */
-static long msg_to_user(struct port_msg *m, struct ferrite_port_msg *h,
-			struct ferrite_port_msg __user *uh)
+/*
+ * Read the headers at ua and ub (a call's two arguments) into two[], *a
+ * and *b pointing at them: in one copy when they lie next to each other in
+ * user memory.
+ */
+static long headers_from_user(struct ferrite_port_msg two[2],
+			      const struct ferrite_port_msg __user *ua,
+			      const struct ferrite_port_msg __user *ub,
+			      struct ferrite_port_msg **a, struct ferrite_port_msg **b)
 {
-	if (m->size && copy_to_user((void __user *)h->data, m->data, m->size))
+	bool a_first = ub == ua + 1;
+
+	if (a_first || ua == ub + 1) {
+		*a = &two[!a_first];
+		*b = &two[a_first];
+		return copy_from_user(two, a_first ? ua : ub, 2 * sizeof(two[0])) ? -EFAULT : 0;
+	}
+	*a = &two[0];
+	*b = &two[1];
+	if (copy_from_user(*a, ua, sizeof(two[0])) || copy_from_user(*b, ub, sizeof(two[0])))
 		return -EFAULT;
-	h->type = m->type;
-	h->size = m->size;
-	h->sender = m->sender;
-	h->token = m->token;
-	if (copy_to_user(uh, h, sizeof(*h)))
+	return 0;
+}
+
+/* A header followed by a small payload, written out in one copy. */
+struct msg_out {
+	struct ferrite_port_msg h;
+	uint64_t data[PORT_MSG_SMALL / 8];
+};
+
+/*
+ * Copy m out into the user buffer buf and the header at uh: in one copy
+ * when the buffer follows the header in user memory and m is small.
+ */
+static long msg_to_user(struct port_msg *m, unsigned long buf, struct ferrite_port_msg __user *uh)
+{
+	struct msg_out out;
+
+	out.h.type = m->type;
+	out.h.data = buf;
+	out.h.size = m->size;
+	out.h.sender = m->sender;
+	out.h.token = m->token;
+	if (m->size <= PORT_MSG_SMALL && buf == (unsigned long)(uh + 1)) {
+		const uint64_t *from = (const uint64_t *)m->data; /* room for SMALL */
+
+		for (size_t i = 0; i < (m->size + 7) / 8; i++)
+			out.data[i] = from[i];
+		if (copy_to_user(uh, &out, sizeof(out.h) + m->size))
+			return -EFAULT;
+		return (long)m->size;
+	}
+	if (m->size && copy_to_user((void __user *)buf, m->data, m->size))
+		return -EFAULT;
+	if (copy_to_user(uh, &out.h, sizeof(out.h)))
 		return -EFAULT;
 	return (long)m->size;
 }
@@ -124,7 +174,7 @@ long sys_ferrite_port_send(int fd, const struct ferrite_port_msg __user *uh, uns
 
 	if (flags & ~FERRITE_PORT_NONBLOCK)
 		return -EINVAL;
-	__free(file_put) struct file *f = NULL;
+	__free(fd_put_light) struct fd_ref f = { NULL, false };
 	struct port *p = port_from_fd(fd, &recv, &f);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
@@ -152,7 +202,7 @@ static long recv_to_user(struct port *p, unsigned long token, struct port_msg *r
 			      flags, deadline, &inbox, &m);
 	if (err)
 		return err;
-	err = msg_to_user(m, h, uh);
+	err = msg_to_user(m, h->data, uh);
 	if (err < 0 && m->token)
 		port_drop_reply(p, m->token); /* the caller learns: -EPIPE */
 	port_msg_free_in(p, m);
@@ -169,7 +219,7 @@ long sys_ferrite_port_recv(int fd, struct ferrite_port_msg __user *uh, unsigned 
 
 	if (flags & ~FERRITE_PORT_NONBLOCK)
 		return -EINVAL;
-	__free(file_put) struct file *f = NULL;
+	__free(fd_put_light) struct fd_ref f = { NULL, false };
 	struct port *p = port_from_fd(fd, &recv, &f);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
@@ -193,7 +243,7 @@ long sys_ferrite_port_reply_recv(int fd, unsigned long token,
 				 struct ferrite_port_msg __user *uh, unsigned flags,
 				 const struct timespec __user *timeout)
 {
-	struct ferrite_port_msg h, rh;
+	struct ferrite_port_msg two[2], *h = &two[0], *rh;
 	struct port_msg_buf stage;
 	struct port_msg *reply = NULL;
 	uint64_t deadline;
@@ -202,32 +252,30 @@ long sys_ferrite_port_reply_recv(int fd, unsigned long token,
 
 	if (flags & ~FERRITE_PORT_NONBLOCK)
 		return -EINVAL;
-	__free(file_put) struct file *f = NULL;
+	__free(fd_put_light) struct fd_ref f = { NULL, false };
 	struct port *p = port_from_fd(fd, &recv, &f);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 	if (!recv)
 		return -EPERM;
-	if (copy_from_user(&h, uh, sizeof(h)))
+	if (token ? headers_from_user(two, uh, urep, &h, &rh) : copy_from_user(h, uh, sizeof(*h)))
 		return -EFAULT;
 	err = get_deadline(timeout, &deadline);
 	if (err)
 		return err;
 	if (token) {
-		if (copy_from_user(&rh, urep, sizeof(rh)))
-			return -EFAULT;
-		err = msg_from_user(&rh, &stage, &reply);
+		err = msg_from_user(rh, &stage, &reply);
 		if (err)
 			return err;
 	}
-	return recv_to_user(p, token, reply, &h, uh, flags, deadline);
+	return recv_to_user(p, token, reply, h, uh, flags, deadline);
 }
 
 long sys_ferrite_port_call(int fd, const struct ferrite_port_msg __user *ureq,
 			   struct ferrite_port_msg __user *urep, unsigned flags,
 			   const struct timespec __user *timeout)
 {
-	struct ferrite_port_msg h, rh;
+	struct ferrite_port_msg two[2], *h, *rh;
 	struct port_msg_buf stage, inbox;
 	struct port_msg *m, *r = NULL;
 	uint64_t deadline;
@@ -236,25 +284,24 @@ long sys_ferrite_port_call(int fd, const struct ferrite_port_msg __user *ureq,
 
 	if (flags & ~FERRITE_PORT_NONBLOCK)
 		return -EINVAL;
-	__free(file_put) struct file *f = NULL;
+	__free(fd_put_light) struct fd_ref f = { NULL, false };
 	struct port *p = port_from_fd(fd, &recv, &f);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
-	if (copy_from_user(&h, ureq, sizeof(h)) || copy_from_user(&rh, urep, sizeof(rh)) ||
-	    copy_to_user(urep, &rh, sizeof(rh)))
+	if (headers_from_user(two, ureq, urep, &h, &rh) || copy_to_user(urep, rh, sizeof(*rh)))
 		return -EFAULT; /* before sending: the reply header must be usable */
 	err = get_deadline(timeout, &deadline);
 	if (err)
 		return err;
-	err = msg_from_user(&h, &stage, &m);
+	err = msg_from_user(h, &stage, &m);
 	if (err)
 		return err;
-	err = port_call_into(p, m, MIN(rh.size, (unsigned long)FERRITE_PORT_MSG_MAX), flags,
+	err = port_call_into(p, m, MIN(rh->size, (unsigned long)FERRITE_PORT_MSG_MAX), flags,
 			     deadline, &inbox, &r);
 	if (err)
 		return err;
 	r->token = 0;
-	err = msg_to_user(r, &rh, urep);
+	err = msg_to_user(r, rh->data, urep);
 	port_msg_free_in(p, r);
 	return err;
 }
@@ -267,7 +314,7 @@ long sys_ferrite_port_reply(int fd, unsigned long token, const struct ferrite_po
 	bool recv;
 	long err;
 
-	__free(file_put) struct file *f = NULL;
+	__free(fd_put_light) struct fd_ref f = { NULL, false };
 	struct port *p = port_from_fd(fd, &recv, &f);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
@@ -285,7 +332,7 @@ long sys_ferrite_port_destroy(int fd)
 {
 	bool recv;
 
-	__free(file_put) struct file *f = NULL;
+	__free(fd_put_light) struct fd_ref f = { NULL, false };
 	struct port *p = port_from_fd(fd, &recv, &f);
 	if (IS_ERR(p))
 		return PTR_ERR(p);

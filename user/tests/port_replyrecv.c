@@ -5,7 +5,8 @@
  * client process making 500 calls of varying sizes that the server answers
  * with reply_recv, and the reply rules: a too large reply leaves the right
  * usable, a used right is gone (ENOENT), token 0 only receives; a signal
- * after the reply gives EINTR even with SA_RESTART. Ferrite only.
+ * after the reply gives EINTR even with SA_RESTART; the one-copy layouts
+ * (adjacent headers, a buffer right after its header). Ferrite only.
  */
 #include "common.h"
 #include "port_util.h"
@@ -47,6 +48,78 @@ static void errors_alone(void)
 	CHECK(port_reply_recv(port, 0, 0, NULL, 0, &m, buf, sizeof(buf), 0, NULL) == 1 &&
 	      m.type == 6 && buf[0] == 'q', "q still queued");
 	close(conn);
+	close(port);
+}
+
+/* Headers next to each other, buffers right after their header. */
+struct call_io {
+	struct ferrite_port_msg q, r;
+	long rbuf[2];
+};
+struct serve_io {
+	struct ferrite_port_msg rep, m;
+	long mbuf[2];
+};
+
+/*
+ * The layouts the kernel moves in one copy (docs/ports.md): a call's
+ * adjacent headers with the reply buffer after its header, reply_recv's
+ * adjacent headers (both orders) with the receive buffer after its
+ * header; then a message larger than the one-copy limit.
+ */
+static void adjacent_layouts(void)
+{
+	static struct { struct ferrite_port_msg h; char buf[128]; } big;
+	struct serve_io s;
+	struct ferrite_port_msg pair[2];
+	char text[100];
+	int port = port_create("test.rr.adj", 0), status;
+	long answer = 0;
+	pid_t pid;
+
+	CHECK(port >= 0, "port_create");
+	fflush(NULL);
+	pid = fork();
+	CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		struct call_io c = { .rbuf = { -1, -1 } };
+		long req = 41;
+		int conn = port_connect("test.rr.adj", 0);
+
+		c.q = (struct ferrite_port_msg){ .type = 7, .data = (unsigned long)&req,
+						 .size = sizeof(req) };
+		c.r = (struct ferrite_port_msg){ .data = (unsigned long)c.rbuf,
+						 .size = sizeof(c.rbuf) };
+		if (conn < 0 || syscall(__NR_ferrite_port_call, conn, &c.q, &c.r, 0u, NULL) != 8)
+			_exit(40);
+		if (c.r.type != 8 || c.r.size != 8 || c.r.token || c.rbuf[0] != 42 ||
+		    c.rbuf[1] != -1 || c.r.data != (unsigned long)c.rbuf)
+			_exit(41);
+		memset(text, 'x', sizeof(text));
+		_exit(port_send(conn, 9, text, sizeof(text), 0) ? 42 : 0);
+	}
+	s.m = (struct ferrite_port_msg){ .data = (unsigned long)s.mbuf, .size = sizeof(s.mbuf) };
+	s.mbuf[1] = -1;
+	CHECK(syscall(__NR_ferrite_port_reply_recv, port, 0UL, NULL, &s.m, 0u, NULL) == 8,
+	      "receive into the buffer after the header");
+	CHECK(s.m.type == 7 && s.m.size == 8 && s.m.token && s.mbuf[0] == 41 && s.mbuf[1] == -1 &&
+	      s.m.data == (unsigned long)s.mbuf && s.m.sender == pid, "adjacent receive");
+	answer = s.mbuf[0] + 1;
+	s.rep = (struct ferrite_port_msg){ .type = 8, .data = (unsigned long)&answer,
+					   .size = sizeof(answer) };
+	big.h = (struct ferrite_port_msg){ .data = (unsigned long)big.buf, .size = sizeof(big.buf) };
+	/* Adjacent headers the other way round: m first, rep after it. */
+	pair[0] = big.h;
+	pair[1] = s.rep;
+	CHECK(syscall(__NR_ferrite_port_reply_recv, port, s.m.token, &pair[1], &pair[0], 0u,
+		      NULL) == 100, "reply, then a large message");
+	CHECK(pair[0].type == 9 && pair[0].size == 100 && big.buf[0] == 'x' && big.buf[99] == 'x',
+	      "large message");
+	/* A used right with adjacent headers: ENOENT, nothing received. */
+	CHECK_ERRNO(syscall(__NR_ferrite_port_reply_recv, port, s.m.token, &s.rep, &s.m, 0u, NULL),
+		    ENOENT);
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "adjacent child status 0x%x", status);
 	close(port);
 }
 
@@ -133,6 +206,7 @@ int main(void)
 
 	port_require_ferrite();
 	errors_alone();
+	adjacent_layouts();
 	port = port_create("test.rr", 0);
 	CHECK(port >= 0, "port_create");
 	fflush(NULL);
