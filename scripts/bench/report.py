@@ -10,6 +10,7 @@ Usage: report.py OUTDIR DOC.md CHART.png
   appended to the document as the analysis.
 """
 import glob
+import math
 import os
 import re
 import statistics
@@ -227,6 +228,10 @@ def chart_png(outdir, charts, png):
                 d = dict(charts.get(arch, []))
                 vals.append("%.4f" % d[n] if n in d else "NaN")
             f.write(n.replace(" ", "_") + " " + " ".join(vals) + "\n")
+    # The axis reaches the next power of ten below the smallest ratio (boot
+    # is far below the others).
+    ratios = [r for arch in ARCHES for _, r in charts.get(arch, []) if r and r > 0]
+    y_low = 10 ** math.floor(math.log10(min(ratios))) if ratios else 0.01
     script = f"""
 set terminal pngcairo size 1400,700 font ",10" noenhanced
 set output '{png}'
@@ -235,7 +240,7 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set logscale y
-set yrange [0.01:*]
+set yrange [{y_low}:*]
 set ylabel 'ratio (log scale)'
 set xtics rotate by -40 scale 0
 set grid ytics
