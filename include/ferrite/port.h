@@ -25,6 +25,7 @@
 #include <ferrite/waitqueue.h>
 #include <ferrite/errno.h>
 #include <ferrite/cleanup.h>
+#include <ferrite/kmalloc.h>
 #include <uapi/ferrite_port.h>
 
 struct task;
@@ -107,9 +108,21 @@ size_t ports_count_live(void);
  * monotonic (0: none). Messages passed in are consumed in every case. ---- */
 /* Return: a message with room for size payload bytes, or NULL. */
 struct port_msg *port_msg_alloc(size_t size);
-void port_msg_free(struct port_msg *m);
+/* Free m (a message on a stack is left alone). Inline: most messages of a
+ * call or reply are on a stack. */
+static inline void port_msg_free(struct port_msg *m)
+{
+	if (!m->on_stack)
+		kfree(m);
+}
+/* port_msg_free_in for a message on the heap. */
+void port_msg_recycle(struct port *p, struct port_msg *m);
 /* Free m, keeping a small one as one of p's spares (p alive). */
-void port_msg_free_in(struct port *p, struct port_msg *m);
+static inline void port_msg_free_in(struct port *p, struct port_msg *m)
+{
+	if (!m->on_stack)
+		port_msg_recycle(p, m);
+}
 /* Free p's spare messages (p is being freed, or dead and drained). */
 void port_msg_spares_free(struct port *p);
 DEFINE_FREE(port_msg_free, struct port_msg *, if (_T) port_msg_free(_T))
@@ -141,9 +154,4 @@ void port_drop_reply(struct port *p, unsigned long token);
 /* Install a file for p (reference consumed): the receive right when recv,
  * else a send right. Return: fd or -errno. */
 int port_fd_install(struct port *p, bool recv, unsigned flags);
-/* Return: the port behind fd, or ERR_PTR(-EBADF); *recv tells whether fd
- * is the receive right. The port lives as long as the file looked up in
- * *ref (fd_get_light: a reference only when the fd table is shared),
- * which the caller releases with fd_put_light. */
-struct fd_ref;
-struct port *port_from_fd(int fd, bool *recv, struct fd_ref *ref);
+/* The port behind an fd: port_from_fd (src/ipc/port_internal.h). */

@@ -13,6 +13,7 @@
 #include <ferrite/poll.h>
 #include <ferrite/port.h>
 #include <ferrite/vfs.h>
+#include "port_internal.h"
 
 static unsigned port_poll(struct file *f, struct poll_table *pt)
 {
@@ -43,7 +44,7 @@ static void port_file_release(struct file *f)
 	port_put(p);
 }
 
-static const struct file_ops port_fops = {
+const struct file_ops port_fops = {
 	.poll = port_poll,
 	.release = port_file_release,
 };
@@ -60,19 +61,4 @@ int port_fd_install(struct port *p, bool recv, unsigned flags)
 	}
 	f->private = p; /* released with the file from now on */
 	return fd_install(f, (flags & FERRITE_PORT_CLOEXEC) ? O_CLOEXEC : 0);
-}
-
-struct port *port_from_fd(int fd, bool *recv, struct fd_ref *ref)
-{
-	struct fd_ref r = fd_get_light(fd);
-
-	if (!r.file)
-		return ERR_PTR(-EBADF);
-	if (r.file->ops != &port_fops) {
-		fd_put_light(r);
-		return ERR_PTR(-EBADF);
-	}
-	*recv = r.file->mode & FMODE_READ;
-	*ref = r; /* the file (its port reference) keeps the port alive */
-	return r.file->private;
 }

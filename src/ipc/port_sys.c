@@ -41,18 +41,52 @@ static inline long get_deadline(const struct timespec __user *uts, uint64_t *dea
 	return uts ? get_deadline_slow(uts, deadline) : 0;
 }
 
+/*
+ * copy_{from,to}_user for a small size that is not a compile-time
+ * constant (a small payload, with or without its header): n in
+ * (0, UACCESS_INLINE_MAX], for which uaccess.h's inline range check holds
+ * as for a constant, so no out-of-line call. Same results.
+ */
+#define PORT_COPY_INLINE_MAX UACCESS_INLINE_MAX
+_Static_assert(sizeof(struct ferrite_port_msg) + PORT_MSG_SMALL <= PORT_COPY_INLINE_MAX,
+	       "a small message and its header are copied inline");
+
+static __always_inline int copy_from_user_small(void *dst, const void __user *src, size_t n)
+{
+	return uaccess_small_range_ok((uintptr_t)src, n) &&
+			       !hal_user_copy(dst, (const void *)src, n)
+		       ? 0
+		       : -EFAULT;
+}
+
+static __always_inline int copy_to_user_small(void __user *dst, const void *src, size_t n)
+{
+	return uaccess_small_range_ok((uintptr_t)dst, n) && !hal_user_copy((void *)dst, src, n)
+		       ? 0
+		       : -EFAULT;
+}
+
 /* Build a kernel message from a user header (type, data, size): staged in
  * *stage when small, else allocated. */
-static long msg_from_user(const struct ferrite_port_msg *h, struct port_msg_buf *stage,
+static __always_inline long msg_from_user(const struct ferrite_port_msg *h, struct port_msg_buf *stage,
 			  struct port_msg **out)
 {
 	if (h->size > FERRITE_PORT_MSG_MAX)
 		return -EMSGSIZE;
-	__free(port_msg_free) struct port_msg *m = h->size <= PORT_MSG_SMALL
-		? port_msg_stage(stage, h->size) : port_msg_alloc(h->size);
+	if (h->size <= PORT_MSG_SMALL) {
+		/* Small: staged on the stack, copied in without a call. */
+		struct port_msg *m = port_msg_stage(stage, h->size);
+
+		if (h->size && copy_from_user_small(m->data, (const void __user *)h->data, h->size))
+			return -EFAULT;
+		m->type = h->type;
+		*out = m;
+		return 0;
+	}
+	__free(port_msg_free) struct port_msg *m = port_msg_alloc(h->size);
 	if (!m)
 		return -ENOMEM;
-	if (h->size && copy_from_user(m->data, (const void __user *)h->data, h->size))
+	if (copy_from_user(m->data, (const void __user *)h->data, h->size))
 		return -EFAULT;
 	m->type = h->type;
 	*out = take_ptr(m);
@@ -64,7 +98,7 @@ static long msg_from_user(const struct ferrite_port_msg *h, struct port_msg_buf 
  * and *b pointing at them: in one copy when they lie next to each other in
  * user memory.
  */
-static long headers_from_user(struct ferrite_port_msg two[2],
+static __always_inline long headers_from_user(struct ferrite_port_msg two[2],
 			      const struct ferrite_port_msg __user *ua,
 			      const struct ferrite_port_msg __user *ub,
 			      struct ferrite_port_msg **a, struct ferrite_port_msg **b)
@@ -93,7 +127,7 @@ struct msg_out {
  * Copy m out into the user buffer buf and the header at uh: in one copy
  * when the buffer follows the header in user memory and m is small.
  */
-static long msg_to_user(struct port_msg *m, unsigned long buf, struct ferrite_port_msg __user *uh)
+static __always_inline long msg_to_user(struct port_msg *m, unsigned long buf, struct ferrite_port_msg __user *uh)
 {
 	struct msg_out out;
 
@@ -107,7 +141,7 @@ static long msg_to_user(struct port_msg *m, unsigned long buf, struct ferrite_po
 
 		for (size_t i = 0; i < (m->size + 7) / 8; i++)
 			out.data[i] = from[i];
-		if (copy_to_user(uh, &out, sizeof(out.h) + m->size))
+		if (copy_to_user_small(uh, &out, sizeof(out.h) + m->size))
 			return -EFAULT;
 		return (long)m->size;
 	}
@@ -190,7 +224,7 @@ long sys_ferrite_port_send(int fd, const struct ferrite_port_msg __user *uh, uns
  * The receiving half of recv and reply_recv: receive into the buffer of
  * header h (read from uh) and copy the message out.
  */
-static long recv_to_user(struct port *p, unsigned long token, struct port_msg *reply,
+static __always_inline long recv_to_user(struct port *p, unsigned long token, struct port_msg *reply,
 			 struct ferrite_port_msg *h, struct ferrite_port_msg __user *uh,
 			 unsigned flags, uint64_t deadline)
 {

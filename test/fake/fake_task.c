@@ -43,6 +43,7 @@ uint64_t schedule_timeout(uint64_t deadline_ns)
 	if (deadline_ns)
 		return 0; /* timed out */
 	fake_signal_pending = true; /* nobody will wake us: interrupt */
+	fake_task.work = 1; /* as the kernel's producers (user_return.h) */
 	return 1;
 }
 

@@ -6,7 +6,9 @@
  * with reply_recv, and the reply rules: a too large reply leaves the right
  * usable, a used right is gone (ENOENT), token 0 only receives; a signal
  * after the reply gives EINTR even with SA_RESTART; the one-copy layouts
- * (adjacent headers, a buffer right after its header). Ferrite only.
+ * (adjacent headers, a buffer right after its header); small payloads at
+ * every alignment and bad small payloads (the inline copies); a signal
+ * ending a call blocked after its request was received. Ferrite only.
  */
 #include "common.h"
 #include "port_util.h"
@@ -47,6 +49,42 @@ static void errors_alone(void)
 	CHECK_ERRNO(port_reply_recv(port, 0, 0, NULL, 0, &m, buf, sizeof(buf), 0, bad), EFAULT);
 	CHECK(port_reply_recv(port, 0, 0, NULL, 0, &m, buf, sizeof(buf), 0, NULL) == 1 &&
 	      m.type == 6 && buf[0] == 'q', "q still queued");
+	close(conn);
+	close(port);
+}
+
+/*
+ * Small payloads (copied without a call, word by word when aligned) of
+ * every size up to 64 bytes from and to every byte alignment, sent to
+ * ourselves; a bad small payload: EFAULT before anything is queued or
+ * replied.
+ */
+static void small_payloads(void)
+{
+	static char src[80] __attribute__((aligned(8))), dst[80] __attribute__((aligned(8)));
+	struct ferrite_port_msg m;
+	int port = port_create("test.rr.small", 0), conn;
+	char buf[8];
+
+	CHECK(port >= 0, "port_create");
+	conn = port_connect("test.rr.small", 0);
+	CHECK(conn >= 0, "port_connect");
+	for (size_t size = 1; size <= 64; size++) {
+		for (size_t off = 0; off < 8; off++) {
+			for (size_t i = 0; i < size; i++)
+				src[off + i] = (char)(size * 7 + off * 3 + i);
+			memset(dst, 0, sizeof(dst));
+			CHECK(port_send(conn, 7, src + off, size, 0) == 0, "send %zu@%zu", size, off);
+			CHECK(port_recv(port, &m, dst + (7 - off), 64, 0, NULL) == (long)size &&
+			      m.type == 7 && !memcmp(dst + (7 - off), src + off, size) &&
+			      dst[7 - off + size] == 0, "recv %zu@%zu", size, 7 - off);
+		}
+	}
+	CHECK_ERRNO(port_call(conn, 1, (void *)16, 8, &m, buf, sizeof(buf), 0, NULL), EFAULT);
+	CHECK_ERRNO(port_call(conn, 1, (void *)-8UL, 16, &m, buf, sizeof(buf), 0, NULL), EFAULT);
+	CHECK_ERRNO(port_reply_recv(port, 4242, 0, (void *)16, 8, &m, buf, sizeof(buf),
+				    FERRITE_PORT_NONBLOCK, NULL), EFAULT);
+	CHECK_ERRNO(port_recv(port, &m, buf, sizeof(buf), FERRITE_PORT_NONBLOCK, NULL), EAGAIN);
 	close(conn);
 	close(port);
 }
@@ -195,6 +233,44 @@ static void signal_after_reply(int port)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "signal child status 0x%x", status);
 }
 
+/*
+ * A signal to a caller blocked after its request was received: EINTR
+ * (the request was seen, no restart) and the reply right is gone.
+ */
+static void call_interrupted(int port)
+{
+	struct ferrite_port_msg m;
+	int status, conn, v;
+	char buf[8];
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		struct sigaction sa = { .sa_handler = on_usr1 };
+
+		got_usr1 = 0;
+		if (sigaction(SIGUSR1, &sa, NULL))
+			_exit(40);
+		conn = port_connect("test.rr", 0);
+		if (conn < 0)
+			_exit(41);
+		errno = 0;
+		if (port_call(conn, 6, "wait", 4, &m, &v, sizeof(v), 0, NULL) != -1 ||
+		    errno != EINTR)
+			_exit(42);
+		_exit(got_usr1 ? 0 : 43);
+	}
+	CHECK(port_recv(port, &m, buf, sizeof(buf), 0, NULL) == 4 && m.type == 6 && m.token,
+	      "receive the call");
+	CHECK(kill(pid, SIGUSR1) == 0, "kill");
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "caller status 0x%x", status);
+	v = 1;
+	CHECK_ERRNO(port_reply(port, m.token, 6, &v, sizeof(v)), ENOENT);
+}
+
 int main(void)
 {
 	static struct req in, out;
@@ -206,6 +282,7 @@ int main(void)
 
 	port_require_ferrite();
 	errors_alone();
+	small_payloads();
 	adjacent_layouts();
 	port = port_create("test.rr", 0);
 	CHECK(port >= 0, "port_create");
@@ -242,6 +319,7 @@ int main(void)
 	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "client status 0x%x", status);
 	signal_after_reply(port);
+	call_interrupted(port);
 	close(port);
 	return 0;
 }

@@ -54,6 +54,14 @@ hal_user_copy:
 .Lcopy_start:
 	li	t1, 8
 	bltu	a2, t1, 3f		/* short: bytes */
+	/* Both aligned (headers, small messages): straight to the blocks,
+	 * or under 64 bytes to the rounds, no alignment steps. */
+	or	t0, a0, a1
+	andi	t0, t0, 7
+	bnez	t0, 1f
+	li	a7, 64
+	bltu	a2, a7, 13f
+	j	8f
 	/* Bytes up to 8-byte alignment of dst (a2 stays >= 1). */
 1:	andi	t0, a0, 7
 	beqz	t0, 5f
@@ -69,7 +77,7 @@ hal_user_copy:
 	 * then double words. a0, a1 and a2 advance once a block is stored: a
 	 * fault retries the block's faulting instruction, and at the fix-up
 	 * a2 counts the whole block as not copied. */
-	li	a7, 512
+8:	li	a7, 512
 	bltu	a2, a7, 9f
 10:	COPY64	0
 	COPY64	64
@@ -84,19 +92,44 @@ hal_user_copy:
 	addi	a2, a2, -512
 	bgeu	a2, a7, 10b
 9:	li	a7, 64
-11:	bltu	a2, a7, 2f
+11:	bltu	a2, a7, 13f
 	COPY64	0
 	addi	a0, a0, 64
 	addi	a1, a1, 64
 	addi	a2, a2, -64
 	j	11b
-2:	bltu	a2, t1, 3f
+	/* Under 64 bytes left, both aligned: a 32-byte round and a 16-byte
+	 * one when they fit, then double words. */
+13:	li	a7, 32
+	bltu	a2, a7, 15f
 	ld	t0, 0(a1)
+	ld	t2, 8(a1)
+	ld	t3, 16(a1)
+	ld	t4, 24(a1)
+	sd	t0, 0(a0)
+	sd	t2, 8(a0)
+	sd	t3, 16(a0)
+	sd	t4, 24(a0)
+	addi	a0, a0, 32
+	addi	a1, a1, 32
+	addi	a2, a2, -32
+15:	li	a7, 16
+	bltu	a2, a7, 2f
+	ld	t0, 0(a1)
+	ld	t2, 8(a1)
+	sd	t0, 0(a0)
+	sd	t2, 8(a0)
+	addi	a0, a0, 16
+	addi	a1, a1, 16
+	addi	a2, a2, -16
+2:	bltu	a2, t1, 3f
+14:	ld	t0, 0(a1)
 	sd	t0, 0(a0)
 	addi	a0, a0, 8
 	addi	a1, a1, 8
 	addi	a2, a2, -8
-	j	2b
+	bgeu	a2, t1, 14b
+	j	3f
 	/* src misaligned by t0 bytes: aligned loads merged by shifts. Each
 	 * load stays inside the aligned double word holding a byte that is
 	 * copied, so it touches no page the copy does not need. */
