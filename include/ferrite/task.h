@@ -131,8 +131,11 @@ struct process *init_process(void);
 struct task *task_find(pid_t tid);
 /* Return: new reference to the process with that pid, or NULL. */
 struct process *process_find(pid_t pid);
-void task_get(struct task *t);
-void task_put(struct task *t);
+/* Task references (inline: the port and wake-up fast paths take and drop
+ * one per hand-off). task_release frees the task on the last put. */
+void task_release(struct ref *r);
+static inline void task_get(struct task *t) { ref_get(&t->ref); }
+static inline void task_put(struct task *t) { ref_put(&t->ref, task_release); }
 void process_get(struct process *p);
 void process_put(struct process *p);
 

@@ -133,7 +133,9 @@ struct task *task_alloc(struct process *p)
 	return t;
 }
 
-static void task_release(struct ref *r)
+/* The last task_put (task.h): unhash, free the tid, kernel stack and
+ * signal queue, drop the process. */
+void task_release(struct ref *r)
 {
 	struct task *t = container_of(r, struct task, ref);
 	struct process *p = t->proc;
@@ -147,16 +149,6 @@ static void task_release(struct ref *r)
 	kfree(t);
 	process_put(p);
 	__atomic_fetch_sub(&live_tasks, 1, __ATOMIC_RELAXED);
-}
-
-void task_get(struct task *t)
-{
-	ref_get(&t->ref);
-}
-
-void task_put(struct task *t)
-{
-	ref_put(&t->ref, task_release);
 }
 
 void process_add_thread(struct process *p, struct task *t)

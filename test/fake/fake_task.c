@@ -19,6 +19,7 @@ void fake_task_init(void)
 {
 	fake_proc.pid = 100;
 	fake_task.tid = 100;
+	ref_init(&fake_task.ref);
 	fake_task.proc = &fake_proc;
 	fake_task.state = TASK_RUNNING;
 	hal_cpu_self()->current = &fake_task;
