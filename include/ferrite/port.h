@@ -12,7 +12,7 @@
  * port is destroyed (port_destroy) when its receive-right file is released
  * or on explicit destroy; it is freed on the last port_put.
  *
- * Locking: ports_lock (port_registry.c) guards the list of live ports and
+ * Locking: ports_lock (port.c) guards the list of live ports and
  * their names; port->lock guards the queue, the blocked receivers, the
  * received calls and `dead`. Order: ports_lock -> port->lock -> wait queue
  * locks -> run queue locks. No user memory is touched under either lock.
@@ -89,7 +89,7 @@ struct port_call {
 	struct port_msg_buf *inbox; /* for a small reply, or NULL */
 };
 
-/* ---- objects and registry (port.c, port_registry.c) ---- */
+/* ---- objects and registry (port.c) ---- */
 /* Return: a new port (refcount 1) owned by the current process, registered
  * under name when name is not NULL; or ERR_PTR(-ENOSPC/-EEXIST/-ENOMEM). */
 struct port *port_create(const char *name);
