@@ -243,22 +243,35 @@ static __always_inline long recv_to_user(struct port *p, unsigned long token, st
 	return err;
 }
 
+/*
+ * The port of receive right fd for recv and reply_recv, in their order of
+ * checks: -EINVAL for unknown flags, -EBADF, -EPERM for a send right. The
+ * file is in *f (the caller's fd_put_light) whenever the lookup succeeded.
+ */
+static __always_inline struct port *recv_port_from_fd(int fd, unsigned flags, struct fd_ref *f)
+{
+	struct port *p;
+	bool recv;
+
+	if (flags & ~FERRITE_PORT_NONBLOCK)
+		return ERR_PTR(-EINVAL);
+	p = port_from_fd(fd, &recv, f);
+	if (!IS_ERR(p) && !recv)
+		return ERR_PTR(-EPERM);
+	return p;
+}
+
 long sys_ferrite_port_recv(int fd, struct ferrite_port_msg __user *uh, unsigned flags,
 			   const struct timespec __user *timeout)
 {
 	struct ferrite_port_msg h;
 	uint64_t deadline;
-	bool recv;
 	long err;
 
-	if (flags & ~FERRITE_PORT_NONBLOCK)
-		return -EINVAL;
 	__free(fd_put_light) struct fd_ref f = { NULL, false };
-	struct port *p = port_from_fd(fd, &recv, &f);
+	struct port *p = recv_port_from_fd(fd, flags, &f);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
-	if (!recv)
-		return -EPERM;
 	if (copy_from_user(&h, uh, sizeof(h)))
 		return -EFAULT;
 	err = get_deadline(timeout, &deadline);
@@ -281,17 +294,12 @@ long sys_ferrite_port_reply_recv(int fd, unsigned long token,
 	struct port_msg_buf stage;
 	struct port_msg *reply = NULL;
 	uint64_t deadline;
-	bool recv;
 	long err;
 
-	if (flags & ~FERRITE_PORT_NONBLOCK)
-		return -EINVAL;
 	__free(fd_put_light) struct fd_ref f = { NULL, false };
-	struct port *p = port_from_fd(fd, &recv, &f);
+	struct port *p = recv_port_from_fd(fd, flags, &f);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
-	if (!recv)
-		return -EPERM;
 	if (token ? headers_from_user(two, uh, urep, &h, &rh) : copy_from_user(h, uh, sizeof(*h)))
 		return -EFAULT;
 	err = get_deadline(timeout, &deadline);
