@@ -29,17 +29,6 @@
 static struct process proc;
 static struct task task;
 
-char *kstrndup(const char *s, size_t n)
-{
-	size_t len = strnlen(s, n);
-	char *p = kmalloc(len + 1);
-	if (p) {
-		memcpy(p, s, len);
-		p[len] = '\0';
-	}
-	return p;
-}
-
 static void use_mm(struct mm *mm)
 {
 	proc.mm = mm;

@@ -81,17 +81,6 @@ long strncpy_from_user(char *dst, const char __user *src, size_t max)
 	memcpy(dst, src, n + 1);
 	return (long)n;
 }
-char *kstrndup(const char *s, size_t n)
-{
-	size_t len = strnlen(s, n);
-	char *p = kmalloc(len + 1);
-	if (p) {
-		memcpy(p, s, len);
-		p[len] = '\0';
-	}
-	return p;
-}
-
 static int sigpipe_count;
 int send_signal_task(struct task *t, int signo)
 {

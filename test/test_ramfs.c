@@ -53,17 +53,6 @@ long strncpy_from_user(char *dst, const char __user *src, size_t max)
 	memcpy(dst, src, n + 1);
 	return (long)n;
 }
-char *kstrndup(const char *s, size_t n)
-{
-	size_t len = strnlen(s, n);
-	char *p = kmalloc(len + 1);
-	if (p) {
-		memcpy(p, s, len);
-		p[len] = '\0';
-	}
-	return p;
-}
-
 static int setup(void **state)
 {
 	struct super_block *sb;

@@ -198,18 +198,36 @@ long sys_ferrite_port_connect(const char __user *uname, unsigned flags)
 	return port_fd_install(p, false, flags);
 }
 
+/*
+ * The port behind fd for a port syscall, in the order of checks every one
+ * of them makes: -EINVAL for flags other than FERRITE_PORT_NONBLOCK, -EBADF
+ * for an fd that is not a port, -EPERM for a send right where the receive
+ * right is needed. The file is in *f (the caller's fd_put_light) whenever
+ * the lookup succeeded.
+ */
+static __always_inline struct port *port_fd(int fd, unsigned flags, bool need_recv,
+					    struct fd_ref *f)
+{
+	struct port *p;
+	bool recv;
+
+	if (flags & ~FERRITE_PORT_NONBLOCK)
+		return ERR_PTR(-EINVAL);
+	p = port_from_fd(fd, &recv, f);
+	if (!IS_ERR(p) && need_recv && !recv)
+		return ERR_PTR(-EPERM);
+	return p;
+}
+
 long sys_ferrite_port_send(int fd, const struct ferrite_port_msg __user *uh, unsigned flags)
 {
 	struct ferrite_port_msg h;
 	struct port_msg_buf stage;
 	struct port_msg *m;
-	bool recv;
 	long err;
 
-	if (flags & ~FERRITE_PORT_NONBLOCK)
-		return -EINVAL;
 	__free(fd_put_light) struct fd_ref f = { NULL, false };
-	struct port *p = port_from_fd(fd, &recv, &f);
+	struct port *p = port_fd(fd, flags, false, &f);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 	if (copy_from_user(&h, uh, sizeof(h)))
@@ -243,24 +261,6 @@ static __always_inline long recv_to_user(struct port *p, unsigned long token, st
 	return err;
 }
 
-/*
- * The port of receive right fd for recv and reply_recv, in their order of
- * checks: -EINVAL for unknown flags, -EBADF, -EPERM for a send right. The
- * file is in *f (the caller's fd_put_light) whenever the lookup succeeded.
- */
-static __always_inline struct port *recv_port_from_fd(int fd, unsigned flags, struct fd_ref *f)
-{
-	struct port *p;
-	bool recv;
-
-	if (flags & ~FERRITE_PORT_NONBLOCK)
-		return ERR_PTR(-EINVAL);
-	p = port_from_fd(fd, &recv, f);
-	if (!IS_ERR(p) && !recv)
-		return ERR_PTR(-EPERM);
-	return p;
-}
-
 long sys_ferrite_port_recv(int fd, struct ferrite_port_msg __user *uh, unsigned flags,
 			   const struct timespec __user *timeout)
 {
@@ -269,7 +269,7 @@ long sys_ferrite_port_recv(int fd, struct ferrite_port_msg __user *uh, unsigned 
 	long err;
 
 	__free(fd_put_light) struct fd_ref f = { NULL, false };
-	struct port *p = recv_port_from_fd(fd, flags, &f);
+	struct port *p = port_fd(fd, flags, true, &f);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 	if (copy_from_user(&h, uh, sizeof(h)))
@@ -297,7 +297,7 @@ long sys_ferrite_port_reply_recv(int fd, unsigned long token,
 	long err;
 
 	__free(fd_put_light) struct fd_ref f = { NULL, false };
-	struct port *p = recv_port_from_fd(fd, flags, &f);
+	struct port *p = port_fd(fd, flags, true, &f);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 	if (token ? headers_from_user(two, uh, urep, &h, &rh) : copy_from_user(h, uh, sizeof(*h)))
@@ -321,13 +321,10 @@ long sys_ferrite_port_call(int fd, const struct ferrite_port_msg __user *ureq,
 	struct port_msg_buf stage, inbox;
 	struct port_msg *m, *r = NULL;
 	uint64_t deadline;
-	bool recv;
 	long err;
 
-	if (flags & ~FERRITE_PORT_NONBLOCK)
-		return -EINVAL;
 	__free(fd_put_light) struct fd_ref f = { NULL, false };
-	struct port *p = port_from_fd(fd, &recv, &f);
+	struct port *p = port_fd(fd, flags, false, &f);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 	if (headers_from_user(two, ureq, urep, &h, &rh) || copy_to_user(urep, rh, sizeof(*rh)))
@@ -353,15 +350,12 @@ long sys_ferrite_port_reply(int fd, unsigned long token, const struct ferrite_po
 	struct ferrite_port_msg h;
 	struct port_msg_buf stage;
 	struct port_msg *m;
-	bool recv;
 	long err;
 
 	__free(fd_put_light) struct fd_ref f = { NULL, false };
-	struct port *p = port_from_fd(fd, &recv, &f);
+	struct port *p = port_fd(fd, 0, true, &f);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
-	if (!recv)
-		return -EPERM;
 	if (copy_from_user(&h, uh, sizeof(h)))
 		return -EFAULT;
 	err = msg_from_user(&h, &stage, &m);
@@ -372,13 +366,9 @@ long sys_ferrite_port_reply(int fd, unsigned long token, const struct ferrite_po
 
 long sys_ferrite_port_destroy(int fd)
 {
-	bool recv;
-
 	__free(fd_put_light) struct fd_ref f = { NULL, false };
-	struct port *p = port_from_fd(fd, &recv, &f);
+	struct port *p = port_fd(fd, 0, true, &f);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
-	if (!recv)
-		return -EPERM;
 	return port_destroy(p) ? 0 : -EIDRM;
 }

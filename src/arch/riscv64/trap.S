@@ -25,6 +25,33 @@
 #define RVCPU_FP_OWNER 32
 #define EXC_ECALL_U 8
 
+/* Register lists for the macros below: t0-t2, s0-s1 and a0-a7 (5-17),
+ * the callee-saved s2-s11 (18-27), t3-t6 (28-31). */
+#define REGS_5_TO_17 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17
+#define REGS_18_TO_27 18, 19, 20, 21, 22, 23, 24, 25, 26, 27
+#define REGS_28_TO_31 28, 29, 30, 31
+
+/* Store (SAVE_REGS) or load (LOAD_REGS) the listed x registers at their
+ * trap-frame slots from sp. */
+.macro SAVE_REGS regs:vararg
+	.irp n, \regs
+	sd	x\n, TF_REG(\n)(sp)
+	.endr
+.endm
+
+.macro LOAD_REGS regs:vararg
+	.irp n, \regs
+	ld	x\n, TF_REG(\n)(sp)
+	.endr
+.endm
+
+/* Store the FP registers into the trap frame at sp (FS must not be Off). */
+.macro SAVE_FP
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	fsd	f\n, TF_FREGS + \n * 8(sp)
+	.endr
+.endm
+
 /*
  * Load the FP registers from the trap frame at sp and record it as this
  * CPU's FP owner (rvcpu: struct rv_cpu *). In: t0 = the frame's sstatus,
@@ -55,36 +82,7 @@ rv_trap_vector:
 	/* From the kernel: put tp back, sscratch = 0 again. */
 	csrrw	tp, sscratch, tp
 	addi	sp, sp, -TF_SIZE
-	sd	x1, TF_REG(1)(sp)
-	sd	x3, TF_REG(3)(sp)
-	sd	x4, TF_REG(4)(sp)
-	sd	x5, TF_REG(5)(sp)
-	sd	x6, TF_REG(6)(sp)
-	sd	x7, TF_REG(7)(sp)
-	sd	x8, TF_REG(8)(sp)
-	sd	x9, TF_REG(9)(sp)
-	sd	x10, TF_REG(10)(sp)
-	sd	x11, TF_REG(11)(sp)
-	sd	x12, TF_REG(12)(sp)
-	sd	x13, TF_REG(13)(sp)
-	sd	x14, TF_REG(14)(sp)
-	sd	x15, TF_REG(15)(sp)
-	sd	x16, TF_REG(16)(sp)
-	sd	x17, TF_REG(17)(sp)
-	sd	x18, TF_REG(18)(sp)
-	sd	x19, TF_REG(19)(sp)
-	sd	x20, TF_REG(20)(sp)
-	sd	x21, TF_REG(21)(sp)
-	sd	x22, TF_REG(22)(sp)
-	sd	x23, TF_REG(23)(sp)
-	sd	x24, TF_REG(24)(sp)
-	sd	x25, TF_REG(25)(sp)
-	sd	x26, TF_REG(26)(sp)
-	sd	x27, TF_REG(27)(sp)
-	sd	x28, TF_REG(28)(sp)
-	sd	x29, TF_REG(29)(sp)
-	sd	x30, TF_REG(30)(sp)
-	sd	x31, TF_REG(31)(sp)
+	SAVE_REGS 1, 3, 4, REGS_5_TO_17, REGS_18_TO_27, REGS_28_TO_31
 	addi	t0, sp, TF_SIZE
 	sd	t0, TF_REG(2)(sp)
 	csrr	t0, sepc
@@ -101,36 +99,7 @@ rv_trap_vector:
 	csrw	sepc, t0
 	ld	t0, TF_SSTATUS(sp)
 	csrw	sstatus, t0
-	ld	x1, TF_REG(1)(sp)
-	ld	x3, TF_REG(3)(sp)
-	ld	x4, TF_REG(4)(sp)
-	ld	x5, TF_REG(5)(sp)
-	ld	x6, TF_REG(6)(sp)
-	ld	x7, TF_REG(7)(sp)
-	ld	x8, TF_REG(8)(sp)
-	ld	x9, TF_REG(9)(sp)
-	ld	x10, TF_REG(10)(sp)
-	ld	x11, TF_REG(11)(sp)
-	ld	x12, TF_REG(12)(sp)
-	ld	x13, TF_REG(13)(sp)
-	ld	x14, TF_REG(14)(sp)
-	ld	x15, TF_REG(15)(sp)
-	ld	x16, TF_REG(16)(sp)
-	ld	x17, TF_REG(17)(sp)
-	ld	x18, TF_REG(18)(sp)
-	ld	x19, TF_REG(19)(sp)
-	ld	x20, TF_REG(20)(sp)
-	ld	x21, TF_REG(21)(sp)
-	ld	x22, TF_REG(22)(sp)
-	ld	x23, TF_REG(23)(sp)
-	ld	x24, TF_REG(24)(sp)
-	ld	x25, TF_REG(25)(sp)
-	ld	x26, TF_REG(26)(sp)
-	ld	x27, TF_REG(27)(sp)
-	ld	x28, TF_REG(28)(sp)
-	ld	x29, TF_REG(29)(sp)
-	ld	x30, TF_REG(30)(sp)
-	ld	x31, TF_REG(31)(sp)
+	LOAD_REGS 1, 3, 4, REGS_5_TO_17, REGS_18_TO_27, REGS_28_TO_31
 	addi	sp, sp, TF_SIZE
 	sret
 
@@ -139,35 +108,7 @@ from_user:
 	sd	sp, RVCPU_SCRATCH(tp)
 	ld	sp, RVCPU_KSTACK_TOP(tp)
 	addi	sp, sp, -TF_SIZE
-	sd	x1, TF_REG(1)(sp)
-	sd	x3, TF_REG(3)(sp)
-	sd	x5, TF_REG(5)(sp)
-	sd	x6, TF_REG(6)(sp)
-	sd	x7, TF_REG(7)(sp)
-	sd	x8, TF_REG(8)(sp)
-	sd	x9, TF_REG(9)(sp)
-	sd	x10, TF_REG(10)(sp)
-	sd	x11, TF_REG(11)(sp)
-	sd	x12, TF_REG(12)(sp)
-	sd	x13, TF_REG(13)(sp)
-	sd	x14, TF_REG(14)(sp)
-	sd	x15, TF_REG(15)(sp)
-	sd	x16, TF_REG(16)(sp)
-	sd	x17, TF_REG(17)(sp)
-	sd	x18, TF_REG(18)(sp)
-	sd	x19, TF_REG(19)(sp)
-	sd	x20, TF_REG(20)(sp)
-	sd	x21, TF_REG(21)(sp)
-	sd	x22, TF_REG(22)(sp)
-	sd	x23, TF_REG(23)(sp)
-	sd	x24, TF_REG(24)(sp)
-	sd	x25, TF_REG(25)(sp)
-	sd	x26, TF_REG(26)(sp)
-	sd	x27, TF_REG(27)(sp)
-	sd	x28, TF_REG(28)(sp)
-	sd	x29, TF_REG(29)(sp)
-	sd	x30, TF_REG(30)(sp)
-	sd	x31, TF_REG(31)(sp)
+	SAVE_REGS 1, 3, REGS_5_TO_17, REGS_18_TO_27, REGS_28_TO_31
 	ld	t0, RVCPU_SCRATCH(tp)
 	sd	t0, TF_REG(2)(sp)
 	csrrw	t0, sscratch, zero	/* user tp; sscratch = 0: in the kernel */
@@ -185,38 +126,7 @@ from_user:
 	li	t0, SSTATUS_FS
 	and	t2, t1, t0
 	bne	t2, t0, 1f
-	fsd	f0, TF_FREGS + 0(sp)
-	fsd	f1, TF_FREGS + 8(sp)
-	fsd	f2, TF_FREGS + 16(sp)
-	fsd	f3, TF_FREGS + 24(sp)
-	fsd	f4, TF_FREGS + 32(sp)
-	fsd	f5, TF_FREGS + 40(sp)
-	fsd	f6, TF_FREGS + 48(sp)
-	fsd	f7, TF_FREGS + 56(sp)
-	fsd	f8, TF_FREGS + 64(sp)
-	fsd	f9, TF_FREGS + 72(sp)
-	fsd	f10, TF_FREGS + 80(sp)
-	fsd	f11, TF_FREGS + 88(sp)
-	fsd	f12, TF_FREGS + 96(sp)
-	fsd	f13, TF_FREGS + 104(sp)
-	fsd	f14, TF_FREGS + 112(sp)
-	fsd	f15, TF_FREGS + 120(sp)
-	fsd	f16, TF_FREGS + 128(sp)
-	fsd	f17, TF_FREGS + 136(sp)
-	fsd	f18, TF_FREGS + 144(sp)
-	fsd	f19, TF_FREGS + 152(sp)
-	fsd	f20, TF_FREGS + 160(sp)
-	fsd	f21, TF_FREGS + 168(sp)
-	fsd	f22, TF_FREGS + 176(sp)
-	fsd	f23, TF_FREGS + 184(sp)
-	fsd	f24, TF_FREGS + 192(sp)
-	fsd	f25, TF_FREGS + 200(sp)
-	fsd	f26, TF_FREGS + 208(sp)
-	fsd	f27, TF_FREGS + 216(sp)
-	fsd	f28, TF_FREGS + 224(sp)
-	fsd	f29, TF_FREGS + 232(sp)
-	fsd	f30, TF_FREGS + 240(sp)
-	fsd	f31, TF_FREGS + 248(sp)
+	SAVE_FP
 	frcsr	t2
 	sd	t2, TF_FCSR(sp)
 	li	t2, ~SSTATUS_FS
@@ -267,26 +177,7 @@ syscall_from_user:
 	csrw	sstatus, t0
 	ld	t0, TF_SEPC(sp)
 	csrw	sepc, t0
-	ld	x1, TF_REG(1)(sp)
-	ld	x3, TF_REG(3)(sp)
-	ld	x4, TF_REG(4)(sp)
-	ld	x5, TF_REG(5)(sp)
-	ld	x6, TF_REG(6)(sp)
-	ld	x7, TF_REG(7)(sp)
-	ld	x8, TF_REG(8)(sp)
-	ld	x9, TF_REG(9)(sp)
-	ld	x10, TF_REG(10)(sp)
-	ld	x11, TF_REG(11)(sp)
-	ld	x12, TF_REG(12)(sp)
-	ld	x13, TF_REG(13)(sp)
-	ld	x14, TF_REG(14)(sp)
-	ld	x15, TF_REG(15)(sp)
-	ld	x16, TF_REG(16)(sp)
-	ld	x17, TF_REG(17)(sp)
-	ld	x28, TF_REG(28)(sp)
-	ld	x29, TF_REG(29)(sp)
-	ld	x30, TF_REG(30)(sp)
-	ld	x31, TF_REG(31)(sp)
+	LOAD_REGS 1, 3, 4, REGS_5_TO_17, REGS_28_TO_31
 	ld	sp, TF_REG(2)(sp)
 	sret
 
@@ -317,36 +208,7 @@ rv_user_return:
 	csrw	sstatus, t0
 	ld	t0, TF_SEPC(sp)
 	csrw	sepc, t0
-	ld	x1, TF_REG(1)(sp)
-	ld	x3, TF_REG(3)(sp)
-	ld	x4, TF_REG(4)(sp)
-	ld	x5, TF_REG(5)(sp)
-	ld	x6, TF_REG(6)(sp)
-	ld	x7, TF_REG(7)(sp)
-	ld	x8, TF_REG(8)(sp)
-	ld	x9, TF_REG(9)(sp)
-	ld	x10, TF_REG(10)(sp)
-	ld	x11, TF_REG(11)(sp)
-	ld	x12, TF_REG(12)(sp)
-	ld	x13, TF_REG(13)(sp)
-	ld	x14, TF_REG(14)(sp)
-	ld	x15, TF_REG(15)(sp)
-	ld	x16, TF_REG(16)(sp)
-	ld	x17, TF_REG(17)(sp)
-	ld	x18, TF_REG(18)(sp)
-	ld	x19, TF_REG(19)(sp)
-	ld	x20, TF_REG(20)(sp)
-	ld	x21, TF_REG(21)(sp)
-	ld	x22, TF_REG(22)(sp)
-	ld	x23, TF_REG(23)(sp)
-	ld	x24, TF_REG(24)(sp)
-	ld	x25, TF_REG(25)(sp)
-	ld	x26, TF_REG(26)(sp)
-	ld	x27, TF_REG(27)(sp)
-	ld	x28, TF_REG(28)(sp)
-	ld	x29, TF_REG(29)(sp)
-	ld	x30, TF_REG(30)(sp)
-	ld	x31, TF_REG(31)(sp)
+	LOAD_REGS 1, 3, 4, REGS_5_TO_17, REGS_18_TO_27, REGS_28_TO_31
 	ld	sp, TF_REG(2)(sp)
 	sret
 

@@ -147,12 +147,19 @@ int hal_pt_map(struct hal_pt *pt, uintptr_t va, phys_addr_t pa, unsigned prot)
 	return 0;
 }
 
-bool hal_pt_unmap(struct hal_pt *pt, uintptr_t va)
+/* The leaf entry mapping user address va (present or PROT_NONE), or NULL. */
+static uint64_t *mapped_pte(struct hal_pt *pt, uintptr_t va)
 {
 	if (!va_ok(va))
-		return false;
+		return NULL;
 	uint64_t *pte = walk(pt, va & PAGE_MASK, false);
-	if (!pte || !pte_mapped(*pte))
+	return pte && pte_mapped(*pte) ? pte : NULL;
+}
+
+bool hal_pt_unmap(struct hal_pt *pt, uintptr_t va)
+{
+	uint64_t *pte = mapped_pte(pt, va);
+	if (!pte)
 		return false;
 	*pte = 0;
 	hal_tlb_flush_page(va);
@@ -177,10 +184,8 @@ static unsigned pte_prot(uint64_t pte)
 
 bool hal_pt_translate(struct hal_pt *pt, uintptr_t va, phys_addr_t *pa, unsigned *prot)
 {
-	if (!va_ok(va))
-		return false;
-	uint64_t *pte = walk(pt, va & PAGE_MASK, false);
-	if (!pte || !pte_mapped(*pte))
+	uint64_t *pte = mapped_pte(pt, va);
+	if (!pte)
 		return false;
 	if (pa)
 		*pa = (*pte & PTE_ADDR) | (va & ~PAGE_MASK);
@@ -346,10 +351,8 @@ int hal_pt_share_range(struct hal_pt *parent, struct hal_pt *child, uintptr_t st
 
 bool hal_pt_protect(struct hal_pt *pt, uintptr_t va, unsigned prot)
 {
-	if (!va_ok(va))
-		return false;
-	uint64_t *pte = walk(pt, va & PAGE_MASK, false);
-	if (!pte || !pte_mapped(*pte))
+	uint64_t *pte = mapped_pte(pt, va);
+	if (!pte)
 		return false;
 	*pte = make_pte(*pte & PTE_ADDR, prot);
 	hal_tlb_flush_page(va);
