@@ -45,7 +45,8 @@ static void parse_cmdline(const char *cmdline)
 }
 
 /* The built-in archive first, then the boot loader's (-initrd) over it, as
- * Linux does: files of the second replace those of the first. */
+ * Linux does: files of the second replace those of the first. A bad archive
+ * is reported and the boot goes on with what was unpacked (as Linux). */
 static void unpack_initramfs(const struct boot_info *info)
 {
 	size_t len = initramfs_builtin_end - initramfs_builtin_start;
@@ -54,13 +55,14 @@ static void unpack_initramfs(const struct boot_info *info)
 	pr_info("initramfs: %zu bytes built in\n", len);
 	err = initramfs_unpack(initramfs_builtin_start, len);
 	if (err)
-		panic("initramfs: cannot unpack the built-in archive (error %d)", err);
+		pr_err("initramfs: the built-in archive was not fully unpacked (error %d)\n", err);
 	if (info->initrd_start && info->initrd_end > info->initrd_start) {
 		len = info->initrd_end - info->initrd_start;
 		pr_info("initramfs: %zu bytes from the boot loader\n", len);
 		err = initramfs_unpack(phys_to_virt(info->initrd_start), len);
 		if (err)
-			panic("initramfs: cannot unpack the boot loader's archive (error %d)", err);
+			pr_err("initramfs: the boot loader's archive was not fully unpacked (error %d)\n",
+			       err);
 	}
 }
 
