@@ -139,6 +139,35 @@ boot_test() {
 	fi
 }
 
+# Boot with the large initramfs (scripts/mkbigrd.py, > 8 MiB gzip'd) whose
+# init checks every file, then with a copy cut in the middle of its gzip'd
+# part: the boot must report the bad archive and still run the checker.
+bigrd_tests() {
+	local prefix=$1 rd=$2
+	shift 2
+	local log=$LOGS/$prefix-bigrd.log
+	need_file "$prefix-bigrd" "$rd" || return
+	run_qemu "$log" "" '^BIGRD_(OK|FAIL)$' "$@" -initrd "$rd" -append "init=/bigrd/check"
+	if tr -d '\r' < "$log" | grep -qx BIGRD_OK; then
+		pass "$prefix-bigrd"
+	else
+		fail "$prefix-bigrd" "no BIGRD_OK"
+		show_tail "$log"
+	fi
+	local cut=$LOGS/$prefix-bigrd-cut.cpio.gz
+	head -c $(($(stat -c %s "$rd") * 3 / 5)) "$rd" > "$cut"
+	log=$LOGS/$prefix-bigrd-cut.log
+	run_qemu "$log" "" '^BIGRD_(OK|FAIL)$' "$@" -initrd "$cut" -append "init=/bigrd/check"
+	if tr -d '\r' < "$log" | grep -q 'initramfs: corrupt or truncated gzip member' &&
+	   tr -d '\r' < "$log" | grep -qx BIGRD_FAIL; then
+		pass "$prefix-bigrd-truncated"
+	else
+		fail "$prefix-bigrd-truncated" "no error message or no boot after it"
+		show_tail "$log"
+	fi
+	rm -f "$cut"
+}
+
 need_file() {
 	if [ ! -e "$2" ]; then
 		fail "$1" "$2 missing"
@@ -229,6 +258,8 @@ suite_boot_riscv64() {
 		boot_test rv-opensbi-smp1 "${q[@]}" -kernel "$KERNEL_RV" -bios default -smp 1
 		boot_test rv-opensbi-smp4 "${q[@]}" -kernel "$KERNEL_RV" -bios default -smp 4
 		boot_test rv-fw_jump "${q[@]}" -kernel "$KERNEL_RV" -bios "$fw_jump" -smp 1
+		bigrd_tests rv "$BUILD/riscv64/user/bigrd.cpio.gz" "${q[@]}" -kernel "$KERNEL_RV" \
+			-bios default -no-reboot
 	fi
 	if need_file rv-uboot "$BUILD/riscv64/Image" &&
 	   need_file rv-uboot scripts/boot-uboot-riscv64.sh; then
@@ -243,6 +274,8 @@ suite_boot_x86_64() {
 	if need_file boot-x86_64 "$KERNEL_X86"; then
 		boot_test x86-q35 "${q[@]}" -machine q35 -kernel "$KERNEL_X86"
 		boot_test x86-pc "${q[@]}" -machine pc -kernel "$KERNEL_X86"
+		bigrd_tests x86 "$BUILD/x86_64/user/bigrd.cpio.gz" "${q[@]}" -machine q35 \
+			-kernel "$KERNEL_X86" -no-reboot
 	fi
 	if need_file x86-grub-iso ferrite-x86_64.iso; then
 		boot_test x86-grub-iso "${q[@]}" -machine q35 -cdrom ferrite-x86_64.iso
