@@ -351,7 +351,7 @@ static int load_elf(struct file *f, const void *head, size_t head_len,
 		    const struct exec_args *a, const char *execfn,
 		    struct mm **mm_out, uintptr_t *entry_out, uintptr_t *sp_out)
 {
-	struct elf_image img = { .machine = ELF_MACHINE_NATIVE, .user_min = HAL_USER_MIN,
+	struct elf_image img = { .machine = ELF_MACHINE_NATIVE, .user_min = mm_min_addr(),
 				 .user_max = hal_user_max };
 	size_t ph_len;
 	int err;
