@@ -35,6 +35,9 @@ struct vma *vma_split_locked(struct mm *mm, struct vma *vma, uintptr_t addr);
 bool range_free_locked(struct mm *mm, uintptr_t start, uintptr_t end);
 /* Remove every mapping in [start, end), splitting VMAs. 0 or -ENOMEM. */
 int unmap_range_locked(struct mm *mm, uintptr_t start, uintptr_t end);
+/* mmap.c: top-down search below mm->mmap_base for len free bytes (not
+ * below mm_min_addr()); 0 when none. */
+uintptr_t find_free_area_locked(struct mm *mm, size_t len);
 /* Unmap the PTEs in [start, end) and drop their frame references. */
 void unmap_pages_locked(struct mm *mm, uintptr_t start, uintptr_t end);
 

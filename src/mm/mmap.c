@@ -31,8 +31,7 @@ static bool user_range_ok(uintptr_t addr, size_t len)
 	return addr >= mm_min_addr() && addr + len >= addr && addr + len <= hal_user_max;
 }
 
-/* Top-down search below mm->mmap_base for len free bytes; 0 when none. */
-static uintptr_t find_free_area_locked(struct mm *mm, size_t len)
+uintptr_t find_free_area_locked(struct mm *mm, size_t len)
 {
 	uintptr_t hi = mm->mmap_base;
 	struct list_head *pos;
