@@ -347,6 +347,14 @@ guest_run() {
 		[ $rc -eq 124 ] && echo "note: $name timed out after ${QEMU_TIMEOUT}s"
 		show_tail "$log"
 	fi
+	# Every number Linux defines (all below 1000) is logged by name.
+	local unknown
+	unknown=$(tr -d '\r' < "$log" | grep -Eo 'unknown syscall [0-9]{1,3}:' | sort -u | tr '\n' ' ')
+	if [ -n "$unknown" ]; then
+		fail "$suite/syscall-names" "logged without a name: $unknown"
+	else
+		pass "$suite/syscall-names"
+	fi
 }
 
 suite_guest_riscv64() {
