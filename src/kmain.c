@@ -92,6 +92,9 @@ static void unpack_initramfs(const struct boot_info *info)
 		if (err)
 			pr_err("initramfs: the boot loader's archive was not fully unpacked (error %d)\n",
 			       err);
+		/* Its files are copies now: its memory goes back (as Linux). */
+		size_t pages = frames_release_reserved(info->initrd_start, info->initrd_end);
+		pr_info("initramfs: %zu KiB of the boot loader's archive freed\n", pages * PAGE_SIZE / 1024);
 	}
 }
 

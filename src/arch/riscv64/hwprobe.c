@@ -1,5 +1,6 @@
 /*
- * riscv_hwprobe(2) (Linux 6.4+): what the harts can do, as key/value pairs.
+ * riscv_hwprobe(2) (Linux 6.4+): what the harts can do, as key/value pairs,
+ * and the AT_HWCAP letters of execve's auxiliary vector.
  * The ISA comes from each cpu node of the device tree ("riscv,isa" and
  * "riscv,isa-extensions", parsed at boot by fdt.c through rv_isa_note);
  * a bit is reported only when every hart has it and Ferrite lets user
@@ -12,6 +13,7 @@
 #include <ferrite/errno.h>
 #include <ferrite/string.h>
 #include <ferrite/uaccess.h>
+#include <hal/hal_cpu.h>
 #include <hal/hal_mmu.h>
 #include "riscv.h"
 
@@ -55,7 +57,8 @@ static const struct {
 	{ "zihintpause", 36 },
 };
 
-static uint64_t isa_ext0; /* bits every hart has */
+static uint64_t isa_ext0;    /* IMA_EXT_0 bits every hart has */
+static unsigned long hwcap; /* AT_HWCAP letters every hart has */
 static bool isa_seen;
 
 /* One extension name of a hart: its IMA_EXT_0 bits (F and D count as half
@@ -118,12 +121,50 @@ static uint64_t hart_mask(const char *val, size_t len, bool is_list)
 	return bits | (f && d ? IMA_FD : 0);
 }
 
+/* AT_HWCAP: one bit per letter, only I M A F D C (as Linux, with V left
+ * out: no vector state), F and D only together. */
+static unsigned long hart_hwcap(const char *val, size_t len, bool is_list)
+{
+	static const char letters[] = "imafdc";
+	const char *end = val + len;
+	unsigned long caps = 0;
+
+	if (is_list) {
+		for (const char *p = val; p < end; p += strnlen(p, (size_t)(end - p)) + 1)
+			if (p + 1 < end && p[0] && !p[1] && strchr(letters, p[0]))
+				caps |= 1UL << (p[0] - 'a');
+	} else if (len > 4 && !memcmp(val, "rv64", 4)) {
+		for (const char *p = val + 4; p < end && *p && *p != '_' && *p != 'z' &&
+					      *p != 's' && *p != 'x';
+		     p++) {
+			if (*p == 'g')
+				caps |= 1UL << ('i' - 'a') | 1UL << ('m' - 'a') | 1UL << ('a' - 'a') |
+					1UL << ('f' - 'a') | 1UL << ('d' - 'a');
+			else if (strchr(letters, *p))
+				caps |= 1UL << (*p - 'a');
+		}
+	}
+	unsigned long fd = 1UL << ('f' - 'a') | 1UL << ('d' - 'a');
+	if ((caps & fd) != fd)
+		caps &= ~fd;
+	return caps;
+}
+
 void rv_isa_note(const char *val, uint32_t len, bool is_list)
 {
 	uint64_t bits = hart_mask(val, len, is_list);
+	unsigned long caps = hart_hwcap(val, len, is_list);
 
 	isa_ext0 = isa_seen ? (isa_ext0 & bits) : bits;
+	hwcap = isa_seen ? (hwcap & caps) : caps;
 	isa_seen = true;
+}
+
+const char *const hal_elf_platform = NULL;
+
+unsigned long hal_elf_hwcap(void)
+{
+	return hwcap;
 }
 
 static uint64_t machine_id(long fid)

@@ -1,18 +1,50 @@
 /*
- * riscv_hwprobe (issue 8, item 16; riscv64 only, skip elsewhere and where
- * Linux user mode lacks it, e.g. qemu-user 7.2): the keys Linux defines,
- * unknown keys come back as -1, the cpus/cpusetsize rules (EINVAL for an
- * empty set, EFAULT for bad pointers), RISCV_HWPROBE_WHICH_CPUS, and every
- * extension reported really executes (no SIGILL).
+ * What the kernel tells programs about the CPU (issue 8, item 16).
+ * x86_64: AT_HWCAP is CPUID.1:EDX as on Linux (at least the x86-64
+ * baseline, nothing the CPU lacks).
+ * riscv64: riscv_hwprobe (skipped where Linux user mode lacks it, e.g.
+ * qemu-user 7.2): the keys Linux defines, unknown keys come back as -1,
+ * the cpus/cpusetsize rules (EINVAL for an empty set, EFAULT for bad
+ * pointers), RISCV_HWPROBE_WHICH_CPUS, every extension reported really
+ * executes (no SIGILL), and AT_HWCAP agrees with it.
  */
 #include "common.h"
 #include <stdint.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 
-#ifndef __riscv
+/* AT_HWCAP as the kernel passed it: glibc's getauxval(AT_HWCAP) is its
+ * own value on x86_64, so read the vector after the initial envp. */
+extern char **environ;
+
+static unsigned long kernel_auxval(unsigned long type)
+{
+	char **e = environ;
+
+	while (*e)
+		e++;
+	for (unsigned long *a = (unsigned long *)(e + 1); a[0]; a += 2)
+		if (a[0] == type)
+			return a[1];
+	return 0;
+}
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+
 int main(void)
 {
-	return 77; /* riscv64 only */
+	unsigned a, b, c, d;
+	unsigned long hwcap = kernel_auxval(AT_HWCAP);
+	/* FPU TSC CX8 CMOV MMX FXSR SSE SSE2: every x86-64 CPU has them. */
+	unsigned long base = 1UL << 0 | 1UL << 4 | 1UL << 8 | 1UL << 15 | 1UL << 23 |
+			     1UL << 24 | 1UL << 25 | 1UL << 26;
+
+	CHECK(__get_cpuid(1, &a, &b, &c, &d), "cpuid");
+	CHECK((hwcap & base) == base, "AT_HWCAP %#lx lacks the x86-64 baseline %#lx", hwcap, base);
+	CHECK((hwcap & ~(unsigned long)d) == 0, "AT_HWCAP %#lx has bits CPUID.1:EDX %#x lacks",
+	      hwcap, d);
+	return 0;
 }
 #else
 
@@ -83,6 +115,10 @@ int main(void)
 	struct pair p[13];
 	unsigned long cpus[16];
 
+	unsigned long hwcap = kernel_auxval(AT_HWCAP);
+	unsigned long ima = 1UL << ('i' - 'a') | 1UL << ('m' - 'a') | 1UL << ('a' - 'a');
+	CHECK((hwcap & ima) == ima, "AT_HWCAP %#lx lacks IMA", hwcap);
+
 	for (int i = 0; i < 11; i++)
 		p[i].key = i, p[i].value = 0xdead;
 	p[11].key = 9999, p[11].value = 5;
@@ -90,7 +126,7 @@ int main(void)
 	if (hwprobe(p, 13, 0, NULL, 0) < 0) {
 		CHECK(errno == ENOSYS, "hwprobe");
 		if (under_qemu_user())
-			return 77; /* qemu-user before 8.1 */
+			return 77; /* qemu-user before 8.1 has no riscv_hwprobe */
 		FAIL("riscv_hwprobe is ENOSYS");
 	}
 	for (int i = 0; i < 11; i++)
@@ -138,6 +174,14 @@ int main(void)
 	      "WHICH_CPUS with an unknown key");
 	CHECK_ERRNO(hwprobe(want, 2, 0, cpus, 1), EINVAL);
 	CHECK_ERRNO(hwprobe(want, 2, sizeof(cpus), NULL, 1), EINVAL);
+
+	/* AT_HWCAP: the letters I M A (F D) C, agreeing with hwprobe. */
+	unsigned long letter_fd = 1UL << ('f' - 'a') | 1UL << ('d' - 'a');
+	CHECK(!!(hwcap & (1UL << ('c' - 'a'))) == !!(ext & 2), "AT_HWCAP %#lx and hwprobe C differ",
+	      hwcap);
+	CHECK(((hwcap & letter_fd) == letter_fd) == !!(ext & 1),
+	      "AT_HWCAP %#lx and hwprobe FD differ", hwcap);
+	CHECK(!(hwcap & (1UL << ('v' - 'a'))) || (ext & 4), "AT_HWCAP has V, hwprobe not");
 	return 0;
 }
 #endif
