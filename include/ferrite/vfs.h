@@ -294,6 +294,7 @@ struct cpio_entry {
 	const char *name;   /* NUL-terminated, valid until the entry ends */
 	size_t namelen;     /* without the NUL */
 	mode_t mode;
+	uint32_t ino, devmajor, devminor; /* hard links share all three */
 	uint32_t uid, gid, nlink, mtime;
 	uint32_t rdevmajor, rdevminor;
 	size_t size;        /* bytes of data that follow */

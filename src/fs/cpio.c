@@ -64,12 +64,15 @@ static int parse_header(struct cpio_stream *s)
 			return -EINVAL;
 	if (f[11] == 0 || f[11] > PATH_MAX)
 		return -EINVAL;
+	s->e.ino = f[0];
 	s->e.mode = f[1];
 	s->e.uid = f[2];
 	s->e.gid = f[3];
 	s->e.nlink = f[4];
 	s->e.mtime = f[5];
 	s->e.size = f[6];
+	s->e.devmajor = f[7];
+	s->e.devminor = f[8];
 	s->e.rdevmajor = f[9];
 	s->e.rdevminor = f[10];
 	s->e.namelen = f[11] - 1;

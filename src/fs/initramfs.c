@@ -1,7 +1,8 @@
 /*
  * Unpack the initramfs into the root ramfs: concatenated cpio newc
  * archives, each optionally gzip-compressed (one or more gzip members),
- * separated by zero padding, as Linux accepts them. Streaming: the gzip
+ * separated by zero padding, as Linux accepts them; hard links (entries
+ * sharing inode and device numbers) become links, as Linux makes them. Streaming: the gzip
  * output goes through the inflater's 32 KiB window into the cpio parser,
  * which hands each file's data to the file as it comes, so the archive may
  * be as large as RAM allows. Missing parent directories are created. A
@@ -18,8 +19,19 @@
 
 #define INITRAMFS_DEBUG 0
 
+/* A regular file with nlink > 1: later entries of the same (ino, dev) in
+ * the archive become hard links to it (cpio puts the data on one of them,
+ * usually the last). */
+struct hardlink {
+	struct hardlink *next;
+	uint32_t ino, devmajor, devminor;
+	mode_t mode;
+	char path[]; /* kernel path, NUL-terminated */
+};
+
 /* The entry being unpacked; the parser's own state comes along. */
 struct unpacker {
+	struct hardlink *links;     /* of the current member */
 	struct cpio_stream cpio;
 	char path[PATH_MAX + 2];
 	struct file *file;          /* a regular file being written */
@@ -89,6 +101,37 @@ static const char *entry_path(struct unpacker *u, const struct cpio_entry *e)
 	return u->path;
 }
 
+/* For a regular file with nlink > 1: the path of an earlier entry of the
+ * same inode, or NULL after remembering this one. */
+static const char *hardlink_find(struct unpacker *u, const struct cpio_entry *e)
+{
+	for (struct hardlink *l = u->links; l; l = l->next)
+		if (l->ino == e->ino && l->devmajor == e->devmajor && l->devminor == e->devminor &&
+		    l->mode == e->mode)
+			return l->path;
+	size_t n = strlen(u->path) + 1;
+	struct hardlink *l = kmalloc(sizeof(*l) + n);
+	if (l) { /* without memory the entry is just a file of its own */
+		l->ino = e->ino;
+		l->devmajor = e->devmajor;
+		l->devminor = e->devminor;
+		l->mode = e->mode;
+		memcpy(l->path, u->path, n);
+		l->next = u->links;
+		u->links = l;
+	}
+	return NULL;
+}
+
+static void hardlinks_free(struct unpacker *u)
+{
+	while (u->links) {
+		struct hardlink *l = u->links;
+		u->links = l->next;
+		kfree(l);
+	}
+}
+
 static int entry_begin(void *ctx, const struct cpio_entry *e)
 {
 	struct unpacker *u = ctx;
@@ -110,8 +153,16 @@ static int entry_begin(void *ctx, const struct cpio_entry *e)
 			err = 0;
 		break;
 	case S_IFREG: {
-		struct file *f = vfs_open_at(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC,
-					     e->mode & 07777);
+		int flags = O_WRONLY | O_CREAT | O_TRUNC;
+		const char *old = e->nlink > 1 ? hardlink_find(u, e) : NULL;
+		if (old) { /* a second name: the data, if any, goes to the inode */
+			vfs_unlink_at(AT_FDCWD, path);
+			err = vfs_link_at(AT_FDCWD, old, AT_FDCWD, path, 0);
+			if (err)
+				break;
+			flags &= ~O_TRUNC;
+		}
+		struct file *f = vfs_open_at(AT_FDCWD, path, flags, e->mode & 07777);
 		if (IS_ERR(f)) {
 			err = (int)PTR_ERR(f);
 			break;
@@ -242,6 +293,7 @@ static long unpack_member(struct unpacker *u, const uint8_t *b, size_t len, size
 		cpio_stream_init(&u->cpio, &unpack_ops, u, 0, false);
 		err = gunzip_stream(b, len, feed_cpio, u, &used);
 		end = cpio_stream_finish(&u->cpio);
+		hardlinks_free(u);
 		if (err || end) {
 			pr_err("initramfs: %s gzip member at offset %zu (error %d)\n",
 			       err == -EINVAL ? "corrupt or truncated" : "cannot unpack the",
@@ -253,6 +305,7 @@ static long unpack_member(struct unpacker *u, const uint8_t *b, size_t len, size
 	cpio_stream_init(&u->cpio, &unpack_ops, u, off, true);
 	n = cpio_stream_feed(&u->cpio, b, len);
 	end = cpio_stream_finish(&u->cpio);
+	hardlinks_free(u);
 	if (n < 0 || end) {
 		pr_err("initramfs: %s cpio archive at offset %zu (error %ld)\n",
 		       n == -EINVAL || end ? "corrupt or truncated" : "cannot unpack the", off,
@@ -270,6 +323,7 @@ int initramfs_unpack(const void *data, size_t len)
 
 	if (!u)
 		return -ENOMEM;
+	u->links = NULL;
 	while (off < len) {
 		long n;
 
