@@ -94,7 +94,8 @@ static void unpack_initramfs(const struct boot_info *info)
 			       err);
 		/* Its files are copies now: its memory goes back (as Linux). */
 		size_t pages = frames_release_reserved(info->initrd_start, info->initrd_end);
-		pr_info("initramfs: %zu KiB of the boot loader's archive freed\n", pages * PAGE_SIZE / 1024);
+		pr_info("initramfs: %zu KiB of the boot loader's archive freed\n",
+			pages * PAGE_SIZE / 1024);
 	}
 }
 

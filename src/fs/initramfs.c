@@ -2,13 +2,13 @@
  * Unpack the initramfs into the root ramfs: concatenated cpio newc
  * archives, each optionally gzip-compressed (one or more gzip members),
  * separated by zero padding, as Linux accepts them; hard links (entries
- * sharing inode and device numbers) become links, as Linux makes them. Streaming: the gzip
- * output goes through the inflater's 32 KiB window into the cpio parser,
- * which hands each file's data to the file as it comes, so the archive may
- * be as large as RAM allows. Missing parent directories are created. A
- * corrupt or truncated archive stops with an error after what came before
- * it is unpacked. Runs at boot, single-threaded; the file system takes its
- * own locks.
+ * sharing inode and device numbers) become links, as Linux makes them.
+ * Streaming: the gzip output goes through the inflater's 32 KiB window into
+ * the cpio parser, which hands each file's data to the file as it comes,
+ * so the archive may be as large as RAM allows. Missing parent directories
+ * are created. A corrupt or truncated archive stops with an error after
+ * what came before it is unpacked. Runs at boot, single-threaded; the file
+ * system takes its own locks.
  */
 #include <ferrite/vfs.h>
 #include <ferrite/errno.h>

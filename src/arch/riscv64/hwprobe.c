@@ -7,8 +7,8 @@
  * programs use it: F and D (the FP state is switched), C, and the scalar
  * bit-manipulation, crypto and FP extensions that need no kernel support.
  * V and the vector extensions are not reported (Ferrite does not switch
- * vector state), nor Zicboz (senvcfg.CBZE stays off). The machine ids come from the SBI base
- * extension. Written once at boot, read-only afterwards.
+ * vector state), nor Zicboz (senvcfg.CBZE stays off). The machine ids come
+ * from the SBI base extension. Written once at boot, read-only afterwards.
  */
 #include <ferrite/errno.h>
 #include <ferrite/string.h>
