@@ -3,7 +3,7 @@
  * mmap(MAP_FIXED) works at and above /proc/sys/vm/mmap_min_addr and fails
  * with EPERM below it (for a process without privileges: Linux lets root's
  * CAP_SYS_RAWIO map lower, Ferrite never maps page 0), and the setting
- * reads back as a number.
+ * reads back as a number and only root may write it.
  */
 #include "common.h"
 #include <libgen.h>
@@ -25,6 +25,8 @@ static void unprivileged_low_maps(void *arg)
 	CHECK(p == (void *)min_addr, "MAP_FIXED at mmap_min_addr: %p", p);
 	*(volatile int *)p = 7;
 	CHECK(munmap(p, 4096) == 0, "munmap");
+	/* The setting is root's. */
+	CHECK_ERRNO(open("/proc/sys/vm/mmap_min_addr", O_WRONLY), EACCES);
 	exit(0);
 }
 
