@@ -167,6 +167,8 @@ struct file_ops {
 #define POLLNVAL 0x020
 #define POLLRDNORM 0x040
 #define POLLWRNORM 0x100
+#define POLLWRBAND 0x200
+#define POLLRDHUP 0x2000
 
 struct file {
 	struct ref ref;
