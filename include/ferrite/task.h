@@ -21,7 +21,8 @@ struct fd_table;
 struct fs_context;
 struct sighand;
 
-/* A parent sleeping in vfork until the child execs or exits. */
+/* A parent thread sleeping in vfork until the new task execs or exits
+ * (lives on the parent's kernel stack). */
 struct vfork_done {
 	struct waitqueue wq;
 	bool done; /* Lock: wq.lock */
@@ -69,8 +70,13 @@ struct process {
 
 	struct list_head hash_node; /* pid table; Lock: pid_lock */
 	struct list_head all_node;  /* every process; Lock: proc_tree_lock */
-	struct vfork_done *vfork_done; /* parent sleeping in vfork; Lock: lock */
-	int exit_signal;            /* clone's low byte (SIGCHLD for fork) */
+	/* clone's low byte (SIGCHLD for fork); the caller's own with
+	 * CLONE_PARENT; back to SIGCHLD when re-parented (nobody else asked
+	 * for another signal). Lock: proc_tree_lock once published. */
+	int exit_signal;
+	/* prctl(PR_SET_CHILD_SUBREAPER): orphans of descendants come here
+	 * instead of init. Lock: proc_tree_lock. */
+	bool child_subreaper;
 	struct rlimit64 rlim[RLIM_NLIMITS]; /* Lock: lock */
 
 	bool exiting;    /* exit_group started: threads leave at user return */
@@ -116,6 +122,10 @@ struct task {
 	 * recomputed by the task itself in trap_exit_to_user. */
 	unsigned long work;
 	uintptr_t clear_child_tid; /* CLONE_CHILD_CLEARTID / set_tid_address */
+	/* CLONE_VFORK: the caller waiting until this task execs or exits
+	 * (Linux's vfork_done). Lock: lock (the waiter clears it when a kill
+	 * ends its wait early). */
+	struct vfork_done *vfork_done;
 	uintptr_t robust_list;
 	size_t robust_list_len;
 	uint64_t utime_ns, stime_ns;

@@ -100,6 +100,14 @@ void sched_wakeup_interruptible(struct task *t)
 	wakeup_if(t, TASK_INTERRUPTIBLE);
 }
 
+void sched_wakeup_kill(struct task *t)
+{
+	/* The caller's "must die" store before the state load (the sleeper
+	 * fences between its state store and fatal_signal_pending). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	wakeup_if(t, TASK_INTERRUPTIBLE | TASK_WAKEKILL | TASK_STOPPED);
+}
+
 void sched_wakeup_stopped(struct task *t)
 {
 	wakeup_if(t, TASK_STOPPED);

@@ -41,6 +41,11 @@ struct wait_query {
 
 static bool child_matches(const struct wait_query *q, const struct process *c)
 {
+	/* Linux: a child whose exit signal is not SIGCHLD (a "clone child")
+	 * is waited for only with __WCLONE, the others only without; __WALL
+	 * takes both. */
+	if (!(q->options & __WALL) && ((c->exit_signal != SIGCHLD) != !!(q->options & __WCLONE)))
+		return false;
 	switch (q->idtype) {
 	case P_PID:
 		return c->pid == q->id;
