@@ -28,6 +28,14 @@ struct vfork_done {
 	bool done; /* Lock: wq.lock */
 };
 
+/* One interval timer (src/proc/itimer.c). ITIMER_REAL: value_ns is the
+ * monotonic expiry time; VIRTUAL/PROF: the CPU time left. 0: disarmed. */
+struct itimer {
+	uint64_t value_ns;
+	uint64_t interval_ns;
+};
+#define ITIMER_COUNT 3
+
 #define TASK_COMM_LEN 16
 #define KSTACK_ORDER 2 /* 16 KiB kernel stacks */
 #define KSTACK_SIZE (PAGE_SIZE << KSTACK_ORDER)
@@ -77,6 +85,8 @@ struct process {
 	/* prctl(PR_SET_CHILD_SUBREAPER): orphans of descendants come here
 	 * instead of init. Lock: proc_tree_lock. */
 	bool child_subreaper;
+	struct itimer itimer[ITIMER_COUNT]; /* Lock: itimer_lock (itimer.c) */
+	struct list_head itimer_node;       /* ITIMER_REAL armed; Lock: itimer_lock */
 	struct rlimit64 rlim[RLIM_NLIMITS]; /* Lock: lock */
 
 	bool exiting;    /* exit_group started: threads leave at user return */
@@ -162,6 +172,11 @@ void process_kill_current(int signo) __noreturn;
 /* Call f on every live process with proc_tree_lock held (f must not sleep).
  * Stops when f returns nonzero and returns that value. */
 int process_for_each(int (*f)(struct process *p, void *arg), void *arg);
+/* Interval timers (itimer.c): one tick of running (the process of the
+ * current non-idle task, or NULL) at monotonic time now; disarm all of p's
+ * when it exits. */
+void itimer_tick(struct process *running, uint64_t now);
+void itimer_exit(struct process *p);
 /* Counts for leak checks and /proc. */
 size_t proc_count_live(void);
 size_t task_count_live(void);

@@ -154,7 +154,6 @@ static void orphans_finish(struct orphans *o)
 	process_put(o->reaper);
 	list_for_each_entry_safe(c, n, &o->reaped, sibling) {
 		list_del(&c->sibling);
-		list_init(&c->sibling);
 		process_unhash(c);
 		process_put(c); /* the parent's reference */
 	}
@@ -183,6 +182,7 @@ static void process_become_zombie(struct process *p)
 	hal_pt_activate(NULL);
 	process_replace_mm(p, NULL);
 	sem_exit(p);
+	itimer_exit(p);
 
 	flags = spin_lock_irqsave(&proc_tree_lock);
 	reparent_children_locked(p, &o);
@@ -195,7 +195,6 @@ static void process_become_zombie(struct process *p)
 		autoreap = signal_parent_autoreaps(parent, p->exit_signal);
 		if (autoreap) {
 			list_del(&p->sibling);
-			list_init(&p->sibling);
 			p->parent = NULL;
 		}
 	}

@@ -290,6 +290,7 @@ void timer_tick(void)
 		t->utime_ns += NS_PER_TICK;
 		__atomic_fetch_add(&t->proc->utime_ns, NS_PER_TICK, __ATOMIC_RELAXED);
 	}
+	itimer_tick(t && t != c->idle && !t->is_kthread ? t->proc : NULL, now);
 	spin_lock(&sleep_lock);
 	list_for_each_entry_safe(s, n, &sleepers, timer_node) {
 		if (s->wake_deadline_ns <= now) {
