@@ -196,9 +196,9 @@ static void init_survives(void)
 
 int main(void)
 {
-	orphan_to_subreaper();
 	clone_parent_signal();
 	wclone_rule();
+	orphan_to_subreaper();
 	if (running_on_ferrite() && getppid() == 1)
 		init_survives();
 	return 0;
