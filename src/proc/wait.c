@@ -6,6 +6,9 @@
  * Stopped/continued children (WUNTRACED/WCONTINUED, WSTOPPED): the child's
  * p->wait_report (under its p->lock, set by src/ipc/signal*.c) is reported
  * once, and the child is not reaped.
+ * Children a parent does not wait for (SIGCHLD ignored, SA_NOCLDWAIT) are
+ * reaped by exit.c and never show up here; with only those left, wait
+ * sleeps until the last is gone and then fails with -ECHILD.
  */
 #include <ferrite/errno.h>
 #include <ferrite/signal.h>
