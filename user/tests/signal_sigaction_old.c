@@ -107,13 +107,25 @@ int main(void)
 	errno = 0;
 	CHECK(rt_sigaction(SIGUSR1, &a, launder_ptr(16)) == -1 && errno == EFAULT, "oact at 16");
 
+	/* act and oact at odd addresses. */
+	static char buf[2 * sizeof(struct ksigaction) + 16] __attribute__((aligned(16)));
+	struct ksigaction *odd_in = (struct ksigaction *)(buf + 1);
+	struct ksigaction *odd_out = (struct ksigaction *)(buf + sizeof(struct ksigaction) + 3);
+	a = kact(h2, SA_RESTART, 0);
+	memcpy(odd_in, &a, sizeof(a));
+	CHECK(rt_sigaction(SIGUSR1, odd_in, odd_out) == 0, "odd act/oact");
+	memcpy(&o, odd_out, sizeof(o));
+	CHECK(o.handler == h1, "odd oact: %p", (void *)o.handler);
+	CHECK(rt_sigaction(SIGUSR1, NULL, &o) == 0 && o.handler == h2 && (o.flags & SA_RESTART),
+	      "odd act");
+
 	/* SIGKILL and SIGSTOP: EINVAL with an action, fine to query. */
 	CHECK_ERRNO(rt_sigaction(SIGKILL, &a, &o), EINVAL);
 	CHECK(rt_sigaction(SIGSTOP, NULL, &o) == 0 && o.handler == SIG_DFL, "query SIGSTOP");
 	CHECK_ERRNO(syscall(SYS_rt_sigaction, SIGUSR1, &a, &o, 4), EINVAL);
 
 	/* glibc's signal(): the old handler back. */
-	CHECK(signal(SIGUSR1, h2) == h1, "signal() old handler");
-	CHECK(signal(SIGUSR1, SIG_DFL) == h2, "signal() old handler");
+	CHECK(signal(SIGUSR1, h1) == h2, "signal() old handler");
+	CHECK(signal(SIGUSR1, SIG_DFL) == h1, "signal() old handler");
 	return 0;
 }
