@@ -89,15 +89,6 @@ static __always_inline bool user_range_ok(const struct process *p, const void __
 	return p->mm && (uintptr_t)uaddr >= HAL_USER_MIN && (uintptr_t)uaddr <= hal_user_max - n;
 }
 
-/*
- * The fast path: a new action for a catchable signal, with or without the
- * old one returned (sigaction(2); glibc's signal(3) asks for the old one).
- * Guards, each falling back to sigaction_general: a new action and the
- * right set size -> a catchable signal -> act, and oact when given, in the
- * user half (checked together before anything changes, so the copies need
- * no further checks; a bad oact gets the general path's Linux order:
- * install, then -EFAULT).
- */
 /* *act into *ua, field by field with inline user loads (the fields stay in
  * registers). The range is checked. 0 or -EFAULT. */
 static __always_inline int get_user_action(struct user_sigaction *ua,
@@ -125,6 +116,15 @@ static __always_inline int put_user_action(struct user_sigaction __user *oact,
 	return hal_user_put_word(&oact->mask, ua->mask, err);
 }
 
+/*
+ * The fast path: a new action for a catchable signal, with or without the
+ * old one returned (sigaction(2); glibc's signal(3) asks for the old one).
+ * Guards, each falling back to sigaction_general: a new action and the
+ * right set size -> a catchable signal -> act, and oact when given, in the
+ * user half (checked together before anything changes, so the copies need
+ * no further checks; a bad oact gets the general path's Linux order:
+ * install, then -EFAULT).
+ */
 long sys_rt_sigaction(int signo, const struct user_sigaction __user *act,
 		      struct user_sigaction __user *oact, size_t sigsetsize)
 {
