@@ -128,7 +128,8 @@ int mm_mprotect(struct mm *mm, uintptr_t addr, size_t len, int prot);
 int mm_madvise(struct mm *mm, uintptr_t addr, size_t len, int advice);
 /* brk(2): return the new (or unchanged) break. */
 uintptr_t mm_brk(struct mm *mm, uintptr_t new_brk);
-/* Resolve a fault at addr for access (VM_READ/WRITE/EXEC). 0 or -EFAULT
+/* Resolve a fault at addr for access (VM_READ/WRITE/EXEC). 0, -EFAULT when
+ * nothing is mapped there, -EACCES when a mapping forbids the access
  * (-ENOMEM when out of memory, -ENXIO past the end of a mapped file or
  * object: the trap code sends SIGBUS). May sleep (file-backed pages). */
 int mm_fault(struct mm *mm, uintptr_t addr, unsigned access);
