@@ -167,6 +167,8 @@ struct file_ops {
 #define POLLNVAL 0x020
 #define POLLRDNORM 0x040
 #define POLLWRNORM 0x100
+#define POLLWRBAND 0x200
+#define POLLRDHUP 0x2000
 
 struct file {
 	struct ref ref;
@@ -177,6 +179,7 @@ struct file {
 	int flags;            /* open flags (O_APPEND, O_NONBLOCK...); Lock: lock */
 	off_t pos;            /* Lock: lock */
 	void *private;        /* owned by ops (released in ops->release) */
+	struct list_head ep_links; /* epoll items watching this file; Lock: lock */
 };
 
 /* Return: a new file (refcount 1) on ino (a reference is taken when ino is

@@ -139,7 +139,8 @@ extern unsigned long mmap_min_addr;
 /* The lowest address a new mapping may start at: mmap_min_addr rounded up
  * to a page, never below HAL_USER_MIN (page 0 is never mapped). */
 uintptr_t mm_min_addr(void);
-/* Resolve a fault at addr for access (VM_READ/WRITE/EXEC). 0 or -EFAULT
+/* Resolve a fault at addr for access (VM_READ/WRITE/EXEC). 0, -EFAULT when
+ * nothing is mapped there, -EACCES when a mapping forbids the access
  * (-ENOMEM when out of memory, -ENXIO past the end of a mapped file or
  * object: the trap code sends SIGBUS). May sleep (file-backed pages). */
 int mm_fault(struct mm *mm, uintptr_t addr, unsigned access);

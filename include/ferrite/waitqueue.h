@@ -24,6 +24,12 @@ struct wait_entry {
 	struct task *task;
 	struct list_head node;
 	bool exclusive; /* wake_up_one wakes only the first exclusive waiter */
+	/*
+	 * NULL: a sleeping task, woken and taken off the queue. Otherwise a
+	 * watcher (epoll): called under wq->lock (interrupts may be off), it
+	 * stays queued until remove_wait_entry().
+	 */
+	void (*wake_fn)(struct wait_entry *e);
 };
 
 #define WAITQUEUE_INIT(name) { SPINLOCK_INIT(#name), LIST_HEAD_INIT((name).waiters) }
@@ -34,13 +40,17 @@ struct wait_entry {
  * the next loop), so wake_up_one never wakes the same waiter twice.
  */
 void waitqueue_init(struct waitqueue *wq);
-/* Add e for current and set current->state to state (TASK_INTERRUPTIBLE or
- * TASK_UNINTERRUPTIBLE). */
+/* Add e for current and set current->state to state (TASK_INTERRUPTIBLE,
+ * TASK_KILLABLE, or TASK_UNINTERRUPTIBLE for the kernel's own short-held
+ * sleeping locks only). */
 void prepare_to_wait(struct waitqueue *wq, struct wait_entry *e, int state);
 /* Same, but wake_up_one wakes only one such waiter at a time. */
 void prepare_to_wait_exclusive(struct waitqueue *wq, struct wait_entry *e, int state);
 /* Remove e and set current->state back to TASK_RUNNING. */
 void finish_wait(struct waitqueue *wq, struct wait_entry *e);
+/* Queue / unqueue a watcher entry (e->wake_fn set); no task state change. */
+void add_wait_entry(struct waitqueue *wq, struct wait_entry *e);
+void remove_wait_entry(struct waitqueue *wq, struct wait_entry *e);
 /* Wake every waiter / the first exclusive waiter (and all non-exclusive). */
 void wake_up_all(struct waitqueue *wq);
 void wake_up_one(struct waitqueue *wq);
@@ -49,6 +59,9 @@ void wake_up_all_locked(struct waitqueue *wq);
 static inline bool waitqueue_active(struct waitqueue *wq) { return !list_empty(&wq->waiters); }
 /* True when the current thread has a signal that interrupts sleeps. */
 bool signal_pending_current(void);
+/* True when the current thread must die (a fatal signal, exit_group, or
+ * another thread's exec): it leaves at its next return to user mode. */
+bool fatal_signal_pending(void);
 
 /*
  * wait_event_interruptible(wq, cond): sleep until cond is true. Return 0, or
@@ -77,14 +90,26 @@ bool signal_pending_current(void);
 		__ret;                                                       \
 	})
 #define wait_event_interruptible(wq, cond) wait_event_timeout_interruptible(wq, cond, 0)
-#define wait_event(wq, cond)                                                 \
-	do {                                                                 \
-		struct wait_entry __we = WAIT_ENTRY_INIT(__we);                                      \
+/*
+ * wait_event_killable(wq, cond): sleep in TASK_KILLABLE until cond is true.
+ * Signals do not interrupt it, a fatal one does: return 0, or -EINTR when
+ * the task must die (fatal_signal_pending). There is no uninterruptible
+ * wait_event: a sleep that waits on another process must stay killable.
+ */
+#define wait_event_killable(wq, cond)                                        \
+	({                                                                   \
+		long __ret = 0;                                              \
+		struct wait_entry __we = WAIT_ENTRY_INIT(__we);              \
 		for (;;) {                                                   \
-			prepare_to_wait((wq), &__we, TASK_UNINTERRUPTIBLE);  \
+			prepare_to_wait((wq), &__we, TASK_KILLABLE);         \
 			if (cond)                                            \
 				break;                                       \
+			if (fatal_signal_pending()) {                        \
+				__ret = -EINTR;                              \
+				break;                                       \
+			}                                                    \
 			schedule();                                          \
 		}                                                            \
 		finish_wait((wq), &__we);                                    \
-	} while (0)
+		__ret;                                                       \
+	})

@@ -405,7 +405,7 @@ static void kill_other_threads(struct task *self)
 				if (t != self) {
 					WRITE_ONCE(t->kill_pending, true);
 					task_set_work(t);
-					sched_wakeup_interruptible(t);
+					sched_wakeup_kill(t);
 				}
 			}
 		}
@@ -436,7 +436,7 @@ static void exec_commit(struct mm *mm, uintptr_t entry, uintptr_t sp, const char
 	kill_other_threads(self);
 	mm_activate(mm);
 	process_replace_mm(p, mm);
-	vfork_complete(p);
+	vfork_complete(self);
 	if (p->files)
 		fd_table_close_on_exec(p->files);
 	if (sighand_exec_reset(p)) {

@@ -63,6 +63,7 @@ struct process *process_alloc(void)
 	list_init(&p->hash_node);
 	list_init(&p->all_node);
 	list_init(&p->sigqueue);
+	list_init(&p->itimer_node);
 	waitqueue_init(&p->child_wait);
 	set_default_limits(p);
 	p->exit_signal = SIGCHLD;

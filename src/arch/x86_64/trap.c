@@ -101,8 +101,7 @@ static void user_page_fault(struct trap_frame *tf)
 	if (err == -ENXIO) /* past the end of a mapped file */
 		trap_user_signal(tf, SIGBUS, BUS_ADRERR, addr);
 	else if (err)
-		trap_user_signal(tf, SIGSEGV,
-				 (tf->error_code & PF_PRESENT) ? SEGV_ACCERR : SEGV_MAPERR, addr);
+		trap_user_signal(tf, SIGSEGV, err == -EACCES ? SEGV_ACCERR : SEGV_MAPERR, addr);
 	hal_irq_disable();
 }
 
