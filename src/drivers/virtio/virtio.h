@@ -6,6 +6,7 @@
  */
 #pragma once
 #include <ferrite/types.h>
+#include <hal/hal_io.h>
 #include <hal/hal_mmu.h>
 
 /* Device status bits. */
@@ -53,6 +54,28 @@ struct virtio_device {
 	char where[40];        /* "virtio-mmio@10008000", "pci 00:03.0", for messages */
 	void *driver_data;
 };
+
+/*
+ * Read a device configuration field of len bytes at regs + off with the
+ * access width virtio requires (8-, 16- or 32-bit for fields of that size,
+ * 64-bit fields as two 32-bit reads); other lengths byte by byte.
+ */
+static inline void virtio_config_read(const volatile uint8_t *regs, unsigned off, void *buf,
+				      unsigned len)
+{
+	if (len == 2 && !(off & 1)) {
+		uint16_t v = io_read16(regs + off);
+		__builtin_memcpy(buf, &v, 2);
+	} else if ((len == 4 || len == 8) && !(off & 3)) {
+		for (unsigned i = 0; i < len; i += 4) {
+			uint32_t v = io_read32(regs + off + i);
+			__builtin_memcpy((uint8_t *)buf + i, &v, 4);
+		}
+	} else {
+		for (unsigned i = 0; i < len; i++)
+			((uint8_t *)buf)[i] = io_read8(regs + off + i);
+	}
+}
 
 static inline bool virtio_has(const struct virtio_device *vd, unsigned bit)
 {

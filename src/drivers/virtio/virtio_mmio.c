@@ -86,9 +86,7 @@ static void mmio_set_features(struct virtio_device *vd, uint64_t f)
 
 static void mmio_read_config(struct virtio_device *vd, unsigned off, void *buf, unsigned len)
 {
-	/* Byte reads are allowed for every field on both versions. */
-	for (unsigned i = 0; i < len; i++)
-		((uint8_t *)buf)[i] = io_read8(reg(vd, MMIO_CONFIG + off + i));
+	virtio_config_read(reg(vd, MMIO_CONFIG), off, buf, len);
 }
 
 static unsigned mmio_queue_max(struct virtio_device *vd, unsigned idx)

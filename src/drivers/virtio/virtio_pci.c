@@ -85,8 +85,7 @@ static void vp_set_features(struct virtio_device *vd, uint64_t f)
 
 static void vp_read_config(struct virtio_device *vd, unsigned off, void *buf, unsigned len)
 {
-	for (unsigned i = 0; i < len; i++)
-		((uint8_t *)buf)[i] = io_read8(tp(vd)->device + off + i);
+	virtio_config_read(tp(vd)->device, off, buf, len);
 }
 
 static unsigned vp_queue_max(struct virtio_device *vd, unsigned idx)
