@@ -75,7 +75,7 @@ static ssize_t blk_read(struct file *f, const struct iobuf *b, off_t *pos)
 		return -EINVAL;
 	if (start >= size || !b->len)
 		return 0;
-	size_t n = (size_t)MIN((off_t)b->len, size - start);
+	size_t n = MIN(b->len, (size_t)(size - start));
 	__free(bounce_free) void *bounce = pages_alloc(BOUNCE_ORDER);
 	if (!bounce)
 		return -ENOMEM;
@@ -129,7 +129,7 @@ static ssize_t blk_write(struct file *f, const struct iobuf *b, off_t *pos)
 		return 0;
 	if (start >= size)
 		return -ENOSPC;
-	size_t n = (size_t)MIN((off_t)b->len, size - start);
+	size_t n = MIN(b->len, (size_t)(size - start));
 	__free(bounce_free) void *bounce = pages_alloc(BOUNCE_ORDER);
 	if (!bounce)
 		return -ENOMEM;
@@ -152,9 +152,11 @@ static ssize_t blk_write(struct file *f, const struct iobuf *b, off_t *pos)
 	return (ssize_t)done;
 }
 
+/* As Linux's fixed_size_llseek: positions stay within [0, size]; the whole
+ * device is data (SEEK_DATA from off, SEEK_HOLE at the end). */
 static off_t blk_lseek(struct file *f, off_t off, int whence)
 {
-	off_t base;
+	off_t base, size = bdev_bytes(file_bdev(f));
 
 	guard(spinlock)(&f->lock);
 	switch (whence) {
@@ -165,12 +167,18 @@ static off_t blk_lseek(struct file *f, off_t off, int whence)
 		base = f->pos;
 		break;
 	case SEEK_END:
-		base = bdev_bytes(file_bdev(f));
+		base = size;
 		break;
+	case SEEK_DATA:
+	case SEEK_HOLE:
+		if (off < 0 || off >= size)
+			return -ENXIO;
+		f->pos = whence == SEEK_DATA ? off : size;
+		return f->pos;
 	default:
 		return -EINVAL;
 	}
-	if ((off > 0 && base > INT64_MAX - off) || base + off < 0)
+	if ((off > 0 && base > INT64_MAX - off) || base + off < 0 || base + off > size)
 		return -EINVAL;
 	f->pos = base + off;
 	return f->pos;

@@ -129,6 +129,11 @@ int main(void)
 	CHECK_ERRNO(ioctl(fd, BLKGETSIZE64_, launder_ptr(16)), EFAULT);
 	CHECK_ERRNO(ioctl(fd, 0x1234, 0), ENOTTY);
 	CHECK(lseek(fd, 0, SEEK_END) == (off_t)size, "lseek SEEK_END");
+	CHECK_ERRNO(lseek(fd, 1, SEEK_END), EINVAL);
+	CHECK_ERRNO(lseek(fd, -1, SEEK_SET), EINVAL);
+	CHECK(lseek(fd, 4096, SEEK_HOLE) == (off_t)size, "SEEK_HOLE");
+	CHECK(lseek(fd, 4096, SEEK_DATA) == 4096, "SEEK_DATA");
+	CHECK_ERRNO(lseek(fd, size, SEEK_DATA), ENXIO);
 
 	/* What the host wrote: aligned, unaligned, one big multi-request read. */
 	check_orig(fd, 0, 4096);
