@@ -5,10 +5,11 @@
 #   host            meson test -C build/host (cmocka, ASan+UBSan)
 #   linux-reference the guest tests on Linux, both architectures
 #   boot-riscv64    OpenSBI -bios default (-smp 1 and 4), fw_jump.elf, U-Boot;
-#                   the judges' disk line (virtio-blk + virtio-net, legacy
-#                   and modern virtio-mmio, read-only)
+#                   the judges' disk line (virtio-blk + virtio-net), modern
+#                   virtio-mmio with two disks, a read-only disk
+#                   (the disks are ext4 images made by scripts/mkdisk.sh)
 #   boot-x86_64     -kernel on q35 and pc, the GRUB ISO; the judges' disk
-#                   line on q35 and pc
+#                   line on q35, two disks on pc
 #   guest-riscv64   init=/tests/runner inside Ferrite, one count per test
 #   guest-x86_64    the same on x86_64
 # The last line is "N passed, N failed, N skipped" over all suites; the exit status is
@@ -43,6 +44,8 @@ BOOT_INPUT=$'echo FERRITE_BOOT_OK\npoweroff -f\n'
 BOOT_MARKER=FERRITE_BOOT_OK
 # Disk boots: the marker only when /dev/vda is a block device that reads.
 DISK_BOOT_INPUT=$'test -b /dev/vda && dd if=/dev/vda of=/dev/null bs=4096 count=16 && echo FERRITE_BOOT_OK\npoweroff -f\n'
+# Two disks: vda and vdb, both readable.
+DISK2_BOOT_INPUT=$'test -b /dev/vda && test -b /dev/vdb && dd if=/dev/vdb of=/dev/null bs=4096 count=16 && echo FERRITE_BOOT_OK\npoweroff -f\n'
 # A read-only disk: reads work, opening it for writing fails.
 RO_BOOT_INPUT=$'dd if=/dev/vda of=/dev/null count=1 && ! dd if=/dev/zero of=/dev/vda count=1 && echo FERRITE_BOOT_OK\npoweroff -f\n'
 # The judges' disk fragments, with a virtio-net beside (as their riscv64 line).
@@ -261,9 +264,11 @@ suite_boot_riscv64() {
 			BOOT_TEST_INPUT=$DISK_BOOT_INPUT boot_test rv-disk-judges "${q[@]}" \
 				-kernel "$KERNEL_RV" -bios default -smp 1 $(rv_disk "$img")
 			# shellcheck disable=SC2046
-			BOOT_TEST_INPUT=$DISK_BOOT_INPUT boot_test rv-disk-modern "${q[@]}" \
+			BOOT_TEST_INPUT=$DISK2_BOOT_INPUT boot_test rv-disk-modern-two "${q[@]}" \
 				-kernel "$KERNEL_RV" -bios default -smp 1 \
-				-global virtio-mmio.force-legacy=false $(rv_disk "$img")
+				-global virtio-mmio.force-legacy=false $(rv_disk "$img") \
+				-drive "file=$(boot_disk rv2),if=none,format=raw,id=x1" \
+				-device virtio-blk-device,drive=x1
 			# shellcheck disable=SC2046
 			BOOT_TEST_INPUT=$RO_BOOT_INPUT boot_test rv-disk-readonly "${q[@]}" \
 				-kernel "$KERNEL_RV" -bios default -smp 1 $(rv_disk "$img" readonly=on)
@@ -290,8 +295,10 @@ suite_boot_x86_64() {
 			BOOT_TEST_INPUT=$DISK_BOOT_INPUT boot_test x86-q35-disk-judges "${q[@]}" \
 				-machine q35 -kernel "$KERNEL_X86" $(x86_disk "$img")
 			# shellcheck disable=SC2046
-			BOOT_TEST_INPUT=$DISK_BOOT_INPUT boot_test x86-pc-disk "${q[@]}" \
-				-machine pc -kernel "$KERNEL_X86" $(x86_disk "$img")
+			BOOT_TEST_INPUT=$DISK2_BOOT_INPUT boot_test x86-pc-disk-two "${q[@]}" \
+				-machine pc -kernel "$KERNEL_X86" $(x86_disk "$img") \
+				-drive "file=$(boot_disk x86-2),if=none,format=raw,id=x1" \
+				-device virtio-blk-pci,drive=x1
 		else
 			fail x86-disk "scripts/mkdisk.sh failed"
 		fi
