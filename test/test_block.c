@@ -264,6 +264,18 @@ static void test_flush_and_errors(void **state)
 	assert_int_equal(bio_add_kernel(&bio, buf, 512), 0);
 	bio_submit(bd, &bio);
 	assert_int_equal(bio_wait(&bio), -EIO);
+	/* More segments than the device takes: refused. */
+	uint8_t *pages = pages_alloc(2);
+	unsigned max = bd->max_vecs;
+	bd->max_vecs = 2;
+	bio_init(&bio, BIO_READ, 0);
+	assert_int_equal(bio_add_kernel(&bio, pages + 4096 - 512, 4096 + 1024), 0);
+	assert_int_equal(bio.nr_vecs, 3);
+	bio_submit(bd, &bio);
+	assert_int_equal(bio_wait(&bio), -EINVAL);
+	bd->max_vecs = max;
+	assert_int_equal(dev->requests, before);
+	pages_free(pages, 2);
 	kfree(buf);
 }
 

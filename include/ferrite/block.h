@@ -45,10 +45,11 @@ enum bio_op {
 	BIO_FLUSH, /* make every completed write durable; no data */
 };
 
-/* One physically contiguous piece of the buffer (direct-map memory). */
+/* One piece of the buffer, inside one page of direct-map memory (so a
+ * driver never has to split it: every device takes a page per segment). */
 struct bio_vec {
 	phys_addr_t addr;
-	uint32_t len; /* a multiple of SECTOR_SIZE over the whole bio */
+	uint32_t len; /* <= PAGE_SIZE; the bio's total is a multiple of SECTOR_SIZE */
 };
 
 struct block_device;
@@ -72,9 +73,8 @@ struct bio {
 size_t bio_bytes(const struct bio *bio);
 /* Prepare bio for op at sector with no buffer yet. */
 void bio_init(struct bio *bio, enum bio_op op, uint64_t sector);
-/* Append [kva, kva + len) of direct-map memory, split at page boundaries
- * where the physical pages are not contiguous. Return 0 or -E2BIG when the
- * vecs run out. */
+/* Append [kva, kva + len) of direct-map memory, one vec per page it
+ * touches. Return 0 or -E2BIG when the vecs run out. */
 int bio_add_kernel(struct bio *bio, void *kva, size_t len);
 
 /* What a driver provides. Called with bd->queue.lock held, interrupts off. */
@@ -125,7 +125,9 @@ struct block_device *blkdev_lookup(dev_t dev);
 void blkdev_for_each(void (*fn)(struct block_device *bd, void *arg), void *arg);
 
 /* Queue bio on bd (a FLUSH on a device without a write cache and an empty
- * bio complete at once). Never sleeps; may be called with spinlocks held. */
+ * bio complete at once; a bio past the end, or with more than bd->max_vecs
+ * vecs, completes with -EIO / -EINVAL). Never sleeps; may be called with
+ * spinlocks held. */
 void bio_submit(struct block_device *bd, struct bio *bio);
 /* Sleep (uninterruptibly) until bio has completed; return its status. */
 int bio_wait(struct bio *bio);

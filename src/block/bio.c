@@ -48,16 +48,11 @@ int bio_add_kernel(struct bio *bio, void *kva, size_t len)
 
 	while (len) {
 		size_t chunk = MIN(len, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
-		phys_addr_t pa = virt_to_phys((void *)va);
-		struct bio_vec *last = bio->nr_vecs ? &bio->vecs[bio->nr_vecs - 1] : NULL;
 
-		if (last && last->addr + last->len == pa) {
-			last->len += chunk;
-		} else {
-			if (bio->nr_vecs == BIO_MAX_VECS)
-				return -E2BIG;
-			bio->vecs[bio->nr_vecs++] = (struct bio_vec){ pa, (uint32_t)chunk };
-		}
+		if (bio->nr_vecs == BIO_MAX_VECS)
+			return -E2BIG;
+		bio->vecs[bio->nr_vecs++] =
+			(struct bio_vec){ virt_to_phys((void *)va), (uint32_t)chunk };
 		va += chunk;
 		len -= chunk;
 	}
@@ -89,6 +84,10 @@ void bio_submit(struct block_device *bd, struct bio *bio)
 	}
 	if (bio->op != BIO_FLUSH && !bio->nr_vecs) {
 		bio_complete(bio, 0);
+		return;
+	}
+	if (bio->nr_vecs > bd->max_vecs) {
+		bio_complete(bio, -EINVAL);
 		return;
 	}
 	if (bio->op == BIO_WRITE && (bd->flags & BLKDEV_RDONLY)) {

@@ -59,7 +59,6 @@ struct virtio_blk {
 	struct virtqueue *vq;     /* Lock: bd->queue.lock */
 	struct block_device *bd;
 	struct vblk_req *reqs;    /* [vq->size], indexed by head; Lock: bd->queue.lock */
-	uint32_t size_max;        /* largest data descriptor, bytes */
 };
 
 static int vblk_queue_rq(struct block_device *bd, struct bio *bio)
@@ -79,20 +78,10 @@ static int vblk_queue_rq(struct block_device *bd, struct bio *bio)
 	req->status = 0xff;
 	req->bio = bio;
 	bufs[n++] = (struct vq_buf){ virt_to_phys(&req->hdr), sizeof(req->hdr), false };
-	for (unsigned i = 0; i < bio->nr_vecs; i++) {
-		phys_addr_t a = bio->vecs[i].addr;
-		uint32_t left = bio->vecs[i].len;
-		while (left) {
-			uint32_t piece = MIN(left, vb->size_max);
-			if (n == VBLK_MAX_DESCS - 1) {
-				/* Cannot happen with max_vecs set from size_max. */
-				return -EBUSY;
-			}
-			bufs[n++] = (struct vq_buf){ a, piece, bio->op == BIO_READ };
-			a += piece;
-			left -= piece;
-		}
-	}
+	/* Invariant: nr_vecs <= bd->max_vecs <= BIO_MAX_VECS (bio_submit), and
+	 * a vec is at most a page, which size_max allows (probe). */
+	for (unsigned i = 0; i < bio->nr_vecs; i++)
+		bufs[n++] = (struct vq_buf){ bio->vecs[i].addr, bio->vecs[i].len, bio->op == BIO_READ };
 	bufs[n++] = (struct vq_buf){ virt_to_phys(&req->status), 1, true };
 	if (virtqueue_add(vq, bufs, n, req) < 0)
 		return -EBUSY;
@@ -163,9 +152,15 @@ int virtio_blk_probe(struct virtio_device *vd)
 	vb->vd = vd;
 	vb->bd = bd;
 	vd->ops->read_config(vd, CFG_CAPACITY, &bd->nr_sectors, 8);
-	vb->size_max = virtio_has(vd, VIRTIO_BLK_F_SIZE_MAX) ? cfg32(vd, CFG_SIZE_MAX) : 0;
-	if (vb->size_max < PAGE_SIZE) /* absent, or too small to be meant */
-		vb->size_max = 1u << 22;
+	/* A segment is at most a page (struct bio_vec): a device must take that. */
+	if (virtio_has(vd, VIRTIO_BLK_F_SIZE_MAX) && cfg32(vd, CFG_SIZE_MAX) < PAGE_SIZE) {
+		pr_err("virtio-blk: %s: segments of %u bytes are too small\n", vd->where,
+		       cfg32(vd, CFG_SIZE_MAX));
+		kfree(vb);
+		blkdev_put(bd);
+		virtio_failed(vd);
+		return -EIO;
+	}
 	unsigned max_vecs = BIO_MAX_VECS;
 	if (virtio_has(vd, VIRTIO_BLK_F_SEG_MAX))
 		max_vecs = MIN(max_vecs, MAX(cfg32(vd, CFG_SEG_MAX), 2u));
@@ -190,7 +185,7 @@ int virtio_blk_probe(struct virtio_device *vd)
 	vb->vq = virtqueue_create(vd, 0, VBLK_QUEUE_SIZE);
 	if (!vb->vq)
 		goto fail;
-	/* A data piece may be split at size_max; keep a chain within the ring. */
+	/* A chain (header, data, status) must fit the ring. */
 	bd->max_vecs = MIN(max_vecs, vb->vq->size - 2);
 	if (bd->max_vecs < 2)
 		goto fail;
