@@ -13,19 +13,16 @@
 #pragma once
 #include <ferrite/types.h>
 
-#if defined(__riscv)
-static inline void hal_mb(void) { __asm__ volatile("fence iorw, iorw" ::: "memory"); }
-static inline void hal_wmb(void) { __asm__ volatile("fence ow, ow" ::: "memory"); }
-static inline void hal_rmb(void) { __asm__ volatile("fence ir, ir" ::: "memory"); }
-#elif defined(__x86_64__)
-static inline void hal_mb(void) { __asm__ volatile("mfence" ::: "memory"); }
-/* x86 keeps stores in order and loads in order (TSO). */
-static inline void hal_wmb(void) { __asm__ volatile("" ::: "memory"); }
-static inline void hal_rmb(void) { __asm__ volatile("" ::: "memory"); }
-#else
+#if defined(FERRITE_HOST)
 static inline void hal_mb(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 static inline void hal_wmb(void) { __atomic_thread_fence(__ATOMIC_RELEASE); }
 static inline void hal_rmb(void) { __atomic_thread_fence(__ATOMIC_ACQUIRE); }
+#elif defined(__riscv)
+#include <hal/riscv64/io_inline.h>
+#elif defined(__x86_64__)
+#include <hal/x86_64/io_inline.h>
+#else
+#error "unsupported architecture"
 #endif
 
 static inline uint8_t io_read8(const volatile void *a) { return *(const volatile uint8_t *)a; }
