@@ -221,7 +221,7 @@ long sys_syncfs(int fd)
 static long do_fsync(int fd, bool datasync)
 {
 	__free(file_put) struct file *f = fd_get(fd);
-	if (!f)
+	if (!f || (f->mode & FMODE_PATH))
 		return -EBADF;
 	if (f->ops && f->ops->fsync)
 		return f->ops->fsync(f, datasync);
