@@ -3,6 +3,7 @@
  * the arch entry code on the boot CPU once the console works.
  */
 #include <ferrite/cpu.h>
+#include <ferrite/drivers.h>
 #include <ferrite/file.h>
 #include <ferrite/frame.h>
 #include <ferrite/kmalloc.h>
@@ -114,6 +115,8 @@ void kmain(struct boot_info *info)
 	vfs_init();                     /* root in-memory fs and /dev */
 	fifo_init();                    /* mknod(S_IFIFO) opens pipes */
 	unpack_initramfs(info);         /* the root file system's contents */
+	drivers_init();                 /* disks: virtio over mmio (FDT) and PCI */
+	blkdev_files_init();            /* /dev/vda, /dev/vdb, ... */
 	console_init();                 /* /dev/console, UART receive interrupts */
 	hal_timer_start();              /* the scheduler tick */
 

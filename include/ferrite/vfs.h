@@ -152,6 +152,9 @@ struct file_ops {
 	 * pages (mmap shares its frames), or ERR_PTR. NULL op: file mappings
 	 * get private copies read at fault time, MAP_SHARED|PROT_WRITE fails. */
 	struct vm_object *(*mmap_object)(struct file *f);
+	/* fsync/fdatasync: make the file's written data durable. NULL: the
+	 * file lives in memory only and there is nothing to do. */
+	int (*fsync)(struct file *f, bool datasync);
 };
 
 #define FMODE_READ 0x1
@@ -355,3 +358,6 @@ pid_t tty_console_fg_pgrp(void);
 extern void (*tty_isig_hook)(pid_t pgrp, int sig);
 /* FIFO file ops, set by the pipe code; mknod(S_IFIFO) is -ENOSYS until then. */
 extern const struct file_ops *vfs_fifo_ops;
+/* Block device node ops (src/fs/blkdev_file.c); mknod(S_IFBLK) is -EPERM
+ * until set. blkdev_files_init sets it and makes /dev/vdX for each disk. */
+extern const struct file_ops *vfs_blkdev_ops;

@@ -110,8 +110,14 @@ long sys_fcntl(int fd, int cmd, unsigned long arg)
 	}
 }
 
-long sys_ioctl(int fd, unsigned cmd, unsigned long arg)
+/* cmd arrives as the full register (the table calls every handler with
+ * unsigned long arguments); riscv64's ABI wants a 32-bit argument sign-
+ * extended, so it is narrowed here, not trusted as an unsigned int: an
+ * ioctl number with bit 31 set (_IOR, such as BLKGETSIZE64) would
+ * otherwise match no case. */
+long sys_ioctl(int fd, unsigned long cmd_arg, unsigned long arg)
 {
+	unsigned cmd = (unsigned)cmd_arg;
 	__free(file_put) struct file *f = fd_get(fd);
 
 	if (!f)

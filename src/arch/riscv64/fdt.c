@@ -1,7 +1,7 @@
 /*
  * Reads the flattened device tree the firmware hands over: memory nodes,
  * /chosen (bootargs, initrd), /reserved-memory and the memory reservation
- * block, the UART, PLIC, goldfish RTC and the timebase. Each node's
+ * block, the UART, PLIC, goldfish RTC, virtio-mmio slots and the timebase. Each node's
  * properties are collected and acted on at its end, because property order
  * is not fixed. Runs once at boot; no locking.
  */
@@ -110,6 +110,9 @@ static void node_done(const struct node *n, const struct node *parent, int depth
 		devs->plic_base = base;
 	} else if (!devs->rtc_base && compat_has(n, "google,goldfish-rtc")) {
 		devs->rtc_base = base;
+	} else if (compat_has(n, "virtio,mmio") && devs->nr_virtio < RV_MAX_VIRTIO && entry) {
+		devs->virtio[devs->nr_virtio++] = (struct rv_virtio_slot){
+			base, read_cells(n->reg + 4 * ac, sc), n->irq };
 	}
 }
 

@@ -93,7 +93,13 @@ static const struct sdt_header *table_at(phys_addr_t pa)
 	return phys_to_virt(pa);
 }
 
+static const struct sdt_header *find_table(const char sig[4]);
 static const struct sdt_header *find_table(const char sig[4])
+{
+	return acpi_find_table(sig);
+}
+
+const void *acpi_find_table(const char sig[4])
 {
 	const struct rsdp *r = find_rsdp();
 	const struct sdt_header *root;
