@@ -93,8 +93,8 @@ bool fatal_signal_pending(void);
 /*
  * wait_event_killable(wq, cond): sleep in TASK_KILLABLE until cond is true.
  * Signals do not interrupt it, a fatal one does: return 0, or -EINTR when
- * the task must die (fatal_signal_pending). There is no uninterruptible
- * wait_event: a sleep that waits on another process must stay killable.
+ * the task must die (fatal_signal_pending). A sleep that waits on another
+ * process must stay killable; only device I/O waits uninterruptibly.
  */
 #define wait_event_killable(wq, cond)                                        \
 	({                                                                   \
@@ -113,3 +113,21 @@ bool fatal_signal_pending(void);
 		finish_wait((wq), &__we);                                    \
 		__ret;                                                       \
 	})
+/*
+ * wait_event_io(wq, cond): sleep in TASK_UNINTERRUPTIBLE until a device
+ * completes a request (Linux's io_schedule, the D state). The one
+ * uninterruptible wait: the device owns the request's buffer until it
+ * completes, so the waiter may not leave early, and the device, not
+ * another process, bounds the wait.
+ */
+#define wait_event_io(wq, cond)                                              \
+	do {                                                                 \
+		struct wait_entry __we = WAIT_ENTRY_INIT(__we);              \
+		for (;;) {                                                   \
+			prepare_to_wait((wq), &__we, TASK_UNINTERRUPTIBLE);  \
+			if (cond)                                            \
+				break;                                       \
+			schedule();                                          \
+		}                                                            \
+		finish_wait((wq), &__we);                                    \
+	} while (0)

@@ -133,7 +133,7 @@ void bio_complete(struct bio *bio, int status)
 
 int bio_wait(struct bio *bio)
 {
-	wait_event(&bio->wait, __atomic_load_n(&bio->done, __ATOMIC_ACQUIRE));
+	wait_event_io(&bio->wait, __atomic_load_n(&bio->done, __ATOMIC_ACQUIRE));
 	return bio->status;
 }
 
