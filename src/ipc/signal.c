@@ -400,6 +400,8 @@ static int post_signal(struct process *p, struct task *t, int signo, struct sigq
 	if (q)
 		sigqueue_free(q);
 	signal_flush_queue(&freed);
+	if (waitqueue_active(&p->signalfd_wait))
+		wake_up_all(&p->signalfd_wait);
 	return ret;
 }
 
