@@ -78,7 +78,8 @@ bench: all
 
 docs: kernel-rv kernel-x86_64
 	python3 scripts/gen-syscalls.py doc docs/syscalls.md \
-		$(BUILD)/riscv64/src/syscall/unistd-defs.h $(BUILD)/x86_64/src/syscall/unistd-defs.h src/syscall/*.list
+		$(BUILD)/riscv64/src/syscall/unistd-defs.h $(BUILD)/x86_64/src/syscall/unistd-defs.h \
+		src/syscall/linux-newer.defs src/syscall/*.list
 
 clean:
 	rm -rf $(BUILD) kernel-rv kernel-x86_64 ferrite-x86_64.iso

@@ -139,6 +139,85 @@ boot_test() {
 	fi
 }
 
+# Boot with the large initramfs (scripts/mkbigrd.py, > 8 MiB gzip'd) whose
+# init checks every file, then with a copy cut in the middle of its gzip'd
+# part: the boot must report the bad archive and still run the checker.
+bigrd_tests() {
+	local prefix=$1 rd=$2
+	shift 2
+	local log=$LOGS/$prefix-bigrd.log
+	need_file "$prefix-bigrd" "$rd" || return
+	run_qemu "$log" "" '^BIGRD_(OK|FAIL)$' "$@" -initrd "$rd" -append "init=/bigrd/check"
+	if tr -d '\r' < "$log" | grep -qx BIGRD_OK; then
+		pass "$prefix-bigrd"
+	else
+		fail "$prefix-bigrd" "no BIGRD_OK"
+		show_tail "$log"
+	fi
+	local cut=$LOGS/$prefix-bigrd-cut.cpio.gz
+	head -c $(($(stat -c %s "$rd") * 3 / 5)) "$rd" > "$cut"
+	log=$LOGS/$prefix-bigrd-cut.log
+	run_qemu "$log" "" '^BIGRD_(OK|FAIL)$' "$@" -initrd "$cut" -append "init=/bigrd/check"
+	if tr -d '\r' < "$log" | grep -q 'initramfs: corrupt or truncated gzip member' &&
+	   tr -d '\r' < "$log" | grep -qx BIGRD_FAIL; then
+		pass "$prefix-bigrd-truncated"
+	else
+		fail "$prefix-bigrd-truncated" "no error message or no boot after it"
+		show_tail "$log"
+	fi
+	rm -f "$cut"
+}
+
+# The guest panics on purpose (init=/tests/sysrq_crash, ferrite.sysrq=1)
+# under -no-reboot. want=exit: panic=N (N != 0) must reboot, so QEMU exits
+# by itself within 25 s; want=halt: panic=0 halts and QEMU keeps running.
+panic_test() {
+	local name=$1 want=$2
+	shift 2
+	local log=$LOGS/$name.log t=0 alive=0
+	echo "\$ $*" > "$log.cmd"
+	timeout --kill-after=5 60 "$@" < /dev/null > "$log" 2>&1 &
+	local pid=$!
+	while kill -0 "$pid" 2>/dev/null && [ $t -lt 25 ]; do
+		sleep 1
+		t=$((t + 1))
+		if [ "$want" = halt ] && tr -d '\r' < "$log" | grep -q '^System halted'; then
+			sleep 2
+			break
+		fi
+	done
+	kill -0 "$pid" 2>/dev/null && alive=1
+	[ $alive = 1 ] && kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	local clean
+	clean=$(tr -d '\r' < "$log")
+	if ! grep -q 'KERNEL PANIC: sysrq triggered crash' <<< "$clean"; then
+		fail "$name" "no panic from /proc/sysrq-trigger"
+		show_tail "$log"
+	elif [ "$want" = exit ] && [ $alive = 1 ]; then
+		fail "$name" "QEMU still running ${t}s after the panic"
+		show_tail "$log"
+	elif [ "$want" = exit ] && ! grep -q '^Rebooting\.' <<< "$clean"; then
+		fail "$name" "no reboot message"
+		show_tail "$log"
+	elif [ "$want" = halt ] && [ $alive = 0 ]; then
+		fail "$name" "QEMU exited: panic=0 must halt"
+		show_tail "$log"
+	else
+		pass "$name"
+	fi
+}
+
+panic_tests() {
+	local prefix=$1 tests=$2
+	shift 2
+	need_file "$prefix-panic" "$tests" || return
+	local a="init=/tests/sysrq_crash ferrite.sysrq=1"
+	panic_test "$prefix-panic-reboot" exit "$@" -initrd "$tests" -no-reboot -append "$a panic=-1"
+	panic_test "$prefix-panic-timeout" exit "$@" -initrd "$tests" -no-reboot -append "$a panic=1"
+	panic_test "$prefix-panic-halt" halt "$@" -initrd "$tests" -no-reboot -append "$a panic=0"
+}
+
 need_file() {
 	if [ ! -e "$2" ]; then
 		fail "$1" "$2 missing"
@@ -229,6 +308,9 @@ suite_boot_riscv64() {
 		boot_test rv-opensbi-smp1 "${q[@]}" -kernel "$KERNEL_RV" -bios default -smp 1
 		boot_test rv-opensbi-smp4 "${q[@]}" -kernel "$KERNEL_RV" -bios default -smp 4
 		boot_test rv-fw_jump "${q[@]}" -kernel "$KERNEL_RV" -bios "$fw_jump" -smp 1
+		bigrd_tests rv "$BUILD/riscv64/user/bigrd.cpio.gz" "${q[@]}" -kernel "$KERNEL_RV" \
+			-bios default -no-reboot
+		panic_tests rv "$TESTS_RV" "${q[@]}" -kernel "$KERNEL_RV" -bios default
 	fi
 	if need_file rv-uboot "$BUILD/riscv64/Image" &&
 	   need_file rv-uboot scripts/boot-uboot-riscv64.sh; then
@@ -243,6 +325,10 @@ suite_boot_x86_64() {
 	if need_file boot-x86_64 "$KERNEL_X86"; then
 		boot_test x86-q35 "${q[@]}" -machine q35 -kernel "$KERNEL_X86"
 		boot_test x86-pc "${q[@]}" -machine pc -kernel "$KERNEL_X86"
+		bigrd_tests x86 "$BUILD/x86_64/user/bigrd.cpio.gz" "${q[@]}" -machine q35 \
+			-kernel "$KERNEL_X86" -no-reboot
+		panic_tests x86 "$TESTS_X86" "${q[@]}" -machine q35 -kernel "$KERNEL_X86"
+		panic_tests x86-pc "$TESTS_X86" "${q[@]}" -machine pc -kernel "$KERNEL_X86"
 	fi
 	if need_file x86-grub-iso ferrite-x86_64.iso; then
 		boot_test x86-grub-iso "${q[@]}" -machine q35 -cdrom ferrite-x86_64.iso
@@ -260,6 +346,14 @@ guest_run() {
 	if ! count_runner_lines "$log" "$suite" || grep -q '^FAIL' <(tr -d '\r' < "$log"); then
 		[ $rc -eq 124 ] && echo "note: $name timed out after ${QEMU_TIMEOUT}s"
 		show_tail "$log"
+	fi
+	# Every number Linux defines (all below 1000) is logged by name.
+	local unknown
+	unknown=$(tr -d '\r' < "$log" | grep -Eo 'unknown syscall [0-9]{1,3}:' | sort -u | tr '\n' ' ')
+	if [ -n "$unknown" ]; then
+		fail "$suite/syscall-names" "logged without a name: $unknown"
+	else
+		pass "$suite/syscall-names"
 	fi
 }
 

@@ -21,7 +21,7 @@ static struct vma *grow_stack_locked(struct mm *mm, uintptr_t addr)
 
 	if (!next || !(next->flags & VM_GROWSDOWN) || addr >= next->start)
 		return NULL;
-	if (next->end - page > MM_STACK_MAX || page < HAL_USER_MIN)
+	if (next->end - page > MM_STACK_MAX || page < mm_min_addr())
 		return NULL;
 	if (next->node.prev != &mm->vmas) {
 		struct vma *prev = list_entry(next->node.prev, struct vma, node);

@@ -200,6 +200,11 @@ int fdt_parse(const void *blob, struct boot_info *info, struct rv_devices *devs)
 			else if (depth == 1 && !strcmp(n->name, "cpus") &&
 				 !strcmp(pname, "timebase-frequency") && (len == 4 || len == 8))
 				devs->timebase_hz = read_cells(val, len / 4);
+			else if (depth == 2 && !strcmp(stack[1].name, "cpus") &&
+				 !strncmp(n->name, "cpu@", 4) &&
+				 (!strcmp(pname, "riscv,isa") ||
+				  !strcmp(pname, "riscv,isa-extensions")))
+				rv_isa_note((const char *)val, len, pname[9] == '-');
 			else if (depth == 1 && !strcmp(n->name, "chosen"))
 				chosen_prop(pname, val, len, info);
 		} else if (tok == FDT_NOP) {

@@ -101,6 +101,10 @@ struct rv_devices {
 };
 extern struct rv_devices rv_devices;
 
+/* hwprobe.c: the ISA of one hart from the device tree ("riscv,isa"
+ * string, or the "riscv,isa-extensions" list); called by fdt_parse. */
+void rv_isa_note(const char *val, uint32_t len, bool is_list);
+
 void uart_early_init(phys_addr_t base, unsigned reg_shift);
 void uart_enable_rx_irq(void);
 void uart_interrupt(void);
