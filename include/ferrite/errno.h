@@ -70,6 +70,7 @@
 #define ECONNREFUSED 111
 #define EALREADY 114
 #define EINPROGRESS 115
+#define ECANCELED 125
 #define EOWNERDEAD 130
 #define ENOTRECOVERABLE 131
 /* Kernel-internal: a syscall interrupted by a signal that may be restarted. */

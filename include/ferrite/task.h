@@ -59,6 +59,8 @@ struct process {
 	struct list_head children;   /* Lock: proc_tree_lock */
 	struct list_head sibling;    /* Lock: proc_tree_lock */
 	struct waitqueue child_wait; /* wait4 sleeps here */
+	struct waitqueue signalfd_wait; /* signalfd readers: woken by every signal posted */
+	struct waitqueue exit_wait;  /* pidfd pollers: woken when p becomes a zombie */
 
 	struct list_head threads; /* Lock: lock */
 	int nr_threads;           /* Lock: lock */

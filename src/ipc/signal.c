@@ -400,6 +400,8 @@ static int post_signal(struct process *p, struct task *t, int signo, struct sigq
 	if (q)
 		sigqueue_free(q);
 	signal_flush_queue(&freed);
+	if (waitqueue_active(&p->signalfd_wait))
+		wake_up_all(&p->signalfd_wait);
 	return ret;
 }
 
@@ -476,7 +478,10 @@ static void notify_parent(struct process *parent, struct process *child, int sig
 		struct k_sigaction ka = sig_action_of(parent, sig);
 		bool nocldstop = (code == CLD_STOPPED || code == CLD_CONTINUED) &&
 				 (ka.flags & SA_NOCLDSTOP);
-		if (!nocldstop && !sig_ignored(ka.handler, sig)) {
+		/* Ignored by default is not discarded yet: a parent that blocks
+		 * SIGCHLD takes it with sigwait or a signalfd (post_signal drops
+		 * it when unblocked). Only an explicit SIG_IGN goes here. */
+		if (!nocldstop && ka.handler != SIG_IGN) {
 			memset(&si, 0, sizeof(si));
 			si.si_signo = sig;
 			si.si_code = code;

@@ -200,6 +200,7 @@ static void process_become_zombie(struct process *p)
 	}
 	WRITE_ONCE(p->zombie, true);
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	wake_up_all(&p->exit_wait); /* pidfds */
 
 	orphans_finish(&o);
 	if (parent) {

@@ -12,6 +12,7 @@
  * Lock order: wq->lock -> sleep_lock -> rq.lock -> pid_lock.
  * Tasks stay on the CPU that created them (no migration yet).
  */
+#include <ferrite/ktimer.h>
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/string.h>
@@ -291,6 +292,7 @@ void timer_tick(void)
 		__atomic_fetch_add(&t->proc->utime_ns, NS_PER_TICK, __ATOMIC_RELAXED);
 	}
 	itimer_tick(t && t != c->idle && !t->is_kthread ? t->proc : NULL, now);
+	ktimer_tick(now);
 	spin_lock(&sleep_lock);
 	list_for_each_entry_safe(s, n, &sleepers, timer_node) {
 		if (s->wake_deadline_ns <= now) {
