@@ -90,6 +90,7 @@ struct process {
 	struct itimer itimer[ITIMER_COUNT]; /* Lock: itimer_lock (itimer.c) */
 	struct list_head itimer_node;       /* ITIMER_REAL armed; Lock: itimer_lock */
 	struct rlimit64 rlim[RLIM_NLIMITS]; /* Lock: lock */
+	struct posix_timers *timers; /* timer_create's table, made on first use (posix_timer.c) */
 
 	bool exiting;    /* exit_group started: threads leave at user return */
 	bool zombie;     /* all threads gone; waiting for wait4 */
@@ -179,6 +180,9 @@ int process_for_each(int (*f)(struct process *p, void *arg), void *arg);
  * when it exits. */
 void itimer_tick(struct process *running, uint64_t now);
 void itimer_exit(struct process *p);
+/* exec and exit: delete every timer_create timer of p. */
+void posix_timers_exit(struct process *p);
+size_t posix_timers_count_live(void);
 /* Counts for leak checks and /proc. */
 size_t proc_count_live(void);
 size_t task_count_live(void);

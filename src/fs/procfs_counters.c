@@ -36,6 +36,7 @@ static const struct counter counters[] = {
 	{ "epoll_items", epitems_count_live },
 	{ "eventfds", eventfds_count_live },
 	{ "timerfds", timerfds_count_live },
+	{ "posix_timers", posix_timers_count_live },
 	{ "sockets", sockets_count_live },
 	{ "unix_skbs", unix_skbs_count_live },
 	{ "shm_segments", count_shm },

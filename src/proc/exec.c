@@ -437,6 +437,7 @@ static void exec_commit(struct mm *mm, uintptr_t entry, uintptr_t sp, const char
 	mm_activate(mm);
 	process_replace_mm(p, mm);
 	vfork_complete(self);
+	posix_timers_exit(p);
 	if (p->files)
 		fd_table_close_on_exec(p->files);
 	if (sighand_exec_reset(p)) {

@@ -183,6 +183,7 @@ static void process_become_zombie(struct process *p)
 	process_replace_mm(p, NULL);
 	sem_exit(p);
 	itimer_exit(p);
+	posix_timers_exit(p);
 
 	flags = spin_lock_irqsave(&proc_tree_lock);
 	reparent_children_locked(p, &o);
