@@ -277,6 +277,13 @@ int chrdev_register(dev_t dev, const struct file_ops *ops);
 /* file_ops.open of a char device inode: switch f to the device's ops. */
 int chrdev_open(struct inode *ino, struct file *f);
 
+/* ---- inodes of unnamed files (src/fs/anon_inode.c) ---- */
+/* Return: a new pipefs inode (S_IFIFO | 0600, the caller's ids), or NULL. */
+struct inode *pipefs_inode_new(void);
+/* Return: a new reference to the inode all other anonymous files share
+ * (mode 0600, no type, as Linux's anon_inodefs), or NULL. */
+struct inode *anon_inode_get(void);
+
 /* ---- mount points (src/fs/mount.c) ---- */
 /* Cover the directory at path (absolute) with sb's root. 0 or -errno. */
 int vfs_mount_at(const char *path, struct super_block *sb);

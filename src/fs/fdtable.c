@@ -16,6 +16,7 @@
 #include <ferrite/string.h>
 #include <ferrite/task.h>
 #include <ferrite/cpu.h>
+#include <uapi/resource.h>
 #include "fs_internal.h"
 
 struct fd_table *current_files(void)
@@ -124,25 +125,34 @@ void fd_table_close_on_exec(struct fd_table *t)
 	}
 }
 
-int fd_install_min(struct file *f, int min, int flags)
+unsigned fd_limit(void)
+{
+	struct task *t = current;
+	uint64_t lim;
+
+	if (!t || !t->proc)
+		return FD_MAX;
+	lim = READ_ONCE(t->proc->rlim[RLIMIT_NOFILE].rlim_cur);
+	return lim < FD_MAX ? (unsigned)lim : FD_MAX;
+}
+
+/* Install f (reference consumed) in the lowest free slot in [min, limit). */
+static int install_from(struct file *f, unsigned min, int flags)
 {
 	struct fd_table *t = current_files();
+	unsigned limit = fd_limit();
 
 	if (!t) {
 		file_put(f);
 		return -EMFILE;
 	}
-	if (min < 0 || min >= FD_MAX) {
-		file_put(f);
-		return -EINVAL;
-	}
 	spin_lock(&t->lock);
-	for (int i = min; i < FD_MAX; i++) {
+	for (unsigned i = min; i < limit; i++) {
 		if (!t->fds[i]) {
-			slot_set(t, i, f);
-			cloexec_set(t, i, flags & O_CLOEXEC);
+			slot_set(t, (int)i, f);
+			cloexec_set(t, (int)i, flags & O_CLOEXEC);
 			spin_unlock(&t->lock);
-			return i;
+			return (int)i;
 		}
 	}
 	spin_unlock(&t->lock);
@@ -150,9 +160,18 @@ int fd_install_min(struct file *f, int min, int flags)
 	return -EMFILE;
 }
 
+int fd_install_min(struct file *f, unsigned long min, int flags)
+{
+	if (min >= fd_limit()) { /* F_DUPFD's rule */
+		file_put(f);
+		return -EINVAL;
+	}
+	return install_from(f, (unsigned)min, flags);
+}
+
 int fd_install(struct file *f, int flags)
 {
-	return fd_install_min(f, 0, flags);
+	return install_from(f, 0, flags);
 }
 
 int fd_install_at(struct file *f, int fd, int flags)
@@ -160,7 +179,7 @@ int fd_install_at(struct file *f, int fd, int flags)
 	struct fd_table *t = current_files();
 	struct file *old;
 
-	if (!t || fd < 0 || fd >= FD_MAX) {
+	if (!t || fd < 0 || (unsigned)fd >= fd_limit()) {
 		file_put(f);
 		return -EBADF;
 	}
@@ -174,7 +193,7 @@ int fd_install_at(struct file *f, int fd, int flags)
 	return fd;
 }
 
-struct file *fd_get(int fd)
+struct file *fd_get_raw(int fd)
 {
 	struct fd_table *t = current_files();
 	struct file *f;
@@ -185,6 +204,17 @@ struct file *fd_get(int fd)
 	f = t->fds[fd];
 	if (f)
 		file_get(f);
+	return f;
+}
+
+struct file *fd_get(int fd)
+{
+	struct file *f = fd_get_raw(fd);
+
+	if (f && (f->mode & FMODE_PATH)) {
+		file_put(f);
+		return NULL;
+	}
 	return f;
 }
 
@@ -199,8 +229,12 @@ struct fd_ref fd_get_light(int fd)
 	/* Alone: only this thread can change the table (a new thread or a
 	 * CLONE_FILES child would have to be created by it), so the file
 	 * outlives the system call without a reference. */
-	if (ref_read(&t->ref) == 1 && READ_ONCE(p->nr_threads) == 1)
-		return (struct fd_ref){ READ_ONCE(t->fds[fd]), false };
+	if (ref_read(&t->ref) == 1 && READ_ONCE(p->nr_threads) == 1) {
+		struct file *f = READ_ONCE(t->fds[fd]);
+		if (f && (f->mode & FMODE_PATH))
+			f = NULL; /* as fd_get */
+		return (struct fd_ref){ f, false };
+	}
 	return (struct fd_ref){ fd_get(fd), true };
 }
 

@@ -7,7 +7,7 @@
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
 
-#define FD_MAX 1024
+#define FD_MAX NR_OPEN_MAX
 
 struct fd_table {
 	struct ref ref;
@@ -33,10 +33,15 @@ mode_t fs_umask(void);
 
 /* Close fd of the current process. 0 or -EBADF. */
 int fd_close(int fd);
-/* Install f (reference consumed) at exactly fd (dup2). Return fd or -errno. */
+/* Install f (reference consumed) at exactly fd (dup2). Return fd, or
+ * -EBADF when fd is not below the RLIMIT_NOFILE soft limit. */
 int fd_install_at(struct file *f, int fd, int flags);
-/* Install at the lowest free fd >= min. Return fd or -EMFILE/-EINVAL. */
-int fd_install_min(struct file *f, int min, int flags);
+/* Install at the lowest free fd >= min (F_DUPFD). Return fd, -EINVAL when
+ * min is not below the limit, or -EMFILE. */
+int fd_install_min(struct file *f, unsigned long min, int flags);
+/* The current process's RLIMIT_NOFILE soft limit, at most FD_MAX: every
+ * descriptor it is given is below it. */
+unsigned fd_limit(void);
 int fd_get_cloexec(int fd);
 int fd_set_cloexec(int fd, bool on);
 

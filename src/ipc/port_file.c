@@ -51,7 +51,9 @@ const struct file_ops port_fops = {
 
 int port_fd_install(struct port *p, bool recv, unsigned flags)
 {
-	struct file *f = file_alloc(NULL, &port_fops, recv ? O_RDWR : O_WRONLY);
+	__free(inode_put) struct inode *ino = anon_inode_get();
+	struct file *f = ino ? file_alloc(ino, &port_fops, recv ? O_RDWR : O_WRONLY)
+			     : ERR_PTR(-ENOMEM);
 
 	if (IS_ERR(f)) {
 		if (recv)
