@@ -14,6 +14,11 @@ struct poll_table_entry {
 };
 
 struct poll_table {
+	/*
+	 * Set by a watcher (epoll) that keeps its own entries: poll_wait()
+	 * calls it for every queue instead of filling entries.
+	 */
+	void (*queue_proc)(struct poll_table *pt, struct waitqueue *wq);
 	struct poll_table_entry *entries; /* kmalloc'd, cap entries */
 	unsigned count, cap;
 	bool overflow; /* more queues than room: the caller re-polls on a tick */

@@ -86,6 +86,15 @@ void signal_wake_task(struct task *t);
  * signal, its next return to user delivers it (user_return.h). */
 void signal_mask_changed(struct task *self);
 
+/*
+ * ppoll/pselect6/epoll_pwait: install the caller's temporary mask (umask
+ * NULL: none). Return 1 when installed, 0 for none, or -errno. Then
+ * sigmask_end_temporary(the call's result) once the wait is over (only
+ * after a 1).
+ */
+long sigmask_begin_temporary(const sigset_t __user *umask, size_t size);
+void sigmask_end_temporary(long ret);
+
 /* trap_exit_to_user: true when signal_deliver_current has work (a signal
  * to act on, a group stop, or a syscall restart code to resolve). */
 bool signal_work_pending(struct trap_frame *tf);

@@ -177,6 +177,7 @@ struct file {
 	int flags;            /* open flags (O_APPEND, O_NONBLOCK...); Lock: lock */
 	off_t pos;            /* Lock: lock */
 	void *private;        /* owned by ops (released in ops->release) */
+	struct list_head ep_links; /* epoll items watching this file; Lock: lock */
 };
 
 /* Return: a new file (refcount 1) on ino (a reference is taken when ino is

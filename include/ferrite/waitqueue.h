@@ -24,6 +24,12 @@ struct wait_entry {
 	struct task *task;
 	struct list_head node;
 	bool exclusive; /* wake_up_one wakes only the first exclusive waiter */
+	/*
+	 * NULL: a sleeping task, woken and taken off the queue. Otherwise a
+	 * watcher (epoll): called under wq->lock (interrupts may be off), it
+	 * stays queued until remove_wait_entry().
+	 */
+	void (*wake_fn)(struct wait_entry *e);
 };
 
 #define WAITQUEUE_INIT(name) { SPINLOCK_INIT(#name), LIST_HEAD_INIT((name).waiters) }
@@ -41,6 +47,9 @@ void prepare_to_wait(struct waitqueue *wq, struct wait_entry *e, int state);
 void prepare_to_wait_exclusive(struct waitqueue *wq, struct wait_entry *e, int state);
 /* Remove e and set current->state back to TASK_RUNNING. */
 void finish_wait(struct waitqueue *wq, struct wait_entry *e);
+/* Queue / unqueue a watcher entry (e->wake_fn set); no task state change. */
+void add_wait_entry(struct waitqueue *wq, struct wait_entry *e);
+void remove_wait_entry(struct waitqueue *wq, struct wait_entry *e);
 /* Wake every waiter / the first exclusive waiter (and all non-exclusive). */
 void wake_up_all(struct waitqueue *wq);
 void wake_up_one(struct waitqueue *wq);

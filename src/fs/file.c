@@ -6,6 +6,7 @@
  */
 #include <ferrite/vfs.h>
 #include <ferrite/errno.h>
+#include <ferrite/eventpoll.h>
 #include <ferrite/kmalloc.h>
 #include "fs_internal.h"
 
@@ -20,6 +21,7 @@ struct file *file_alloc(struct inode *ino, const struct file_ops *ops, int flags
 		return ERR_PTR(-ENOMEM);
 	ref_init(&f->ref);
 	spin_init(&f->lock, "file");
+	list_init(&f->ep_links);
 	if (ino)
 		inode_get(ino);
 	f->inode = ino;
@@ -54,6 +56,9 @@ static void file_release(struct ref *r)
 {
 	struct file *f = container_of(r, struct file, ref);
 
+	/* Nobody else holds f now; epoll items borrow it until this. */
+	if (!list_empty(&f->ep_links))
+		eventpoll_release_file(f);
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
 	if (f->inode)

@@ -10,6 +10,10 @@ void poll_wait(struct waitqueue *wq, struct poll_table *pt)
 {
 	if (!pt || !wq)
 		return;
+	if (pt->queue_proc) {
+		pt->queue_proc(pt, wq);
+		return;
+	}
 	if (pt->count == pt->cap) {
 		pt->overflow = true;
 		return;

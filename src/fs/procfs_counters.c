@@ -4,6 +4,7 @@
  * in its own subsystem; no locks here.
  */
 #include <ferrite/counters.h>
+#include <ferrite/eventpoll.h>
 #include <ferrite/file.h>
 #include <ferrite/frame.h>
 #include <ferrite/ipc.h>
@@ -30,6 +31,9 @@ static const struct counter counters[] = {
 	{ "inodes", inodes_count_live },
 	{ "ramfs_bytes", ramfs_data_bytes },
 	{ "pipes", pipes_count_live },
+	{ "epolls", eventpolls_count_live },
+	{ "epoll_items", epitems_count_live },
+	{ "eventfds", eventfds_count_live },
 	{ "shm_segments", count_shm },
 	{ "msg_queues", count_msg },
 	{ "sem_sets", count_sem },

@@ -153,28 +153,6 @@ static int64_t timespec_arg(const struct timespec __user *uts, long *err)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/*
- * The temporary signal mask of ppoll/pselect6: installed for the wait and
- * restored afterwards. A handler for a signal the temporary mask let through
- * runs after the old mask is back; Linux runs it under the temporary mask,
- * which matters only for signals blocked by the old one.
- */
-static long swap_sigmask(const sigset_t __user *umask, size_t size, sigset_t *old)
-{
-	sigset_t set;
-
-	if (!umask)
-		return 0;
-	if (size != sizeof(sigset_t))
-		return -EINVAL;
-	if (copy_from_user(&set, umask, sizeof(set)))
-		return -EFAULT;
-	*old = current->blocked;
-	set.sig[0] &= ~SIG_UNBLOCKABLE;
-	current->blocked = set;
-	return 1;
-}
-
 long sys_ppoll(struct pollfd __user *ufds, unsigned long nfds, const struct timespec __user *tmo,
 	       const sigset_t __user *umask, size_t sigsetsize)
 {
@@ -182,15 +160,12 @@ long sys_ppoll(struct pollfd __user *ufds, unsigned long nfds, const struct time
 	int64_t ns = timespec_arg(tmo, &err);
 	if (err)
 		return err;
-	sigset_t old;
-	long swapped = swap_sigmask(umask, sigsetsize, &old);
+	long swapped = sigmask_begin_temporary(umask, sigsetsize);
 	if (swapped < 0)
 		return swapped;
 	long ret = do_poll(ufds, nfds, ns);
-	if (swapped) {
-		current->blocked = old;
-		signal_mask_changed(current);
-	}
+	if (swapped)
+		sigmask_end_temporary(ret);
 	return ret;
 }
 
@@ -289,15 +264,12 @@ long sys_pselect6(int n, unsigned long __user *in, unsigned long __user *out, un
 	} sig = { NULL, 0 };
 	if (usig && copy_from_user(&sig, usig, sizeof(sig)))
 		return -EFAULT;
-	sigset_t old;
-	long swapped = swap_sigmask(sig.set, sig.size, &old);
+	long swapped = sigmask_begin_temporary(sig.set, sig.size);
 	if (swapped < 0)
 		return swapped;
 	long ret = do_select(n, in, out, ex, ns);
-	if (swapped) {
-		current->blocked = old;
-		signal_mask_changed(current);
-	}
+	if (swapped)
+		sigmask_end_temporary(ret);
 	return ret;
 }
 

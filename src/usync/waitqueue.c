@@ -58,7 +58,31 @@ void finish_wait(struct waitqueue *wq, struct wait_entry *e)
 	spin_unlock_irqrestore(&wq->lock, flags);
 }
 
-/* Wake waiters; nr_exclusive == 0 means all of them. */
+void add_wait_entry(struct waitqueue *wq, struct wait_entry *e)
+{
+	unsigned long flags = spin_lock_irqsave(&wq->lock);
+
+	if (e->exclusive)
+		list_add_tail(&e->node, &wq->waiters);
+	else
+		list_add(&e->node, &wq->waiters);
+	spin_unlock_irqrestore(&wq->lock, flags);
+}
+
+void remove_wait_entry(struct waitqueue *wq, struct wait_entry *e)
+{
+	/* Once this returns, e->wake_fn is not running and will not run. */
+	unsigned long flags = spin_lock_irqsave(&wq->lock);
+
+	if (!list_empty(&e->node))
+		list_del(&e->node);
+	spin_unlock_irqrestore(&wq->lock, flags);
+}
+
+/*
+ * Wake waiters; nr_exclusive == 0 means all of them. Sleeping tasks leave
+ * the queue; watchers (wake_fn) stay on it and are called in place.
+ */
 static void wake_locked(struct waitqueue *wq, int nr_exclusive)
 {
 	struct wait_entry *e, *n;
@@ -66,9 +90,13 @@ static void wake_locked(struct waitqueue *wq, int nr_exclusive)
 	assert_locked(&wq->lock);
 	list_for_each_entry_safe(e, n, &wq->waiters, node) {
 		bool excl = e->exclusive;
-		struct task *t = e->task;
-		list_del(&e->node);
-		sched_wakeup(t);
+		if (e->wake_fn) {
+			e->wake_fn(e);
+		} else {
+			struct task *t = e->task;
+			list_del(&e->node);
+			sched_wakeup(t);
+		}
 		if (excl && nr_exclusive && --nr_exclusive == 0)
 			break;
 	}
