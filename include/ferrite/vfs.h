@@ -171,7 +171,7 @@ struct file_ops {
 struct file {
 	struct ref ref;
 	struct spinlock lock;
-	struct inode *inode;  /* reference; may be NULL for anonymous objects */
+	struct inode *inode;  /* reference; never NULL (anon_inode.c) */
 	const struct file_ops *ops;
 	unsigned mode;        /* FMODE_* */
 	int flags;            /* open flags (O_APPEND, O_NONBLOCK...); Lock: lock */
@@ -180,8 +180,9 @@ struct file {
 	struct list_head ep_links; /* epoll items watching this file; Lock: lock */
 };
 
-/* Return: a new file (refcount 1) on ino (a reference is taken when ino is
- * non-NULL) with ops, or ERR_PTR. For pipes, sockets, ports: ino NULL. */
+/* Return: a new file (refcount 1) on ino (a reference is taken) with ops,
+ * or ERR_PTR. ino NULL (ports, eventfd, epoll): the shared anonymous inode
+ * (pipes bring their own pipefs inode). */
 struct file *file_alloc(struct inode *ino, const struct file_ops *ops, int flags);
 DEFINE_FREE(file_put, struct file *, if (!IS_ERR_OR_NULL(_T)) file_put(_T))
 

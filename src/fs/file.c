@@ -19,11 +19,17 @@ struct file *file_alloc(struct inode *ino, const struct file_ops *ops, int flags
 
 	if (!f)
 		return ERR_PTR(-ENOMEM);
+	/* Invariant: every file has an inode. Unnamed objects (ports,
+	 * eventfd, epoll) share anon_inodefs's, so fstat and friends work. */
+	if (ino)
+		inode_get(ino);
+	else if (!(ino = anon_inode_get())) {
+		kfree(f);
+		return ERR_PTR(-ENOMEM);
+	}
 	ref_init(&f->ref);
 	spin_init(&f->lock, "file");
 	list_init(&f->ep_links);
-	if (ino)
-		inode_get(ino);
 	f->inode = ino;
 	f->ops = ops;
 	f->flags = flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
@@ -41,7 +47,7 @@ struct file *file_alloc(struct inode *ino, const struct file_ops *ops, int flags
 	else
 		f->mode = FMODE_READ | FMODE_WRITE;
 	/* Only regular files, directories and block devices seek. */
-	if (!ino || !(S_ISREG(ino->mode) || S_ISDIR(ino->mode) || S_ISBLK(ino->mode)))
+	if (!(S_ISREG(ino->mode) || S_ISDIR(ino->mode) || S_ISBLK(ino->mode)))
 		f->mode |= FMODE_STREAM;
 	__atomic_add_fetch(&files_live, 1, __ATOMIC_RELAXED);
 	return f;

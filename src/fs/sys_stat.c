@@ -65,8 +65,6 @@ long sys_fstat(int fd, struct stat __user *ust)
 
 	if (!f)
 		return -EBADF;
-	if (!f->inode)
-		return -EBADF; /* every file has one (pipes and ports: anon_inode.c) */
 	vfs_getattr(f->inode, &k);
 	return stat_to_user(&k, ust);
 }

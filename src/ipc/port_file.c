@@ -51,9 +51,7 @@ const struct file_ops port_fops = {
 
 int port_fd_install(struct port *p, bool recv, unsigned flags)
 {
-	__free(inode_put) struct inode *ino = anon_inode_get();
-	struct file *f = ino ? file_alloc(ino, &port_fops, recv ? O_RDWR : O_WRONLY)
-			     : ERR_PTR(-ENOMEM);
+	struct file *f = file_alloc(NULL, &port_fops, recv ? O_RDWR : O_WRONLY);
 
 	if (IS_ERR(f)) {
 		if (recv)

@@ -4,12 +4,15 @@
  * path walk to start from. Every kind of descriptor is checked here with
  * fstat (both the glibc call and the raw syscall), fstatat(AT_EMPTY_PATH)
  * and statx: pipes (a pipefs FIFO shared by both ends, Linux's fields),
- * memfd, a character device, a procfs file, a FIFO, and (Ferrite only)
- * message ports.
+ * memfd, a character device, a procfs file, a FIFO, eventfd and epoll
+ * (Linux's anon_inodefs: one shared inode, mode 0600 without a type) and
+ * (Ferrite only) message ports.
  */
 #include "common.h"
 #include "port_util.h"
 #include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -116,6 +119,19 @@ static void others(void)
 	unlink("/tmp/kinds.fifo");
 }
 
+static void anonymous(void)
+{
+	int e = eventfd(0, 0), p = epoll_create1(0);
+
+	CHECK(e >= 0 && p >= 0, "eventfd/epoll_create1");
+	struct stat se = stat_fd(e, "eventfd"), sp = stat_fd(p, "epoll");
+	CHECK((se.st_mode & S_IFMT) == 0 && (se.st_mode & 07777) == 0600, "eventfd mode 0%o",
+	      se.st_mode);
+	CHECK(se.st_ino == sp.st_ino && se.st_dev == sp.st_dev, "one anonymous inode");
+	close(e);
+	close(p);
+}
+
 /* Ferrite's ports are anonymous files too (Linux's anon_inodefs look). */
 static void ports(void)
 {
@@ -135,6 +151,7 @@ int main(void)
 {
 	pipes();
 	others();
+	anonymous();
 	ports();
 	return 0;
 }
