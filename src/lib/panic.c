@@ -1,4 +1,5 @@
 /* panic(): print the reason and a symbolised backtrace, then stop the CPU. */
+#include <ferrite/klog.h>
 #include <ferrite/ksyms.h>
 #include <ferrite/printk.h>
 #include <hal/hal_cpu.h>
@@ -40,6 +41,7 @@ void panic(const char *fmt, ...)
 	hal_irq_disable();
 	if (__atomic_fetch_add(&panicking, 1, __ATOMIC_RELAXED))
 		hal_halt(); /* a panic inside panic: stop quietly */
+	klog_console_verbose(); /* whatever the console level, and no ring lock */
 	kprintf("\n[ferrite] KERNEL PANIC: ");
 	va_start(ap, fmt);
 	vkprintf(fmt, ap);
