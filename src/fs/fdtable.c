@@ -125,6 +125,9 @@ void fd_table_close_on_exec(struct fd_table *t)
 	}
 }
 
+/* Callers compare an int descriptor against it as int: on riscv64 an int
+ * argument may hold garbage above bit 31 (see sys_ioctl), and only the
+ * signed compare of the whole register keeps it out of fds[]. */
 unsigned fd_limit(void)
 {
 	struct task *t = current;
@@ -179,7 +182,7 @@ int fd_install_at(struct file *f, int fd, int flags)
 	struct fd_table *t = current_files();
 	struct file *old;
 
-	if (!t || fd < 0 || (unsigned)fd >= fd_limit()) {
+	if (!t || fd < 0 || fd >= (int)fd_limit()) {
 		file_put(f);
 		return -EBADF;
 	}

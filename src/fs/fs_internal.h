@@ -52,6 +52,8 @@ DEFINE_FREE(path_free, char *, if (!IS_ERR_OR_NULL(_T)) kfree(_T))
 /* Character-device ops (devices.c, tty.c). */
 void devices_register(void);
 void tty_register(void);
+/* /dev/rtc0 and its links (dev_rtc.c), when the HAL has a clock. */
+void rtc_dev_init(void);
 
 #define FS_DEBUG 0
 

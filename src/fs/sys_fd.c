@@ -26,7 +26,7 @@ long sys_dup3(int oldfd, int newfd, int flags)
 		return -EINVAL;
 	if (oldfd == newfd)
 		return -EINVAL;
-	if (newfd < 0 || (unsigned)newfd >= fd_limit())
+	if (newfd < 0 || newfd >= (int)fd_limit())
 		return -EBADF;
 	f = fd_get_raw(oldfd);
 	if (!f)
@@ -110,8 +110,17 @@ long sys_fcntl(int fd, int cmd, unsigned long arg)
 	}
 }
 
-long sys_ioctl(int fd, unsigned cmd, unsigned long arg)
+/*
+ * The handlers are called through one generic type with the registers as
+ * the user left them. On riscv64 a 32-bit parameter must arrive
+ * sign-extended, and glibc zero-extends ioctl's unsigned long request:
+ * an RTC request (bit 31 set) then matched no case. Take the registers
+ * whole and narrow them here, as Linux's syscall wrappers do.
+ */
+long sys_ioctl(unsigned long ufd, unsigned long ucmd, unsigned long arg)
 {
+	int fd = (int)ufd;
+	unsigned cmd = (unsigned)ucmd;
 	__free(file_put) struct file *f = fd_get(fd);
 
 	if (!f)

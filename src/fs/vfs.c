@@ -52,6 +52,7 @@ void vfs_init(void)
 		must(vfs_mknod_at(AT_FDCWD, nodes[i].path, S_IFCHR | nodes[i].perm,
 				  MKDEV(nodes[i].major, nodes[i].minor)), nodes[i].path);
 	must(vfs_symlink_at("/proc/self/fd", AT_FDCWD, "/dev/fd"), "/dev/fd");
+	rtc_dev_init(); /* /dev/rtc0 when there is a hardware clock */
 	procfs_init(); /* on /proc */
 	pr_info("vfs: ramfs root ready\n");
 }
