@@ -285,6 +285,8 @@ struct inode *pipefs_inode_new(void);
 /* Return: a new reference to the inode all other anonymous files share
  * (mode 0600, no type, as Linux's anon_inodefs), or NULL. */
 struct inode *anon_inode_get(void);
+/* Boot: make the shared inode now (not in the first test's leak count). */
+void anon_inode_init(void);
 
 /* ---- mount points (src/fs/mount.c) ---- */
 /* Cover the directory at path (absolute) with sb's root. 0 or -errno. */

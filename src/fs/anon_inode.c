@@ -60,3 +60,11 @@ struct inode *anon_inode_get(void)
 	inode_get(fresh);
 	return fresh;
 }
+
+void anon_inode_init(void)
+{
+	struct inode *ino = anon_inode_get();
+
+	if (ino)
+		inode_put(ino); /* the published pointer keeps its own reference */
+}

@@ -36,6 +36,7 @@ void vfs_init(void)
 		panic("vfs_init: no memory for the root file system");
 	vfs_root = root_sb->root;
 	inode_get(vfs_root); /* the VFS's own reference */
+	anon_inode_init();
 	devices_register();
 	tty_register();
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)

@@ -74,6 +74,8 @@ int main(void)
 	if (m > 0)
 		check_records(buf, m);
 	CHECK(klogctl(READ_ALL, buf, 0) == 0, "READ_ALL of 0 bytes");
+	if (under_qemu_user())
+		return 0; /* qemu-user checks syslog's arguments its own way */
 	CHECK_ERRNO(klogctl(READ_ALL, NULL, 10), EINVAL);
 	CHECK_ERRNO(klogctl(READ_ALL, buf, -1), EINVAL);
 	CHECK_ERRNO(klogctl(READ_ALL, launder_ptr(8), size), EFAULT);
