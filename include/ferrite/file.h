@@ -37,6 +37,17 @@ int fd_install(struct file *f, int flags /* O_CLOEXEC */);
 /* Close fd of the current process. 0 or -EBADF. */
 int fd_close(int fd);
 /*
+ * For calls that must tell user space their descriptors before the files
+ * are visible (pipe2: the numbers are copied out first, so a fault leaves
+ * nothing to undo, and no other thread can meet a half-made pair):
+ * fd_reserve takes the lowest free number (or -EMFILE), fd_install_reserved
+ * fills it (f consumed), fd_unreserve gives it back.
+ */
+int fd_reserve(void);
+void fd_install_reserved(int fd, struct file *f, int flags);
+void fd_unreserve(int fd);
+
+/*
  * Return: new reference to the file at fd of the current process, or NULL
  * (Linux's fdget): an O_PATH descriptor counts as none, so every call that
  * reads, writes, polls or otherwise uses the object answers EBADF.

@@ -1,7 +1,7 @@
 /*
  * File descriptor tables: FD_MAX slots of file references plus the
  * close-on-exec bits, shared between threads (CLONE_FILES) by refcount.
- * Lock: t->lock guards fds[], open[] and cloexec[]. Files are put only
+ * Lock: t->lock guards fds[], open[], reserved[] and cloexec[]. Files are put only
  * after the lock is dropped (their release may sleep or take other locks).
  * fd_get_light reads a slot without the lock or a reference when the
  * table is the caller's alone (one reference, one thread): nobody else
@@ -139,6 +139,11 @@ unsigned fd_limit(void)
 	return lim < FD_MAX ? (unsigned)lim : FD_MAX;
 }
 
+static bool bit_test(const uint64_t *map, unsigned i)
+{
+	return map[i / 64] & (1ull << (i % 64));
+}
+
 /* Install f (reference consumed) in the lowest free slot in [min, limit). */
 static int install_from(struct file *f, unsigned min, int flags)
 {
@@ -151,7 +156,7 @@ static int install_from(struct file *f, unsigned min, int flags)
 	}
 	spin_lock(&t->lock);
 	for (unsigned i = min; i < limit; i++) {
-		if (!t->fds[i]) {
+		if (!t->fds[i] && !bit_test(t->reserved, i)) {
 			slot_set(t, (int)i, f);
 			cloexec_set(t, (int)i, flags & O_CLOEXEC);
 			spin_unlock(&t->lock);
@@ -177,6 +182,43 @@ int fd_install(struct file *f, int flags)
 	return install_from(f, 0, flags);
 }
 
+int fd_reserve(void)
+{
+	struct fd_table *t = current_files();
+	unsigned limit = fd_limit();
+
+	if (!t)
+		return -EMFILE;
+	guard(spinlock)(&t->lock);
+	for (unsigned i = 0; i < limit; i++) {
+		if (!t->fds[i] && !bit_test(t->reserved, i)) {
+			t->reserved[i / 64] |= 1ull << (i % 64);
+			return (int)i;
+		}
+	}
+	return -EMFILE;
+}
+
+void fd_unreserve(int fd)
+{
+	struct fd_table *t = current_files();
+
+	guard(spinlock)(&t->lock);
+	t->reserved[fd / 64] &= ~(1ull << (fd % 64));
+}
+
+void fd_install_reserved(int fd, struct file *f, int flags)
+{
+	struct fd_table *t = current_files();
+
+	guard(spinlock)(&t->lock);
+	/* Invariant: a reserved slot is empty (allocation and dup2 skip it). */
+	BUG_ON(t->fds[fd] || !bit_test(t->reserved, (unsigned)fd));
+	t->reserved[fd / 64] &= ~(1ull << (fd % 64));
+	slot_set(t, fd, f);
+	cloexec_set(t, fd, flags & O_CLOEXEC);
+}
+
 int fd_install_at(struct file *f, int fd, int flags)
 {
 	struct fd_table *t = current_files();
@@ -187,6 +229,11 @@ int fd_install_at(struct file *f, int fd, int flags)
 		return -EBADF;
 	}
 	spin_lock(&t->lock);
+	if (bit_test(t->reserved, (unsigned)fd)) {
+		spin_unlock(&t->lock);
+		file_put(f);
+		return -EBUSY; /* pipe2 is filling it */
+	}
 	old = t->fds[fd];
 	slot_set(t, fd, f);
 	cloexec_set(t, fd, flags & O_CLOEXEC);

@@ -14,6 +14,9 @@ struct fd_table {
 	struct spinlock lock;
 	struct file *fds[FD_MAX];             /* Lock: lock; each a reference */
 	uint64_t open[FD_MAX / 64];           /* Lock: lock; bit set iff fds[i] */
+	/* Lock: lock; a number handed out by fd_reserve, not yet filled:
+	 * no allocation takes it, dup2 onto it is EBUSY (as Linux). */
+	uint64_t reserved[FD_MAX / 64];
 	uint64_t cloexec[FD_MAX / 64];        /* Lock: lock */
 };
 
