@@ -4,6 +4,9 @@
 #   make all            kernel-rv and kernel-x86_64 at the repository root
 #   make qemu-riscv     build and boot riscv64 (OpenSBI) on this terminal
 #   make qemu-x86_64    build and boot x86_64 (q35) on this terminal
+#                       DISK=IMAGE attaches a raw disk image as /dev/vda,
+#                       with the judges' command-line fragments
+#                       (scripts/mkdisk.sh makes ext4 or FAT32 images)
 #   make qemu-riscv-gdb / qemu-x86_64-gdb   same, waiting for gdb
 #   make iso-x86_64     GRUB (multiboot2) ISO: ferrite-x86_64.iso
 #   make test           every test: host unit tests, Linux reference runs,
@@ -18,10 +21,16 @@ BUILD   ?= build
 MEMORY  ?= 1G
 SMP     ?= 1
 # The guest tests (/tests) come as an -initrd over the built-in archive.
+# DISK=path.img: the judges' fragments (riscv64: virtio-mmio slot 0; x86_64: PCI).
+DISK    ?=
+ifneq ($(DISK),)
+DISK_RV  = -drive file=$(DISK),if=none,format=raw,id=x0 -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
+DISK_X86 = -drive file=$(DISK),if=none,format=raw,id=x0 -device virtio-blk-pci,drive=x0
+endif
 QEMU_RV  = qemu-system-riscv64 -machine virt -kernel kernel-rv -initrd $(BUILD)/riscv64/user/tests.cpio \
-	   -m $(MEMORY) -nographic -bios default -smp $(SMP) $(QEMU_EXTRA)
+	   -m $(MEMORY) -nographic -bios default -smp $(SMP) $(DISK_RV) $(QEMU_EXTRA)
 QEMU_X86 = qemu-system-x86_64 -machine q35 -kernel kernel-x86_64 -initrd $(BUILD)/x86_64/user/tests.cpio \
-	   -m $(MEMORY) -nographic $(QEMU_EXTRA)
+	   -m $(MEMORY) -nographic $(DISK_X86) $(QEMU_EXTRA)
 GDB_PORT ?= $(shell expr 26000 + $$(id -u) % 5000)
 
 .PHONY: all deps kernel-rv kernel-x86_64 host qemu-riscv qemu-x86_64 \
@@ -78,7 +87,8 @@ bench: all
 
 docs: kernel-rv kernel-x86_64
 	python3 scripts/gen-syscalls.py doc docs/syscalls.md \
-		$(BUILD)/riscv64/src/syscall/unistd-defs.h $(BUILD)/x86_64/src/syscall/unistd-defs.h src/syscall/*.list
+		$(BUILD)/riscv64/src/syscall/unistd-defs.h $(BUILD)/x86_64/src/syscall/unistd-defs.h \
+		src/syscall/linux-newer.defs src/syscall/*.list
 
 clean:
 	rm -rf $(BUILD) kernel-rv kernel-x86_64 ferrite-x86_64.iso

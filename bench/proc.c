@@ -1,6 +1,7 @@
 /*
  * Benchmarks of single system calls and of process/thread life cycles:
- * getppid, clock_gettime, sched_yield ping-pong, sigaction, signal delivery,
+ * getppid, clock_gettime, sched_yield ping-pong, sigaction (without and with
+ * the old action returned), signal delivery,
  * fork+exit+wait, fork+execve+wait, pthread create+join.
  *
  * The yield ping-pong shares one word between two processes through a
@@ -108,6 +109,32 @@ static int64_t bench_sigaction(long iters)
 	return t0;
 }
 
+/* The same with the old action returned, as glibc's signal() does. */
+static int64_t bench_sigaction_old(long iters)
+{
+	struct sigaction sa[2] = { { .sa_handler = empty_handler },
+				   { .sa_handler = other_handler } };
+	struct sigaction old;
+	int64_t t0;
+
+	sigaction(SIGUSR1, &sa[1], NULL); /* the first exchange gets it back */
+	t0 = now_ns();
+
+	for (long i = 0; i < iters; i++) {
+		if (sigaction(SIGUSR1, &sa[i & 1], &old)) {
+			bench_error("sigaction_old", "sigaction");
+			return BENCH_FAILED;
+		}
+	}
+	t0 = now_ns() - t0;
+	signal(SIGUSR1, SIG_DFL);
+	if (old.sa_handler != empty_handler && old.sa_handler != other_handler) {
+		bench_error("sigaction_old", "old action");
+		return BENCH_FAILED;
+	}
+	return t0;
+}
+
 static volatile sig_atomic_t caught;
 
 static void counting_handler(int sig)
@@ -203,6 +230,7 @@ const struct bench bench_proc_table[] = {
 	{ "clock_gettime", "ns", 20000, bench_clock_gettime, 0 },
 	{ "yield_pingpong", "ns", 2000, bench_yield_pingpong, 0 },
 	{ "sigaction", "ns", 10000, bench_sigaction, 0 },
+	{ "sigaction_old", "ns", 10000, bench_sigaction_old, 0 },
 	{ "signal_delivery", "ns", 2000, bench_signal_delivery, 0 },
 	{ "fork_exit_wait", "ns", 100, bench_fork_exit, 0 },
 	{ "fork_exec_wait", "ns", 40, bench_fork_exec, 0 },

@@ -3,11 +3,13 @@
  * the arch entry code on the boot CPU once the console works.
  */
 #include <ferrite/cpu.h>
+#include <ferrite/drivers.h>
 #include <ferrite/file.h>
 #include <ferrite/frame.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/pipe.h>
 #include <ferrite/printk.h>
+#include <ferrite/procfs.h>
 #include <ferrite/sched.h>
 #include <ferrite/string.h>
 #include <ferrite/task.h>
@@ -23,29 +25,58 @@ extern const char initramfs_builtin_start[], initramfs_builtin_end[];
 
 static char init_path[128] = "/init";
 
-/* init=PATH on the command line overrides /init, as on Linux. */
+/* A decimal integer with an optional sign, the whole of [p, end); false
+ * when it is not one. */
+static bool parse_int(const char *p, const char *end, long *out)
+{
+	bool neg = p < end && *p == '-';
+	long v = 0;
+
+	if (p < end && (*p == '-' || *p == '+'))
+		p++;
+	if (p == end)
+		return false;
+	for (; p < end; p++) {
+		if (*p < '0' || *p > '9' || v > 100000000)
+			return false;
+		v = v * 10 + (*p - '0');
+	}
+	*out = neg ? -v : v;
+	return true;
+}
+
+/* The words Ferrite knows on its command line, as on Linux:
+ *   init=PATH        run PATH instead of /init
+ *   panic=N          after a panic: 0 halt, N > 0 reboot after N seconds,
+ *                    N < 0 reboot at once
+ *   ferrite.sysrq=1  allow the crash trigger of /proc/sysrq-trigger (tests) */
 static void parse_cmdline(const char *cmdline)
 {
 	const char *p = cmdline;
 	while (p && *p) {
+		const char *end;
+		long v;
+
 		while (*p == ' ')
 			p++;
+		for (end = p; *end && *end != ' '; end++)
+			;
 		if (!strncmp(p, "init=", 5)) {
-			size_t n = 0;
-			p += 5;
-			while (p[n] && p[n] != ' ' && n < sizeof(init_path) - 1)
-				n++;
-			memcpy(init_path, p, n);
+			size_t n = MIN((size_t)(end - p - 5), sizeof(init_path) - 1);
+			memcpy(init_path, p + 5, n);
 			init_path[n] = '\0';
-			p += n;
+		} else if (!strncmp(p, "panic=", 6) && parse_int(p + 6, end, &v)) {
+			panic_timeout = (int)v;
+		} else if (!strncmp(p, "ferrite.sysrq=", 14) && parse_int(p + 14, end, &v)) {
+			sysrq_crash_allowed = v != 0;
 		}
-		while (*p && *p != ' ')
-			p++;
+		p = end;
 	}
 }
 
 /* The built-in archive first, then the boot loader's (-initrd) over it, as
- * Linux does: files of the second replace those of the first. */
+ * Linux does: files of the second replace those of the first. A bad archive
+ * is reported and the boot goes on with what was unpacked (as Linux). */
 static void unpack_initramfs(const struct boot_info *info)
 {
 	size_t len = initramfs_builtin_end - initramfs_builtin_start;
@@ -54,13 +85,18 @@ static void unpack_initramfs(const struct boot_info *info)
 	pr_info("initramfs: %zu bytes built in\n", len);
 	err = initramfs_unpack(initramfs_builtin_start, len);
 	if (err)
-		panic("initramfs: cannot unpack the built-in archive (error %d)", err);
+		pr_err("initramfs: the built-in archive was not fully unpacked (error %d)\n", err);
 	if (info->initrd_start && info->initrd_end > info->initrd_start) {
 		len = info->initrd_end - info->initrd_start;
 		pr_info("initramfs: %zu bytes from the boot loader\n", len);
 		err = initramfs_unpack(phys_to_virt(info->initrd_start), len);
 		if (err)
-			panic("initramfs: cannot unpack the boot loader's archive (error %d)", err);
+			pr_err("initramfs: the boot loader's archive was not fully unpacked (error %d)\n",
+			       err);
+		/* Its files are copies now: its memory goes back (as Linux). */
+		size_t pages = frames_release_reserved(info->initrd_start, info->initrd_end);
+		pr_info("initramfs: %zu KiB of the boot loader's archive freed\n",
+			pages * PAGE_SIZE / 1024);
 	}
 }
 
@@ -79,6 +115,8 @@ void kmain(struct boot_info *info)
 	vfs_init();                     /* root in-memory fs and /dev */
 	fifo_init();                    /* mknod(S_IFIFO) opens pipes */
 	unpack_initramfs(info);         /* the root file system's contents */
+	drivers_init();                 /* disks: virtio over mmio (FDT) and PCI */
+	blkdev_files_init();            /* /dev/vda, /dev/vdb, ... */
 	console_init();                 /* /dev/console, UART receive interrupts */
 	hal_timer_start();              /* the scheduler tick */
 

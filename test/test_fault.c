@@ -100,12 +100,13 @@ static void test_permissions(void **state)
 	long ro = mm_mmap(mm, 0, P(1), PROT_READ, ANON, NULL, 0);
 	char c = 'x';
 
-	assert_int_equal(mm_fault(mm, none, VM_READ), -EFAULT);
-	assert_int_equal(mm_fault(mm, none, VM_WRITE), -EFAULT);
+	/* Mapped without the right: -EACCES (SEGV_ACCERR); copies: -EFAULT. */
+	assert_int_equal(mm_fault(mm, none, VM_READ), -EACCES);
+	assert_int_equal(mm_fault(mm, none, VM_WRITE), -EACCES);
 	assert_int_equal(copy_from_user(&c, (void *)none, 1), -EFAULT);
 	assert_int_equal(mm_fault(mm, ro, VM_READ), 0);
-	assert_int_equal(mm_fault(mm, ro, VM_WRITE), -EFAULT);
-	assert_int_equal(mm_fault(mm, ro, VM_EXEC), -EFAULT);
+	assert_int_equal(mm_fault(mm, ro, VM_WRITE), -EACCES);
+	assert_int_equal(mm_fault(mm, ro, VM_EXEC), -EACCES);
 	assert_int_equal(copy_to_user((void *)ro, &c, 1), -EFAULT);
 	assert_int_equal(copy_from_user(&c, (void *)ro, 1), 0);
 	assert_int_equal(c, 0);
@@ -262,7 +263,7 @@ static void test_vm_object_two_mms(void **state)
 	assert_int_equal(mm_copy_out(a, va + 10, "S", 1), 0);
 	assert_int_equal(mm_copy_in(b, &c, vb + P(1) + 10, 1), 0); /* pgoff 1 */
 	assert_int_equal(c, 'S');
-	assert_int_equal(mm_fault(b, vb, VM_WRITE), -EFAULT); /* read-only attach */
+	assert_int_equal(mm_fault(b, vb, VM_WRITE), -EACCES); /* read-only attach */
 	assert_int_equal(vm_object_resident(obj), 1); /* both touched page 1 */
 	/* A private mapping of the object copies on write. */
 	long vp = mm_map_object(b, 0, P(1), RW, MAP_PRIVATE, obj, 1);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <ferrite/vfs.h>
@@ -230,16 +231,46 @@ static int setup(void **state)
 	return 0;
 }
 
+/* A sink into a malloc'd buffer of cap bytes (-ENOSPC past it) that
+ * also checks the inflater never hands more than its 32 KiB window. */
+struct collector {
+	unsigned char *buf;
+	size_t len, cap;
+	int calls;
+};
+
+static int collect(void *ctx, const void *data, size_t len)
+{
+	struct collector *c = ctx;
+
+	assert_true(len > 0 && len <= 32768);
+	c->calls++;
+	if (len > c->cap - c->len)
+		return -ENOSPC;
+	memcpy(c->buf + c->len, data, len);
+	c->len += len;
+	return 0;
+}
+
+static int run_gunzip(const void *gz, size_t len, struct collector *c, size_t cap, size_t *used)
+{
+	c->buf = malloc(cap ? cap : 1);
+	c->len = 0;
+	c->cap = cap;
+	c->calls = 0;
+	return gunzip_stream(gz, len, collect, c, used);
+}
+
 static void expect_gunzip(const unsigned char *gz, size_t len, const void *want, size_t want_len)
 {
-	void *out = NULL;
-	size_t out_len = 0, used = 0;
+	struct collector c;
+	size_t used = 0;
 
-	assert_int_equal(gunzip(gz, len, &out, &out_len, &used), 0);
-	assert_int_equal(out_len, want_len);
+	assert_int_equal(run_gunzip(gz, len, &c, want_len, &used), 0);
+	assert_int_equal(c.len, want_len);
 	assert_int_equal(used, len);
-	assert_memory_equal(out, want, want_len);
-	kfree(out);
+	assert_memory_equal(c.buf, want, want_len);
+	free(c.buf);
 }
 
 static void test_dynamic(void **state)
@@ -260,28 +291,35 @@ static void test_stored(void **state)
 
 static void test_raw_fixed(void **state)
 {
-	char *out = malloc(text_len);
+	struct collector c = { .buf = malloc(text_len), .cap = text_len };
 	size_t used = 0;
 
-	assert_int_equal(inflate_raw(raw_fixed_text, sizeof(raw_fixed_text), out, text_len, &used),
-			 (long)text_len);
-	assert_memory_equal(out, text, text_len);
+	assert_int_equal(inflate_stream(raw_fixed_text, sizeof(raw_fixed_text), collect, &c, &used),
+			 0);
+	assert_int_equal(c.len, text_len);
+	assert_memory_equal(c.buf, text, text_len);
 	assert_int_equal(used, sizeof(raw_fixed_text));
-	/* Output buffer too small: -ENOSPC, no overflow. */
-	assert_int_equal(inflate_raw(raw_fixed_text, sizeof(raw_fixed_text), out, 100, &used),
+	/* The sink's error stops the decode and comes back. */
+	c.len = 0;
+	c.cap = 100;
+	assert_int_equal(inflate_stream(raw_fixed_text, sizeof(raw_fixed_text), collect, &c, &used),
 			 -ENOSPC);
-	free(out);
+	free(c.buf);
 }
 
 static void test_truncated(void **state)
 {
-	/* Every prefix must fail cleanly (heap copies so ASan sees overreads). */
+	/* Every prefix must fail cleanly (heap copies so ASan sees overreads),
+	 * and what the sink got is a prefix of the text. */
 	for (size_t n = 0; n < sizeof(gz_text_l9); n++) {
 		unsigned char *cut = malloc(n ? n : 1);
-		void *out = NULL;
-		size_t out_len, used;
+		struct collector c;
+		size_t used;
 		memcpy(cut, gz_text_l9, n);
-		assert_int_equal(gunzip(cut, n, &out, &out_len, &used), -EINVAL);
+		assert_int_equal(run_gunzip(cut, n, &c, text_len, &used), -EINVAL);
+		assert_true(c.len <= text_len);
+		assert_memory_equal(c.buf, text, c.len);
+		free(c.buf);
 		free(cut);
 	}
 }
@@ -294,15 +332,14 @@ static void test_corrupt(void **state)
 	int failures = 0;
 
 	for (size_t i = 0; i < sizeof(gz_text_l9); i++) {
-		void *out = NULL;
-		size_t out_len, used;
+		struct collector c;
+		size_t used;
 		int r;
 		memcpy(bad, gz_text_l9, sizeof(gz_text_l9));
 		bad[i] ^= 0x5a;
-		r = gunzip(bad, sizeof(gz_text_l9), &out, &out_len, &used);
-		if (r == 0)
-			kfree(out);
-		else
+		r = run_gunzip(bad, sizeof(gz_text_l9), &c, 1 << 20, &used);
+		free(c.buf);
+		if (r != 0)
 			failures++;
 		if (i < 3 || i >= sizeof(gz_text_l9) - 8)
 			assert_int_not_equal(r, 0);
@@ -313,12 +350,93 @@ static void test_corrupt(void **state)
 	srand(1);
 	for (int k = 0; k < 200; k++) {
 		unsigned char junk[64];
-		char out[256];
+		struct collector c = { .buf = malloc(256), .cap = 256 };
 		size_t used;
 		for (size_t i = 0; i < sizeof(junk); i++)
 			junk[i] = (unsigned char)rand();
-		inflate_raw(junk, sizeof(junk), out, sizeof(out), &used);
+		inflate_stream(junk, sizeof(junk), collect, &c, &used);
+		free(c.buf);
 	}
+}
+
+/* A large stream: far more output than the window, back references that
+ * cross the window's wrap, stored and compressed blocks, and two gzip
+ * members back to back, made by the host's gzip (the test's build dir
+ * need not exist: the command writes to a temporary file). */
+static unsigned char *host_gzip(const unsigned char *data, size_t len, const char *level,
+				size_t *gz_len)
+{
+	char in_name[] = "/tmp/ferrite-inflate-XXXXXX";
+	char cmd[256];
+	int fd = mkstemp(in_name);
+	FILE *f;
+	unsigned char *out;
+	size_t cap = len + len / 100 + 4096;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "gzip -c -n %s < %s", level, in_name);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	out = malloc(cap);
+	*gz_len = fread(out, 1, cap, f);
+	assert_int_equal(pclose(f), 0);
+	unlink(in_name);
+	assert_true(*gz_len > 18 && *gz_len < cap);
+	return out;
+}
+
+static void test_large(void **state)
+{
+	size_t len = 3 << 20, gz1_len, gz2_len, used;
+	unsigned char *plain = malloc(len);
+	struct collector c;
+
+	/* Text-like runs with long-distance repeats, then random bytes. */
+	srand(7);
+	for (size_t i = 0; i < len;) {
+		if (i > 40000 && rand() % 3 == 0) {
+			size_t d = 1 + (size_t)rand() % 32768, n = 3 + (size_t)rand() % 300;
+			for (size_t k = 0; k < n && i < len; k++, i++)
+				plain[i] = plain[i - d];
+		} else if (i > len / 2 && i < len / 2 + 200000) {
+			plain[i++] = (unsigned char)rand();
+		} else {
+			plain[i++] = "abcdefgh ijklmnop\n"[rand() % 18];
+		}
+	}
+	unsigned char *gz1 = host_gzip(plain, len, "-9", &gz1_len);
+	unsigned char *gz2 = host_gzip(plain, len / 3, "-1", &gz2_len);
+	unsigned char *both = malloc(gz1_len + gz2_len);
+	memcpy(both, gz1, gz1_len);
+	memcpy(both + gz1_len, gz2, gz2_len);
+
+	assert_int_equal(run_gunzip(both, gz1_len + gz2_len, &c, len, &used), 0);
+	assert_int_equal(used, gz1_len);
+	assert_int_equal(c.len, len);
+	assert_memory_equal(c.buf, plain, len);
+	assert_true(c.calls >= (int)(len / 32768));
+	free(c.buf);
+	assert_int_equal(run_gunzip(both + used, gz2_len, &c, len, &used), 0);
+	assert_int_equal(used, gz2_len);
+	assert_int_equal(c.len, len / 3);
+	assert_memory_equal(c.buf, plain, len / 3);
+	free(c.buf);
+	/* A wrong length in the trailer: -EINVAL after all the data. */
+	gz1[gz1_len - 1] ^= 1;
+	assert_int_equal(run_gunzip(gz1, gz1_len, &c, len, &used), -EINVAL);
+	assert_int_equal(c.len, len);
+	free(c.buf);
+	/* Cut in the middle: -EINVAL, the sink got a correct prefix. */
+	assert_int_equal(run_gunzip(gz1, gz1_len / 2, &c, len, &used), -EINVAL);
+	assert_true(c.len > 0 && c.len < len);
+	assert_memory_equal(c.buf, plain, c.len);
+	free(c.buf);
+	free(both);
+	free(gz1);
+	free(gz2);
+	free(plain);
 }
 
 int main(void)
@@ -327,6 +445,7 @@ int main(void)
 		cmocka_unit_test(test_dynamic),   cmocka_unit_test(test_fixed),
 		cmocka_unit_test(test_stored),    cmocka_unit_test(test_raw_fixed),
 		cmocka_unit_test(test_truncated), cmocka_unit_test(test_corrupt),
+		cmocka_unit_test(test_large),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -277,6 +277,61 @@ static size_t cpio_add(char *b, size_t len, const char *name, unsigned mode, con
 	return len;
 }
 
+/* An entry with inode number ino and nlink links (hard links share ino). */
+static size_t cpio_add_ino(char *b, size_t len, const char *name, unsigned mode, const char *data,
+			   unsigned ino, unsigned nlink)
+{
+	size_t at = len;
+
+	len = cpio_add(b, len, name, mode, data);
+	char field[9];
+	snprintf(field, sizeof(field), "%08X", ino);
+	memcpy(b + at + 6, field, 8);
+	snprintf(field, sizeof(field), "%08X", nlink);
+	memcpy(b + at + 6 + 8 * 4, field, 8);
+	return len;
+}
+
+/* Hard links as GNU cpio writes them (the data on the last name) become
+ * one inode; its data reaches every name. */
+static void test_initramfs_hardlinks(void **state)
+{
+	char *b = calloc(1, 4096), buf[16];
+	size_t len = 0;
+	struct kstat st1, st2, st3;
+	struct file *f;
+
+	len = cpio_add_ino(b, len, "hl/a", 0100755, "", 40, 3);
+	len = cpio_add_ino(b, len, "hl/b", 0100755, "", 40, 3);
+	len = cpio_add_ino(b, len, "hl/c", 0100755, "shared", 40, 3);
+	len = cpio_add_ino(b, len, "hl/other", 0100644, "x", 41, 1);
+	len = cpio_add(b, len, "TRAILER!!!", 0, "");
+	assert_int_equal(initramfs_unpack(b, len), 0);
+	f = vfs_open("/hl/a", O_RDONLY, 0);
+	assert_false(IS_ERR(f));
+	assert_int_equal(kernel_read(f, buf, sizeof(buf), 0), 6);
+	assert_memory_equal(buf, "shared", 6);
+	vfs_getattr(f->inode, &st1);
+	file_put(f);
+	f = vfs_open("/hl/b", O_RDONLY, 0);
+	assert_false(IS_ERR(f));
+	vfs_getattr(f->inode, &st2);
+	file_put(f);
+	f = vfs_open("/hl/c", O_RDONLY, 0);
+	assert_false(IS_ERR(f));
+	vfs_getattr(f->inode, &st3);
+	file_put(f);
+	assert_int_equal(st1.ino, st2.ino);
+	assert_int_equal(st1.ino, st3.ino);
+	assert_int_equal(st1.nlink, 3);
+	f = vfs_open("/hl/other", O_RDONLY, 0);
+	assert_false(IS_ERR(f));
+	vfs_getattr(f->inode, &st2);
+	assert_int_not_equal(st1.ino, st2.ino);
+	file_put(f);
+	free(b);
+}
+
 static void test_initramfs(void **state)
 {
 	char *b = calloc(1, 4096);
@@ -319,7 +374,7 @@ int main(void)
 		cmocka_unit_test(test_dirs),
 		cmocka_unit_test(test_symlinks),
 		cmocka_unit_test(test_rename),
-		cmocka_unit_test(test_initramfs),
+		cmocka_unit_test(test_initramfs), cmocka_unit_test(test_initramfs_hardlinks),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -146,7 +146,7 @@ static void test_mprotect_split(void **state)
 	unsigned prot;
 	assert_true(hal_pt_translate(mm->pt, a + P(2), &pa, &prot));
 	assert_false(prot & HAL_PROT_WRITE); /* the PTE followed */
-	assert_int_equal(mm_fault(mm, a + P(2), VM_WRITE), -EFAULT);
+	assert_int_equal(mm_fault(mm, a + P(2), VM_WRITE), -EACCES);
 	assert_int_equal(mm_fault(mm, a + P(2), VM_READ), 0);
 
 	assert_int_equal(mm_mprotect(mm, a + 1, P(1), PROT_READ), -EINVAL);
@@ -195,7 +195,7 @@ static void test_exec_load(void **state)
 		assert_true(hal_pt_translate(mm->pt, text + P(i), &pa, &prot));
 		assert_int_equal(prot, HAL_PROT_READ | HAL_PROT_EXEC | HAL_PROT_USER);
 	}
-	assert_int_equal(mm_fault(mm, text, VM_WRITE), -EFAULT);
+	assert_int_equal(mm_fault(mm, text, VM_WRITE), -EACCES);
 	assert_int_equal(mm_fault(mm, text, VM_EXEC), 0);
 	/* Outside any VMA even mm_copy_out fails. */
 	assert_int_equal(mm_copy_out(mm, text + P(2), code, 1), -EFAULT);

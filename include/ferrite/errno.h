@@ -50,12 +50,27 @@
 #define EOVERFLOW 75
 #define EILSEQ 84
 #define ENOTSOCK 88
+#define EDESTADDRREQ 89
 #define EMSGSIZE 90
+#define EPROTOTYPE 91
+#define ENOPROTOOPT 92
+#define EPROTONOSUPPORT 93
+#define ESOCKTNOSUPPORT 94
 #define EOPNOTSUPP 95
 #define ENOTSUP EOPNOTSUPP
 #define EAFNOSUPPORT 97
 #define EADDRINUSE 98
+#define EADDRNOTAVAIL 99
+#define ECONNABORTED 103
+#define ECONNRESET 104
+#define ENOBUFS 105
+#define EISCONN 106
+#define ENOTCONN 107
 #define ETIMEDOUT 110
+#define ECONNREFUSED 111
+#define EALREADY 114
+#define EINPROGRESS 115
+#define ECANCELED 125
 #define EOWNERDEAD 130
 #define ENOTRECOVERABLE 131
 /* Kernel-internal: a syscall interrupted by a signal that may be restarted. */

@@ -1,6 +1,7 @@
 /*
- * epoll instances (src/fs/epoll.c) and event counters (src/ipc/eventfd.c).
- * The system calls are in src/fs/sys_epoll.c and src/ipc/eventfd.c.
+ * Event descriptors: epoll instances (src/fs/epoll.c, system calls in
+ * src/fs/sys_epoll.c), event counters (src/ipc/eventfd.c) and timers
+ * (src/ipc/timerfd.c).
  */
 #pragma once
 #include <ferrite/types.h>
@@ -35,3 +36,6 @@ void eventpoll_release_file(struct file *f);
 size_t eventpolls_count_live(void);
 size_t epitems_count_live(void);
 size_t eventfds_count_live(void);
+size_t timerfds_count_live(void);
+/* CLOCK_REALTIME was set: absolute realtime timerfds follow it. */
+void timerfd_clock_was_set(void);

@@ -86,5 +86,7 @@ void fs_context_put(struct fs_context *fs);
 void vfs_init(void);
 int initramfs_unpack(const void *data, size_t len);
 void console_init(void);
+/* After drivers_init: block device node ops, /dev/vdX for every disk. */
+void blkdev_files_init(void);
 /* Counts for leak checks. */
 size_t files_count_live(void);

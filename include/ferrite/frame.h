@@ -49,5 +49,9 @@ void *frame_to_virt(const struct frame *f);
 void *pages_alloc(unsigned order);
 void pages_free(void *va, unsigned order);
 
+/* Give the allocator the whole pages of [start, end) that boot reserved
+ * (the boot loader's initrd once unpacked). Return the pages released. */
+size_t frames_release_reserved(phys_addr_t start, phys_addr_t end);
+
 size_t frames_free_count(void);
 size_t frames_total_count(void);

@@ -11,6 +11,9 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 void console_write_raw(const char *s, size_t n);
 
 void panic(const char *fmt, ...) __noreturn __attribute__((format(printf, 1, 2)));
+/* Seconds from a panic to the reboot; 0 halts, < 0 reboots at once
+ * (panic= on the command line, /proc/sys/kernel/panic). */
+extern int panic_timeout;
 
 /* Message levels as Linux's: SOH and a digit before the text. kprintf
  * strips them; the kernel log (ferrite/klog.h) keeps them, and the console

@@ -39,3 +39,14 @@ int procfs_show_pid_status(struct pbuf *b, pid_t pid);
 int procfs_show_pid_cmdline(struct pbuf *b, pid_t pid);
 int procfs_show_pid_comm(struct pbuf *b, pid_t pid);
 int procfs_show_pid_statm(struct pbuf *b, pid_t pid);
+
+/* Settings (src/fs/procfs_sysctl.c): show renders the value, store parses
+ * the text of one write (NUL-terminated, len bytes): 0 or -errno. */
+int procfs_show_nothing(struct pbuf *b, pid_t pid);
+int procfs_store_sysrq(const char *text, size_t len);
+int procfs_show_panic(struct pbuf *b, pid_t pid);
+int procfs_store_panic(const char *text, size_t len);
+int procfs_show_mmap_min_addr(struct pbuf *b, pid_t pid);
+int procfs_store_mmap_min_addr(const char *text, size_t len);
+/* ferrite.sysrq=1 on the command line: /proc/sysrq-trigger may crash. */
+extern bool sysrq_crash_allowed;

@@ -11,6 +11,12 @@ enum task_state {
 	TASK_UNINTERRUPTIBLE = 2,
 	TASK_STOPPED = 4,
 	TASK_DEAD = 8, /* exited, waiting to be reaped */
+	TASK_WAKEKILL = 16, /* a fatal signal (SIGKILL, exit_group, exec) wakes it */
+	/* Deaf to signals, but not to a kill: Linux's TASK_KILLABLE. Every
+	 * sleep that waits on user space (another process) uses this or
+	 * TASK_INTERRUPTIBLE, so nothing a program does makes a task that
+	 * SIGKILL cannot end. */
+	TASK_KILLABLE = TASK_WAKEKILL | TASK_UNINTERRUPTIBLE,
 };
 
 void sched_init(void);
@@ -27,8 +33,11 @@ int sched_sleep_ns(uint64_t ns);
 uint64_t schedule_timeout(uint64_t deadline_ns);
 /* Enter the idle loop of this CPU for good (boot CPU after init). */
 void sched_run_idle(void) __noreturn;
-/* Wake t only when it sleeps in TASK_INTERRUPTIBLE (signals, kills). */
+/* Wake t only when it sleeps in TASK_INTERRUPTIBLE (signals). */
 void sched_wakeup_interruptible(struct task *t);
+/* Wake t when it sleeps interruptibly, killably or stopped: it must die
+ * (fatal signal, exit_group, exec of another thread). */
+void sched_wakeup_kill(struct task *t);
 /* Wake t only when it sleeps in TASK_STOPPED (SIGCONT, SIGKILL). */
 void sched_wakeup_stopped(struct task *t);
 /* Direct hand-off (ports' call/reply): wake t if it sleeps (a late

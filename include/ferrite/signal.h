@@ -73,6 +73,15 @@ int send_signal_pgrp(pid_t pgid, int signo);
  * parent's wait4. code is CLD_*; status the signal or exit code. Caller
  * holds no locks. */
 void signal_notify_parent(struct process *child, int sig, int code, int status);
+/* child (a zombie now) exited: send sig (its exit signal; 0 or an invalid
+ * one: none) with CLD_EXITED/CLD_KILLED to parent, unless parent ignores
+ * SIGCHLD, and wake parent's wait4. Caller holds no locks, and a reference
+ * on parent. */
+void signal_notify_exit(struct process *parent, struct process *child, int sig);
+/* True when parent does not wait for a child with this exit signal: it is
+ * SIGCHLD and parent set SIGCHLD to SIG_IGN or SA_NOCLDWAIT (Linux's
+ * autoreap). A lock-free snapshot: callable under proc_tree_lock. */
+bool signal_parent_autoreaps(struct process *parent, int exit_signal);
 /* Free every entry of a sigqueue list (task/process release). */
 void signal_flush_queue(struct list_head *q);
 /* exec: map the sigreturn trampoline page (riscv64) into the new mm at

@@ -21,11 +21,20 @@ struct fd_table;
 struct fs_context;
 struct sighand;
 
-/* A parent sleeping in vfork until the child execs or exits. */
+/* A parent thread sleeping in vfork until the new task execs or exits
+ * (lives on the parent's kernel stack). */
 struct vfork_done {
 	struct waitqueue wq;
 	bool done; /* Lock: wq.lock */
 };
+
+/* One interval timer (src/proc/itimer.c). ITIMER_REAL: value_ns is the
+ * monotonic expiry time; VIRTUAL/PROF: the CPU time left. 0: disarmed. */
+struct itimer {
+	uint64_t value_ns;
+	uint64_t interval_ns;
+};
+#define ITIMER_COUNT 3
 
 #define TASK_COMM_LEN 16
 #define KSTACK_ORDER 2 /* 16 KiB kernel stacks */
@@ -50,6 +59,8 @@ struct process {
 	struct list_head children;   /* Lock: proc_tree_lock */
 	struct list_head sibling;    /* Lock: proc_tree_lock */
 	struct waitqueue child_wait; /* wait4 sleeps here */
+	struct waitqueue signalfd_wait; /* signalfd readers: woken by every signal posted */
+	struct waitqueue exit_wait;  /* pidfd pollers: woken when p becomes a zombie */
 
 	struct list_head threads; /* Lock: lock */
 	int nr_threads;           /* Lock: lock */
@@ -69,8 +80,15 @@ struct process {
 
 	struct list_head hash_node; /* pid table; Lock: pid_lock */
 	struct list_head all_node;  /* every process; Lock: proc_tree_lock */
-	struct vfork_done *vfork_done; /* parent sleeping in vfork; Lock: lock */
-	int exit_signal;            /* clone's low byte (SIGCHLD for fork) */
+	/* clone's low byte (SIGCHLD for fork); the caller's own with
+	 * CLONE_PARENT; back to SIGCHLD when re-parented (nobody else asked
+	 * for another signal). Lock: proc_tree_lock once published. */
+	int exit_signal;
+	/* prctl(PR_SET_CHILD_SUBREAPER): orphans of descendants come here
+	 * instead of init. Lock: proc_tree_lock. */
+	bool child_subreaper;
+	struct itimer itimer[ITIMER_COUNT]; /* Lock: itimer_lock (itimer.c) */
+	struct list_head itimer_node;       /* ITIMER_REAL armed; Lock: itimer_lock */
 	struct rlimit64 rlim[RLIM_NLIMITS]; /* Lock: lock */
 
 	bool exiting;    /* exit_group started: threads leave at user return */
@@ -116,6 +134,10 @@ struct task {
 	 * recomputed by the task itself in trap_exit_to_user. */
 	unsigned long work;
 	uintptr_t clear_child_tid; /* CLONE_CHILD_CLEARTID / set_tid_address */
+	/* CLONE_VFORK: the caller waiting until this task execs or exits
+	 * (Linux's vfork_done). Lock: lock (the waiter clears it when a kill
+	 * ends its wait early). */
+	struct vfork_done *vfork_done;
 	uintptr_t robust_list;
 	size_t robust_list_len;
 	uint64_t utime_ns, stime_ns;
@@ -152,6 +174,11 @@ void process_kill_current(int signo) __noreturn;
 /* Call f on every live process with proc_tree_lock held (f must not sleep).
  * Stops when f returns nonzero and returns that value. */
 int process_for_each(int (*f)(struct process *p, void *arg), void *arg);
+/* Interval timers (itimer.c): one tick of running (the process of the
+ * current non-idle task, or NULL) at monotonic time now; disarm all of p's
+ * when it exits. */
+void itimer_tick(struct process *running, uint64_t now);
+void itimer_exit(struct process *p);
 /* Counts for leak checks and /proc. */
 size_t proc_count_live(void);
 size_t task_count_live(void);

@@ -152,6 +152,9 @@ struct file_ops {
 	 * pages (mmap shares its frames), or ERR_PTR. NULL op: file mappings
 	 * get private copies read at fault time, MAP_SHARED|PROT_WRITE fails. */
 	struct vm_object *(*mmap_object)(struct file *f);
+	/* fsync/fdatasync: make the file's written data durable. NULL: the
+	 * file lives in memory only and there is nothing to do. */
+	int (*fsync)(struct file *f, bool datasync);
 };
 
 #define FMODE_READ 0x1
@@ -167,6 +170,8 @@ struct file_ops {
 #define POLLNVAL 0x020
 #define POLLRDNORM 0x040
 #define POLLWRNORM 0x100
+#define POLLWRBAND 0x200
+#define POLLRDHUP 0x2000
 
 struct file {
 	struct ref ref;
@@ -282,6 +287,8 @@ int chrdev_open(struct inode *ino, struct file *f);
 /* ---- inodes of unnamed files (src/fs/anon_inode.c) ---- */
 /* Return: a new pipefs inode (S_IFIFO | 0600, the caller's ids), or NULL. */
 struct inode *pipefs_inode_new(void);
+/* Return: a new sockfs inode (S_IFSOCK | 0777, the caller's ids), or NULL. */
+struct inode *sockfs_inode_new(void);
 /* Return: a new reference to the inode all other anonymous files share
  * (mode 0600, no type, as Linux's anon_inodefs), or NULL. */
 struct inode *anon_inode_get(void);
@@ -300,27 +307,60 @@ struct super_block *ramfs_create_sb(void);
 /* Bytes of file data ramfs holds (leak checks). */
 size_t ramfs_data_bytes(void);
 
-/* ---- cpio (pure parser, src/fs/cpio.c) ---- */
+/* ---- cpio (pure streaming parser, src/fs/cpio.c) ---- */
 struct cpio_entry {
-	const char *name;   /* not NUL-terminated */
+	const char *name;   /* NUL-terminated, valid until the entry ends */
 	size_t namelen;     /* without the NUL */
 	mode_t mode;
+	uint32_t ino, devmajor, devminor; /* hard links share all three */
 	uint32_t uid, gid, nlink, mtime;
 	uint32_t rdevmajor, rdevminor;
-	const void *data;
-	size_t size;
+	size_t size;        /* bytes of data that follow */
 };
-/* Parse the entry at *off in buf. Return 1 with *e filled and *off moved
- * past it, 0 at "TRAILER!!!" (with *off past it), or -EINVAL. */
-int cpio_next(const void *buf, size_t len, size_t *off, struct cpio_entry *e);
+/* What the parser calls, in order, for each entry but the trailer: begin,
+ * data for each run of its bytes (none when size is 0), end. A negative
+ * return stops the parse with that error. */
+struct cpio_ops {
+	int (*begin)(void *ctx, const struct cpio_entry *e);
+	int (*data)(void *ctx, const void *buf, size_t len);
+	void (*end)(void *ctx);
+};
+enum cpio_state { CPIO_HEADER, CPIO_NAME, CPIO_NAME_PAD, CPIO_DATA, CPIO_DATA_PAD, CPIO_DONE };
+struct cpio_stream {
+	const struct cpio_ops *ops;
+	void *ctx;
+	enum cpio_state state;
+	bool stop_at_trailer; /* feed stops after the trailer (and its pad) */
+	bool in_entry;        /* begin called, end not yet */
+	bool trailer;         /* the current entry is "TRAILER!!!" */
+	uint64_t pos;         /* stream offset: headers are 4-byte aligned */
+	size_t need;          /* bytes left of the current piece (state) */
+	size_t got;           /* bytes of header or name collected */
+	struct cpio_entry e;
+	char hdr[110];
+	char name[PATH_MAX + 1];
+};
+/* Start parsing at stream offset pos (alignment counts from offset 0). */
+void cpio_stream_init(struct cpio_stream *s, const struct cpio_ops *ops, void *ctx,
+		      uint64_t pos, bool stop_at_trailer);
+/* Parse the next len bytes. Return the bytes consumed (less than len only
+ * once the trailer is passed with stop_at_trailer), or -EINVAL for a
+ * corrupt archive, or an ops error. Zero bytes between archives are skipped. */
+long cpio_stream_feed(struct cpio_stream *s, const void *buf, size_t len);
+/* The input ended: 0 at an entry boundary, -EINVAL when truncated (an open
+ * entry is ended first). */
+int cpio_stream_finish(struct cpio_stream *s);
 
 /* ---- inflate (src/fs/inflate.c) ---- */
-/* Decode a gzip member (RFC 1952) from src into a growing kmalloc'd buffer.
- * Return 0 with *out (kfree it) / *out_len / *consumed, or -EINVAL/-ENOMEM. */
-int gunzip(const void *src, size_t len, void **out, size_t *out_len, size_t *consumed);
-/* Raw DEFLATE (RFC 1951) into dst[cap]. Return bytes written or -errno;
- * *in_used gets the input bytes used. -ENOSPC when dst is too small. */
-long inflate_raw(const void *src, size_t len, void *dst, size_t cap, size_t *in_used);
+/* Receives the decoded bytes in order; 0 or -errno (stops the decode). */
+typedef int (*inflate_sink_fn)(void *ctx, const void *buf, size_t len);
+/* Decode one gzip member (RFC 1952) at src, streaming the output to sink.
+ * Return 0 with *consumed (header to trailer), -EINVAL for a corrupt or
+ * truncated member (after the sink got what decoded), -ENOMEM, or the
+ * sink's error. */
+int gunzip_stream(const void *src, size_t len, inflate_sink_fn sink, void *ctx, size_t *consumed);
+/* Raw DEFLATE (RFC 1951), the same way; *in_used gets the input bytes used. */
+int inflate_stream(const void *src, size_t len, inflate_sink_fn sink, void *ctx, size_t *in_used);
 
 /* ---- the console tty (src/fs/tty.c) ---- */
 /* Foreground process group of the console, 0 when none (signals issue). */
@@ -330,3 +370,6 @@ pid_t tty_console_fg_pgrp(void);
 extern void (*tty_isig_hook)(pid_t pgrp, int sig);
 /* FIFO file ops, set by the pipe code; mknod(S_IFIFO) is -ENOSYS until then. */
 extern const struct file_ops *vfs_fifo_ops;
+/* Block device node ops (src/fs/blkdev_file.c); mknod(S_IFBLK) is -EPERM
+ * until set. blkdev_files_init sets it and makes /dev/vdX for each disk. */
+extern const struct file_ops *vfs_blkdev_ops;

@@ -128,7 +128,19 @@ int mm_mprotect(struct mm *mm, uintptr_t addr, size_t len, int prot);
 int mm_madvise(struct mm *mm, uintptr_t addr, size_t len, int advice);
 /* brk(2): return the new (or unchanged) break. */
 uintptr_t mm_brk(struct mm *mm, uintptr_t new_brk);
-/* Resolve a fault at addr for access (VM_READ/WRITE/EXEC). 0 or -EFAULT
+/* mremap(2) on mm. Return the new address or -errno. */
+long mm_mremap(struct mm *mm, uintptr_t addr, size_t old_len, size_t new_len, int flags,
+	       uintptr_t new_addr);
+
+/* vm.mmap_min_addr (/proc/sys/vm/mmap_min_addr, default 4096 as Linux):
+ * nothing is mapped below it, by execve, mmap, mremap, brk or stack
+ * growth. One word, read with READ_ONCE. */
+extern unsigned long mmap_min_addr;
+/* The lowest address a new mapping may start at: mmap_min_addr rounded up
+ * to a page, never below HAL_USER_MIN (page 0 is never mapped). */
+uintptr_t mm_min_addr(void);
+/* Resolve a fault at addr for access (VM_READ/WRITE/EXEC). 0, -EFAULT when
+ * nothing is mapped there, -EACCES when a mapping forbids the access
  * (-ENOMEM when out of memory, -ENXIO past the end of a mapped file or
  * object: the trap code sends SIGBUS). May sleep (file-backed pages). */
 int mm_fault(struct mm *mm, uintptr_t addr, unsigned access);

@@ -40,8 +40,9 @@ struct wait_entry {
  * the next loop), so wake_up_one never wakes the same waiter twice.
  */
 void waitqueue_init(struct waitqueue *wq);
-/* Add e for current and set current->state to state (TASK_INTERRUPTIBLE or
- * TASK_UNINTERRUPTIBLE). */
+/* Add e for current and set current->state to state (TASK_INTERRUPTIBLE,
+ * TASK_KILLABLE, or TASK_UNINTERRUPTIBLE for the kernel's own short-held
+ * sleeping locks only). */
 void prepare_to_wait(struct waitqueue *wq, struct wait_entry *e, int state);
 /* Same, but wake_up_one wakes only one such waiter at a time. */
 void prepare_to_wait_exclusive(struct waitqueue *wq, struct wait_entry *e, int state);
@@ -58,6 +59,9 @@ void wake_up_all_locked(struct waitqueue *wq);
 static inline bool waitqueue_active(struct waitqueue *wq) { return !list_empty(&wq->waiters); }
 /* True when the current thread has a signal that interrupts sleeps. */
 bool signal_pending_current(void);
+/* True when the current thread must die (a fatal signal, exit_group, or
+ * another thread's exec): it leaves at its next return to user mode. */
+bool fatal_signal_pending(void);
 
 /*
  * wait_event_interruptible(wq, cond): sleep until cond is true. Return 0, or
@@ -86,9 +90,39 @@ bool signal_pending_current(void);
 		__ret;                                                       \
 	})
 #define wait_event_interruptible(wq, cond) wait_event_timeout_interruptible(wq, cond, 0)
-#define wait_event(wq, cond)                                                 \
+/*
+ * wait_event_killable(wq, cond): sleep in TASK_KILLABLE until cond is true.
+ * Signals do not interrupt it, a fatal one does: return 0, or -EINTR when
+ * the task must die (fatal_signal_pending). A sleep that waits on another
+ * process must stay killable; only device I/O waits uninterruptibly.
+ */
+#define wait_event_killable(wq, cond)                                        \
+	({                                                                   \
+		long __ret = 0;                                              \
+		struct wait_entry __we = WAIT_ENTRY_INIT(__we);              \
+		for (;;) {                                                   \
+			prepare_to_wait((wq), &__we, TASK_KILLABLE);         \
+			if (cond)                                            \
+				break;                                       \
+			if (fatal_signal_pending()) {                        \
+				__ret = -EINTR;                              \
+				break;                                       \
+			}                                                    \
+			schedule();                                          \
+		}                                                            \
+		finish_wait((wq), &__we);                                    \
+		__ret;                                                       \
+	})
+/*
+ * wait_event_io(wq, cond): sleep in TASK_UNINTERRUPTIBLE until a device
+ * completes a request (Linux's io_schedule, the D state). The one
+ * uninterruptible wait: the device owns the request's buffer until it
+ * completes, so the waiter may not leave early, and the device, not
+ * another process, bounds the wait.
+ */
+#define wait_event_io(wq, cond)                                              \
 	do {                                                                 \
-		struct wait_entry __we = WAIT_ENTRY_INIT(__we);                                      \
+		struct wait_entry __we = WAIT_ENTRY_INIT(__we);              \
 		for (;;) {                                                   \
 			prepare_to_wait((wq), &__we, TASK_UNINTERRUPTIBLE);  \
 			if (cond)                                            \

@@ -35,6 +35,12 @@ void hal_cpu_idle(void);
 /* Called once per CPU during boot with its block. */
 void hal_cpu_set_self(struct cpu *cpu);
 
+/* What user programs learn about the CPU at execve (auxv): AT_HWCAP as
+ * Linux gives it (x86_64: CPUID.1:EDX; riscv64: the single-letter ISA
+ * extensions I M A F D C every hart has), and AT_PLATFORM (NULL: none). */
+unsigned long hal_elf_hwcap(void);
+extern const char *const hal_elf_platform;
+
 /* Machine power. Never return. */
 void hal_poweroff(void) __noreturn;
 void hal_reboot(void) __noreturn;

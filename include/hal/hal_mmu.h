@@ -19,8 +19,10 @@ extern uintptr_t hal_direct_map_offset;
 static inline void *phys_to_virt(phys_addr_t pa) { return (void *)(uintptr_t)(pa + hal_direct_map_offset); }
 static inline phys_addr_t virt_to_phys(const void *va) { return (phys_addr_t)((uintptr_t)va - hal_direct_map_offset); }
 
-/* User addresses are [HAL_USER_MIN, hal_user_max). */
-#define HAL_USER_MIN 0x10000UL
+/* User addresses are [HAL_USER_MIN, hal_user_max): page 0 is never user
+ * memory, so a NULL pointer always faults. Where mappings may start is the
+ * mm's rule (vm.mmap_min_addr, mm_min_addr()). */
+#define HAL_USER_MIN 0x1000UL
 extern const uintptr_t hal_user_max;
 
 /* Return: new page table with the kernel half mapped, or NULL on ENOMEM. */

@@ -35,7 +35,8 @@ void hal_syscall_restart(struct trap_frame *tf);
  */
 /* A syscall trap; the result goes into tf. */
 void syscall_dispatch(struct trap_frame *tf);
-/* A page fault; access is HAL_PROT_READ/WRITE/EXEC. Return 0 when resolved. */
+/* A page fault; access is HAL_PROT_READ/WRITE/EXEC. Return 0 when resolved,
+ * else as mm_fault: -EFAULT (SEGV_MAPERR), -EACCES (SEGV_ACCERR), -ENXIO. */
 int vm_handle_fault(uintptr_t addr, unsigned access, bool user);
 /* A user exception that could not be resolved: raise signo in the current
  * thread (code is the si_code, addr the faulting address). */

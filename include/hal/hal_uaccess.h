@@ -30,11 +30,33 @@ struct hal_uaccess_fixup {
 };
 
 extern const struct hal_uaccess_fixup hal_uaccess_fixups[];
+/* The entries of inline accesses (hal_user_read_words and the like), one
+ * per access, gathered by the linker script. */
+extern const struct hal_uaccess_fixup __start_uaccess_fixup[], __stop_uaccess_fixup[];
 
 static inline const struct hal_uaccess_fixup *hal_uaccess_fixup_find(uintptr_t pc)
 {
 	for (const struct hal_uaccess_fixup *f = hal_uaccess_fixups; f->start; f++)
 		if (pc >= f->start && pc < f->end)
 			return f;
+	for (const struct hal_uaccess_fixup *f = __start_uaccess_fixup; f < __stop_uaccess_fixup; f++)
+		if (pc >= f->start && pc < f->end)
+			return f;
 	return NULL;
 }
+
+/*
+ * One user word inline, for hot syscalls that move one small struct (Linux's
+ * unsafe_get_user/unsafe_put_user): the word goes to a register, no call.
+ * The caller has checked the range as for hal_user_copy and holds no
+ * spinlock. err is passed along a series of accesses: each returns err
+ * unchanged, or -EFAULT when its word could not be accessed (a failed get
+ * gives 0), so one test after the series covers it.
+ *   int hal_user_get_word(uint64_t *val, const void __user *src, int err);
+ *   int hal_user_put_word(void __user *dst, uint64_t val, int err);
+ */
+#if defined(__x86_64__)
+#include <hal/x86_64/uaccess_inline.h>
+#elif defined(__riscv)
+#include <hal/riscv64/uaccess_inline.h>
+#endif

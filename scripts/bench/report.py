@@ -30,6 +30,7 @@ BENCHES = [
     ("pipe_bandwidth", "pipe bandwidth (64 KiB writes)", "rate"),
     ("yield_pingpong", "sched_yield ping-pong (processes)", "cost"),
     ("sigaction", "sigaction install", "cost"),
+    ("sigaction_old", "sigaction install, old action returned", "cost"),
     ("signal_delivery", "signal to handler and return (kill self)", "cost"),
     ("fork_exit_wait", "fork + exit + wait", "cost"),
     ("fork_exec_wait", "fork + execve + wait", "cost"),

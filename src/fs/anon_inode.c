@@ -1,7 +1,8 @@
 /*
  * Inodes for files that have no name: pipes get one inode each on a
  * pseudo "pipefs" (S_IFIFO | 0600, owned by their creator, as on Linux),
- * and the other anonymous objects (message ports) share the one inode of
+ * sockets one each on "sockfs" (S_IFSOCK | 0777), and the other anonymous
+ * objects (message ports) share the one inode of
  * "anon_inodefs" (mode 0600 without a type, as Linux's eventfd or epoll).
  * With an inode behind every descriptor, fstat, fstatat(AT_EMPTY_PATH),
  * statx, fstatfs, fchmod and fchown treat them like any other file.
@@ -16,9 +17,11 @@
 #include "fs_internal.h"
 
 #define PIPEFS_MAGIC 0x50495045
+#define SOCKFS_MAGIC 0x534F434B
 #define ANON_INODE_FS_MAGIC 0x09041934
 
 static struct super_block pipefs_sb = { .dev = MKDEV(0, 12), .magic = PIPEFS_MAGIC };
+static struct super_block sockfs_sb = { .dev = MKDEV(0, 8), .magic = SOCKFS_MAGIC };
 static struct super_block anon_sb = { .dev = MKDEV(0, 13), .magic = ANON_INODE_FS_MAGIC };
 static struct inode *anon_shared; /* set once */
 
@@ -38,6 +41,11 @@ static struct inode *anon_new(struct super_block *sb, mode_t mode)
 struct inode *pipefs_inode_new(void)
 {
 	return anon_new(&pipefs_sb, S_IFIFO | 0600);
+}
+
+struct inode *sockfs_inode_new(void)
+{
+	return anon_new(&sockfs_sb, S_IFSOCK | 0777);
 }
 
 struct inode *anon_inode_get(void)

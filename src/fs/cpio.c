@@ -1,7 +1,10 @@
 /*
- * cpio "newc" (070701) and "crc" (070702) archive parsing. Pure: no
- * allocation, no globals; every length is checked against the buffer, so a
- * truncated or corrupt archive gives -EINVAL, never a read past the end.
+ * cpio "newc" (070701) and "crc" (070702) archive parsing, streaming: the
+ * archive arrives in runs of any size (straight from memory or from the
+ * inflater's window) and each entry's data is handed on as it comes, so no
+ * buffer ever holds a whole file or archive. Pure: no allocation, no
+ * globals; the caller owns the struct cpio_stream. Corrupt headers give
+ * -EINVAL; a truncated archive is found by cpio_stream_finish().
  */
 #include <ferrite/vfs.h>
 #include <ferrite/errno.h>
@@ -30,48 +33,151 @@ static int hex8(const char *p, uint32_t *out)
 	return 0;
 }
 
-int cpio_next(const void *buf, size_t len, size_t *off, struct cpio_entry *e)
+void cpio_stream_init(struct cpio_stream *s, const struct cpio_ops *ops, void *ctx,
+		      uint64_t pos, bool stop_at_trailer)
 {
-	const char *b = buf;
-	size_t pos = *off;
-	uint32_t f[13];
-	size_t namesize, datasize, data_at, end;
+	s->ops = ops;
+	s->ctx = ctx;
+	s->state = CPIO_HEADER;
+	s->stop_at_trailer = stop_at_trailer;
+	s->in_entry = false;
+	s->trailer = false;
+	s->pos = pos;
+	s->need = CPIO_HDR;
+	s->got = 0;
+}
 
-	if (pos > len || len - pos < CPIO_HDR)
-		return -EINVAL;
-	if (memcmp(b + pos, "07070", 5) || (b[pos + 5] != '1' && b[pos + 5] != '2'))
+static size_t pad_to4(uint64_t pos)
+{
+	return (size_t)((4 - (pos & 3)) & 3);
+}
+
+/* The header is complete: check it and start collecting the name. */
+static int parse_header(struct cpio_stream *s)
+{
+	uint32_t f[13];
+
+	if (memcmp(s->hdr, "07070", 5) || (s->hdr[5] != '1' && s->hdr[5] != '2'))
 		return -EINVAL;
 	for (int i = 0; i < 13; i++)
-		if (hex8(b + pos + 6 + 8 * i, &f[i]))
+		if (hex8(s->hdr + 6 + 8 * i, &f[i]))
 			return -EINVAL;
-	namesize = f[11];
-	datasize = f[6];
-	if (namesize == 0 || namesize > PATH_MAX)
+	if (f[11] == 0 || f[11] > PATH_MAX)
 		return -EINVAL;
-	if (len - pos - CPIO_HDR < namesize)
-		return -EINVAL;
-	if (b[pos + CPIO_HDR + namesize - 1] != '\0')
-		return -EINVAL;
-	data_at = ALIGN_UP(pos + CPIO_HDR + namesize, (size_t)4);
-	if (data_at > len || len - data_at < datasize)
-		return -EINVAL;
-	end = ALIGN_UP(data_at + datasize, (size_t)4);
-	if (end > len) /* the final pad may be missing at the very end */
-		end = len;
+	s->e.ino = f[0];
+	s->e.mode = f[1];
+	s->e.uid = f[2];
+	s->e.gid = f[3];
+	s->e.nlink = f[4];
+	s->e.mtime = f[5];
+	s->e.size = f[6];
+	s->e.devmajor = f[7];
+	s->e.devminor = f[8];
+	s->e.rdevmajor = f[9];
+	s->e.rdevminor = f[10];
+	s->e.namelen = f[11] - 1;
+	s->e.name = s->name;
+	s->state = CPIO_NAME;
+	s->need = f[11];
+	s->got = 0;
+	return 0;
+}
 
-	e->name = b + pos + CPIO_HDR;
-	e->namelen = namesize - 1;
-	e->mode = f[1];
-	e->uid = f[2];
-	e->gid = f[3];
-	e->nlink = f[4];
-	e->mtime = f[5];
-	e->rdevmajor = f[9];
-	e->rdevminor = f[10];
-	e->data = b + data_at;
-	e->size = datasize;
-	*off = end;
-	if (e->namelen == 10 && !memcmp(e->name, "TRAILER!!!", 10))
+/* The name is complete: announce the entry unless it is the trailer. */
+static int parse_name(struct cpio_stream *s)
+{
+	if (s->name[s->e.namelen] != '\0')
+		return -EINVAL;
+	s->trailer = s->e.namelen == 10 && !memcmp(s->name, "TRAILER!!!", 10);
+	if (!s->trailer) {
+		int err = s->ops->begin(s->ctx, &s->e);
+		if (err)
+			return err;
+		s->in_entry = true;
+	}
+	s->state = CPIO_NAME_PAD;
+	s->need = pad_to4(s->pos);
+	return 0;
+}
+
+/* The current piece is complete: go to the next one. */
+static int advance(struct cpio_stream *s)
+{
+	switch (s->state) {
+	case CPIO_HEADER:
+		return parse_header(s);
+	case CPIO_NAME:
+		return parse_name(s);
+	case CPIO_NAME_PAD:
+		s->state = CPIO_DATA;
+		s->need = s->e.size;
 		return 0;
-	return 1;
+	case CPIO_DATA:
+		if (s->in_entry)
+			s->ops->end(s->ctx);
+		s->in_entry = false;
+		s->state = CPIO_DATA_PAD;
+		s->need = pad_to4(s->pos);
+		return 0;
+	case CPIO_DATA_PAD:
+		s->state = s->trailer && s->stop_at_trailer ? CPIO_DONE : CPIO_HEADER;
+		s->need = CPIO_HDR;
+		s->got = 0;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+long cpio_stream_feed(struct cpio_stream *s, const void *buf, size_t len)
+{
+	const char *b = buf;
+	size_t i = 0;
+
+	while (s->state != CPIO_DONE) {
+		size_t n;
+
+		if (!s->need) {
+			int err = advance(s);
+			if (err)
+				return err;
+			continue;
+		}
+		if (i == len)
+			break;
+		if (s->state == CPIO_HEADER && s->got == 0 && b[i] == '\0') {
+			s->pos++; /* zero padding between archives */
+			i++;
+			continue;
+		}
+		n = MIN(len - i, s->need);
+		if (s->state == CPIO_HEADER || s->state == CPIO_NAME) {
+			memcpy((s->state == CPIO_HEADER ? s->hdr : s->name) + s->got, b + i, n);
+			s->got += n;
+		} else if (s->state == CPIO_DATA && s->in_entry) {
+			int err = s->ops->data(s->ctx, b + i, n);
+			if (err)
+				return err;
+		}
+		s->need -= n;
+		s->pos += n;
+		i += n;
+	}
+	return (long)i;
+}
+
+int cpio_stream_finish(struct cpio_stream *s)
+{
+	/* Clean at a header boundary, or after the last data when only the
+	 * final pad is missing (also the trailer's). */
+	bool clean = (s->state == CPIO_HEADER && s->got == 0) || s->state == CPIO_DONE ||
+		     s->state == CPIO_DATA_PAD ||
+		     (s->state == CPIO_NAME_PAD && (s->trailer || !s->e.size)) ||
+		     (s->state == CPIO_DATA && s->trailer);
+
+	if (s->in_entry) {
+		s->ops->end(s->ctx);
+		s->in_entry = false;
+	}
+	return clean ? 0 : -EINVAL;
 }

@@ -1,9 +1,16 @@
 /*
- * DEFLATE (RFC 1951) and gzip (RFC 1952) decoding for the initramfs.
+ * DEFLATE (RFC 1951) and gzip (RFC 1952) decoding for the initramfs,
+ * streaming: the input is one buffer in memory (the archive the kernel or
+ * the boot loader placed there), the output goes through a 32 KiB sliding
+ * window to a sink callback in runs of at most 32 KiB, so an archive of any
+ * size unpacks without a buffer for the whole of it.
  * Stored, fixed-Huffman and dynamic-Huffman blocks. Canonical Huffman codes
- * are decoded bit by bit from per-length counts; every input read and
- * output write is bounds-checked, so corrupt data gives -EINVAL.
- * No shared state except the CRC table, built once at first use.
+ * are decoded through a 9-bit lookup table, longer codes bit by bit from
+ * per-length counts; every input read is bounds-checked and every back
+ * reference is checked against the output so far, so corrupt or truncated
+ * data gives -EINVAL after the sink has seen what decoded before it.
+ * No shared state except the fixed tables and the CRC table, built once at
+ * first use (boot is single-threaded here).
  */
 #include <ferrite/vfs.h>
 #include <ferrite/errno.h>
@@ -13,46 +20,68 @@
 #define MAXBITS 15
 #define NLITLEN 288
 #define NDIST 30
-
-struct inflater {
-	const uint8_t *in;
-	size_t inlen, inpos;
-	uint32_t bitbuf;
-	unsigned bitcnt;
-	uint8_t *out;
-	size_t cap, outpos;
-};
+#define FAST_BITS 9
+#define WSIZE 32768u /* the largest DEFLATE distance */
 
 struct huffman {
 	uint16_t count[MAXBITS + 1]; /* codes of each length */
 	uint16_t symbol[NLITLEN];    /* symbols ordered by code */
+	/* Indexed by the next FAST_BITS input bits: length << 9 | symbol,
+	 * 0 when the code is longer than FAST_BITS (decode bit by bit). */
+	uint16_t fast[1u << FAST_BITS];
 };
+
+struct inflater {
+	const uint8_t *in;
+	size_t inlen, inpos;
+	uint64_t bitbuf;
+	unsigned bitcnt;
+	/* Invariant: window[0, wpos) is output not yet given to the sink;
+	 * window[wpos, WSIZE) is the end of the previous 32 KiB when
+	 * total > wpos (what back references reach). */
+	uint8_t window[WSIZE];
+	size_t wpos;
+	uint64_t total; /* bytes decoded */
+	uint32_t crc;   /* of the bytes given to the sink (pre-inverted) */
+	inflate_sink_fn sink;
+	void *ctx;
+	int sink_err;
+	struct huffman lit, dist; /* of the current dynamic block */
+};
+
+static void refill(struct inflater *s)
+{
+	while (s->bitcnt <= 56 && s->inpos < s->inlen) {
+		s->bitbuf |= (uint64_t)s->in[s->inpos++] << s->bitcnt;
+		s->bitcnt += 8;
+	}
+}
 
 static int getbits(struct inflater *s, unsigned need, unsigned *val)
 {
-	uint32_t v = s->bitbuf;
-
-	while (s->bitcnt < need) {
-		if (s->inpos >= s->inlen)
+	if (s->bitcnt < need) {
+		refill(s);
+		if (s->bitcnt < need)
 			return -EINVAL;
-		v |= (uint32_t)s->in[s->inpos++] << s->bitcnt;
-		s->bitcnt += 8;
 	}
-	s->bitbuf = v >> need;
+	*val = (unsigned)(s->bitbuf & ((1u << need) - 1));
+	s->bitbuf >>= need;
 	s->bitcnt -= need;
-	*val = v & ((1u << need) - 1);
 	return 0;
 }
 
 /* Build a decoding table from code lengths. -EINVAL when over-subscribed. */
 static int huffman_build(struct huffman *h, const uint8_t *lengths, unsigned n)
 {
-	uint16_t offs[MAXBITS + 1];
+	uint16_t offs[MAXBITS + 1], next[MAXBITS + 1];
 	int left = 1;
+	unsigned code = 0;
 
 	memset(h->count, 0, sizeof(h->count));
+	memset(h->fast, 0, sizeof(h->fast));
 	for (unsigned i = 0; i < n; i++)
 		h->count[lengths[i]]++;
+	h->count[0] = 0;
 	for (unsigned len = 1; len <= MAXBITS; len++) {
 		left <<= 1;
 		left -= h->count[len];
@@ -62,17 +91,43 @@ static int huffman_build(struct huffman *h, const uint8_t *lengths, unsigned n)
 	offs[1] = 0;
 	for (unsigned len = 1; len < MAXBITS; len++)
 		offs[len + 1] = offs[len] + h->count[len];
-	for (unsigned i = 0; i < n; i++)
-		if (lengths[i])
-			h->symbol[offs[lengths[i]]++] = (uint16_t)i;
+	for (unsigned len = 1; len <= MAXBITS; len++) {
+		code = (code + h->count[len - 1]) << 1;
+		next[len] = (uint16_t)code;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		unsigned len = lengths[i], c, rev = 0;
+
+		if (!len)
+			continue;
+		h->symbol[offs[len]++] = (uint16_t)i;
+		c = next[len]++;
+		if (len > FAST_BITS)
+			continue;
+		for (unsigned b = 0; b < len; b++) /* input bits come LSB first */
+			rev |= ((c >> b) & 1) << (len - 1 - b);
+		for (unsigned k = rev; k < (1u << FAST_BITS); k += 1u << len)
+			h->fast[k] = (uint16_t)(len << 9 | i);
+	}
 	return 0;
 }
 
-/* Decode one symbol: codes are read MSB-first, one bit at a time. */
+/* Decode one symbol: through the table when the code is short and enough
+ * bits are buffered, else MSB-first one bit at a time. */
 static int huffman_decode(struct inflater *s, const struct huffman *h)
 {
 	int code = 0, first = 0, index = 0;
 
+	if (s->bitcnt < FAST_BITS)
+		refill(s);
+	if (s->bitcnt >= FAST_BITS) {
+		unsigned e = h->fast[s->bitbuf & ((1u << FAST_BITS) - 1)];
+		if (e) {
+			s->bitbuf >>= e >> 9;
+			s->bitcnt -= e >> 9;
+			return (int)(e & 511);
+		}
+	}
 	for (unsigned len = 1; len <= MAXBITS; len++) {
 		unsigned bit;
 		int count;
@@ -103,12 +158,49 @@ static const uint8_t dist_extra[30] = {
 	0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6,
 	7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13 };
 
-static int put_byte(struct inflater *s, uint8_t c)
+static uint32_t crc_table[256];
+static bool crc_ready;
+
+static uint32_t crc32_update(uint32_t c, const uint8_t *p, size_t n)
 {
-	if (s->outpos >= s->cap)
-		return -ENOSPC;
-	s->out[s->outpos++] = c;
+	if (!crc_ready) {
+		for (uint32_t i = 0; i < 256; i++) {
+			uint32_t v = i;
+			for (int k = 0; k < 8; k++)
+				v = (v & 1) ? 0xedb88320u ^ (v >> 1) : v >> 1;
+			crc_table[i] = v;
+		}
+		crc_ready = true;
+	}
+	while (n--)
+		c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
+	return c;
+}
+
+/* Hand window[0, wpos) to the sink; the window's contents stay for back
+ * references. */
+static int flush(struct inflater *s)
+{
+	int err;
+
+	if (!s->wpos)
+		return 0;
+	s->crc = crc32_update(s->crc, s->window, s->wpos);
+	err = s->sink(s->ctx, s->window, s->wpos);
+	if (err) {
+		s->sink_err = err;
+		return err;
+	}
+	if (s->wpos == WSIZE)
+		s->wpos = 0;
 	return 0;
+}
+
+static inline int put_byte(struct inflater *s, uint8_t c)
+{
+	s->window[s->wpos++] = c;
+	s->total++;
+	return s->wpos == WSIZE ? flush(s) : 0;
 }
 
 static int inflate_codes(struct inflater *s, const struct huffman *lit, const struct huffman *dist)
@@ -121,7 +213,7 @@ static int inflate_codes(struct inflater *s, const struct huffman *lit, const st
 			return sym;
 		if (sym < 256) {
 			if (put_byte(s, (uint8_t)sym))
-				return -ENOSPC;
+				return s->sink_err;
 			continue;
 		}
 		if (sym == 256)
@@ -138,12 +230,11 @@ static int inflate_codes(struct inflater *s, const struct huffman *lit, const st
 		if (getbits(s, dist_extra[sym], &extra))
 			return -EINVAL;
 		d = dist_base[sym] + extra;
-		if (d > s->outpos)
+		if (d > s->total)
 			return -EINVAL;
-		if (len > s->cap - s->outpos)
-			return -ENOSPC;
-		for (unsigned i = 0; i < len; i++, s->outpos++)
-			s->out[s->outpos] = s->out[s->outpos - d];
+		while (len--)
+			if (put_byte(s, s->window[(s->wpos - d) & (WSIZE - 1)]))
+				return s->sink_err;
 	}
 }
 
@@ -151,7 +242,11 @@ static int inflate_stored(struct inflater *s)
 {
 	unsigned len, nlen;
 
-	s->bitbuf = 0; /* skip to a byte boundary */
+	/* Skip to a byte boundary, then give back the whole bytes buffered. */
+	s->bitbuf >>= s->bitcnt & 7;
+	s->bitcnt &= ~7u;
+	s->inpos -= s->bitcnt / 8;
+	s->bitbuf = 0;
 	s->bitcnt = 0;
 	if (s->inlen - s->inpos < 4)
 		return -EINVAL;
@@ -160,13 +255,20 @@ static int inflate_stored(struct inflater *s)
 	s->inpos += 4;
 	if (len != (~nlen & 0xffff))
 		return -EINVAL;
-	if (s->inlen - s->inpos < len)
-		return -EINVAL;
-	if (s->cap - s->outpos < len)
-		return -ENOSPC;
-	memcpy(s->out + s->outpos, s->in + s->inpos, len);
-	s->inpos += len;
-	s->outpos += len;
+	while (len) {
+		size_t n = MIN((size_t)len, WSIZE - s->wpos);
+
+		if (s->inpos >= s->inlen)
+			return -EINVAL;
+		n = MIN(n, s->inlen - s->inpos);
+		memcpy(s->window + s->wpos, s->in + s->inpos, n);
+		s->inpos += n;
+		s->wpos += n;
+		s->total += n;
+		len -= (unsigned)n;
+		if (s->wpos == WSIZE && flush(s))
+			return s->sink_err;
+	}
 	return 0;
 }
 
@@ -199,7 +301,6 @@ static int inflate_dynamic(struct inflater *s)
 {
 	static const uint8_t order[19] = { 16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15 };
 	uint8_t lengths[NLITLEN + NDIST];
-	struct huffman lit, dist;
 	unsigned nlen, ndist, ncode, v;
 	unsigned i;
 
@@ -216,10 +317,10 @@ static int inflate_dynamic(struct inflater *s)
 			return -EINVAL;
 		lengths[order[i]] = (uint8_t)v;
 	}
-	if (huffman_build(&lit, lengths, 19))
+	if (huffman_build(&s->lit, lengths, 19)) /* the code-length code */
 		return -EINVAL;
 	for (i = 0; i < nlen + ndist;) {
-		int sym = huffman_decode(s, &lit);
+		int sym = huffman_decode(s, &s->lit);
 		unsigned rep;
 		uint8_t val = 0;
 
@@ -252,55 +353,82 @@ static int inflate_dynamic(struct inflater *s)
 	}
 	if (lengths[256] == 0)
 		return -EINVAL; /* no end-of-block code */
-	if (huffman_build(&lit, lengths, nlen) || huffman_build(&dist, lengths + nlen, ndist))
+	if (huffman_build(&s->lit, lengths, nlen) ||
+	    huffman_build(&s->dist, lengths + nlen, ndist))
 		return -EINVAL;
-	return inflate_codes(s, &lit, &dist);
+	return inflate_codes(s, &s->lit, &s->dist);
 }
 
-long inflate_raw(const void *src, size_t len, void *dst, size_t cap, size_t *in_used)
+/* Decode the blocks from s->in, flushing the rest of the window at the end.
+ * On return s->inpos is the first byte after the stream (the unused bits
+ * of the last byte are padding). */
+static int inflate_blocks(struct inflater *s)
 {
-	struct inflater s = { .in = src, .inlen = len, .out = dst, .cap = cap };
 	unsigned last, type;
 	int err;
 
 	do {
-		if (getbits(&s, 1, &last) || getbits(&s, 2, &type))
+		if (getbits(s, 1, &last) || getbits(s, 2, &type))
 			return -EINVAL;
 		if (type == 0)
-			err = inflate_stored(&s);
+			err = inflate_stored(s);
 		else if (type == 1)
-			err = inflate_fixed(&s);
+			err = inflate_fixed(s);
 		else if (type == 2)
-			err = inflate_dynamic(&s);
+			err = inflate_dynamic(s);
 		else
 			err = -EINVAL;
 		if (err)
 			return err;
 	} while (!last);
-	if (in_used)
-		*in_used = s.inpos; /* unused bits of the last byte are padding */
-	return (long)s.outpos;
+	s->inpos -= s->bitcnt / 8; /* whole bytes read ahead */
+	s->bitcnt = 0;
+	return flush(s);
 }
 
-static uint32_t crc_table[256];
-static bool crc_ready;
-
-static uint32_t crc32(const uint8_t *p, size_t n)
+static struct inflater *inflater_new(const void *src, size_t len, inflate_sink_fn sink, void *ctx)
 {
-	uint32_t c = 0xffffffffu;
+	struct inflater *s = kmalloc(sizeof(*s));
 
-	if (!crc_ready) {
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t v = i;
-			for (int k = 0; k < 8; k++)
-				v = (v & 1) ? 0xedb88320u ^ (v >> 1) : v >> 1;
-			crc_table[i] = v;
-		}
-		crc_ready = true;
-	}
-	while (n--)
-		c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
-	return c ^ 0xffffffffu;
+	if (!s)
+		return NULL;
+	s->in = src;
+	s->inlen = len;
+	s->inpos = 0;
+	s->bitbuf = 0;
+	s->bitcnt = 0;
+	s->wpos = 0;
+	s->total = 0;
+	s->crc = 0xffffffffu;
+	s->sink = sink;
+	s->ctx = ctx;
+	s->sink_err = 0;
+	return s;
+}
+
+/* A failed stream still hands the sink what decoded before the error. */
+static int inflate_run(struct inflater *s)
+{
+	int err = inflate_blocks(s);
+
+	if (err && !s->sink_err)
+		flush(s);
+	return err;
+}
+
+int inflate_stream(const void *src, size_t len, inflate_sink_fn sink, void *ctx, size_t *in_used)
+{
+	__free(kfree) struct inflater *s = inflater_new(src, len, sink, ctx);
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	err = inflate_run(s);
+	if (err)
+		return err;
+	if (in_used)
+		*in_used = s->inpos;
+	return 0;
 }
 
 static uint32_t le32(const uint8_t *p)
@@ -308,10 +436,10 @@ static uint32_t le32(const uint8_t *p)
 	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-int gunzip(const void *src, size_t len, void **out, size_t *out_len, size_t *consumed)
+/* Length of the gzip member header at b, or -EINVAL. */
+static long gzip_header(const uint8_t *b, size_t len)
 {
-	const uint8_t *b = src;
-	size_t pos = 10, used = 0, cap;
+	size_t pos = 10;
 	uint8_t flags;
 
 	if (len < 18 || b[0] != 0x1f || b[1] != 0x8b || b[2] != 8)
@@ -341,33 +469,28 @@ int gunzip(const void *src, size_t len, void **out, size_t *out_len, size_t *con
 		pos += 2;
 	if (pos >= len)
 		return -EINVAL;
+	return (long)pos;
+}
 
-	cap = MAX(len * 4, (size_t)65536);
-	for (;;) {
-		void *buf = kmalloc(cap);
-		long n;
+int gunzip_stream(const void *src, size_t len, inflate_sink_fn sink, void *ctx, size_t *consumed)
+{
+	const uint8_t *b = src;
+	long hdr = gzip_header(b, len);
+	size_t pos;
+	int err;
 
-		if (!buf)
-			return -ENOMEM;
-		n = inflate_raw(b + pos, len - pos, buf, cap, &used);
-		if (n == -ENOSPC && cap < ((size_t)1 << 31)) {
-			kfree(buf);
-			cap *= 2;
-			continue;
-		}
-		if (n < 0) {
-			kfree(buf);
-			return (int)n;
-		}
-		pos += used;
-		if (len - pos < 8 || le32(b + pos) != crc32(buf, (size_t)n) ||
-		    le32(b + pos + 4) != (uint32_t)n) {
-			kfree(buf);
-			return -EINVAL;
-		}
-		*out = buf;
-		*out_len = (size_t)n;
-		*consumed = pos + 8;
-		return 0;
-	}
+	if (hdr < 0)
+		return (int)hdr;
+	__free(kfree) struct inflater *s = inflater_new(b + hdr, len - (size_t)hdr, sink, ctx);
+	if (!s)
+		return -ENOMEM;
+	err = inflate_run(s);
+	if (err)
+		return err;
+	pos = (size_t)hdr + s->inpos;
+	if (len - pos < 8 || le32(b + pos) != (s->crc ^ 0xffffffffu) ||
+	    le32(b + pos + 4) != (uint32_t)s->total)
+		return -EINVAL;
+	*consumed = pos + 8;
+	return 0;
 }

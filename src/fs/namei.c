@@ -25,6 +25,8 @@ struct file *vfs_open_inode(struct inode *ino, int flags)
 			return ERR_PTR(-ELOOP);
 		if (acc == 3)
 			return ERR_PTR(-EINVAL);
+		if (S_ISSOCK(ino->mode))
+			return ERR_PTR(-ENXIO); /* sockets are reached with connect() */
 	}
 	f = file_alloc(ino, ino->fops, flags);
 	if (IS_ERR(f) || (flags & O_PATH))

@@ -1,9 +1,11 @@
 /*
  * procfs core: the super block, the directory tree (/proc, /proc/<pid>,
- * /proc/ferrite), lookups and directory walks, and the open/read path that
- * renders a file into a private snapshot. The contents live in
- * procfs_sys.c (global files), procfs_pid.c (per process) and
- * procfs_counters.c (leak counters). See include/ferrite/procfs.h.
+ * /proc/ferrite, /proc/sys/...), lookups and directory walks, the open/read
+ * path that renders a file into a private snapshot, and the write path of
+ * the settings (a store callback parses what one write() gives). The
+ * contents live in procfs_sys.c (global files), procfs_pid.c (per process),
+ * procfs_counters.c (leak counters) and procfs_sysctl.c (settings). See
+ * include/ferrite/procfs.h.
  * Locking: only the root inode is shared and it never changes; per-lookup
  * inodes and per-open snapshots belong to their holder.
  */
@@ -39,6 +41,12 @@ enum procfs_type {
 	PROC_PID_CMDLINE,
 	PROC_PID_COMM,
 	PROC_PID_STATM,
+	PROC_SYSRQ_TRIGGER,
+	PROC_SYS,
+	PROC_SYS_KERNEL,
+	PROC_SYS_VM,
+	PROC_SYS_KERNEL_PANIC,
+	PROC_SYS_VM_MMAP_MIN_ADDR,
 };
 
 struct procfs_entry {
@@ -46,6 +54,7 @@ struct procfs_entry {
 	enum procfs_type type;
 	mode_t mode;
 	int (*show)(struct pbuf *b, pid_t pid); /* regular files only */
+	int (*store)(const char *text, size_t len); /* writable files (root only) */
 };
 
 static const struct procfs_entry root_entries[] = {
@@ -57,10 +66,41 @@ static const struct procfs_entry root_entries[] = {
 	{ "loadavg", PROC_LOADAVG, S_IFREG | 0444, procfs_show_loadavg },
 	{ "version", PROC_VERSION, S_IFREG | 0444, procfs_show_version },
 	{ "ferrite", PROC_FERRITE, S_IFDIR | 0555, NULL },
+	{ "sys", PROC_SYS, S_IFDIR | 0555, NULL },
+	{ "sysrq-trigger", PROC_SYSRQ_TRIGGER, S_IFREG | 0200, procfs_show_nothing,
+	  procfs_store_sysrq },
 };
 
 static const struct procfs_entry ferrite_entries[] = {
 	{ "counters", PROC_COUNTERS, S_IFREG | 0444, procfs_show_counters },
+};
+
+static const struct procfs_entry sys_entries[] = {
+	{ "kernel", PROC_SYS_KERNEL, S_IFDIR | 0555, NULL },
+	{ "vm", PROC_SYS_VM, S_IFDIR | 0555, NULL },
+};
+
+static const struct procfs_entry sys_kernel_entries[] = {
+	{ "panic", PROC_SYS_KERNEL_PANIC, S_IFREG | 0644, procfs_show_panic, procfs_store_panic },
+};
+
+static const struct procfs_entry sys_vm_entries[] = {
+	{ "mmap_min_addr", PROC_SYS_VM_MMAP_MIN_ADDR, S_IFREG | 0644, procfs_show_mmap_min_addr,
+	  procfs_store_mmap_min_addr },
+};
+
+/* The global directories below the root: their entries and parent. */
+struct procfs_dir {
+	enum procfs_type type, parent;
+	const struct procfs_entry *entries;
+	size_t n;
+};
+
+static const struct procfs_dir static_dirs[] = {
+	{ PROC_FERRITE, PROC_ROOT, ferrite_entries, ARRAY_SIZE(ferrite_entries) },
+	{ PROC_SYS, PROC_ROOT, sys_entries, ARRAY_SIZE(sys_entries) },
+	{ PROC_SYS_KERNEL, PROC_SYS, sys_kernel_entries, ARRAY_SIZE(sys_kernel_entries) },
+	{ PROC_SYS_VM, PROC_SYS, sys_vm_entries, ARRAY_SIZE(sys_vm_entries) },
 };
 
 static const struct procfs_entry pid_entries[] = {
@@ -140,7 +180,7 @@ static ino_t make_ino(pid_t pid, enum procfs_type type)
 	return ((ino_t)(pid + 1) << 8) | type;
 }
 
-static const struct inode_ops procfs_root_iops, procfs_ferrite_iops, procfs_pid_iops,
+static const struct inode_ops procfs_root_iops, procfs_static_iops, procfs_pid_iops,
 	procfs_link_iops, procfs_file_iops;
 static const struct file_ops procfs_file_fops, procfs_dir_fops;
 
@@ -156,7 +196,10 @@ static struct inode *procfs_inode(const struct procfs_entry *e, pid_t pid)
 	ino->nlink = S_ISDIR(e->mode) ? 2 : 1;
 	switch (e->type) {
 	case PROC_FERRITE:
-		ino->iops = &procfs_ferrite_iops;
+	case PROC_SYS:
+	case PROC_SYS_KERNEL:
+	case PROC_SYS_VM:
+		ino->iops = &procfs_static_iops;
 		ino->fops = &procfs_dir_fops;
 		break;
 	case PROC_PID:
@@ -232,16 +275,47 @@ static struct inode *procfs_root_lookup(struct inode *dir, const char *name, siz
 	return procfs_inode(&pid_dir_entry, pid);
 }
 
-static struct inode *procfs_ferrite_lookup(struct inode *dir, const char *name, size_t len)
+static const struct procfs_dir *static_dir(enum procfs_type type)
 {
-	const struct procfs_entry *e;
+	for (size_t i = 0; i < ARRAY_SIZE(static_dirs); i++)
+		if (static_dirs[i].type == type)
+			return &static_dirs[i];
+	return NULL;
+}
 
-	(void)dir;
-	if (is_dotdot(name, len)) {
+/* Return: a new reference to the directory of type (the root or one of
+ * static_dirs). */
+static struct inode *static_dir_inode(enum procfs_type type)
+{
+	if (type == PROC_ROOT) {
 		inode_get(proc_sb->root);
 		return proc_sb->root;
 	}
-	e = find_entry(ferrite_entries, ARRAY_SIZE(ferrite_entries), name, len);
+	for (size_t i = 0; i < ARRAY_SIZE(root_entries); i++)
+		if (root_entries[i].type == type)
+			return procfs_inode(&root_entries[i], 0);
+	for (size_t d = 0; d < ARRAY_SIZE(static_dirs); d++)
+		for (size_t i = 0; i < static_dirs[d].n; i++)
+			if (static_dirs[d].entries[i].type == type)
+				return procfs_inode(&static_dirs[d].entries[i], 0);
+	return ERR_PTR(-ENOENT);
+}
+
+static enum procfs_type ino_type(const struct inode *ino)
+{
+	return ((const struct procfs_entry *)ino->private)->type;
+}
+
+static struct inode *procfs_static_lookup(struct inode *dir, const char *name, size_t len)
+{
+	const struct procfs_dir *d = static_dir(ino_type(dir));
+	const struct procfs_entry *e;
+
+	if (!d)
+		return ERR_PTR(-ENOENT);
+	if (is_dotdot(name, len))
+		return static_dir_inode(d->parent);
+	e = find_entry(d->entries, d->n, name, len);
 	return e ? procfs_inode(e, 0) : ERR_PTR(-ENOENT);
 }
 
@@ -350,10 +424,14 @@ static int procfs_root_iterate(struct inode *dir, struct dir_context *ctx)
 	return 0;
 }
 
-static int procfs_ferrite_iterate(struct inode *dir, struct dir_context *ctx)
+static int procfs_static_iterate(struct inode *dir, struct dir_context *ctx)
 {
-	emit_fixed(ctx, dir->ino, proc_sb->root->ino, ferrite_entries,
-		   ARRAY_SIZE(ferrite_entries), 0);
+	const struct procfs_dir *d = static_dir(ino_type(dir));
+
+	if (!d)
+		return -ENOENT;
+	ino_t parent = d->parent == PROC_ROOT ? proc_sb->root->ino : make_ino(0, d->parent);
+	emit_fixed(ctx, dir->ino, parent, d->entries, d->n, 0);
 	return 0;
 }
 
@@ -368,9 +446,9 @@ static const struct inode_ops procfs_root_iops = {
 	.lookup = procfs_root_lookup,
 	.iterate = procfs_root_iterate,
 };
-static const struct inode_ops procfs_ferrite_iops = {
-	.lookup = procfs_ferrite_lookup,
-	.iterate = procfs_ferrite_iterate,
+static const struct inode_ops procfs_static_iops = {
+	.lookup = procfs_static_lookup,
+	.iterate = procfs_static_iterate,
 };
 static const struct inode_ops procfs_pid_iops = {
 	.lookup = procfs_pid_lookup,
@@ -394,8 +472,15 @@ static int procfs_open(struct inode *ino, struct file *f)
 	struct pbuf b = { 0 };
 	int err;
 
-	if (f->mode & FMODE_WRITE)
-		return -EACCES;
+	if (f->mode & FMODE_WRITE) {
+		/* The settings are the root's (mode 0644 or 0200). */
+		if (!e->store || (current && current->proc && current->proc->euid != 0))
+			return -EACCES;
+	}
+	if (!(f->mode & FMODE_READ)) {
+		f->private = NULL;
+		return 0;
+	}
 	__free(kfree) struct procfs_snapshot *s = kzalloc(sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -419,6 +504,8 @@ static ssize_t procfs_read(struct file *f, const struct iobuf *buf, off_t *pos)
 
 	if (*pos < 0)
 		return -EINVAL;
+	if (!s)
+		return -EBADF; /* opened write-only */
 	if ((size_t)*pos >= s->len)
 		return 0;
 	n = MIN(buf->len, s->len - (size_t)*pos);
@@ -426,6 +513,27 @@ static ssize_t procfs_read(struct file *f, const struct iobuf *buf, off_t *pos)
 		return -EFAULT;
 	*pos += (off_t)n;
 	return (ssize_t)n;
+}
+
+/* A setting: the text of one write, parsed whole (as Linux's sysctl
+ * files at offset 0). */
+static ssize_t procfs_write(struct file *f, const struct iobuf *buf, off_t *pos)
+{
+	const struct procfs_entry *e = f->inode->private;
+	char text[64];
+	size_t n = MIN(buf->len, sizeof(text) - 1);
+	int err;
+
+	if (!e->store)
+		return -EINVAL;
+	if (iobuf_copy_from(text, buf, 0, n))
+		return -EFAULT;
+	text[n] = '\0';
+	err = e->store(text, n);
+	if (err)
+		return err;
+	*pos += (off_t)buf->len;
+	return (ssize_t)buf->len;
 }
 
 static void procfs_release(struct file *f)
@@ -441,6 +549,7 @@ static void procfs_release(struct file *f)
 static const struct file_ops procfs_file_fops = {
 	.open = procfs_open,
 	.read = procfs_read,
+	.write = procfs_write,
 	.release = procfs_release,
 };
 static const struct file_ops procfs_dir_fops = { 0 };

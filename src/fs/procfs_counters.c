@@ -4,6 +4,7 @@
  * in its own subsystem; no locks here.
  */
 #include <ferrite/counters.h>
+#include <ferrite/socket.h>
 #include <ferrite/eventpoll.h>
 #include <ferrite/file.h>
 #include <ferrite/frame.h>
@@ -34,6 +35,9 @@ static const struct counter counters[] = {
 	{ "epolls", eventpolls_count_live },
 	{ "epoll_items", epitems_count_live },
 	{ "eventfds", eventfds_count_live },
+	{ "timerfds", timerfds_count_live },
+	{ "sockets", sockets_count_live },
+	{ "unix_skbs", unix_skbs_count_live },
 	{ "shm_segments", count_shm },
 	{ "msg_queues", count_msg },
 	{ "sem_sets", count_sem },

@@ -10,6 +10,7 @@
 #include "ramfs.h"
 
 const struct file_ops *vfs_fifo_ops;
+const struct file_ops *vfs_blkdev_ops;
 
 static void ramfs_destroy(struct inode *ino)
 {
@@ -79,6 +80,11 @@ struct inode *ramfs_new_inode(struct super_block *sb, mode_t mode, dev_t rdev)
 	case S_IFIFO:
 		ino->iops = &ramfs_special_iops;
 		ino->fops = vfs_fifo_ops;
+		break;
+	case S_IFBLK:
+		ino->iops = &ramfs_special_iops;
+		ino->fops = vfs_blkdev_ops;
+		ino->rdev = rdev;
 		break;
 	default:
 		ino->iops = &ramfs_special_iops;

@@ -133,7 +133,7 @@ static struct inode *ramfs_create(struct inode *dir, const char *name, size_t le
 
 	if (S_ISFIFO(mode) && !vfs_fifo_ops)
 		return ERR_PTR(-ENOSYS);
-	if (S_ISSOCK(mode) || S_ISBLK(mode))
+	if (S_ISBLK(mode) && !vfs_blkdev_ops)
 		return ERR_PTR(-EPERM);
 	if ((mode & S_IFMT) == 0)
 		mode |= S_IFREG;

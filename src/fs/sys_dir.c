@@ -218,12 +218,22 @@ long sys_syncfs(int fd)
 	return f ? 0 : -EBADF;
 }
 
+static long do_fsync(int fd, bool datasync)
+{
+	__free(file_put) struct file *f = fd_get(fd);
+	if (!f || (f->mode & FMODE_PATH))
+		return -EBADF;
+	if (f->ops && f->ops->fsync)
+		return f->ops->fsync(f, datasync);
+	return 0;
+}
+
 long sys_fsync(int fd)
 {
-	return sys_syncfs(fd);
+	return do_fsync(fd, false);
 }
 
 long sys_fdatasync(int fd)
 {
-	return sys_syncfs(fd);
+	return do_fsync(fd, true);
 }

@@ -110,17 +110,14 @@ long sys_fcntl(int fd, int cmd, unsigned long arg)
 	}
 }
 
-/*
- * The handlers are called through one generic type with the registers as
- * the user left them. On riscv64 a 32-bit parameter must arrive
- * sign-extended, and glibc zero-extends ioctl's unsigned long request:
- * an RTC request (bit 31 set) then matched no case. Take the registers
- * whole and narrow them here, as Linux's syscall wrappers do.
- */
-long sys_ioctl(unsigned long ufd, unsigned long ucmd, unsigned long arg)
+/* cmd arrives as the full register (the table calls every handler with
+ * unsigned long arguments); riscv64's ABI wants a 32-bit argument sign-
+ * extended, so it is narrowed here, not trusted as an unsigned int: an
+ * ioctl number with bit 31 set (_IOR, such as BLKGETSIZE64) would
+ * otherwise match no case. */
+long sys_ioctl(int fd, unsigned long cmd_arg, unsigned long arg)
 {
-	int fd = (int)ufd;
-	unsigned cmd = (unsigned)ucmd;
+	unsigned cmd = (unsigned)cmd_arg;
 	__free(file_put) struct file *f = fd_get(fd);
 
 	if (!f)

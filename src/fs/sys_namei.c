@@ -35,6 +35,7 @@ long sys_mknodat(int dirfd, const char __user *upath, mode_t mode, unsigned dev)
 	case S_IFREG:
 	case S_IFCHR:
 	case S_IFIFO:
+	case S_IFSOCK:
 		break;
 	case S_IFDIR:
 		return -EPERM;

@@ -321,6 +321,14 @@ static int post_signal(struct process *p, struct task *t, int signo, struct sigq
 	handler = sig_handler_of(p, signo);
 	fatal = sig_fatal(handler, signo);
 	ignored = sig_ignored(handler, signo);
+	/* Init gets no signal it has no handler for, SIGKILL included (Linux's
+	 * SIGNAL_UNKILLABLE): its death would take the machine down. A blocked
+	 * one waits, and delivery drops it (signal_deliver.c). Faults do not
+	 * come here (trap_user_signal). */
+	if (unlikely(handler == SIG_DFL) && p == init_process()) {
+		fatal = false;
+		ignored = true;
+	}
 
 	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 })) {
 		sigset_t *pending = t ? &t->pending : &p->shared_pending;
@@ -383,8 +391,7 @@ static int post_signal(struct process *p, struct task *t, int signo, struct sigq
 			if (fatal || !t || it == t)
 				task_set_work(it);
 			if (fatal) {
-				sched_wakeup_stopped(it);
-				signal_wake_task(it);
+				sched_wakeup_kill(it);
 			} else if (it == t || (!t && !(it->blocked.sig[0] & sig_bit(signo)))) {
 				signal_wake_task(it);
 			}
@@ -393,6 +400,8 @@ static int post_signal(struct process *p, struct task *t, int signo, struct sigq
 	if (q)
 		sigqueue_free(q);
 	signal_flush_queue(&freed);
+	if (waitqueue_active(&p->signalfd_wait))
+		wake_up_all(&p->signalfd_wait);
 	return ret;
 }
 
@@ -459,23 +468,20 @@ int send_signal_pgrp(pid_t pgid, int signo)
 }
 
 
-void signal_notify_parent(struct process *child, int sig, int code, int status)
+/* Send sig (CLD_* code, status) about child to parent and wake its wait4. */
+static void notify_parent(struct process *parent, struct process *child, int sig, int code,
+			  int status)
 {
-	struct process *parent;
 	struct user_siginfo si;
 
-	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &proc_tree_lock, 0 })) {
-		parent = child->parent;
-		if (parent)
-			process_get(parent);
-	}
-	if (!parent)
-		return;
 	if (sig && sig_valid(sig)) {
 		struct k_sigaction ka = sig_action_of(parent, sig);
 		bool nocldstop = (code == CLD_STOPPED || code == CLD_CONTINUED) &&
 				 (ka.flags & SA_NOCLDSTOP);
-		if (!nocldstop) {
+		/* Ignored by default is not discarded yet: a parent that blocks
+		 * SIGCHLD takes it with sigwait or a signalfd (post_signal drops
+		 * it when unblocked). Only an explicit SIG_IGN goes here. */
+		if (!nocldstop && ka.handler != SIG_IGN) {
 			memset(&si, 0, sizeof(si));
 			si.si_signo = sig;
 			si.si_code = code;
@@ -486,7 +492,42 @@ void signal_notify_parent(struct process *child, int sig, int code, int status)
 		}
 	}
 	wake_up_all(&parent->child_wait);
+}
+
+void signal_notify_parent(struct process *child, int sig, int code, int status)
+{
+	struct process *parent;
+
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &proc_tree_lock, 0 })) {
+		parent = child->parent;
+		if (parent)
+			process_get(parent);
+	}
+	if (!parent)
+		return;
+	notify_parent(parent, child, sig, code, status);
 	process_put(parent);
+}
+
+void signal_notify_exit(struct process *parent, struct process *child, int sig)
+{
+	int st = child->exit_status;
+
+	if (st & 0x7f)
+		notify_parent(parent, child, sig, CLD_KILLED, st & 0x7f);
+	else
+		notify_parent(parent, child, sig, CLD_EXITED, (st >> 8) & 0xff);
+}
+
+bool signal_parent_autoreaps(struct process *parent, int exit_signal)
+{
+	struct sighand *sh = READ_ONCE(parent->sighand);
+	const struct k_sigaction *ka;
+
+	if (exit_signal != SIGCHLD || !sh)
+		return false;
+	ka = &sh->action[SIGCHLD - 1];
+	return READ_ONCE(ka->handler) == SIG_IGN || (READ_ONCE(ka->flags) & SA_NOCLDWAIT);
 }
 
 /* --- dequeue --- */

@@ -43,6 +43,18 @@ bool signal_pending_current(void)
 	return false;
 }
 
+bool fatal_signal_pending(void)
+{
+	struct task *self = current;
+
+	if (self->is_kthread)
+		return false;
+	/* Orders the sleeper's state store before these loads (the killer
+	 * stores first, then looks at the state: sched_wakeup_kill). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return READ_ONCE(self->proc->exiting) || READ_ONCE(self->kill_pending);
+}
+
 bool signal_work_pending(struct trap_frame *tf)
 {
 	struct task *self = current;
@@ -208,6 +220,9 @@ void signal_deliver_current(struct trap_frame *tf)
 		if (entry) /* no handler: the siginfo is not needed */
 			sigqueue_free(entry);
 		if (ka.handler == SIG_IGN)
+			continue;
+		/* Init takes no default action (it was blocked when sent). */
+		if (unlikely(p == init_process()))
 			continue;
 		switch (sig_default_action(signo)) {
 		case SIGDFL_IGNORE:

@@ -53,16 +53,6 @@ static __attribute__((noinline)) void discard_if_ignored(int signo, uintptr_t ha
 		signal_discard(current->proc, sig_bit(signo));
 }
 
-/* Install ua as signo's action in the caller's process (no old action
- * wanted). */
-static long install_action(int signo, const struct user_sigaction *ua)
-{
-	exchange_action(current->proc->sighand, signo, ua, NULL);
-	if (ua->handler <= SIG_IGN)
-		discard_if_ignored(signo, ua->handler);
-	return 0;
-}
-
 /* Every other combination: query, exchange, errors. Out of line, so the
  * common install keeps a short path. */
 static __attribute__((noinline)) long sigaction_general(int signo,
@@ -91,23 +81,75 @@ static __attribute__((noinline)) long sigaction_general(int signo,
 	return 0;
 }
 
+/* [uaddr, uaddr + n) lies in p's user half (p has an address space): the
+ * checks of uaccess_small_range_ok, with the process already at hand. */
+static __always_inline bool user_range_ok(const struct process *p, const void __user *uaddr,
+					  size_t n)
+{
+	return p->mm && (uintptr_t)uaddr >= HAL_USER_MIN && (uintptr_t)uaddr <= hal_user_max - n;
+}
+
+/* *act into *ua, field by field with inline user loads (the fields stay in
+ * registers). The range is checked. 0 or -EFAULT. */
+static __always_inline int get_user_action(struct user_sigaction *ua,
+					   const struct user_sigaction __user *act)
+{
+	int err = hal_user_get_word(&ua->handler, &act->handler, 0);
+
+	err = hal_user_get_word(&ua->flags, &act->flags, err);
+#if defined(__x86_64__)
+	err = hal_user_get_word(&ua->restorer, &act->restorer, err);
+#endif
+	return hal_user_get_word(&ua->mask, &act->mask, err);
+}
+
+/* *ua to *oact the same way. 0 or -EFAULT. */
+static __always_inline int put_user_action(struct user_sigaction __user *oact,
+					   const struct user_sigaction *ua)
+{
+	int err = hal_user_put_word(&oact->handler, ua->handler, 0);
+
+	err = hal_user_put_word(&oact->flags, ua->flags, err);
+#if defined(__x86_64__)
+	err = hal_user_put_word(&oact->restorer, ua->restorer, err);
+#endif
+	return hal_user_put_word(&oact->mask, ua->mask, err);
+}
+
+/*
+ * The fast path: a new action for a catchable signal, with or without the
+ * old one returned (sigaction(2); glibc's signal(3) asks for the old one).
+ * Guards, each falling back to sigaction_general: a new action and the
+ * right set size -> a catchable signal -> act, and oact when given, in the
+ * user half (checked together before anything changes, so the copies need
+ * no further checks; a bad oact gets the general path's Linux order:
+ * install, then -EFAULT).
+ */
 long sys_rt_sigaction(int signo, const struct user_sigaction __user *act,
 		      struct user_sigaction __user *oact, size_t sigsetsize)
 {
-	struct user_sigaction ua;
+	struct process *p = current->proc;
+	struct user_sigaction ua, old;
 
-	/* Fast path: install a handler for a catchable signal, nothing asked
-	 * back (what signal(3) and most sigaction(2) calls do). */
-	/* Guard: a new action and no old one asked for (oact NULL), the right
-	 * set size (one OR tests both). */
-	if (unlikely(!act) || unlikely((uintptr_t)oact | (sigsetsize ^ sizeof(sigset_t))))
+	if (unlikely(!act) || unlikely(sigsetsize != sizeof(sigset_t)))
 		return sigaction_general(signo, act, oact, sigsetsize);
-	/* Guard: a signal whose action may change (not SIGKILL or SIGSTOP). */
 	if (unlikely(!sig_valid(signo)) || unlikely(sig_bit(signo) & SIG_UNBLOCKABLE))
 		return sigaction_general(signo, act, oact, sigsetsize);
-	if (copy_from_user(&ua, act, sizeof(ua)))
+	if (unlikely(!user_range_ok(p, act, sizeof(ua))) ||
+	    (oact && unlikely(!user_range_ok(p, oact, sizeof(old)))))
+		return sigaction_general(signo, act, oact, sigsetsize);
+	if (get_user_action(&ua, act))
 		return -EFAULT;
-	return install_action(signo, &ua);
+	if (!oact) {
+		exchange_action(p->sighand, signo, &ua, NULL);
+		if (ua.handler <= SIG_IGN)
+			discard_if_ignored(signo, ua.handler);
+		return 0;
+	}
+	exchange_action(p->sighand, signo, &ua, &old);
+	if (ua.handler <= SIG_IGN)
+		discard_if_ignored(signo, ua.handler);
+	return put_user_action(oact, &old);
 }
 
 long sys_rt_sigprocmask(int how, const sigset_t __user *set, sigset_t __user *oset,

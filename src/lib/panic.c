@@ -1,8 +1,17 @@
-/* panic(): print the reason and a symbolised backtrace, then stop the CPU. */
+/*
+ * panic(): print the reason and a symbolised backtrace, then do what
+ * panic= on the command line says, as Linux: 0 (the default) halts, N > 0
+ * reboots after N seconds, N < 0 reboots at once. A reboot resets the
+ * machine (SBI SRST, the x86 reset register...), so QEMU -no-reboot exits.
+ * panic_timeout is set at boot and by /proc/sys/kernel/panic (one word).
+ */
 #include <ferrite/klog.h>
 #include <ferrite/ksyms.h>
 #include <ferrite/printk.h>
 #include <hal/hal_cpu.h>
+#include <hal/hal_timer.h>
+
+int panic_timeout;
 
 const char *ksym_lookup(uintptr_t pc, uintptr_t *offset)
 {
@@ -48,6 +57,17 @@ void panic(const char *fmt, ...)
 	va_end(ap);
 	kprintf("\nBacktrace:\n");
 	hal_backtrace(print_frame, NULL);
+	int timeout = READ_ONCE(panic_timeout);
+	if (timeout > 0) {
+		kprintf("Rebooting in %d seconds..\n", timeout);
+		uint64_t t0 = hal_time_ns();
+		while (hal_time_ns() - t0 < (uint64_t)timeout * 1000000000ull)
+			hal_cpu_relax();
+	}
+	if (timeout) {
+		kprintf("Rebooting.\n");
+		hal_reboot();
+	}
 	kprintf("System halted.\n");
 	hal_halt();
 }

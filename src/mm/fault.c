@@ -4,6 +4,9 @@
  * pages read at fault time, copy-on-write breaks and stack
  * growth. Everything runs under mm->lock except the file read, which may
  * sleep: fault_page() drops the lock around kernel_read() and re-checks.
+ * Errors: -EFAULT when no VMA covers the address, -EACCES when one does but
+ * forbids the access (the trap handlers turn these into SEGV_MAPERR and
+ * SEGV_ACCERR), -ENXIO past the end of a mapped file (SIGBUS).
  */
 #include "mm_internal.h"
 #include <ferrite/errno.h>
@@ -18,7 +21,7 @@ static struct vma *grow_stack_locked(struct mm *mm, uintptr_t addr)
 
 	if (!next || !(next->flags & VM_GROWSDOWN) || addr >= next->start)
 		return NULL;
-	if (next->end - page > MM_STACK_MAX || page < HAL_USER_MIN)
+	if (next->end - page > MM_STACK_MAX || page < mm_min_addr())
 		return NULL;
 	if (next->node.prev != &mm->vmas) {
 		struct vma *prev = list_entry(next->node.prev, struct vma, node);
@@ -75,9 +78,9 @@ int fault_locked(struct mm *mm, uintptr_t addr, unsigned access, bool force)
 	if (!vma)
 		vma = grow_stack_locked(mm, addr);
 	if (!vma)
-		return -EFAULT;
+		return -EFAULT; /* nothing mapped: SEGV_MAPERR */
 	if (!force && !access_allowed(vma, access))
-		return -EFAULT;
+		return -EACCES; /* mapped without that right: SEGV_ACCERR */
 
 	if (hal_pt_translate(mm->pt, va, &pa, &cur)) {
 		struct frame *f = phys_to_frame(pa);

@@ -171,6 +171,25 @@ size_t frames_free_count(void)
 
 size_t frames_total_count(void) { return nr_total; }
 
+size_t frames_release_reserved(phys_addr_t start, phys_addr_t end)
+{
+	size_t n = 0;
+
+	for (phys_addr_t pa = ALIGN_UP(start, PAGE_SIZE); pa + PAGE_SIZE <= end; pa += PAGE_SIZE) {
+		struct frame *f = phys_to_frame(pa);
+		if (!f || !(f->flags & FRAME_RESERVED))
+			continue;
+		unsigned long flags = spin_lock_irqsave(&frame_lock);
+		f->flags = 0;
+		free_block_locked(frame_index(f), 0);
+		nr_free++;
+		nr_total++;
+		spin_unlock_irqrestore(&frame_lock, flags);
+		n++;
+	}
+	return n;
+}
+
 /* Return true when [pa, pa + PAGE_SIZE) touches a reserved region. */
 static bool page_reserved(const struct boot_info *info, phys_addr_t pa)
 {

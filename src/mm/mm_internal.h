@@ -12,8 +12,13 @@ struct vm_object {
 	struct ref ref;
 	struct spinlock lock;
 	size_t npages;        /* Lock: lock; pages the object spans */
-	size_t cap;           /* Lock: lock; slots in pages[] (growable objects may have fewer than npages) */
-	struct frame **pages; /* Lock: lock; NULL until first touched */
+	/* The frames, in a two-level table: leaves[i] holds the slots of pages
+	 * i * VM_LEAF_SLOTS.., one page each, made when first touched; the
+	 * array of leaves grows by doubling. No contiguous allocation is
+	 * proportional to the object's size (a 1 GiB object needs a 4 KiB
+	 * array of leaves). */
+	size_t nleaves;         /* Lock: lock; entries in leaves[] */
+	struct frame ***leaves; /* Lock: lock; NULL until first touched */
 	size_t *account;      /* optional: bytes of pages held, updated atomically */
 };
 
@@ -35,6 +40,9 @@ struct vma *vma_split_locked(struct mm *mm, struct vma *vma, uintptr_t addr);
 bool range_free_locked(struct mm *mm, uintptr_t start, uintptr_t end);
 /* Remove every mapping in [start, end), splitting VMAs. 0 or -ENOMEM. */
 int unmap_range_locked(struct mm *mm, uintptr_t start, uintptr_t end);
+/* mmap.c: top-down search below mm->mmap_base for len free bytes (not
+ * below mm_min_addr()); 0 when none. */
+uintptr_t find_free_area_locked(struct mm *mm, size_t len);
 /* Unmap the PTEs in [start, end) and drop their frame references. */
 void unmap_pages_locked(struct mm *mm, uintptr_t start, uintptr_t end);
 

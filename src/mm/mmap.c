@@ -8,20 +8,30 @@
 #include <ferrite/file.h>
 #include <ferrite/printk.h>
 
+unsigned long mmap_min_addr = 4096;
+
+uintptr_t mm_min_addr(void)
+{
+	uintptr_t min = ALIGN_UP((uintptr_t)READ_ONCE(mmap_min_addr), PAGE_SIZE);
+
+	if (min < (uintptr_t)READ_ONCE(mmap_min_addr)) /* rounded past the top */
+		return hal_user_max;
+	return MAX(min, HAL_USER_MIN);
+}
+
 #define MAP_KNOWN_FLAGS                                                         \
 	(MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_32BIT | MAP_GROWSDOWN |     \
 	 MAP_DENYWRITE | MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE |          \
 	 MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_SYNC |     \
 	 MAP_FIXED_NOREPLACE)
 
-/* [addr, addr + len) is a valid user range (len already page aligned). */
+/* [addr, addr + len) may be mapped (len already page aligned). */
 static bool user_range_ok(uintptr_t addr, size_t len)
 {
-	return addr >= HAL_USER_MIN && addr + len >= addr && addr + len <= hal_user_max;
+	return addr >= mm_min_addr() && addr + len >= addr && addr + len <= hal_user_max;
 }
 
-/* Top-down search below mm->mmap_base for len free bytes; 0 when none. */
-static uintptr_t find_free_area_locked(struct mm *mm, size_t len)
+uintptr_t find_free_area_locked(struct mm *mm, size_t len)
 {
 	uintptr_t hi = mm->mmap_base;
 	struct list_head *pos;
@@ -34,7 +44,7 @@ static uintptr_t find_free_area_locked(struct mm *mm, size_t len)
 			return hi - len;
 		hi = vma->start;
 	}
-	if (hi >= len && hi - len >= HAL_USER_MIN)
+	if (hi >= len && hi - len >= mm_min_addr())
 		return hi - len;
 	return 0;
 }
@@ -68,7 +78,7 @@ static long map_vma(struct mm *mm, uintptr_t addr, size_t len, int flags, struct
 	}
 	if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && !user_range_ok(addr, len)) {
 		vma_free(vma);
-		return addr < HAL_USER_MIN ? -EPERM : -ENOMEM;
+		return addr < mm_min_addr() ? -EPERM : -ENOMEM;
 	}
 	/* vma may be merged away once inserted: read what we need now. */
 	unsigned access = (vma->flags & VM_WRITE) ? VM_WRITE : VM_READ;
@@ -311,7 +321,7 @@ uintptr_t mm_brk(struct mm *mm, uintptr_t new_brk)
 	uintptr_t new_end = ALIGN_UP(new_brk, PAGE_SIZE);
 
 	if (!mm->brk_start || new_brk < mm->brk_start || new_end < new_brk ||
-	    new_end > mm->mmap_base)
+	    new_end > mm->mmap_base || old_end < mm_min_addr())
 		goto out;
 	if (new_end > old_end) {
 		if (!range_free_locked(mm, old_end, new_end))

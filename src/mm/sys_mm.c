@@ -46,6 +46,12 @@ long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot,
 	return ret;
 }
 
+long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len,
+		unsigned long flags, unsigned long new_addr)
+{
+	return mm_mremap(current_mm(), addr, old_len, new_len, (int)flags, new_addr);
+}
+
 long sys_munmap(unsigned long addr, unsigned long len)
 {
 	return mm_munmap(current_mm(), addr, len);

@@ -6,8 +6,10 @@
  *
  * Fixed objects (vm_object_create) span npages from the start. Growable
  * objects (vm_object_create_growable) start empty; vm_object_set_size moves
- * their end and the slot array grows when a page is first allocated, so a
- * large sparse file costs nothing until touched. Shrinking frees the pages
+ * their end. Either way the slot table (a two-level table, see
+ * mm_internal.h) grows when a page is first allocated, so a large sparse
+ * object costs nothing until touched and no allocation is proportional to
+ * its size. Shrinking frees the pages
  * past the end that nobody maps; a page still mapped somewhere is zeroed and
  * kept, so every mapper keeps seeing the same frame if the file grows again.
  *
@@ -21,34 +23,31 @@
 #include <ferrite/printk.h>
 #include <ferrite/string.h>
 
-static struct vm_object *object_alloc(size_t npages, size_t cap, size_t *account)
+#define VM_LEAF_SLOTS (PAGE_SIZE / sizeof(struct frame *))
+
+static struct vm_object *object_alloc(size_t npages, size_t *account)
 {
-	__free(kfree) struct vm_object *obj = kzalloc(sizeof(*obj));
+	struct vm_object *obj = kzalloc(sizeof(*obj));
+
 	if (!obj)
 		return NULL;
-	if (cap) {
-		obj->pages = kcalloc(cap, sizeof(*obj->pages));
-		if (!obj->pages)
-			return NULL;
-	}
 	ref_init(&obj->ref);
 	spin_init(&obj->lock, "vm_object");
 	obj->npages = npages;
-	obj->cap = cap;
 	obj->account = account;
-	return take_ptr(obj);
+	return obj;
 }
 
 struct vm_object *vm_object_create(size_t npages)
 {
 	if (npages == 0)
 		return NULL;
-	return object_alloc(npages, npages, NULL);
+	return object_alloc(npages, NULL);
 }
 
 struct vm_object *vm_object_create_growable(size_t npages, size_t *account)
 {
-	return object_alloc(npages, 0, account);
+	return object_alloc(npages, account);
 }
 
 void vm_object_get(struct vm_object *obj) { ref_get(&obj->ref); }
@@ -63,13 +62,19 @@ static void vm_object_release(struct ref *r)
 {
 	struct vm_object *obj = container_of(r, struct vm_object, ref);
 
-	for (size_t i = 0; i < obj->cap; i++) {
-		if (obj->pages[i]) {
-			frame_put(obj->pages[i]);
-			account_add(obj, -1);
+	for (size_t l = 0; l < obj->nleaves; l++) {
+		struct frame **leaf = obj->leaves[l];
+		if (!leaf)
+			continue;
+		for (size_t i = 0; i < VM_LEAF_SLOTS; i++) {
+			if (leaf[i]) {
+				frame_put(leaf[i]);
+				account_add(obj, -1);
+			}
 		}
+		kfree(leaf);
 	}
-	kfree(obj->pages);
+	kfree(obj->leaves);
 	kfree(obj);
 }
 
@@ -81,41 +86,51 @@ void vm_object_put(struct vm_object *obj)
 
 size_t vm_object_npages(const struct vm_object *obj) { return READ_ONCE(obj->npages); }
 
-/* Grow pages[] to hold index. Caller holds obj->lock. */
-static int grow_slots_locked(struct vm_object *obj, size_t index)
+/* The slot of index: NULL when its leaf does not exist and !make (or on
+ * ENOMEM). Caller holds obj->lock. */
+static struct frame **slot_locked(struct vm_object *obj, size_t index, bool make)
 {
-	size_t cap = MAX(index + 1, MIN(obj->cap * 2, obj->npages));
-	struct frame **np;
+	size_t l = index / VM_LEAF_SLOTS;
 
-	if (index < obj->cap)
-		return 0;
-	np = kcalloc(cap, sizeof(*np));
-	if (!np)
-		return -ENOMEM;
-	if (obj->pages)
-		memcpy(np, obj->pages, obj->cap * sizeof(*np));
-	kfree(obj->pages);
-	obj->pages = np;
-	obj->cap = cap;
-	return 0;
+	if (l >= obj->nleaves) {
+		if (!make)
+			return NULL;
+		size_t n = MAX(l + 1, obj->nleaves * 2);
+		struct frame ***nl = kcalloc(n, sizeof(*nl));
+		if (!nl)
+			return NULL;
+		if (obj->leaves)
+			memcpy(nl, obj->leaves, obj->nleaves * sizeof(*nl));
+		kfree(obj->leaves);
+		obj->leaves = nl;
+		obj->nleaves = n;
+	}
+	if (!obj->leaves[l]) {
+		if (!make)
+			return NULL;
+		obj->leaves[l] = kzalloc(VM_LEAF_SLOTS * sizeof(struct frame *));
+		if (!obj->leaves[l])
+			return NULL;
+	}
+	return &obj->leaves[l][index % VM_LEAF_SLOTS];
 }
 
 /* The frame at index, allocated zeroed when alloc. Caller holds obj->lock
  * and has checked index < npages. */
 static int page_locked(struct vm_object *obj, size_t index, bool alloc, struct frame **out)
 {
+	struct frame **slot = slot_locked(obj, index, alloc);
+
 	*out = NULL;
-	if (index >= obj->cap && !alloc)
-		return 0;
-	if (grow_slots_locked(obj, index))
-		return -ENOMEM;
-	if (!obj->pages[index] && alloc) {
-		obj->pages[index] = frame_alloc_zeroed();
-		if (!obj->pages[index])
+	if (!slot)
+		return alloc ? -ENOMEM : 0;
+	if (!*slot && alloc) {
+		*slot = frame_alloc_zeroed();
+		if (!*slot)
 			return -ENOMEM;
 		account_add(obj, 1);
 	}
-	*out = obj->pages[index];
+	*out = *slot;
 	return 0;
 }
 
@@ -150,12 +165,17 @@ void vm_object_set_size(struct vm_object *obj, size_t npages)
 	unsigned long flags = spin_lock_irqsave(&obj->lock);
 
 	obj->npages = npages;
-	for (size_t i = npages; i < obj->cap; i++) {
-		struct frame *f = obj->pages[i];
+	for (size_t i = npages; i < obj->nleaves * VM_LEAF_SLOTS; i++) {
+		struct frame **slot = slot_locked(obj, i, false);
+		if (!slot) { /* no leaf: skip to the next one */
+			i = ALIGN_UP(i + 1, VM_LEAF_SLOTS) - 1;
+			continue;
+		}
+		struct frame *f = *slot;
 		if (!f)
 			continue;
 		if (frame_refcount(f) == 1) {
-			obj->pages[i] = NULL; /* nobody maps it */
+			*slot = NULL; /* nobody maps it */
 			frame_put(f);
 			account_add(obj, -1);
 		} else {
@@ -170,8 +190,9 @@ size_t vm_object_resident(struct vm_object *obj)
 	size_t n = 0;
 	unsigned long flags = spin_lock_irqsave(&obj->lock);
 
-	for (size_t i = 0; i < obj->cap; i++)
-		n += obj->pages[i] != NULL;
+	for (size_t l = 0; l < obj->nleaves; l++)
+		for (size_t i = 0; obj->leaves[l] && i < VM_LEAF_SLOTS; i++)
+			n += obj->leaves[l][i] != NULL;
 	spin_unlock_irqrestore(&obj->lock, flags);
 	return n;
 }

@@ -7,6 +7,7 @@
  * the thread list while other threads are told to leave.
  * Not yet: CLONE_FILES tables are not unshared on exec; setuid bits.
  */
+#include <hal/hal_cpu.h>
 #include <ferrite/elf.h>
 #include <ferrite/errno.h>
 #include <ferrite/file.h>
@@ -64,15 +65,7 @@
 #define AT_SYSINFO_EHDR 33
 #define AUXV_PAIRS 20
 
-#if defined(__riscv)
-/* The single-letter ISA bits glibc reads: I M A F D C. */
-#define ELF_HWCAP ((1UL << ('I' - 'A')) | (1UL << ('M' - 'A')) | (1UL << ('A' - 'A')) | \
-		   (1UL << ('F' - 'A')) | (1UL << ('D' - 'A')) | (1UL << ('C' - 'A')))
-#define ELF_PLATFORM NULL
-#else
-#define ELF_HWCAP 0UL
-#define ELF_PLATFORM "x86_64"
-#endif
+#define ELF_PLATFORM hal_elf_platform
 
 /* Read exactly n bytes at off; -EIO on a short file. */
 static int read_exact(struct file *f, void *buf, size_t n, off_t off)
@@ -327,7 +320,7 @@ static int build_stack(struct mm *mm, const struct exec_args *a, const struct el
 	AUX(AT_EGID, p->egid);
 	AUX(AT_SECURE, 0);
 	AUX(AT_RANDOM, p_rand);
-	AUX(AT_HWCAP, ELF_HWCAP);
+	AUX(AT_HWCAP, hal_elf_hwcap());
 	AUX(AT_CLKTCK, USER_HZ);
 	AUX(AT_EXECFN, p_fn);
 	if (plat_len)
@@ -351,7 +344,7 @@ static int load_elf(struct file *f, const void *head, size_t head_len,
 		    const struct exec_args *a, const char *execfn,
 		    struct mm **mm_out, uintptr_t *entry_out, uintptr_t *sp_out)
 {
-	struct elf_image img = { .machine = ELF_MACHINE_NATIVE, .user_min = HAL_USER_MIN,
+	struct elf_image img = { .machine = ELF_MACHINE_NATIVE, .user_min = mm_min_addr(),
 				 .user_max = hal_user_max };
 	size_t ph_len;
 	int err;
@@ -412,7 +405,7 @@ static void kill_other_threads(struct task *self)
 				if (t != self) {
 					WRITE_ONCE(t->kill_pending, true);
 					task_set_work(t);
-					sched_wakeup_interruptible(t);
+					sched_wakeup_kill(t);
 				}
 			}
 		}
@@ -443,7 +436,7 @@ static void exec_commit(struct mm *mm, uintptr_t entry, uintptr_t sp, const char
 	kill_other_threads(self);
 	mm_activate(mm);
 	process_replace_mm(p, mm);
-	vfork_complete(p);
+	vfork_complete(self);
 	if (p->files)
 		fd_table_close_on_exec(p->files);
 	if (sighand_exec_reset(p)) {

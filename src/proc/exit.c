@@ -4,8 +4,10 @@
  * cwd, hands its children to init and wakes the parent's wait4.
  * Lock: proc_tree_lock for the parent/child links and p->zombie;
  * p->lock for the thread list and the exit status.
- * The parent gets its exit signal (SIGCHLD) through signal_notify_parent.
- * Not yet: SA_NOCLDWAIT auto-reaping.
+ * The parent gets its exit signal (SIGCHLD) through signal_notify_exit;
+ * a parent that ignores SIGCHLD or set SA_NOCLDWAIT never sees the zombie
+ * (reaped here, as Linux's autoreap). Orphans go to the nearest child
+ * subreaper or init, with SIGCHLD as their exit signal from then on.
  */
 #include <ferrite/errno.h>
 #include <ferrite/file.h>
@@ -18,22 +20,21 @@
 #include <hal/hal_mmu.h>
 #include "proc_internal.h"
 
-void vfork_complete(struct process *p)
+void vfork_complete(struct task *t)
 {
-	struct vfork_done *v;
-	unsigned long flags = spin_lock_irqsave(&p->lock);
+	/* Under t->lock: a waiter that gives up (killed) clears t->vfork_done
+	 * under the same lock, so v (on its stack) is never touched after it
+	 * returned. */
+	guard_irqsave(&t->lock);
+	struct vfork_done *v = t->vfork_done;
 
-	v = p->vfork_done;
-	p->vfork_done = NULL;
-	spin_unlock_irqrestore(&p->lock, flags);
 	if (!v)
 		return;
-	/* v lives on the parent's stack: set done and wake under the lock so
-	 * the parent cannot return before we let go of it. */
-	flags = spin_lock_irqsave(&v->wq.lock);
-	v->done = true;
-	wake_up_all_locked(&v->wq);
-	spin_unlock_irqrestore(&v->wq.lock, flags);
+	t->vfork_done = NULL;
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &v->wq.lock, 0 })) {
+		v->done = true;
+		wake_up_all_locked(&v->wq);
+	}
 }
 
 struct mm_swap {
@@ -85,22 +86,77 @@ static void clear_child_tid(struct task *self)
 		futex_wake(mm, addr, 1, FUTEX_BITSET_MATCH_ANY);
 }
 
-/* Give p's children to init; wake init when one of them is a zombie. */
-static void reparent_children_locked(struct process *p)
+/* The new parent of p's children: the nearest living ancestor that is a
+ * child subreaper (prctl), else init, as Linux's find_new_reaper. */
+static struct process *find_new_reaper_locked(struct process *p)
 {
-	struct process *init = init_process(), *c, *n;
-	bool wake = false;
+	struct process *init = init_process(), *r;
 
 	assert_locked(&proc_tree_lock);
+	for (r = p->parent; r && r != init; r = r->parent)
+		if (r->child_subreaper && !READ_ONCE(r->exiting) && !r->zombie)
+			return r;
+	return init;
+}
+
+/* What re-parenting left to do once proc_tree_lock is dropped. */
+struct orphans {
+	struct process *reaper;  /* new reference */
+	struct process *zombie;  /* one zombie child it must hear of (new reference) */
+	struct list_head reaped; /* zombies the reaper does not wait for */
+};
+
+/*
+ * Give p's children to their new reaper. Each one's exit signal becomes
+ * SIGCHLD: the reaper never asked for another (a SIGPROF exit signal must
+ * not kill init). A child that is already a zombie is announced to the
+ * reaper, or reaped at once when the reaper does not wait for children.
+ */
+static void reparent_children_locked(struct process *p, struct orphans *o)
+{
+	struct process *reaper = find_new_reaper_locked(p), *c, *n;
+
+	assert_locked(&proc_tree_lock);
+	if (list_empty(&p->children))
+		return;
+	process_get(reaper);
+	o->reaper = reaper;
 	list_for_each_entry_safe(c, n, &p->children, sibling) {
 		list_del(&c->sibling);
-		c->parent = init;
-		WRITE_ONCE(c->ppid, init->pid);
-		list_add_tail(&c->sibling, &init->children);
-		wake |= c->zombie;
+		c->exit_signal = SIGCHLD;
+		WRITE_ONCE(c->ppid, reaper->pid);
+		if (c->zombie && signal_parent_autoreaps(reaper, c->exit_signal)) {
+			c->parent = NULL;
+			list_add_tail(&c->sibling, &o->reaped);
+			continue;
+		}
+		c->parent = reaper;
+		list_add_tail(&c->sibling, &reaper->children);
+		if (c->zombie && !o->zombie) {
+			process_get(c);
+			o->zombie = c;
+		}
 	}
-	if (wake)
-		wake_up_all(&init->child_wait);
+}
+
+/* The rest of re-parenting, without locks: tell the reaper, reap. */
+static void orphans_finish(struct orphans *o)
+{
+	struct process *c, *n;
+
+	if (!o->reaper)
+		return;
+	if (o->zombie) {
+		signal_notify_exit(o->reaper, o->zombie, SIGCHLD);
+		process_put(o->zombie);
+	}
+	wake_up_all(&o->reaper->child_wait);
+	process_put(o->reaper);
+	list_for_each_entry_safe(c, n, &o->reaped, sibling) {
+		list_del(&c->sibling);
+		process_unhash(c);
+		process_put(c); /* the parent's reference */
+	}
 }
 
 /* The last thread has left p: release what only a live process needs. */
@@ -108,11 +164,14 @@ static void process_become_zombie(struct process *p)
 {
 	struct fd_table *files = p->files;
 	struct fs_context *fs = p->fs;
+	struct orphans o = { .reaped = LIST_HEAD_INIT(o.reaped) };
+	struct process *parent;
+	bool autoreap = false;
 	unsigned long flags;
+	int sig;
 
 	if (p == init_process())
 		panic("init exited with status 0x%x", p->exit_status);
-	vfork_complete(p);
 	p->files = NULL;
 	p->fs = NULL;
 	if (files)
@@ -123,18 +182,35 @@ static void process_become_zombie(struct process *p)
 	hal_pt_activate(NULL);
 	process_replace_mm(p, NULL);
 	sem_exit(p);
+	itimer_exit(p);
 
 	flags = spin_lock_irqsave(&proc_tree_lock);
-	reparent_children_locked(p);
+	reparent_children_locked(p, &o);
+	parent = p->parent;
+	sig = p->exit_signal;
+	if (parent) {
+		process_get(parent);
+		/* SIGCHLD ignored or SA_NOCLDWAIT: nobody will wait for p, so
+		 * it leaves the children list before anyone sees it a zombie. */
+		autoreap = signal_parent_autoreaps(parent, p->exit_signal);
+		if (autoreap) {
+			list_del(&p->sibling);
+			p->parent = NULL;
+		}
+	}
 	WRITE_ONCE(p->zombie, true);
-	if (p->parent)
-		wake_up_all(&p->parent->child_wait);
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
-	/* SIGCHLD (the clone exit signal) to the parent. */
-	if (p->exit_status & 0x7f)
-		signal_notify_parent(p, p->exit_signal, CLD_KILLED, p->exit_status & 0x7f);
-	else
-		signal_notify_parent(p, p->exit_signal, CLD_EXITED, (p->exit_status >> 8) & 0xff);
+	wake_up_all(&p->exit_wait); /* pidfds */
+
+	orphans_finish(&o);
+	if (parent) {
+		signal_notify_exit(parent, p, sig); /* the exit signal, wait4's wake-up */
+		process_put(parent);
+	}
+	if (autoreap) {
+		process_unhash(p);
+		process_put(p); /* the parent's reference; our task holds another */
+	}
 }
 
 void task_exit(int status)
@@ -147,6 +223,7 @@ void task_exit(int status)
 	if (!self->is_kthread) {
 		futex_exit_robust_list(self); /* before the joiner may run */
 		clear_child_tid(self);
+		vfork_complete(self); /* Linux's mm_release: every thread */
 	}
 
 	flags = spin_lock_irqsave(&p->lock);
@@ -180,7 +257,7 @@ static void process_start_exit(struct process *p, int status, struct task *excep
 	list_for_each_entry(t, &p->threads, thread_node) {
 		task_set_work(t); /* after p->exiting */
 		if (t != except)
-			sched_wakeup_interruptible(t);
+			sched_wakeup_kill(t); /* killable and stopped sleepers too */
 	}
 }
 

@@ -38,6 +38,12 @@
 #define CLONE_DETACHED 0x00400000
 #define CLONE_UNTRACED 0x00800000
 #define CLONE_CHILD_SETTID 0x01000000
+#define CLONE_NEWCGROUP 0x02000000
+#define CLONE_NEWUTS 0x04000000
+#define CLONE_NEWIPC 0x08000000
+#define CLONE_NEWUSER 0x10000000
+#define CLONE_NEWPID 0x20000000
+#define CLONE_NEWNET 0x40000000
 #define CLONE_IO 0x80000000UL
 
 #define CLONE_SUPPORTED                                                              \
@@ -115,7 +121,9 @@ static struct process *process_clone(struct process *p, unsigned long flags)
 	q->sid = p->sid;
 	q->uid = p->uid, q->euid = p->euid, q->suid = p->suid;
 	q->gid = p->gid, q->egid = p->egid, q->sgid = p->sgid;
-	q->exit_signal = (int)(flags & CSIGNAL);
+	/* A CLONE_PARENT child is its parent's sibling: it tells that parent
+	 * with the caller's own exit signal (Linux). */
+	q->exit_signal = (flags & CLONE_PARENT) ? p->exit_signal : (int)(flags & CSIGNAL);
 	q->start_ns = hal_time_ns();
 	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 }))
 		memcpy(q->rlim, p->rlim, sizeof(q->rlim));
@@ -135,6 +143,21 @@ static void process_link(struct process *q, struct process *parent)
 	process_publish(q);
 }
 
+/*
+ * Sleep until child (reference consumed) execs or exits. Killable, as
+ * Linux's wait_for_vfork_done: a caller told to die stops waiting, and
+ * withdraws v (on this stack) under child->lock so the child never
+ * touches it afterwards (vfork_complete).
+ */
+static void wait_for_vfork_done(struct task *child, struct vfork_done *v)
+{
+	if (wait_event_killable(&v->wq, READ_ONCE(v->done))) {
+		guard_irqsave(&child->lock);
+		child->vfork_done = NULL;
+	}
+	task_put(child);
+}
+
 long do_clone(unsigned long flags, uintptr_t newsp, int __user *parent_tid,
 	      int __user *child_tid, uintptr_t tls)
 {
@@ -143,13 +166,25 @@ long do_clone(unsigned long flags, uintptr_t newsp, int __user *parent_tid,
 	struct vfork_done vfork = { WAITQUEUE_INIT(vfork.wq), false };
 	pid_t tid;
 
-	if (flags & ~CLONE_SUPPORTED)
+	/* Linux's legacy clone looks at the low 32 bits only. */
+	flags &= 0xffffffffUL;
+	/* The combinations Linux's copy_process refuses, in its order. */
+	if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS))
+		return -EINVAL;
+	if ((flags & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS))
 		return -EINVAL;
 	if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
 		return -EINVAL;
 	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
 		return -EINVAL;
 	if ((flags & CLONE_PARENT) && p == init_process())
+		return -EINVAL;
+	if ((flags & CLONE_THREAD) && (flags & (CLONE_NEWUSER | CLONE_NEWPID)))
+		return -EINVAL;
+	if ((flags & CLONE_PIDFD) && (flags & CLONE_DETACHED))
+		return -EINVAL;
+	/* Namespaces, pidfds: not here. */
+	if (flags & ~CLONE_SUPPORTED)
 		return -EINVAL;
 
 	if (flags & CLONE_THREAD) {
@@ -202,19 +237,23 @@ long do_clone(unsigned long flags, uintptr_t newsp, int __user *parent_tid,
 			guard_irqsave(&proc_tree_lock);
 			parent = p->parent ? p->parent : init_process();
 		}
-		if (flags & CLONE_VFORK)
-			q->vfork_done = &vfork;
 		process_link(q, parent);
 		process_put(q); /* the task and the parent hold it now */
 	} else {
 		process_put(q);
+	}
+	if (flags & CLONE_VFORK) {
+		/* The new task (thread or process) releases us when it execs
+		 * or exits; we keep it to withdraw &vfork if killed first. */
+		t->vfork_done = &vfork;
+		task_get(t);
 	}
 	task_hash(t);
 	process_add_thread(t->proc, t);
 	sched_add(t);
 
 	if (flags & CLONE_VFORK)
-		wait_event(&vfork.wq, READ_ONCE(vfork.done));
+		wait_for_vfork_done(t, &vfork);
 	return tid;
 }
 

@@ -43,7 +43,8 @@ void exec_args_free(struct exec_args *a);
 int exec_current(const char *path, struct exec_args *args);
 
 /* exit.c */
-void vfork_complete(struct process *p);
+/* t exits or execs: release the caller of the vfork that made it. */
+void vfork_complete(struct task *t);
 /* Install mm (reference consumed; NULL at exit) as p's address space and
  * give up the old one: System V shm attachments are dropped when no other
  * process (CLONE_VM) still uses it. The caller has switched this CPU off

@@ -12,6 +12,7 @@
  * Lock order: wq->lock -> sleep_lock -> rq.lock -> pid_lock.
  * Tasks stay on the CPU that created them (no migration yet).
  */
+#include <ferrite/ktimer.h>
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/string.h>
@@ -98,6 +99,14 @@ void sched_wakeup(struct task *t)
 void sched_wakeup_interruptible(struct task *t)
 {
 	wakeup_if(t, TASK_INTERRUPTIBLE);
+}
+
+void sched_wakeup_kill(struct task *t)
+{
+	/* The caller's "must die" store before the state load (the sleeper
+	 * fences between its state store and fatal_signal_pending). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	wakeup_if(t, TASK_INTERRUPTIBLE | TASK_WAKEKILL | TASK_STOPPED);
 }
 
 void sched_wakeup_stopped(struct task *t)
@@ -282,6 +291,8 @@ void timer_tick(void)
 		t->utime_ns += NS_PER_TICK;
 		__atomic_fetch_add(&t->proc->utime_ns, NS_PER_TICK, __ATOMIC_RELAXED);
 	}
+	itimer_tick(t && t != c->idle && !t->is_kthread ? t->proc : NULL, now);
+	ktimer_tick(now);
 	spin_lock(&sleep_lock);
 	list_for_each_entry_safe(s, n, &sleepers, timer_node) {
 		if (s->wake_deadline_ns <= now) {

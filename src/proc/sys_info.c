@@ -24,6 +24,8 @@
 #define LINUX_REBOOT_CMD_CAD_OFF 0x00000000
 
 #define PR_SET_NAME 15
+#define PR_SET_CHILD_SUBREAPER 36
+#define PR_GET_CHILD_SUBREAPER 37
 #define PR_GET_NAME 16
 
 long sys_uname(struct utsname __user *buf)
@@ -99,6 +101,14 @@ long sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long
 		guard_irqsave(&p->lock);
 		memcpy(p->comm, name, sizeof(name));
 		return 0;
+	}
+	case PR_SET_CHILD_SUBREAPER:
+		scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &proc_tree_lock, 0 }))
+			p->child_subreaper = arg2 != 0;
+		return 0;
+	case PR_GET_CHILD_SUBREAPER: {
+		int on = READ_ONCE(p->child_subreaper);
+		return put_user(on, (int __user *)arg2) ? -EFAULT : 0;
 	}
 	case PR_GET_NAME:
 		scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 }))

@@ -7,6 +7,7 @@
  * serialise on realtime_set_lock (then the vDSO's vdso_lock, a leaf), so
  * the "not before boot" check and the store are one step.
  */
+#include <ferrite/eventpoll.h>
 #include <ferrite/errno.h>
 #include <ferrite/signal.h>
 #include <ferrite/spinlock.h>
@@ -118,6 +119,7 @@ static long set_realtime_ns(uint64_t realtime_ns)
 	hal_set_boot_realtime_ns(offset);
 	vdso_sync_realtime_offset();
 	spin_unlock(&realtime_set_lock);
+	timerfd_clock_was_set();
 	return 0;
 }
 

@@ -28,6 +28,8 @@ struct process kernel_process = {
 	.children = LIST_HEAD_INIT(kernel_process.children),
 	.sibling = LIST_HEAD_INIT(kernel_process.sibling),
 	.child_wait = WAITQUEUE_INIT(kernel_process.child_wait),
+	.signalfd_wait = WAITQUEUE_INIT(kernel_process.signalfd_wait),
+	.exit_wait = WAITQUEUE_INIT(kernel_process.exit_wait),
 	.threads = LIST_HEAD_INIT(kernel_process.threads),
 	.hash_node = LIST_HEAD_INIT(kernel_process.hash_node),
 	.all_node = LIST_HEAD_INIT(kernel_process.all_node),
@@ -63,7 +65,10 @@ struct process *process_alloc(void)
 	list_init(&p->hash_node);
 	list_init(&p->all_node);
 	list_init(&p->sigqueue);
+	list_init(&p->itimer_node);
 	waitqueue_init(&p->child_wait);
+	waitqueue_init(&p->signalfd_wait);
+	waitqueue_init(&p->exit_wait);
 	set_default_limits(p);
 	p->exit_signal = SIGCHLD;
 	__atomic_fetch_add(&live_processes, 1, __ATOMIC_RELAXED);

@@ -6,6 +6,9 @@
  * Stopped/continued children (WUNTRACED/WCONTINUED, WSTOPPED): the child's
  * p->wait_report (under its p->lock, set by src/ipc/signal*.c) is reported
  * once, and the child is not reaped.
+ * Children a parent does not wait for (SIGCHLD ignored, SA_NOCLDWAIT) are
+ * reaped by exit.c and never show up here; with only those left, wait
+ * sleeps until the last is gone and then fails with -ECHILD.
  */
 #include <ferrite/errno.h>
 #include <ferrite/signal.h>
@@ -41,6 +44,11 @@ struct wait_query {
 
 static bool child_matches(const struct wait_query *q, const struct process *c)
 {
+	/* Linux: a child whose exit signal is not SIGCHLD (a "clone child")
+	 * is waited for only with __WCLONE, the others only without; __WALL
+	 * takes both. */
+	if (!(q->options & __WALL) && ((c->exit_signal != SIGCHLD) != !!(q->options & __WCLONE)))
+		return false;
 	switch (q->idtype) {
 	case P_PID:
 		return c->pid == q->id;

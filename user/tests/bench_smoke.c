@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 	      "ferrite-bench --quick: status 0x%x, output:\n%s", status, out);
 
 	static const char *const names[] = {
-		"null_syscall", "clock_gettime", "yield_pingpong", "sigaction",
+		"null_syscall", "clock_gettime", "yield_pingpong", "sigaction", "sigaction_old",
 		"signal_delivery", "fork_exit_wait", "fork_exec_wait",
 		"thread_create_join", "pipe_pingpong", "pipe_bandwidth",
 		"futex_pingpong", "msg_pingpong", "sem_pingpong", "shmat_shmdt",

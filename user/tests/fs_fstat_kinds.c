@@ -4,7 +4,8 @@
  * path walk to start from. Every kind of descriptor is checked here with
  * fstat (both the glibc call and the raw syscall), fstatat(AT_EMPTY_PATH)
  * and statx: pipes (a pipefs FIFO shared by both ends, Linux's fields),
- * memfd, a character device, a procfs file, a FIFO, eventfd and epoll
+ * memfd, a character device, a procfs file, a FIFO, sockets (sockfs),
+ * eventfd and epoll
  * (Linux's anon_inodefs: one shared inode, mode 0600 without a type) and
  * (Ferrite only) message ports.
  */
@@ -14,6 +15,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -130,6 +132,15 @@ static void anonymous(void)
 	CHECK(se.st_ino == sp.st_ino && se.st_dev == sp.st_dev, "one anonymous inode");
 	close(e);
 	close(p);
+
+	/* Sockets: an inode each on sockfs, S_IFSOCK | 0777. */
+	int sv[2];
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	struct stat s0 = stat_fd(sv[0], "socket"), s1 = stat_fd(sv[1], "socket peer");
+	CHECK(S_ISSOCK(s0.st_mode) && (s0.st_mode & 07777) == 0777, "socket mode 0%o", s0.st_mode);
+	CHECK(s0.st_ino != s1.st_ino && s0.st_dev == s1.st_dev, "two sockets: two inodes");
+	close(sv[0]);
+	close(sv[1]);
 }
 
 /* Ferrite's ports are anonymous files too (Linux's anon_inodefs look). */

@@ -1,7 +1,7 @@
 /*
  * Reads the flattened device tree the firmware hands over: memory nodes,
  * /chosen (bootargs, initrd), /reserved-memory and the memory reservation
- * block, the UART, PLIC, goldfish RTC and the timebase. Each node's
+ * block, the UART, PLIC, goldfish RTC, virtio-mmio slots and the timebase. Each node's
  * properties are collected and acted on at its end, because property order
  * is not fixed. Runs once at boot; no locking.
  */
@@ -110,6 +110,9 @@ static void node_done(const struct node *n, const struct node *parent, int depth
 		devs->plic_base = base;
 	} else if (!devs->rtc_base && compat_has(n, "google,goldfish-rtc")) {
 		devs->rtc_base = base;
+	} else if (compat_has(n, "virtio,mmio") && devs->nr_virtio < RV_MAX_VIRTIO && entry) {
+		devs->virtio[devs->nr_virtio++] = (struct rv_virtio_slot){
+			base, read_cells(n->reg + 4 * ac, sc), n->irq };
 	}
 }
 
@@ -200,6 +203,11 @@ int fdt_parse(const void *blob, struct boot_info *info, struct rv_devices *devs)
 			else if (depth == 1 && !strcmp(n->name, "cpus") &&
 				 !strcmp(pname, "timebase-frequency") && (len == 4 || len == 8))
 				devs->timebase_hz = read_cells(val, len / 4);
+			else if (depth == 2 && !strcmp(stack[1].name, "cpus") &&
+				 !strncmp(n->name, "cpu@", 4) &&
+				 (!strcmp(pname, "riscv,isa") ||
+				  !strcmp(pname, "riscv,isa-extensions")))
+				rv_isa_note((const char *)val, len, pname[9] == '-');
 			else if (depth == 1 && !strcmp(n->name, "chosen"))
 				chosen_prop(pname, val, len, info);
 		} else if (tok == FDT_NOP) {

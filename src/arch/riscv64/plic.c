@@ -1,8 +1,11 @@
 /*
  * The PLIC (riscv,plic0): routes device interrupts to this hart's S-mode
- * context. Only the boot hart takes device interrupts for now.
+ * context, to the UART or the handler a driver attached (hal_irq_attach).
+ * Only the boot hart takes device interrupts for now.
  * Locking: set up once at boot; claim/complete are per-context registers.
  */
+#include <ferrite/errno.h>
+#include <hal/hal_dev.h>
 #include <hal/hal_mmu.h>
 #include "riscv.h"
 
@@ -11,8 +14,16 @@
 #define PLIC_THRESHOLD(ctx) (0x200000 + 0x1000 * (ctx))
 #define PLIC_CLAIM(ctx) (0x200004 + 0x1000 * (ctx))
 
+#define PLIC_MAX_IRQ 128 /* QEMU virt has 96 sources */
+
 static volatile uint8_t *plic_regs;
 static unsigned plic_ctx;
+/* Drivers' handlers by source (hal_irq_attach), written at boot before
+ * the source is enabled, read by plic_handle. */
+static struct {
+	hal_irq_fn fn;
+	void *arg;
+} plic_handlers[PLIC_MAX_IRQ];
 
 static inline volatile uint32_t *plic_reg(unsigned long off)
 {
@@ -46,6 +57,20 @@ void plic_handle(void)
 	while ((irq = *plic_reg(PLIC_CLAIM(plic_ctx))) != 0) {
 		if (irq == rv_devices.uart_irq)
 			uart_interrupt();
+		else if (irq < PLIC_MAX_IRQ && plic_handlers[irq].fn)
+			plic_handlers[irq].fn(plic_handlers[irq].arg);
 		*plic_reg(PLIC_CLAIM(plic_ctx)) = irq;
 	}
+}
+
+int hal_irq_attach(unsigned irq, hal_irq_fn fn, void *arg)
+{
+	if (!plic_regs || !irq || irq >= PLIC_MAX_IRQ || irq == rv_devices.uart_irq)
+		return -ENODEV;
+	if (plic_handlers[irq].fn)
+		return -EBUSY;
+	plic_handlers[irq].arg = arg;
+	plic_handlers[irq].fn = fn;
+	plic_enable(irq);
+	return 0;
 }

@@ -91,6 +91,7 @@ void sbi_set_timer(uint64_t when);
 void sbi_console_putc(char c);
 
 /* Devices found in the FDT (boot.c), physical addresses, 0 when absent. */
+#define RV_MAX_VIRTIO 32
 struct rv_devices {
 	phys_addr_t uart_base;
 	unsigned uart_irq;
@@ -98,8 +99,19 @@ struct rv_devices {
 	phys_addr_t plic_base;
 	phys_addr_t rtc_base;
 	uint64_t timebase_hz;
+	/* "virtio,mmio" nodes, in FDT order (dev.c sorts them). */
+	struct rv_virtio_slot {
+		phys_addr_t base;
+		uint64_t size;
+		unsigned irq;
+	} virtio[RV_MAX_VIRTIO];
+	int nr_virtio;
 };
 extern struct rv_devices rv_devices;
+
+/* hwprobe.c: the ISA of one hart from the device tree ("riscv,isa"
+ * string, or the "riscv,isa-extensions" list); called by fdt_parse. */
+void rv_isa_note(const char *val, uint32_t len, bool is_list);
 
 void uart_early_init(phys_addr_t base, unsigned reg_shift);
 void uart_enable_rx_irq(void);

@@ -93,7 +93,13 @@ static const struct sdt_header *table_at(phys_addr_t pa)
 	return phys_to_virt(pa);
 }
 
+static const struct sdt_header *find_table(const char sig[4]);
 static const struct sdt_header *find_table(const char sig[4])
+{
+	return acpi_find_table(sig);
+}
+
+const void *acpi_find_table(const char sig[4])
 {
 	const struct rsdp *r = find_rsdp();
 	const struct sdt_header *root;
@@ -210,6 +216,18 @@ void hal_poweroff(void)
 	hal_halt();
 }
 
+/* QEMU acts on a reset request asynchronously: give it a moment before
+ * trying the next way. */
+static void reset_settle(void)
+{
+	uint64_t t0 = hal_time_ns();
+	while (hal_time_ns() - t0 < 50000000ULL)
+		__asm__ volatile("pause");
+}
+
+/* Reset the machine: the ACPI reset register when the FADT has one, the
+ * chipset's reset control register 0xCF9 (PIIX/ICH: hard reset), the
+ * keyboard controller's reset line, and at last a triple fault. */
 void hal_reboot(void)
 {
 	hal_irq_disable();
@@ -220,13 +238,19 @@ void hal_reboot(void)
 		uint8_t value = ((const uint8_t *)fadt)[FADT_RESET_VALUE];
 		uint64_t addr;
 		memcpy(&addr, reg + 4, 8);
-		if (reg[0] == 1) /* system I/O space */
+		if (reg[0] == 1) { /* system I/O space */
 			outb(addr, value);
+			reset_settle();
+		}
 	}
+	outb(0xcf9, 0x02); /* SYS_RST, then SYS_RST | RST_CPU starts it */
+	outb(0xcf9, 0x06);
+	reset_settle();
 	/* Keyboard controller: pulse the reset line. */
 	for (int i = 0; i < 100000 && (inb(0x64) & 0x02); i++)
 		;
 	outb(0x64, 0xfe);
+	reset_settle();
 	/* Triple fault: an empty IDT and an exception. */
 	struct {
 		uint16_t limit;

@@ -28,6 +28,16 @@ void hal_cpu_set_self(struct cpu *cpu)
 	this_x86_cpu()->cpu = cpu;
 }
 
+const char *const hal_elf_platform = "x86_64";
+
+unsigned long hal_elf_hwcap(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(1, &a, &b, &c, &d);
+	return d;
+}
+
 void hal_halt(void)
 {
 	for (;;)

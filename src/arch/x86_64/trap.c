@@ -1,6 +1,6 @@
 /*
- * Trap dispatch (entry.S calls x86_trap for every vector): timer and COM1
- * interrupts, spurious vectors, and CPU exceptions — those from user mode
+ * Trap dispatch (entry.S calls x86_trap for every vector): timer, COM1 and
+ * device (MSI) interrupts, spurious vectors, and CPU exceptions — those from user mode
  * become signals (or resolved page faults), those from the kernel panic.
  * Also the C half of SYSCALL (x86_syscall: the table call and the guards of
  * entry.S's short exit) and the check before the full return to user mode.
@@ -101,8 +101,7 @@ static void user_page_fault(struct trap_frame *tf)
 	if (err == -ENXIO) /* past the end of a mapped file */
 		trap_user_signal(tf, SIGBUS, BUS_ADRERR, addr);
 	else if (err)
-		trap_user_signal(tf, SIGSEGV,
-				 (tf->error_code & PF_PRESENT) ? SEGV_ACCERR : SEGV_MAPERR, addr);
+		trap_user_signal(tf, SIGSEGV, err == -EACCES ? SEGV_ACCERR : SEGV_MAPERR, addr);
 	hal_irq_disable();
 }
 
@@ -162,6 +161,11 @@ void x86_trap(struct trap_frame *tf)
 		return;
 	case VEC_SPURIOUS:
 		return; /* no EOI for the LAPIC spurious vector */
+	}
+	if (vec >= VEC_MSI_BASE && vec < VEC_MSI_BASE + VEC_MSI_COUNT) {
+		x86_msi_interrupt(vec);
+		lapic_eoi();
+		return;
 	}
 	if (vec >= VEC_PIC_BASE && vec < VEC_PIC_BASE + 16)
 		return; /* spurious from the masked 8259 */

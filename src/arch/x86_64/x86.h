@@ -33,6 +33,8 @@ static inline phys_addr_t kimage_to_phys(const void *p)
 #define VEC_PF 14
 #define VEC_TIMER 0x20
 #define VEC_COM1 0x24
+#define VEC_MSI_BASE 0x30 /* device MSI/MSI-X messages (dev.c) */
+#define VEC_MSI_COUNT 16
 #define VEC_PIC_BASE 0xe0 /* masked 8259, spurious only */
 #define VEC_SPURIOUS 0xff
 #define X86_VEC_SYSCALL 0x100 /* tf->vector of a SYSCALL frame */
@@ -152,6 +154,8 @@ void multiboot_parse(uint32_t magic, phys_addr_t mbi, struct boot_info *info);
 void direct_map_extend(const struct boot_info *info);
 /* ACPI RSDP copy handed over by multiboot2, or NULL (acpi.c searches). */
 void acpi_set_rsdp_hint(const void *rsdp, size_t len);
+/* The ACPI table with signature sig (header first), or NULL. */
+const void *acpi_find_table(const char sig[4]);
 
 /* serial.c */
 void serial_init(void);
@@ -174,6 +178,9 @@ void ioapic_route(unsigned irq, unsigned vector, uint32_t dest_apic_id);
 #define LAPIC_TIMER_INIT 0x380
 #define LAPIC_TIMER_CUR 0x390
 #define LAPIC_TIMER_DIV 0x3e0
+
+/* dev.c: a device's message arrived on vector vec. */
+void x86_msi_interrupt(unsigned vec);
 
 /* timer.c */
 void timer_calibrate(void);
