@@ -21,11 +21,11 @@ struct eventpoll *eventpoll_of(struct file *f);
 long eventpoll_ctl(struct eventpoll *ep, int op, struct file *target, int fd,
 		   const struct epoll_event *ev);
 /*
- * Move up to maxevents ready events into out (an array of struct
- * epoll_event in user or kernel memory). Return the number moved, 0 when
- * none is ready, or -EFAULT when out faulted before anything was moved.
+ * Move up to maxevents ready events into the user's array out. Return the
+ * number moved, 0 when none is ready, or -EFAULT when out faulted before
+ * anything was moved.
  */
-long eventpoll_harvest(struct eventpoll *ep, const struct iobuf *out, int maxevents);
+long eventpoll_harvest(struct eventpoll *ep, struct epoll_event __user *out, int maxevents);
 /* The queue epoll_wait sleeps on, and whether anything may be ready. */
 struct waitqueue *eventpoll_waitqueue(struct eventpoll *ep);
 bool eventpoll_maybe_ready(struct eventpoll *ep);

@@ -39,6 +39,11 @@ BENCHES = [
     ("sem_pingpong", "SysV sem ping-pong round trip", "cost"),
     ("shmat_shmdt", "shmat + shmdt", "cost"),
     ("shmat_touch_shmdt", "shmat + touch a page + shmdt", "cost"),
+    ("eventfd_pingpong", "eventfd ping-pong round trip", "cost"),
+    ("unix_stream_pingpong", "AF_UNIX stream ping-pong round trip (1 byte)", "cost"),
+    ("unix_dgram_pingpong", "AF_UNIX datagram ping-pong round trip (1 byte)", "cost"),
+    ("unix_bandwidth", "AF_UNIX stream bandwidth (64 KiB writes)", "rate"),
+    ("epoll_wait_1000", "epoll_wait, 1,000 registered, 1 ready", "cost"),
 ]
 COST_TARGET = 0.5
 PORT_TARGET = 1500

@@ -32,6 +32,7 @@
 #include <ferrite/mutex.h>
 #include <ferrite/poll.h>
 #include <ferrite/printk.h>
+#include <ferrite/uaccess.h>
 #include <ferrite/vfs.h>
 
 #define EP_BUCKETS 256
@@ -190,31 +191,67 @@ static unsigned ep_item_poll(struct epitem *it, struct poll_table *pt)
 	return mask & it->events;
 }
 
-long eventpoll_harvest(struct eventpoll *ep, const struct iobuf *out, int maxevents)
+/*
+ * Take the next item off tx, first putting the previous one (prev, when
+ * requeue) back at the tail of the ready list: one lock round per item.
+ * The first call (prev NULL) moves the ready list to tx in the same round.
+ * With no next item, what is left of tx goes back to the head of the
+ * ready list; *more says whether the ready list is then non-empty.
+ */
+static struct epitem *ep_step(struct eventpoll *ep, struct list_head *tx, struct epitem *prev,
+			      bool requeue, bool stop, bool *more)
+{
+	unsigned long flags = spin_lock_irqsave(&ep->lock);
+	struct epitem *it = NULL;
+
+	if (!prev)
+		while (!list_empty(&ep->ready))
+			list_move_tail(ep->ready.next, tx);
+	if (prev && requeue && list_empty(&prev->ready_node))
+		list_add_tail(&prev->ready_node, &ep->ready);
+	if (!stop && !list_empty(tx)) {
+		it = list_first_entry(tx, struct epitem, ready_node);
+		list_del(&it->ready_node);
+	} else {
+		while (!list_empty(tx)) {
+			struct list_head *last = tx->prev;
+			list_del(last);
+			list_add(last, &ep->ready);
+		}
+		*more = !list_empty(&ep->ready);
+	}
+	spin_unlock_irqrestore(&ep->lock, flags);
+	return it;
+}
+
+long eventpoll_harvest(struct eventpoll *ep, struct epoll_event __user *out, int maxevents)
 {
 	guard(mutex)(&ep->mtx);
 	struct list_head tx = LIST_HEAD_INIT(tx);
-	struct epitem *it;
+	struct epitem *it = NULL;
+	bool requeue = false, more = false;
 	long n = 0, err = 0;
 
-	ep_take_ready(ep, &tx);
-	while (n < maxevents && (it = ep_next_taken(ep, &tx))) {
+	if (list_empty(&ep->ready)) /* racy peek: a wake-up after it is seen next time */
+		return 0;
+	while ((it = ep_step(ep, &tx, it, requeue, n == maxevents || err, &more))) {
 		unsigned mask = ep_item_poll(it, NULL);
+		requeue = false;
 		if (!mask)
 			continue; /* no longer ready: off the list until it wakes */
 		struct epoll_event ev = { .events = mask, .data = it->data };
-		if (iobuf_copy_to(out, (size_t)n * sizeof(ev), &ev, sizeof(ev))) {
+		if (copy_to_user(&out[n], &ev, sizeof(ev))) {
 			ep_queue_ready(it, true);
 			err = -EFAULT;
-			break;
+			continue;
 		}
 		n++;
 		if (it->events & EPOLLONESHOT)
 			WRITE_ONCE(it->events, it->events & EP_PRIVATE_BITS);
-		else if (!(it->events & EPOLLET))
-			ep_queue_ready(it, false); /* level-triggered: look again next time */
+		else
+			requeue = !(it->events & EPOLLET); /* level-triggered: look again next time */
 	}
-	if (ep_return_taken(ep, &tx) && waitqueue_active(&ep->wait))
+	if (more && waitqueue_active(&ep->wait))
 		wake_up_one(&ep->wait); /* more for another sleeper */
 	return n ? n : err;
 }

@@ -64,17 +64,16 @@ static long do_epoll_wait(int epfd, struct epoll_event __user *uevents, int maxe
 	size_t bytes = (size_t)maxevents * sizeof(struct epoll_event);
 	if (bytes > hal_user_max || (uintptr_t)uevents > hal_user_max - bytes)
 		return -EFAULT; /* Linux's access_ok: the range is not user memory */
-	__free(file_put) struct file *epf = fd_get(epfd);
-	if (!epf)
+	__free(fd_put_light) struct fd_ref epf = fd_get_light(epfd);
+	if (!epf.file)
 		return -EBADF;
-	struct eventpoll *ep = eventpoll_of(epf);
+	struct eventpoll *ep = eventpoll_of(epf.file);
 	if (!ep)
 		return -EINVAL;
-	struct iobuf out = iobuf_user(uevents, bytes);
 	struct waitqueue *wq = eventpoll_waitqueue(ep);
 
 	for (;;) {
-		long n = eventpoll_harvest(ep, &out, maxevents);
+		long n = eventpoll_harvest(ep, uevents, maxevents);
 		if (n || once)
 			return n;
 		struct wait_entry we = WAIT_ENTRY_INIT(we);
@@ -91,14 +90,14 @@ static long do_epoll_wait(int epfd, struct epoll_event __user *uevents, int maxe
 		if (ret == -EINTR)
 			return -EINTR; /* Linux never restarts epoll_wait */
 		if (ret == -ETIMEDOUT)
-			return eventpoll_harvest(ep, &out, maxevents); /* one last look */
+			return eventpoll_harvest(ep, uevents, maxevents); /* one last look */
 	}
 }
 
-/* A relative timeout in ms (< 0: forever) as a deadline. */
+/* A relative timeout in ms (< 0: forever; 0: none needed) as a deadline. */
 static uint64_t ms_deadline(int timeout_ms)
 {
-	return timeout_ms < 0 ? 0 : hal_time_ns() + (uint64_t)timeout_ms * 1000000ULL;
+	return timeout_ms <= 0 ? 0 : hal_time_ns() + (uint64_t)timeout_ms * 1000000ULL;
 }
 
 long sys_epoll_pwait(int epfd, struct epoll_event __user *uevents, int maxevents, int timeout_ms,

@@ -194,9 +194,17 @@ void unix_skb_free(struct unix_skb *skb)
 	kfree(skb->fds);
 	unix_addr_put(skb->from);
 	if (owner) {
-		scoped_guard(spinlock, &owner->lock)
-			owner->wmem -= skb->len;
-		wake_up_all(&owner->wait); /* send-buffer room */
+		/* Wake the owner's queue only when this crosses a threshold a
+		 * waiter is waiting for: below SO_SNDBUF (a blocked sender) or
+		 * to a quarter of it (POLLOUT). Its readers sleep there too and
+		 * would wake for nothing on every message. */
+		size_t sndbuf = (size_t)READ_ONCE(owner->sndbuf), before, after;
+		scoped_guard(spinlock, &owner->lock) {
+			before = owner->wmem;
+			after = owner->wmem -= skb->len;
+		}
+		if ((before >= sndbuf && after < sndbuf) || (before * 4 > sndbuf && after * 4 <= sndbuf))
+			wake_up_all(&owner->wait);
 		unix_sock_put(owner);
 	}
 	kfree(skb);
