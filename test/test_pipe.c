@@ -7,6 +7,7 @@
  * memory is ordinary memory except BAD_UPTR and, in the partial-copy
  * tests, everything from fault_from on, which fault.
  */
+#include <uapi/resource.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -126,6 +127,7 @@ static int group_setup(void **state)
 	fake_mm_init(64 << 20);
 	fake_task_init();
 	fake_proc.files = fd_table_create();
+	fake_proc.rlim[RLIMIT_NOFILE] = (struct rlimit64){ 1024, 1024 };
 	sb = ramfs_create_sb();
 	assert_non_null(sb);
 	vfs_root = sb->root;

@@ -19,6 +19,10 @@ void file_put(struct file *f);
 /* True when the file may be executed by the current process (regular + x). */
 bool file_is_executable(struct file *f);
 
+/* Slots of a descriptor table: the ceiling of RLIMIT_NOFILE (Linux's
+ * fs.nr_open). */
+#define NR_OPEN_MAX 1024
+
 /* fd tables (shared by CLONE_FILES). */
 struct fd_table *fd_table_create(void);
 /* Return: a copy with every open file referenced again (fork). */
@@ -27,12 +31,31 @@ void fd_table_get(struct fd_table *t);
 void fd_table_put(struct fd_table *t);
 /* execve: close the descriptors marked FD_CLOEXEC. */
 void fd_table_close_on_exec(struct fd_table *t);
-/* Install f (reference consumed) at the lowest free fd; return fd or -EMFILE. */
+/* Install f (reference consumed) at the lowest free fd below the
+ * RLIMIT_NOFILE soft limit; return fd or -EMFILE. */
 int fd_install(struct file *f, int flags /* O_CLOEXEC */);
 /* Close fd of the current process. 0 or -EBADF. */
 int fd_close(int fd);
-/* Return: new reference to the file at fd of the current process, or NULL. */
+/*
+ * For calls that must tell user space their descriptors before the files
+ * are visible (pipe2: the numbers are copied out first, so a fault leaves
+ * nothing to undo, and no other thread can meet a half-made pair):
+ * fd_reserve takes the lowest free number (or -EMFILE), fd_install_reserved
+ * fills it (f consumed), fd_unreserve gives it back.
+ */
+int fd_reserve(void);
+void fd_install_reserved(int fd, struct file *f, int flags);
+void fd_unreserve(int fd);
+
+/*
+ * Return: new reference to the file at fd of the current process, or NULL
+ * (Linux's fdget): an O_PATH descriptor counts as none, so every call that
+ * reads, writes, polls or otherwise uses the object answers EBADF.
+ */
 struct file *fd_get(int fd);
+/* As fd_get, O_PATH descriptors included (fdget_raw): for the calls that
+ * use only the descriptor or its inode (dup, fcntl, fstat, fchdir, dirfd). */
+struct file *fd_get_raw(int fd);
 /*
  * A descriptor looked up for the length of one system call (Linux's fdget):
  * no reference is taken while the fd table cannot change under the caller

@@ -15,9 +15,21 @@ void panic(const char *fmt, ...) __noreturn __attribute__((format(printf, 1, 2))
  * (panic= on the command line, /proc/sys/kernel/panic). */
 extern int panic_timeout;
 
-#define pr_info(fmt, ...) kprintf("[ferrite] " fmt, ##__VA_ARGS__)
-#define pr_warn(fmt, ...) kprintf("[ferrite] warning: " fmt, ##__VA_ARGS__)
-#define pr_err(fmt, ...) kprintf("[ferrite] error: " fmt, ##__VA_ARGS__)
+/* Message levels as Linux's: SOH and a digit before the text. kprintf
+ * strips them; the kernel log (ferrite/klog.h) keeps them, and the console
+ * shows a message only when its level is below the console level. A
+ * message without one has KLOG_DEFAULT_LEVEL. */
+#define KERN_SOH "\001"
+#define KERN_EMERG KERN_SOH "0"
+#define KERN_ERR KERN_SOH "3"
+#define KERN_WARNING KERN_SOH "4"
+#define KERN_NOTICE KERN_SOH "5"
+#define KERN_INFO KERN_SOH "6"
+#define KERN_DEBUG KERN_SOH "7"
+
+#define pr_info(fmt, ...) kprintf(KERN_INFO "[ferrite] " fmt, ##__VA_ARGS__)
+#define pr_warn(fmt, ...) kprintf(KERN_WARNING "[ferrite] warning: " fmt, ##__VA_ARGS__)
+#define pr_err(fmt, ...) kprintf(KERN_ERR "[ferrite] error: " fmt, ##__VA_ARGS__)
 /* Per-subsystem debug output: pr_debug_if(PIPE_DEBUG, "...") */
 #define pr_debug_if(flag, fmt, ...)                                  \
 	do {                                                         \

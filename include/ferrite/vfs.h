@@ -176,7 +176,7 @@ struct file_ops {
 struct file {
 	struct ref ref;
 	struct spinlock lock;
-	struct inode *inode;  /* reference; may be NULL for anonymous objects */
+	struct inode *inode;  /* reference; never NULL (anon_inode.c) */
 	const struct file_ops *ops;
 	unsigned mode;        /* FMODE_* */
 	int flags;            /* open flags (O_APPEND, O_NONBLOCK...); Lock: lock */
@@ -185,8 +185,9 @@ struct file {
 	struct list_head ep_links; /* epoll items watching this file; Lock: lock */
 };
 
-/* Return: a new file (refcount 1) on ino (a reference is taken when ino is
- * non-NULL) with ops, or ERR_PTR. For pipes, sockets, ports: ino NULL. */
+/* Return: a new file (refcount 1) on ino (a reference is taken) with ops,
+ * or ERR_PTR. ino NULL (ports, eventfd, epoll): the shared anonymous inode
+ * (pipes bring their own pipefs inode). */
 struct file *file_alloc(struct inode *ino, const struct file_ops *ops, int flags);
 DEFINE_FREE(file_put, struct file *, if (!IS_ERR_OR_NULL(_T)) file_put(_T))
 
@@ -282,6 +283,17 @@ static inline dev_t dev_decode(uint64_t u)
 int chrdev_register(dev_t dev, const struct file_ops *ops);
 /* file_ops.open of a char device inode: switch f to the device's ops. */
 int chrdev_open(struct inode *ino, struct file *f);
+
+/* ---- inodes of unnamed files (src/fs/anon_inode.c) ---- */
+/* Return: a new pipefs inode (S_IFIFO | 0600, the caller's ids), or NULL. */
+struct inode *pipefs_inode_new(void);
+/* Return: a new sockfs inode (S_IFSOCK | 0777, the caller's ids), or NULL. */
+struct inode *sockfs_inode_new(void);
+/* Return: a new reference to the inode all other anonymous files share
+ * (mode 0600, no type, as Linux's anon_inodefs), or NULL. */
+struct inode *anon_inode_get(void);
+/* Boot: make the shared inode now (not in the first test's leak count). */
+void anon_inode_init(void);
 
 /* ---- mount points (src/fs/mount.c) ---- */
 /* Cover the directory at path (absolute) with sb's root. 0 or -errno. */

@@ -1,7 +1,7 @@
 /*
  * File descriptor tables: FD_MAX slots of file references plus the
  * close-on-exec bits, shared between threads (CLONE_FILES) by refcount.
- * Lock: t->lock guards fds[], open[] and cloexec[]. Files are put only
+ * Lock: t->lock guards fds[], open[], reserved[] and cloexec[]. Files are put only
  * after the lock is dropped (their release may sleep or take other locks).
  * fd_get_light reads a slot without the lock or a reference when the
  * table is the caller's alone (one reference, one thread): nobody else
@@ -16,6 +16,7 @@
 #include <ferrite/string.h>
 #include <ferrite/task.h>
 #include <ferrite/cpu.h>
+#include <uapi/resource.h>
 #include "fs_internal.h"
 
 struct fd_table *current_files(void)
@@ -124,25 +125,42 @@ void fd_table_close_on_exec(struct fd_table *t)
 	}
 }
 
-int fd_install_min(struct file *f, int min, int flags)
+/* Callers compare an int descriptor against it as int: on riscv64 an int
+ * argument may hold garbage above bit 31 (see sys_ioctl), and only the
+ * signed compare of the whole register keeps it out of fds[]. */
+unsigned fd_limit(void)
+{
+	struct task *t = current;
+	uint64_t lim;
+
+	if (!t || !t->proc)
+		return FD_MAX;
+	lim = READ_ONCE(t->proc->rlim[RLIMIT_NOFILE].rlim_cur);
+	return lim < FD_MAX ? (unsigned)lim : FD_MAX;
+}
+
+static bool bit_test(const uint64_t *map, unsigned i)
+{
+	return map[i / 64] & (1ull << (i % 64));
+}
+
+/* Install f (reference consumed) in the lowest free slot in [min, limit). */
+static int install_from(struct file *f, unsigned min, int flags)
 {
 	struct fd_table *t = current_files();
+	unsigned limit = fd_limit();
 
 	if (!t) {
 		file_put(f);
 		return -EMFILE;
 	}
-	if (min < 0 || min >= FD_MAX) {
-		file_put(f);
-		return -EINVAL;
-	}
 	spin_lock(&t->lock);
-	for (int i = min; i < FD_MAX; i++) {
-		if (!t->fds[i]) {
-			slot_set(t, i, f);
-			cloexec_set(t, i, flags & O_CLOEXEC);
+	for (unsigned i = min; i < limit; i++) {
+		if (!t->fds[i] && !bit_test(t->reserved, i)) {
+			slot_set(t, (int)i, f);
+			cloexec_set(t, (int)i, flags & O_CLOEXEC);
 			spin_unlock(&t->lock);
-			return i;
+			return (int)i;
 		}
 	}
 	spin_unlock(&t->lock);
@@ -150,9 +168,55 @@ int fd_install_min(struct file *f, int min, int flags)
 	return -EMFILE;
 }
 
+int fd_install_min(struct file *f, unsigned long min, int flags)
+{
+	if (min >= fd_limit()) { /* F_DUPFD's rule */
+		file_put(f);
+		return -EINVAL;
+	}
+	return install_from(f, (unsigned)min, flags);
+}
+
 int fd_install(struct file *f, int flags)
 {
-	return fd_install_min(f, 0, flags);
+	return install_from(f, 0, flags);
+}
+
+int fd_reserve(void)
+{
+	struct fd_table *t = current_files();
+	unsigned limit = fd_limit();
+
+	if (!t)
+		return -EMFILE;
+	guard(spinlock)(&t->lock);
+	for (unsigned i = 0; i < limit; i++) {
+		if (!t->fds[i] && !bit_test(t->reserved, i)) {
+			t->reserved[i / 64] |= 1ull << (i % 64);
+			return (int)i;
+		}
+	}
+	return -EMFILE;
+}
+
+void fd_unreserve(int fd)
+{
+	struct fd_table *t = current_files();
+
+	guard(spinlock)(&t->lock);
+	t->reserved[fd / 64] &= ~(1ull << (fd % 64));
+}
+
+void fd_install_reserved(int fd, struct file *f, int flags)
+{
+	struct fd_table *t = current_files();
+
+	guard(spinlock)(&t->lock);
+	/* Invariant: a reserved slot is empty (allocation and dup2 skip it). */
+	BUG_ON(t->fds[fd] || !bit_test(t->reserved, (unsigned)fd));
+	t->reserved[fd / 64] &= ~(1ull << (fd % 64));
+	slot_set(t, fd, f);
+	cloexec_set(t, fd, flags & O_CLOEXEC);
 }
 
 int fd_install_at(struct file *f, int fd, int flags)
@@ -160,11 +224,16 @@ int fd_install_at(struct file *f, int fd, int flags)
 	struct fd_table *t = current_files();
 	struct file *old;
 
-	if (!t || fd < 0 || fd >= FD_MAX) {
+	if (!t || fd < 0 || fd >= (int)fd_limit()) {
 		file_put(f);
 		return -EBADF;
 	}
 	spin_lock(&t->lock);
+	if (bit_test(t->reserved, (unsigned)fd)) {
+		spin_unlock(&t->lock);
+		file_put(f);
+		return -EBUSY; /* pipe2 is filling it */
+	}
 	old = t->fds[fd];
 	slot_set(t, fd, f);
 	cloexec_set(t, fd, flags & O_CLOEXEC);
@@ -174,7 +243,7 @@ int fd_install_at(struct file *f, int fd, int flags)
 	return fd;
 }
 
-struct file *fd_get(int fd)
+struct file *fd_get_raw(int fd)
 {
 	struct fd_table *t = current_files();
 	struct file *f;
@@ -185,6 +254,17 @@ struct file *fd_get(int fd)
 	f = t->fds[fd];
 	if (f)
 		file_get(f);
+	return f;
+}
+
+struct file *fd_get(int fd)
+{
+	struct file *f = fd_get_raw(fd);
+
+	if (f && (f->mode & FMODE_PATH)) {
+		file_put(f);
+		return NULL;
+	}
 	return f;
 }
 
@@ -199,8 +279,12 @@ struct fd_ref fd_get_light(int fd)
 	/* Alone: only this thread can change the table (a new thread or a
 	 * CLONE_FILES child would have to be created by it), so the file
 	 * outlives the system call without a reference. */
-	if (ref_read(&t->ref) == 1 && READ_ONCE(p->nr_threads) == 1)
-		return (struct fd_ref){ READ_ONCE(t->fds[fd]), false };
+	if (ref_read(&t->ref) == 1 && READ_ONCE(p->nr_threads) == 1) {
+		struct file *f = READ_ONCE(t->fds[fd]);
+		if (f && (f->mode & FMODE_PATH))
+			f = NULL; /* as fd_get */
+		return (struct fd_ref){ f, false };
+	}
 	return (struct fd_ref){ fd_get(fd), true };
 }
 

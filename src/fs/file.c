@@ -19,23 +19,35 @@ struct file *file_alloc(struct inode *ino, const struct file_ops *ops, int flags
 
 	if (!f)
 		return ERR_PTR(-ENOMEM);
+	/* Invariant: every file has an inode. Unnamed objects (ports,
+	 * eventfd, epoll) share anon_inodefs's, so fstat and friends work. */
+	if (ino)
+		inode_get(ino);
+	else if (!(ino = anon_inode_get())) {
+		kfree(f);
+		return ERR_PTR(-ENOMEM);
+	}
 	ref_init(&f->ref);
 	spin_init(&f->lock, "file");
 	list_init(&f->ep_links);
-	if (ino)
-		inode_get(ino);
 	f->inode = ino;
 	f->ops = ops;
 	f->flags = flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
-	if (flags & O_PATH)
+	if (flags & O_PATH) {
+		/* Invariant: an O_PATH file reaches no operation of its object.
+		 * Its ops->open never runs, so neither may release, poll or
+		 * ioctl, which would find f->private unset (a FIFO's inner). */
+		f->ops = NULL;
+		f->flags = flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW);
 		f->mode = FMODE_PATH;
-	else if (acc == O_RDONLY)
+	} else if (acc == O_RDONLY)
 		f->mode = FMODE_READ;
 	else if (acc == O_WRONLY)
 		f->mode = FMODE_WRITE;
 	else
 		f->mode = FMODE_READ | FMODE_WRITE;
-	if (!ino || S_ISCHR(ino->mode) || S_ISFIFO(ino->mode) || S_ISSOCK(ino->mode))
+	/* Only regular files, directories and block devices seek. */
+	if (!(S_ISREG(ino->mode) || S_ISDIR(ino->mode) || S_ISBLK(ino->mode)))
 		f->mode |= FMODE_STREAM;
 	__atomic_add_fetch(&files_live, 1, __ATOMIC_RELAXED);
 	return f;

@@ -7,13 +7,16 @@
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
 
-#define FD_MAX 1024
+#define FD_MAX NR_OPEN_MAX
 
 struct fd_table {
 	struct ref ref;
 	struct spinlock lock;
 	struct file *fds[FD_MAX];             /* Lock: lock; each a reference */
 	uint64_t open[FD_MAX / 64];           /* Lock: lock; bit set iff fds[i] */
+	/* Lock: lock; a number handed out by fd_reserve, not yet filled:
+	 * no allocation takes it, dup2 onto it is EBUSY (as Linux). */
+	uint64_t reserved[FD_MAX / 64];
 	uint64_t cloexec[FD_MAX / 64];        /* Lock: lock */
 };
 
@@ -33,10 +36,15 @@ mode_t fs_umask(void);
 
 /* Close fd of the current process. 0 or -EBADF. */
 int fd_close(int fd);
-/* Install f (reference consumed) at exactly fd (dup2). Return fd or -errno. */
+/* Install f (reference consumed) at exactly fd (dup2). Return fd, or
+ * -EBADF when fd is not below the RLIMIT_NOFILE soft limit. */
 int fd_install_at(struct file *f, int fd, int flags);
-/* Install at the lowest free fd >= min. Return fd or -EMFILE/-EINVAL. */
-int fd_install_min(struct file *f, int min, int flags);
+/* Install at the lowest free fd >= min (F_DUPFD). Return fd, -EINVAL when
+ * min is not below the limit, or -EMFILE. */
+int fd_install_min(struct file *f, unsigned long min, int flags);
+/* The current process's RLIMIT_NOFILE soft limit, at most FD_MAX: every
+ * descriptor it is given is below it. */
+unsigned fd_limit(void);
 int fd_get_cloexec(int fd);
 int fd_set_cloexec(int fd, bool on);
 
@@ -47,6 +55,8 @@ DEFINE_FREE(path_free, char *, if (!IS_ERR_OR_NULL(_T)) kfree(_T))
 /* Character-device ops (devices.c, tty.c). */
 void devices_register(void);
 void tty_register(void);
+/* /dev/rtc0 and its links (dev_rtc.c), when the HAL has a clock. */
+void rtc_dev_init(void);
 
 #define FS_DEBUG 0
 

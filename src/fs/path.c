@@ -132,7 +132,7 @@ static struct inode *dirfd_inode(int dirfd, const char *path, bool empty_ok)
 		return (inode_get(vfs_root), vfs_root);
 	if (dirfd == AT_FDCWD)
 		return fs_cwd_get();
-	__free(file_put) struct file *f = fd_get(dirfd);
+	__free(file_put) struct file *f = fd_get_raw(dirfd);
 	if (!f)
 		return ERR_PTR(-EBADF);
 	if (!f->inode)

@@ -192,7 +192,7 @@ long sys_chdir(const char __user *upath)
 
 long sys_fchdir(int fd)
 {
-	__free(file_put) struct file *f = fd_get(fd);
+	__free(file_put) struct file *f = fd_get_raw(fd);
 
 	if (!f)
 		return -EBADF;

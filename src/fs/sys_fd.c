@@ -11,7 +11,7 @@
 
 long sys_dup(int fd)
 {
-	struct file *f = fd_get(fd);
+	struct file *f = fd_get_raw(fd);
 
 	if (!f)
 		return -EBADF;
@@ -26,9 +26,9 @@ long sys_dup3(int oldfd, int newfd, int flags)
 		return -EINVAL;
 	if (oldfd == newfd)
 		return -EINVAL;
-	if (newfd < 0 || newfd >= FD_MAX)
+	if (newfd < 0 || newfd >= (int)fd_limit())
 		return -EBADF;
-	f = fd_get(oldfd);
+	f = fd_get_raw(oldfd);
 	if (!f)
 		return -EBADF;
 	return fd_install_at(f, newfd, flags);
@@ -37,7 +37,7 @@ long sys_dup3(int oldfd, int newfd, int flags)
 long sys_dup2(int oldfd, int newfd)
 {
 	if (oldfd == newfd) {
-		struct file *f = fd_get(oldfd);
+		struct file *f = fd_get_raw(oldfd);
 		if (!f)
 			return -EBADF;
 		file_put(f);
@@ -51,7 +51,7 @@ long sys_dup2(int oldfd, int newfd)
 
 long sys_fcntl(int fd, int cmd, unsigned long arg)
 {
-	__free(file_put) struct file *f = fd_get(fd);
+	__free(file_put) struct file *f = fd_get_raw(fd);
 
 	if (!f)
 		return -EBADF;
@@ -59,7 +59,7 @@ long sys_fcntl(int fd, int cmd, unsigned long arg)
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
 		file_get(f);
-		return fd_install_min(f, (int)arg, cmd == F_DUPFD_CLOEXEC ? O_CLOEXEC : 0);
+		return fd_install_min(f, arg, cmd == F_DUPFD_CLOEXEC ? O_CLOEXEC : 0);
 	case F_GETFD:
 		return fd_get_cloexec(fd);
 	case F_SETFD:
@@ -138,9 +138,19 @@ long sys_ioctl(int fd, unsigned long cmd_arg, unsigned long arg)
 			f->flags &= ~O_NONBLOCK;
 		return 0;
 	}
+	case FIONREAD:
+		/* Regular files answer here (size - position, as Linux); pipes,
+		 * the tty and later sockets through their own ioctl. */
+		if (f->inode && S_ISREG(f->inode->mode)) {
+			off_t pos;
+			scoped_guard(spinlock, &f->lock) {
+				pos = f->pos;
+			}
+			int n = (int)(READ_ONCE(f->inode->size) - pos);
+			return put_user(n, (int __user *)arg) ? -EFAULT : 0;
+		}
+		break;
 	}
-	if (f->mode & FMODE_PATH)
-		return -EBADF;
 	if (!f->ops || !f->ops->ioctl)
 		return -ENOTTY;
 	return f->ops->ioctl(f, cmd, arg);

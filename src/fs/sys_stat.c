@@ -60,19 +60,11 @@ long sys_newfstatat(int dirfd, const char __user *upath, struct stat __user *ust
 
 long sys_fstat(int fd, struct stat __user *ust)
 {
-	__free(file_put) struct file *f = fd_get(fd);
+	__free(file_put) struct file *f = fd_get_raw(fd);
 	struct kstat k;
 
 	if (!f)
 		return -EBADF;
-	if (!f->inode) {
-		/* Anonymous objects (pipes, ports) look like FIFOs. */
-		memset(&k, 0, sizeof(k));
-		k.mode = S_IFIFO | 0600;
-		k.nlink = 1;
-		k.blksize = PAGE_SIZE;
-		return stat_to_user(&k, ust);
-	}
 	vfs_getattr(f->inode, &k);
 	return stat_to_user(&k, ust);
 }
@@ -157,7 +149,7 @@ long sys_statfs(const char __user *upath, struct statfs __user *ubuf)
 
 long sys_fstatfs(int fd, struct statfs __user *ubuf)
 {
-	__free(file_put) struct file *f = fd_get(fd);
+	__free(file_put) struct file *f = fd_get_raw(fd);
 
 	if (!f)
 		return -EBADF;

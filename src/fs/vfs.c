@@ -36,6 +36,7 @@ void vfs_init(void)
 		panic("vfs_init: no memory for the root file system");
 	vfs_root = root_sb->root;
 	inode_get(vfs_root); /* the VFS's own reference */
+	anon_inode_init();
 	devices_register();
 	tty_register();
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
@@ -52,6 +53,7 @@ void vfs_init(void)
 		must(vfs_mknod_at(AT_FDCWD, nodes[i].path, S_IFCHR | nodes[i].perm,
 				  MKDEV(nodes[i].major, nodes[i].minor)), nodes[i].path);
 	must(vfs_symlink_at("/proc/self/fd", AT_FDCWD, "/dev/fd"), "/dev/fd");
+	rtc_dev_init(); /* /dev/rtc0 when there is a hardware clock */
 	procfs_init(); /* on /proc */
 	pr_info("vfs: ramfs root ready\n");
 }

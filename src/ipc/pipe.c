@@ -26,6 +26,8 @@
 #include <ferrite/poll.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/signal.h>
+#include <ferrite/uaccess.h>
+#include <uapi/termios.h>
 #include "pipe_internal.h"
 
 static size_t pipes_live; /* atomic */
@@ -285,6 +287,20 @@ unsigned pipe_poll(struct file *f, struct poll_table *pt)
 	return mask;
 }
 
+/* FIONREAD: the bytes waiting in the ring, on either end (as Linux). */
+long pipe_ioctl(struct file *f, unsigned cmd, unsigned long arg)
+{
+	struct pipe_inner *p = f->private;
+	int n;
+
+	if (cmd != FIONREAD)
+		return -ENOTTY;
+	scoped_guard(spinlock, &p->lock) {
+		n = (int)p->len;
+	}
+	return put_user(n, (int __user *)arg) ? -EFAULT : 0;
+}
+
 void pipe_release(struct file *f)
 {
 	struct pipe_inner *p = f->private;
@@ -306,6 +322,7 @@ const struct file_ops pipe_fops = {
 	.read = pipe_read,
 	.write = pipe_write,
 	.poll = pipe_poll,
+	.ioctl = pipe_ioctl,
 	.release = pipe_release,
 };
 
@@ -320,6 +337,10 @@ int pipe_create(int flags, struct file **rd, struct file **wr)
 
 	if (flags & ~(O_NONBLOCK | O_CLOEXEC))
 		return -EINVAL;
+	/* Both ends share one pipefs inode: fstat shows a FIFO. */
+	__free(inode_put) struct inode *ino = pipefs_inode_new();
+	if (!ino)
+		return -ENOMEM;
 	p = pipe_inner_alloc();
 	if (!p)
 		return -ENOMEM;
@@ -327,14 +348,14 @@ int pipe_create(int flags, struct file **rd, struct file **wr)
 	p->r_counter = p->w_counter = 1;
 	ref_get(&p->ref); /* one reference per end */
 
-	__free(file_put) struct file *r = file_alloc(NULL, &pipe_fops, O_RDONLY | (flags & O_NONBLOCK));
+	__free(file_put) struct file *r = file_alloc(ino, &pipe_fops, O_RDONLY | (flags & O_NONBLOCK));
 	if (IS_ERR(r)) {
 		pipe_inner_put(p);
 		pipe_inner_put(p);
 		return (int)PTR_ERR(r);
 	}
 	r->private = p; /* its release now drops a reader and a reference */
-	__free(file_put) struct file *w = file_alloc(NULL, &pipe_fops, O_WRONLY | (flags & O_NONBLOCK));
+	__free(file_put) struct file *w = file_alloc(ino, &pipe_fops, O_WRONLY | (flags & O_NONBLOCK));
 	if (IS_ERR(w)) {
 		p->writers = 0;
 		pipe_inner_put(p);

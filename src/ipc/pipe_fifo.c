@@ -134,6 +134,7 @@ const struct file_ops fifo_fops = {
 	.read = pipe_read,
 	.write = pipe_write,
 	.poll = pipe_poll,
+	.ioctl = pipe_ioctl,
 	.release = pipe_release,
 };
 

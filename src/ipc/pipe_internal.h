@@ -57,6 +57,7 @@ void pipe_inner_put(struct pipe_inner *p);
 ssize_t pipe_read(struct file *f, const struct iobuf *buf, off_t *pos);
 ssize_t pipe_write(struct file *f, const struct iobuf *buf, off_t *pos);
 unsigned pipe_poll(struct file *f, struct poll_table *pt);
+long pipe_ioctl(struct file *f, unsigned cmd, unsigned long arg);
 void pipe_release(struct file *f);
 
 /* Remove p from the FIFO table (pipe_fifo.c); called on the last put. */

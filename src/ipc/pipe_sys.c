@@ -21,22 +21,23 @@ long sys_pipe2(int __user *ufds, int flags)
 
 	if (err)
 		return err;
-	fds[0] = fd_install(rd, flags & O_CLOEXEC); /* consumes rd */
-	if (fds[0] < 0) {
+	/* Numbers first, copied out before any file is visible: a fault or
+	 * EMFILE then has nothing installed to take back (closing an fd
+	 * after installing it could close what another thread put there). */
+	fds[0] = fd_reserve();
+	fds[1] = fds[0] < 0 ? fds[0] : fd_reserve();
+	if (fds[1] < 0 || copy_to_user(ufds, fds, sizeof(fds))) {
+		err = fds[1] < 0 ? fds[1] : -EFAULT;
+		if (fds[0] >= 0)
+			fd_unreserve(fds[0]);
+		if (fds[1] >= 0)
+			fd_unreserve(fds[1]);
+		file_put(rd);
 		file_put(wr);
-		return fds[0];
+		return err;
 	}
-	fds[1] = fd_install(wr, flags & O_CLOEXEC);
-	if (fds[1] < 0) {
-		fd_close(fds[0]);
-		return fds[1];
-	}
-	if (copy_to_user(ufds, fds, sizeof(fds))) {
-		/* Nothing must leak: take both descriptors back. */
-		fd_close(fds[0]);
-		fd_close(fds[1]);
-		return -EFAULT;
-	}
+	fd_install_reserved(fds[0], rd, flags & O_CLOEXEC);
+	fd_install_reserved(fds[1], wr, flags & O_CLOEXEC);
 	return 0;
 }
 

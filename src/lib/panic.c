@@ -5,6 +5,7 @@
  * machine (SBI SRST, the x86 reset register...), so QEMU -no-reboot exits.
  * panic_timeout is set at boot and by /proc/sys/kernel/panic (one word).
  */
+#include <ferrite/klog.h>
 #include <ferrite/ksyms.h>
 #include <ferrite/printk.h>
 #include <hal/hal_cpu.h>
@@ -49,6 +50,7 @@ void panic(const char *fmt, ...)
 	hal_irq_disable();
 	if (__atomic_fetch_add(&panicking, 1, __ATOMIC_RELAXED))
 		hal_halt(); /* a panic inside panic: stop quietly */
+	klog_console_verbose(); /* whatever the console level, and no ring lock */
 	kprintf("\n[ferrite] KERNEL PANIC: ");
 	va_start(ap, fmt);
 	vkprintf(fmt, ap);

@@ -8,6 +8,7 @@
 #include <ferrite/spinlock.h>
 #include <ferrite/string.h>
 #include <hal/hal_console.h>
+#include <ferrite/klog.h>
 
 struct outbuf {
 	char *buf;
@@ -211,9 +212,20 @@ int vkprintf(const char *fmt, va_list ap)
 	char buf[512];
 	int n = kvsnprintf(buf, sizeof(buf), fmt, ap);
 	size_t len = n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
-	unsigned long flags = spin_lock_irqsave(&console_out_lock);
-	console_write_raw(buf, len);
-	spin_unlock_irqrestore(&console_out_lock, flags);
+	const char *text = buf;
+	int level = KLOG_DEFAULT_LEVEL;
+
+	if (len >= 2 && buf[0] == KERN_SOH[0] && buf[1] >= '0' && buf[1] <= '7') {
+		level = buf[1] - '0';
+		text += 2;
+		len -= 2;
+	}
+	klog_store(level, text, len);
+	if (klog_console_wants(level)) {
+		unsigned long flags = spin_lock_irqsave(&console_out_lock);
+		console_write_raw(text, len);
+		spin_unlock_irqrestore(&console_out_lock, flags);
+	}
 	return n;
 }
 

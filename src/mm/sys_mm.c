@@ -27,8 +27,9 @@ long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot,
 		if (!file)
 			return -EBADF;
 		int err = 0;
-		if (!file->inode || (file->mode & FMODE_PATH))
-			err = -ENODEV; /* pipes, sockets, O_PATH */
+		mode_t type = file->inode->mode & S_IFMT;
+		if (type != S_IFREG && type != S_IFCHR && type != S_IFBLK)
+			err = -ENODEV; /* pipes, sockets, directories, anonymous files */
 		else if (!(file->mode & FMODE_READ))
 			err = -EACCES;
 		else if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE) &&

@@ -128,7 +128,10 @@ struct socket *sock_of(struct file *f)
 struct file *sock_alloc_file(struct socket *s, int flags)
 {
 	__atomic_add_fetch(&sockets_live, 1, __ATOMIC_RELAXED);
-	struct file *f = file_alloc(NULL, &socket_fops, O_RDWR | (flags & SOCK_NONBLOCK));
+	/* A sockfs inode of its own: fstat shows S_IFSOCK, as on Linux. */
+	__free(inode_put) struct inode *ino = sockfs_inode_new();
+	struct file *f = ino ? file_alloc(ino, &socket_fops, O_RDWR | (flags & SOCK_NONBLOCK))
+			     : ERR_PTR(-ENOMEM);
 	if (IS_ERR(f)) {
 		s->ops->release(s);
 		__atomic_sub_fetch(&sockets_live, 1, __ATOMIC_RELAXED);

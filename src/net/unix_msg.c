@@ -56,7 +56,7 @@ static int scm_add_fds(struct unix_scm *scm, const int *fds, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		int fd;
 		memcpy(&fd, &fds[i], sizeof(fd));
-		struct file *f = fd_get(fd);
+		struct file *f = fd_get_raw(fd); /* O_PATH too, as Linux (fget_raw) */
 		if (!f)
 			return -EBADF;
 		scm->fds[scm->nfds++] = f;

@@ -297,8 +297,7 @@ static void init_entry(void *raw)
 			pr_warn("init: cannot open /dev/console (%ld)\n", PTR_ERR(f));
 			break;
 		}
-		if (fd_install(f, 0) < 0)
-			file_put(f);
+		fd_install(f, 0); /* consumes f, also when it fails */
 	}
 	strlcpy(path, exec_args_path(args), sizeof(path));
 	err = exec_current(path, args);

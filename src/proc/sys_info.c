@@ -3,6 +3,7 @@
  * limits, CPU affinity. Lock: p->lock guards p->rlim and p->comm.
  */
 #include <ferrite/errno.h>
+#include <ferrite/file.h>
 #include <ferrite/frame.h>
 #include <ferrite/string.h>
 #include <ferrite/uaccess.h>
@@ -129,6 +130,9 @@ static long do_prlimit(struct process *p, unsigned resource, const struct rlimit
 		return -EFAULT;
 	if (new && n.rlim_cur > n.rlim_max)
 		return -EINVAL;
+	/* Descriptor tables hold NR_OPEN_MAX slots (Linux's fs.nr_open rule). */
+	if (new && resource == RLIMIT_NOFILE && n.rlim_max > NR_OPEN_MAX)
+		return -EPERM;
 	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 })) {
 		o = p->rlim[resource];
 		if (new && n.rlim_max > o.rlim_max && current->proc->euid != 0)

@@ -41,7 +41,7 @@ static void set_default_limits(struct process *p)
 	for (int i = 0; i < RLIM_NLIMITS; i++)
 		p->rlim[i] = (struct rlimit64){ RLIM_INFINITY, RLIM_INFINITY };
 	p->rlim[RLIMIT_STACK].rlim_cur = 8UL << 20;
-	p->rlim[RLIMIT_NOFILE] = (struct rlimit64){ 1024, 4096 };
+	p->rlim[RLIMIT_NOFILE] = (struct rlimit64){ 1024, NR_OPEN_MAX };
 	p->rlim[RLIMIT_CORE].rlim_cur = 0;
 	p->rlim[RLIMIT_NPROC] = (struct rlimit64){ PID_MAX, PID_MAX };
 	p->rlim[RLIMIT_SIGPENDING] = (struct rlimit64){ 4096, 4096 };

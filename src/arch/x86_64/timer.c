@@ -1,12 +1,13 @@
 /*
  * Time: the TSC gives hal_time_ns, the LAPIC timer the periodic tick; both
  * are calibrated once at boot against PIT channel 2 (10 ms one-shot). The
- * boot wall-clock time comes from the CMOS RTC. Calibration data is
+ * boot wall-clock time comes from the CMOS RTC (rtc.c). Calibration data is
  * written once at boot and read-only afterwards; boot_realtime_ns also
  * changes with clock_settime (one word, READ_ONCE/WRITE_ONCE).
  */
 #include <ferrite/printk.h>
 #include <ferrite/vdso.h>
+#include <hal/hal_rtc.h>
 #include <hal/hal_timer.h>
 #include "x86.h"
 
@@ -90,56 +91,14 @@ void x86_timer_interrupt(void)
 	timer_tick();
 }
 
-/* CMOS RTC */
-
-static uint8_t cmos_read(uint8_t reg)
-{
-	outb(0x70, reg);
-	return inb(0x71);
-}
-
-static unsigned bcd(uint8_t v, bool is_bcd)
-{
-	return is_bcd ? (v & 0x0f) + (v >> 4) * 10 : v;
-}
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static uint64_t days_from_civil(unsigned y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	uint64_t era = y / 400;
-	unsigned yoe = y - era * 400;
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
+/* Wall-clock time at the RTC's reading, 0 without a usable RTC. */
 static uint64_t rtc_read_ns(void)
 {
-	uint8_t sec, min, hour, day, mon, year, regb;
+	struct rtc_time tm;
 
-	while (cmos_read(0x0a) & 0x80) /* update in progress */
-		;
-	sec = cmos_read(0x00);
-	min = cmos_read(0x02);
-	hour = cmos_read(0x04);
-	day = cmos_read(0x07);
-	mon = cmos_read(0x08);
-	year = cmos_read(0x09);
-	regb = cmos_read(0x0b);
-
-	bool is_bcd = !(regb & 0x04);
-	bool pm = hour & 0x80;
-	unsigned h = bcd(hour & 0x7f, is_bcd);
-	if (!(regb & 0x02)) { /* 12-hour clock */
-		h %= 12;
-		if (pm)
-			h += 12;
-	}
-	unsigned y = 2000 + bcd(year, is_bcd);
-	uint64_t days = days_from_civil(y, bcd(mon, is_bcd), bcd(day, is_bcd));
-	uint64_t secs = days * 86400 + h * 3600 + bcd(min, is_bcd) * 60 + bcd(sec, is_bcd);
-	return secs * 1000000000ULL;
+	if (hal_rtc_read(&tm))
+		return 0;
+	return (uint64_t)rtc_tm_to_time64(&tm) * 1000000000ULL;
 }
 
 /* vDSO clock parameters (include/ferrite/vdso.h): the same formula as
