@@ -2,7 +2,7 @@
 """Generate the syscall table (or the coverage document) from the Linux UAPI
 numbers of one architecture and Ferrite's lists of implemented calls.
 
-usage: gen-syscalls.py table OUT.c ARCH UNISTD_DEFS NEWER_DEFS LIST...
+usage: gen-syscalls.py table OUT.c ARCH UNISTD_DEFS NEWER_DEFS [--src SRC_ROOT] LIST...
        gen-syscalls.py doc   OUT.md RV_DEFS X86_DEFS NEWER_DEFS LIST...
 
 UNISTD_DEFS are the toolchain's '#define __NR_name value' lines; NEWER_DEFS
@@ -14,6 +14,15 @@ A list line is a syscall name, optionally followed by the handler's name
 when it is not sys_<name>, e.g. "newfstatat" or "fstatat sys_newfstatat".
 '#' starts a comment. Names the architecture lacks are skipped.
 Ferrite's own calls (ports) are listed as "ferrite_NAME NUMBER".
+
+On riscv64 the table also narrows 32-bit arguments. The calling convention
+passes an int, unsigned or pid_t sign-extended to 64 bits and the callee
+relies on it, but user space may leave anything in a register's upper
+half: a handler would then test one value and use another. For every
+handler with such a parameter (its definition is found under SRC_ROOT,
+given as --src DIR before the lists) the table calls a generated wrapper
+that sign-extends them first, as Linux's SYSCALL_DEFINE wrappers do. A
+parameter type the script does not know stops the build, so none slips by.
 """
 import re
 import sys
@@ -91,7 +100,58 @@ def parse_lists(paths):
     return impl, ext
 
 
+# Parameter types as passed in a register: 64-bit ones go through as they
+# are; 32-bit ones are sign-extended (the RISC-V convention, also for
+# unsigned types).
+WIDE_TYPES = {'long', 'unsigned long', 'size_t', 'ssize_t', 'off_t', 'loff_t', 'uintptr_t',
+              'uint64_t', 'int64_t', 'dev_t', 'ino_t'}
+NARROW_TYPES = {'int', 'unsigned', 'unsigned int', 'pid_t', 'uid_t', 'gid_t', 'mode_t', 'key_t',
+                'int32_t', 'uint32_t', 'clockid_t'}
+
+
+def handler_params(src_root):
+    """{handler: [True for each 32-bit parameter]} from the definitions
+    'long sys_x(...)' in the C files under src_root."""
+    import pathlib
+    out = {}
+    pat = re.compile(r'^long (sys_\w+)\(([^)]*)\)\s*\{', re.M)
+    for path in sorted(pathlib.Path(src_root).rglob('*.c')):
+        for m in pat.finditer(path.read_text(errors='replace')):
+            params = [' '.join(p.split()) for p in m.group(2).split(',')]
+            if params == ['void'] or params == ['']:
+                out[m.group(1)] = []
+                continue
+            kinds = []
+            for prm in params:
+                if '*' in prm:
+                    kinds.append(False)
+                    continue
+                typ = ' '.join(w for w in prm.replace('const ', '').split()[:-1])
+                if typ in WIDE_TYPES:
+                    kinds.append(False)
+                elif typ in NARROW_TYPES:
+                    kinds.append(True)
+                else:
+                    sys.exit(f'{path}: {m.group(1)}: parameter type "{typ}" unknown to '
+                             'gen-syscalls.py (add it to WIDE_TYPES or NARROW_TYPES)')
+            out[m.group(1)] = kinds
+    return out
+
+
+def write_wrapper(f, h, kinds):
+    """A wrapper that sign-extends h's 32-bit parameters."""
+    args = ', '.join(f'unsigned long a{i}' for i in range(6))
+    call = ', '.join(f'(unsigned long)(long)(int)a{i}' if i < len(kinds) and kinds[i] else f'a{i}'
+                     for i in range(6))
+    # No frame of its own: two sign extensions and a tail jump.
+    f.write(f'__attribute__((optimize("omit-frame-pointer")))\n'
+            f'static long narrow_{h}({args})\n{{\n\treturn ((syscall_fn){h})({call});\n}}\n')
+
+
 def gen_table(out, arch, defs_path, newer_path, lists):
+    src_root = None
+    if lists[:1] == ['--src']:
+        src_root, lists = lists[1], lists[2:]
     nrs = add_newer(parse_defs(defs_path), newer_path, arch)
     impl, ext = parse_lists(lists)
     by_nr = {}
@@ -104,16 +164,27 @@ def gen_table(out, arch, defs_path, newer_path, lists):
         f.write('#include <ferrite/syscall.h>\n\n')
         for h in handlers:
             f.write(f'long {h}();\n')
+        narrow = {}
+        if arch == 'riscv64' and src_root:
+            params = handler_params(src_root)
+            missing = [h for h in handlers if h not in params]
+            if missing:
+                sys.exit(f'gen-syscalls.py: no definition found for {", ".join(missing)}')
+            narrow = {h: params[h] for h in handlers if any(params[h])}
+            f.write('\n/* 32-bit arguments sign-extended (see scripts/gen-syscalls.py). */\n')
+            for h in sorted(narrow):
+                write_wrapper(f, h, narrow[h])
+        fn = lambda h: f'(syscall_fn){"narrow_" + h if h in narrow else h}'
         f.write(f'\nconst unsigned syscall_table_size = {maxnr};\n')
         f.write('const struct syscall_entry syscall_table[] = {\n')
         for n in range(maxnr):
             name = by_nr.get(n)
             entry = next((e for e, (en, _) in ext.items() if en == n), None)
             if entry:
-                f.write(f'\t[{n}] = {{ "{entry[8:]}", (syscall_fn){ext[entry][1]} }},\n')
+                f.write(f'\t[{n}] = {{ "{entry[8:]}", {fn(ext[entry][1])} }},\n')
             elif name:
                 h = impl.get(name)
-                f.write(f'\t[{n}] = {{ "{name}", {"(syscall_fn)" + h if h else "0"} }},\n')
+                f.write(f'\t[{n}] = {{ "{name}", {fn(h) if h else "0"} }},\n')
         f.write('};\n')
 
 
