@@ -91,6 +91,8 @@ struct process {
 	struct list_head itimer_node;       /* ITIMER_REAL armed; Lock: itimer_lock */
 	struct rlimit64 rlim[RLIM_NLIMITS]; /* Lock: lock */
 	struct posix_timers *timers; /* timer_create's table, made on first use (posix_timer.c) */
+	unsigned personality; /* personality(2): PER_LINUX plus flags; inherited by fork */
+	unsigned membarrier_registered; /* membarrier(2) registrations (atomic); fork keeps them */
 
 	bool exiting;    /* exit_group started: threads leave at user return */
 	bool zombie;     /* all threads gone; waiting for wait4 */

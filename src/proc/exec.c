@@ -438,6 +438,7 @@ static void exec_commit(struct mm *mm, uintptr_t entry, uintptr_t sp, const char
 	process_replace_mm(p, mm);
 	vfork_complete(self);
 	posix_timers_exit(p);
+	__atomic_store_n(&p->membarrier_registered, 0, __ATOMIC_RELAXED);
 	if (p->files)
 		fd_table_close_on_exec(p->files);
 	if (sighand_exec_reset(p)) {

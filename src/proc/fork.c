@@ -128,6 +128,8 @@ static struct process *process_clone(struct process *p, unsigned long flags)
 	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 }))
 		memcpy(q->rlim, p->rlim, sizeof(q->rlim));
 	memcpy(q->comm, p->comm, sizeof(q->comm));
+	q->personality = READ_ONCE(p->personality);
+	q->membarrier_registered = __atomic_load_n(&p->membarrier_registered, __ATOMIC_RELAXED);
 	return q;
 }
 

@@ -51,3 +51,8 @@ void vfork_complete(struct task *t);
  * the old page table. Lock: takes proc_tree_lock (guards p->mm changes). */
 void process_replace_mm(struct process *p, struct mm *mm);
 void task_return_to_user(void *unused) __noreturn;
+
+/* The rusage of wait4/waitid/getrusage: CPU times, every other field 0
+ * (src/proc/sys_rusage.c). */
+struct rusage;
+void rusage_fill(struct rusage *ru, uint64_t utime_ns, uint64_t stime_ns);

@@ -1,6 +1,7 @@
 /*
  * System information and control: uname, sysinfo, reboot, prctl, resource
- * limits, CPU affinity. Lock: p->lock guards p->rlim and p->comm.
+ * limits, CPU affinity, getcpu, personality. Lock: p->lock guards p->rlim
+ * and p->comm.
  */
 #include <ferrite/errno.h>
 #include <ferrite/file.h>
@@ -212,4 +213,32 @@ long sys_sched_setaffinity(pid_t pid, size_t len, const unsigned long __user *ma
 	if (copy_from_user(&m, mask, sizeof(m)))
 		return -EFAULT;
 	return (m & 1) ? 0 : -EINVAL;
+}
+
+/* getcpu(2): the CPU the caller runs on (it may move at once), node 0. */
+long sys_getcpu(unsigned __user *ucpu, unsigned __user *unode, void __user *cache)
+{
+	unsigned cpu = hal_cpu_id(), node = 0;
+
+	(void)cache; /* unused since Linux 2.6.24 */
+	if (ucpu && put_user(cpu, ucpu))
+		return -EFAULT;
+	if (unode && put_user(node, unode))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * personality(2): Linux's only execution domain is PER_LINUX (0); the
+ * flags above it are kept and inherited. 0xffffffff asks without setting.
+ * Return: the previous value.
+ */
+long sys_personality(unsigned persona)
+{
+	struct process *p = current->proc;
+	unsigned old = READ_ONCE(p->personality);
+
+	if (persona != 0xffffffffu)
+		WRITE_ONCE(p->personality, persona);
+	return old;
 }

@@ -140,15 +140,6 @@ static void wait_release(struct wait_query *q)
 	process_put(c);
 }
 
-static void fill_rusage(struct rusage *ru, const struct process *c)
-{
-	memset(ru, 0, sizeof(*ru));
-	ru->ru_utime.tv_sec = (long)(c->utime_ns / 1000000000ULL);
-	ru->ru_utime.tv_usec = (long)(c->utime_ns % 1000000000ULL / 1000);
-	ru->ru_stime.tv_sec = (long)(c->stime_ns / 1000000000ULL);
-	ru->ru_stime.tv_usec = (long)(c->stime_ns % 1000000000ULL / 1000);
-}
-
 long sys_wait4(pid_t pid, int __user *wstatus, int options, struct rusage __user *ru)
 {
 	struct wait_query q = { .exited = true };
@@ -182,7 +173,7 @@ long sys_wait4(pid_t pid, int __user *wstatus, int options, struct rusage __user
 	if (wstatus && put_user(q.report ? q.report_status : q.found->exit_status, wstatus))
 		ret = -EFAULT;
 	if (ru) {
-		fill_rusage(&r, q.found);
+		rusage_fill(&r, q.found->utime_ns, q.found->stime_ns);
 		if (copy_to_user(ru, &r, sizeof(r)))
 			ret = -EFAULT;
 	}
@@ -242,7 +233,7 @@ long sys_waitid(int idtype, pid_t id, struct user_siginfo __user *infop, int opt
 	if (infop && copy_to_user(infop, &si, sizeof(si)))
 		ret = -EFAULT;
 	if (ru) {
-		fill_rusage(&r, q.found);
+		rusage_fill(&r, q.found->utime_ns, q.found->stime_ns);
 		if (copy_to_user(ru, &r, sizeof(r)))
 			ret = -EFAULT;
 	}
