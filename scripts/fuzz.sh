@@ -55,7 +55,22 @@ cat "$tests" "$tmp/conf.cpio" > "$tmp/initrd.cpio"
 limit=$((seconds + 120))
 echo "\$ ${qemu[*]} -kernel $kernel -initrd (tests + sysfuzz.conf: $(cat "$tmp/sysfuzz.conf")) -append init=/tests/sysfuzz" > "$log.cmd"
 timeout --kill-after=5 "$limit" "${qemu[@]}" -kernel "$kernel" -initrd "$tmp/initrd.cpio" \
-	-m 1G -nographic -append "init=/tests/sysfuzz" ${QEMU_EXTRA:-} < /dev/null > "$log" 2>&1
+	-m 1G -nographic -append "init=/tests/sysfuzz" ${QEMU_EXTRA:-} < /dev/null > "$log" 2>&1 &
+qpid=$!
+# A panicked kernel does not power off: stop QEMU 5 s after the panic.
+seen=-1 waited=0
+while kill -0 "$qpid" 2>/dev/null; do
+	sleep 1
+	waited=$((waited + 1))
+	if [ $seen -lt 0 ] && grep -qE 'KERNEL PANIC|System halted' "$log"; then
+		seen=$waited
+	fi
+	if [ $seen -ge 0 ] && [ $((waited - seen)) -ge 5 ]; then
+		kill -TERM "$qpid" 2>/dev/null
+		break
+	fi
+done
+wait "$qpid"
 rc=$?
 
 clean=$(tr -d '\r' < "$log")

@@ -8,12 +8,17 @@
 #   boot-x86_64     -kernel on q35 and pc, the GRUB ISO
 #   guest-riscv64   init=/tests/runner inside Ferrite, one count per test
 #   guest-x86_64    the same on x86_64
+#   fuzz-riscv64    the syscall fuzzer as init (scripts/fuzz.sh), a fixed
+#                   seed list for FUZZ_TEST_S seconds: one count per seed,
+#                   plus no panic, no warning, a verdict
+#   fuzz-x86_64     the same on x86_64
 # The last line is "N passed, N failed, N skipped" over all suites; the exit status is
 # non-zero when anything failed. Every QEMU run is bounded by a timeout and
 # its serial log is kept in build/test-logs/ (its tail is printed on failure).
 #
 # Usage: scripts/run-tests.sh [SUITE...]    (default: all suites)
-# Environment: BUILD (default build), QEMU_TIMEOUT (seconds, default 120).
+# Environment: BUILD (default build), QEMU_TIMEOUT (seconds, default 120),
+# FUZZ_TEST_S (the bounded fuzz's seconds per arch, default 48).
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -281,7 +286,25 @@ suite_guest_x86_64() {
 	suite_end guest-x86_64
 }
 
-all_suites=(host linux-reference boot-riscv64 boot-x86_64 guest-riscv64 guest-x86_64)
+# The bounded fuzz: a fixed seed list, so every run tries the same
+# sequences (as many as fit in the time). docs/reliability.md says why.
+FUZZ_TEST_S=${FUZZ_TEST_S:-48}
+FUZZ_TEST_SEEDS=${FUZZ_TEST_SEEDS:-1,2,3,4}
+
+suite_fuzz() {
+	local arch=$1 line
+	suite_begin "fuzz-$arch"
+	while IFS= read -r line; do
+		echo "$line"
+		case "$line" in
+		"PASS fuzz-"*) suite_pass=$((suite_pass + 1)) ;;
+		"FAIL fuzz-"*) suite_fail=$((suite_fail + 1)) ;;
+		esac
+	done < <(BUILD=$BUILD scripts/fuzz.sh "$arch" "$FUZZ_TEST_S" "$FUZZ_TEST_SEEDS" "$LOGS/fuzz-$arch.log")
+	suite_end "fuzz-$arch"
+}
+
+all_suites=(host linux-reference boot-riscv64 boot-x86_64 guest-riscv64 guest-x86_64 fuzz-riscv64 fuzz-x86_64)
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
 
@@ -294,6 +317,8 @@ for s in "${suites[@]}"; do
 	boot-x86_64) suite_boot_x86_64 ;;
 	guest-riscv64) suite_guest_riscv64 ;;
 	guest-x86_64) suite_guest_x86_64 ;;
+	fuzz-riscv64) suite_fuzz riscv64 ;;
+	fuzz-x86_64) suite_fuzz x86_64 ;;
 	*) echo "run-tests: unknown suite $s (known: ${all_suites[*]})" >&2; exit 2 ;;
 	esac
 done

@@ -94,7 +94,9 @@ const struct call calls[] = {
 #endif
 	CALL(mknodat, 0, { A_DIRFD, A_WPATH, A_MODE, A_INT }),
 	CALL(unlinkat, 0, { A_DIRFD, A_WPATH, A_FLAGS }, { 0, 0, S_AT }),
+#ifdef SYS_renameat
 	CALL(renameat, 0, { A_DIRFD, A_WPATH, A_DIRFD, A_WPATH }),
+#endif
 	CALL(renameat2, 0, { A_DIRFD, A_WPATH, A_DIRFD, A_WPATH, A_FLAGS }, { 0, 0, 0, 0, S_RENAME }),
 	CALL(linkat, 0, { A_DIRFD, A_WPATH, A_DIRFD, A_WPATH, A_FLAGS }, { 0, 0, 0, 0, S_AT }),
 	CALL(symlinkat, 0, { A_WPATH, A_DIRFD, A_WPATH }),

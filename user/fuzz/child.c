@@ -345,6 +345,13 @@ static void one_call(const struct options *o, uint32_t seq, uint32_t k, struct r
 	}
 	if (ret != -1)
 		harvest(c, a, ret, r);
+	/* Memory calls may have unmapped or protected arena pages; mostly
+	 * map them back, or every later argument written there would end
+	 * the sequence with SIGSEGV. */
+	if ((c->nr == SYS_munmap || c->nr == SYS_mprotect || c->nr == SYS_mmap ||
+	     c->nr == SYS_shmat || c->nr == SYS_madvise) && ret != -1 && !rng_one_in(r, 4))
+		mmap(pool.arena, ARENA_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 }
 
 extern const char *sysfuzz_exe;

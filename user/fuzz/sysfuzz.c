@@ -296,6 +296,9 @@ static void run_seed(const struct options *o, uint64_t seed, double budget_ms,
 	while (now_ms() - start < budget_ms) {
 		uint32_t first = seq;
 		unsigned long calls0 = total.calls;
+		/* After a panic, the last of these lines names the batch. */
+		printf("sysfuzz: seed %llu seqs %u..%u\n", (unsigned long long)seed, first,
+		       first + o->batch - 1);
 		for (int i = 0; i < o->batch; i++, seq++) {
 			switch (run_seq(o, seed, seq)) {
 			case SEQ_OK: break;
