@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <grp.h>
+#include <pthread.h>
 #include <unistd.h>
 #include "../../include/uapi/ferrite_port.h"
 
@@ -332,7 +333,7 @@ static void one_call(const struct options *o, uint32_t seq, uint32_t k, struct r
 		ret = syscall(c->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	}
 	int e = ret == -1 ? errno : 0;
-	sh->calls_done = k + 1;
+	__atomic_fetch_add(&sh->calls_done, 1, __ATOMIC_RELAXED);
 	if (idx < COVER_CALLS)
 		sh->outcomes[idx] |= 1ull << (e > 0 && e < 64 ? e : 0);
 	if (o->replay) {
@@ -355,6 +356,21 @@ static void one_call(const struct options *o, uint32_t seq, uint32_t k, struct r
 }
 
 extern const char *sysfuzz_exe;
+
+struct second {
+	const struct options *o;
+	uint32_t seq;
+	struct shared *sh;
+	struct rng r;
+};
+
+static void *second_thread(void *arg)
+{
+	struct second *s = arg;
+	for (uint32_t k = 0; k < (uint32_t)s->o->calls_per_seq; k++)
+		one_call(s->o, s->seq, 100000 + k, &s->r, s->sh);
+	return NULL;
+}
 
 void child_run(const struct options *o, uint64_t seed, uint32_t seq, struct shared *sh)
 {
@@ -380,6 +396,23 @@ void child_run(const struct options *o, uint64_t seed, uint32_t seq, struct shar
 		dup2(null, 2);
 	}
 	sh->setup_done = 1;
+	/* Every other sequence has a second thread making calls of its own
+	 * on the same descriptors and memory, so the kernel sees one thread
+	 * close, unmap or signal what another is sleeping in. Its calls are
+	 * numbered from 100000 in the replay log; the interleaving is the
+	 * scheduler's, so a replay of such a sequence may differ. */
+	if (rng_one_in(&r, 2)) {
+		static struct second second;
+		second.o = o;
+		second.seq = seq;
+		second.sh = sh;
+		second.r.s = rng_next(&r);
+		pthread_t t;
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_create(&t, &attr, second_thread, &second);
+	}
 	for (uint32_t k = 0; k < (uint32_t)o->calls_per_seq; k++)
 		one_call(o, seq, k, &r, sh);
 	syscall(SYS_exit_group, 0);
