@@ -300,7 +300,8 @@ suite_fuzz() {
 		"PASS fuzz-"*) suite_pass=$((suite_pass + 1)) ;;
 		"FAIL fuzz-"*) suite_fail=$((suite_fail + 1)) ;;
 		esac
-	done < <(BUILD=$BUILD scripts/fuzz.sh "$arch" "$FUZZ_TEST_S" "$FUZZ_TEST_SEEDS" "$LOGS/fuzz-$arch.log")
+	done < <(BUILD=$BUILD scripts/fuzz.sh "$arch" "$FUZZ_TEST_S" "$FUZZ_TEST_SEEDS" "$LOGS/fuzz-$arch.log" 2>&1)
+	[ $((suite_pass + suite_fail)) -gt 0 ] || fail "fuzz-$arch" "scripts/fuzz.sh gave no result"
 	suite_end "fuzz-$arch"
 }
 
