@@ -9,7 +9,9 @@
 #   SEEDS    comma-separated seed list, e.g. 1,2,3,4
 #   LOG      serial log (default build/test-logs/fuzz-ARCH.log)
 # Environment: BUILD (default build), SMP (default 1), FUZZ_ARGS (more
-# sysfuzz options, e.g. "--calls 128"), QEMU_EXTRA.
+# sysfuzz options, e.g. "--calls 128"), FUZZ_FAILSLAB (fault injection:
+# PERMILLION,SEED on the kernel command line, docs/reliability.md),
+# QEMU_EXTRA.
 #
 # Prints "PASS|FAIL fuzz-ARCH/CHECK (why)" lines, one per seed and one each
 # for panic, warning and completion; exits non-zero when any failed.
@@ -53,9 +55,10 @@ python3 scripts/mkinitramfs.py "$tmp/conf.cpio" --file "etc/sysfuzz.conf=$tmp/sy
 cat "$tests" "$tmp/conf.cpio" > "$tmp/initrd.cpio"
 
 limit=$((seconds + 120))
-echo "\$ ${qemu[*]} -kernel $kernel -initrd (tests + sysfuzz.conf: $(cat "$tmp/sysfuzz.conf")) -append init=/tests/sysfuzz" > "$log.cmd"
+cmdline=${FUZZ_FAILSLAB:+ failslab=$FUZZ_FAILSLAB}
+echo "\$ ${qemu[*]} -kernel $kernel -initrd (tests + sysfuzz.conf: $(cat "$tmp/sysfuzz.conf")) -append init=/tests/sysfuzz$cmdline" > "$log.cmd"
 timeout --kill-after=5 "$limit" "${qemu[@]}" -kernel "$kernel" -initrd "$tmp/initrd.cpio" \
-	-m 1G -nographic -append "init=/tests/sysfuzz" ${QEMU_EXTRA:-} < /dev/null > "$log" 2>&1 &
+	-m 1G -nographic -append "init=/tests/sysfuzz$cmdline" ${QEMU_EXTRA:-} < /dev/null > "$log" 2>&1 &
 qpid=$!
 # A panicked kernel does not power off: stop QEMU 5 s after the panic.
 seen=-1 waited=0

@@ -3,6 +3,7 @@
  * the arch entry code on the boot CPU once the console works.
  */
 #include <ferrite/cpu.h>
+#include <ferrite/fault_inject.h>
 #include <ferrite/file.h>
 #include <ferrite/frame.h>
 #include <ferrite/kmalloc.h>
@@ -38,6 +39,8 @@ static void parse_cmdline(const char *cmdline)
 			memcpy(init_path, p, n);
 			init_path[n] = '\0';
 			p += n;
+		} else if (!strncmp(p, "failslab=", 9)) {
+			fault_inject_setup(p + 9); /* docs/reliability.md */
 		}
 		while (*p && *p != ' ')
 			p++;
