@@ -438,13 +438,17 @@ uint64_t arg_generate(struct rng *r, struct pool *p, int kind, int set, bool val
 	case A_FD:
 		return (uint64_t)(int64_t)any_fd(r, p);
 	case A_DIRFD:
+		/* Only the sequence's own directories (and /proc): a descriptor
+		 * of "/" opened by an earlier call would let relative names
+		 * create files outside the scratch directory. */
 		switch (rng_below(r, 10)) {
 		case 0: case 1: case 2: return (uint64_t)(int64_t)AT_FDCWD;
-		case 3: case 4: case 5: case 6:
+		case 8: return (uint64_t)(int64_t)(rng_one_in(r, 2) ? -1 : 1 << 20);
+		case 9: return p->nfds ? (uint64_t)p->fds[0] : 0; /* a file: ENOTDIR */
+		default:
 			if (p->ndirfds)
 				return (uint64_t)p->dirfds[rng_below(r, p->ndirfds)];
-			/* fall through */
-		default: return (uint64_t)(int64_t)any_fd(r, p);
+			return (uint64_t)(int64_t)AT_FDCWD;
 		}
 	case A_PORTFD:
 		if (p->nportfds && rng_below(r, 100) < 70)

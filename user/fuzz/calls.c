@@ -15,7 +15,9 @@
  *   mmap/munmap/...    addresses mostly in the arena, which lies in a
  *                      64 MiB reservation, far from the shared page
  *   paths              created, renamed, linked, chdir'ed to and pointed
- *                      at by symlinks only under the scratch directory
+ *                      at by symlinks only under the scratch directory;
+ *                      directory descriptors only of scratch directories
+ *                      (and /proc), never of "/" opened by a call
  * Blocking calls (pause, a read of an empty pipe, a futex wait) stay in:
  * the parent ends a sequence that stops making progress.
  *
@@ -75,7 +77,7 @@ const struct call calls[] = {
 	CALL(getdents64, VALID_PTRS, { A_FD, A_OUTBUF, A_LEN }),
 	CALL(getcwd, 0, { A_OUTBUF, A_LEN }),
 	CALL(chdir, 0, { A_WPATH }),
-	CALL(fchdir, 0, { A_FD }),
+	CALL(fchdir, 0, { A_DIRFD }),
 	CALL(umask, 0, { A_MODE }),
 	CALL(mkdirat, 0, { A_DIRFD, A_WPATH, A_MODE }),
 #ifdef SYS_mkdir
