@@ -11,7 +11,8 @@
 #   make fuzz           the syscall fuzzer as init on both arches
 #                       (scripts/fuzz.sh): FUZZ_S seconds each (default
 #                       600), FUZZ_SEEDS or FUZZ_SEED (default: four new
-#                       ones from the clock), FUZZ_ARCHS (default both)
+#                       ones from the clock), FUZZ_ARCHS (default both),
+#                       FUZZ_FAILSLAB=PERMILLION,SEED (fault injection)
 #   make bench          Ferrite against Debian's Linux under the same QEMU on
 #                       both arches (scripts/bench/run.sh): tables, then
 #                       docs/benchmarks.md and docs/benchmarks.png
@@ -85,7 +86,7 @@ FUZZ_ARCHS ?= riscv64 x86_64
 fuzz: all
 	@rc=0; for a in $(FUZZ_ARCHS); do \
 		echo "== fuzz $$a: $(FUZZ_S) s, seeds $(FUZZ_SEEDS)"; \
-		BUILD=$(BUILD) scripts/fuzz.sh $$a $(FUZZ_S) $(FUZZ_SEEDS) || rc=1; \
+		BUILD=$(BUILD) FUZZ_FAILSLAB=$(FUZZ_FAILSLAB) scripts/fuzz.sh $$a $(FUZZ_S) $(FUZZ_SEEDS) || rc=1; \
 	done; exit $$rc
 
 bench: all

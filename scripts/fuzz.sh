@@ -13,8 +13,9 @@
 # PERMILLION,SEED on the kernel command line, docs/reliability.md),
 # QEMU_EXTRA.
 #
-# Prints "PASS|FAIL fuzz-ARCH/CHECK (why)" lines, one per seed and one each
-# for panic, warning and completion; exits non-zero when any failed.
+# Prints "PASS|FAIL NAME/CHECK (why)" lines (NAME: FUZZ_NAME, default
+# fuzz-ARCH), one per seed and one each for panic, warning and completion;
+# exits non-zero when any failed.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -24,6 +25,7 @@ seeds=${3:?usage: fuzz.sh ARCH SECONDS SEEDS [LOG]}
 BUILD=${BUILD:-build}
 SMP=${SMP:-1}
 log=${4:-$BUILD/test-logs/fuzz-$arch.log}
+name=${FUZZ_NAME:-fuzz-$arch}
 mkdir -p "$(dirname "$log")"
 
 case "$arch" in
@@ -42,7 +44,7 @@ x86_64)
 esac
 tests=$BUILD/$arch/user/tests.cpio
 for f in "$kernel" "$tests"; do
-	[ -e "$f" ] || { echo "FAIL fuzz-$arch/setup ($f missing)"; exit 1; }
+	[ -e "$f" ] || { echo "FAIL $name/setup ($f missing)"; exit 1; }
 done
 
 # The options travel as /etc/sysfuzz.conf in a second archive after the
@@ -51,7 +53,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "--seeds $seeds --time $seconds ${FUZZ_ARGS:-}" > "$tmp/sysfuzz.conf"
 python3 scripts/mkinitramfs.py "$tmp/conf.cpio" --file "etc/sysfuzz.conf=$tmp/sysfuzz.conf" ||
-	{ echo "FAIL fuzz-$arch/setup (mkinitramfs)"; exit 1; }
+	{ echo "FAIL $name/setup (mkinitramfs)"; exit 1; }
 cat "$tests" "$tmp/conf.cpio" > "$tmp/initrd.cpio"
 
 limit=$((seconds + 120))
@@ -80,9 +82,9 @@ clean=$(tr -d '\r' < "$log")
 failed=0
 result() { # result CHECK OK WHY
 	if [ "$2" = 1 ]; then
-		echo "PASS fuzz-$arch/$1"
+		echo "PASS $name/$1"
 	else
-		echo "FAIL fuzz-$arch/$1${3:+ ($3)}"
+		echo "FAIL $name/$1${3:+ ($3)}"
 		failed=1
 	fi
 }

@@ -8,9 +8,9 @@
 #   boot-x86_64     -kernel on q35 and pc, the GRUB ISO
 #   guest-riscv64   init=/tests/runner inside Ferrite, one count per test
 #   guest-x86_64    the same on x86_64
-#   fuzz-riscv64    the syscall fuzzer as init (scripts/fuzz.sh), a fixed
-#                   seed list for FUZZ_TEST_S seconds: one count per seed,
-#                   plus no panic, no warning, a verdict
+#   fuzz-riscv64    the syscall fuzzer as init (scripts/fuzz.sh), fixed
+#                   seeds, once plain and once with fault injection: one
+#                   count per seed, plus no panic, no warning, a verdict
 #   fuzz-x86_64     the same on x86_64
 # The last line is "N passed, N failed, N skipped" over all suites; the exit status is
 # non-zero when anything failed. Every QEMU run is bounded by a timeout and
@@ -18,7 +18,9 @@
 #
 # Usage: scripts/run-tests.sh [SUITE...]    (default: all suites)
 # Environment: BUILD (default build), QEMU_TIMEOUT (seconds, default 120),
-# FUZZ_TEST_S (the bounded fuzz's seconds per arch, default 48).
+# FUZZ_TEST_S / FUZZ_FI_S (the bounded fuzz's seconds per arch without and
+# with fault injection, default 32 and 20), FUZZ_TEST_SEEDS, FUZZ_FI_SEEDS,
+# FUZZ_FAILSLAB.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -286,22 +288,35 @@ suite_guest_x86_64() {
 	suite_end guest-x86_64
 }
 
-# The bounded fuzz: a fixed seed list, so every run tries the same
-# sequences (as many as fit in the time). docs/reliability.md says why.
-FUZZ_TEST_S=${FUZZ_TEST_S:-48}
-FUZZ_TEST_SEEDS=${FUZZ_TEST_SEEDS:-1,2,3,4}
+# The bounded fuzz: fixed seeds, so every run tries the same sequences (as
+# many as fit in the time): FUZZ_TEST_S seconds without fault injection,
+# then FUZZ_FI_S seconds with failslab=FUZZ_FAILSLAB (docs/reliability.md).
+FUZZ_TEST_S=${FUZZ_TEST_S:-32}
+FUZZ_TEST_SEEDS=${FUZZ_TEST_SEEDS:-1,2}
+FUZZ_FI_S=${FUZZ_FI_S:-20}
+FUZZ_FI_SEEDS=${FUZZ_FI_SEEDS:-3,4}
+FUZZ_FAILSLAB=${FUZZ_FAILSLAB:-5000,1}
 
-suite_fuzz() {
-	local arch=$1 line
-	suite_begin "fuzz-$arch"
+# fuzz_count CMD...: pass each PASS/FAIL line of CMD's output on.
+fuzz_count() {
+	local line n=0
 	while IFS= read -r line; do
 		echo "$line"
 		case "$line" in
-		"PASS fuzz-"*) suite_pass=$((suite_pass + 1)) ;;
-		"FAIL fuzz-"*) suite_fail=$((suite_fail + 1)) ;;
+		"PASS fuzz-"*) suite_pass=$((suite_pass + 1)); n=$((n + 1)) ;;
+		"FAIL fuzz-"*) suite_fail=$((suite_fail + 1)); n=$((n + 1)) ;;
 		esac
-	done < <(BUILD=$BUILD scripts/fuzz.sh "$arch" "$FUZZ_TEST_S" "$FUZZ_TEST_SEEDS" "$LOGS/fuzz-$arch.log" 2>&1)
-	[ $((suite_pass + suite_fail)) -gt 0 ] || fail "fuzz-$arch" "scripts/fuzz.sh gave no result"
+	done < <("$@" 2>&1)
+	[ $n -gt 0 ] || fail "$2" "scripts/fuzz.sh gave no result"
+}
+
+suite_fuzz() {
+	local arch=$1
+	suite_begin "fuzz-$arch"
+	fuzz_count env BUILD="$BUILD" FUZZ_NAME="fuzz-$arch" FUZZ_FAILSLAB= \
+		scripts/fuzz.sh "$arch" "$FUZZ_TEST_S" "$FUZZ_TEST_SEEDS" "$LOGS/fuzz-$arch.log"
+	fuzz_count env BUILD="$BUILD" FUZZ_NAME="fuzz-$arch-failslab" FUZZ_FAILSLAB="$FUZZ_FAILSLAB" \
+		scripts/fuzz.sh "$arch" "$FUZZ_FI_S" "$FUZZ_FI_SEEDS" "$LOGS/fuzz-$arch-failslab.log"
 	suite_end "fuzz-$arch"
 }
 
