@@ -11,6 +11,11 @@
 #   make iso-x86_64     GRUB (multiboot2) ISO: ferrite-x86_64.iso
 #   make test           every test: host unit tests, Linux reference runs,
 #                       boot tests and in-QEMU tests on both architectures
+#   make fuzz           the syscall fuzzer as init on both arches
+#                       (scripts/fuzz.sh): FUZZ_S seconds each (default
+#                       600), FUZZ_SEEDS or FUZZ_SEED (default: four new
+#                       ones from the clock), FUZZ_ARCHS (default both),
+#                       FUZZ_FAILSLAB=PERMILLION,SEED (fault injection)
 #   make bench          Ferrite against Debian's Linux under the same QEMU on
 #                       both arches (scripts/bench/run.sh): tables, then
 #                       docs/benchmarks.md and docs/benchmarks.png
@@ -34,7 +39,7 @@ QEMU_X86 = qemu-system-x86_64 -machine q35 -kernel kernel-x86_64 -initrd $(BUILD
 GDB_PORT ?= $(shell expr 26000 + $$(id -u) % 5000)
 
 .PHONY: all deps kernel-rv kernel-x86_64 host qemu-riscv qemu-x86_64 \
-	qemu-riscv-gdb qemu-x86_64-gdb iso-x86_64 test bench docs clean FORCE
+	qemu-riscv-gdb qemu-x86_64-gdb iso-x86_64 test fuzz bench docs clean FORCE
 
 all: kernel-rv kernel-x86_64 docs
 
@@ -81,6 +86,17 @@ iso-x86_64: kernel-x86_64
 
 test: all host iso-x86_64
 	scripts/run-tests.sh
+
+FUZZ_S     ?= 600
+ifeq ($(FUZZ_SEEDS),)
+FUZZ_SEEDS := $(or $(FUZZ_SEED),$(shell s=$$(date +%s); echo $$s,$$((s+1)),$$((s+2)),$$((s+3))))
+endif
+FUZZ_ARCHS ?= riscv64 x86_64
+fuzz: all
+	@rc=0; for a in $(FUZZ_ARCHS); do \
+		echo "== fuzz $$a: $(FUZZ_S) s, seeds $(FUZZ_SEEDS)"; \
+		BUILD=$(BUILD) FUZZ_FAILSLAB=$(FUZZ_FAILSLAB) scripts/fuzz.sh $$a $(FUZZ_S) $(FUZZ_SEEDS) || rc=1; \
+	done; exit $$rc
 
 bench: all
 	BUILD=$(BUILD) scripts/bench/run.sh

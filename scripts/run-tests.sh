@@ -12,12 +12,19 @@
 #                   line on q35, two disks on pc
 #   guest-riscv64   init=/tests/runner inside Ferrite, one count per test
 #   guest-x86_64    the same on x86_64
+#   fuzz-riscv64    the syscall fuzzer as init (scripts/fuzz.sh), fixed
+#                   seeds, once plain and once with fault injection: one
+#                   count per seed, plus no panic, no warning, a verdict
+#   fuzz-x86_64     the same on x86_64
 # The last line is "N passed, N failed, N skipped" over all suites; the exit status is
 # non-zero when anything failed. Every QEMU run is bounded by a timeout and
 # its serial log is kept in build/test-logs/ (its tail is printed on failure).
 #
 # Usage: scripts/run-tests.sh [SUITE...]    (default: all suites)
-# Environment: BUILD (default build), QEMU_TIMEOUT (seconds, default 120).
+# Environment: BUILD (default build), QEMU_TIMEOUT (seconds, default 120),
+# FUZZ_TEST_S / FUZZ_FI_S (the bounded fuzz's seconds per arch without and
+# with fault injection, default 32 and 20), FUZZ_TEST_SEEDS, FUZZ_FI_SEEDS,
+# FUZZ_FAILSLAB.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -461,7 +468,39 @@ suite_guest_x86_64() {
 	suite_end guest-x86_64
 }
 
-all_suites=(host linux-reference boot-riscv64 boot-x86_64 guest-riscv64 guest-x86_64)
+# The bounded fuzz: fixed seeds, so every run tries the same sequences (as
+# many as fit in the time): FUZZ_TEST_S seconds without fault injection,
+# then FUZZ_FI_S seconds with failslab=FUZZ_FAILSLAB (docs/reliability.md).
+FUZZ_TEST_S=${FUZZ_TEST_S:-32}
+FUZZ_TEST_SEEDS=${FUZZ_TEST_SEEDS:-1,2}
+FUZZ_FI_S=${FUZZ_FI_S:-20}
+FUZZ_FI_SEEDS=${FUZZ_FI_SEEDS:-3,4}
+FUZZ_FAILSLAB=${FUZZ_FAILSLAB:-5000,1}
+
+# fuzz_count CMD...: pass each PASS/FAIL line of CMD's output on.
+fuzz_count() {
+	local line n=0
+	while IFS= read -r line; do
+		echo "$line"
+		case "$line" in
+		"PASS fuzz-"*) suite_pass=$((suite_pass + 1)); n=$((n + 1)) ;;
+		"FAIL fuzz-"*) suite_fail=$((suite_fail + 1)); n=$((n + 1)) ;;
+		esac
+	done < <("$@" 2>&1)
+	[ $n -gt 0 ] || fail "$2" "scripts/fuzz.sh gave no result"
+}
+
+suite_fuzz() {
+	local arch=$1
+	suite_begin "fuzz-$arch"
+	fuzz_count env BUILD="$BUILD" FUZZ_NAME="fuzz-$arch" FUZZ_FAILSLAB= \
+		scripts/fuzz.sh "$arch" "$FUZZ_TEST_S" "$FUZZ_TEST_SEEDS" "$LOGS/fuzz-$arch.log"
+	fuzz_count env BUILD="$BUILD" FUZZ_NAME="fuzz-$arch-failslab" FUZZ_FAILSLAB="$FUZZ_FAILSLAB" \
+		scripts/fuzz.sh "$arch" "$FUZZ_FI_S" "$FUZZ_FI_SEEDS" "$LOGS/fuzz-$arch-failslab.log"
+	suite_end "fuzz-$arch"
+}
+
+all_suites=(host linux-reference boot-riscv64 boot-x86_64 guest-riscv64 guest-x86_64 fuzz-riscv64 fuzz-x86_64)
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
 
@@ -474,6 +513,8 @@ for s in "${suites[@]}"; do
 	boot-x86_64) suite_boot_x86_64 ;;
 	guest-riscv64) suite_guest_riscv64 ;;
 	guest-x86_64) suite_guest_x86_64 ;;
+	fuzz-riscv64) suite_fuzz riscv64 ;;
+	fuzz-x86_64) suite_fuzz x86_64 ;;
 	*) echo "run-tests: unknown suite $s (known: ${all_suites[*]})" >&2; exit 2 ;;
 	esac
 done

@@ -4,6 +4,7 @@
  */
 #include <ferrite/cpu.h>
 #include <ferrite/drivers.h>
+#include <ferrite/fault_inject.h>
 #include <ferrite/file.h>
 #include <ferrite/frame.h>
 #include <ferrite/kmalloc.h>
@@ -49,7 +50,8 @@ static bool parse_int(const char *p, const char *end, long *out)
  *   init=PATH        run PATH instead of /init
  *   panic=N          after a panic: 0 halt, N > 0 reboot after N seconds,
  *                    N < 0 reboot at once
- *   ferrite.sysrq=1  allow the crash trigger of /proc/sysrq-trigger (tests) */
+ *   ferrite.sysrq=1  allow the crash trigger of /proc/sysrq-trigger (tests)
+ *   failslab=P,SEED  fault injection: allocations fail P times per million */
 static void parse_cmdline(const char *cmdline)
 {
 	const char *p = cmdline;
@@ -69,6 +71,8 @@ static void parse_cmdline(const char *cmdline)
 			panic_timeout = (int)v;
 		} else if (!strncmp(p, "ferrite.sysrq=", 14) && parse_int(p + 14, end, &v)) {
 			sysrq_crash_allowed = v != 0;
+		} else if (!strncmp(p, "failslab=", 9)) {
+			fault_inject_setup(p + 9); /* docs/reliability.md */
 		}
 		p = end;
 	}

@@ -31,6 +31,10 @@ int sched_sleep_ns(uint64_t ns);
 /* Sleep in the current state until woken or deadline (monotonic ns, 0 =
  * none) passes. Return the remaining ns (0 when timed out). */
 uint64_t schedule_timeout(uint64_t deadline_ns);
+/* The kernel itself is not preempted: a loop that may run long inside a
+ * system call (sendfile's copy) calls this between steps, and gives the
+ * CPU away when the tick asked for it. */
+void cond_resched(void);
 /* Enter the idle loop of this CPU for good (boot CPU after init). */
 void sched_run_idle(void) __noreturn;
 /* Wake t only when it sleeps in TASK_INTERRUPTIBLE (signals). */

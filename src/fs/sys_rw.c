@@ -6,7 +6,9 @@
 #include <ferrite/vfs.h>
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
+#include <ferrite/sched.h>
 #include <ferrite/uaccess.h>
+#include <ferrite/waitqueue.h>
 #include <hal/hal_mmu.h>
 #include "fs_internal.h"
 
@@ -161,6 +163,14 @@ long sys_sendfile(int out_fd, int in_fd, off_t __user *uoff, size_t count)
 		return -EFAULT;
 	count = MIN(count, RW_MAX);
 	while ((size_t)total < count) {
+		/* Up to 2 GiB a page at a time (a file sent to itself grows
+		 * as it goes): others run meanwhile, and a signal ends it. */
+		cond_resched();
+		if (signal_pending_current()) {
+			if (!total)
+				return -ERESTARTSYS;
+			break;
+		}
 		struct iobuf kb = iobuf_kernel(buf, MIN((size_t)PAGE_SIZE, count - (size_t)total));
 		ssize_t n = uoff ? vfs_pread(in, &kb, off) : vfs_read(in, &kb);
 		ssize_t w;

@@ -9,6 +9,7 @@
  * Invariant: a block on free_lists[o] has its head flagged FRAME_FREE with
  * order o, refcount 0, and starts at a pfn offset aligned to 2^o.
  */
+#include <ferrite/fault_inject.h>
 #include <ferrite/frame.h>
 #include <ferrite/errno.h>
 #include <ferrite/printk.h>
@@ -92,7 +93,7 @@ static struct frame *alloc_pages_frame(unsigned order)
 {
 	struct frame *f;
 
-	if (order > FRAME_MAX_ORDER)
+	if (order > FRAME_MAX_ORDER || fault_inject_fail())
 		return NULL;
 	unsigned long flags = spin_lock_irqsave(&frame_lock);
 	f = alloc_block_locked(order);

@@ -5,6 +5,7 @@
  * Locking: the slab caches have their own locks; live_bytes is atomic.
  */
 #include "slab.h"
+#include <ferrite/fault_inject.h>
 #include <ferrite/frame.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/printk.h>
@@ -42,6 +43,8 @@ static int size_class(size_t size)
 void *kmalloc(size_t size)
 {
 	BUG_ON(!kmalloc_ready);
+	if (fault_inject_fail())
+		return NULL;
 	if (size == 0)
 		size = 1;
 	if (size <= (1UL << KMALLOC_MAX_SHIFT)) {

@@ -114,6 +114,10 @@ static struct process *process_clone(struct process *p, unsigned long flags)
 	}
 	err = copy_resources(q, p, flags);
 	if (err) {
+		/* The attachments shm_fork_attachments made count on the
+		 * segments; process_put only drops the mm. */
+		if (q->mm && !(flags & CLONE_VM))
+			shm_exit(q->mm);
 		process_put(q); /* releases what was copied and the pid */
 		return ERR_PTR(err);
 	}

@@ -192,6 +192,12 @@ void schedule(void)
 	switch_locked(c, prev, next, flags);
 }
 
+void cond_resched(void)
+{
+	if (READ_ONCE(hal_cpu_self()->need_resched))
+		schedule();
+}
+
 /*
  * The direct hand-off: t is woken (when it sleeps) and run now, in one
  * pass under rq.lock, instead of queueing it and then running schedule().

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Boot Ferrite with the syscall fuzzer as init (user/fuzz, /tests/sysfuzz)
+# and judge the run from its serial log: the fuzzer's own verdict (hangs,
+# leaks, per seed) and the kernel's (no panic, no WARN_ON) on the console.
+#
+# Usage: scripts/fuzz.sh ARCH SECONDS SEEDS [LOG]
+#   ARCH     riscv64 or x86_64
+#   SECONDS  the fuzzer's time, spread over the seeds
+#   SEEDS    comma-separated seed list, e.g. 1,2,3,4
+#   LOG      serial log (default build/test-logs/fuzz-ARCH.log)
+# Environment: BUILD (default build), SMP (default 1), FUZZ_ARGS (more
+# sysfuzz options, e.g. "--calls 128"), FUZZ_FAILSLAB (fault injection:
+# PERMILLION,SEED on the kernel command line, docs/reliability.md),
+# QEMU_EXTRA.
+#
+# Prints "PASS|FAIL NAME/CHECK (why)" lines (NAME: FUZZ_NAME, default
+# fuzz-ARCH), one per seed and one each for panic, warning and completion;
+# exits non-zero when any failed.
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+arch=${1:?usage: fuzz.sh ARCH SECONDS SEEDS [LOG]}
+seconds=${2:?usage: fuzz.sh ARCH SECONDS SEEDS [LOG]}
+seeds=${3:?usage: fuzz.sh ARCH SECONDS SEEDS [LOG]}
+BUILD=${BUILD:-build}
+SMP=${SMP:-1}
+log=${4:-$BUILD/test-logs/fuzz-$arch.log}
+name=${FUZZ_NAME:-fuzz-$arch}
+mkdir -p "$(dirname "$log")"
+
+case "$arch" in
+riscv64)
+	kernel=$BUILD/riscv64/kernel
+	qemu=(qemu-system-riscv64 -machine virt -bios default -smp "$SMP")
+	;;
+x86_64)
+	kernel=$BUILD/x86_64/kernel
+	qemu=(qemu-system-x86_64 -machine q35 -smp "$SMP")
+	;;
+*)
+	echo "fuzz.sh: unknown arch $arch" >&2
+	exit 2
+	;;
+esac
+tests=$BUILD/$arch/user/tests.cpio
+for f in "$kernel" "$tests"; do
+	[ -e "$f" ] || { echo "FAIL $name/setup ($f missing)"; exit 1; }
+done
+
+# The options travel as /etc/sysfuzz.conf in a second archive after the
+# tests (the kernel unpacks concatenated archives in order).
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+echo "--seeds $seeds --time $seconds ${FUZZ_ARGS:-}" > "$tmp/sysfuzz.conf"
+python3 scripts/mkinitramfs.py "$tmp/conf.cpio" --file "etc/sysfuzz.conf=$tmp/sysfuzz.conf" ||
+	{ echo "FAIL $name/setup (mkinitramfs)"; exit 1; }
+cat "$tests" "$tmp/conf.cpio" > "$tmp/initrd.cpio"
+
+limit=$((seconds + 120))
+cmdline=${FUZZ_FAILSLAB:+ failslab=$FUZZ_FAILSLAB}
+echo "\$ ${qemu[*]} -kernel $kernel -initrd (tests + sysfuzz.conf: $(cat "$tmp/sysfuzz.conf")) -append init=/tests/sysfuzz$cmdline" > "$log.cmd"
+timeout --kill-after=5 "$limit" "${qemu[@]}" -kernel "$kernel" -initrd "$tmp/initrd.cpio" \
+	-m 1G -nographic -append "init=/tests/sysfuzz$cmdline" ${QEMU_EXTRA:-} < /dev/null > "$log" 2>&1 &
+qpid=$!
+# A panicked kernel does not power off: stop QEMU 5 s after the panic.
+seen=-1 waited=0
+while kill -0 "$qpid" 2>/dev/null; do
+	sleep 1
+	waited=$((waited + 1))
+	if [ $seen -lt 0 ] && grep -qE 'KERNEL PANIC|System halted' "$log"; then
+		seen=$waited
+	fi
+	if [ $seen -ge 0 ] && [ $((waited - seen)) -ge 5 ]; then
+		kill -TERM "$qpid" 2>/dev/null
+		break
+	fi
+done
+wait "$qpid"
+rc=$?
+
+clean=$(tr -d '\r' < "$log")
+failed=0
+result() { # result CHECK OK WHY
+	if [ "$2" = 1 ]; then
+		echo "PASS $name/$1"
+	else
+		echo "FAIL $name/$1${3:+ ($3)}"
+		failed=1
+	fi
+}
+
+IFS=, read -ra seed_list <<< "$seeds"
+for s in "${seed_list[@]}"; do
+	line=$(grep -E "^SEED $s (PASS|FAIL)" <<< "$clean" | tail -n1)
+	case "$line" in
+	"SEED $s PASS"*) result "seed-$s" 1 ;;
+	"SEED $s FAIL"*) result "seed-$s" 0 "${line#SEED $s FAIL }" ;;
+	*) result "seed-$s" 0 "no result" ;;
+	esac
+done
+panic=$(grep -m1 -E 'KERNEL PANIC|System halted' <<< "$clean")
+result no-panic "$([ -z "$panic" ] && echo 1)" "$panic"
+warn=$(grep -m1 -E 'WARN_ON|BUG:|hung task' <<< "$clean")
+result no-warning "$([ -z "$warn" ] && echo 1)" "$warn"
+if grep -q '^sysfuzz: RESULT PASS' <<< "$clean"; then
+	result complete 1
+else
+	why="no verdict"
+	[ $rc -eq 124 ] && why="timed out after ${limit}s"
+	result complete 0 "$why"
+fi
+grep -E '^sysfuzz: (HANG|LEAK|replay)' <<< "$clean" | head -n 20
+grep -E '^sysfuzz: [0-9]+ sequences|^sysfuzz: coverage' <<< "$clean"
+if [ $failed -ne 0 ]; then
+	echo "---- last 40 lines of $log ----"
+	tail -n 40 <<< "$clean"
+	echo "---- end of $log ----"
+fi
+exit $failed

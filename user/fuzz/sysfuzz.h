@@ -1,0 +1,224 @@
+/*
+ * sysfuzz: Ferrite's random system-call fuzzer (see docs/reliability.md).
+ *
+ * The pieces:
+ *   calls.c    the description table: every implemented syscall with the
+ *              kind of each argument, and the calls left out and why
+ *   args.c     argument generation from a kind (descriptors, sizes, flag
+ *              sets plus random bits, good and bad user pointers, ids)
+ *   child.c    one sequence: set up resources, run the calls, record
+ *              progress in a page shared with the parent
+ *   checks.c   after a batch: stray processes, scratch files and System V
+ *              objects removed, the kernel's leak counters compared
+ *   sysfuzz.c  the driver: seeds, batches, time limits, hang and leak
+ *              reports, the replay mode; pid 1 mode powers off at the end
+ *
+ * Everything a sequence does follows from (seed, sequence number) through
+ * one deterministic PRNG, so `sysfuzz --seed S --seq N --replay` runs the
+ * same sequence again and prints each call. Single-threaded; the child and
+ * the parent share only struct shared (a MAP_SHARED page), which the child
+ * writes and the parent reads.
+ */
+#ifndef SYSFUZZ_H
+#define SYSFUZZ_H
+
+#define _GNU_SOURCE
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MAX_ARGS 6
+
+/* What an argument is; args.c turns a kind into a value. */
+enum arg_kind {
+	A_NONE,
+	A_INT,		/* small integers, edge values, random bits */
+	A_FD,		/* a descriptor from the pool, or a bad one */
+	A_DIRFD,	/* a directory descriptor, AT_FDCWD, or any descriptor */
+	A_PORTFD,	/* a port descriptor (or any descriptor) */
+	A_BUF,		/* a user pointer of any class (valid, NULL, unmapped...) */
+	A_OUTBUF,	/* same, but mostly valid: the kernel writes there */
+	A_LEN,		/* a size: 0, 1, small, a page, huge, negative */
+	A_PATH,		/* a path that may name a system file (read-only use) */
+	A_WPATH,	/* a path under the scratch directory (created/removed) */
+	A_FLAGS,	/* bits of the argument's flag set plus random bits */
+	A_ENUM,		/* one value of the argument's set, sometimes junk */
+	A_MODE,		/* file mode bits */
+	A_OFFSET,	/* a file offset */
+	A_SIGNO,	/* a signal number (valid, 0, rt, out of range) */
+	A_PID,		/* self, a child of ours, 0, a pid that does not exist */
+	A_KILLPID,	/* as A_PID plus our own group; never 1, -1 or others' */
+	A_UID,		/* 0, 65534, -1, random */
+	A_TIMESPEC,	/* a pointer to a short timeout, or a bad pointer */
+	A_SIGSET,	/* a pointer to a signal set */
+	A_SIGSETSIZE,	/* 8 mostly */
+	A_SIGACTION,	/* a pointer to a struct sigaction (benign handler) */
+	A_IOVEC,	/* a pointer to an iovec array into the arena */
+	A_IOVCNT,	/* count of the iovec */
+	A_POLLFD,	/* a pointer to pollfds from the pool */
+	A_FDSET,	/* a pointer to an fd_set */
+	A_NFDS,		/* poll/select count */
+	A_ADDR,		/* an address in the arena (mmap, munmap, mprotect...) */
+	A_MAPLEN,	/* a mapping length */
+	A_FUTEX,	/* a futex word (arena), or a bad pointer */
+	A_IPCKEY,	/* IPC_PRIVATE, a fixed key, random */
+	A_SHMID, A_MSQID, A_SEMID, /* ids we created, or junk */
+	A_SEMBUF,	/* a pointer to sembufs */
+	A_MSGBUF,	/* a pointer to a message (long type + text) */
+	A_PORTNAME,	/* a port name string */
+	A_PORTMSG,	/* a pointer to a struct ferrite_port_msg */
+	A_CLONEFLAGS,	/* clone flags without the known-bad combinations */
+	A_RLIMIT_RES,	/* a resource number (never RLIMIT_NOFILE: see calls.c) */
+	A_RLIMIT,	/* a pointer to a struct rlimit */
+	A_ARGV,		/* a pointer to a string vector */
+	A_STACK_T,	/* a pointer to a stack_t */
+	A_CPUSET,	/* a pointer to a CPU mask */
+	A_SHMADDR,	/* an address we attached a segment at, or junk */
+	A_TOKEN,	/* a port reply token */
+	A_MSECS,	/* a timeout in milliseconds (poll) */
+	A_KINDS
+};
+
+/* Flag and value sets for A_FLAGS and A_ENUM (args.c). */
+enum set_id {
+	S_NONE,
+	S_OPEN, S_AT, S_PROT, S_MAP, S_MSYNC, S_MADV, S_WAIT, S_IPC, S_MSGFLG,
+	S_SHMFLG, S_PIPE, S_DUP3, S_GRND, S_RENAME, S_STATX, S_POLL, S_CLOCK,
+	S_TIMER, S_PORT, S_WHENCE, S_FCNTL, S_IOCTL, S_PRCTL, S_FUTEX, S_IPCCMD,
+	S_SEMCMD, S_SHMCMD, S_SIGHOW, S_ACCESS, S_ARCHPRCTL, S_WAITID, S_SETS
+};
+
+enum call_flags {
+	RET_FD = 1 << 0,	/* a non-negative result is a new descriptor */
+	RET_PIPE = 1 << 1,	/* arg 0 received two descriptors */
+	RET_SHMID = 1 << 2,
+	RET_MSQID = 1 << 3,
+	RET_SEMID = 1 << 4,
+	RET_ADDR = 1 << 5,	/* a mapping (mmap) */
+	RET_SHMADDR = 1 << 6,	/* shmat */
+	RET_PID = 1 << 7,	/* a child process */
+	CHILD_EXITS = 1 << 8,	/* fork-like: the new task exits at once */
+	RARE = 1 << 9,		/* picked a tenth as often */
+	VALID_PTRS = 1 << 10,	/* pointer arguments always valid */
+	RET_TOKEN = 1 << 11,	/* a port receive: keep the token it got */
+};
+
+struct call {
+	const char *name;
+	long nr;
+	unsigned flags;
+	unsigned char kind[MAX_ARGS];
+	unsigned char set[MAX_ARGS];	/* for A_FLAGS/A_ENUM */
+};
+
+extern const struct call calls[];
+extern const unsigned ncalls;
+
+/* The PRNG: splitmix64, one state per sequence. */
+struct rng {
+	uint64_t s;
+};
+
+static inline uint64_t rng_next(struct rng *r)
+{
+	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* A number in [0, n). */
+static inline uint64_t rng_below(struct rng *r, uint64_t n)
+{
+	return n ? rng_next(r) % n : 0;
+}
+
+/* True with probability 1/n. */
+static inline bool rng_one_in(struct rng *r, uint64_t n)
+{
+	return rng_below(r, n) == 0;
+}
+
+/* The state of one sequence: its resources, in the child. */
+#define POOL_MAX 48
+#define ARENA_PAGES 32
+struct pool {
+	int fds[POOL_MAX];
+	int nfds;
+	int dirfds[8], ndirfds;
+	int portfds[8], nportfds;
+	int shmids[8], nshmids;
+	int msqids[8], nmsqids;
+	int semids[8], nsemids;
+	uintptr_t shmaddrs[8];
+	int nshmaddrs;
+	pid_t pids[8];
+	int npids;
+	pid_t sleeper;		/* a child that sleeps, for wait/kill */
+	char *arena;		/* ARENA_PAGES read-write pages */
+	char *rodata;		/* one read-only page */
+	char *hole;		/* one unmapped page right after the arena */
+	char scratch[64];	/* the sequence's directory */
+	unsigned long tokens[4];
+	uintptr_t maps[8];	/* mmap results */
+	int nmaps;
+	uintptr_t brk0;		/* the break at setup */
+};
+
+/* The page the child shares with the parent (created by the parent). */
+#define COVER_CALLS 256
+struct shared {
+	volatile uint32_t seq;		/* the sequence running */
+	volatile uint32_t call;		/* its call number, for the stall check */
+	volatile uint32_t calls_done;	/* calls made by this child */
+	volatile uint32_t setup_done;	/* 1 once resources are set up */
+	volatile uint32_t call_idx;	/* the running call's table index */
+	/* Coverage: per call, a bit per outcome (0 success, 1..63 errno). */
+	volatile uint64_t outcomes[COVER_CALLS];
+};
+
+struct options {
+	uint64_t seed;
+	long seq;		/* --seq N: one sequence only */
+	bool replay;		/* print every call */
+	int calls_per_seq;
+	int seq_timeout_ms;	/* a sequence's whole time */
+	int stall_ms;		/* no progress for this long: end the sequence */
+	int kill_deadline_ms;	/* SIGKILLed task must be gone by then */
+	int seconds;		/* the run's time (all seeds) */
+	int batch;		/* sequences between checks */
+	bool leak_checks;
+	bool drop_privileges;	/* not pid 1: children run as nobody */
+	uint64_t seeds[32];
+	int nseeds;
+};
+
+/* args.c */
+/* Generate one argument; a short description of it goes to note. */
+uint64_t arg_generate(struct rng *r, struct pool *p, int kind, int set, bool valid_only,
+		      char *note, size_t len);
+const char *kind_name(int kind);
+void benign_handler(int sig);
+
+/* child.c */
+void child_run(const struct options *o, uint64_t seed, uint32_t seq, struct shared *sh);
+uint64_t seq_seed(uint64_t seed, uint32_t seq);
+
+/* checks.c */
+#define COUNTERS_MAX 32
+struct counters {
+	int n;
+	char name[COUNTERS_MAX][32];
+	unsigned long long value[COUNTERS_MAX];
+};
+bool counters_read(struct counters *c);
+int counters_diff(const struct counters *a, const struct counters *b, char *why, size_t len);
+int kill_strays(int deadline_ms, char *why, size_t len);
+void remove_tree(const char *path);
+void remove_ipc(void);
+double now_ms(void);
+
+#define SCRATCH_ROOT "/tmp/sysfuzz"
+
+#endif
