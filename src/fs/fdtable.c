@@ -285,7 +285,8 @@ struct fd_ref fd_get_light(int fd)
 			f = NULL; /* as fd_get */
 		return (struct fd_ref){ f, false };
 	}
-	return (struct fd_ref){ fd_get(fd), true };
+	struct file *f = fd_get(fd);
+	return (struct fd_ref){ f, f != NULL }; /* no file: nothing to put */
 }
 
 int fd_close(int fd)

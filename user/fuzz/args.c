@@ -77,8 +77,7 @@ BITS(whence_vals, SEEK_SET, SEEK_CUR, SEEK_END, 3, 4, 5);
 BITS(fcntl_vals, F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_SETFL, F_GETLK, F_SETLK,
      F_SETOWN, F_GETOWN, F_SETSIG, F_GETSIG, F_DUPFD_CLOEXEC, F_SETPIPE_SZ, F_GETPIPE_SZ,
      F_GETOWN_EX, 1033 /* F_ADD_SEALS */, 1034 /* F_GET_SEALS */, 1024 /* F_SETLEASE */);
-/* FIONREAD is left out: a known defect (calls.c). */
-BITS(ioctl_vals, TCGETS, TCGETS, TCSETS, TCSETSW, TCSETSF, TCFLSH, TIOCGWINSZ, TIOCSWINSZ,
+BITS(ioctl_vals, FIONREAD, TCGETS, TCGETS, TCSETS, TCSETSW, TCSETSF, TCFLSH, TIOCGWINSZ, TIOCSWINSZ,
      TIOCGPGRP, TIOCSPGRP, TIOCGSID, TIOCSCTTY, TIOCNOTTY, FIONBIO, FIOCLEX, FIONCLEX,
      FIOASYNC, TIOCOUTQ, 0x5401 + 0x100, 0xc0045401);
 BITS(prctl_vals, PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE,
@@ -103,7 +102,7 @@ BITS(waitid_vals, 0 /* P_ALL */, 1 /* P_PID */, 2 /* P_PGID */, 3 /* P_PIDFD */,
 #define SET(a) { a, N(a), false, false }
 #define ENUMSET(a) { a, N(a), true, false }
 static const struct set sets[S_SETS] = {
-	[S_OPEN] = { open_bits, N(open_bits), false, true },
+	[S_OPEN] = { open_bits, N(open_bits), false, false },
 	[S_AT] = SET(at_bits),
 	[S_PROT] = SET(prot_bits),
 	[S_MAP] = SET(map_bits),
@@ -686,18 +685,13 @@ uint64_t arg_generate(struct rng *r, struct pool *p, int kind, int set, bool val
 			f |= bits[rng_below(r, N(bits))];
 		if (rng_one_in(r, 20))
 			f |= 1ull << (8 + rng_below(r, 24));
-		/* Known defects (calls.c): VFORK with THREAD; exit signals
-		 * other than SIGCHLD. */
-		if (f & CLONE_THREAD)
-			f &= ~(uint64_t)CLONE_VFORK;
-		f = (f & ~0xffull) | SIGCHLD;
+		/* Mostly SIGCHLD as the exit signal, sometimes another. */
+		f = (f & ~0xffull) | (rng_one_in(r, 8) ? rng_below(r, 65) : SIGCHLD);
 		return f;
 	}
 	case A_RLIMIT_RES: {
 		uint64_t res;
-		do
-			res = rng_one_in(r, 10) ? rng_next(r) : rng_below(r, 17);
-		while (res == RLIMIT_NOFILE); /* known defect (calls.c) */
+		res = rng_one_in(r, 10) ? rng_next(r) : rng_below(r, 17);
 		return res;
 	}
 	case A_RLIMIT: {

@@ -68,8 +68,8 @@ enum arg_kind {
 	A_MSGBUF,	/* a pointer to a message (long type + text) */
 	A_PORTNAME,	/* a port name string */
 	A_PORTMSG,	/* a pointer to a struct ferrite_port_msg */
-	A_CLONEFLAGS,	/* clone flags without the known-bad combinations */
-	A_RLIMIT_RES,	/* a resource number (never RLIMIT_NOFILE: see calls.c) */
+	A_CLONEFLAGS,	/* clone flags: real bits, junk, sometimes another exit signal */
+	A_RLIMIT_RES,	/* a resource number, sometimes junk */
 	A_RLIMIT,	/* a pointer to a struct rlimit */
 	A_ARGV,		/* a pointer to a string vector */
 	A_STACK_T,	/* a pointer to a stack_t */
