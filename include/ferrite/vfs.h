@@ -62,6 +62,26 @@ size_t iobuf_copy_to_upto(const struct iobuf *b, size_t at, const void *src, siz
 size_t iobuf_copy_from_upto(void *dst, const struct iobuf *b, size_t at, size_t n);
 
 /* ---- super blocks ---- */
+/* statfs(2) in one place (sys_stat.c converts it). */
+struct kstatfs {
+	long type, bsize, frsize, namelen, flags;
+	uint64_t blocks, bfree, bavail, files, ffree;
+	int fsid[2];
+};
+#define ST_RDONLY 0x0001
+#define ST_VALID 0x0020
+
+struct super_block;
+/* What a mountable file system provides (ramfs and procfs have none). */
+struct super_ops {
+	void (*statfs)(struct super_block *sb, struct kstatfs *st);
+	/* Is anything but the root (held by sb and by the caller) in use?
+	 * Called under the mount table lock: must not sleep. */
+	bool (*busy)(struct super_block *sb);
+	/* Unmounted and not busy: free the file system (sb->root already put). */
+	void (*put_super)(struct super_block *sb);
+};
+
 struct super_block {
 	struct rwlock ns_lock; /* sleeping: lookups share it, changes take it alone */
 	dev_t dev;
@@ -69,7 +89,14 @@ struct super_block {
 	uint64_t next_ino;      /* atomic */
 	struct inode *root;     /* reference */
 	void *private;
+	const struct super_ops *ops; /* NULL for the built-in file systems */
+	unsigned long flags;    /* MS_RDONLY; set before the sb is mounted */
 };
+#define MS_RDONLY 0x1
+
+/* Is ino on a file system mounted read-only (its data and attributes
+ * cannot change: -EROFS)? */
+static inline bool inode_is_readonly(const struct inode *ino);
 
 /* ---- inodes ---- */
 struct inode_ops {
@@ -111,6 +138,11 @@ struct inode {
 	void *private; /* owned by the file system */
 	void (*destroy)(struct inode *ino); /* fs hook: free private */
 };
+
+static inline bool inode_is_readonly(const struct inode *ino)
+{
+	return ino->sb && (ino->sb->flags & MS_RDONLY);
+}
 
 /* Return: a new inode with refcount 1, or NULL. */
 struct inode *inode_alloc(struct super_block *sb, mode_t mode);
@@ -286,9 +318,19 @@ int chrdev_open(struct inode *ino, struct file *f);
 /* ---- mount points (src/fs/mount.c) ---- */
 /* Cover the directory at path (absolute) with sb's root. 0 or -errno. */
 int vfs_mount_at(const char *path, struct super_block *sb);
+/* Cover dir (reference consumed) with sb's root (sb consumed on success). */
+int vfs_mount_inode(struct inode *dir, struct super_block *sb);
+/* Unmount the file system whose root is root (the caller's reference is
+ * consumed). 0, -EINVAL (not a mount root), -EBUSY (in use). */
+int vfs_umount_root(struct inode *root);
+/* Is a file system on dev mounted? */
+bool vfs_dev_mounted(dev_t dev);
 /* Path walking: ino (reference consumed) or, when it is a mount point, a
  * new reference to the mounted root. */
 struct inode *vfs_mount_cross(struct inode *ino);
+/* When ino is the root of a mounted file system: a new reference to the
+ * directory it covers (for ".." and getcwd), else NULL. */
+struct inode *vfs_mount_covered(struct inode *ino);
 
 /* ---- ramfs ---- */
 struct super_block *ramfs_create_sb(void);

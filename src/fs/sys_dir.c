@@ -130,6 +130,12 @@ static long build_path(struct inode *dir, char *buf, size_t size)
 	buf[pos] = '\0';
 	inode_get(cur);
 	while (cur != vfs_root) {
+		struct inode *covered = vfs_mount_covered(cur);
+		if (covered) { /* a mounted root is named by the directory it covers */
+			inode_put(cur);
+			cur = covered;
+			continue;
+		}
 		struct name_find nf = { .ctx.emit = find_emit, .ino = cur->ino };
 		struct inode *parent = cur->iops->lookup(cur, "..", 2);
 		if (IS_ERR(parent)) {
