@@ -139,6 +139,13 @@ static int inode_fill(struct ext4_fs *fs, uint32_t ino, const struct ext4_inode 
 				return err;
 		}
 	}
+	/* A directory is never sparse: its size is within what it has
+	 * allocated, so a scan of it ends (a cyclic block map cannot make
+	 * it endless). */
+	if (S_ISDIR(mode) && !ei->inline_data &&
+	    (size > ei->blocks * 512 || size > fs->blocks_count << fs->log_block_size))
+		return ext4_corrupt(fs, "directory %u: size %llu beyond its %llu sectors", ino,
+				    (unsigned long long)size, (unsigned long long)ei->blocks);
 	if (S_ISLNK(mode)) {
 		uint64_t acl = raw->i_file_acl_lo | (uint64_t)raw->i_file_acl_high << 32;
 		uint64_t ea_blocks = acl ? fs->block_size >> 9 : 0;

@@ -106,8 +106,8 @@ static int check_geometry(struct ext4_fs *fs, const struct ext4_super_block *es)
 	uint64_t dev_bytes = fs->bd->nr_sectors * SECTOR_SIZE;
 
 	if (es->s_log_block_size > 2)
-		return REFUSE(-EINVAL, fs->name, "block size 2^%u KiB (1, 2 and 4 KiB are supported)",
-			      es->s_log_block_size);
+		return REFUSE(-EINVAL, fs->name, "block size 2^%u bytes (1, 2 and 4 KiB are supported)",
+			      10 + MIN(es->s_log_block_size, 99u));
 	fs->log_block_size = 10 + es->s_log_block_size;
 	fs->block_size = 1u << fs->log_block_size;
 	fs->blocks_count = es->s_blocks_count_lo;
@@ -289,7 +289,7 @@ struct super_block *ext4_mount(struct block_device *bd, unsigned long flags)
 	__free(kfree) struct super_block *sb = kzalloc(sizeof(*sb));
 	if (!fs || !sb)
 		return ERR_PTR(-ENOMEM);
-	strlcpy(fs->name, bd->name, sizeof(fs->name));
+	ksnprintf(fs->name, sizeof(fs->name), "%s", bd->name);
 	spin_init(&fs->icache_lock, "ext4 icache");
 	for (int i = 0; i < EXT4_ICACHE_HASH; i++)
 		list_init(&fs->icache[i]);
