@@ -433,6 +433,14 @@ check_scratch_disk() {
 	fi
 }
 
+# The ext4 test's disk (user/tests/ext4.c): a known tree labelled
+# ferrite-ext4t, attached read-only as the second disk.
+ext4_disk() {
+	mkdir -p "$BUILD/test-disks"
+	python3 scripts/ext4-test-image.py "$BUILD/test-disks/ext4t-$1.img" 1024 &&
+		echo "$BUILD/test-disks/ext4t-$1.img"
+}
+
 suite_guest_riscv64() {
 	suite_begin guest-riscv64
 	local img
@@ -441,7 +449,9 @@ suite_guest_riscv64() {
 		# shellcheck disable=SC2046
 		guest_run guest-riscv64 guest-riscv64 qemu-system-riscv64 -machine virt -kernel "$KERNEL_RV" \
 			-initrd "$TESTS_RV" -m 1G -nographic -bios default -smp 1 -append "init=/tests/runner" \
-			$(rv_disk "$img")
+			$(rv_disk "$img") $(ext4_args=$(ext4_disk riscv64) &&
+				echo -drive "file=$ext4_args,if=none,format=raw,id=x9,readonly=on" \
+					-device virtio-blk-device,drive=x9)
 		check_scratch_disk guest-riscv64 "$img"
 	fi
 	suite_end guest-riscv64
@@ -455,7 +465,9 @@ suite_guest_x86_64() {
 		# shellcheck disable=SC2046
 		guest_run guest-x86_64 guest-x86_64 qemu-system-x86_64 -machine q35 -kernel "$KERNEL_X86" \
 			-initrd "$TESTS_X86" -m 1G -nographic -append "init=/tests/runner" \
-			$(x86_disk "$img")
+			$(x86_disk "$img") $(ext4_args=$(ext4_disk x86_64) &&
+				echo -drive "file=$ext4_args,if=none,format=raw,id=x9,readonly=on" \
+					-device virtio-blk-pci,drive=x9)
 		check_scratch_disk guest-x86_64 "$img"
 	fi
 	suite_end guest-x86_64

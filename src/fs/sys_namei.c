@@ -204,11 +204,11 @@ long sys_fchmod(int fd, mode_t mode)
 	return do_chmod(fd, NULL, mode, 0);
 }
 
-long sys_fchmodat(int dirfd, const char __user *upath, mode_t mode, int flags)
+/* Linux's fchmodat takes three arguments (flags came with fchmodat2):
+ * the fourth register is whatever the caller left there. */
+long sys_fchmodat(int dirfd, const char __user *upath, mode_t mode)
 {
-	if (flags & ~AT_SYMLINK_NOFOLLOW)
-		return -EINVAL;
-	return do_chmod(dirfd, upath, mode, flags);
+	return do_chmod(dirfd, upath, mode, 0);
 }
 
 long sys_chmod(const char __user *upath, mode_t mode)
