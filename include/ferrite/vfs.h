@@ -318,8 +318,18 @@ int chrdev_open(struct inode *ino, struct file *f);
 /* ---- mount points (src/fs/mount.c) ---- */
 /* Cover the directory at path (absolute) with sb's root. 0 or -errno. */
 int vfs_mount_at(const char *path, struct super_block *sb);
-/* Cover dir (reference consumed) with sb's root (sb consumed on success). */
-int vfs_mount_inode(struct inode *dir, struct super_block *sb);
+/* What /proc/mounts says of a mount made by mount(2). */
+struct mount_info {
+	char source[64]; /* "/dev/vda" */
+	char path[256];  /* absolute path of the mount point (truncated) */
+	char type[16];   /* "ext4"; "" for the built-in mounts (not listed) */
+	bool readonly;
+};
+/* Cover dir (reference consumed) with sb's root (sb consumed on success);
+ * info (may be NULL) is what /proc/mounts shows. */
+int vfs_mount_inode(struct inode *dir, struct super_block *sb, const struct mount_info *info);
+/* Copy up to max mount(2) mounts into out, oldest first. Return how many. */
+size_t vfs_mounts_list(struct mount_info *out, size_t max);
 /* Unmount the file system whose root is root (the caller's reference is
  * consumed). 0, -EINVAL (not a mount root), -EBUSY (in use). */
 int vfs_umount_root(struct inode *root);

@@ -21,13 +21,14 @@ struct mount {
 	struct inode *mountpoint; /* reference: the covered directory; NULL = free slot */
 	struct super_block *sb;   /* its root is what lookups see */
 	uint64_t seq;             /* later mounts on one directory cover earlier ones */
+	struct mount_info info;   /* what /proc/mounts shows */
 };
 
 static struct mount mounts[MOUNT_MAX]; /* Lock: mount_lock */
 static uint64_t mount_seq;             /* Lock: mount_lock */
 static struct spinlock mount_lock = SPINLOCK_INIT("mount");
 
-int vfs_mount_inode(struct inode *dir, struct super_block *sb)
+int vfs_mount_inode(struct inode *dir, struct super_block *sb, const struct mount_info *info)
 {
 	struct mount *free = NULL;
 
@@ -51,6 +52,10 @@ int vfs_mount_inode(struct inode *dir, struct super_block *sb)
 	free->mountpoint = dir;
 	free->sb = sb;
 	free->seq = ++mount_seq;
+	if (info)
+		free->info = *info;
+	else
+		memset(&free->info, 0, sizeof(free->info));
 	spin_unlock(&mount_lock);
 	return 0;
 }
@@ -61,7 +66,22 @@ int vfs_mount_at(const char *path, struct super_block *sb)
 
 	if (IS_ERR(dir))
 		return (int)PTR_ERR(dir);
-	return vfs_mount_inode(dir, sb);
+	return vfs_mount_inode(dir, sb, NULL);
+}
+
+size_t vfs_mounts_list(struct mount_info *out, size_t max)
+{
+	size_t n = 0;
+
+	guard(spinlock)(&mount_lock);
+	for (int i = 0; i < MOUNT_MAX && n < max; i++) {
+		if (!mounts[i].mountpoint || !mounts[i].info.type[0])
+			continue;
+		out[n] = mounts[i].info;
+		out[n].readonly = mounts[i].sb->flags & MS_RDONLY;
+		n++;
+	}
+	return n;
 }
 
 /* The newest mount on ino, or NULL. Caller holds mount_lock. */

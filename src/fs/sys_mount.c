@@ -12,6 +12,8 @@
 #include <ferrite/string.h>
 #include <ferrite/task.h>
 #include <ferrite/cpu.h>
+#include <ferrite/kmalloc.h>
+#include <ferrite/printk.h>
 #include "fs_internal.h"
 
 /* ext4 (src/fs/ext4/super.c) */
@@ -75,7 +77,15 @@ static long mount_ext4(const char *source, struct inode *dir /* consumed */, uns
 	blkdev_put(bd); /* the file system holds its own */
 	if (IS_ERR(sb))
 		return PTR_ERR(sb);
-	err = vfs_mount_inode(take_ptr(target), sb);
+	struct mount_info info = { .type = "ext4" };
+	__free(kfree) char *buf = kmalloc(PATH_MAX);
+	if (buf) {
+		long start = vfs_build_path(target, buf, PATH_MAX);
+		if (start >= 0)
+			ksnprintf(info.path, sizeof(info.path), "%s", buf + start);
+	}
+	ksnprintf(info.source, sizeof(info.source), "%s", source);
+	err = vfs_mount_inode(take_ptr(target), sb, &info);
 	if (err) {
 		inode_put(sb->root);
 		sb->root = NULL;
