@@ -217,5 +217,10 @@ struct inode *ext4_lookup(struct inode *dir, const char *name, size_t len)
 		return ERR_PTR(err);
 	if (!st.ino)
 		return ERR_PTR(-ENOENT);
+	/* names lead to the root or to ordinary inodes, never to the
+	 * reserved ones (journal, resize, ...) */
+	if (st.ino != EXT4_ROOT_INO && st.ino < ei->fs->first_ino)
+		return ERR_PTR(ext4_corrupt(ei->fs, "directory %u: entry for reserved inode %u",
+					    ei->ino, st.ino));
 	return ext4_iget(ei->fs, st.ino);
 }

@@ -40,7 +40,7 @@ bool ext4_blocks_valid(const struct ext4_fs *fs, uint64_t blk, uint64_t len)
 
 struct buffer *ext4_bread(struct ext4_fs *fs, uint64_t nr)
 {
-	if (!ext4_blocks_valid(fs, nr, 1) && nr != 0)
+	if (!ext4_blocks_valid(fs, nr, 1))
 		return ERR_PTR(ext4_corrupt(fs, "block %llu outside the file system",
 					    (unsigned long long)nr));
 	return bread(fs->bd, nr, fs->block_size);
