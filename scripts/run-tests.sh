@@ -148,6 +148,33 @@ run_qemu() {
 	return $rc
 }
 
+# Root on disk (root=/dev/vda, docs/ext4.md): an ext4 image whose
+# /sbin/init is INIT (a file); the initramfs's /dev, /proc and /tmp must
+# show through the disk's directories of those names.
+root_disk() {
+	local dir=$BUILD/test-disks/root-$1 img=$BUILD/test-disks/root-$1.img
+	rm -rf "$dir"
+	mkdir -p "$dir/sbin" "$dir/bin" "$dir/dev" "$dir/proc" "$dir/tmp" "$dir/etc"
+	cp "$2" "$dir/sbin/init" && chmod 755 "$dir/sbin/init" || return 1
+	[ -z "${3:-}" ] || cp "$3" "$dir/bin/busybox" || return 1
+	echo "on the disk" > "$dir/etc/motd"
+	scripts/mkdisk.sh -s 16 "$dir" "$img" > /dev/null && echo "$img"
+}
+
+# root_disk_test NAME PATTERN CMD...: boot, wait for a line matching PATTERN.
+root_disk_test() {
+	local name=$1 pattern=$2
+	shift 2
+	local log=$LOGS/$name.log
+	run_qemu "$log" "" "$pattern" "$@"
+	if tr -d '\r' < "$log" | grep -Eq "$pattern"; then
+		pass "$name"
+	else
+		fail "$name" "no line matching $pattern"
+		show_tail "$log"
+	fi
+}
+
 # boot_test NAME CMD...: boot to the shell, run one command, power off.
 # BOOT_TEST_INPUT replaces that command (disk boots).
 boot_test() {
@@ -357,6 +384,13 @@ suite_boot_riscv64() {
 		else
 			fail rv-disk "scripts/mkdisk.sh failed"
 		fi
+		if img=$(root_disk rv scripts/root-disk-init.sh "$BUILD/riscv64/user/busybox"); then
+			# shellcheck disable=SC2046
+			root_disk_test rv-root-disk '^ROOT_DISK_OK$' "${q[@]}" -kernel "$KERNEL_RV" \
+				-bios default -smp 1 -append "root=/dev/vda rw" $(rv_disk "$img")
+		else
+			fail rv-root-disk "scripts/mkdisk.sh failed"
+		fi
 	fi
 	if need_file rv-uboot "$BUILD/riscv64/Image" &&
 	   need_file rv-uboot scripts/boot-uboot-riscv64.sh; then
@@ -387,6 +421,15 @@ suite_boot_x86_64() {
 				-device virtio-blk-pci,drive=x1
 		else
 			fail x86-disk "scripts/mkdisk.sh failed"
+		fi
+		# no busybox on x86_64: a static test program is the disk's init
+		if img=$(root_disk x86 "$BUILD/x86_64/user/tests/uname"); then
+			# shellcheck disable=SC2046
+			root_disk_test x86-root-disk '^uname: Linux ' "${q[@]}" -machine q35 \
+				-kernel "$KERNEL_X86" -append "root=/dev/vda ro rootfstype=ext4" \
+				$(x86_disk "$img")
+		else
+			fail x86-root-disk "scripts/mkdisk.sh failed"
 		fi
 	fi
 	if need_file x86-grub-iso ferrite-x86_64.iso; then

@@ -75,7 +75,8 @@ struct super_block;
 /* What a mountable file system provides (ramfs and procfs have none). */
 struct super_ops {
 	void (*statfs)(struct super_block *sb, struct kstatfs *st);
-	/* Is anything but the root (held by sb and by the caller) in use?
+	/* Is anything but the root (held by sb, the mount table and the
+	 * caller) in use?
 	 * Called under the mount table lock: must not sleep. */
 	bool (*busy)(struct super_block *sb);
 	/* Unmounted and not busy: free the file system (sb->root already put). */
@@ -328,6 +329,19 @@ struct mount_info {
 /* Cover dir (reference consumed) with sb's root (sb consumed on success);
  * info (may be NULL) is what /proc/mounts shows. */
 int vfs_mount_inode(struct inode *dir, struct super_block *sb, const struct mount_info *info);
+/* Cover dir (consumed) with root (consumed), a directory of another file
+ * system: the root-on-disk boot shows the initramfs's /dev, /proc and /tmp
+ * in the disk's tree this way. */
+int vfs_bind_inode(struct inode *dir, struct inode *root);
+/* The root file system is now sb (root=): /proc/mounts lists it and its
+ * device cannot be mounted again. */
+void vfs_set_root(struct super_block *sb, const struct mount_info *info);
+/* root= on the command line (src/fs/root_mount.c). vfs_root_setup (kmain,
+ * no I/O) remembers it; vfs_root_mount, called by the first task before it
+ * executes init (interrupts on: the disk can complete), mounts that disk
+ * as / and, when init= was not given, sets path to /sbin/init. */
+void vfs_root_setup(const char *cmdline, bool init_given);
+void vfs_root_mount(char *path, size_t size);
 /* Copy up to max mount(2) mounts into out, oldest first. Return how many. */
 size_t vfs_mounts_list(struct mount_info *out, size_t max);
 /* Unmount the file system whose root is root (the caller's reference is

@@ -19,7 +19,9 @@
 
 struct mount {
 	struct inode *mountpoint; /* reference: the covered directory; NULL = free slot */
-	struct super_block *sb;   /* its root is what lookups see */
+	struct super_block *sb;   /* the file system mounted */
+	struct inode *root;       /* reference: what lookups see (sb->root, or a
+				     directory of sb for the root-on-disk binds) */
 	uint64_t seq;             /* later mounts on one directory cover earlier ones */
 	struct mount_info info;   /* what /proc/mounts shows */
 };
@@ -27,12 +29,22 @@ struct mount {
 static struct mount mounts[MOUNT_MAX]; /* Lock: mount_lock */
 static uint64_t mount_seq;             /* Lock: mount_lock */
 static struct spinlock mount_lock = SPINLOCK_INIT("mount");
+static struct mount_info root_info;    /* the disk root, when root= mounted one */
+static dev_t root_dev;                 /* its device (0: the initramfs is the root) */
 
-int vfs_mount_inode(struct inode *dir, struct super_block *sb, const struct mount_info *info)
+/* Cover dir (consumed) with root (consumed), a directory of sb. */
+static int mount_add(struct inode *dir, struct super_block *sb, struct inode *root,
+		     const struct mount_info *info)
 {
 	struct mount *free = NULL;
 
 	spin_lock(&mount_lock);
+	if (sb->ops && root_dev && sb->dev == root_dev) {
+		spin_unlock(&mount_lock);
+		inode_put(dir);
+		inode_put(root);
+		return -EBUSY;
+	}
 	for (int i = 0; i < MOUNT_MAX; i++) {
 		if (!mounts[i].mountpoint) {
 			if (!free)
@@ -41,16 +53,19 @@ int vfs_mount_inode(struct inode *dir, struct super_block *sb, const struct moun
 			free = NULL; /* one mount per device */
 			spin_unlock(&mount_lock);
 			inode_put(dir);
+			inode_put(root);
 			return -EBUSY;
 		}
 	}
 	if (!free) {
 		spin_unlock(&mount_lock);
 		inode_put(dir);
+		inode_put(root);
 		return -EBUSY;
 	}
 	free->mountpoint = dir;
 	free->sb = sb;
+	free->root = root;
 	free->seq = ++mount_seq;
 	if (info)
 		free->info = *info;
@@ -58,6 +73,27 @@ int vfs_mount_inode(struct inode *dir, struct super_block *sb, const struct moun
 		memset(&free->info, 0, sizeof(free->info));
 	spin_unlock(&mount_lock);
 	return 0;
+}
+
+int vfs_mount_inode(struct inode *dir, struct super_block *sb, const struct mount_info *info)
+{
+	inode_get(sb->root);
+	int err = mount_add(dir, sb, sb->root, info);
+	if (err)
+		return err;
+	return 0;
+}
+
+int vfs_bind_inode(struct inode *dir, struct inode *root)
+{
+	return mount_add(dir, root->sb, root, NULL);
+}
+
+void vfs_set_root(struct super_block *sb, const struct mount_info *info)
+{
+	guard(spinlock)(&mount_lock);
+	root_dev = sb->dev;
+	root_info = *info;
 }
 
 int vfs_mount_at(const char *path, struct super_block *sb)
@@ -74,6 +110,9 @@ size_t vfs_mounts_list(struct mount_info *out, size_t max)
 	size_t n = 0;
 
 	guard(spinlock)(&mount_lock);
+	if (root_dev && max) {
+		out[n++] = root_info;
+	}
 	for (int i = 0; i < MOUNT_MAX && n < max; i++) {
 		if (!mounts[i].mountpoint || !mounts[i].info.type[0])
 			continue;
@@ -103,7 +142,7 @@ struct inode *vfs_mount_cross(struct inode *ino)
 		spin_lock(&mount_lock);
 		struct mount *m = mount_on_locked(ino);
 		if (m) {
-			root = m->sb->root;
+			root = m->root;
 			inode_get(root);
 		}
 		spin_unlock(&mount_lock);
@@ -119,7 +158,7 @@ struct inode *vfs_mount_cross(struct inode *ino)
 static struct mount *mount_of_root_locked(const struct inode *ino)
 {
 	for (int i = 0; i < MOUNT_MAX; i++)
-		if (mounts[i].mountpoint && mounts[i].sb->root == ino)
+		if (mounts[i].mountpoint && mounts[i].root == ino)
 			return &mounts[i];
 	return NULL;
 }
@@ -137,6 +176,8 @@ struct inode *vfs_mount_covered(struct inode *ino)
 bool vfs_dev_mounted(dev_t dev)
 {
 	guard(spinlock)(&mount_lock);
+	if (root_dev && dev == root_dev)
+		return true;
 	for (int i = 0; i < MOUNT_MAX; i++)
 		if (mounts[i].mountpoint && mounts[i].sb->ops && mounts[i].sb->dev == dev)
 			return true;
@@ -150,8 +191,9 @@ int vfs_umount_root(struct inode *root)
 
 	spin_lock(&mount_lock);
 	struct mount *m = mount_of_root_locked(root);
-	if (!m || !m->sb->ops) {
-		/* not a mount root, or a built-in file system (procfs) */
+	if (!m || !m->sb->ops || m->root != m->sb->root) {
+		/* not a mount root, or a built-in file system (procfs, the
+		 * root-on-disk binds) */
 		spin_unlock(&mount_lock);
 		inode_put(root);
 		return m ? -EBUSY : -EINVAL;
@@ -163,11 +205,14 @@ int vfs_umount_root(struct inode *root)
 	}
 	covered = m->mountpoint;
 	sb = m->sb;
+	struct inode *mroot = m->root;
 	m->mountpoint = NULL;
 	m->sb = NULL;
+	m->root = NULL;
 	spin_unlock(&mount_lock);
 
 	inode_put(root);     /* the caller's */
+	inode_put(mroot);    /* the mount's */
 	inode_put(covered);
 	inode_put(sb->root); /* the super block's: the last one */
 	sb->root = NULL;

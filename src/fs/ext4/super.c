@@ -265,7 +265,8 @@ static void ext4_statfs(struct super_block *sb, struct kstatfs *st)
 
 static bool ext4_busy(struct super_block *sb)
 {
-	return ext4_icache_count(EXT4_FS(sb)) > 1 || ref_read(&sb->root->ref) > 2;
+	/* the root is held by sb, the mount table and the caller */
+	return ext4_icache_count(EXT4_FS(sb)) > 1 || ref_read(&sb->root->ref) > 3;
 }
 
 static void ext4_put_super(struct super_block *sb)
