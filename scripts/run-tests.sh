@@ -422,11 +422,13 @@ suite_boot_x86_64() {
 		else
 			fail x86-disk "scripts/mkdisk.sh failed"
 		fi
-		# no busybox on x86_64: a static test program is the disk's init
+		# no busybox on x86_64: a static test program is the disk's init;
+		# its exit panics and panic=-1 with -no-reboot ends QEMU
 		if img=$(root_disk x86 "$BUILD/x86_64/user/tests/uname"); then
 			# shellcheck disable=SC2046
 			root_disk_test x86-root-disk '^uname: Linux ' "${q[@]}" -machine q35 \
-				-kernel "$KERNEL_X86" -append "root=/dev/vda ro rootfstype=ext4" \
+				-kernel "$KERNEL_X86" -no-reboot \
+				-append "root=/dev/vda ro rootfstype=ext4 panic=-1" \
 				$(x86_disk "$img")
 		else
 			fail x86-root-disk "scripts/mkdisk.sh failed"

@@ -158,8 +158,3 @@ long sys_umount2(const char __user *utarget, int flags)
 	 * (lazy unmount is not implemented). */
 	return vfs_umount_root(root);
 }
-
-long sys_umount(const char __user *utarget)
-{
-	return sys_umount2(utarget, 0);
-}
