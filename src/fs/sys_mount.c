@@ -111,7 +111,7 @@ long sys_mount(const char __user *usource, const char __user *utarget, const cha
 	if (flags & MS_REMOUNT) {
 		/* Only the flags can change; a read-only file system stays so. */
 		__free(inode_put) struct inode *covered = vfs_mount_covered(dir);
-		if (!covered)
+		if (!covered && dir != vfs_root)
 			return -EINVAL;
 		if (inode_is_readonly(dir) && !(flags & MS_RDONLY))
 			return -EROFS;

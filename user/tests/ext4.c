@@ -222,6 +222,11 @@ int main(void)
 	CHECK_ERRNO(mount(dev, MNT, "ext4", MS_RDONLY, NULL), EBUSY);
 	CHECK_ERRNO(mount(dev, MNT, "nosuchfs", MS_RDONLY, NULL), ENODEV);
 	CHECK_ERRNO(mount("/dev/null", "/tmp", "ext4", MS_RDONLY, NULL), ENOTBLK);
+	CHECK(mount(NULL, MNT, NULL, MS_REMOUNT | MS_RDONLY, NULL) == 0, "remount read-only");
+	errno = 0;
+	r = mount(NULL, MNT, NULL, MS_REMOUNT, NULL);
+	CHECK(r == -1 && (errno == EROFS || errno == EACCES), "remount read-write: %d", r);
+	CHECK_ERRNO(mount(NULL, "/tmp", NULL, MS_REMOUNT | MS_RDONLY, NULL), EINVAL);
 
 	CHECK(statfs(MNT, &sf) == 0, "statfs");
 	CHECK(sf.f_type == 0xEF53, "f_type 0x%lx", (long)sf.f_type);
