@@ -94,6 +94,9 @@ const char *host_tree_make(bool big)
 			int n = snprintf(body, sizeof(body), "%d\n", i);
 			put_file(d, name, body, i % 7 == 0 ? (size_t)n : 0, 0644);
 		}
+		/* bytes >= 0x80: signed and unsigned char hashes differ */
+		put_file(d, "many/\xc3\xa9t\xc3\xa9-caf\xc3\xa9", "utf8\n", 5, 0644);
+		put_file(d, "many/\xe2\x82\xac-euro-\xf0\x9f\x98\x80-a-longer-name-past-thirty-two-bytes", "", 0, 0644);
 		/* 400 4 KiB pieces every 256 KiB: a 100 MiB sparse file whose
 		 * extent tree needs index blocks (depth 2 at 1 KiB blocks) */
 		sub(p, d, "sparse.bin");
@@ -204,6 +207,24 @@ int host_mkfs(const char *dir, const char *img, const char *opts, unsigned size_
 			return -1;
 	}
 	return 0;
+}
+
+int host_set_hash(const char *img, const char *alg)
+{
+	char cmd[1024];
+	const char *tune = tool("tune2fs");
+
+	if (!tune)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "%s -E hash_alg=%s '%s' >/dev/null 2>&1", tune, alg, img);
+	if (system(cmd))
+		return -1;
+	const char *fsck = tool("e2fsck");
+	if (!fsck)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "%s -fyD '%s' >/dev/null 2>&1", fsck, img);
+	int st = system(cmd);
+	return WIFEXITED(st) && WEXITSTATUS(st) <= 1 ? 0 : -1;
 }
 
 void *host_load(const char *img, size_t *len)

@@ -33,6 +33,9 @@ struct host_entry *host_tree_walk(const char *dir, size_t *count);
  * then, when index is set, e2fsck -fyD to build htree indexes.
  * Return 0, or -1 when mkfs is missing or fails. */
 int host_mkfs(const char *dir, const char *img, const char *opts, unsigned size_kib, bool index);
+/* Set the default htree hash (tune2fs -E hash_alg=) and re-index every
+ * directory with it (e2fsck -fyD). 0 or -1. */
+int host_set_hash(const char *img, const char *alg);
 /* Read a whole image file into malloc'd memory. */
 void *host_load(const char *img, size_t *len);
 /* pread of the tree's file path (relative). Return bytes or -1. */

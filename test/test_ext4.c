@@ -292,6 +292,9 @@ static void compare_tree(struct super_block *sb, const char *tree)
 	struct inode *many = walk_path(sb, "many");
 	if (!IS_ERR(many)) {
 		assert_true(EXT4_I(many)->flags & EXT4_INDEX_FL); /* htree */
+		/* every lookup there went by hash, none fell back to a scan */
+		assert_true(fs->dx_lookups >= 2000);
+		assert_int_equal(fs->dx_fallbacks, 0);
 		inode_put(many);
 	}
 	struct inode *sp = walk_path(sb, "sparse.bin");
@@ -314,10 +317,23 @@ static void compare_tree(struct super_block *sb, const char *tree)
 	free(v);
 }
 
+static const char *next_hash_alg; /* set by a test: re-index with this hash */
+
 static void mount_and_compare(const char *tree, const char *opts, unsigned kib, bool index)
 {
 	size_t len;
-	unsigned char *img = make_image(tree, opts, kib, index, &len);
+	unsigned char *img = NULL;
+	if (next_hash_alg) {
+		const char *alg = next_hash_alg;
+		next_hash_alg = NULL;
+		if (host_mkfs(tree, img_path, opts, kib, false) || host_set_hash(img_path, alg))
+			skip();
+		img = host_load(img_path, &len);
+		struct ext4_super_block *es = (void *)(img + 1024);
+		assert_int_equal(es->s_def_hash_version, strcmp(alg, "tea") ? 0 : 2);
+	} else {
+		img = make_image(tree, opts, kib, index, &len);
+	}
 	if (!img)
 		skip();
 	struct fake_disk d;
@@ -352,6 +368,18 @@ static void test_4k_default(void **state)
 static void test_1k_nojournal(void **state)
 {
 	mount_and_compare(tree_big, "-b 1024 -O ^has_journal -N 4096", 32768, true);
+}
+
+static void test_htree_tea(void **state)
+{
+	next_hash_alg = "tea";
+	mount_and_compare(tree_big, "-b 4096 -O ^has_journal", 32768, true);
+}
+
+static void test_htree_legacy(void **state)
+{
+	next_hash_alg = "legacy";
+	mount_and_compare(tree_big, "-b 2048 -O ^has_journal", 32768, true);
 }
 
 static void test_block_maps(void **state)
@@ -514,10 +542,14 @@ static void fuzz_walk(struct inode *dir, int depth, unsigned *budget)
 	free(nm);
 }
 
-static void mutate_run(const char *opts, unsigned kib, unsigned runs, uint32_t seed)
+static void mutate_tree(const char *tree, bool index, const char *opts, unsigned kib, unsigned runs,
+			uint32_t seed)
 {
 	size_t len;
-	unsigned char *img = make_image(tree_small, opts, kib, false, &len);
+	unsigned char *img = make_image(tree, opts, kib, index, &len);
+	/* most edits land in the metadata: the first 512 KiB of a small image
+	 * (superblock, descriptors, inode tables, directories), more of a big one */
+	size_t window = index ? (size_t)4 << 20 : (size_t)512 << 10;
 	if (!img)
 		skip();
 	unsigned char *copy = malloc(len);
@@ -530,7 +562,7 @@ static void mutate_run(const char *opts, unsigned kib, unsigned runs, uint32_t s
 		for (unsigned k = 0; k < edits; k++) {
 			/* mostly metadata: the first 512 KiB hold the superblock,
 			 * descriptors, inode tables and most directory blocks */
-			size_t at = (RND() % 4) ? RND() % MIN(len, (size_t)512 << 10) : RND() % len;
+			size_t at = (RND() % 4) ? RND() % MIN(len, window) : RND() % len;
 			if (RND() % 3 == 0)
 				at = 1024 + RND() % 1024; /* the superblock itself */
 			copy[at] = (RND() % 2) ? (unsigned char)RND() : copy[at] ^ (1u << (RND() % 8));
@@ -557,6 +589,17 @@ static void mutate_run(const char *opts, unsigned kib, unsigned runs, uint32_t s
 		      mounted, refused);
 	free(copy);
 	free(img);
+}
+
+static void mutate_run(const char *opts, unsigned kib, unsigned runs, uint32_t seed)
+{
+	mutate_tree(tree_small, false, opts, kib, runs, seed);
+}
+
+/* htree index blocks and hash lookups under mutation */
+static void test_mutations_htree(void **state)
+{
+	mutate_tree(tree_big, true, "-b 1024 -O ^metadata_csum,^has_journal -N 4096", 32768, 60, 5);
 }
 
 static void test_mutations_csum(void **state)
@@ -624,6 +667,8 @@ int main(void)
 		cmocka_unit_test(test_bcache_budget),
 		cmocka_unit_test(test_4k_default),
 		cmocka_unit_test(test_1k_nojournal),
+		cmocka_unit_test(test_htree_tea),
+		cmocka_unit_test(test_htree_legacy),
 		cmocka_unit_test(test_block_maps),
 		cmocka_unit_test(test_2k_32bit),
 		cmocka_unit_test(test_inline_data),
@@ -634,6 +679,7 @@ int main(void)
 		cmocka_unit_test(test_mutations_nocsum),
 		cmocka_unit_test(test_mutations_blockmap),
 		cmocka_unit_test(test_mutations_inline),
+		cmocka_unit_test(test_mutations_htree),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

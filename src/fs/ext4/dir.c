@@ -2,7 +2,9 @@
  * ext4 directories: readdir and lookup by a linear scan of the directory
  * entries, block by block. htree-indexed directories read the same way:
  * their index blocks look like one empty entry covering the block (the
- * root's index hides in the ".." entry's slack), so a scan skips them.
+ * root's index hides in the ".." entry's slack), so a scan skips them;
+ * a lookup in one goes by hash to its leaf instead (htree.c), falling
+ * back to the scan when the index cannot give a sure answer.
  * Inline directories (inline.c) are scanned the same way over the bytes
  * kept in the inode.
  *
@@ -202,18 +204,66 @@ static int lookup_one(void *arg, const struct ext4_dir_entry_2 *de, size_t name_
 	return 1;
 }
 
+/* Look for st's name in directory block lblk only. */
+static int scan_block(struct inode *dir, uint32_t lblk, struct lookup_state *st)
+{
+	struct ext4_inode_info *ei = EXT4_I(dir);
+	size_t resume;
+
+	__free(brelse) struct buffer *b = dir_block(dir, lblk);
+	if (IS_ERR(b))
+		return (int)PTR_ERR(b);
+	int r = walk_entries(ei->fs, ei, b->data, 0, ei->fs->block_size, 0, 0, lookup_one, st, &resume);
+	return r < 0 ? r : 0;
+}
+
+/*
+ * An indexed directory: scan only the leaf the hash leads to (and the
+ * next one when the hash continues there). Return 0 with st->ino set or
+ * not (a sure answer), 1 when only a full scan can tell, or -errno.
+ */
+static int dx_lookup(struct inode *dir, struct lookup_state *st)
+{
+	struct ext4_fs *fs = EXT4_I(dir)->fs;
+	struct ext4_dx_leaf dl;
+	int err = ext4_dx_find_leaf(dir, st->name, st->len, &dl);
+
+	if (err == -EOPNOTSUPP || (!err && dl.unsure))
+		return 1;
+	if (err)
+		return err;
+	__atomic_add_fetch(&fs->dx_lookups, 1, __ATOMIC_RELAXED);
+	err = scan_block(dir, dl.leaf, st);
+	if (!err && !st->ino && dl.check_next) {
+		err = scan_block(dir, dl.next_leaf, st);
+		if (!err && !st->ino)
+			return 1; /* the run of one hash may go on further */
+	}
+	return err;
+}
+
 struct inode *ext4_lookup(struct inode *dir, const char *name, size_t len)
 {
 	struct ext4_inode_info *ei = EXT4_I(dir);
 	struct lookup_state st = { .name = name, .len = len };
 	off_t pos = 0;
-	int err;
+	int err = 1;
 
 	if (len > EXT4_NAME_LEN)
 		return ERR_PTR(-ENAMETOOLONG);
-	if (ei->inline_data && len == 2 && name[0] == '.' && name[1] == '.')
+	if (ei->inline_data && len == 2 && name[0] == '.' && name[1] == '.') {
 		memcpy(&st.ino, ei->inline_data, 4);
-	else if ((err = dir_walk(dir, &pos, lookup_one, &st)) < 0)
+		err = 0;
+	} else if (!ei->inline_data && (ei->flags & EXT4_INDEX_FL) &&
+		   (ei->fs->compat & EXT4_FEATURE_COMPAT_DIR_INDEX) &&
+		   !(len == 2 && name[0] == '.' && name[1] == '.')) { /* ".." is in block 0 */
+		err = dx_lookup(dir, &st);
+		if (err < 0)
+			return ERR_PTR(err);
+		if (err)
+			__atomic_add_fetch(&ei->fs->dx_fallbacks, 1, __ATOMIC_RELAXED);
+	}
+	if (err && (err = dir_walk(dir, &pos, lookup_one, &st)) < 0)
 		return ERR_PTR(err);
 	if (!st.ino)
 		return ERR_PTR(-ENOENT);

@@ -49,6 +49,8 @@ struct ext4_fs {
 	uint32_t csum_seed;
 	uint64_t free_blocks, free_inodes; /* summed from the group descriptors */
 	uint8_t uuid[16];
+	uint32_t hash_seed[4];     /* htree hashes */
+	uint32_t sb_flags;         /* s_flags: signed or unsigned char hashes */
 	char name[16];             /* the device's name, for messages */
 	/* Per group, from the descriptors (checked at mount). */
 	uint64_t *inode_table;     /* first block of each group's inode table */
@@ -57,6 +59,7 @@ struct ext4_fs {
 	struct list_head icache[EXT4_ICACHE_HASH]; /* Lock: icache_lock */
 	size_t nr_inodes;          /* Lock: icache_lock */
 	unsigned errors;           /* atomic: corruptions met */
+	unsigned long dx_lookups, dx_fallbacks; /* atomic: htree use (tests) */
 };
 
 /* What ext4 keeps per VFS inode (inode->private). */
@@ -136,6 +139,16 @@ int ext4_iterate(struct inode *dir, struct dir_context *ctx);
 struct inode *ext4_lookup(struct inode *dir, const char *name, size_t len);
 /* DT_* type of a dirent file_type. */
 unsigned ext4_dtype(uint8_t file_type);
+
+/* htree.c: the leaf block that can hold name in an indexed directory. */
+struct ext4_dx_leaf {
+	uint32_t leaf;       /* logical block to scan */
+	uint32_t next_leaf;  /* scan it too when check_next */
+	bool check_next;     /* the name's hash continues in next_leaf */
+	bool unsure;         /* it may continue past this index node: scan all */
+};
+/* 0, -EOPNOTSUPP (unknown hash), or -errno for a bad index. */
+int ext4_dx_find_leaf(struct inode *dir, const char *name, size_t len, struct ext4_dx_leaf *out);
 
 /* inline.c: load the inline data of an inode being built (raw inode). */
 int ext4_inline_load(struct ext4_fs *fs, struct ext4_inode_info *ei, const struct ext4_inode *raw,

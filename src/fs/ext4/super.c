@@ -311,6 +311,8 @@ struct super_block *ext4_mount(struct block_device *bd, unsigned long flags)
 	fs->ro_compat = es->s_feature_ro_compat;
 	fs->csum = fs->ro_compat & EXT4_FEATURE_RO_COMPAT_METADATA_CSUM;
 	memcpy(fs->uuid, es->s_uuid, sizeof(fs->uuid));
+	memcpy(fs->hash_seed, es->s_hash_seed, sizeof(fs->hash_seed));
+	fs->sb_flags = es->s_flags;
 	if (ext4_has_incompat(fs, EXT4_FEATURE_INCOMPAT_CSUM_SEED))
 		fs->csum_seed = es->s_checksum_seed;
 	else
