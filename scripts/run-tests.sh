@@ -155,6 +155,33 @@ run_qemu() {
 	return $rc
 }
 
+# Root on disk (root=/dev/vda, docs/ext4.md): an ext4 image whose
+# /sbin/init is INIT (a file); the initramfs's /dev, /proc and /tmp must
+# show through the disk's directories of those names.
+root_disk() {
+	local dir=$BUILD/test-disks/root-$1 img=$BUILD/test-disks/root-$1.img
+	rm -rf "$dir"
+	mkdir -p "$dir/sbin" "$dir/bin" "$dir/dev" "$dir/proc" "$dir/tmp" "$dir/etc"
+	cp "$2" "$dir/sbin/init" && chmod 755 "$dir/sbin/init" || return 1
+	[ -z "${3:-}" ] || cp "$3" "$dir/bin/busybox" || return 1
+	echo "on the disk" > "$dir/etc/motd"
+	scripts/mkdisk.sh -s 16 "$dir" "$img" > /dev/null && echo "$img"
+}
+
+# root_disk_test NAME PATTERN CMD...: boot, wait for a line matching PATTERN.
+root_disk_test() {
+	local name=$1 pattern=$2
+	shift 2
+	local log=$LOGS/$name.log
+	run_qemu "$log" "" "$pattern" "$@"
+	if tr -d '\r' < "$log" | grep -Eq "$pattern"; then
+		pass "$name"
+	else
+		fail "$name" "no line matching $pattern"
+		show_tail "$log"
+	fi
+}
+
 # boot_test NAME CMD...: boot to the shell, run one command, power off.
 # BOOT_TEST_INPUT replaces that command (disk boots).
 boot_test() {
@@ -364,6 +391,13 @@ suite_boot_riscv64() {
 		else
 			fail rv-disk "scripts/mkdisk.sh failed"
 		fi
+		if img=$(root_disk rv scripts/root-disk-init.sh "$BUILD/riscv64/user/busybox"); then
+			# shellcheck disable=SC2046
+			root_disk_test rv-root-disk '^ROOT_DISK_OK$' "${q[@]}" -kernel "$KERNEL_RV" \
+				-bios default -smp 1 -append "root=/dev/vda rw" $(rv_disk "$img")
+		else
+			fail rv-root-disk "scripts/mkdisk.sh failed"
+		fi
 	fi
 	if need_file rv-uboot "$BUILD/riscv64/Image" &&
 	   need_file rv-uboot scripts/boot-uboot-riscv64.sh; then
@@ -394,6 +428,17 @@ suite_boot_x86_64() {
 				-device virtio-blk-pci,drive=x1
 		else
 			fail x86-disk "scripts/mkdisk.sh failed"
+		fi
+		# no busybox on x86_64: a static test program is the disk's init;
+		# its exit panics and panic=-1 with -no-reboot ends QEMU
+		if img=$(root_disk x86 "$BUILD/x86_64/user/tests/uname"); then
+			# shellcheck disable=SC2046
+			root_disk_test x86-root-disk '^uname: Linux ' "${q[@]}" -machine q35 \
+				-kernel "$KERNEL_X86" -no-reboot \
+				-append "root=/dev/vda ro rootfstype=ext4 panic=-1" \
+				$(x86_disk "$img")
+		else
+			fail x86-root-disk "scripts/mkdisk.sh failed"
 		fi
 	fi
 	if need_file x86-grub-iso ferrite-x86_64.iso; then
@@ -440,6 +485,14 @@ check_scratch_disk() {
 	fi
 }
 
+# The ext4 test's disk (user/tests/ext4.c): a known tree labelled
+# ferrite-ext4t, attached read-only as the second disk.
+ext4_disk() {
+	mkdir -p "$BUILD/test-disks"
+	python3 scripts/ext4-test-image.py "$BUILD/test-disks/ext4t-$1.img" 1024 &&
+		echo "$BUILD/test-disks/ext4t-$1.img"
+}
+
 suite_guest_riscv64() {
 	suite_begin guest-riscv64
 	local img
@@ -448,7 +501,9 @@ suite_guest_riscv64() {
 		# shellcheck disable=SC2046
 		guest_run guest-riscv64 guest-riscv64 qemu-system-riscv64 -machine virt -kernel "$KERNEL_RV" \
 			-initrd "$TESTS_RV" -m 1G -nographic -bios default -smp 1 -append "init=/tests/runner" \
-			$(rv_disk "$img")
+			$(rv_disk "$img") $(ext4_args=$(ext4_disk riscv64) &&
+				echo -drive "file=$ext4_args,if=none,format=raw,id=x9,readonly=on" \
+					-device virtio-blk-device,drive=x9)
 		check_scratch_disk guest-riscv64 "$img"
 	fi
 	suite_end guest-riscv64
@@ -462,7 +517,9 @@ suite_guest_x86_64() {
 		# shellcheck disable=SC2046
 		guest_run guest-x86_64 guest-x86_64 qemu-system-x86_64 -machine q35 -kernel "$KERNEL_X86" \
 			-initrd "$TESTS_X86" -m 1G -nographic -append "init=/tests/runner" \
-			$(x86_disk "$img")
+			$(x86_disk "$img") $(ext4_args=$(ext4_disk x86_64) &&
+				echo -drive "file=$ext4_args,if=none,format=raw,id=x9,readonly=on" \
+					-device virtio-blk-pci,drive=x9)
 		check_scratch_disk guest-x86_64 "$img"
 	fi
 	suite_end guest-x86_64

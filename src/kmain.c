@@ -14,6 +14,7 @@
 #include <ferrite/sched.h>
 #include <ferrite/string.h>
 #include <ferrite/task.h>
+#include <ferrite/vfs.h>
 #include <hal/hal_boot.h>
 #include <hal/hal_cpu.h>
 #include <hal/hal_mmu.h>
@@ -25,6 +26,7 @@ struct cpu cpus[MAX_CPUS];
 extern const char initramfs_builtin_start[], initramfs_builtin_end[];
 
 static char init_path[128] = "/init";
+static bool init_given; /* init= was on the command line */
 
 /* A decimal integer with an optional sign, the whole of [p, end); false
  * when it is not one. */
@@ -47,7 +49,8 @@ static bool parse_int(const char *p, const char *end, long *out)
 }
 
 /* The words Ferrite knows on its command line, as on Linux:
- *   init=PATH        run PATH instead of /init
+ *   init=PATH        run PATH instead of /init (/sbin/init with root=)
+ *   root=/dev/vdX rootfstype=ext4 [ro|rw]   the root file system on a disk
  *   panic=N          after a panic: 0 halt, N > 0 reboot after N seconds,
  *                    N < 0 reboot at once
  *   ferrite.sysrq=1  allow the crash trigger of /proc/sysrq-trigger (tests)
@@ -67,6 +70,7 @@ static void parse_cmdline(const char *cmdline)
 			size_t n = MIN((size_t)(end - p - 5), sizeof(init_path) - 1);
 			memcpy(init_path, p + 5, n);
 			init_path[n] = '\0';
+			init_given = true;
 		} else if (!strncmp(p, "panic=", 6) && parse_int(p + 6, end, &v)) {
 			panic_timeout = (int)v;
 		} else if (!strncmp(p, "ferrite.sysrq=", 14) && parse_int(p + 14, end, &v)) {
@@ -121,6 +125,7 @@ void kmain(struct boot_info *info)
 	unpack_initramfs(info);         /* the root file system's contents */
 	drivers_init();                 /* disks: virtio over mmio (FDT) and PCI */
 	blkdev_files_init();            /* /dev/vda, /dev/vdb, ... */
+	vfs_root_setup(info->cmdline, init_given); /* root=: mounted by init's task */
 	console_init();                 /* /dev/console, UART receive interrupts */
 	hal_timer_start();              /* the scheduler tick */
 

@@ -70,6 +70,7 @@
 #define ECONNREFUSED 111
 #define EALREADY 114
 #define EINPROGRESS 115
+#define EUCLEAN 117 /* structure needs cleaning: a corrupt file system */
 #define ECANCELED 125
 #define EOWNERDEAD 130
 #define ENOTRECOVERABLE 131

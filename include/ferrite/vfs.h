@@ -62,6 +62,27 @@ size_t iobuf_copy_to_upto(const struct iobuf *b, size_t at, const void *src, siz
 size_t iobuf_copy_from_upto(void *dst, const struct iobuf *b, size_t at, size_t n);
 
 /* ---- super blocks ---- */
+/* statfs(2) in one place (sys_stat.c converts it). */
+struct kstatfs {
+	long type, bsize, frsize, namelen, flags;
+	uint64_t blocks, bfree, bavail, files, ffree;
+	int fsid[2];
+};
+#define ST_RDONLY 0x0001
+#define ST_VALID 0x0020
+
+struct super_block;
+/* What a mountable file system provides (ramfs and procfs have none). */
+struct super_ops {
+	void (*statfs)(struct super_block *sb, struct kstatfs *st);
+	/* Is anything but the root (held by sb, the mount table and the
+	 * caller) in use?
+	 * Called under the mount table lock: must not sleep. */
+	bool (*busy)(struct super_block *sb);
+	/* Unmounted and not busy: free the file system (sb->root already put). */
+	void (*put_super)(struct super_block *sb);
+};
+
 struct super_block {
 	struct rwlock ns_lock; /* sleeping: lookups share it, changes take it alone */
 	dev_t dev;
@@ -69,7 +90,14 @@ struct super_block {
 	uint64_t next_ino;      /* atomic */
 	struct inode *root;     /* reference */
 	void *private;
+	const struct super_ops *ops; /* NULL for the built-in file systems */
+	unsigned long flags;    /* MS_RDONLY; set before the sb is mounted */
 };
+#define MS_RDONLY 0x1
+
+/* Is ino on a file system mounted read-only (its data and attributes
+ * cannot change: -EROFS)? */
+static inline bool inode_is_readonly(const struct inode *ino);
 
 /* ---- inodes ---- */
 struct inode_ops {
@@ -111,6 +139,11 @@ struct inode {
 	void *private; /* owned by the file system */
 	void (*destroy)(struct inode *ino); /* fs hook: free private */
 };
+
+static inline bool inode_is_readonly(const struct inode *ino)
+{
+	return ino->sb && (ino->sb->flags & MS_RDONLY);
+}
 
 /* Return: a new inode with refcount 1, or NULL. */
 struct inode *inode_alloc(struct super_block *sb, mode_t mode);
@@ -298,9 +331,42 @@ void anon_inode_init(void);
 /* ---- mount points (src/fs/mount.c) ---- */
 /* Cover the directory at path (absolute) with sb's root. 0 or -errno. */
 int vfs_mount_at(const char *path, struct super_block *sb);
+/* What /proc/mounts says of a mount made by mount(2). */
+struct mount_info {
+	char source[64]; /* "/dev/vda" */
+	char path[256];  /* absolute path of the mount point (truncated) */
+	char type[16];   /* "ext4"; "" for the built-in mounts (not listed) */
+	bool readonly;
+};
+/* Cover dir (reference consumed) with sb's root (sb consumed on success);
+ * info (may be NULL) is what /proc/mounts shows. */
+int vfs_mount_inode(struct inode *dir, struct super_block *sb, const struct mount_info *info);
+/* Cover dir (consumed) with root (consumed), a directory of another file
+ * system: the root-on-disk boot shows the initramfs's /dev, /proc and /tmp
+ * in the disk's tree this way. */
+int vfs_bind_inode(struct inode *dir, struct inode *root);
+/* The root file system is now sb (root=): /proc/mounts lists it and its
+ * device cannot be mounted again. */
+void vfs_set_root(struct super_block *sb, const struct mount_info *info);
+/* root= on the command line (src/fs/root_mount.c). vfs_root_setup (kmain,
+ * no I/O) remembers it; vfs_root_mount, called by the first task before it
+ * executes init (interrupts on: the disk can complete), mounts that disk
+ * as / and, when init= was not given, sets path to /sbin/init. */
+void vfs_root_setup(const char *cmdline, bool init_given);
+void vfs_root_mount(char *path, size_t size);
+/* Copy up to max mount(2) mounts into out, oldest first. Return how many. */
+size_t vfs_mounts_list(struct mount_info *out, size_t max);
+/* Unmount the file system whose root is root (the caller's reference is
+ * consumed). 0, -EINVAL (not a mount root), -EBUSY (in use). */
+int vfs_umount_root(struct inode *root);
+/* Is a file system on dev mounted? */
+bool vfs_dev_mounted(dev_t dev);
 /* Path walking: ino (reference consumed) or, when it is a mount point, a
  * new reference to the mounted root. */
 struct inode *vfs_mount_cross(struct inode *ino);
+/* When ino is the root of a mounted file system: a new reference to the
+ * directory it covers (for ".." and getcwd), else NULL. */
+struct inode *vfs_mount_covered(struct inode *ino);
 
 /* ---- ramfs ---- */
 struct super_block *ramfs_create_sb(void);

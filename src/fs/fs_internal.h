@@ -52,6 +52,10 @@ int fd_set_cloexec(int fd, bool on);
 char *path_from_user(const char __user *upath);
 DEFINE_FREE(path_free, char *, if (!IS_ERR_OR_NULL(_T)) kfree(_T))
 
+/* The absolute path of directory dir, built into buf[size] from its end
+ * (sys_dir.c). Return the offset where it starts, or -errno. */
+long vfs_build_path(struct inode *dir, char *buf, size_t size);
+
 /* Character-device ops (devices.c, tty.c). */
 void devices_register(void);
 void tty_register(void);

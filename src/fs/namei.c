@@ -21,6 +21,9 @@ struct file *vfs_open_inode(struct inode *ino, int flags)
 	if (!(flags & O_PATH)) {
 		if (S_ISDIR(ino->mode) && (acc != O_RDONLY || (flags & O_TRUNC)))
 			return ERR_PTR(-EISDIR);
+		if (S_ISREG(ino->mode) && inode_is_readonly(ino) &&
+		    (acc != O_RDONLY || (flags & O_TRUNC)))
+			return ERR_PTR(-EROFS);
 		if (S_ISLNK(ino->mode))
 			return ERR_PTR(-ELOOP);
 		if (acc == 3)
@@ -240,6 +243,8 @@ int vfs_link_at(int olddirfd, const char *oldpath, int newdirfd, const char *new
 		err = -EEXIST;
 	else if (pp.dir->sb != old->sb)
 		err = -EXDEV;
+	else if (inode_is_readonly(pp.dir))
+		err = -EROFS;
 	else if (!pp.dir->iops->link)
 		err = -EPERM;
 	else
@@ -299,6 +304,8 @@ int vfs_truncate_inode(struct inode *ino, off_t size)
 		return -EINVAL;
 	if (size < 0)
 		return -EINVAL;
+	if (inode_is_readonly(ino))
+		return -EROFS;
 	if (!ino->iops || !ino->iops->truncate)
 		return -EPERM;
 	return ino->iops->truncate(ino, size);

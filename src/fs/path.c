@@ -30,6 +30,12 @@ static struct inode *lookup_one(struct inode *dir, const char *name, size_t len)
 		inode_get(dir);
 		return dir;
 	}
+	if (len == 2 && name[0] == '.' && name[1] == '.') {
+		/* ".." of a mounted root is ".." of the directory it covers */
+		__free(inode_put) struct inode *covered = vfs_mount_covered(dir);
+		if (covered)
+			return lookup_one(covered, name, len);
+	}
 	if (!dir->iops || !dir->iops->lookup)
 		return ERR_PTR(-ENOTDIR);
 	struct inode *child = dir->iops->lookup(dir, name, len);

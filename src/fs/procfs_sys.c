@@ -7,6 +7,7 @@
 #include <ferrite/errno.h>
 #include <ferrite/frame.h>
 #include <ferrite/procfs.h>
+#include <ferrite/kmalloc.h>
 #include <ferrite/task.h>
 #include <hal/hal_timer.h>
 
@@ -80,6 +81,21 @@ int procfs_show_mounts(struct pbuf *b, pid_t pid)
 	(void)pid;
 	pbuf_printf(b, "rootfs / rootfs rw 0 0\n");
 	pbuf_printf(b, "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n");
+	__free(kfree) struct mount_info *m = kmalloc(16 * sizeof(*m));
+	if (!m)
+		return 0;
+	size_t n = vfs_mounts_list(m, 16);
+	for (size_t i = 0; i < n; i++)
+		pbuf_printf(b, "%s %s %s %s,relatime 0 0\n", m[i].source, m[i].path, m[i].type,
+			    m[i].readonly ? "ro" : "rw");
+	return 0;
+}
+
+/* The types mount(2) knows; mount without -t tries those without nodev. */
+int procfs_show_filesystems(struct pbuf *b, pid_t pid)
+{
+	(void)pid;
+	pbuf_printf(b, "nodev\tproc\n\text4\n\text3\n\text2\n");
 	return 0;
 }
 

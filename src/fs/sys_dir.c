@@ -122,7 +122,7 @@ static bool find_emit(struct dir_context *ctx, const char *name, size_t len, ino
 
 /* Build the absolute path of dir into buf[size] from the end. Return the
  * start offset or -errno. */
-static long build_path(struct inode *dir, char *buf, size_t size)
+long vfs_build_path(struct inode *dir, char *buf, size_t size)
 {
 	size_t pos = size - 1;
 	struct inode *cur = dir;
@@ -130,6 +130,12 @@ static long build_path(struct inode *dir, char *buf, size_t size)
 	buf[pos] = '\0';
 	inode_get(cur);
 	while (cur != vfs_root) {
+		struct inode *covered = vfs_mount_covered(cur);
+		if (covered) { /* a mounted root is named by the directory it covers */
+			inode_put(cur);
+			cur = covered;
+			continue;
+		}
 		struct name_find nf = { .ctx.emit = find_emit, .ino = cur->ino };
 		struct inode *parent = cur->iops->lookup(cur, "..", 2);
 		if (IS_ERR(parent)) {
@@ -166,7 +172,7 @@ long sys_getcwd(char __user *ubuf, size_t size)
 
 	if (!buf)
 		return -ENOMEM;
-	start = build_path(cwd, buf, PATH_MAX);
+	start = vfs_build_path(cwd, buf, PATH_MAX);
 	if (start < 0)
 		return start;
 	len = PATH_MAX - (size_t)start; /* includes the NUL */

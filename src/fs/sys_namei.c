@@ -191,6 +191,8 @@ static long do_chmod(int dirfd, const char __user *upath, mode_t mode, int flags
 		return PTR_ERR(ino);
 	if (S_ISLNK(ino->mode))
 		return -EOPNOTSUPP;
+	if (inode_is_readonly(ino))
+		return -EROFS;
 	guard(spinlock)(&ino->lock);
 	ino->mode = (ino->mode & S_IFMT) | (mode & S_IALLUGO);
 	ino->ctime = vfs_now();
@@ -202,11 +204,11 @@ long sys_fchmod(int fd, mode_t mode)
 	return do_chmod(fd, NULL, mode, 0);
 }
 
-long sys_fchmodat(int dirfd, const char __user *upath, mode_t mode, int flags)
+/* Linux's fchmodat takes three arguments (flags came with fchmodat2):
+ * the fourth register is whatever the caller left there. */
+long sys_fchmodat(int dirfd, const char __user *upath, mode_t mode)
 {
-	if (flags & ~AT_SYMLINK_NOFOLLOW)
-		return -EINVAL;
-	return do_chmod(dirfd, upath, mode, flags);
+	return do_chmod(dirfd, upath, mode, 0);
 }
 
 long sys_chmod(const char __user *upath, mode_t mode)
@@ -219,6 +221,8 @@ static long do_chown(int dirfd, const char __user *upath, uid_t uid, gid_t gid, 
 	__free(inode_put) struct inode *ino = attr_target(dirfd, upath, flags);
 	if (IS_ERR(ino))
 		return PTR_ERR(ino);
+	if (inode_is_readonly(ino))
+		return -EROFS;
 	guard(spinlock)(&ino->lock);
 	if (uid != (uid_t)-1)
 		ino->uid = uid;
@@ -270,6 +274,8 @@ long sys_utimensat(int dirfd, const char __user *upath, const struct timespec64 
 	__free(inode_put) struct inode *ino = attr_target(dirfd, upath, flags);
 	if (IS_ERR(ino))
 		return PTR_ERR(ino);
+	if (inode_is_readonly(ino))
+		return -EROFS;
 	guard(spinlock)(&ino->lock);
 	if (ts[0].tv_nsec != UTIME_OMIT)
 		ino->atime = ts[0].tv_nsec == UTIME_NOW ? now : ts[0];

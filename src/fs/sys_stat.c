@@ -123,6 +123,24 @@ static int statfs_to_user(struct inode *ino, struct statfs __user *ubuf)
 	struct statfs s;
 
 	memset(&s, 0, sizeof(s));
+	if (ino && ino->sb && ino->sb->ops && ino->sb->ops->statfs) {
+		struct kstatfs k;
+		memset(&k, 0, sizeof(k));
+		ino->sb->ops->statfs(ino->sb, &k);
+		s.f_type = k.type;
+		s.f_bsize = k.bsize;
+		s.f_frsize = k.frsize;
+		s.f_blocks = k.blocks;
+		s.f_bfree = k.bfree;
+		s.f_bavail = k.bavail;
+		s.f_files = k.files;
+		s.f_ffree = k.ffree;
+		s.f_fsid[0] = k.fsid[0];
+		s.f_fsid[1] = k.fsid[1];
+		s.f_namelen = k.namelen;
+		s.f_flags = k.flags;
+		return copy_to_user(ubuf, &s, sizeof(s)) ? -EFAULT : 0;
+	}
 	s.f_type = ino && ino->sb ? (long)ino->sb->magic : TMPFS_MAGIC;
 	s.f_bsize = PAGE_SIZE;
 	s.f_frsize = PAGE_SIZE;

@@ -15,6 +15,7 @@
 #include <ferrite/string.h>
 #include <ferrite/uaccess.h>
 #include <ferrite/vm.h>
+#include <ferrite/vfs.h>
 #include <hal/hal_context.h>
 #include <hal/hal_timer.h>
 #include <hal/hal_trap.h>
@@ -297,6 +298,8 @@ static void init_entry(void *raw)
 
 	sched_finish_switch();
 	self = current;
+	strlcpy(path, exec_args_path(args), sizeof(path));
+	vfs_root_mount(path, sizeof(path)); /* root= (src/fs/root_mount.c) */
 	for (int fd = 0; fd < 3; fd++) {
 		struct file *f = vfs_open("/dev/console", O_RDWR, 0);
 		if (IS_ERR(f)) {
@@ -305,7 +308,6 @@ static void init_entry(void *raw)
 		}
 		fd_install(f, 0); /* consumes f, also when it fails */
 	}
-	strlcpy(path, exec_args_path(args), sizeof(path));
 	err = exec_current(path, args);
 	if (err)
 		panic("cannot execute init (error %d)", err);

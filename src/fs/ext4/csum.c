@@ -1,0 +1,108 @@
+/*
+ * metadata_csum: the crc32c checksums ext4 keeps on its superblock, group
+ * descriptors, inodes, extent tree blocks and directory leaf blocks, each
+ * computed as Linux's fs/ext4 does (seeded with the file system's seed,
+ * then the inode number and generation for per-inode metadata). Pure
+ * functions of their arguments; no locks.
+ */
+#include <ferrite/crc32c.h>
+#include <ferrite/string.h>
+#include "ext4.h"
+
+uint32_t ext4_csum(uint32_t seed, const void *buf, size_t len)
+{
+	return crc32c(seed, buf, len);
+}
+
+bool ext4_super_csum_ok(const struct ext4_super_block *es)
+{
+	uint32_t c = ext4_csum(~0u, es, __builtin_offsetof(struct ext4_super_block, s_checksum));
+
+	return c == es->s_checksum;
+}
+
+bool ext4_group_desc_csum_ok(const struct ext4_fs *fs, uint32_t group, const void *gd)
+{
+	const size_t off = __builtin_offsetof(struct ext4_group_desc, bg_checksum);
+	const uint16_t zero = 0;
+	uint32_t c;
+
+	if (!fs->csum)
+		return true; /* gdt_csum's crc16 is not checked (docs/ext4.md) */
+	c = ext4_csum(fs->csum_seed, &group, 4);
+	c = ext4_csum(c, gd, off);
+	c = ext4_csum(c, &zero, 2);
+	if (fs->desc_size > off + 2)
+		c = ext4_csum(c, (const char *)gd + off + 2, fs->desc_size - off - 2);
+	return (c & 0xffff) == ((const struct ext4_group_desc *)gd)->bg_checksum;
+}
+
+uint32_t ext4_inode_seed(const struct ext4_fs *fs, uint32_t ino, uint32_t generation)
+{
+	uint32_t c = ext4_csum(fs->csum_seed, &ino, 4);
+
+	return ext4_csum(c, &generation, 4);
+}
+
+bool ext4_inode_csum_ok(const struct ext4_fs *fs, const void *raw_, uint32_t seed)
+{
+	const struct ext4_inode *raw = raw_;
+	const char *p = raw_;
+	const uint16_t zero = 0;
+	size_t lo = __builtin_offsetof(struct ext4_inode, i_checksum_lo);
+	size_t hi = __builtin_offsetof(struct ext4_inode, i_checksum_hi);
+	bool has_hi = false;
+	uint32_t c, want;
+
+	if (!fs->csum)
+		return true;
+	c = ext4_csum(seed, p, lo);
+	c = ext4_csum(c, &zero, 2);
+	c = ext4_csum(c, p + lo + 2, EXT4_GOOD_OLD_INODE_SIZE - lo - 2);
+	if (fs->inode_size > EXT4_GOOD_OLD_INODE_SIZE) {
+		/* the caller checked extra_isize against the inode size */
+		has_hi = EXT4_INODE_HAS(raw->i_extra_isize, i_checksum_hi);
+		c = ext4_csum(c, p + EXT4_GOOD_OLD_INODE_SIZE, hi - EXT4_GOOD_OLD_INODE_SIZE);
+		size_t off = hi;
+		if (has_hi) {
+			c = ext4_csum(c, &zero, 2);
+			off += 2;
+		}
+		c = ext4_csum(c, p + off, fs->inode_size - off);
+	}
+	want = raw->i_checksum_lo;
+	if (has_hi)
+		want |= (uint32_t)raw->i_checksum_hi << 16;
+	else
+		c &= 0xffff;
+	return c == want;
+}
+
+bool ext4_extent_block_csum_ok(const struct ext4_fs *fs, const struct ext4_inode_info *ei,
+			       const void *block, unsigned eh_max)
+{
+	size_t off = sizeof(struct ext4_extent_header) + (size_t)eh_max * sizeof(struct ext4_extent);
+	uint32_t want;
+
+	if (!fs->csum)
+		return true;
+	if (off + 4 > fs->block_size)
+		return false;
+	memcpy(&want, (const char *)block + off, 4);
+	return ext4_csum(ei->csum_seed, block, off) == want;
+}
+
+bool ext4_dir_block_csum_ok(const struct ext4_fs *fs, const struct ext4_inode_info *ei,
+			    const void *block)
+{
+	const struct ext4_dir_entry_tail *t;
+	size_t off = fs->block_size - sizeof(*t);
+
+	if (!fs->csum)
+		return true;
+	t = (const void *)((const char *)block + off);
+	if (t->det_reserved_zero1 || t->det_rec_len != sizeof(*t) || t->det_reserved_zero2 ||
+	    t->det_reserved_ft != EXT4_DIR_TAIL_FT)
+		return true; /* no tail: an htree index block (its own tail is not checked) */
+	return ext4_csum(ei->csum_seed, block, off) == t->det_checksum;
+}

@@ -1,0 +1,362 @@
+/*
+ * ext4 mount: read and check the superblock and the group descriptors,
+ * build struct ext4_fs and the VFS super block, statfs and umount. Every
+ * field used later is checked here once (geometry against the device,
+ * features, checksums, each group's inode table inside the file system),
+ * so the rest of the driver can rely on struct ext4_fs.
+ *
+ * The driver cannot write: every mount is read-only (sb->flags MS_RDONLY;
+ * sys_mount refuses a read-write request with -EROFS, see docs/ext4.md).
+ * Locking: none here; a mount builds private state, umount runs when no
+ * inode but the root is live (busy check under the mount table lock).
+ */
+#include <ferrite/errno.h>
+#include <ferrite/kmalloc.h>
+#include <ferrite/printk.h>
+#include <ferrite/string.h>
+#include <ferrite/crc32c.h>
+#include <stdarg.h>
+#include "ext4.h"
+
+int ext4_corrupt(struct ext4_fs *fs, const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+
+	if (__atomic_fetch_add(&fs->errors, 1, __ATOMIC_RELAXED) == 0) {
+		va_start(ap, fmt);
+		kvsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		pr_err("ext4 %s: corrupt file system: %s (later errors on this mount are not reported)\n",
+		       fs->name, msg);
+	}
+	return -EUCLEAN;
+}
+
+bool ext4_blocks_valid(const struct ext4_fs *fs, uint64_t blk, uint64_t len)
+{
+	return blk >= fs->first_data_block && blk < fs->blocks_count && len <= fs->blocks_count - blk;
+}
+
+struct buffer *ext4_bread(struct ext4_fs *fs, uint64_t nr)
+{
+	if (!ext4_blocks_valid(fs, nr, 1))
+		return ERR_PTR(ext4_corrupt(fs, "block %llu outside the file system",
+					    (unsigned long long)nr));
+	return bread(fs->bd, nr, fs->block_size);
+}
+
+/* Refuse a mount: say why, once, on the console. */
+#define REFUSE(err, name, fmt, ...)                                               \
+	({                                                                         \
+		pr_err("ext4 %s: cannot mount: " fmt "\n", name, ##__VA_ARGS__); \
+		(err);                                                             \
+	})
+
+static bool is_power_of(uint32_t n, uint32_t base)
+{
+	while (n > 1 && n % base == 0)
+		n /= base;
+	return n == 1;
+}
+
+/* Does group g hold a superblock backup (and so its descriptor copy)? */
+static bool group_has_super(const struct ext4_fs *fs, const struct ext4_super_block *es, uint32_t g)
+{
+	if (g == 0)
+		return true;
+	if (fs->compat & EXT4_FEATURE_COMPAT_SPARSE_SUPER2)
+		return g == es->s_backup_bgs[0] || g == es->s_backup_bgs[1];
+	if (!(fs->ro_compat & EXT4_FEATURE_RO_COMPAT_SPARSE_SUPER) || g == 1)
+		return true;
+	return is_power_of(g, 3) || is_power_of(g, 5) || is_power_of(g, 7);
+}
+
+/* Block holding descriptor block i (meta_bg puts them in their groups). */
+static uint64_t desc_block(const struct ext4_fs *fs, const struct ext4_super_block *es, uint32_t i)
+{
+	uint32_t per_block = fs->block_size / fs->desc_size;
+
+	if (!ext4_has_incompat(fs, EXT4_FEATURE_INCOMPAT_META_BG) || i < es->s_first_meta_bg)
+		return (uint64_t)fs->first_data_block + 1 + i;
+	uint64_t g = (uint64_t)i * per_block;
+	return fs->first_data_block + g * fs->blocks_per_group + (group_has_super(fs, es, (uint32_t)g) ? 1 : 0);
+}
+
+/* Features: refuse what this driver would misread. */
+static int check_features(struct ext4_fs *fs, const struct ext4_super_block *es)
+{
+	uint32_t unknown = fs->incompat & ~EXT4_INCOMPAT_READ;
+
+	if (fs->incompat & EXT4_FEATURE_INCOMPAT_RECOVER)
+		return REFUSE(-EUCLEAN, fs->name, "the journal needs recovery (replay is not implemented; "
+			      "run e2fsck or mount it on Linux first)");
+	if (unknown)
+		return REFUSE(-EINVAL, fs->name, "unsupported incompatible features 0x%x", unknown);
+	if (fs->csum && es->s_checksum_type != EXT4_CRC32C_CHKSUM)
+		return REFUSE(-EINVAL, fs->name, "unknown checksum type %u", es->s_checksum_type);
+	if (fs->csum && !ext4_super_csum_ok(es))
+		return REFUSE(-EUCLEAN, fs->name, "superblock checksum does not match");
+	return 0;
+}
+
+/* Geometry: sizes, counts and their agreement with each other and the disk. */
+static int check_geometry(struct ext4_fs *fs, const struct ext4_super_block *es)
+{
+	uint64_t dev_bytes = fs->bd->nr_sectors * SECTOR_SIZE;
+
+	if (es->s_log_block_size > 2)
+		return REFUSE(-EINVAL, fs->name, "block size 2^%u bytes (1, 2 and 4 KiB are supported)",
+			      10 + MIN(es->s_log_block_size, 99u));
+	fs->log_block_size = 10 + es->s_log_block_size;
+	fs->block_size = 1u << fs->log_block_size;
+	fs->blocks_count = es->s_blocks_count_lo;
+	fs->r_blocks_count = es->s_r_blocks_count_lo;
+	if (ext4_has_incompat(fs, EXT4_FEATURE_INCOMPAT_64BIT)) {
+		fs->blocks_count |= (uint64_t)es->s_blocks_count_hi << 32;
+		fs->r_blocks_count |= (uint64_t)es->s_r_blocks_count_hi << 32;
+		fs->desc_size = es->s_desc_size;
+		if (fs->desc_size < EXT4_DESC_SIZE_64 || fs->desc_size > EXT4_DESC_SIZE_MAX ||
+		    (fs->desc_size & (fs->desc_size - 1)) || fs->desc_size > fs->block_size)
+			return REFUSE(-EINVAL, fs->name, "bad group descriptor size %u", fs->desc_size);
+	} else {
+		fs->desc_size = EXT4_DESC_SIZE_32;
+	}
+	if (fs->blocks_count > dev_bytes >> fs->log_block_size)
+		return REFUSE(-EINVAL, fs->name, "%llu blocks but the device holds %llu",
+			      (unsigned long long)fs->blocks_count,
+			      (unsigned long long)(dev_bytes >> fs->log_block_size));
+	fs->first_data_block = es->s_first_data_block;
+	if (fs->first_data_block >= fs->blocks_count || fs->first_data_block > 1)
+		return REFUSE(-EINVAL, fs->name, "bad first data block %u", fs->first_data_block);
+	if (es->s_rev_level == 0) {
+		fs->inode_size = EXT4_GOOD_OLD_INODE_SIZE;
+		fs->first_ino = EXT4_GOOD_OLD_FIRST_INO;
+	} else {
+		fs->inode_size = es->s_inode_size;
+		fs->first_ino = es->s_first_ino;
+	}
+	if (fs->inode_size < EXT4_GOOD_OLD_INODE_SIZE || fs->inode_size > fs->block_size ||
+	    (fs->inode_size & (fs->inode_size - 1)))
+		return REFUSE(-EINVAL, fs->name, "bad inode size %u", fs->inode_size);
+	fs->blocks_per_group = es->s_blocks_per_group;
+	fs->inodes_per_group = es->s_inodes_per_group;
+	fs->inodes_count = es->s_inodes_count;
+	if (es->s_log_cluster_size != es->s_log_block_size) {
+		/* bigalloc: groups count clusters */
+		if (es->s_log_cluster_size < es->s_log_block_size || es->s_log_cluster_size > 20 ||
+		    es->s_clusters_per_group == 0 || es->s_clusters_per_group > fs->block_size * 8 ||
+		    (uint64_t)es->s_clusters_per_group << (es->s_log_cluster_size - es->s_log_block_size) !=
+			    fs->blocks_per_group)
+			return REFUSE(-EINVAL, fs->name, "bad cluster geometry");
+	} else if (fs->blocks_per_group == 0 || fs->blocks_per_group > fs->block_size * 8) {
+		return REFUSE(-EINVAL, fs->name, "bad blocks per group %u", fs->blocks_per_group);
+	}
+	if (fs->inodes_per_group == 0 || fs->inodes_per_group > fs->block_size * 8 ||
+	    fs->inodes_per_group < fs->block_size / fs->inode_size)
+		return REFUSE(-EINVAL, fs->name, "bad inodes per group %u", fs->inodes_per_group);
+	uint64_t groups = (fs->blocks_count - fs->first_data_block + fs->blocks_per_group - 1) /
+			  fs->blocks_per_group;
+	if (groups == 0 || groups * fs->inodes_per_group != fs->inodes_count)
+		return REFUSE(-EINVAL, fs->name, "%llu groups of %u inodes but %u inodes",
+			      (unsigned long long)groups, fs->inodes_per_group, fs->inodes_count);
+	fs->groups = (uint32_t)groups;
+	if (fs->first_ino < EXT4_GOOD_OLD_FIRST_INO || fs->first_ino > fs->inodes_count)
+		return REFUSE(-EINVAL, fs->name, "bad first inode %u", fs->first_ino);
+	if (ext4_has_incompat(fs, EXT4_FEATURE_INCOMPAT_META_BG)) {
+		uint32_t per_block = fs->block_size / fs->desc_size;
+		if (es->s_first_meta_bg > (fs->groups + per_block - 1) / per_block)
+			return REFUSE(-EINVAL, fs->name, "bad first meta group %u", es->s_first_meta_bg);
+	}
+	fs->overhead = (uint64_t)es->s_overhead_clusters
+		       << (es->s_log_cluster_size - es->s_log_block_size);
+	if (fs->overhead > fs->blocks_count)
+		fs->overhead = 0;
+	return 0;
+}
+
+/* Read every group descriptor: checksum, the inode table and bitmaps
+ * inside the file system, and the free counts for statfs. */
+static int load_groups(struct ext4_fs *fs, const struct ext4_super_block *es)
+{
+	uint32_t per_block = fs->block_size / fs->desc_size;
+	uint64_t itable_blocks = ((uint64_t)fs->inodes_per_group * fs->inode_size +
+				  fs->block_size - 1) >> fs->log_block_size;
+	struct buffer *b = NULL;
+	uint32_t b_index = UINT32_MAX;
+	int err = 0;
+
+	fs->inode_table = kmalloc(sizeof(uint64_t) * fs->groups);
+	if (!fs->inode_table)
+		return -ENOMEM;
+	for (uint32_t g = 0; g < fs->groups && !err; g++) {
+		if (g / per_block != b_index) {
+			brelse(b);
+			b_index = g / per_block;
+			b = ext4_bread(fs, desc_block(fs, es, b_index));
+			if (IS_ERR(b)) {
+				err = (int)PTR_ERR(b);
+				b = NULL;
+				pr_err("ext4 %s: cannot mount: group descriptors unreadable (%d)\n",
+				       fs->name, err);
+				break;
+			}
+		}
+		const char *raw = (const char *)b->data + (size_t)(g % per_block) * fs->desc_size;
+		struct ext4_group_desc gd;
+		memset(&gd, 0, sizeof(gd));
+		memcpy(&gd, raw, MIN(sizeof(gd), (size_t)fs->desc_size));
+		if (!ext4_group_desc_csum_ok(fs, g, raw)) {
+			err = REFUSE(-EUCLEAN, fs->name, "group %u descriptor checksum does not match", g);
+			break;
+		}
+		bool wide = fs->desc_size >= EXT4_DESC_SIZE_64;
+		uint64_t itable = gd.bg_inode_table_lo | (wide ? (uint64_t)gd.bg_inode_table_hi << 32 : 0);
+		uint64_t bbitmap = gd.bg_block_bitmap_lo | (wide ? (uint64_t)gd.bg_block_bitmap_hi << 32 : 0);
+		uint64_t ibitmap = gd.bg_inode_bitmap_lo | (wide ? (uint64_t)gd.bg_inode_bitmap_hi << 32 : 0);
+		if (!ext4_blocks_valid(fs, itable, itable_blocks) || !ext4_blocks_valid(fs, bbitmap, 1) ||
+		    !ext4_blocks_valid(fs, ibitmap, 1)) {
+			err = REFUSE(-EUCLEAN, fs->name, "group %u: inode table or bitmaps outside the file system", g);
+			break;
+		}
+		fs->inode_table[g] = itable;
+		fs->free_blocks += gd.bg_free_blocks_count_lo |
+				   (wide ? (uint32_t)gd.bg_free_blocks_count_hi << 16 : 0);
+		fs->free_inodes += gd.bg_free_inodes_count_lo |
+				   (wide ? (uint32_t)gd.bg_free_inodes_count_hi << 16 : 0);
+	}
+	brelse(b);
+	fs->free_blocks = MIN(fs->free_blocks, fs->blocks_count);
+	fs->free_inodes = MIN(fs->free_inodes, (uint64_t)fs->inodes_count);
+	return err;
+}
+
+static void ext4_fs_free(struct ext4_fs *fs)
+{
+	if (!fs)
+		return;
+	kfree(fs->inode_table);
+	if (fs->bd) {
+		bcache_drop_device(fs->bd);
+		blkdev_put(fs->bd);
+	}
+	kfree(fs);
+}
+
+static void ext4_statfs(struct super_block *sb, struct kstatfs *st)
+{
+	struct ext4_fs *fs = EXT4_FS(sb);
+	uint64_t bfree = fs->free_blocks;
+
+	st->type = EXT4_SUPER_MAGIC;
+	st->bsize = st->frsize = fs->block_size;
+	st->blocks = fs->blocks_count - fs->overhead;
+	st->bfree = bfree;
+	st->bavail = bfree > fs->r_blocks_count ? bfree - fs->r_blocks_count : 0;
+	st->files = fs->inodes_count;
+	st->ffree = fs->free_inodes;
+	st->namelen = EXT4_NAME_LEN;
+	st->flags = ST_VALID | ((sb->flags & MS_RDONLY) ? ST_RDONLY : 0);
+	uint32_t u[4];
+	memcpy(u, fs->uuid, sizeof(u));
+	st->fsid[0] = (int)(u[0] ^ u[1]);
+	st->fsid[1] = (int)(u[2] ^ u[3]);
+}
+
+static bool ext4_busy(struct super_block *sb)
+{
+	/* the root is held by sb, the mount table and the caller */
+	return ext4_icache_count(EXT4_FS(sb)) > 1 || ref_read(&sb->root->ref) > 3;
+}
+
+static void ext4_put_super(struct super_block *sb)
+{
+	ext4_fs_free(EXT4_FS(sb));
+	kfree(sb);
+}
+
+static const struct super_ops ext4_super_ops = {
+	.statfs = ext4_statfs,
+	.busy = ext4_busy,
+	.put_super = ext4_put_super,
+};
+
+struct super_block *ext4_mount(struct block_device *bd, unsigned long flags)
+{
+	struct ext4_super_block *es;
+	int err;
+
+	__free(kfree) struct ext4_fs *fs = kzalloc(sizeof(*fs));
+	__free(kfree) struct super_block *sb = kzalloc(sizeof(*sb));
+	if (!fs || !sb)
+		return ERR_PTR(-ENOMEM);
+	ksnprintf(fs->name, sizeof(fs->name), "%s", bd->name);
+	spin_init(&fs->icache_lock, "ext4 icache");
+	for (int i = 0; i < EXT4_ICACHE_HASH; i++)
+		list_init(&fs->icache[i]);
+
+	/* The superblock: bytes 1024..2047 of the device, whatever the block size. */
+	struct buffer *sbh = bread(bd, 1, EXT4_SUPER_OFFSET);
+	if (IS_ERR(sbh))
+		return REFUSE(ERR_CAST(sbh), fs->name, "superblock unreadable");
+	es = sbh->data;
+	if (es->s_magic != EXT4_SUPER_MAGIC) {
+		brelse(sbh);
+		bcache_drop_device(bd);
+		return REFUSE(ERR_PTR(-EINVAL), fs->name, "no ext2/3/4 superblock (magic 0x%x)", es->s_magic);
+	}
+	fs->bd = bd;
+	fs->compat = es->s_feature_compat;
+	fs->incompat = es->s_feature_incompat;
+	fs->ro_compat = es->s_feature_ro_compat;
+	fs->csum = fs->ro_compat & EXT4_FEATURE_RO_COMPAT_METADATA_CSUM;
+	memcpy(fs->uuid, es->s_uuid, sizeof(fs->uuid));
+	memcpy(fs->hash_seed, es->s_hash_seed, sizeof(fs->hash_seed));
+	fs->sb_flags = es->s_flags;
+	if (ext4_has_incompat(fs, EXT4_FEATURE_INCOMPAT_CSUM_SEED))
+		fs->csum_seed = es->s_checksum_seed;
+	else
+		fs->csum_seed = crc32c(~0u, es->s_uuid, sizeof(es->s_uuid));
+	err = check_features(fs, es);
+	if (!err)
+		err = check_geometry(fs, es);
+	if (!err) {
+		blkdev_get(bd);
+		err = load_groups(fs, es);
+	} else {
+		fs->bd = NULL;
+	}
+	brelse(sbh);
+	if (err) {
+		if (!fs->bd)
+			bcache_drop_device(bd);
+		ext4_fs_free(take_ptr(fs));
+		return ERR_PTR(err);
+	}
+
+	rwlock_init(&sb->ns_lock);
+	sb->dev = bd->dev;
+	sb->magic = EXT4_SUPER_MAGIC;
+	sb->private = fs;
+	sb->ops = &ext4_super_ops;
+	sb->flags = flags | MS_RDONLY;
+	fs->vsb = sb;
+	struct inode *root = ext4_iget(fs, EXT4_ROOT_INO);
+	if (!IS_ERR(root) && !S_ISDIR(root->mode)) {
+		inode_put(root);
+		root = ERR_PTR(ext4_corrupt(fs, "the root inode is not a directory"));
+	}
+	if (IS_ERR(root)) {
+		pr_err("ext4 %s: cannot mount: root directory unreadable (%ld)\n", fs->name, PTR_ERR(root));
+		ext4_fs_free(take_ptr(fs));
+		return ERR_CAST(root);
+	}
+	sb->root = root;
+	pr_info("ext4 %s: mounted read-only: %u-byte blocks, %u groups, %s%s%s\n", fs->name,
+		fs->block_size, fs->groups,
+		ext4_has_incompat(fs, EXT4_FEATURE_INCOMPAT_EXTENTS) ? "extents" : "block maps",
+		fs->csum ? ", metadata_csum" : "",
+		(fs->compat & EXT4_FEATURE_COMPAT_HAS_JOURNAL) ? ", journal (not used: read-only)" : "");
+	take_ptr(fs);
+	return take_ptr(sb);
+}

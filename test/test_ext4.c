@@ -1,0 +1,685 @@
+/*
+ * Host tests for ext4 (src/fs/ext4) and the block cache (src/fs/buffer.c):
+ * images made here by Debian's mkfs.ext4 -d from a known tree (1 KiB and
+ * 4 KiB blocks, with and without the journal and metadata_csum, old block
+ * maps, inline data, an htree directory of 2000 names, a sparse file with
+ * a depth-2 extent tree, fast and slow symlinks, hard links, a fifo) are
+ * mounted through a fake block device and compared, entry by entry, with
+ * what the host's own stat/readlink/pread say. Then corrupted images:
+ * targeted (superblock, checksums, features) and a few hundred
+ * deterministic byte mutations, each of which must mount and walk to an
+ * error code or success, never a crash (ASan/UBSan watch), and leave no
+ * inode or buffer behind.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <unistd.h>
+
+#include <ferrite/vfs.h>
+#include <ferrite/block.h>
+#include <ferrite/buffer.h>
+#include <ferrite/crc32c.h>
+#include <ferrite/kmalloc.h>
+#include <ferrite/uaccess.h>
+#include <uapi/dirent.h>
+#include "fake/fake.h"
+#include "ext4_host.h"
+#include "../src/fs/ext4/ext4.h"
+void fake_task_init(void); /* test/fake/fake_task.c */
+
+/* ---- stubs: host "user memory" is ordinary memory ---- */
+int copy_from_user(void *dst, const void __user *src, size_t n)
+{
+	memcpy(dst, src, n);
+	return 0;
+}
+int copy_to_user(void __user *dst, const void *src, size_t n)
+{
+	memcpy(dst, src, n);
+	return 0;
+}
+int clear_user(void __user *dst, size_t n)
+{
+	memset(dst, 0, n);
+	return 0;
+}
+size_t copy_to_user_upto(void __user *dst, const void *src, size_t n)
+{
+	memcpy(dst, src, n);
+	return n;
+}
+size_t copy_from_user_upto(void *dst, const void __user *src, size_t n)
+{
+	memcpy(dst, src, n);
+	return n;
+}
+long strncpy_from_user(char *dst, const char __user *src, size_t max)
+{
+	size_t n = strnlen(src, max);
+	if (n == max)
+		return -ENAMETOOLONG;
+	memcpy(dst, src, n + 1);
+	return (long)n;
+}
+
+/* ---- a fake block device over an image in host memory ---- */
+struct fake_disk {
+	struct block_device bd;
+	unsigned char *data;
+	size_t len;
+	unsigned reads;
+};
+
+static void bd_release(struct ref *r) { (void)r; }
+void blkdev_put(struct block_device *bd) { ref_put(&bd->ref, bd_release); }
+
+int blkdev_read(struct block_device *bd, uint64_t sector, void *buf, size_t count)
+{
+	struct fake_disk *d = container_of(bd, struct fake_disk, bd);
+	if (sector > bd->nr_sectors || count > bd->nr_sectors - sector)
+		return -EINVAL;
+	memcpy(buf, d->data + sector * SECTOR_SIZE, count * SECTOR_SIZE);
+	d->reads++;
+	return 0;
+}
+
+static void disk_init(struct fake_disk *d, unsigned char *data, size_t len)
+{
+	memset(d, 0, sizeof(*d));
+	ref_init(&d->bd.ref);
+	snprintf(d->bd.name, sizeof(d->bd.name), "vdtest");
+	d->bd.dev = MKDEV(254, 0);
+	d->bd.nr_sectors = len / SECTOR_SIZE;
+	d->data = data;
+	d->len = len;
+}
+
+static void umount_sb(struct super_block *sb)
+{
+	/* Everything the test took is put: only the root is left. */
+	assert_int_equal(ext4_icache_count(EXT4_FS(sb)), 1);
+	inode_put(sb->root);
+	sb->root = NULL;
+	sb->ops->put_super(sb);
+}
+
+static const char *tree_small, *tree_big;
+static const char *img_path = "/tmp/ferrite-ext4-test.img";
+
+static int setup(void **state)
+{
+	fake_mm_init(96 << 20);
+	fake_task_init();
+	tree_small = strdup(host_tree_make(false));
+	tree_big = strdup(host_tree_make(true));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	host_tree_remove(tree_small);
+	host_tree_remove(tree_big);
+	unlink(img_path);
+	return 0;
+}
+
+/* Mount an image made from tree with opts. Return NULL when mkfs is
+ * unavailable (the test skips). */
+static unsigned char *make_image(const char *tree, const char *opts, unsigned kib, bool index,
+				 size_t *len)
+{
+	if (host_mkfs(tree, img_path, opts, kib, index))
+		return NULL;
+	return host_load(img_path, len);
+}
+
+/* Resolve a relative path by lookups from the root. Return new ref or ERR_PTR. */
+static struct inode *walk_path(struct super_block *sb, const char *path)
+{
+	struct inode *cur = sb->root;
+	char buf[HOST_PATH_MAX];
+
+	inode_get(cur);
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *s = buf, *tok; (tok = strsep(&s, "/"));) {
+		if (!*tok)
+			continue;
+		struct inode *next = cur->iops->lookup(cur, tok, strlen(tok));
+		inode_put(cur);
+		if (IS_ERR(next))
+			return next;
+		cur = next;
+	}
+	return cur;
+}
+
+struct collect {
+	struct dir_context ctx;
+	unsigned n, stop_every, emitted_since_stop;
+	bool saw_dot, saw_dotdot;
+	bool types_ok;
+};
+
+static bool collect_emit(struct dir_context *ctx, const char *name, size_t len, ino_t ino, unsigned dt)
+{
+	struct collect *c = container_of(ctx, struct collect, ctx);
+	if (c->stop_every && c->emitted_since_stop == c->stop_every) {
+		c->emitted_since_stop = 0;
+		return false;
+	}
+	c->emitted_since_stop++;
+	if (len == 1 && name[0] == '.')
+		c->saw_dot = true;
+	else if (len == 2 && name[0] == '.' && name[1] == '.')
+		c->saw_dotdot = true;
+	else
+		c->n++;
+	if (ino == 0)
+		c->types_ok = false;
+	return true;
+}
+
+/* Count a directory's entries, resuming from the cookie every few entries. */
+static int count_entries(struct inode *dir, unsigned stop_every, struct collect *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->ctx.emit = collect_emit;
+	c->stop_every = stop_every;
+	c->types_ok = true;
+	for (int guard_iter = 0; guard_iter < 100000; guard_iter++) {
+		off_t before = c->ctx.pos;
+		int err = dir->iops->iterate(dir, &c->ctx);
+		if (err)
+			return err;
+		if (c->ctx.pos == before || (uint64_t)c->ctx.pos >= (uint64_t)dir->size)
+			if (c->emitted_since_stop || c->ctx.pos == before)
+				return 0;
+	}
+	return -ELOOP;
+}
+
+static ssize_t read_at(struct inode *ino, void *buf, size_t len, off_t off)
+{
+	struct file f = { .inode = ino, .ops = ino->fops, .mode = FMODE_READ };
+	struct iobuf b = iobuf_kernel(buf, len);
+	return ino->fops->read(&f, &b, &off);
+}
+
+/* Compare every entry of the host tree with the mounted image. */
+static void compare_tree(struct super_block *sb, const char *tree)
+{
+	size_t n;
+	struct host_entry *v = host_tree_walk(tree, &n);
+	static char a[65536], b[65536];
+
+	assert_true(n > 5);
+	for (size_t i = 0; i < n; i++) {
+		struct host_entry *e = &v[i];
+		struct inode *ino = walk_path(sb, e->path);
+		if (IS_ERR(ino))
+			fail_msg("%s: lookup error %ld", e->path, PTR_ERR(ino));
+		struct kstat st;
+		vfs_getattr(ino, &st);
+		if (*e->path) { /* the root's attributes come from mkfs */
+			assert_int_equal(st.mode, e->mode);
+			assert_int_equal(st.uid, e->uid);
+			assert_int_equal(st.gid, e->gid);
+			assert_int_equal(st.mtime.tv_sec, e->mtime);
+			if (!S_ISDIR(e->mode))
+				assert_int_equal(st.nlink, e->nlink);
+		}
+		if (S_ISREG(e->mode)) {
+			assert_int_equal(st.size, e->size);
+			/* whole file in 64 KiB pieces, then an unaligned read */
+			for (uint64_t off = 0; off < e->size; off += sizeof(a)) {
+				long h = host_pread(tree, e->path, a, sizeof(a), off);
+				ssize_t g = read_at(ino, b, sizeof(b), (off_t)off);
+				assert_int_equal(g, h);
+				assert_memory_equal(a, b, (size_t)h);
+			}
+			if (e->size > 5000) {
+				long h = host_pread(tree, e->path, a, 3001, 1999);
+				ssize_t g = read_at(ino, b, 3001, 1999);
+				assert_int_equal(g, h);
+				assert_memory_equal(a, b, (size_t)h);
+			}
+			assert_int_equal(read_at(ino, b, 10, (off_t)e->size), 0);
+		} else if (S_ISLNK(e->mode)) {
+			char t[HOST_PATH_MAX];
+			ssize_t k = ino->iops->readlink(ino, t, sizeof(t));
+			assert_int_equal(k, strlen(e->target));
+			assert_memory_equal(t, e->target, (size_t)k);
+		} else if (S_ISDIR(e->mode)) {
+			struct collect c;
+			unsigned extra = 0;
+			if (!*e->path) { /* mkfs adds lost+found to the root */
+				struct inode *lf = ino->iops->lookup(ino, "lost+found", 10);
+				assert_false(IS_ERR(lf));
+				inode_put(lf);
+				extra = 1;
+			}
+			assert_int_equal(count_entries(ino, 0, &c), 0);
+			assert_int_equal(c.n, e->nr_children + extra);
+			assert_true(c.saw_dot && c.saw_dotdot && c.types_ok);
+			/* stop and resume every 7 entries: same count */
+			assert_int_equal(count_entries(ino, 7, &c), 0);
+			assert_int_equal(c.n, e->nr_children + extra);
+			struct inode *nope = ino->iops->lookup(ino, "no-such-name", 12);
+			assert_int_equal(PTR_ERR(nope), -ENOENT);
+		}
+		inode_put(ino);
+	}
+	/* the same number twice is the same inode (hard links share it) */
+	struct inode *la = walk_path(sb, "link_a"), *lb = walk_path(sb, "link_b");
+	assert_ptr_equal(la, lb);
+	inode_put(la);
+	inode_put(lb);
+	/* ".." of a subdirectory is its parent */
+	struct inode *sub = walk_path(sb, "dir/sub"), *up = walk_path(sb, "dir/sub/..");
+	struct inode *dir = walk_path(sb, "dir");
+	assert_ptr_equal(up, dir);
+	inode_put(sub);
+	inode_put(up);
+	inode_put(dir);
+	/* the shapes the images were made to have */
+	struct ext4_fs *fs = EXT4_FS(sb);
+	struct inode *many = walk_path(sb, "many");
+	if (!IS_ERR(many)) {
+		assert_true(EXT4_I(many)->flags & EXT4_INDEX_FL); /* htree */
+		/* every lookup there went by hash, none fell back to a scan */
+		assert_true(fs->dx_lookups >= 2000);
+		assert_int_equal(fs->dx_fallbacks, 0);
+		inode_put(many);
+	}
+	struct inode *sp = walk_path(sb, "sparse.bin");
+	if (!IS_ERR(sp)) {
+		const struct ext4_extent_header *eh = (const void *)EXT4_I(sp)->i_block;
+		assert_true(EXT4_I(sp)->flags & EXT4_EXTENTS_FL);
+		assert_true(eh->eh_depth >= (fs->block_size == 1024 ? 2 : 1));
+		inode_put(sp);
+	}
+	if (ext4_has_incompat(fs, EXT4_FEATURE_INCOMPAT_INLINE_DATA)) {
+		struct inode *h = walk_path(sb, "hello.txt");
+		assert_non_null(EXT4_I(h)->inline_data);
+		inode_put(h);
+	}
+	struct inode *fast = walk_path(sb, "sym_fast"), *slow = walk_path(sb, "sym_slow");
+	assert_true(EXT4_I(fast)->fast_symlink || EXT4_I(fast)->inline_data);
+	assert_false(EXT4_I(slow)->fast_symlink);
+	inode_put(fast);
+	inode_put(slow);
+	free(v);
+}
+
+static const char *next_hash_alg; /* set by a test: re-index with this hash */
+
+static void mount_and_compare(const char *tree, const char *opts, unsigned kib, bool index)
+{
+	size_t len;
+	unsigned char *img = NULL;
+	if (next_hash_alg) {
+		const char *alg = next_hash_alg;
+		next_hash_alg = NULL;
+		if (host_mkfs(tree, img_path, opts, kib, false) || host_set_hash(img_path, alg))
+			skip();
+		img = host_load(img_path, &len);
+		struct ext4_super_block *es = (void *)(img + 1024);
+		assert_int_equal(es->s_def_hash_version, strcmp(alg, "tea") ? 0 : 2);
+	} else {
+		img = make_image(tree, opts, kib, index, &len);
+	}
+	if (!img)
+		skip();
+	struct fake_disk d;
+	disk_init(&d, img, len);
+	struct super_block *sb = ext4_mount(&d.bd, MS_RDONLY);
+	if (IS_ERR(sb))
+		fail_msg("mount (%s) failed: %ld", opts, PTR_ERR(sb));
+	assert_true(sb->flags & MS_RDONLY);
+	compare_tree(sb, tree);
+	struct kstatfs k;
+	memset(&k, 0, sizeof(k));
+	sb->ops->statfs(sb, &k);
+	assert_int_equal(k.type, 0xEF53);
+	assert_true(k.blocks > 0 && k.bfree < k.blocks && k.bavail <= k.bfree);
+	assert_true(k.files > k.ffree && k.namelen == 255 && (k.flags & ST_RDONLY));
+	umount_sb(sb);
+	assert_int_equal(bcache_nr_buffers(), 0);
+	assert_int_equal(ref_read(&d.bd.ref), 1);
+	free(img);
+}
+
+static void test_crc32c(void **state)
+{
+	assert_int_equal(~crc32c(~0u, "123456789", 9), 0xe3069283u);
+}
+
+static void test_4k_default(void **state)
+{
+	mount_and_compare(tree_big, "-b 4096", 32768, true);
+}
+
+static void test_1k_nojournal(void **state)
+{
+	mount_and_compare(tree_big, "-b 1024 -O ^has_journal -N 4096", 32768, true);
+}
+
+static void test_htree_tea(void **state)
+{
+	next_hash_alg = "tea";
+	mount_and_compare(tree_big, "-b 4096 -O ^has_journal", 32768, true);
+}
+
+static void test_htree_legacy(void **state)
+{
+	next_hash_alg = "legacy";
+	mount_and_compare(tree_big, "-b 2048 -O ^has_journal", 32768, true);
+}
+
+static void test_block_maps(void **state)
+{
+	mount_and_compare(tree_small, "-b 1024 -O ^extent,^64bit,^metadata_csum,^flex_bg,^has_journal,^huge_file",
+			  8192, false);
+}
+
+static void test_2k_32bit(void **state)
+{
+	mount_and_compare(tree_small, "-b 2048 -O ^64bit", 8192, false);
+}
+
+static void test_inline_data(void **state)
+{
+	mount_and_compare(tree_small, "-b 4096 -I 256 -O inline_data", 8192, false);
+}
+
+static void test_small_inodes(void **state)
+{
+	mount_and_compare(tree_small, "-b 1024 -I 128 -O ^metadata_csum", 8192, false);
+}
+
+/* ---- corrupt images ---- */
+
+static long try_mount(unsigned char *img, size_t len)
+{
+	struct fake_disk d;
+	disk_init(&d, img, len);
+	struct super_block *sb = ext4_mount(&d.bd, MS_RDONLY);
+	if (IS_ERR(sb)) {
+		assert_int_equal(bcache_nr_buffers(), 0);
+		return PTR_ERR(sb);
+	}
+	umount_sb(sb);
+	return 0;
+}
+
+static void fix_sb_csum(unsigned char *img)
+{
+	struct ext4_super_block *es = (void *)(img + 1024);
+	es->s_checksum = crc32c(~0u, es, offsetof(struct ext4_super_block, s_checksum));
+}
+
+static void test_refused(void **state)
+{
+	size_t len;
+	unsigned char *img = make_image(tree_small, "-b 1024", 8192, false, &len);
+	if (!img)
+		skip();
+	unsigned char *copy = malloc(len);
+	struct ext4_super_block *es = (void *)(copy + 1024);
+
+	memcpy(copy, img, len);
+	assert_int_equal(try_mount(copy, len), 0);
+	/* a superblock byte changed: checksum */
+	copy[1024 + 0x78] ^= 1;
+	assert_int_equal(try_mount(copy, len), -EUCLEAN);
+	/* an unknown incompatible feature */
+	memcpy(copy, img, len);
+	es->s_feature_incompat |= 0x80000000u;
+	fix_sb_csum(copy);
+	assert_int_equal(try_mount(copy, len), -EINVAL);
+	/* a journal that needs recovery */
+	memcpy(copy, img, len);
+	es->s_feature_incompat |= EXT4_FEATURE_INCOMPAT_RECOVER;
+	fix_sb_csum(copy);
+	assert_int_equal(try_mount(copy, len), -EUCLEAN);
+	/* 64 KiB blocks, bad magic, a file system larger than the disk */
+	memcpy(copy, img, len);
+	es->s_log_block_size = 6;
+	fix_sb_csum(copy);
+	assert_int_equal(try_mount(copy, len), -EINVAL);
+	memcpy(copy, img, len);
+	es->s_magic = 0x1234;
+	assert_int_equal(try_mount(copy, len), -EINVAL);
+	memcpy(copy, img, len);
+	assert_int_equal(try_mount(copy, len / 2), -EINVAL);
+	/* a group descriptor byte: its checksum */
+	memcpy(copy, img, len);
+	copy[2048 + 4] ^= 0x40;
+	assert_int_equal(try_mount(copy, len), -EUCLEAN);
+	/* an image too small for a superblock */
+	assert_true(try_mount(copy, 1024) < 0);
+	free(copy);
+	free(img);
+}
+
+/* A byte of hello.txt's inode changed: mount works, that inode gives
+ * -EUCLEAN, others still read. */
+static void test_bad_inode_csum(void **state)
+{
+	size_t len;
+	unsigned char *img = make_image(tree_small, "-b 4096", 8192, false, &len);
+	if (!img)
+		skip();
+	long long off = host_inode_offset(img_path, "/hello.txt");
+	if (off < 0)
+		skip();
+	img[off + 0x10] ^= 0x01; /* mtime */
+	struct fake_disk d;
+	disk_init(&d, img, len);
+	struct super_block *sb = ext4_mount(&d.bd, MS_RDONLY);
+	assert_false(IS_ERR(sb));
+	struct inode *ino = walk_path(sb, "hello.txt");
+	assert_int_equal(PTR_ERR(ino), -EUCLEAN);
+	ino = walk_path(sb, "dir/sub/deep.txt");
+	assert_false(IS_ERR(ino));
+	inode_put(ino);
+	assert_true(EXT4_FS(sb)->errors >= 1);
+	umount_sb(sb);
+	free(img);
+}
+
+struct names {
+	struct dir_context ctx;
+	char name[64][256];
+	unsigned n;
+};
+
+static bool emit_name(struct dir_context *ctx, const char *name, size_t len, ino_t ino, unsigned dt)
+{
+	struct names *s = container_of(ctx, struct names, ctx);
+	if (s->n == 64)
+		return false;
+	if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+		return true;
+	memcpy(s->name[s->n], name, len);
+	s->name[s->n][len] = 0;
+	s->n++;
+	return true;
+}
+
+/* Walk everything reachable: read the start of files, readlink. */
+static void fuzz_walk(struct inode *dir, int depth, unsigned *budget)
+{
+	struct collect c;
+	static char buf[8192];
+
+	if (depth > 6 || !*budget)
+		return;
+	(void)count_entries(dir, 0, &c);
+	struct names *nm = calloc(1, sizeof(*nm));
+	nm->ctx.emit = emit_name;
+	(void)dir->iops->iterate(dir, &nm->ctx);
+	for (unsigned i = 0; i < nm->n && *budget; i++) {
+		(*budget)--;
+		struct inode *ino = dir->iops->lookup(dir, nm->name[i], strlen(nm->name[i]));
+		if (IS_ERR(ino))
+			continue;
+		if (S_ISDIR(ino->mode))
+			fuzz_walk(ino, depth + 1, budget);
+		else if (S_ISREG(ino->mode)) {
+			(void)read_at(ino, buf, sizeof(buf), 0);
+			(void)read_at(ino, buf, 100, 100000);
+		} else if (S_ISLNK(ino->mode))
+			(void)ino->iops->readlink(ino, buf, sizeof(buf));
+		inode_put(ino);
+	}
+	free(nm);
+}
+
+static void mutate_tree(const char *tree, bool index, const char *opts, unsigned kib, unsigned runs,
+			uint32_t seed)
+{
+	size_t len;
+	unsigned char *img = make_image(tree, opts, kib, index, &len);
+	/* most edits land in the metadata: the first 512 KiB of a small image
+	 * (superblock, descriptors, inode tables, directories), more of a big one */
+	size_t window = index ? (size_t)4 << 20 : (size_t)512 << 10;
+	if (!img)
+		skip();
+	unsigned char *copy = malloc(len);
+	unsigned mounted = 0, refused = 0;
+	uint32_t x = seed;
+#define RND() (x = x * 1664525u + 1013904223u, x >> 8)
+	for (unsigned r = 0; r < runs; r++) {
+		memcpy(copy, img, len);
+		unsigned edits = 1 + RND() % 8;
+		for (unsigned k = 0; k < edits; k++) {
+			/* mostly metadata: the first 512 KiB hold the superblock,
+			 * descriptors, inode tables and most directory blocks */
+			size_t at = (RND() % 4) ? RND() % MIN(len, window) : RND() % len;
+			if (RND() % 3 == 0)
+				at = 1024 + RND() % 1024; /* the superblock itself */
+			copy[at] = (RND() % 2) ? (unsigned char)RND() : copy[at] ^ (1u << (RND() % 8));
+		}
+		if (RND() % 2) /* let half of them past the superblock checksum */
+			fix_sb_csum(copy);
+		struct fake_disk d;
+		disk_init(&d, copy, len);
+		struct super_block *sb = ext4_mount(&d.bd, MS_RDONLY);
+		if (IS_ERR(sb)) {
+			long e = PTR_ERR(sb);
+			assert_true(e == -EINVAL || e == -EUCLEAN || e == -EIO);
+			refused++;
+		} else {
+			unsigned budget = 400;
+			mounted++;
+			fuzz_walk(sb->root, 0, &budget);
+			umount_sb(sb);
+		}
+		assert_int_equal(bcache_nr_buffers(), 0);
+		assert_int_equal(ref_read(&d.bd.ref), 1);
+	}
+	print_message("%s: %u mutated images, %u mounted and walked, %u refused\n", opts, runs,
+		      mounted, refused);
+	free(copy);
+	free(img);
+}
+
+static void mutate_run(const char *opts, unsigned kib, unsigned runs, uint32_t seed)
+{
+	mutate_tree(tree_small, false, opts, kib, runs, seed);
+}
+
+/* htree index blocks and hash lookups under mutation */
+static void test_mutations_htree(void **state)
+{
+	mutate_tree(tree_big, true, "-b 1024 -O ^metadata_csum,^has_journal -N 4096", 32768, 60, 5);
+}
+
+static void test_mutations_csum(void **state)
+{
+	mutate_run("-b 1024", 4096, 150, 1);
+}
+
+static void test_mutations_nocsum(void **state)
+{
+	mutate_run("-b 1024 -O ^metadata_csum,^has_journal", 4096, 150, 2);
+}
+
+static void test_mutations_blockmap(void **state)
+{
+	mutate_run("-b 1024 -O ^extent,^64bit,^metadata_csum,^flex_bg,^has_journal", 4096, 100, 3);
+}
+
+static void test_mutations_inline(void **state)
+{
+	mutate_run("-b 4096 -O inline_data,^metadata_csum,^has_journal", 4096, 100, 4);
+}
+
+/* The block cache keeps no more unused buffers than its budget. */
+static void test_bcache_budget(void **state)
+{
+	size_t len;
+	unsigned char *img = make_image(tree_small, "-b 1024", 8192, false, &len);
+	if (!img)
+		skip();
+	struct fake_disk d;
+	disk_init(&d, img, len);
+	bcache_set_budget(16 * 1024);
+	for (uint64_t blk = 0; blk < 200; blk++) {
+		struct buffer *b = bread(&d.bd, blk, 1024);
+		assert_false(IS_ERR(b));
+		assert_memory_equal(b->data, img + blk * 1024, 1024);
+		brelse(b);
+	}
+	assert_true(bcache_bytes() <= 16 * 1024);
+	unsigned reads = d.reads;
+	struct buffer *b = bread(&d.bd, 199, 1024); /* recent: still cached */
+	brelse(b);
+	assert_int_equal(d.reads, reads);
+	b = bread(&d.bd, 0, 1024); /* evicted long ago: read again */
+	brelse(b);
+	assert_int_equal(d.reads, reads + 1);
+	/* past the end of the device, bad sizes */
+	assert_int_equal(PTR_ERR(bread(&d.bd, len / 1024, 1024)), -EIO);
+	assert_int_equal(PTR_ERR(bread(&d.bd, 0, 3000)), -EINVAL);
+	/* a buffer in use is not dropped */
+	b = bread(&d.bd, 5, 1024);
+	assert_int_equal(bcache_drop_device(&d.bd), 1);
+	brelse(b);
+	assert_int_equal(bcache_drop_device(&d.bd), 0);
+	assert_int_equal(bcache_nr_buffers(), 0);
+	bcache_set_budget(4u << 20);
+	free(img);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_crc32c),
+		cmocka_unit_test(test_bcache_budget),
+		cmocka_unit_test(test_4k_default),
+		cmocka_unit_test(test_1k_nojournal),
+		cmocka_unit_test(test_htree_tea),
+		cmocka_unit_test(test_htree_legacy),
+		cmocka_unit_test(test_block_maps),
+		cmocka_unit_test(test_2k_32bit),
+		cmocka_unit_test(test_inline_data),
+		cmocka_unit_test(test_small_inodes),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_bad_inode_csum),
+		cmocka_unit_test(test_mutations_csum),
+		cmocka_unit_test(test_mutations_nocsum),
+		cmocka_unit_test(test_mutations_blockmap),
+		cmocka_unit_test(test_mutations_inline),
+		cmocka_unit_test(test_mutations_htree),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
