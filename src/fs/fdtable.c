@@ -144,6 +144,25 @@ static bool bit_test(const uint64_t *map, unsigned i)
 	return map[i / 64] & (1ull << (i % 64));
 }
 
+/*
+ * The lowest slot in [min, limit) neither open nor reserved, or -1: a word
+ * of the bitmaps at a time (open[] mirrors fds[], slot_set keeps them
+ * together). Caller holds t->lock.
+ */
+static int lowest_free(const struct fd_table *t, unsigned min, unsigned limit)
+{
+	for (unsigned w = min / 64; w * 64 < limit; w++) {
+		uint64_t busy = t->open[w] | t->reserved[w];
+		if (w == min / 64)
+			busy |= (1ull << (min % 64)) - 1; /* below min */
+		if (~busy) {
+			unsigned i = w * 64 + bit_lowest(~busy);
+			return i < limit ? (int)i : -1;
+		}
+	}
+	return -1;
+}
+
 /* Install f (reference consumed) in the lowest free slot in [min, limit). */
 static int install_from(struct file *f, unsigned min, int flags)
 {
@@ -155,13 +174,12 @@ static int install_from(struct file *f, unsigned min, int flags)
 		return -EMFILE;
 	}
 	spin_lock(&t->lock);
-	for (unsigned i = min; i < limit; i++) {
-		if (!t->fds[i] && !bit_test(t->reserved, i)) {
-			slot_set(t, (int)i, f);
-			cloexec_set(t, (int)i, flags & O_CLOEXEC);
-			spin_unlock(&t->lock);
-			return (int)i;
-		}
+	int fd = lowest_free(t, min, limit);
+	if (fd >= 0) {
+		slot_set(t, fd, f);
+		cloexec_set(t, fd, flags & O_CLOEXEC);
+		spin_unlock(&t->lock);
+		return fd;
 	}
 	spin_unlock(&t->lock);
 	file_put(f);
@@ -190,13 +208,11 @@ int fd_reserve(void)
 	if (!t)
 		return -EMFILE;
 	guard(spinlock)(&t->lock);
-	for (unsigned i = 0; i < limit; i++) {
-		if (!t->fds[i] && !bit_test(t->reserved, i)) {
-			t->reserved[i / 64] |= 1ull << (i % 64);
-			return (int)i;
-		}
-	}
-	return -EMFILE;
+	int fd = lowest_free(t, 0, limit);
+	if (fd < 0)
+		return -EMFILE;
+	t->reserved[fd / 64] |= 1ull << (fd % 64);
+	return fd;
 }
 
 void fd_unreserve(int fd)
