@@ -24,6 +24,7 @@
 #include <ferrite/vfs.h>
 #include <ferrite/waitqueue.h>
 #include <hal/hal_timer.h>
+#include <ferrite/timespec.h>
 #include <uapi/time.h>
 
 #define TFD_TIMER_ABSTIME 1
@@ -32,12 +33,6 @@
 #define TFD_NONBLOCK 00004000
 #define CLOCK_REALTIME_ALARM 8
 #define CLOCK_BOOTTIME_ALARM 9
-#define NS_PER_S 1000000000ULL
-
-struct itimerspec {
-	struct timespec it_interval;
-	struct timespec it_value;
-};
 
 struct timerfd_ctx {
 	struct ktimer timer;
@@ -83,31 +78,14 @@ static void timerfd_expire(struct ktimer *t, uint64_t now)
 	wake_up_all_locked(&ctx->wait);
 }
 
-static uint64_t timespec_ns(const struct timespec *ts)
-{
-	if ((uint64_t)ts->tv_sec >= UINT64_MAX / 4 / NS_PER_S)
-		return UINT64_MAX / 4;
-	return (uint64_t)ts->tv_sec * NS_PER_S + (uint64_t)ts->tv_nsec;
-}
-
-static struct timespec ns_timespec(uint64_t ns)
-{
-	return (struct timespec){ (long)(ns / NS_PER_S), (long)(ns % NS_PER_S) };
-}
-
-static bool timespec_ok(const struct timespec *ts)
-{
-	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < (long)NS_PER_S;
-}
-
 /* The current value (time left, interval). Caller holds ctx->wait.lock. */
 static struct itimerspec timerfd_value_locked(struct timerfd_ctx *ctx)
 {
-	struct itimerspec v = { .it_interval = ns_timespec(ctx->interval_ns) };
+	struct itimerspec v = { .it_interval = timespec_from_ns(ctx->interval_ns) };
 	uint64_t now = hal_time_ns();
 
 	if (ctx->armed)
-		v.it_value = ns_timespec(ctx->expires_ns > now ? ctx->expires_ns - now : 1);
+		v.it_value = timespec_from_ns(ctx->expires_ns > now ? ctx->expires_ns - now : 1);
 	return v;
 }
 
@@ -270,7 +248,7 @@ long sys_timerfd_settime(int fd, int flags, const struct itimerspec __user *unew
 		return -EFAULT;
 	if (flags & ~(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET))
 		return -EINVAL;
-	if (!timespec_ok(&nv.it_value) || !timespec_ok(&nv.it_interval))
+	if (!timespec_valid(&nv.it_value) || !timespec_valid(&nv.it_interval))
 		return -EINVAL;
 	__free(file_put) struct file *f = fd_get(fd);
 	if (!f)
@@ -278,7 +256,7 @@ long sys_timerfd_settime(int fd, int flags, const struct itimerspec __user *unew
 	struct timerfd_ctx *ctx = timerfd_of(f);
 	if (!ctx)
 		return -EINVAL;
-	uint64_t value = timespec_ns(&nv.it_value), now = hal_time_ns();
+	uint64_t value = timespec_to_ns_clamped(&nv.it_value), now = hal_time_ns();
 	bool abs = flags & TFD_TIMER_ABSTIME;
 	bool abs_realtime = abs && ctx->clockid == CLOCK_REALTIME && value;
 	uint64_t expires = !abs ? now + value
@@ -293,7 +271,7 @@ long sys_timerfd_settime(int fd, int flags, const struct itimerspec __user *unew
 		ctx->canceled = false;
 		ctx->armed = value != 0;
 		ctx->expires_ns = expires;
-		ctx->interval_ns = timespec_ns(&nv.it_interval);
+		ctx->interval_ns = timespec_to_ns_clamped(&nv.it_interval);
 		ctx->abs_realtime = abs_realtime;
 		ctx->abs_realtime_ns = value;
 		ctx->cancel_on_set = abs_realtime && (flags & TFD_TIMER_CANCEL_ON_SET);

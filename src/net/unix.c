@@ -802,50 +802,29 @@ static void unix_release(struct socket *s)
 	unix_release_sock(unix_sk(s), false);
 }
 
+/* What every AF_UNIX type shares; sending and receiving differ. */
+#define UNIX_COMMON_OPS                                                        \
+	.bind = unix_bind, .connect = unix_connect, .listen = unix_listen,    \
+	.accept = unix_accept, .getname = unix_getname,                        \
+	.shutdown = unix_shutdown, .poll = unix_poll,                          \
+	.setsockopt = unix_setsockopt, .getsockopt = unix_getsockopt,          \
+	.ioctl = unix_ioctl, .release = unix_release
+
 static const struct proto_ops unix_stream_ops = {
-	.bind = unix_bind,
-	.connect = unix_connect,
-	.listen = unix_listen,
-	.accept = unix_accept,
-	.getname = unix_getname,
+	UNIX_COMMON_OPS,
 	.sendmsg = unix_stream_sendmsg,
 	.recvmsg = unix_stream_recvmsg,
-	.shutdown = unix_shutdown,
-	.poll = unix_poll,
-	.setsockopt = unix_setsockopt,
-	.getsockopt = unix_getsockopt,
-	.ioctl = unix_ioctl,
-	.release = unix_release,
 };
 
+/* Sequenced packets: datagram messages over a connection. */
 static const struct proto_ops unix_seqpacket_ops = {
-	.bind = unix_bind,
-	.connect = unix_connect,
-	.listen = unix_listen,
-	.accept = unix_accept,
-	.getname = unix_getname,
+	UNIX_COMMON_OPS,
 	.sendmsg = unix_dgram_sendmsg,
 	.recvmsg = unix_dgram_recvmsg,
-	.shutdown = unix_shutdown,
-	.poll = unix_poll,
-	.setsockopt = unix_setsockopt,
-	.getsockopt = unix_getsockopt,
-	.ioctl = unix_ioctl,
-	.release = unix_release,
 };
 
 static const struct proto_ops unix_dgram_ops = {
-	.bind = unix_bind,
-	.connect = unix_connect,
-	.listen = unix_listen,
-	.accept = unix_accept,
-	.getname = unix_getname,
+	UNIX_COMMON_OPS,
 	.sendmsg = unix_dgram_sendmsg,
 	.recvmsg = unix_dgram_recvmsg,
-	.shutdown = unix_shutdown,
-	.poll = unix_poll,
-	.setsockopt = unix_setsockopt,
-	.getsockopt = unix_getsockopt,
-	.ioctl = unix_ioctl,
-	.release = unix_release,
 };

@@ -29,6 +29,7 @@
 #include <ferrite/task.h>
 #include <ferrite/uaccess.h>
 #include <hal/hal_timer.h>
+#include <ferrite/timespec.h>
 #include <uapi/time.h>
 
 #define TIMERS_MAX 512
@@ -40,7 +41,6 @@
 #define TIMER_ABSTIME 1
 #define CLOCK_REALTIME_ALARM 8
 #define CLOCK_BOOTTIME_ALARM 9
-#define NS_PER_S 1000000000ULL
 
 struct user_sigevent {
 	uint64_t value; /* union sigval */
@@ -50,11 +50,6 @@ struct user_sigevent {
 	int pad[11];
 };
 _Static_assert(sizeof(struct user_sigevent) == 64, "Linux's sigevent");
-
-struct itimerspec {
-	struct timespec it_interval;
-	struct timespec it_value;
-};
 
 struct posix_timer {
 	struct ktimer timer;
@@ -142,23 +137,6 @@ static struct posix_timers *timers_of(struct process *p, bool create)
 		t = expected;
 	}
 	return t;
-}
-
-static bool timespec_ok(const struct timespec *ts)
-{
-	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < (long)NS_PER_S;
-}
-
-static uint64_t timespec_ns(const struct timespec *ts)
-{
-	if ((uint64_t)ts->tv_sec >= UINT64_MAX / 4 / NS_PER_S)
-		return UINT64_MAX / 4;
-	return (uint64_t)ts->tv_sec * NS_PER_S + (uint64_t)ts->tv_nsec;
-}
-
-static struct timespec ns_timespec(uint64_t ns)
-{
-	return (struct timespec){ (long)(ns / NS_PER_S), (long)(ns % NS_PER_S) };
 }
 
 long sys_timer_create(int clockid, const struct user_sigevent __user *uev, int __user *uid)
@@ -254,11 +232,11 @@ static struct posix_timer *timer_lookup(int id, struct posix_timers **tabp)
 /* Time left and interval. Caller holds pt->lock. */
 static struct itimerspec timer_value_locked(struct posix_timer *pt)
 {
-	struct itimerspec v = { .it_interval = ns_timespec(pt->interval_ns) };
+	struct itimerspec v = { .it_interval = timespec_from_ns(pt->interval_ns) };
 	uint64_t now = hal_time_ns();
 
 	if (pt->armed)
-		v.it_value = ns_timespec(pt->expires_ns > now ? pt->expires_ns - now : 1);
+		v.it_value = timespec_from_ns(pt->expires_ns > now ? pt->expires_ns - now : 1);
 	return v;
 }
 
@@ -270,12 +248,12 @@ long sys_timer_settime(int id, int flags, const struct itimerspec __user *unew,
 
 	if (copy_from_user(&nv, unew, sizeof(nv)))
 		return -EFAULT;
-	if (!timespec_ok(&nv.it_value) || !timespec_ok(&nv.it_interval))
+	if (!timespec_valid(&nv.it_value) || !timespec_valid(&nv.it_interval))
 		return -EINVAL;
 	struct posix_timer *pt = timer_lookup(id, &tab);
 	if (!pt)
 		return -EINVAL;
-	uint64_t value = timespec_ns(&nv.it_value), now = hal_time_ns();
+	uint64_t value = timespec_to_ns_clamped(&nv.it_value), now = hal_time_ns();
 	uint64_t expires = value;
 	if (!(flags & TIMER_ABSTIME))
 		expires = now + value;
@@ -286,7 +264,7 @@ long sys_timer_settime(int id, int flags, const struct itimerspec __user *unew,
 		ov = timer_value_locked(pt);
 		pt->armed = value != 0;
 		pt->expires_ns = expires;
-		pt->interval_ns = timespec_ns(&nv.it_interval);
+		pt->interval_ns = timespec_to_ns_clamped(&nv.it_interval);
 		pt->overrun = 0;
 	}
 	if (value)
