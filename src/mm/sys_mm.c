@@ -6,8 +6,10 @@
 #include <ferrite/errno.h>
 #include <ferrite/file.h>
 #include <ferrite/task.h>
+#include <ferrite/uaccess.h>
 #include <ferrite/vfs.h>
 #include <ferrite/vm.h>
+#include <hal/hal_mmu.h>
 
 static struct mm *current_mm(void) { return current->proc->mm; }
 
@@ -82,5 +84,43 @@ long sys_msync(unsigned long addr, unsigned long len, int flags)
 			return -ENOMEM;
 		else if (vma.end > va)
 			va = vma.end - PAGE_SIZE;
+	return 0;
+}
+
+/*
+ * mincore(2): one byte per page of [addr, addr + len), bit 0 set when the
+ * page is in memory. Ferrite has no page cache yet, so "in memory" means
+ * mapped in this address space now (a file page read in by another
+ * process, or a shared page this one has not touched, reads 0 here where
+ * Linux would say 1). ENOMEM when part of the range is not mapped.
+ */
+#define MINCORE_CHUNK 256
+
+long sys_mincore(unsigned long addr, size_t len, unsigned char __user *vec)
+{
+	struct mm *mm = current_mm();
+	unsigned char buf[MINCORE_CHUNK];
+	struct vma vma;
+
+	if (!IS_ALIGNED(addr, PAGE_SIZE))
+		return -EINVAL;
+	size_t pages = (len + PAGE_SIZE - 1) / PAGE_SIZE;
+	if (len > hal_user_max || addr > hal_user_max - pages * PAGE_SIZE)
+		return -ENOMEM;
+	for (size_t done = 0; done < pages;) {
+		size_t n = MIN(pages - done, (size_t)MINCORE_CHUNK);
+		for (size_t i = 0; i < n; i++) {
+			uintptr_t va = addr + (done + i) * PAGE_SIZE;
+			if (!mm_find_vma_copy(mm, va, &vma))
+				return -ENOMEM;
+			phys_addr_t pa;
+			unsigned prot;
+			scoped_guard(spinlock, &mm->lock)
+				buf[i] = hal_pt_translate(mm->pt, va, &pa, &prot) ? 1 : 0;
+		}
+		if (copy_to_user(vec + done, buf, n))
+			return -EFAULT;
+		done += n;
+	}
 	return 0;
 }

@@ -258,6 +258,7 @@ const struct call calls[] = {
 	/* memory and files added since */
 	CALL(mremap, 0, { A_ADDR, A_MAPLEN, A_MAPLEN, A_INT, A_ADDR }),
 	CALL(memfd_create, RET_FD, { A_WPATH, A_INT }),
+	CALL(mincore, 0, { A_ADDR, A_MAPLEN, A_OUTBUF }),
 
 	/* event descriptors */
 	CALL(epoll_create1, RET_FD, { A_INT }),
