@@ -152,6 +152,17 @@ extern struct process kernel_process;
 /* Return: the init process (pid 1), borrowed; NULL before it exists. */
 struct process *init_process(void);
 
+/*
+ * Set current's state, then a full barrier before the condition test that
+ * follows (Linux's set_current_state): a waker that changes the condition
+ * and then reads the state cannot miss both on another CPU.
+ */
+#define set_current_state(s)                                                   \
+	do {                                                                   \
+		WRITE_ONCE(current->state, (s));                               \
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);                       \
+	} while (0)
+
 /* Return: new reference to the task with that tid, or NULL. */
 struct task *task_find(pid_t tid);
 /* Return: new reference to the process with that pid, or NULL. */

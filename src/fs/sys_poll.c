@@ -77,7 +77,7 @@ static long poll_loop(long (*scan)(struct poll_table *, void *), void *arg,
 			uint64_t tick = hal_time_ns() + POLL_OVERFLOW_NS;
 			if (pt.overflow && (!until || tick < until))
 				until = tick;
-			WRITE_ONCE(current->state, TASK_INTERRUPTIBLE);
+			set_current_state(TASK_INTERRUPTIBLE);
 		}
 		uint64_t left = schedule_timeout(until);
 		poll_table_release(&pt);

@@ -274,7 +274,7 @@ int sched_sleep_ns(uint64_t ns)
 	uint64_t deadline = hal_time_ns() + ns;
 
 	for (;;) {
-		WRITE_ONCE(current->state, TASK_INTERRUPTIBLE);
+		set_current_state(TASK_INTERRUPTIBLE);
 		if (signal_pending_current()) {
 			WRITE_ONCE(current->state, TASK_RUNNING);
 			return -EINTR;
