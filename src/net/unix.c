@@ -94,6 +94,7 @@ static struct unix_sock *unix_alloc(int type)
 	list_init(&u->acceptq);
 	list_init(&u->accept_node);
 	list_init(&u->bound_node);
+	list_init(&u->gc_node);
 	waitqueue_init(&u->wait);
 	mutex_init(&u->iolock);
 	u->sndbuf = UNIX_DEFAULT_BUF;
@@ -795,6 +796,7 @@ static void unix_release_sock(struct unix_sock *u, bool embryo)
 	unix_addr_put(u->addr); /* unlinked above: nobody reads it now */
 	u->addr = NULL;
 	unix_sock_put(u);
+	unix_gc(); /* as Linux: a release is when cycles in flight are collected */
 }
 
 static void unix_release(struct socket *s)

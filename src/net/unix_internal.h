@@ -91,6 +91,11 @@ struct unix_sock {
 	uint64_t rcvtimeo_ns, sndtimeo_ns; /* 0: forever */
 	struct ucred peercred;    /* SO_PEERCRED; set before the socket is visible */
 	bool peercred_set;
+	/* Garbage collection (unix_gc.c); Lock: unix_gc_lock. */
+	unsigned inflight;        /* references to our file in skbs */
+	struct list_head gc_node; /* on the in-flight list while inflight > 0 */
+	long gc_refs;
+	bool gc_candidate, gc_reachable;
 };
 
 static inline struct unix_sock *unix_sk(struct socket *s)
@@ -111,6 +116,11 @@ struct unix_sock *unix_find(const struct sockaddr_un *name, int len);
 int unix_check_name(const void *addr, int len);
 /* The current process's credentials (SCM_CREDENTIALS: real ids). */
 struct ucred unix_current_cred(void);
+
+/* unix_gc.c: count a unix socket's file going into (+1) or out of (-1)
+ * an skb (other files are ignored); collect unreachable sockets. */
+void unix_inflight(struct file *f, int delta);
+void unix_gc(void);
 
 /* unix_msg.c */
 ssize_t unix_stream_sendmsg(struct socket *s, struct kmsg *m, unsigned flags, bool nonblock);

@@ -162,8 +162,10 @@ static void scm_deliver(struct unix_sock *u, struct kmsg *m, struct unix_skb *sk
 		if (done)
 			put_cmsg(m, &used, SCM_RIGHTS, fds, done * sizeof(int));
 		if (!peek) {
-			for (unsigned i = 0; i < skb->nfds; i++)
+			for (unsigned i = 0; i < skb->nfds; i++) {
+				unix_inflight(skb->fds[i], -1);
 				file_put(skb->fds[i]);
+			}
 			skb->nfds = 0;
 		}
 	}
@@ -189,8 +191,10 @@ void unix_skb_free(struct unix_skb *skb)
 {
 	struct unix_sock *owner = skb->owner;
 
-	for (unsigned i = 0; i < skb->nfds; i++)
+	for (unsigned i = 0; i < skb->nfds; i++) {
+		unix_inflight(skb->fds[i], -1);
 		file_put(skb->fds[i]);
+	}
 	kfree(skb->fds);
 	unix_addr_put(skb->from);
 	if (owner) {
@@ -292,6 +296,8 @@ static void skb_take_scm(struct unix_skb *skb, struct unix_scm *scm)
 	skb->fds = take_ptr(scm->fds);
 	skb->nfds = scm->nfds;
 	scm->nfds = 0;
+	for (unsigned i = 0; i < skb->nfds; i++)
+		unix_inflight(skb->fds[i], +1);
 }
 
 /* ---- streams ---- */
