@@ -7,6 +7,7 @@
  * value gets a short note for the replay log.
  */
 #include "sysfuzz.h"
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <linux/futex.h>
@@ -538,6 +539,35 @@ uint64_t arg_generate(struct rng *r, struct pool *p, int kind, int set, bool val
 		}
 		note_to(note, len, "iovec[8] at arena+%#lx", (unsigned long)((char *)v - p->arena));
 		return (uintptr_t)v;
+	}
+	case A_MSGHDR: {
+		if (!valid_only && rng_one_in(r, 8))
+			return pointer(r, p, 56, 0, note, len);
+		struct msghdr *m = (void *)arena_alloc(r, p, sizeof(*m));
+		struct iovec *v = (void *)arena_alloc(r, p, 2 * sizeof(*v));
+		char sub[48];
+		for (int i = 0; i < 2; i++) {
+			v[i].iov_base = (void *)(uintptr_t)pointer(r, p, 64, 95, sub, sizeof(sub));
+			v[i].iov_len = rng_below(r, 64);
+		}
+		*m = (struct msghdr){ .msg_iov = v, .msg_iovlen = 1 + rng_below(r, 2) };
+		if (!rng_one_in(r, 4)) {
+			unsigned n = 1 + rng_below(r, 3);
+			size_t room = CMSG_SPACE(n * sizeof(int));
+			char *ctl = arena_alloc(r, p, room);
+			struct cmsghdr *c = (struct cmsghdr *)ctl;
+			c->cmsg_len = CMSG_LEN(n * sizeof(int));
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = rng_one_in(r, 10) ? SCM_CREDENTIALS : SCM_RIGHTS;
+			for (unsigned i = 0; i < n; i++) {
+				int fd = any_fd(r, p);
+				memcpy(CMSG_DATA(c) + i * sizeof(int), &fd, sizeof(fd));
+			}
+			m->msg_control = ctl;
+			m->msg_controllen = rng_one_in(r, 10) ? rng_below(r, (unsigned)room + 8) : room;
+		}
+		note_to(note, len, "msghdr at arena+%#lx", (unsigned long)((char *)m - p->arena));
+		return (uintptr_t)m;
 	}
 	case A_MSECS:
 		switch (rng_below(r, 8)) {

@@ -77,6 +77,8 @@ enum arg_kind {
 	A_SHMADDR,	/* an address we attached a segment at, or junk */
 	A_TOKEN,	/* a port reply token */
 	A_MSECS,	/* a timeout in milliseconds (poll) */
+	A_MSGHDR,	/* a pointer to a struct msghdr: iovecs into the arena and,
+			 * mostly, SCM_RIGHTS of pool descriptors (sockets too) */
 	A_KINDS
 };
 
