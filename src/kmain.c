@@ -13,6 +13,7 @@
 #include <ferrite/sched.h>
 #include <ferrite/string.h>
 #include <ferrite/task.h>
+#include <ferrite/vm.h>
 #include <hal/hal_boot.h>
 #include <hal/hal_cpu.h>
 #include <hal/hal_mmu.h>
@@ -49,7 +50,8 @@ static bool parse_int(const char *p, const char *end, long *out)
  *   init=PATH        run PATH instead of /init
  *   panic=N          after a panic: 0 halt, N > 0 reboot after N seconds,
  *                    N < 0 reboot at once
- *   ferrite.sysrq=1  allow the crash trigger of /proc/sysrq-trigger (tests) */
+ *   ferrite.sysrq=1  allow the crash trigger of /proc/sysrq-trigger (tests)
+ *   norandmaps       no address-space randomisation (src/mm/layout.c) */
 static void parse_cmdline(const char *cmdline)
 {
 	const char *p = cmdline;
@@ -69,6 +71,8 @@ static void parse_cmdline(const char *cmdline)
 			panic_timeout = (int)v;
 		} else if (!strncmp(p, "ferrite.sysrq=", 14) && parse_int(p + 14, end, &v)) {
 			sysrq_crash_allowed = v != 0;
+		} else if (end - p == 10 && !strncmp(p, "norandmaps", 10)) {
+			mm_randomize = false;
 		}
 		p = end;
 	}
