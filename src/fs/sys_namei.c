@@ -202,11 +202,12 @@ long sys_fchmod(int fd, mode_t mode)
 	return do_chmod(fd, NULL, mode, 0);
 }
 
-long sys_fchmodat(int dirfd, const char __user *upath, mode_t mode, int flags)
+/* Linux's fchmodat has three arguments (flags came with fchmodat2): the
+ * fourth register is whatever the caller left there (glibc's chmod on
+ * riscv64), never a flags word. */
+long sys_fchmodat(int dirfd, const char __user *upath, mode_t mode)
 {
-	if (flags & ~AT_SYMLINK_NOFOLLOW)
-		return -EINVAL;
-	return do_chmod(dirfd, upath, mode, flags);
+	return do_chmod(dirfd, upath, mode, 0);
 }
 
 long sys_chmod(const char __user *upath, mode_t mode)
