@@ -26,7 +26,10 @@ riscv64)
 	qemu=$(command -v qemu-riscv64) || { echo "linux-check: qemu-riscv64 missing" >&2; exit 1; }
 	# No binfmt_misc here: the runner and exec_args exec riscv64 programs
 	# through qemu-riscv64 (see test_execve in user/tests/common.h).
+	# Dynamically linked tests find ld.so and glibc below QEMU_LD_PREFIX
+	# (Debian's riscv64 cross libc6).
 	FERRITE_TEST_EXEC_PREFIX=$qemu FERRITE_TEST_QEMU_USER=1 \
+		QEMU_LD_PREFIX=${QEMU_LD_PREFIX:-/usr/riscv64-linux-gnu} \
 		exec timeout 300 "$qemu" "$tests/runner" "$tests"
 	;;
 *)

@@ -15,6 +15,7 @@
 #include <ferrite/string.h>
 #include <ferrite/task.h>
 #include <ferrite/vfs.h>
+#include <ferrite/vm.h>
 #include <hal/hal_boot.h>
 #include <hal/hal_cpu.h>
 #include <hal/hal_mmu.h>
@@ -54,7 +55,8 @@ static bool parse_int(const char *p, const char *end, long *out)
  *   panic=N          after a panic: 0 halt, N > 0 reboot after N seconds,
  *                    N < 0 reboot at once
  *   ferrite.sysrq=1  allow the crash trigger of /proc/sysrq-trigger (tests)
- *   failslab=P,SEED  fault injection: allocations fail P times per million */
+ *   failslab=P,SEED  fault injection: allocations fail P times per million
+ *   norandmaps       no address-space randomisation (src/mm/layout.c) */
 static void parse_cmdline(const char *cmdline)
 {
 	const char *p = cmdline;
@@ -77,6 +79,8 @@ static void parse_cmdline(const char *cmdline)
 			sysrq_crash_allowed = v != 0;
 		} else if (!strncmp(p, "failslab=", 9)) {
 			fault_inject_setup(p + 9); /* docs/reliability.md */
+		} else if (end - p == 10 && !strncmp(p, "norandmaps", 10)) {
+			mm_randomize = false;
 		}
 		p = end;
 	}

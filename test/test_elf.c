@@ -92,9 +92,31 @@ static void test_static_pie(void **state)
 	im.ph[1].p_vaddr = 0;
 	im.ph[2].p_vaddr = 0x1000;
 	assert_int_equal(elf_check_image(&im, sizeof(im), &img), 0);
-	assert_int_equal(img.load_bias, ELF_DYN_BASE);
-	assert_int_equal(img.lo, ELF_DYN_BASE);
-	assert_int_equal(img.phdr_vaddr, ELF_DYN_BASE + offsetof(struct image, ph));
+	/* Checked at link-time addresses, not yet placed. */
+	assert_int_equal(img.load_bias, 0);
+	assert_int_equal(img.lo, 0);
+	assert_int_equal(img.hi, 0x3000);
+	assert_int_equal(img.phdr_vaddr, offsetof(struct image, ph));
+	assert_int_equal(img.max_align, 0x1000);
+	/* The loader's choice of base must fit user space. */
+	assert_int_equal(elf_place(&img, 0), -ENOMEM); /* page 0 */
+	assert_int_equal(elf_place(&img, USER_MAX - 0x2000), -ENOMEM);
+	assert_int_equal(elf_place(&img, UINT64_MAX - 0x1000), -ENOMEM); /* wraps */
+	assert_int_equal(elf_place(&img, 0x10000000), 0);
+	assert_int_equal(img.load_bias, 0x10000000);
+	assert_int_equal(elf_place(&img, USER_MAX - 0x3000), 0);
+}
+
+static void test_exec_not_moved(void **state)
+{
+	struct image im;
+	struct elf_image img = want();
+
+	(void)state;
+	make_valid(&im);
+	assert_int_equal(elf_check_image(&im, sizeof(im), &img), 0);
+	assert_int_equal(elf_place(&img, 0x1000), -ENOEXEC);
+	assert_int_equal(elf_place(&img, 0), 0);
 }
 
 static void test_phdr_from_load(void **state)
@@ -226,6 +248,24 @@ static void test_interp_flagged(void **state)
 	im.ph[0].p_type = PT_INTERP;
 	assert_int_equal(elf_check_image(&im, sizeof(im), &img), 0);
 	assert_true(img.has_interp);
+	assert_int_equal(img.interp_off, im.ph[0].p_offset);
+	assert_int_equal(img.interp_len, im.ph[0].p_filesz);
+}
+
+static void test_bad_interp(void **state)
+{
+	struct image im;
+
+	(void)state;
+	make_valid(&im);
+	im.ph[0].p_type = PT_INTERP;
+	im.ph[0].p_filesz = 1; /* not even "/" and its NUL */
+	assert_int_equal(check(&im, sizeof(im)), -ENOEXEC);
+	im.ph[0].p_filesz = ELF_INTERP_MAX + 1;
+	assert_int_equal(check(&im, sizeof(im)), -ENOEXEC);
+	im.ph[0].p_filesz = 16;
+	im.ph[0].p_offset = UINT64_MAX - 8; /* offset + size overflows */
+	assert_int_equal(check(&im, sizeof(im)), -ENOEXEC);
 }
 
 /* Random bit flips of a valid image: any result, but no crash. */
@@ -258,7 +298,9 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_bad_phdr_table),
 		cmocka_unit_test(test_bad_segments),
+		cmocka_unit_test(test_exec_not_moved),
 		cmocka_unit_test(test_interp_flagged),
+		cmocka_unit_test(test_bad_interp),
 		cmocka_unit_test(test_fuzz),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

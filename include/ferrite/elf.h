@@ -62,10 +62,16 @@ struct elf64_phdr {
 #endif
 
 #define ELF_MAX_PHNUM 64
-/* Where an ET_DYN (static-pie) image is loaded. */
-#define ELF_DYN_BASE 0x10000000UL
+/* The longest PT_INTERP string, NUL included (Linux: PATH_MAX). */
+#define ELF_INTERP_MAX 4096
+/* The largest p_align honoured when placing an ET_DYN image. */
+#define ELF_MAX_ALIGN (1UL << 30)
 
-/* What the validator learned; addresses are before adding load_bias. */
+/*
+ * What the validator learned. lo, hi, entry and phdr_vaddr are link-time
+ * addresses: the image's address in memory is that plus load_bias, which
+ * elf_place() sets (0 for ET_EXEC; chosen by the loader for ET_DYN).
+ */
 struct elf_image {
 	uint16_t machine;  /* in: required e_machine */
 	uint64_t user_min; /* in: lowest mappable user address */
@@ -74,17 +80,26 @@ struct elf_image {
 	uint64_t entry;
 	uint64_t phoff;
 	uint16_t phnum;
-	uint64_t load_bias; /* 0 for ET_EXEC, ELF_DYN_BASE for ET_DYN */
-	uint64_t lo, hi;    /* lowest / highest address covered by PT_LOAD */
+	uint64_t load_bias;  /* set by elf_place() */
+	uint64_t lo, hi;     /* lowest / highest address covered by PT_LOAD */
 	uint64_t phdr_vaddr; /* where the phdr table is in memory, 0 if nowhere */
+	uint64_t max_align;  /* largest PT_LOAD p_align (at least 1) */
 	bool has_interp;
+	uint64_t interp_off, interp_len; /* the first PT_INTERP's file bytes */
 };
 
 /* Validate the ELF header in buf (at least sizeof(struct elf64_ehdr)).
- * Fills type, entry, phoff, phnum, load_bias. 0 or -ENOEXEC. */
+ * Fills type, entry, phoff, phnum. 0 or -ENOEXEC. */
 int elf_check_ehdr(const void *buf, size_t len, struct elf_image *img);
 /* Validate img->phnum program headers in buf. Fills lo, hi, phdr_vaddr,
- * has_interp. 0 or -ENOEXEC (-EINVAL never: bad files are ENOEXEC). */
+ * max_align, has_interp, interp_off/len; an ET_EXEC image is placed
+ * (elf_place(img, 0)) and must fit user space. 0 or -ENOEXEC (-EINVAL
+ * never: bad files are ENOEXEC). */
 int elf_check_phdrs(const void *buf, size_t len, struct elf_image *img);
-/* Both, on a whole file image in memory (tests). */
+/* Put a checked image at load_bias bias: every PT_LOAD page must fall in
+ * [user_min, user_max). ET_EXEC takes only bias 0. 0, -ENOEXEC (an ET_EXEC
+ * that does not fit) or -ENOMEM (an ET_DYN bias that does not fit). */
+int elf_place(struct elf_image *img, uint64_t bias);
+/* Header and program headers on a whole file image in memory (tests);
+ * ET_DYN images are left unplaced. */
 int elf_check_image(const void *file, size_t len, struct elf_image *img);

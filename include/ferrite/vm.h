@@ -132,6 +132,19 @@ uintptr_t mm_brk(struct mm *mm, uintptr_t new_brk);
 long mm_mremap(struct mm *mm, uintptr_t addr, size_t old_len, size_t new_len, int flags,
 	       uintptr_t new_addr);
 
+/* Layout of a new image (src/mm/layout.c). mm_randomize: address-space
+ * randomisation on (the default) or off (command line "norandmaps").
+ * mm_layout_exec sets mm->stack_top and mm->mmap_base for a stack of
+ * stack_size bytes; mm_layout_stack_offset is the random gap (16-byte
+ * multiple) below the stack's strings; mm_layout_dyn_base is where a PIE
+ * program with an interpreter goes (Linux's ELF_ET_DYN_BASE, randomised);
+ * mm_layout_brk is the break's start for a program ending at end. */
+extern bool mm_randomize;
+void mm_layout_exec(struct mm *mm, size_t stack_size);
+size_t mm_layout_stack_offset(void);
+uintptr_t mm_layout_dyn_base(void);
+uintptr_t mm_layout_brk(uintptr_t end);
+
 /* vm.mmap_min_addr (/proc/sys/vm/mmap_min_addr, default 4096 as Linux):
  * nothing is mapped below it, by execve, mmap, mremap, brk or stack
  * growth. One word, read with READ_ONCE. */

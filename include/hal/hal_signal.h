@@ -54,3 +54,7 @@ long hal_syscall_get_return(const struct trap_frame *tf);
 /* riscv64 has no vDSO: exec maps this code (n bytes) at a fixed user page
  * and frames return to it. Return the code size, 0 when none is needed. */
 size_t hal_signal_trampoline(const void **code);
+
+/* The most stack one signal frame takes (AT_MINSIGSTKSZ: what a
+ * sigaltstack must hold at least). */
+size_t hal_signal_min_stack(void);

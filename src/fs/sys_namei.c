@@ -204,8 +204,9 @@ long sys_fchmod(int fd, mode_t mode)
 	return do_chmod(fd, NULL, mode, 0);
 }
 
-/* Linux's fchmodat takes three arguments (flags came with fchmodat2):
- * the fourth register is whatever the caller left there. */
+/* Linux's fchmodat has three arguments (flags came with fchmodat2): the
+ * fourth register is whatever the caller left there (glibc's chmod on
+ * riscv64), never a flags word. */
 long sys_fchmodat(int dirfd, const char __user *upath, mode_t mode)
 {
 	return do_chmod(dirfd, upath, mode, 0);

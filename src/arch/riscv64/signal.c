@@ -143,6 +143,11 @@ static int write_frame(uintptr_t uf, struct trap_frame *tf, const struct hal_sig
 	       copy_to_user((void __user *)(fp + FP_EXT_END_OFFSET), ext_end, sizeof(ext_end));
 }
 
+size_t hal_signal_min_stack(void)
+{
+	return sizeof(struct rv_sigframe) + 16; /* the frame and its alignment */
+}
+
 int hal_signal_setup_frame(struct trap_frame *tf, const struct hal_sigframe_args *a)
 {
 	uintptr_t sp = a->altstack_top ? a->altstack_top : tf->regs[2];

@@ -124,6 +124,13 @@ static void fill_ucontext(struct x86_ucontext *uc, const struct trap_frame *tf,
 	uc->uc_sigmask = a->saved_mask;
 }
 
+size_t hal_signal_min_stack(void)
+{
+	/* The FXSAVE image and its 64-byte alignment, the frame, its 16-byte
+	 * alignment and the return address slot (as setup_frame lays them). */
+	return X86_FXSAVE_SIZE + 64 + sizeof(struct x86_sigframe) + 16 + 8;
+}
+
 int hal_signal_setup_frame(struct trap_frame *tf, const struct hal_sigframe_args *a)
 {
 	uintptr_t sp = a->altstack_top ? a->altstack_top : tf->rsp - RED_ZONE;
