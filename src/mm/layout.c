@@ -3,7 +3,8 @@
  * ends, where top-down mmap allocation starts, where a position-independent
  * program and the break go. As Linux's ASLR, each is moved by a random
  * number of pages unless randomisation is off ("norandmaps" on the command
- * line, or mm_randomize cleared):
+ * line, or mm_randomize cleared) or the process asked for none with
+ * personality(ADDR_NO_RANDOMIZE), as `setarch -R` does:
  *   stack top   down by up to user_max/256, at most 16 GiB, and then the
  *               first stack pointer by up to 8 KiB within its page
  *   mmap base   below the stack's gap (RLIMIT_STACK, at least 128 MiB, plus
@@ -14,7 +15,9 @@
  * 2 GiB, 32 MiB.)
  * Locking: none. The mm is private to execve; mm_randomize is set at boot.
  */
+#include <ferrite/cpu.h>
 #include <ferrite/random.h>
+#include <ferrite/task.h>
 #include <ferrite/vm.h>
 #include <hal/hal_mmu.h>
 
@@ -23,11 +26,18 @@ bool mm_randomize = true;
 #define STACK_GAP_MIN (128UL << 20)
 #define STACK_GUARD_GAP (256UL * PAGE_SIZE) /* Linux's stack_guard_gap */
 #define BRK_RANDOM (32UL << 20)
+#define ADDR_NO_RANDOMIZE 0x0040000 /* personality(2) flag */
+
+static bool randomizing(void)
+{
+	return READ_ONCE(mm_randomize) &&
+	       !(READ_ONCE(current->proc->personality) & ADDR_NO_RANDOMIZE);
+}
 
 /* A random page-aligned offset in [0, range), 0 when not randomising. */
 static uintptr_t random_pages(uintptr_t range)
 {
-	if (!READ_ONCE(mm_randomize) || range < 2 * PAGE_SIZE)
+	if (!randomizing() || range < 2 * PAGE_SIZE)
 		return 0;
 	return (uintptr_t)(random_u64() % (range >> PAGE_SHIFT)) << PAGE_SHIFT;
 }
@@ -51,7 +61,7 @@ void mm_layout_exec(struct mm *mm, size_t stack_size)
 
 size_t mm_layout_stack_offset(void)
 {
-	if (!READ_ONCE(mm_randomize))
+	if (!randomizing())
 		return 0;
 	return (size_t)(random_u64() % 8192) & ~(size_t)15;
 }

@@ -10,6 +10,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 
+static const char *self_path; /* argv[0]: this program */
+
 static long tv_us(struct timeval tv)
 {
 	return tv.tv_sec * 1000000L + tv.tv_usec;
@@ -68,6 +70,27 @@ static void cpu_and_persona(void)
 	int status;
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && !WEXITSTATUS(status),
 	      "inherited by fork");
+	/* ADDR_NO_RANDOMIZE: two runs of a program see the same stack. */
+	unsigned long where[2];
+	for (int i = 0; i < 2; i++) {
+		int fds[2];
+		CHECK(pipe(fds) == 0, "pipe");
+		pid = fork();
+		CHECK(pid >= 0, "fork");
+		if (pid == 0) {
+			dup2(fds[1], 1);
+			char *argv[] = { "sys_misc", "--print-stack", NULL };
+			test_execve(self_path, argv, environ);
+			_exit(127);
+		}
+		close(fds[1]);
+		char buf[64] = { 0 };
+		CHECK(read(fds[0], buf, sizeof(buf) - 1) > 0, "read the child's stack address");
+		close(fds[0]);
+		waitpid(pid, NULL, 0);
+		where[i] = strtoul(buf, NULL, 16);
+	}
+	CHECK(where[0] && where[0] == where[1], "stack at %#lx then %#lx", where[0], where[1]);
 	CHECK(personality(PER_LINUX) == (PER_LINUX | ADDR_NO_RANDOMIZE), "back");
 }
 
@@ -83,8 +106,14 @@ static void membarrier(void)
 	CHECK_ERRNO(syscall(SYS_membarrier, 0, 1, 0), EINVAL);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "--print-stack")) {
+		int local;
+		printf("%lx\n", (unsigned long)&local);
+		return 0;
+	}
+	self_path = argv[0];
 	rusage();
 	cpu_and_persona();
 	membarrier();
