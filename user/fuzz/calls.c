@@ -259,6 +259,10 @@ const struct call calls[] = {
 	CALL(mremap, 0, { A_ADDR, A_MAPLEN, A_MAPLEN, A_INT, A_ADDR }),
 	CALL(memfd_create, RET_FD, { A_WPATH, A_INT }),
 	CALL(mincore, 0, { A_ADDR, A_MAPLEN, A_OUTBUF }),
+	CALL(getxattr, 0, { A_PATH, A_BUF, A_OUTBUF, A_LEN }),
+	CALL(fgetxattr, 0, { A_FD, A_BUF, A_OUTBUF, A_LEN }),
+	CALL(listxattr, 0, { A_PATH, A_OUTBUF, A_LEN }),
+	CALL(fsetxattr, 0, { A_FD, A_BUF, A_BUF, A_LEN, A_INT }),
 
 	/* event descriptors */
 	CALL(epoll_create1, RET_FD, { A_INT }),
