@@ -3,6 +3,7 @@
  * nanoseconds, shared by the timer system calls (timerfd, POSIX timers).
  */
 #pragma once
+#include <ferrite/errno.h>
 #include <ferrite/types.h>
 #include <uapi/time.h>
 
@@ -34,3 +35,29 @@ struct itimerspec {
 	struct timespec it_interval;
 	struct timespec it_value;
 };
+
+#define CLOCK_REALTIME_ALARM 8
+#define CLOCK_BOOTTIME_ALARM 9
+
+/*
+ * The clock a timer (timerfd, timer_create) runs on: CLOCK_REALTIME or
+ * CLOCK_MONOTONIC (CLOCK_BOOTTIME is the same clock here: Ferrite does not
+ * suspend; the _ALARM variants need CAP_WAKE_ALARM, i.e. root). CPU-time
+ * clocks are not supported. Return the clock or -EPERM / -EINVAL.
+ */
+static inline int timer_clock(int clockid, bool privileged)
+{
+	switch (clockid) {
+	case CLOCK_REALTIME_ALARM:
+	case CLOCK_BOOTTIME_ALARM:
+		if (!privileged)
+			return -EPERM;
+		return clockid == CLOCK_REALTIME_ALARM ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+	case CLOCK_BOOTTIME:
+	case CLOCK_MONOTONIC:
+		return CLOCK_MONOTONIC;
+	case CLOCK_REALTIME:
+		return CLOCK_REALTIME;
+	}
+	return -EINVAL;
+}

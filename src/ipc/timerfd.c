@@ -31,8 +31,6 @@
 #define TFD_TIMER_CANCEL_ON_SET 2
 #define TFD_CLOEXEC 02000000
 #define TFD_NONBLOCK 00004000
-#define CLOCK_REALTIME_ALARM 8
-#define CLOCK_BOOTTIME_ALARM 9
 
 struct timerfd_ctx {
 	struct ktimer timer;
@@ -200,22 +198,9 @@ long sys_timerfd_create(int clockid, int flags)
 {
 	if (flags & ~(TFD_CLOEXEC | TFD_NONBLOCK))
 		return -EINVAL;
-	switch (clockid) {
-	case CLOCK_REALTIME_ALARM:
-	case CLOCK_BOOTTIME_ALARM:
-		if (current->proc->euid != 0)
-			return -EPERM; /* CAP_WAKE_ALARM */
-		clockid = clockid == CLOCK_REALTIME_ALARM ? CLOCK_REALTIME : CLOCK_MONOTONIC;
-		break;
-	case CLOCK_BOOTTIME:
-		clockid = CLOCK_MONOTONIC;
-		break;
-	case CLOCK_REALTIME:
-	case CLOCK_MONOTONIC:
-		break;
-	default:
-		return -EINVAL;
-	}
+	clockid = timer_clock(clockid, current->proc->euid == 0);
+	if (clockid < 0)
+		return clockid;
 	struct timerfd_ctx *ctx = kzalloc(sizeof(*ctx));
 	if (!ctx)
 		return -ENOMEM;

@@ -39,8 +39,6 @@
 #define SIGEV_THREAD_ID 4
 #define SI_TIMER (-2)
 #define TIMER_ABSTIME 1
-#define CLOCK_REALTIME_ALARM 8
-#define CLOCK_BOOTTIME_ALARM 9
 
 struct user_sigevent {
 	uint64_t value; /* union sigval */
@@ -144,22 +142,9 @@ long sys_timer_create(int clockid, const struct user_sigevent __user *uev, int _
 	struct user_sigevent ev = { .signo = SIGALRM, .notify = SIGEV_SIGNAL };
 	struct process *p = current->proc;
 
-	switch (clockid) {
-	case CLOCK_REALTIME_ALARM:
-	case CLOCK_BOOTTIME_ALARM:
-		if (p->euid != 0)
-			return -EPERM; /* CAP_WAKE_ALARM */
-		clockid = clockid == CLOCK_REALTIME_ALARM ? CLOCK_REALTIME : CLOCK_MONOTONIC;
-		break;
-	case CLOCK_BOOTTIME:
-		clockid = CLOCK_MONOTONIC;
-		break;
-	case CLOCK_REALTIME:
-	case CLOCK_MONOTONIC:
-		break;
-	default:
-		return -EINVAL; /* CPU-time clocks are not supported */
-	}
+	clockid = timer_clock(clockid, p->euid == 0);
+	if (clockid < 0)
+		return clockid;
 	if (uev && copy_from_user(&ev, uev, sizeof(ev)))
 		return -EFAULT;
 	switch (ev.notify) {
