@@ -29,6 +29,72 @@ extern const char initramfs_builtin_start[], initramfs_builtin_end[];
 static char init_path[128] = "/init";
 static bool init_given; /* init= was on the command line */
 
+/* Words the kernel does not know go to init, as Linux passes them: KEY=VALUE
+ * into its environment, a bare word (and every word after "--") into its
+ * arguments; words with a dot before any '=' are module options and dropped.
+ * So user space reads judge=, judge_timeout=... (docs/judge.md). */
+#define INIT_MAX_ARGS 16
+#define INIT_MAX_ENVS 24
+static char init_words[512];
+static size_t init_words_used;
+static char *init_argv[INIT_MAX_ARGS + 2] = { init_path };
+static int init_argc = 1;
+static char *init_envp[INIT_MAX_ENVS + 4] = {
+	"HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin", "TERM=linux",
+};
+static int init_envc = 3;
+
+/* Keep a copy of [p, end) for init; false when there is no room left. */
+static char *init_word_copy(const char *p, const char *end)
+{
+	size_t n = (size_t)(end - p);
+
+	if (init_words_used + n + 1 > sizeof(init_words))
+		return NULL;
+	char *w = init_words + init_words_used;
+	memcpy(w, p, n);
+	w[n] = '\0';
+	init_words_used += n + 1;
+	return w;
+}
+
+static const char *find_char(const char *p, const char *end, char c)
+{
+	for (; p < end; p++)
+		if (*p == c)
+			return p;
+	return NULL;
+}
+
+static void init_word_add(const char *p, const char *end, bool is_arg)
+{
+	const char *eq = find_char(p, end, '=');
+	const char *dot = find_char(p, eq ? eq : end, '.');
+	char *w;
+
+	if (!is_arg && dot)
+		return; /* module.option: no module here */
+	if (!is_arg && eq && init_envc < INIT_MAX_ENVS && (w = init_word_copy(p, end)))
+		init_envp[init_envc++] = w;
+	else if ((is_arg || !eq) && init_argc < INIT_MAX_ARGS && (w = init_word_copy(p, end)))
+		init_argv[init_argc++] = w;
+}
+
+/* Words that other parts of the kernel read from the command line. */
+static bool known_elsewhere(const char *p, const char *end)
+{
+	static const char *const words[] = { "root=", "rootfstype=", "ro", "rw", "console=",
+					     "earlycon", "quiet", "loglevel=" };
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
+		size_t n = strlen(words[i]);
+		bool prefix = words[i][n - 1] == '=';
+		if (prefix ? (size_t)(end - p) >= n && !strncmp(p, words[i], n)
+			   : (size_t)(end - p) == n && !strncmp(p, words[i], n))
+			return true;
+	}
+	return false;
+}
+
 /* A decimal integer with an optional sign, the whole of [p, end); false
  * when it is not one. */
 static bool parse_int(const char *p, const char *end, long *out)
@@ -56,10 +122,12 @@ static bool parse_int(const char *p, const char *end, long *out)
  *                    N < 0 reboot at once
  *   ferrite.sysrq=1  allow the crash trigger of /proc/sysrq-trigger (tests)
  *   failslab=P,SEED  fault injection: allocations fail P times per million
- *   norandmaps       no address-space randomisation (src/mm/layout.c) */
+ *   norandmaps       no address-space randomisation (src/mm/layout.c)
+ * Anything else goes to init (init_word_add). */
 static void parse_cmdline(const char *cmdline)
 {
 	const char *p = cmdline;
+	bool after_dashes = false;
 	while (p && *p) {
 		const char *end;
 		long v;
@@ -68,7 +136,13 @@ static void parse_cmdline(const char *cmdline)
 			p++;
 		for (end = p; *end && *end != ' '; end++)
 			;
-		if (!strncmp(p, "init=", 5)) {
+		if (end == p)
+			break;
+		if (after_dashes) {
+			init_word_add(p, end, true);
+		} else if (end - p == 2 && !strncmp(p, "--", 2)) {
+			after_dashes = true;
+		} else if (!strncmp(p, "init=", 5)) {
 			size_t n = MIN((size_t)(end - p - 5), sizeof(init_path) - 1);
 			memcpy(init_path, p + 5, n);
 			init_path[n] = '\0';
@@ -81,6 +155,8 @@ static void parse_cmdline(const char *cmdline)
 			fault_inject_setup(p + 9); /* docs/reliability.md */
 		} else if (end - p == 10 && !strncmp(p, "norandmaps", 10)) {
 			mm_randomize = false;
+		} else if (!known_elsewhere(p, end)) {
+			init_word_add(p, end, false);
 		}
 		p = end;
 	}
@@ -133,9 +209,7 @@ void kmain(struct boot_info *info)
 	console_init();                 /* /dev/console, UART receive interrupts */
 	hal_timer_start();              /* the scheduler tick */
 
-	char *const argv[] = { init_path, NULL };
-	char *const envp[] = { "HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin", "TERM=linux", NULL };
-	int err = proc_spawn_init(init_path, argv, envp);
+	int err = proc_spawn_init(init_path, init_argv, init_envp);
 	if (err)
 		panic("cannot start %s (error %d)", init_path, err);
 	sched_run_idle();

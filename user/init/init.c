@@ -1,7 +1,9 @@
 /*
  * Ferrite's /init: the first user process (pid 1).
  *
- * Prints a banner, makes sure PATH is set, starts an interactive login shell
+ * With a judge disk attached (judge.c, docs/judge.md) it runs the disk's
+ * *_testcode.sh scripts and powers off. Otherwise it prints a banner,
+ * makes sure PATH is set, starts an interactive login shell
  * (busybox ash, so /etc/profile sets the prompt), reaps every child that
  * ends (orphans are re-parented to pid 1), and powers the machine off when
  * the shell exits. A static glibc program; single-threaded, so no locking.
@@ -15,6 +17,8 @@
 #include <sys/reboot.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "judge.h"
 
 #define DEFAULT_PATH "/bin:/sbin:/usr/bin:/usr/sbin"
 #define SHELL "/bin/sh"
@@ -57,15 +61,17 @@ int main(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 
-	printf("Ferrite init: pid %d, starting %s\n", (int)getpid(), SHELL);
-	fflush(stdout);
-
 	if (!getenv("PATH"))
 		setenv("PATH", DEFAULT_PATH, 1);
 	if (!getenv("HOME"))
 		setenv("HOME", "/root", 1);
 	if (!getenv("TERM"))
 		setenv("TERM", "linux", 1);
+	if (getpid() == 1 && judge_run())
+		power_off();
+
+	printf("Ferrite init: pid %d, starting %s\n", (int)getpid(), SHELL);
+	fflush(stdout);
 	if (chdir("/root") < 0)
 		(void)chdir("/");
 
