@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Build a judge-format ext4 disk (docs/judge.md): no partition table, made
+# with mkfs.ext4 -d from a staging tree (no root, no loop mounts), from
+# Debian packages and Ferrite's own programs only:
+#   /glibc   basic (user/judge/basic, dynamically linked against glibc),
+#            busybox, lua (Debian's lua5.4) and bench scripts, glibc's
+#            libraries in /glibc/lib, Debian's busybox-static as ./busybox
+#   /musl    the same programs built with musl-gcc (x86_64 only: no musl
+#            for riscv64 here), musl's libc.so in /musl/lib; no lua
+# Each *_testcode.sh prints "#### OS COMP TEST GROUP START name-libc ####"
+# ... "END" and one "testcase GROUP NAME success|fail" line per case.
+#
+# Usage: scripts/judge/mkimage.sh ARCH OUT.img [small]
+#   small: the bounded image of make test (basic and busybox groups only)
+#   BUILD (default build) holds the riscv64 busybox and the fetched debs.
+set -euo pipefail
+
+arch=${1:?usage: mkimage.sh ARCH OUT.img [small]}
+out=${2:?usage: mkimage.sh ARCH OUT.img [small]}
+size=${3:-full}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=${BUILD:-build}
+case "$build" in /*) ;; *) build=$top/$build ;; esac
+src=$top/user/judge
+stage=$build/judge/$arch-$size/root
+rm -rf "$stage"
+mkdir -p "$stage"
+
+tests="brk chdir clone close dup dup2 execve exit fork fstat getcwd getdents getpid getppid
+gettimeofday mkdir mmap mount munmap open openat pipe read sleep times umount uname unlink
+wait waitpid write yield"
+
+case "$arch" in
+x86_64)
+	cc=gcc
+	glibc_libdir=/lib/x86_64-linux-gnu
+	glibc_ldso=ld-linux-x86-64.so.2
+	busybox=/bin/busybox
+	libcs="glibc musl"
+	lua=/usr/bin/lua5.4
+	lua_libs="libreadline.so.8 libtinfo.so.6"
+	lua_libdir=$glibc_libdir
+	;;
+riscv64)
+	cc=riscv64-linux-gnu-gcc
+	busybox=$build/riscv64/user/busybox
+	[ -x "$busybox" ] || { echo "mkimage: $busybox missing (make kernel-rv first)" >&2; exit 1; }
+	libcs="glibc"
+	# Debian's riscv64 lua5.4 and the glibc it was built for (the newer
+	# suite), through the isolated apt configuration of the busybox fetch.
+	debs=$build/judge/riscv64-debs
+	"$here/fetch-debs.sh" riscv64 "$debs" lua5.4 libreadline8t64 libtinfo6 libc6
+	glibc_libdir=$debs/root/usr/lib/riscv64-linux-gnu
+	[ -e "$glibc_libdir/libc.so.6" ] || glibc_libdir=$debs/root/lib/riscv64-linux-gnu
+	glibc_ldso=ld-linux-riscv64-lp64d.so.1
+	lua=$debs/root/usr/bin/lua5.4
+	lua_libs="libreadline.so.8 libtinfo.so.6"
+	lua_libdir=$glibc_libdir
+	;;
+*)
+	echo "mkimage: unknown arch $arch (riscv64 or x86_64)" >&2
+	exit 1
+	;;
+esac
+
+# The header every script starts and ends with.
+marker() { # GROUP LIBC START|END
+	echo "echo \"#### OS COMP TEST GROUP $3 $1-$2 ####\""
+}
+
+make_folder() {
+	local libc=$1 dir=$stage/$1 compile
+	mkdir -p "$dir/basic" "$dir/lib"
+	case "$libc" in
+	glibc)
+		compile=("$cc" -O2 -Wall -Wextra -Werror)
+		for l in "$glibc_ldso" libc.so.6 libm.so.6; do
+			cp -L "$glibc_libdir/$l" "$dir/lib/$l"
+		done
+		;;
+	musl)
+		compile=(musl-gcc -O2 -Wall -Wextra -Werror)
+		cp -L /lib/x86_64-linux-musl/libc.so "$dir/lib/libc.so"
+		;;
+	esac
+	cp "$busybox" "$dir/busybox"
+
+	for t in $tests; do
+		"${compile[@]}" -o "$dir/basic/$t" "$src/basic/$t.c"
+	done
+	{
+		echo "#!/bin/sh"
+		echo "# Ferrite's basic suite: one program per system call (user/judge/basic)."
+		marker basic "$libc" START
+		echo "for t in $(echo $tests); do"
+		echo "	./basic/\$t"
+		echo "	rc=\$?"
+		echo "	[ \$rc -gt 1 ] && echo \"testcase basic \$t fail (status \$rc)\""
+		echo "done"
+		marker basic "$libc" END
+	} > "$dir/basic_testcode.sh"
+
+	cp "$src/busybox_cmd.txt" "$dir/busybox_cmd.txt"
+	{
+		echo "#!/bin/sh"
+		echo "# busybox applets, one per line of busybox_cmd.txt, run in a scratch"
+		echo "# folder under /tmp with this folder's busybox."
+		marker busybox "$libc" START
+		echo "bb=\$(pwd)/busybox"
+		echo "work=/tmp/judge-busybox-$libc"
+		echo "rm -rf \$work; mkdir -p \$work; cp busybox_cmd.txt \$work/; cd \$work"
+		echo "while read -r line; do"
+		echo "	case \"\$line\" in"
+		echo "	'echo \"####'*) eval \"\$line\"; continue ;;"
+		echo "	esac"
+		echo "	eval \"\$bb \$line\" > /dev/null 2>&1"
+		echo "	rc=\$?"
+		echo "	if [ \$rc -ne 0 ] && [ \"\$line\" != false ]; then"
+		echo "		echo \"testcase busybox \$line fail\""
+		echo "	else"
+		echo "		echo \"testcase busybox \$line success\""
+		echo "	fi"
+		echo "done < busybox_cmd.txt"
+		echo "cd /; rm -rf \$work"
+		marker busybox "$libc" END
+	} > "$dir/busybox_testcode.sh"
+
+	[ "$size" = small ] && return 0
+
+	"${compile[@]}" -o "$dir/bench" "$src/bench.c"
+	{
+		echo "#!/bin/sh"
+		echo "# Micro-benchmarks (user/judge/bench.c): \"bench NAME VALUE UNIT\" lines."
+		marker bench "$libc" START
+		echo "./bench && echo \"testcase bench run success\" || echo \"testcase bench run fail\""
+		marker bench "$libc" END
+	} > "$dir/bench_testcode.sh"
+
+	if [ "$libc" = glibc ]; then
+		cp "$lua" "$dir/lua"
+		for l in $lua_libs; do
+			cp -L "$lua_libdir/$l" "$dir/lib/$l"
+		done
+		mkdir -p "$dir/lua_scripts"
+		cp "$src"/lua/*.lua "$dir/lua_scripts/"
+		{
+			echo "#!/bin/sh"
+			echo "# Debian's lua5.4 running the scripts of user/judge/lua."
+			marker lua "$libc" START
+			echo "for f in lua_scripts/*.lua; do"
+			echo "	n=\${f#lua_scripts/}"
+			echo "	if ./lua \$f; then echo \"testcase lua \$n success\"; else echo \"testcase lua \$n fail\"; fi"
+			echo "done"
+			marker lua "$libc" END
+		} > "$dir/lua_testcode.sh"
+	fi
+}
+
+for libc in $libcs; do
+	make_folder "$libc"
+done
+chmod -R a+rX "$stage"
+
+# Room for what the scripts write in their folders: the tree plus 64 MiB.
+kib=$(du -sk "$stage" | cut -f1)
+kib=$((kib + kib / 4 + 64 * 1024))
+rm -f "$out"
+mkfs.ext4 -q -F -L judge -d "$stage" "$out" "${kib}K"
+echo "mkimage: $out ($arch, $size: $(echo $libcs) folders, $((kib / 1024)) MiB)"
