@@ -19,6 +19,12 @@
 #   make bench          Ferrite against Debian's Linux under the same QEMU on
 #                       both arches (scripts/bench/run.sh): tables, then
 #                       docs/benchmarks.md and docs/benchmarks.png
+#   make judge-image ARCH=riscv64|x86_64
+#                       the judges' ext4 disk (scripts/judge/mkimage.sh):
+#                       build/judge/ARCH.img, /glibc and /musl folders
+#   make judge-riscv / judge-x86_64
+#                       boot that disk with the judges' exact QEMU line and
+#                       print a score table beside Linux (docs/judge.md)
 #   make docs           regenerate docs/syscalls.md from the syscall table
 #                       (also part of make all, so it never goes stale)
 
@@ -39,7 +45,8 @@ QEMU_X86 = qemu-system-x86_64 -machine q35 -kernel kernel-x86_64 -initrd $(BUILD
 GDB_PORT ?= $(shell expr 26000 + $$(id -u) % 5000)
 
 .PHONY: all deps kernel-rv kernel-x86_64 host qemu-riscv qemu-x86_64 \
-	qemu-riscv-gdb qemu-x86_64-gdb iso-x86_64 test fuzz bench docs clean FORCE
+	qemu-riscv-gdb qemu-x86_64-gdb iso-x86_64 test fuzz bench docs clean FORCE \
+	judge-image judge-riscv judge-x86_64
 
 all: kernel-rv kernel-x86_64 docs
 
@@ -100,6 +107,16 @@ fuzz: all
 
 bench: all
 	BUILD=$(BUILD) scripts/bench/run.sh
+
+ARCH ?= x86_64
+judge-image: kernel-rv kernel-x86_64
+	BUILD=$(BUILD) scripts/judge/mkimage.sh $(ARCH) $(BUILD)/judge/$(ARCH).img
+
+judge-riscv: kernel-rv
+	BUILD=$(BUILD) scripts/judge/run.sh riscv64
+
+judge-x86_64: kernel-x86_64
+	BUILD=$(BUILD) scripts/judge/run.sh x86_64
 
 docs: kernel-rv kernel-x86_64
 	python3 scripts/gen-syscalls.py doc docs/syscalls.md \

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# make judge-riscv / make judge-x86_64 (docs/judge.md): build the judge
+# image, boot it with the judges' exact QEMU line, keep the console, run the
+# Linux reference of the same image (scripts/judge/linux-ref.sh), and print
+# the score table (scripts/judge/score.py). Exit status: score.py's (1 when
+# Ferrite's run is incomplete or a case passing under Linux fails).
+#
+# Usage: scripts/judge/run.sh ARCH [small]
+#   BUILD (default build), JUDGE_LIMIT (seconds for the whole boot, default
+#   3600: the judges' hour), QEMU_EXTRA (more QEMU options, e.g. -smp 2).
+set -euo pipefail
+
+arch=${1:?usage: run.sh ARCH [small]}
+size=${2:-full}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+cd "$top"
+build=${BUILD:-build}
+limit=${JUDGE_LIMIT:-3600}
+dir=$build/judge
+img=$dir/$arch-$size.img
+mkdir -p "$dir"
+
+"$here/mkimage.sh" "$arch" "$img" "$size"
+
+net_dev=virtio-net-pci
+blk_dev=virtio-blk-pci
+case "$arch" in
+riscv64)
+	qemu=(qemu-system-riscv64 -machine virt -kernel kernel-rv -m 1G -nographic -smp 1 -bios default
+	      -drive "file=$img,if=none,format=raw,id=x0"
+	      -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0 -no-reboot
+	      -device virtio-net-device,netdev=net -netdev user,id=net -rtc base=utc)
+	;;
+x86_64)
+	qemu=(qemu-system-x86_64 -machine q35 -kernel kernel-x86_64 -m 1G -nographic -smp 1
+	      -drive "file=$img,if=none,format=raw,id=x0"
+	      -device "$blk_dev,drive=x0" -no-reboot
+	      -device "$net_dev,netdev=net" -netdev user,id=net -rtc base=utc)
+	;;
+*)
+	echo "judge: unknown arch $arch" >&2
+	exit 1
+	;;
+esac
+
+log=$dir/$arch-$size-ferrite.log
+echo "judge: ${qemu[*]} ${QEMU_EXTRA:-}" >&2
+start=$(date +%s.%N)
+# shellcheck disable=SC2086
+timeout "$limit" "${qemu[@]}" ${QEMU_EXTRA:-} < /dev/null > "$log" 2>&1 || echo "judge: QEMU ended with status $? (124: the $limit s limit)" >&2
+echo "judge: Ferrite's run took $(echo "$(date +%s.%N) $start" | awk '{ printf "%.1f", $1 - $2 }') s (console: $log)" >&2
+
+ref=$dir/$arch-$size-linux.log
+"$here/linux-ref.sh" "$arch" "$build/judge/$arch-$size/root" "$ref" ||
+	echo "judge: the Linux reference run failed" >&2
+python3 "$here/score.py" "$log" --linux "$ref" --title "judge $arch ($size): Ferrite (QEMU TCG) and Linux (this machine's, $([ "$arch" = x86_64 ] && echo native || echo qemu-riscv64 user mode))"
