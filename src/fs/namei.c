@@ -43,7 +43,10 @@ struct file *vfs_open_inode(struct inode *ino, int flags)
 			return ERR_PTR(err);
 		}
 	}
-	if ((flags & O_TRUNC) && S_ISREG(ino->mode) && (f->mode & FMODE_WRITE)) {
+	/* A file system without truncate (procfs's control files) ignores
+	 * O_TRUNC, as Linux does: `echo c > /proc/sysrq-trigger` works. */
+	if ((flags & O_TRUNC) && S_ISREG(ino->mode) && (f->mode & FMODE_WRITE) && ino->iops &&
+	    ino->iops->truncate) {
 		int err = vfs_truncate_inode(ino, 0);
 		if (err) {
 			file_put(f);
