@@ -16,6 +16,11 @@
 #                   seeds, once plain and once with fault injection: one
 #                   count per seed, plus no panic, no warning, a verdict
 #   fuzz-x86_64     the same on x86_64
+#   judge-riscv64   competition mode (docs/judge.md): the small judge image
+#                   booted with the judges' line, every case that passes in
+#                   the Linux reference must pass; and the runner's rules
+#                   (order, per-script limit, a crash, power off)
+#   judge-x86_64    the same on x86_64
 # The last line is "N passed, N failed, N skipped" over all suites; the exit status is
 # non-zero when anything failed. Every QEMU run is bounded by a timeout and
 # its serial log is kept in build/test-logs/ (its tail is printed on failure).
@@ -557,7 +562,57 @@ suite_fuzz() {
 	suite_end "fuzz-$arch"
 }
 
-all_suites=(host linux-reference boot-riscv64 boot-x86_64 guest-riscv64 guest-x86_64 fuzz-riscv64 fuzz-x86_64)
+# The small judge image beside its Linux reference (scripts/judge/run.sh),
+# then a handmade disk for the runner's rules: the root's script first,
+# "basic" first in a folder, a crash that does not stop the run, a hanging
+# script killed at judge_timeout=3 with its background child, power off.
+suite_judge() {
+	local arch=$1
+	local log=$LOGS/judge-$arch.txt
+	suite_begin "judge-$arch"
+	if BUILD="$BUILD" JUDGE_LIMIT=600 scripts/judge/run.sh "$arch" small > "$log" 2>&1; then
+		pass "judge-$arch-image"
+	else
+		fail "judge-$arch-image" "see $log"
+		grep -E "REGRESSION|INCOMPLETE" "$log" | head -n 10
+	fi
+	sed -n '/^== judge/,$p' "$log"
+
+	local dir=$BUILD/judge/rules-$arch img=$BUILD/judge/rules-$arch.img rlog=$LOGS/judge-rules-$arch.log
+	rm -rf "$dir"
+	mkdir -p "$dir/a" "$dir/b"
+	echo 'echo "RULE root $(pwd)"' > "$dir/root_testcode.sh"
+	echo 'echo "RULE a-basic"; kill -SEGV $$' > "$dir/a/basic_testcode.sh"
+	echo 'echo "RULE a-crash"; sh -c '"'"'kill -BUS $$'"'"'; echo "RULE a-after-crash"' > "$dir/a/crash_testcode.sh"
+	echo 'echo "RULE a-hang"; sleep 1000 & sleep 1000' > "$dir/a/hang_testcode.sh"
+	echo 'echo "RULE b-last"' > "$dir/b/x_testcode.sh"
+	mkfs.ext4 -q -F -d "$dir" "$img" 8M > /dev/null
+	local q
+	if [ "$arch" = riscv64 ]; then
+		q=(qemu-system-riscv64 -machine virt -kernel kernel-rv -m 1G -nographic -smp 1 -bios default
+		   -drive "file=$img,if=none,format=raw,id=x0" -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0)
+	else
+		q=(qemu-system-x86_64 -machine q35 -kernel kernel-x86_64 -m 1G -nographic -smp 1
+		   -drive "file=$img,if=none,format=raw,id=x0" -device virtio-blk-pci,drive=x0)
+	fi
+	timeout 120 "${q[@]}" -no-reboot -append "judge_timeout=3" < /dev/null > "$rlog" 2>&1
+	local got want
+	got=$(tr -d '\r' < "$rlog" | grep -o '^RULE [a-z-]*' | tr '\n' ' ')
+	want="RULE root RULE a-basic RULE a-crash RULE a-after-crash RULE a-hang RULE b-last "
+	if [ "$got" != "$want" ]; then
+		fail "judge-$arch-rules" "order: got '$got'"
+	elif ! grep -q 'hang_testcode.sh: killed after the 3 s limit' "$rlog"; then
+		fail "judge-$arch-rules" "the hanging script was not killed"
+	elif ! grep -q 'power off' "$rlog"; then
+		fail "judge-$arch-rules" "no power off"
+	else
+		pass "judge-$arch-rules"
+	fi
+	suite_end "judge-$arch"
+}
+
+all_suites=(host linux-reference boot-riscv64 boot-x86_64 guest-riscv64 guest-x86_64 fuzz-riscv64 fuzz-x86_64
+	    judge-riscv64 judge-x86_64)
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
 
@@ -572,6 +627,8 @@ for s in "${suites[@]}"; do
 	guest-x86_64) suite_guest_x86_64 ;;
 	fuzz-riscv64) suite_fuzz riscv64 ;;
 	fuzz-x86_64) suite_fuzz x86_64 ;;
+	judge-riscv64) suite_judge riscv64 ;;
+	judge-x86_64) suite_judge x86_64 ;;
 	*) echo "run-tests: unknown suite $s (known: ${all_suites[*]})" >&2; exit 2 ;;
 	esac
 done

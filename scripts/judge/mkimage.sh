@@ -166,5 +166,5 @@ chmod -R a+rX "$stage"
 kib=$(du -sk "$stage" | cut -f1)
 kib=$((kib + kib / 4 + 64 * 1024))
 rm -f "$out"
-mkfs.ext4 -q -F -L judge -d "$stage" "$out" "${kib}K"
+mkfs.ext4 -q -F -L judge -d "$stage" "$out" "${kib}K" > /dev/null
 echo "mkimage: $out ($arch, $size: $(echo $libcs) folders, $((kib / 1024)) MiB)"
