@@ -288,11 +288,13 @@ static bool busybox_works(const char *path)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-/* /bin/busybox (every applet links to it) -> the folder's busybox, the
- * disk root's, else Ferrite's own. */
+/* /bin/busybox (every applet links to it) and /busybox (the public suite's
+ * scripts start with "#!/busybox sh") -> the folder's busybox, the disk
+ * root's, else Ferrite's own. */
 static void link_busybox(const char *dir)
 {
 	char cand[2][4096];
+	const char *pick = BUILTIN_BUSYBOX;
 
 	snprintf(cand[0], sizeof(cand[0]), "%s/busybox", dir);
 	snprintf(cand[1], sizeof(cand[1]), JUDGE_MNT "/busybox");
@@ -300,12 +302,13 @@ static void link_busybox(const char *dir)
 		if (!is_file(cand[i]))
 			continue;
 		if (busybox_works(cand[i])) {
-			link_made(cand[i], "/bin/busybox");
-			return;
+			pick = cand[i];
+			break;
 		}
 		say("%s does not run here: using Ferrite's busybox", cand[i]);
 	}
-	link_made(BUILTIN_BUSYBOX, "/bin/busybox");
+	link_made(pick, "/bin/busybox");
+	link_made(pick, "/busybox");
 }
 
 /* Reap every child that has ended; true when pid was among them. */
