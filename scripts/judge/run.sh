@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make judge-riscv / make judge-x86_64 (docs/judge.md): build the judge
-# image, boot it with the judges' exact QEMU line, keep the console, run the
-# Linux reference of the same image (scripts/judge/linux-ref.sh), and print
+# image, boot it with the judges' exact QEMU line, keep the console, boot the
+# same image under Debian's Linux (scripts/judge/linux-boot.sh; fallback:
+# the programs on this machine's Linux, scripts/judge/linux-ref.sh), and print
 # the score table (scripts/judge/score.py). Exit status: score.py's (1 when
 # Ferrite's run is incomplete or a case passing under Linux fails).
 #
@@ -51,7 +52,29 @@ start=$(date +%s.%N)
 timeout "$limit" "${qemu[@]}" ${QEMU_EXTRA:-} < /dev/null > "$log" 2>&1 || echo "judge: QEMU ended with status $? (124: the $limit s limit)" >&2
 echo "judge: Ferrite's run took $(echo "$(date +%s.%N) $start" | awk '{ printf "%.1f", $1 - $2 }') s (console: $log)" >&2
 
-ref=$dir/$arch-$size-linux.log
-"$here/linux-ref.sh" "$arch" "$build/judge/$arch-$size/root" "$ref" ||
-	echo "judge: the Linux reference run failed" >&2
-python3 "$here/score.py" "$log" --linux "$ref" --title "judge $arch ($size): Ferrite (QEMU TCG) and Linux (this machine's, $([ "$arch" = x86_64 ] && echo native || echo qemu-riscv64 user mode))"
+# Linux: Debian's kernel booting the same disk under the same QEMU line
+# (linux-boot.sh), its console kept per content of the image's tree, so a
+# second run with the same programs does not boot Linux again. When the
+# kernel cannot be fetched: the programs on this machine's Linux instead
+# (linux-ref.sh), and the table says so.
+stage=$build/judge/$arch-$size/root
+hash=$( (cd "$stage" && find . -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16)
+ref=$dir/linux/$arch/ref-$size-$hash.log
+linux_kind="Debian's Linux, same QEMU line"
+if [ ! -s "$ref" ]; then
+	mkdir -p "$dir/linux/$arch"
+	status=0
+	BUILD="$build" "$here/linux-boot.sh" "$arch" "$img" "$ref.tmp" || status=$?
+	if [ $status -eq 0 ] && grep -q "all scripts done" "$ref.tmp"; then
+		mv "$ref.tmp" "$ref"
+	else
+		echo "judge: Debian's Linux could not run the disk (status $status): the programs on this machine's Linux instead" >&2
+		rm -f "$ref.tmp"
+		ref=$dir/$arch-$size-linux-host.log
+		"$here/linux-ref.sh" "$arch" "$stage" "$ref" || echo "judge: the Linux reference run failed" >&2
+		linux_kind="this machine's Linux, $([ "$arch" = x86_64 ] && echo native || echo qemu-riscv64 user mode)"
+	fi
+else
+	echo "judge: Linux's run of this image's content: $ref (cached)" >&2
+fi
+python3 "$here/score.py" "$log" --linux "$ref" --title "judge $arch ($size): Ferrite and Linux ($linux_kind), QEMU TCG"
