@@ -9,7 +9,7 @@ gcc-riscv64-linux-gnu libc6-dev-riscv64-cross binutils-riscv64-linux-gnu \
 qemu-system-misc qemu-system-x86 qemu-user qemu-utils \
 opensbi u-boot-qemu grub-pc-bin grub-common xorriso mtools e2fsprogs dosfstools \
 busybox-static python3 gdb-multiarch gnuplot-nox \
-musl-tools lua5.4"
+musl-tools lua5.4 gawk"
 
 missing=""
 for p in $PKGS; do

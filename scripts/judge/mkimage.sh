@@ -3,7 +3,9 @@
 # with mkfs.ext4 -d from a staging tree (no root, no loop mounts), from
 # Debian packages and Ferrite's own programs only:
 #   /glibc   basic (user/judge/basic, dynamically linked against glibc),
-#            busybox, lua (Debian's lua5.4) and bench scripts, glibc's
+#            busybox, lua (Debian's lua5.4), bench and (x86_64) dynamic
+#            (Debian's bash, coreutils, grep, sed, gawk, findutils,
+#            diffutils, tar, gzip, xz from this machine) scripts, glibc's
 #            libraries in /glibc/lib, Debian's busybox-static as ./busybox
 #   /musl    the same programs built with musl-gcc (x86_64 only: no musl
 #            for riscv64 here), musl's libc.so in /musl/lib; no lua
@@ -41,6 +43,7 @@ x86_64)
 	lua=/usr/bin/lua5.4
 	lua_libs="libreadline.so.8 libtinfo.so.6"
 	lua_libdir=$glibc_libdir
+	dyn_bins="bash ls sort head seq md5sum dd stat date grep sed gawk find diff tar gzip xz mkdir rm"
 	;;
 riscv64)
 	cc=riscv64-linux-gnu-gcc
@@ -57,6 +60,7 @@ riscv64)
 	lua=$debs/root/usr/bin/lua5.4
 	lua_libs="libreadline.so.8 libtinfo.so.6"
 	lua_libdir=$glibc_libdir
+	dyn_bins=""   # not fetched for riscv64 yet
 	;;
 *)
 	echo "mkimage: unknown arch $arch (riscv64 or x86_64)" >&2
@@ -136,6 +140,38 @@ make_folder() {
 		echo "./bench && echo \"testcase bench run success\" || echo \"testcase bench run fail\""
 		marker bench "$libc" END
 	} > "$dir/bench_testcode.sh"
+
+	if [ "$libc" = glibc ] && [ -n "$dyn_bins" ]; then
+		# Debian's dynamically linked programs with their libraries.
+		mkdir -p "$dir/dynbin" "$dir/dynamic"
+		for b in $dyn_bins; do
+			cp -L "$(command -v "$b")" "$dir/dynbin/$b"
+			ldd "$dir/dynbin/$b" | awk '$3 ~ /^\// { print $3 }' | while read -r l; do
+				[ -e "$dir/lib/$(basename "$l")" ] || cp -L "$l" "$dir/lib/"
+			done
+		done
+		cp "$src/dynamic/script.bash" "$dir/dynamic/"
+		cp "$src/dynamic_cmd.txt" "$dir/dynamic_cmd.txt"
+		{
+			echo "#!/bin/sh"
+			echo "# Debian's programs (dynbin/, libraries in lib/), one command per line of"
+			echo "# dynamic_cmd.txt, run in a scratch folder under /tmp."
+			marker dynamic "$libc" START
+			echo "here=\$(pwd)"
+			echo "export PATH=\$here/dynbin:\$PATH"
+			echo "work=/tmp/judge-dynamic-$libc"
+			echo "rm -rf \$work; mkdir -p \$work; cp dynamic/script.bash \$work/; cd \$work"
+			echo "while read -r line; do"
+			echo "	if eval \"\$line\" > out.txt 2>&1; then"
+			echo "		printf 'testcase dynamic %s success\\n' \"\$line\""
+			echo "	else"
+			echo "		printf 'testcase dynamic %s fail\\n' \"\$line\"; head -n 5 out.txt"
+			echo "	fi"
+			echo "done < \$here/dynamic_cmd.txt"
+			echo "cd /; rm -rf \$work"
+			marker dynamic "$libc" END
+		} > "$dir/dynamic_testcode.sh"
+	fi
 
 	if [ "$libc" = glibc ]; then
 		cp "$lua" "$dir/lua"
