@@ -155,14 +155,15 @@ make_folder() {
 		{
 			echo "#!/bin/sh"
 			echo "# Debian's programs (dynbin/, libraries in lib/), one command per line of"
-			echo "# dynamic_cmd.txt, run in a scratch folder under /tmp."
+			echo "# dynamic_cmd.txt (its first word taken from dynbin/, as busybox sh would"
+			echo "# run its own applet first), run in a scratch folder under /tmp."
 			marker dynamic "$libc" START
 			echo "here=\$(pwd)"
 			echo "export PATH=\$here/dynbin:\$PATH"
 			echo "work=/tmp/judge-dynamic-$libc"
 			echo "rm -rf \$work; mkdir -p \$work; cp dynamic/script.bash \$work/; cd \$work"
 			echo "while read -r line; do"
-			echo "	if eval \"\$line\" > out.txt 2>&1; then"
+			echo "	if eval \"\$here/dynbin/\$line\" > out.txt 2>&1; then"
 			echo "		printf 'testcase dynamic %s success\\n' \"\$line\""
 			echo "	else"
 			echo "		printf 'testcase dynamic %s fail\\n' \"\$line\"; head -n 5 out.txt"
