@@ -3,9 +3,9 @@
 # with mkfs.ext4 -d from a staging tree (no root, no loop mounts), from
 # Debian packages and Ferrite's own programs only:
 #   /glibc   basic (user/judge/basic, dynamically linked against glibc),
-#            busybox, lua (Debian's lua5.4), bench and (x86_64) dynamic
-#            (Debian's bash, coreutils, grep, sed, gawk, findutils,
-#            diffutils, tar, gzip, xz from this machine) scripts, glibc's
+#            busybox, lua (Debian's lua5.4), bench and dynamic (Debian's
+#            bash, coreutils, grep, sed, gawk, findutils, diffutils, tar,
+#            gzip, xz: this machine's on x86_64, fetched on riscv64) scripts, glibc's
 #            libraries in /glibc/lib, Debian's busybox-static as ./busybox
 #   /musl    the same programs built with musl-gcc (x86_64 only: no musl
 #            for riscv64 here), musl's libc.so in /musl/lib; no lua
@@ -52,15 +52,20 @@ riscv64)
 	libcs="glibc"
 	# Debian's riscv64 lua5.4 and the glibc it was built for (the newer
 	# suite), through the isolated apt configuration of the busybox fetch.
+	# Debian's programs of the dynamic group come from the same suite.
 	debs=$build/judge/riscv64-debs
-	"$here/fetch-debs.sh" riscv64 "$debs" lua5.4 libreadline8t64 libtinfo6 libc6
+	"$here/fetch-debs.sh" riscv64 "$debs" lua5.4 libreadline8t64 libtinfo6 libc6 \
+		bash coreutils grep sed gawk findutils diffutils tar gzip xz-utils libacl1 libattr1 \
+		libselinux1 libpcre2-8-0 libgmp10 libmpfr6 libsigsegv2 liblzma5 libcap2 libssl3t64 \
+		zlib1g libzstd1
 	glibc_libdir=$debs/root/usr/lib/riscv64-linux-gnu
 	[ -e "$glibc_libdir/libc.so.6" ] || glibc_libdir=$debs/root/lib/riscv64-linux-gnu
 	glibc_ldso=ld-linux-riscv64-lp64d.so.1
 	lua=$debs/root/usr/bin/lua5.4
 	lua_libs="libreadline.so.8 libtinfo.so.6"
 	lua_libdir=$glibc_libdir
-	dyn_bins=""   # not fetched for riscv64 yet
+	dyn_bins="bash ls sort head seq md5sum dd stat date grep sed gawk find diff tar gzip xz mkdir rm"
+	dyn_root=$debs/root
 	;;
 *)
 	echo "mkimage: unknown arch $arch (riscv64 or x86_64)" >&2
@@ -145,11 +150,21 @@ make_folder() {
 		# Debian's dynamically linked programs with their libraries.
 		mkdir -p "$dir/dynbin" "$dir/dynamic"
 		for b in $dyn_bins; do
-			cp -L "$(command -v "$b")" "$dir/dynbin/$b"
-			ldd "$dir/dynbin/$b" | awk '$3 ~ /^\// { print $3 }' | while read -r l; do
+			if [ -z "${dyn_root:-}" ]; then
+				cp -L "$(command -v "$b")" "$dir/dynbin/$b"
+				ldd "$dir/dynbin/$b" | awk '$3 ~ /^\// { print $3 }' | while read -r l; do
+					[ -e "$dir/lib/$(basename "$l")" ] || cp -L "$l" "$dir/lib/"
+				done
+			else
+				cp -L "$(ls "$dyn_root/usr/bin/$b" "$dyn_root/bin/$b" 2>/dev/null | head -n1)" "$dir/dynbin/$b"
+			fi
+		done
+		# riscv64: every library of the fetched packages (no ldd for riscv64 here).
+		if [ -n "${dyn_root:-}" ]; then
+			for l in "$glibc_libdir"/*.so.*; do
 				[ -e "$dir/lib/$(basename "$l")" ] || cp -L "$l" "$dir/lib/"
 			done
-		done
+		fi
 		cp "$src/dynamic/script.bash" "$dir/dynamic/"
 		cp "$src/dynamic_cmd.txt" "$dir/dynamic_cmd.txt"
 		{
