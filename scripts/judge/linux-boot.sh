@@ -158,4 +158,5 @@ cp "$disk" "$dir/disk.img"
 q[$((${#q[@]}))]=-initrd
 q+=("$dir/initramfs.cpio" -append "console=ttyS0 quiet")
 for i in "${!q[@]}"; do [ "${q[$i]}" = "file=$disk,if=none,format=raw,id=x0" ] && q[$i]="file=$dir/disk.img,if=none,format=raw,id=x0"; done
-timeout "${JUDGE_LIMIT:-3600}" "${q[@]}" < /dev/null > "$out" 2>&1 || echo "linux-boot: QEMU ended with status $?" >&2
+timeout "${JUDGE_LIMIT:-3600}" "${q[@]}" < /dev/null 2>&1 | python3 "$here/stamp.py" "$out" ||
+	echo "linux-boot: QEMU ended with status $?" >&2

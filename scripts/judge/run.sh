@@ -49,7 +49,8 @@ log=$dir/$arch-$size-ferrite.log
 echo "judge: ${qemu[*]} ${QEMU_EXTRA:-}" >&2
 start=$(date +%s.%N)
 # shellcheck disable=SC2086
-timeout "$limit" "${qemu[@]}" ${QEMU_EXTRA:-} < /dev/null > "$log" 2>&1 || echo "judge: QEMU ended with status $? (124: the $limit s limit)" >&2
+timeout "$limit" "${qemu[@]}" ${QEMU_EXTRA:-} < /dev/null 2>&1 | python3 "$here/stamp.py" "$log" ||
+	echo "judge: QEMU ended with status $? (124: the $limit s limit)" >&2
 echo "judge: Ferrite's run took $(echo "$(date +%s.%N) $start" | awk '{ printf "%.1f", $1 - $2 }') s (console: $log)" >&2
 
 # Linux: Debian's kernel booting the same disk under the same QEMU line

@@ -25,6 +25,7 @@ RUNNING = re.compile(r"^\[judge\] running (\S+)")
 DONE = re.compile(r"^\[judge\] (\S+): (?:exit \d+|ended by signal \d+) after ([0-9.]+) s")
 KILLED = re.compile(r"^\[judge\] (\S+): killed after")
 FIRST = re.compile(r"^\[judge\] boot to first testcode: ([0-9.]+) s")
+HOST_FIRST = re.compile(r"^\[host\] QEMU start to first testcode: ([0-9.]+) s")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -34,6 +35,7 @@ class Run:
         self.order = []
         self.bench = {}       # "group/name" -> (value, unit)
         self.first = None
+        self.host_first = None
         self.killed = []
         self.parse(path)
 
@@ -77,6 +79,10 @@ class Run:
                 m = FIRST.match(line)
                 if m:
                     self.first = float(m.group(1))
+                    continue
+                m = HOST_FIRST.match(line)
+                if m:
+                    self.host_first = float(m.group(1))
                     continue
                 m = CASE.match(line.strip())
                 if m and current:
@@ -131,6 +137,12 @@ def main():
     if lin:
         first += ", Linux %s" % ("%.2f s" % lin.first if lin.first is not None else "-")
     print(first)
+    if fer.host_first is not None or (lin and lin.host_first is not None):
+        hf = "QEMU start to first testcode (host wall time): Ferrite %s" % (
+            "%.2f s" % fer.host_first if fer.host_first is not None else "-")
+        if lin:
+            hf += ", Linux %s" % ("%.2f s" % lin.host_first if lin.host_first is not None else "-")
+        print(hf)
     if fer.bench:
         print("%-34s %-18s %s" % ("benchmark", "Ferrite", "Linux" if lin else ""))
         for k in sorted(fer.bench):
