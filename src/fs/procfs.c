@@ -42,6 +42,7 @@ enum procfs_type {
 	PROC_PID_CMDLINE,
 	PROC_PID_COMM,
 	PROC_PID_STATM,
+	PROC_PID_EXE,
 	PROC_SYSRQ_TRIGGER,
 	PROC_SYS,
 	PROC_SYS_KERNEL,
@@ -111,6 +112,7 @@ static const struct procfs_entry pid_entries[] = {
 	{ "cmdline", PROC_PID_CMDLINE, S_IFREG | 0444, procfs_show_pid_cmdline },
 	{ "comm", PROC_PID_COMM, S_IFREG | 0444, procfs_show_pid_comm },
 	{ "statm", PROC_PID_STATM, S_IFREG | 0444, procfs_show_pid_statm },
+	{ "exe", PROC_PID_EXE, S_IFLNK | 0777, NULL },
 };
 
 static const struct procfs_entry pid_dir_entry = { "", PROC_PID, S_IFDIR | 0555, NULL };
@@ -183,7 +185,7 @@ static ino_t make_ino(pid_t pid, enum procfs_type type)
 }
 
 static const struct inode_ops procfs_root_iops, procfs_static_iops, procfs_pid_iops,
-	procfs_link_iops, procfs_file_iops;
+	procfs_link_iops, procfs_exe_iops, procfs_file_iops;
 static const struct file_ops procfs_file_fops, procfs_dir_fops;
 
 /* Return: a new inode for entry e of process pid (0: global), or ERR_PTR. */
@@ -210,6 +212,9 @@ static struct inode *procfs_inode(const struct procfs_entry *e, pid_t pid)
 		break;
 	case PROC_SELF:
 		ino->iops = &procfs_link_iops;
+		break;
+	case PROC_PID_EXE:
+		ino->iops = &procfs_exe_iops;
 		break;
 	default:
 		ino->iops = &procfs_file_iops;
@@ -347,6 +352,26 @@ static ssize_t procfs_self_readlink(struct inode *ino, char *buf, size_t size)
 	return n;
 }
 
+/* /proc/PID/exe: the path the process's program was run by (exec.c). */
+static ssize_t procfs_exe_readlink(struct inode *ino, char *buf, size_t size)
+{
+	struct process *p = process_find(ino_pid(ino));
+	char tmp[sizeof(p->exe)];
+	size_t n;
+
+	if (!p)
+		return -ENOENT;
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 }))
+		memcpy(tmp, p->exe, sizeof(tmp));
+	process_put(p);
+	n = strnlen(tmp, sizeof(tmp) - 1);
+	if (n == 0)
+		return -ENOENT; /* no exec yet (or a path too long to keep) */
+	n = MIN(n, size);
+	memcpy(buf, tmp, n);
+	return (ssize_t)n;
+}
+
 /* ---- directory walks: cookie 0 ".", 1 "..", 2.. entries, then pids ---- */
 
 #define PID_COOKIE_BASE 1000
@@ -455,6 +480,9 @@ static const struct inode_ops procfs_static_iops = {
 static const struct inode_ops procfs_pid_iops = {
 	.lookup = procfs_pid_lookup,
 	.iterate = procfs_pid_iterate,
+};
+static const struct inode_ops procfs_exe_iops = {
+	.readlink = procfs_exe_readlink,
 };
 static const struct inode_ops procfs_link_iops = {
 	.readlink = procfs_self_readlink,

@@ -163,6 +163,32 @@ long vfs_build_path(struct inode *dir, char *buf, size_t size)
 	return (long)pos;
 }
 
+/* path made absolute into out[size]: a relative one is joined to the
+ * current directory's path. Symlinks and ".." stay as written.
+ * Return: 0, -ENAMETOOLONG, -ENOMEM or the error of the cwd's path. */
+int vfs_absolute_path(const char *path, char *out, size_t size)
+{
+	if (path[0] == '/') {
+		if (strlen(path) >= size)
+			return -ENAMETOOLONG;
+		strlcpy(out, path, size);
+		return 0;
+	}
+	__free(kfree) char *buf = kmalloc(PATH_MAX);
+	__free(inode_put) struct inode *cwd = fs_cwd_get();
+	if (!buf)
+		return -ENOMEM;
+	long start = vfs_build_path(cwd, buf, PATH_MAX);
+	if (start < 0)
+		return (int)start;
+	const char *dir = buf + start;
+	bool root = !strcmp(dir, "/");
+	if (strlen(dir) + strlen(path) + 2 > size)
+		return -ENAMETOOLONG;
+	ksnprintf(out, size, "%s%s%s", root ? "" : dir, "/", path);
+	return 0;
+}
+
 long sys_getcwd(char __user *ubuf, size_t size)
 {
 	__free(kfree) char *buf = kmalloc(PATH_MAX);

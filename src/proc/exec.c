@@ -74,7 +74,8 @@ static void kill_other_threads(struct task *self)
 }
 
 /* Point of no return: install the new image in the current process. */
-static void exec_commit(struct mm *mm, uintptr_t entry, uintptr_t sp, const char *path)
+static void exec_commit(struct mm *mm, uintptr_t entry, uintptr_t sp, const char *path,
+			const char *exe)
 {
 	struct task *self = current;
 	struct process *p = self->proc;
@@ -95,8 +96,10 @@ static void exec_commit(struct mm *mm, uintptr_t entry, uintptr_t sp, const char
 	self->clear_child_tid = 0;
 	self->robust_list = 0;
 	self->robust_list_len = 0;
-	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 }))
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 })) {
 		strlcpy(p->comm, base ? base + 1 : path, sizeof(p->comm));
+		strlcpy(p->exe, exe, sizeof(p->exe));
+	}
 	hal_frame_init_user(self->tf, entry, sp);
 	hal_set_tls(&self->ctx, self->tf, 0, true);
 }
@@ -196,8 +199,14 @@ int exec_current(const char *path, struct exec_args *args)
 		}
 		err = exec_load_elf(f, buf, (size_t)n, args, path, &mm, &entry, &sp);
 		file_put(f);
-		if (!err)
-			exec_commit(mm, entry, sp, path);
+		if (!err) {
+			/* /proc/PID/exe: the ELF file run (a script's interpreter);
+			 * a path too long for it leaves "" (readlink: ENOENT). */
+			__free(kfree) char *exe = kmalloc(sizeof(current->proc->exe));
+			if (exe && vfs_absolute_path(cur_path, exe, sizeof(current->proc->exe)))
+				exe[0] = '\0';
+			exec_commit(mm, entry, sp, path, exe ? exe : "");
+		}
 		break;
 	}
 	kfree(cur_path);

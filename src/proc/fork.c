@@ -130,8 +130,10 @@ static struct process *process_clone(struct process *p, unsigned long flags)
 	 * with the caller's own exit signal (Linux). */
 	q->exit_signal = (flags & CLONE_PARENT) ? p->exit_signal : (int)(flags & CSIGNAL);
 	q->start_ns = hal_time_ns();
-	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 }))
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 })) {
 		memcpy(q->rlim, p->rlim, sizeof(q->rlim));
+		memcpy(q->exe, p->exe, sizeof(q->exe));
+	}
 	memcpy(q->comm, p->comm, sizeof(q->comm));
 	q->personality = READ_ONCE(p->personality);
 	q->membarrier_registered = __atomic_load_n(&p->membarrier_registered, __ATOMIC_RELAXED);
