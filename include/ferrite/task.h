@@ -101,8 +101,8 @@ struct process {
 	uint64_t cutime_ns, cstime_ns; /* of reaped children */
 	uint64_t start_ns;
 	char comm[TASK_COMM_LEN];
-	/* The program's absolute path as execve named it (the interpreter
-	 * for a #! script), for /proc/PID/exe; "" before the first exec.
+	/* The program's absolute path, final symlinks followed (the
+	 * interpreter for a #! script), for /proc/PID/exe; "" before exec.
 	 * Lock: lock (exec writes it, procfs reads it). */
 	char exe[256];
 };

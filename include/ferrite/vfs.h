@@ -244,7 +244,7 @@ ssize_t kernel_write(struct file *f, const void *buf, size_t n, off_t off);
  * directory). Return: new reference to the inode, or ERR_PTR(-errno).
  */
 struct inode *vfs_lookup_at(int dirfd, const char *path, unsigned lookup_flags);
-/* path as an absolute path (joined to the cwd's), symlinks unresolved:
+/* path as an absolute path (joined to the cwd's), final symlinks followed:
  * 0 or -errno (sys_dir.c). For /proc/PID/exe. */
 int vfs_absolute_path(const char *path, char *out, size_t size);
 /* Like vfs_lookup_at, relative to an inode rather than an fd. */

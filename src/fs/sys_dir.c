@@ -164,9 +164,8 @@ long vfs_build_path(struct inode *dir, char *buf, size_t size)
 }
 
 /* path made absolute into out[size]: a relative one is joined to the
- * current directory's path. Symlinks and ".." stay as written.
- * Return: 0, -ENAMETOOLONG, -ENOMEM or the error of the cwd's path. */
-int vfs_absolute_path(const char *path, char *out, size_t size)
+ * current directory's path. */
+static int absolute_path(const char *path, char *out, size_t size)
 {
 	if (path[0] == '/') {
 		if (strlen(path) >= size)
@@ -185,8 +184,39 @@ int vfs_absolute_path(const char *path, char *out, size_t size)
 	bool root = !strcmp(dir, "/");
 	if (strlen(dir) + strlen(path) + 2 > size)
 		return -ENAMETOOLONG;
-	ksnprintf(out, size, "%s%s%s", root ? "" : dir, "/", path);
+	ksnprintf(out, size, "%s/%s", root ? "" : dir, path);
 	return 0;
+}
+
+/* path as an absolute path into out[size], its final symlinks followed
+ * (so /proc/self/exe, /bin/sh -> busybox name the file itself); symlinks
+ * of the directories on the way and ".." stay as written.
+ * Return: 0, -ENAMETOOLONG, -ELOOP, -ENOMEM or the error of the cwd's path. */
+int vfs_absolute_path(const char *path, char *out, size_t size)
+{
+	__free(kfree) char *link = kmalloc(size);
+	int err = absolute_path(path, out, size);
+
+	if (err)
+		return err;
+	if (!link)
+		return -ENOMEM;
+	for (int depth = 0; depth < 40; depth++) {
+		ssize_t n = vfs_readlink_at(AT_FDCWD, out, link, size - 1);
+		if (n < 0)
+			return 0; /* not a symlink (or gone): out names the file */
+		link[n] = '\0';
+		if (link[0] == '/') {
+			strlcpy(out, link, size);
+			continue;
+		}
+		char *slash = strrchr(out, '/'); /* out is absolute: there is one */
+		size_t dir = (size_t)(slash - out) + 1;
+		if (dir + (size_t)n >= size)
+			return -ENAMETOOLONG;
+		memcpy(out + dir, link, (size_t)n + 1);
+	}
+	return -ELOOP;
 }
 
 long sys_getcwd(char __user *ubuf, size_t size)
