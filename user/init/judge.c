@@ -374,8 +374,8 @@ static void run_script(const char *dir, const char *name)
 		_exit(127);
 	}
 
-	bool done = false, killed = false;
-	while (!(done = reap(pid, &status))) {
+	bool killed = false;
+	while (!reap(pid, &status)) {
 		double left = timeout_s - seconds_since(&t0);
 		if (left <= 0) {
 			killed = true;
