@@ -539,29 +539,6 @@ FUZZ_FI_S=${FUZZ_FI_S:-20}
 FUZZ_FI_SEEDS=${FUZZ_FI_SEEDS:-3,4}
 FUZZ_FAILSLAB=${FUZZ_FAILSLAB:-5000,1}
 
-# fuzz_count CMD...: pass each PASS/FAIL line of CMD's output on.
-fuzz_count() {
-	local line n=0
-	while IFS= read -r line; do
-		echo "$line"
-		case "$line" in
-		"PASS fuzz-"*) suite_pass=$((suite_pass + 1)); n=$((n + 1)) ;;
-		"FAIL fuzz-"*) suite_fail=$((suite_fail + 1)); n=$((n + 1)) ;;
-		esac
-	done < <("$@" 2>&1)
-	[ $n -gt 0 ] || fail "$2" "scripts/fuzz.sh gave no result"
-}
-
-suite_fuzz() {
-	local arch=$1
-	suite_begin "fuzz-$arch"
-	fuzz_count env BUILD="$BUILD" FUZZ_NAME="fuzz-$arch" FUZZ_FAILSLAB= \
-		scripts/fuzz.sh "$arch" "$FUZZ_TEST_S" "$FUZZ_TEST_SEEDS" "$LOGS/fuzz-$arch.log"
-	fuzz_count env BUILD="$BUILD" FUZZ_NAME="fuzz-$arch-failslab" FUZZ_FAILSLAB="$FUZZ_FAILSLAB" \
-		scripts/fuzz.sh "$arch" "$FUZZ_FI_S" "$FUZZ_FI_SEEDS" "$LOGS/fuzz-$arch-failslab.log"
-	suite_end "fuzz-$arch"
-}
-
 # The small judge image beside its Linux reference (scripts/judge/run.sh),
 # then a handmade disk for the runner's rules: the root's script first,
 # "basic" first in a folder, a crash that does not stop the run, a hanging
@@ -611,9 +588,32 @@ suite_judge() {
 	suite_end "judge-$arch"
 }
 
-all_suites=(host linux-reference boot-riscv64 boot-x86_64 guest-riscv64 guest-x86_64 fuzz-riscv64 fuzz-x86_64
-	    judge-riscv64 judge-x86_64)
+# fuzz_count CMD...: pass each PASS/FAIL line of CMD's output on.
+fuzz_count() {
+	local line n=0
+	while IFS= read -r line; do
+		echo "$line"
+		case "$line" in
+		"PASS fuzz-"*) suite_pass=$((suite_pass + 1)); n=$((n + 1)) ;;
+		"FAIL fuzz-"*) suite_fail=$((suite_fail + 1)); n=$((n + 1)) ;;
+		esac
+	done < <("$@" 2>&1)
+	[ $n -gt 0 ] || fail "$2" "scripts/fuzz.sh gave no result"
+}
+
+suite_fuzz() {
+	local arch=$1
+	suite_begin "fuzz-$arch"
+	fuzz_count env BUILD="$BUILD" FUZZ_NAME="fuzz-$arch" FUZZ_FAILSLAB= \
+		scripts/fuzz.sh "$arch" "$FUZZ_TEST_S" "$FUZZ_TEST_SEEDS" "$LOGS/fuzz-$arch.log"
+	fuzz_count env BUILD="$BUILD" FUZZ_NAME="fuzz-$arch-failslab" FUZZ_FAILSLAB="$FUZZ_FAILSLAB" \
+		scripts/fuzz.sh "$arch" "$FUZZ_FI_S" "$FUZZ_FI_SEEDS" "$LOGS/fuzz-$arch-failslab.log"
+	suite_end "fuzz-$arch"
+}
+
+all_suites=(host linux-reference boot-riscv64 boot-x86_64 guest-riscv64 guest-x86_64 fuzz-riscv64 fuzz-x86_64)
 suites=("$@")
+all_suites+=(judge-riscv64 judge-x86_64)
 [ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
 
 start=$(date +%s)

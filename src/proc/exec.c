@@ -96,10 +96,10 @@ static void exec_commit(struct mm *mm, uintptr_t entry, uintptr_t sp, const char
 	self->clear_child_tid = 0;
 	self->robust_list = 0;
 	self->robust_list_len = 0;
-	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 })) {
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 }))
 		strlcpy(p->comm, base ? base + 1 : path, sizeof(p->comm));
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 }))
 		strlcpy(p->exe, exe, sizeof(p->exe));
-	}
 	hal_frame_init_user(self->tf, entry, sp);
 	hal_set_tls(&self->ctx, self->tf, 0, true);
 }
