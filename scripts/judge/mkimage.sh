@@ -44,6 +44,7 @@ x86_64)
 	lua_libs="libreadline.so.8 libtinfo.so.6"
 	lua_libdir=$glibc_libdir
 	dyn_bins="bash ls sort head seq md5sum dd stat date grep sed gawk find diff tar gzip xz mkdir rm"
+	python_lib=$(/usr/bin/python3 -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')
 	;;
 riscv64)
 	cc=riscv64-linux-gnu-gcc
@@ -151,7 +152,7 @@ make_folder() {
 		mkdir -p "$dir/dynbin" "$dir/dynamic"
 		for b in $dyn_bins; do
 			if [ -z "${dyn_root:-}" ]; then
-				cp -L "$(command -v "$b")" "$dir/dynbin/$b"
+				cp -L "$(PATH=/usr/bin:/bin; command -v "$b")" "$dir/dynbin/$b"
 				ldd "$dir/dynbin/$b" | awk '$3 ~ /^\// { print $3 }' | while read -r l; do
 					[ -e "$dir/lib/$(basename "$l")" ] || cp -L "$l" "$dir/lib/"
 				done
@@ -165,8 +166,24 @@ make_folder() {
 				[ -e "$dir/lib/$(basename "$l")" ] || cp -L "$l" "$dir/lib/"
 			done
 		fi
+		if [ -n "${python_lib:-}" ]; then
+			# python3 finds its standard library from its own path:
+			# dynbin/../lib/python3.X; its extension modules' libraries too.
+			cp -L /usr/bin/python3 "$dir/dynbin/python3"
+			tar -C "$(dirname "$python_lib")" -cf - --exclude=test --exclude=tests \
+				--exclude=idlelib --exclude=tkinter --exclude=turtledemo --exclude=ensurepip \
+				--exclude=lib2to3 --exclude=pydoc_data --exclude=site-packages \
+				--exclude=dist-packages "$(basename "$python_lib")" | tar -C "$dir/lib" -xf -
+			for so in /usr/bin/python3 "$python_lib"/lib-dynload/*.so; do
+				ldd "$so" 2>/dev/null | awk '$3 ~ /^\// { print $3 }' || true
+			done | sort -u | while read -r l; do
+				[ -e "$dir/lib/$(basename "$l")" ] || cp -L "$l" "$dir/lib/"
+			done
+			cp "$src/dynamic/script.py" "$dir/dynamic/"
+		fi
 		cp "$src/dynamic/script.bash" "$dir/dynamic/"
 		cp "$src/dynamic_cmd.txt" "$dir/dynamic_cmd.txt"
+		[ -n "${python_lib:-}" ] && cat "$src/dynamic_python.txt" >> "$dir/dynamic_cmd.txt"
 		{
 			echo "#!/bin/sh"
 			echo "# Debian's programs (dynbin/, libraries in lib/), one command per line of"
@@ -176,7 +193,7 @@ make_folder() {
 			echo "here=\$(pwd)"
 			echo "export PATH=\$here/dynbin:\$PATH"
 			echo "work=/tmp/judge-dynamic-$libc"
-			echo "rm -rf \$work; mkdir -p \$work; cp dynamic/script.bash \$work/; cd \$work"
+			echo "rm -rf \$work; mkdir -p \$work; cp dynamic/script.* \$work/; cd \$work"
 			echo "while read -r line; do"
 			echo "	if eval \"\$here/dynbin/\$line\" > out.txt 2>&1; then"
 			echo "		printf 'testcase dynamic %s success\\n' \"\$line\""
