@@ -44,6 +44,7 @@ x86_64)
 	lua_libs="libreadline.so.8 libtinfo.so.6"
 	lua_libdir=$glibc_libdir
 	dyn_bins="bash ls sort head seq md5sum dd stat date grep sed gawk find diff tar gzip xz mkdir rm"
+	python_bin=/usr/bin/python3
 	python_lib=$(/usr/bin/python3 -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')
 	;;
 riscv64)
@@ -58,7 +59,8 @@ riscv64)
 	"$here/fetch-debs.sh" riscv64 "$debs" lua5.4 libreadline8t64 libtinfo6 libc6 \
 		bash coreutils grep sed gawk findutils diffutils tar gzip xz-utils libacl1 libattr1 \
 		libselinux1 libpcre2-8-0 libgmp10 libmpfr6 libsigsegv2 liblzma5 libcap2 libssl3t64 \
-		zlib1g libzstd1
+		zlib1g libzstd1 python3.13-minimal libpython3.13-minimal libpython3.13-stdlib libexpat1 \
+		libffi8 libbz2-1.0 libmpdec4
 	glibc_libdir=$debs/root/usr/lib/riscv64-linux-gnu
 	[ -e "$glibc_libdir/libc.so.6" ] || glibc_libdir=$debs/root/lib/riscv64-linux-gnu
 	glibc_ldso=ld-linux-riscv64-lp64d.so.1
@@ -67,6 +69,8 @@ riscv64)
 	lua_libdir=$glibc_libdir
 	dyn_bins="bash ls sort head seq md5sum dd stat date grep sed gawk find diff tar gzip xz mkdir rm"
 	dyn_root=$debs/root
+	python_bin=$debs/root/usr/bin/python3.13
+	python_lib=$debs/root/usr/lib/python3.13
 	;;
 *)
 	echo "mkimage: unknown arch $arch (riscv64 or x86_64)" >&2
@@ -169,16 +173,18 @@ make_folder() {
 		if [ -n "${python_lib:-}" ]; then
 			# python3 finds its standard library from its own path:
 			# dynbin/../lib/python3.X; its extension modules' libraries too.
-			cp -L /usr/bin/python3 "$dir/dynbin/python3"
+			cp -L "$python_bin" "$dir/dynbin/python3"
 			tar -C "$(dirname "$python_lib")" -cf - --exclude=test --exclude=tests \
 				--exclude=idlelib --exclude=tkinter --exclude=turtledemo --exclude=ensurepip \
 				--exclude=lib2to3 --exclude=pydoc_data --exclude=site-packages \
 				--exclude=dist-packages "$(basename "$python_lib")" | tar -C "$dir/lib" -xf -
-			for so in /usr/bin/python3 "$python_lib"/lib-dynload/*.so; do
-				ldd "$so" 2>/dev/null | awk '$3 ~ /^\// { print $3 }' || true
-			done | sort -u | while read -r l; do
-				[ -e "$dir/lib/$(basename "$l")" ] || cp -L "$l" "$dir/lib/"
-			done
+			if [ -z "${dyn_root:-}" ]; then
+				for so in "$python_bin" "$python_lib"/lib-dynload/*.so; do
+					ldd "$so" 2>/dev/null | awk '$3 ~ /^\// { print $3 }' || true
+				done | sort -u | while read -r l; do
+					[ -e "$dir/lib/$(basename "$l")" ] || cp -L "$l" "$dir/lib/"
+				done
+			fi
 			cp "$src/dynamic/script.py" "$dir/dynamic/"
 		fi
 		cp "$src/dynamic/script.bash" "$dir/dynamic/"
