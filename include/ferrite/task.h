@@ -93,6 +93,13 @@ struct process {
 	struct posix_timers *timers; /* timer_create's table, made on first use (posix_timer.c) */
 	unsigned personality; /* personality(2): PER_LINUX plus flags; inherited by fork */
 	unsigned membarrier_registered; /* membarrier(2) registrations (atomic); fork keeps them */
+	/* setpriority(2)'s nice value, -20..19, inherited by fork; read and
+	 * written with READ_ONCE/WRITE_ONCE (sys_priority.c). The scheduler
+	 * does not weigh it yet. */
+	int nice;
+	/* prctl(PR_SET_PDEATHSIG): sent to p when its parent exits; 0 = none;
+	 * fork clears it. Lock: proc_tree_lock for the sender, READ_ONCE. */
+	int pdeath_signal;
 
 	bool exiting;    /* exit_group started: threads leave at user return */
 	bool zombie;     /* all threads gone; waiting for wait4 */
