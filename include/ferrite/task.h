@@ -174,6 +174,9 @@ struct process *init_process(void);
 struct task *task_find(pid_t tid);
 /* Return: new reference to the process with that pid, or NULL. */
 struct process *process_find(pid_t pid);
+/* The pid of the process pidfd fd names (src/ipc/pidfd.c), and whether
+ * the pidfd is O_NONBLOCK; -EBADF when fd is no pidfd. */
+long pidfd_to_pid(int fd, bool *nonblock);
 /* Task references (inline: the port and wake-up fast paths take and drop
  * one per hand-off). task_release frees the task on the last put. */
 void task_release(struct ref *r);
