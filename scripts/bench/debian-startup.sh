@@ -49,6 +49,6 @@ for k in ferrite linux; do
 		-kernel "$kernel" -initrd "$cpio" -append "$append" \
 		-icount shift=0,sleep=off -rtc base=2024-01-01T00:00:00,clock=vm -seed 1 \
 		< /dev/null > "$log" 2>&1 || true
-	tr -d '\r' < "$log" | grep '^STARTUP ' | sed "s/^/$k $arch: /" ||
+	tr -d '\r' < "$log" | grep -o 'STARTUP [^:]*: [0-9]* ns per run.*' | sed "s/^/$k $arch: /" ||
 		echo "$k $arch: no result, see $log"
 done
