@@ -6,8 +6,8 @@
  * (fork, execve, wait; output to /dev/null) and prints the mean
  * nanoseconds per run from CLOCK_MONOTONIC: under QEMU's -icount shift=0
  * these are instructions. Without arguments (as init or rdinit):
- * ROOT /debian, N 10, then it powers the machine off, so the same archive
- * serves Ferrite and Linux.
+ * ROOT /debian, N 10 (or the number in /etc/startup-runs), then it powers
+ * the machine off, so the same archive serves Ferrite and Linux.
  */
 #include "common.h"
 #include <fcntl.h>
@@ -56,6 +56,14 @@ int main(int argc, char **argv)
 {
 	const char *root = argc > 1 ? argv[1] : "/debian";
 	int n = argc > 2 ? atoi(argv[2]) : 10;
+	/* as init: N from /etc/startup-runs when there is one (profiling
+	 * boots two archives that differ only in N) */
+	FILE *runs = argc > 2 ? NULL : fopen("/etc/startup-runs", "r");
+	if (runs) {
+		if (fscanf(runs, "%d", &n) != 1)
+			n = 10;
+		fclose(runs);
+	}
 	bool as_init = getpid() == 1;
 
 	CHECK(n > 0, "usage: debian_spawn [ROOT [N]]");

@@ -7,6 +7,20 @@
 #include "common.h"
 #include <sys/resource.h>
 
+/* Fields 18 and 19 of /proc/self/stat: priority (20 + nice) and nice. */
+static void stat_nice(int *prio, int *nice)
+{
+	char buf[1024];
+	FILE *f = fopen("/proc/self/stat", "r");
+	CHECK(f && fgets(buf, sizeof(buf), f), "read /proc/self/stat");
+	fclose(f);
+	char *p = strrchr(buf, ')');
+	CHECK(p, "no comm in %s", buf);
+	/* after ") ": state is field 3; priority is field 18 */
+	CHECK(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %d %d",
+		     prio, nice) == 2, "parse %s", buf);
+}
+
 static int nice_of(int which, id_t who)
 {
 	errno = 0;
@@ -26,6 +40,11 @@ int main(void)
 	CHECK(setpriority(PRIO_PROCESS, 0, -100) == 0, "setpriority -100 (root)");
 	CHECK(nice_of(PRIO_PROCESS, 0) == -20, "clamped to -20: %d", nice_of(PRIO_PROCESS, 0));
 	CHECK(setpriority(PRIO_PROCESS, 0, 3) == 0, "setpriority 3");
+	int prio, nice;
+	stat_nice(&prio, &nice);
+	/* (qemu-user makes up its own /proc/self/stat, zeros there) */
+	CHECK((prio == 23 && nice == 3) || under_qemu_user(), "/proc/self/stat: priority %d nice %d",
+	      prio, nice);
 
 	CHECK_ERRNO(getpriority(7, 0), EINVAL);
 	CHECK_ERRNO(setpriority(-1, 0, 0), EINVAL);
