@@ -177,6 +177,9 @@ struct process *process_find(pid_t pid);
 /* The pid of the process pidfd fd names (src/ipc/pidfd.c), and whether
  * the pidfd is O_NONBLOCK; -EBADF when fd is no pidfd. */
 long pidfd_to_pid(int fd, bool *nonblock);
+/* Give the current (single-threaded) process its own copy of its
+ * descriptor table (unshare, close_range): 0, -EINVAL, -ENOMEM. */
+long process_unshare_files(void);
 /* Task references (inline: the port and wake-up fast paths take and drop
  * one per hand-off). task_release frees the task on the last put. */
 void task_release(struct ref *r);

@@ -94,7 +94,9 @@ struct inode *fs_root_get(void)
 	struct fs_context *fs = current_fs();
 	struct inode *root = NULL;
 
-	if (fs) {
+	/* Fast path, no lock: a process that never called chroot. A racing
+	 * chroot of a CLONE_FS sibling is ordered either way, as on Linux. */
+	if (fs && READ_ONCE(fs->root)) {
 		guard(spinlock)(&fs->lock);
 		root = fs->root;
 		if (root)
@@ -119,7 +121,7 @@ int fs_set_root(struct inode *dir)
 	}
 	spin_lock(&fs->lock);
 	old = fs->root;
-	fs->root = dir;
+	WRITE_ONCE(fs->root, dir);
 	spin_unlock(&fs->lock);
 	if (old)
 		inode_put(old);

@@ -230,6 +230,7 @@ const struct call calls[] = {
 	CALL(setrlimit, 0, { A_RLIMIT_RES, A_RLIMIT }),
 	CALL(sched_getaffinity, 0, { A_PID, A_LEN, A_OUTBUF }),
 	CALL(sched_setaffinity, 0, { A_PID, A_LEN, A_CPUSET }),
+	CALL(unshare, 0, { A_INT }),
 	CALL(getpriority, 0, { A_INT, A_INT }),
 	CALL(setpriority, 0, { A_INT, A_INT, A_INT }),
 	CALL(prctl, 0, { A_ENUM, A_INT, A_OUTBUF, A_INT, A_INT }, { S_PRCTL }),
