@@ -8,7 +8,7 @@ PKGS="make gcc libc6-dev meson ninja-build pkg-config libcmocka-dev cpio gzip \
 gcc-riscv64-linux-gnu libc6-dev-riscv64-cross binutils-riscv64-linux-gnu \
 qemu-system-misc qemu-system-x86 qemu-user qemu-utils \
 opensbi u-boot-qemu grub-pc-bin grub-common xorriso mtools e2fsprogs dosfstools \
-busybox-static python3 gdb-multiarch gnuplot-nox"
+busybox-static python3 gdb-multiarch gnuplot-nox musl-tools dpkg-dev"
 
 # The judge image (scripts/judge/mkimage.sh): musl-gcc, Debian's lua5.4 and gawk.
 PKGS="$PKGS musl-tools lua5.4 gawk"

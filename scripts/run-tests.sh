@@ -359,6 +359,9 @@ suite_host() {
 suite_linux_reference() {
 	suite_begin linux-reference
 	local arch
+	# the Debian tests' sysroot (found by them from their own path)
+	scripts/fetch-debian-programs.sh x86_64 "$BUILD/debian-x86_64" ||
+		echo "note: no Debian sysroot: the debian_* tests skip on Linux"
 	for arch in riscv64 x86_64; do
 		local log=$LOGS/linux-$arch.log
 		scripts/linux-check.sh "$arch" "$BUILD/$arch" > "$log" 2>&1
@@ -498,6 +501,21 @@ ext4_disk() {
 		echo "$BUILD/test-disks/ext4t-$1.img"
 }
 
+# The Debian programs' disk (user/tests/debian_*.c, docs/dynamic.md): the
+# /usr of the sysroot scripts/fetch-debian-programs.sh makes (fetched once,
+# cached), labelled ferrite-debian, made again only when the sysroot is
+# newer. Attached read-only.
+debian_disk() {
+	local arch=$1 sys=$BUILD/debian-$1 img=$BUILD/test-disks/debian-$1.img
+	mkdir -p "$BUILD/test-disks"
+	scripts/fetch-debian-programs.sh "$arch" "$sys" >&2 || return 1
+	if [ ! -f "$img" ] || [ "$sys/root/.complete" -nt "$img" ]; then
+		local mib=$(($(du -sm "$sys/root/usr" | cut -f1) * 3 / 2 + 32))
+		scripts/mkdisk.sh -L ferrite-debian -s "$mib" "$sys/root/usr" "$img" >&2 || return 1
+	fi
+	echo "$img"
+}
+
 suite_guest_riscv64() {
 	suite_begin guest-riscv64
 	local img
@@ -508,7 +526,10 @@ suite_guest_riscv64() {
 			-initrd "$TESTS_RV" -m 1G -nographic -bios default -smp 1 -append "init=/tests/runner" \
 			$(rv_disk "$img") $(ext4_args=$(ext4_disk riscv64) &&
 				echo -drive "file=$ext4_args,if=none,format=raw,id=x9,readonly=on" \
-					-device virtio-blk-device,drive=x9)
+					-device virtio-blk-device,drive=x9) \
+			$(deb=$(debian_disk riscv64) &&
+				echo -drive "file=$deb,if=none,format=raw,id=x8,readonly=on" \
+					-device virtio-blk-device,drive=x8)
 		check_scratch_disk guest-riscv64 "$img"
 	fi
 	suite_end guest-riscv64
@@ -524,7 +545,10 @@ suite_guest_x86_64() {
 			-initrd "$TESTS_X86" -m 1G -nographic -append "init=/tests/runner" \
 			$(x86_disk "$img") $(ext4_args=$(ext4_disk x86_64) &&
 				echo -drive "file=$ext4_args,if=none,format=raw,id=x9,readonly=on" \
-					-device virtio-blk-pci,drive=x9)
+					-device virtio-blk-pci,drive=x9) \
+			$(deb=$(debian_disk x86_64) &&
+				echo -drive "file=$deb,if=none,format=raw,id=x8,readonly=on" \
+					-device virtio-blk-pci,drive=x8)
 		check_scratch_disk guest-x86_64 "$img"
 	fi
 	suite_end guest-x86_64

@@ -93,6 +93,13 @@ struct process {
 	struct posix_timers *timers; /* timer_create's table, made on first use (posix_timer.c) */
 	unsigned personality; /* personality(2): PER_LINUX plus flags; inherited by fork */
 	unsigned membarrier_registered; /* membarrier(2) registrations (atomic); fork keeps them */
+	/* setpriority(2)'s nice value, -20..19, inherited by fork; read and
+	 * written with READ_ONCE/WRITE_ONCE (sys_priority.c). The scheduler
+	 * does not weigh it yet. */
+	int nice;
+	/* prctl(PR_SET_PDEATHSIG): sent to p when its parent exits; 0 = none;
+	 * fork clears it. Lock: proc_tree_lock for the sender, READ_ONCE. */
+	int pdeath_signal;
 
 	bool exiting;    /* exit_group started: threads leave at user return */
 	bool zombie;     /* all threads gone; waiting for wait4 */
@@ -171,6 +178,12 @@ struct process *init_process(void);
 struct task *task_find(pid_t tid);
 /* Return: new reference to the process with that pid, or NULL. */
 struct process *process_find(pid_t pid);
+/* The pid of the process pidfd fd names (src/ipc/pidfd.c), and whether
+ * the pidfd is O_NONBLOCK; -EBADF when fd is no pidfd. */
+long pidfd_to_pid(int fd, bool *nonblock);
+/* Give the current (single-threaded) process its own copy of its
+ * descriptor table (unshare, close_range): 0, -EINVAL, -ENOMEM. */
+long process_unshare_files(void);
 /* Task references (inline: the port and wake-up fast paths take and drop
  * one per hand-off). task_release frees the task on the last put. */
 void task_release(struct ref *r);

@@ -1,7 +1,7 @@
 /*
- * Per-process fs context: the current directory and the umask, shared by
- * CLONE_FS. Lock: fs->lock guards cwd and umask; the old cwd is put after
- * the lock is dropped.
+ * Per-process fs context: the current directory, the root directory
+ * (chroot) and the umask, shared by CLONE_FS. Lock: fs->lock guards cwd,
+ * root and umask; the old cwd or root is put after the lock is dropped.
  */
 #include <ferrite/vfs.h>
 #include <ferrite/errno.h>
@@ -44,6 +44,9 @@ struct fs_context *fs_context_clone(struct fs_context *src)
 	fs->cwd = src->cwd;
 	if (fs->cwd)
 		inode_get(fs->cwd);
+	fs->root = src->root;
+	if (fs->root)
+		inode_get(fs->root);
 	return fs;
 }
 
@@ -58,6 +61,8 @@ static void fs_context_release(struct ref *r)
 
 	if (fs->cwd)
 		inode_put(fs->cwd);
+	if (fs->root)
+		inode_put(fs->root);
 	kfree(fs);
 }
 
@@ -82,6 +87,45 @@ struct inode *fs_cwd_get(void)
 		inode_get(cwd);
 	}
 	return cwd;
+}
+
+struct inode *fs_root_get(void)
+{
+	struct fs_context *fs = current_fs();
+	struct inode *root = NULL;
+
+	/* Fast path, no lock: a process that never called chroot. A racing
+	 * chroot of a CLONE_FS sibling is ordered either way, as on Linux. */
+	if (fs && READ_ONCE(fs->root)) {
+		guard(spinlock)(&fs->lock);
+		root = fs->root;
+		if (root)
+			inode_get(root);
+	}
+	if (!root) {
+		root = vfs_root;
+		inode_get(root);
+	}
+	return root;
+}
+
+/* Make dir (reference consumed) the root of the current process. */
+int fs_set_root(struct inode *dir)
+{
+	struct fs_context *fs = current_fs();
+	struct inode *old;
+
+	if (!fs) {
+		inode_put(dir);
+		return -ESRCH;
+	}
+	spin_lock(&fs->lock);
+	old = fs->root;
+	WRITE_ONCE(fs->root, dir);
+	spin_unlock(&fs->lock);
+	if (old)
+		inode_put(old);
+	return 0;
 }
 
 /* Make dir (reference consumed) the cwd of the current process. */

@@ -24,6 +24,7 @@ struct fs_context {
 	struct ref ref;
 	struct spinlock lock;
 	struct inode *cwd; /* Lock: lock; reference */
+	struct inode *root; /* chroot(2); NULL: vfs_root. Lock: lock; reference */
 	mode_t umask;      /* Lock: lock */
 };
 
@@ -32,6 +33,9 @@ struct fd_table *current_files(void);
 struct fs_context *current_fs(void);
 /* Return: new reference to the cwd (the root when there is no process). */
 struct inode *fs_cwd_get(void);
+/* Return: new reference to the current process's root directory (its
+ * chroot, else vfs_root). */
+struct inode *fs_root_get(void);
 mode_t fs_umask(void);
 
 /* Close fd of the current process. 0 or -EBADF. */
@@ -66,4 +70,6 @@ void rtc_dev_init(void);
 
 /* cwd (reference consumed) and umask of the current process. */
 int fs_set_cwd(struct inode *dir);
+/* chroot: make dir (reference consumed) the current process's root. */
+int fs_set_root(struct inode *dir);
 mode_t fs_set_umask(mode_t mask);

@@ -3,6 +3,8 @@
  * handling ".", "..", symlinks (at most SYMLOOP_MAX followed, nested at
  * most 8 deep, else -ELOOP), trailing slashes and name length limits.
  * No locks of its own: each step asks the file system for a new reference.
+ * An absolute path, and ".." at the top, stay below the process's root
+ * (chroot(2), fs_root_get), taken once per lookup.
  */
 #include <ferrite/vfs.h>
 #include <ferrite/errno.h>
@@ -14,11 +16,13 @@
 
 struct inode *vfs_root;
 
-static struct inode *walk(struct inode *start, const char *path, const char *end,
-			  unsigned flags, int nest, int *links);
+static struct inode *walk(struct inode *root, struct inode *start, const char *path,
+			  const char *end, unsigned flags, int nest, int *links);
 
-/* Return: new reference to the child name of dir, "." and ".." included. */
-static struct inode *lookup_one(struct inode *dir, const char *name, size_t len)
+/* Return: new reference to the child name of dir, "." and ".." included;
+ * ".." of root is root. */
+static struct inode *lookup_one(struct inode *root, struct inode *dir, const char *name,
+				size_t len)
 {
 	if (!S_ISDIR(dir->mode))
 		return ERR_PTR(-ENOTDIR);
@@ -26,7 +30,7 @@ static struct inode *lookup_one(struct inode *dir, const char *name, size_t len)
 		inode_get(dir);
 		return dir;
 	}
-	if (len == 2 && name[0] == '.' && name[1] == '.' && dir == vfs_root) {
+	if (len == 2 && name[0] == '.' && name[1] == '.' && (dir == vfs_root || dir == root)) {
 		inode_get(dir);
 		return dir;
 	}
@@ -34,7 +38,7 @@ static struct inode *lookup_one(struct inode *dir, const char *name, size_t len)
 		/* ".." of a mounted root is ".." of the directory it covers */
 		__free(inode_put) struct inode *covered = vfs_mount_covered(dir);
 		if (covered)
-			return lookup_one(covered, name, len);
+			return lookup_one(root, covered, name, len);
 	}
 	if (!dir->iops || !dir->iops->lookup)
 		return ERR_PTR(-ENOTDIR);
@@ -43,7 +47,8 @@ static struct inode *lookup_one(struct inode *dir, const char *name, size_t len)
 }
 
 /* Follow the symlink link found in dir. Return: new reference. */
-static struct inode *follow(struct inode *dir, struct inode *link, int nest, int *links)
+static struct inode *follow(struct inode *root, struct inode *dir, struct inode *link, int nest,
+			    int *links)
 {
 	ssize_t n;
 
@@ -60,14 +65,14 @@ static struct inode *follow(struct inode *dir, struct inode *link, int nest, int
 	if (n == 0)
 		return ERR_PTR(-ENOENT);
 	target[n] = '\0';
-	return walk(dir, target, target + n, LOOKUP_FOLLOW, nest + 1, links);
+	return walk(root, dir, target, target + n, LOOKUP_FOLLOW, nest + 1, links);
 }
 
-static struct inode *walk(struct inode *start, const char *path, const char *end,
-			  unsigned flags, int nest, int *links)
+static struct inode *walk(struct inode *root, struct inode *start, const char *path,
+			  const char *end, unsigned flags, int nest, int *links)
 {
 	const char *p = path;
-	struct inode *cur = (p < end && *p == '/') ? vfs_root : start;
+	struct inode *cur = (p < end && *p == '/') ? root : start;
 
 	if (p == end && !(flags & LOOKUP_EMPTY))
 		return ERR_PTR(-ENOENT);
@@ -95,13 +100,13 @@ static struct inode *walk(struct inode *start, const char *path, const char *end
 			inode_put(cur);
 			return ERR_PTR(-ENAMETOOLONG);
 		}
-		next = lookup_one(cur, name, len);
+		next = lookup_one(root, cur, name, len);
 		if (IS_ERR(next)) {
 			inode_put(cur);
 			return next;
 		}
 		if (S_ISLNK(next->mode) && (!last || trailing || (flags & LOOKUP_FOLLOW))) {
-			struct inode *res = follow(cur, next, nest, links);
+			struct inode *res = follow(root, cur, next, nest, links);
 			inode_put(next);
 			if (IS_ERR(res)) {
 				inode_put(cur);
@@ -128,14 +133,15 @@ struct inode *vfs_lookup_from(struct inode *base, const char *path, unsigned fla
 
 	if (len >= PATH_MAX)
 		return ERR_PTR(-ENAMETOOLONG);
-	return walk(base ? base : vfs_root, path, path + len, flags, 0, &links);
+	__free(inode_put) struct inode *root = fs_root_get();
+	return walk(root, base ? base : root, path, path + len, flags, 0, &links);
 }
 
 /* Return: new reference to the directory a *at() call starts from. */
 static struct inode *dirfd_inode(int dirfd, const char *path, bool empty_ok)
 {
-	if (path[0] == '/' )
-		return (inode_get(vfs_root), vfs_root);
+	if (path[0] == '/')
+		return fs_root_get();
 	if (dirfd == AT_FDCWD)
 		return fs_cwd_get();
 	__free(file_put) struct file *f = fd_get_raw(dirfd);
@@ -190,7 +196,8 @@ int vfs_lookup_parent(int dirfd, const char *path, struct path_parent *pp)
 		inode_get(base);
 		dir = base;
 	} else {
-		dir = walk(base, path, name, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, 0, &links);
+		__free(inode_put) struct inode *root = fs_root_get();
+		dir = walk(root, base, path, name, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, 0, &links);
 		if (IS_ERR(dir))
 			return (int)PTR_ERR(dir);
 	}

@@ -27,6 +27,7 @@ struct proc_info {
 	size_t vsize, rss_pages;
 	uintptr_t arg_start, arg_end;
 	int exit_signal;
+	int nice;
 };
 
 /* Return: new reference to p's address space, or NULL (zombie). */
@@ -102,6 +103,7 @@ static int proc_info_get(pid_t pid, struct proc_info *pi)
 	pi->cstime_ns = READ_ONCE(p->cstime_ns);
 	pi->start_ns = p->start_ns;
 	pi->exit_signal = p->exit_signal;
+	pi->nice = READ_ONCE(p->nice);
 	mm = process_mm_get(p);
 	process_put(p);
 	if (mm) {
@@ -132,9 +134,9 @@ int procfs_show_pid_stat(struct pbuf *b, pid_t pid)
 	 * exit_signal processor ... exit_code (52 fields in all). */
 	pbuf_printf(b, "%d (%s) %c %d %d %d 0 -1 4194560 0 0 0 0 ", pi.pid, pi.comm, pi.state,
 		    pi.ppid, pi.pgid, pi.sid);
-	pbuf_printf(b, "%llu %llu %llu %llu 20 0 %d 0 %llu ", ticks(pi.utime_ns),
-		    ticks(pi.stime_ns), ticks(pi.cutime_ns), ticks(pi.cstime_ns), pi.nr_threads,
-		    ticks(pi.start_ns));
+	pbuf_printf(b, "%llu %llu %llu %llu %d %d %d 0 %llu ", ticks(pi.utime_ns),
+		    ticks(pi.stime_ns), ticks(pi.cutime_ns), ticks(pi.cstime_ns), 20 + pi.nice,
+		    pi.nice, pi.nr_threads, ticks(pi.start_ns));
 	pbuf_printf(b, "%zu %zu 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 %d 0 0 0 0 0 0 ",
 		    pi.vsize, pi.rss_pages, pi.exit_signal);
 	pbuf_printf(b, "0 0 0 %lu %lu 0 0 0\n", (unsigned long)pi.arg_start,

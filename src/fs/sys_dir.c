@@ -8,6 +8,8 @@
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/string.h>
+#include <ferrite/task.h>
+#include <ferrite/cpu.h>
 #include <ferrite/uaccess.h>
 #include <uapi/dirent.h>
 #include "fs_internal.h"
@@ -126,10 +128,12 @@ long vfs_build_path(struct inode *dir, char *buf, size_t size)
 {
 	size_t pos = size - 1;
 	struct inode *cur = dir;
+	/* Named from the caller's root, as Linux's d_path. */
+	__free(inode_put) struct inode *root = fs_root_get();
 
 	buf[pos] = '\0';
 	inode_get(cur);
-	while (cur != vfs_root) {
+	while (cur != vfs_root && cur != root) {
 		struct inode *covered = vfs_mount_covered(cur);
 		if (covered) { /* a mounted root is named by the directory it covers */
 			inode_put(cur);
@@ -262,6 +266,25 @@ long sys_fchdir(int fd)
 		return -ENOTDIR;
 	inode_get(f->inode);
 	return fs_set_cwd(f->inode);
+}
+
+/* chroot(2): needs root (Linux's CAP_SYS_CHROOT); the cwd stays where it
+ * is, as on Linux. */
+long sys_chroot(const char __user *upath)
+{
+	__free(path_free) char *path = path_from_user(upath);
+	struct inode *ino;
+
+	if (IS_ERR(path))
+		return PTR_ERR(path);
+	ino = vfs_lookup_at(AT_FDCWD, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY);
+	if (IS_ERR(ino))
+		return PTR_ERR(ino);
+	if (READ_ONCE(current->proc->euid) != 0) {
+		inode_put(ino);
+		return -EPERM;
+	}
+	return fs_set_root(ino);
 }
 
 long sys_umask(mode_t mask)

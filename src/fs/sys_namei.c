@@ -212,6 +212,15 @@ long sys_fchmodat(int dirfd, const char __user *upath, mode_t mode)
 	return do_chmod(dirfd, upath, mode, 0);
 }
 
+/* fchmodat2: fchmodat with flags; a symbolic link's own mode cannot be
+ * changed (EOPNOTSUPP, as Linux), AT_EMPTY_PATH names dirfd itself. */
+long sys_fchmodat2(int dirfd, const char __user *upath, mode_t mode, int flags)
+{
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	return do_chmod(dirfd, upath, mode, flags);
+}
+
 long sys_chmod(const char __user *upath, mode_t mode)
 {
 	return do_chmod(AT_FDCWD, upath, mode, 0);

@@ -5,6 +5,7 @@
 #include <ferrite/vfs.h>
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
+#include <ferrite/task.h>
 #include "fs_internal.h"
 
 long sys_openat(int dirfd, const char __user *upath, int flags, mode_t mode)
@@ -37,12 +38,22 @@ long sys_close(int fd)
 	return fd_close(fd);
 }
 
+#define CLOSE_RANGE_UNSHARE 2u
+#define CLOSE_RANGE_CLOEXEC 4u
+
 long sys_close_range(unsigned first, unsigned last, unsigned flags)
 {
-	if (first > last || (flags & ~4u /* CLOSE_RANGE_CLOEXEC */))
+	if (first > last || (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)))
 		return -EINVAL;
+	if (flags & CLOSE_RANGE_UNSHARE) {
+		/* a table shared by CLONE_FILES is copied first (Linux) */
+		long err = process_unshare_files();
+		if (err)
+			return err;
+		flags &= ~CLOSE_RANGE_UNSHARE;
+	}
 	for (unsigned fd = first; fd <= last && fd < FD_MAX; fd++) {
-		if (flags & 4u)
+		if (flags & CLOSE_RANGE_CLOEXEC)
 			fd_set_cloexec((int)fd, true);
 		else
 			fd_close((int)fd);

@@ -5,7 +5,8 @@
  * descriptor is open: signals reach that process or none (ESRCH).
  *
  * Waiting: pollers sleep on p->exit_wait, which the exit path wakes after
- * it marks p a zombie (src/proc/exit.c).
+ * it marks p a zombie (src/proc/exit.c); waitid(P_PIDFD) asks
+ * pidfd_to_pid which child to wait for.
  */
 #include <ferrite/cpu.h>
 #include <ferrite/errno.h>
@@ -57,6 +58,15 @@ long sys_pidfd_open(pid_t pid, unsigned flags)
 	}
 	f->private = p; /* the lookup's reference */
 	return fd_install(f, O_CLOEXEC); /* Linux: always close-on-exec */
+}
+
+long pidfd_to_pid(int fd, bool *nonblock)
+{
+	__free(file_put) struct file *f = fd_get(fd);
+	if (!f || f->ops != &pidfd_fops)
+		return -EBADF;
+	*nonblock = READ_ONCE(f->flags) & PIDFD_NONBLOCK;
+	return ((struct process *)f->private)->pid;
 }
 
 long sys_pidfd_send_signal(int pidfd, int signo, const struct user_siginfo __user *uinfo,

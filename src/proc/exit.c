@@ -107,7 +107,8 @@ struct orphans {
 };
 
 /*
- * Give p's children to their new reaper. Each one's exit signal becomes
+ * Give p's children to their new reaper, sending each its parent-death
+ * signal when it asked for one. Each one's exit signal becomes
  * SIGCHLD: the reaper never asked for another (a SIGPROF exit signal must
  * not kill init). A child that is already a zombie is announced to the
  * reaper, or reaped at once when the reaper does not wait for children.
@@ -125,6 +126,10 @@ static void reparent_children_locked(struct process *p, struct orphans *o)
 		list_del(&c->sibling);
 		c->exit_signal = SIGCHLD;
 		WRITE_ONCE(c->ppid, reaper->pid);
+		/* prctl(PR_SET_PDEATHSIG): the child hears of its parent's
+		 * death (send_signal_process takes c->lock, below ours). */
+		if (READ_ONCE(c->pdeath_signal) && !c->zombie)
+			send_signal_process(c, READ_ONCE(c->pdeath_signal));
 		if (c->zombie && signal_parent_autoreaps(reaper, c->exit_signal)) {
 			c->parent = NULL;
 			list_add_tail(&c->sibling, &o->reaped);

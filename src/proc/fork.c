@@ -136,6 +136,7 @@ static struct process *process_clone(struct process *p, unsigned long flags)
 	}
 	memcpy(q->comm, p->comm, sizeof(q->comm));
 	q->personality = READ_ONCE(p->personality);
+	q->nice = READ_ONCE(p->nice);
 	q->membarrier_registered = __atomic_load_n(&p->membarrier_registered, __ATOMIC_RELAXED);
 	return q;
 }

@@ -6,6 +6,7 @@
 #include <ferrite/errno.h>
 #include <ferrite/file.h>
 #include <ferrite/frame.h>
+#include <ferrite/signal.h>
 #include <ferrite/string.h>
 #include <ferrite/uaccess.h>
 #include <hal/hal_boot.h>
@@ -28,6 +29,8 @@
 #define PR_SET_CHILD_SUBREAPER 36
 #define PR_GET_CHILD_SUBREAPER 37
 #define PR_GET_NAME 16
+#define PR_SET_PDEATHSIG 1
+#define PR_GET_PDEATHSIG 2
 
 long sys_uname(struct utsname __user *buf)
 {
@@ -111,6 +114,13 @@ long sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long
 		int on = READ_ONCE(p->child_subreaper);
 		return put_user(on, (int __user *)arg2) ? -EFAULT : 0;
 	}
+	case PR_SET_PDEATHSIG:
+		if (arg2 != 0 && !sig_valid((int)arg2))
+			return -EINVAL;
+		WRITE_ONCE(p->pdeath_signal, (int)arg2);
+		return 0;
+	case PR_GET_PDEATHSIG:
+		return put_user(READ_ONCE(p->pdeath_signal), (int __user *)arg2) ? -EFAULT : 0;
 	case PR_GET_NAME:
 		scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 }))
 			memcpy(name, p->comm, sizeof(name));

@@ -29,6 +29,7 @@
 #define P_ALL 0
 #define P_PID 1
 #define P_PGID 2
+#define P_PIDFD 3
 
 struct wait_query {
 	int idtype; /* P_ALL, P_PID, P_PGID */
@@ -190,6 +191,16 @@ long sys_waitid(int idtype, pid_t id, struct user_siginfo __user *infop, int opt
 	long ret;
 	int st;
 
+	bool nonblock = false;
+	if (idtype == P_PIDFD) {
+		/* the child a pidfd names; O_NONBLOCK on it means WNOHANG,
+		 * with EAGAIN instead of si_pid 0 (Linux 5.10) */
+		long pid = id < 0 ? -EBADF : pidfd_to_pid(id, &nonblock);
+		if (pid < 0)
+			return pid;
+		q.idtype = idtype = P_PID;
+		q.id = id = (pid_t)pid;
+	}
 	if (idtype != P_ALL && idtype != P_PID && idtype != P_PGID)
 		return -EINVAL;
 	if (options & ~(WNOHANG | WNOWAIT | WEXITED | WUNTRACED | WCONTINUED | __WNOTHREAD |
@@ -205,9 +216,11 @@ long sys_waitid(int idtype, pid_t id, struct user_siginfo __user *infop, int opt
 	memset(&si, 0, sizeof(si));
 	q.options = options;
 	q.exited = options & WEXITED;
-	ret = wait_common(&q, options & WNOHANG);
+	ret = wait_common(&q, (options & WNOHANG) || nonblock);
 	if (ret < 0)
 		return ret;
+	if (ret == 1 && nonblock && !(options & WNOHANG))
+		return -EAGAIN;
 	if (ret == 1) { /* WNOHANG and nothing: si_pid = 0 */
 		if (infop && copy_to_user(infop, &si, sizeof(si)))
 			return -EFAULT;

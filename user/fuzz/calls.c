@@ -21,7 +21,9 @@
  * Blocking calls (pause, a read of an empty pipe, a futex wait) stay in:
  * the parent ends a sequence that stops making progress.
  * bind is left out: a random sockaddr_un would create socket nodes at
- * random paths outside the scratch directory.
+ * random paths outside the scratch directory. chroot is left out: a
+ * sequence chrooted into its scratch directory would lose /proc and its
+ * own binary for the rest of its life.
  */
 #include "sysfuzz.h"
 #include <sys/syscall.h>
@@ -102,6 +104,10 @@ const struct call calls[] = {
 	CALL(faccessat2, 0, { A_DIRFD, A_PATH, A_FLAGS, A_FLAGS }, { 0, 0, S_ACCESS, S_AT }),
 	CALL(fchmod, 0, { A_FD, A_MODE }),
 	CALL(fchmodat, 0, { A_DIRFD, A_WPATH, A_MODE, A_FLAGS }, { 0, 0, 0, S_AT }),
+#ifdef SYS_fchmodat2
+	CALL(fchmodat2, 0, { A_DIRFD, A_WPATH, A_MODE, A_FLAGS }, { 0, 0, 0, S_AT }),
+#endif
+	CALL(fadvise64, 0, { A_FD, A_INT, A_INT, A_INT }),
 	CALL(fchown, 0, { A_FD, A_UID, A_UID }),
 	CALL(fchownat, 0, { A_DIRFD, A_WPATH, A_UID, A_UID, A_FLAGS }, { 0, 0, 0, 0, S_AT }),
 	CALL(utimensat, 0, { A_DIRFD, A_WPATH, A_TIMESPEC, A_FLAGS }, { 0, 0, 0, S_AT }),
@@ -224,6 +230,9 @@ const struct call calls[] = {
 	CALL(setrlimit, 0, { A_RLIMIT_RES, A_RLIMIT }),
 	CALL(sched_getaffinity, 0, { A_PID, A_LEN, A_OUTBUF }),
 	CALL(sched_setaffinity, 0, { A_PID, A_LEN, A_CPUSET }),
+	CALL(unshare, 0, { A_INT }),
+	CALL(getpriority, 0, { A_INT, A_INT }),
+	CALL(setpriority, 0, { A_INT, A_INT, A_INT }),
 	CALL(prctl, 0, { A_ENUM, A_INT, A_OUTBUF, A_INT, A_INT }, { S_PRCTL }),
 	CALL(futex, 0, { A_FUTEX, A_ENUM, A_INT, A_TIMESPEC, A_FUTEX, A_INT }, { 0, S_FUTEX }),
 
