@@ -1,12 +1,12 @@
 /*
- * Root on disk, as Linux: root=/dev/vdX [ro|rw] rootfstype=ext4 on the
+ * Root on disk, as Linux: root=/dev/vdX [ro|rw] rootfstype=ext4|vfat on the
  * command line mounts that disk's file system as "/" before init runs.
  * The initramfs's /dev, /proc, /tmp, /sys and /root stay what they are
  * (device nodes, procfs, a writable scratch space): each is bound over the
  * disk's directory of that name when the disk has one. The mount happens
  * in the first task, just before it executes init (the boot CPU's kmain
  * cannot sleep on disk I/O). ext4 is read-only
- * today, so "rw" is noted and the mount is read-only. Without root= the
+ * today, so "rw" is noted and the mount is read-only; vfat honours "rw". Without root= the
  * initramfs stays the root. Runs once at boot, before any process.
  */
 #include <ferrite/vfs.h>
@@ -16,6 +16,7 @@
 #include <ferrite/string.h>
 
 struct super_block *ext4_mount(struct block_device *bd, unsigned long flags);
+struct super_block *fat_mount(struct block_device *bd, unsigned long flags);
 
 /* Copy the value of word key= (e.g. "root=") from cmdline into out. */
 static bool cmdline_value(const char *cmdline, const char *key, char *out, size_t size)
@@ -84,11 +85,14 @@ static bool mount_root(const char *cmdline)
 	if (!cmdline_value(cmdline, "root=", dev, sizeof(dev)))
 		return false;
 	cmdline_value(cmdline, "rootfstype=", type, sizeof(type));
-	if (strcmp(type, "ext4") && strcmp(type, "ext3") && strcmp(type, "ext2")) {
-		pr_err("root: rootfstype=%s is not supported (ext4): the initramfs stays the root\n", type);
+	bool fat = !strcmp(type, "vfat") || !strcmp(type, "msdos");
+	if (!fat && strcmp(type, "ext4") && strcmp(type, "ext3") && strcmp(type, "ext2")) {
+		pr_err("root: rootfstype=%s is not supported (ext4, vfat): the initramfs stays the root\n", type);
 		return false;
 	}
-	if (cmdline_word(cmdline, "rw"))
+	/* Linux mounts the root read-only unless "rw" is given */
+	bool rw = fat && cmdline_word(cmdline, "rw");
+	if (!fat && cmdline_word(cmdline, "rw"))
 		pr_info("root: ext4 is read-only in Ferrite today: mounting %s read-only\n", dev);
 
 	struct inode *node = vfs_lookup_from(vfs_root, dev, LOOKUP_FOLLOW);
@@ -105,7 +109,7 @@ static bool mount_root(const char *cmdline)
 		pr_err("root: no disk %s: the initramfs stays the root\n", dev);
 		return false;
 	}
-	struct super_block *sb = ext4_mount(bd, MS_RDONLY);
+	struct super_block *sb = fat ? fat_mount(bd, rw ? 0 : MS_RDONLY) : ext4_mount(bd, MS_RDONLY);
 	blkdev_put(bd);
 	if (IS_ERR(sb)) {
 		pr_err("root: cannot mount %s (%ld): the initramfs stays the root\n", dev, PTR_ERR(sb));
@@ -126,11 +130,14 @@ static bool mount_root(const char *cmdline)
 		if (err)
 			pr_warn("root: /%s of the initramfs not kept (%d)\n", keep[i], err);
 	}
-	struct mount_info info = { .path = "/", .type = "ext4", .readonly = true };
+	struct mount_info info = { .path = "/", .type = "ext4", .readonly = (sb->flags & MS_RDONLY) != 0 };
+	if (fat)
+		ksnprintf(info.type, sizeof(info.type), "vfat");
 	ksnprintf(info.source, sizeof(info.source), "%s", dev);
 	vfs_set_root(sb, &info);
 	inode_get(sb->root);
 	vfs_root = sb->root; /* the old root stays referenced by its super block */
-	pr_info("root: %s (ext4, read-only) is the root file system\n", dev);
+	pr_info("root: %s (%s, %s) is the root file system\n", dev, info.type,
+		info.readonly ? "read-only" : "read-write");
 	return true;
 }

@@ -1,0 +1,310 @@
+/*
+ * FAT mount: read and check the boot sector (BPB) and FSInfo, work out the
+ * type (FAT12/16/32 as Linux does: FAT32 when the 16-bit FAT size is 0,
+ * else by the cluster count), and build struct fat_fs and the VFS super
+ * block; statfs and umount. A read-write mount sets the boot sector's
+ * dirty flag (Linux's fat_set_state) and a clean umount clears it again,
+ * unless it was already set at mount (then fsck should look).
+ *
+ * Locking: none at mount (private state); umount runs when no inode but
+ * the root is live. statfs reads the free count under fs->lock.
+ */
+#include <ferrite/errno.h>
+#include <ferrite/kmalloc.h>
+#include <ferrite/printk.h>
+#include <ferrite/string.h>
+#include <stdarg.h>
+#include "fat.h"
+
+int fat_corrupt(struct fat_fs *fs, const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+
+	if (__atomic_fetch_add(&fs->errors, 1, __ATOMIC_RELAXED) == 0) {
+		va_start(ap, fmt);
+		kvsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		pr_err("fat %s: corrupt file system: %s (later errors on this mount are not reported)\n",
+		       fs->name, msg);
+	}
+	return -EUCLEAN;
+}
+
+#define REFUSE(err, name, fmt, ...)                                              \
+	({                                                                        \
+		pr_err("fat %s: cannot mount: " fmt "\n", name, ##__VA_ARGS__); \
+		(err);                                                            \
+	})
+
+static bool pow2(uint32_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+static unsigned ilog2_u32(uint32_t v)
+{
+	unsigned l = 0;
+	while (v >>= 1)
+		l++;
+	return l;
+}
+
+/* Check the BPB in bs (one sector) and fill the geometry. */
+static int parse_bpb(struct fat_fs *fs, const uint8_t *bs)
+{
+	uint32_t bps = get_le16(bs + BPB_BYTES_PER_SEC);
+	uint32_t spc = bs[BPB_SEC_PER_CLUS];
+	uint32_t rsvd = get_le16(bs + BPB_RSVD_SEC_CNT);
+	uint32_t nfats = bs[BPB_NUM_FATS];
+	uint32_t root_ent = get_le16(bs + BPB_ROOT_ENT_CNT);
+	uint32_t total = get_le16(bs + BPB_TOT_SEC16);
+	uint32_t fatsz = get_le16(bs + BPB_FAT_SZ16);
+	uint8_t media = bs[BPB_MEDIA];
+
+	if (bs[BS_SIGNATURE] != 0x55 || bs[BS_SIGNATURE + 1] != 0xAA)
+		return REFUSE(-EINVAL, fs->name, "no boot sector signature");
+	if (!pow2(bps) || bps < 512 || bps > 4096)
+		return REFUSE(-EINVAL, fs->name, "bad sector size %u", bps);
+	if (!pow2(spc) || bps * spc > 65536)
+		return REFUSE(-EINVAL, fs->name, "bad sectors per cluster %u", spc);
+	if (rsvd == 0)
+		return REFUSE(-EINVAL, fs->name, "no reserved sectors");
+	if (nfats == 0 || nfats > 4)
+		return REFUSE(-EINVAL, fs->name, "bad FAT count %u", nfats);
+	if (media != 0xF0 && media < 0xF8)
+		return REFUSE(-EINVAL, fs->name, "bad media byte 0x%x", media);
+	if (total == 0)
+		total = get_le32(bs + BPB_TOT_SEC32);
+	fs->sector_size = bps;
+	fs->log_sector = ilog2_u32(bps);
+	fs->sec_per_clus = spc;
+	fs->cluster_size = bps * spc;
+	fs->log_cluster = ilog2_u32(fs->cluster_size);
+	fs->nr_fats = nfats;
+	fs->fat_start = rsvd;
+	if (fatsz == 0) {
+		fs->bits = 32;
+		fatsz = get_le32(bs + BPB32_FAT_SZ32);
+		if (root_ent != 0)
+			return REFUSE(-EINVAL, fs->name, "FAT32 with %u fixed root entries", root_ent);
+		if (get_le16(bs + BPB32_FS_VER) != 0)
+			return REFUSE(-EINVAL, fs->name, "unknown FAT32 version");
+	} else if (root_ent == 0 || (root_ent * DIR_ENTRY_SIZE) % bps) {
+		return REFUSE(-EINVAL, fs->name, "bad root entry count %u", root_ent);
+	}
+	if (fatsz == 0)
+		return REFUSE(-EINVAL, fs->name, "empty FAT");
+	fs->fat_sectors = fatsz;
+	fs->root_start = rsvd + nfats * fatsz;
+	fs->root_entries = root_ent;
+	uint64_t data = (uint64_t)fs->root_start + (uint64_t)root_ent * DIR_ENTRY_SIZE / bps;
+	uint64_t dev_sectors = (fs->bd->nr_sectors * SECTOR_SIZE) >> fs->log_sector;
+	if (total > dev_sectors)
+		return REFUSE(-EINVAL, fs->name, "%u sectors but the device holds %llu", total,
+			      (unsigned long long)dev_sectors);
+	if (data >= total)
+		return REFUSE(-EINVAL, fs->name, "no data area");
+	fs->data_start = (uint32_t)data;
+	fs->total_sectors = total;
+	uint32_t clusters = (uint32_t)((total - data) / spc);
+	if (clusters == 0)
+		return REFUSE(-EINVAL, fs->name, "no clusters");
+	if (fs->bits != 32)
+		fs->bits = clusters <= MAX_FAT12 ? 12 : 16;
+	if ((fs->bits == 16 && clusters > MAX_FAT16) || clusters > MAX_FAT32)
+		return REFUSE(-EINVAL, fs->name, "%u clusters too many for FAT%u", clusters, fs->bits);
+	/* the FAT must have an entry for every cluster */
+	uint64_t fat_bytes = (uint64_t)fatsz * bps;
+	uint64_t need = fs->bits == 12 ? ((uint64_t)clusters + 2) * 3 / 2 : ((uint64_t)clusters + 2) * fs->bits / 8;
+	if (fat_bytes < need)
+		return REFUSE(-EINVAL, fs->name, "FAT of %llu bytes for %u clusters",
+			      (unsigned long long)fat_bytes, clusters);
+	fs->max_cluster = clusters + 1;
+	switch (fs->bits) {
+	case 12: fs->eoc = 0xFFF; fs->bad = FAT12_BAD; break;
+	case 16: fs->eoc = 0xFFFF; fs->bad = FAT16_BAD; break;
+	default: fs->eoc = FAT32_MASK; fs->bad = FAT32_BAD; break;
+	}
+	if (fs->bits == 32) {
+		fs->root_cluster = get_le32(bs + BPB32_ROOT_CLUS);
+		if (!fat_cluster_valid(fs, fs->root_cluster))
+			return REFUSE(-EINVAL, fs->name, "bad root cluster %u", fs->root_cluster);
+		if (get_le16(bs + BPB32_EXT_FLAGS) & 0x80)
+			return REFUSE(-EINVAL, fs->name, "FAT mirroring is off (unsupported)");
+		fs->fsinfo_sector = get_le16(bs + BPB32_FS_INFO);
+		if (fs->fsinfo_sector == 0 || fs->fsinfo_sector >= rsvd)
+			fs->fsinfo_sector = 0;
+	}
+	return 0;
+}
+
+/* FSInfo: trust its free count when it is in range (as Linux), else count. */
+static int load_free(struct fat_fs *fs)
+{
+	fs->free_count = UINT32_MAX;
+	fs->next_free = 2;
+	if (fs->fsinfo_sector) {
+		__free(brelse) struct buffer *b = fat_bread(fs, fs->fsinfo_sector);
+		if (IS_ERR(b))
+			return (int)PTR_ERR(b);
+		const uint8_t *d = b->data;
+		if (get_le32(d + FSI_LEAD_SIG) == FSI_LEAD_MAGIC &&
+		    get_le32(d + FSI_STRUC_SIG) == FSI_STRUC_MAGIC) {
+			uint32_t fc = get_le32(d + FSI_FREE_COUNT), nf = get_le32(d + FSI_NXT_FREE);
+			if (fc <= fs->max_cluster - 1)
+				fs->free_count = fc;
+			if (fat_cluster_valid(fs, nf))
+				fs->next_free = nf;
+		} else {
+			pr_warn("fat %s: FSInfo sector has bad signatures: not used\n", fs->name);
+			fs->fsinfo_sector = 0;
+		}
+	}
+	if (fs->free_count == UINT32_MAX)
+		return fat_count_free(fs, &fs->free_count);
+	return 0;
+}
+
+/* Set or clear the boot sector's dirty flag (fs->lock held or private). */
+static int set_state(struct fat_fs *fs, bool dirty)
+{
+	if (fs->readonly || (!dirty && fs->was_dirty))
+		return 0;
+	struct buffer *b = fat_bread(fs, 0);
+	if (IS_ERR(b))
+		return (int)PTR_ERR(b);
+	uint8_t *st = (uint8_t *)b->data + (fs->bits == 32 ? BS32_STATE : BS16_STATE);
+	uint8_t v = dirty ? (uint8_t)(*st | FAT_STATE_DIRTY) : (uint8_t)(*st & ~FAT_STATE_DIRTY);
+	if (v == *st) {
+		brelse(b);
+		return 0;
+	}
+	*st = v;
+	int err = fat_mark_dirty(fs, b, false);
+	brelse(b);
+	return err ? err : fat_flush(fs);
+}
+
+static void fat_fs_free(struct fat_fs *fs)
+{
+	if (!fs)
+		return;
+	if (fs->bd) {
+		bcache_drop_device(fs->bd);
+		blkdev_put(fs->bd);
+	}
+	kfree(fs);
+}
+
+static void fat_statfs(struct super_block *sb, struct kstatfs *st)
+{
+	struct fat_fs *fs = FAT_FS(sb);
+
+	st->type = MSDOS_SUPER_MAGIC;
+	st->bsize = st->frsize = fs->cluster_size;
+	st->blocks = fs->max_cluster - 1;
+	mutex_lock(&fs->lock);
+	st->bfree = st->bavail = fs->free_count;
+	mutex_unlock(&fs->lock);
+	st->files = st->ffree = 0;
+	st->namelen = FAT_LFN_MAX;
+	st->flags = ST_VALID | ((sb->flags & MS_RDONLY) ? ST_RDONLY : 0);
+	st->fsid[0] = (int)(sb->dev & 0xffff);
+	st->fsid[1] = 0;
+}
+
+static bool fat_busy(struct super_block *sb)
+{
+	/* the root is held by sb, the mount table and the caller */
+	return fat_icache_count(FAT_FS(sb)) > 1 || ref_read(&sb->root->ref) > 3;
+}
+
+static void fat_put_super(struct super_block *sb)
+{
+	struct fat_fs *fs = FAT_FS(sb);
+
+	mutex_lock(&fs->lock);
+	fat_flush(fs);
+	set_state(fs, false);
+	if (!fs->readonly)
+		blkdev_flush(fs->bd);
+	mutex_unlock(&fs->lock);
+	fat_fs_free(fs);
+	kfree(sb);
+}
+
+static const struct super_ops fat_super_ops = {
+	.statfs = fat_statfs,
+	.busy = fat_busy,
+	.put_super = fat_put_super,
+};
+
+struct super_block *fat_mount(struct block_device *bd, unsigned long flags)
+{
+	int err;
+
+	__free(kfree) struct fat_fs *fs = kzalloc(sizeof(*fs));
+	__free(kfree) struct super_block *sb = kzalloc(sizeof(*sb));
+	if (!fs || !sb)
+		return ERR_PTR(-ENOMEM);
+	ksnprintf(fs->name, sizeof(fs->name), "%s", bd->name);
+	mutex_init(&fs->lock);
+	spin_init(&fs->icache_lock, "fat icache");
+	for (int i = 0; i < FAT_ICACHE_HASH; i++)
+		list_init(&fs->icache[i]);
+	fs->readonly = (flags & MS_RDONLY) || (bd->flags & BLKDEV_RDONLY);
+	if (!(flags & MS_RDONLY) && (bd->flags & BLKDEV_RDONLY))
+		return ERR_PTR(-EROFS);
+
+	blkdev_get(bd);
+	fs->bd = bd;
+	struct buffer *b0 = bread(bd, 0, 512);
+	if (IS_ERR(b0)) {
+		fat_fs_free(take_ptr(fs));
+		return REFUSE(ERR_CAST(b0), bd->name, "boot sector unreadable");
+	}
+	err = parse_bpb(fs, b0->data);
+	uint8_t state = 0;
+	if (!err)
+		state = ((uint8_t *)b0->data)[fs->bits == 32 ? BS32_STATE : BS16_STATE];
+	brelse(b0);
+	if (!err)
+		err = load_free(fs);
+	if (err) {
+		fat_fs_free(take_ptr(fs));
+		return ERR_PTR(err);
+	}
+	fs->was_dirty = state & FAT_STATE_DIRTY;
+	if (fs->was_dirty)
+		pr_warn("fat %s: volume was not properly unmounted; some data may be corrupt (run fsck)\n",
+			fs->name);
+
+	rwlock_init(&sb->ns_lock);
+	sb->dev = bd->dev;
+	sb->magic = MSDOS_SUPER_MAGIC;
+	sb->private = fs;
+	sb->ops = &fat_super_ops;
+	sb->flags = flags | (fs->readonly ? MS_RDONLY : 0);
+	fs->vsb = sb;
+	struct inode *root = fat_root_inode(fs);
+	if (IS_ERR(root)) {
+		pr_err("fat %s: cannot mount: root directory unreadable (%ld)\n", fs->name, PTR_ERR(root));
+		fat_fs_free(take_ptr(fs));
+		return ERR_CAST(root);
+	}
+	sb->root = root;
+	mutex_lock(&fs->lock);
+	err = set_state(fs, true);
+	mutex_unlock(&fs->lock);
+	if (err) {
+		inode_put(root);
+		fat_fs_free(take_ptr(fs));
+		return ERR_PTR(err);
+	}
+	pr_info("fat %s: mounted FAT%u %s: %u-byte clusters, %u clusters, %u free\n", fs->name,
+		fs->bits, fs->readonly ? "read-only" : "read-write", fs->cluster_size,
+		fs->max_cluster - 1, fs->free_count);
+	take_ptr(fs);
+	return take_ptr(sb);
+}
