@@ -171,6 +171,8 @@ static ssize_t fat_write(struct file *f, const struct iobuf *buf, off_t *pos)
 
 	if (*pos < 0)
 		return -EINVAL;
+	if (fs->readonly)
+		return -EROFS;
 	if (buf->len == 0)
 		return 0;
 	__free(kfree) char *bounce = kmalloc(FAT_IO_CHUNK);
@@ -312,6 +314,8 @@ static int fat_truncate(struct inode *vi, off_t size)
 {
 	struct fat_fs *fs = FAT_I(vi)->fs;
 
+	if (fs->readonly)
+		return -EROFS;
 	guard(mutex)(&fs->lock);
 	int err = fat_truncate_locked(vi, size);
 	int e2 = fat_flush(fs);
