@@ -32,6 +32,7 @@
 struct inode;
 struct file;
 struct dir_context;
+struct iattr;
 struct kstat;
 struct poll_table; /* opaque; the poll/select issue defines it */
 struct vm_object;
@@ -120,6 +121,26 @@ struct inode_ops {
 	int (*truncate)(struct inode *ino, off_t size);
 	/* Walk the directory from ctx->pos (see struct dir_context). */
 	int (*iterate)(struct inode *dir, struct dir_context *ctx);
+	/* Optional: chmod, chown and utimensat of a file system that stores
+	 * attributes its own way (FAT): check the change (-EPERM for what it
+	 * cannot hold), apply it to the inode and write it. NULL: the VFS
+	 * sets the inode's fields. */
+	int (*setattr)(struct inode *ino, const struct iattr *ia);
+};
+
+/* An attribute change (inode_ops.setattr): the IATTR_* bits in valid say
+ * which fields mean something; uid/gid (uid_t)-1 are "unchanged" too. */
+#define IATTR_MODE 0x1
+#define IATTR_UID 0x2
+#define IATTR_GID 0x4
+#define IATTR_ATIME 0x8
+#define IATTR_MTIME 0x10
+struct iattr {
+	unsigned valid;
+	mode_t mode; /* permission bits only */
+	uid_t uid;
+	gid_t gid;
+	struct timespec64 atime, mtime;
 };
 
 struct inode {

@@ -193,6 +193,8 @@ static long do_chmod(int dirfd, const char __user *upath, mode_t mode, int flags
 		return -EOPNOTSUPP;
 	if (inode_is_readonly(ino))
 		return -EROFS;
+	if (ino->iops && ino->iops->setattr)
+		return ino->iops->setattr(ino, &(struct iattr){ .valid = IATTR_MODE, .mode = mode & S_IALLUGO });
 	guard(spinlock)(&ino->lock);
 	ino->mode = (ino->mode & S_IFMT) | (mode & S_IALLUGO);
 	ino->ctime = vfs_now();
@@ -224,6 +226,9 @@ static long do_chown(int dirfd, const char __user *upath, uid_t uid, gid_t gid, 
 		return PTR_ERR(ino);
 	if (inode_is_readonly(ino))
 		return -EROFS;
+	if (ino->iops && ino->iops->setattr)
+		return ino->iops->setattr(ino, &(struct iattr){ .valid = IATTR_UID | IATTR_GID,
+								 .uid = uid, .gid = gid });
 	guard(spinlock)(&ino->lock);
 	if (uid != (uid_t)-1)
 		ino->uid = uid;
@@ -277,6 +282,16 @@ long sys_utimensat(int dirfd, const char __user *upath, const struct timespec64 
 		return PTR_ERR(ino);
 	if (inode_is_readonly(ino))
 		return -EROFS;
+	if (ino->iops && ino->iops->setattr) {
+		struct iattr ia = { 0 };
+		for (int i = 0; i < 2; i++) {
+			if (ts[i].tv_nsec == UTIME_OMIT)
+				continue;
+			ia.valid |= i ? IATTR_MTIME : IATTR_ATIME;
+			*(i ? &ia.mtime : &ia.atime) = ts[i].tv_nsec == UTIME_NOW ? now : ts[i];
+		}
+		return ino->iops->setattr(ino, &ia);
+	}
 	guard(spinlock)(&ino->lock);
 	if (ts[0].tv_nsec != UTIME_OMIT)
 		ino->atime = ts[0].tv_nsec == UTIME_NOW ? now : ts[0];

@@ -211,6 +211,14 @@ int fat_write_inode(struct inode *ino);
 struct timespec64 fat_time_to_unix(uint16_t time, uint16_t date, uint8_t cs);
 void fat_time_from_unix(struct timespec64 ts, uint16_t *time, uint16_t *date, uint8_t *cs);
 mode_t fat_mode(uint8_t attr);
+/* Times as FAT keeps them (Linux's fat_truncate_time): mtime and ctime to
+ * 2 seconds, atime to the day. */
+struct timespec64 fat_trunc_mtime(struct timespec64 ts);
+struct timespec64 fat_trunc_atime(struct timespec64 ts);
+/* mtime = ctime = now, truncated (inode->lock taken here). */
+void fat_touch(struct inode *vi);
+/* namei.c */
+int fat_setattr(struct inode *vi, const struct iattr *ia);
 
 /* file.c */
 int fat_truncate_locked(struct inode *ino, off_t size);

@@ -154,8 +154,8 @@ static ssize_t write_locked(struct inode *vi, uint64_t p, const char *src, size_
 	spin_lock(&vi->lock);
 	if (p + n > (uint64_t)vi->size)
 		vi->size = (off_t)(p + n);
-	inode_touch(vi);
 	spin_unlock(&vi->lock);
+	fat_touch(vi);
 	ei->attr |= ATTR_ARCH;
 	return (ssize_t)n;
 }
@@ -304,9 +304,7 @@ int fat_truncate_locked(struct inode *vi, off_t size)
 		if ((uint64_t)w < (uint64_t)size - cur)
 			return -ENOSPC; /* the zeros written stay, as a short write */
 	}
-	spin_lock(&vi->lock);
-	inode_touch(vi);
-	spin_unlock(&vi->lock);
+	fat_touch(vi);
 	return fat_write_inode(vi);
 }
 
@@ -355,4 +353,5 @@ const struct file_ops fat_dir_fops = {
 };
 const struct inode_ops fat_file_iops = {
 	.truncate = fat_truncate,
+	.setattr = fat_setattr,
 };

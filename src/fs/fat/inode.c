@@ -66,6 +66,26 @@ void fat_time_from_unix(struct timespec64 ts, uint16_t *time, uint16_t *date, ui
 		*cs = (uint8_t)((tm.tm_sec & 1) * 100 + ts.tv_nsec / 10000000L);
 }
 
+struct timespec64 fat_trunc_mtime(struct timespec64 ts)
+{
+	return (struct timespec64){ ts.tv_sec & ~1ll, 0 };
+}
+
+struct timespec64 fat_trunc_atime(struct timespec64 ts)
+{
+	int64_t s = ts.tv_sec - ((ts.tv_sec % 86400) + 86400) % 86400;
+	return (struct timespec64){ s, 0 };
+}
+
+void fat_touch(struct inode *vi)
+{
+	struct timespec64 now = fat_trunc_mtime(vfs_now());
+
+	spin_lock(&vi->lock);
+	vi->mtime = vi->ctime = now;
+	spin_unlock(&vi->lock);
+}
+
 mode_t fat_mode(uint8_t attr)
 {
 	if (attr & ATTR_DIR)

@@ -41,9 +41,7 @@ static uint32_t dotdot_cluster(struct fat_inode_info *dir)
 
 static void dir_touch(struct inode *dir)
 {
-	spin_lock(&dir->lock);
-	inode_touch(dir);
-	spin_unlock(&dir->lock);
+	fat_touch(dir);
 	fat_write_inode(dir);
 }
 
@@ -154,7 +152,7 @@ static int drop_entry(struct inode *dir, const struct fat_slot *s, struct inode 
 		FAT_I(ino)->unlinked = true;
 		ino->nlink = 0;
 		spin_lock(&ino->lock);
-		ino->ctime = vfs_now();
+		ino->ctime = fat_trunc_mtime(vfs_now());
 		spin_unlock(&ino->lock);
 	} else if (start && fat_cluster_valid(fs, start)) {
 		err = fat_free_chain(fs, start);
@@ -362,7 +360,7 @@ static int fat_rename(struct inode *odir, const char *oname, size_t olen, struct
 	}
 	if (moved) {
 		spin_lock(&moved->lock);
-		moved->ctime = vfs_now();
+		moved->ctime = fat_trunc_mtime(vfs_now());
 		spin_unlock(&moved->lock);
 	}
 	dir_touch(odir);
@@ -382,7 +380,51 @@ out:;
 	return err ? err : e2;
 }
 
+/*
+ * chmod, chown, utimensat as Linux's vfat with its default options (uid
+ * and gid 0, fmask = dmask = 022): the owner cannot change (EPERM unless
+ * to 0); of a mode only the write bits can, all of them or (files) none,
+ * which is the read-only attribute; other changes are EPERM (Linux's
+ * fat_sanitize_mode_change). Times are kept at FAT's resolution.
+ */
+int fat_setattr(struct inode *vi, const struct iattr *ia)
+{
+	struct fat_fs *fs = FAT_I(vi)->fs;
+	const mode_t mask = 022;
+
+	if (fs->readonly)
+		return -EROFS;
+	if (((ia->valid & IATTR_UID) && ia->uid != (uid_t)-1 && ia->uid != vi->uid) ||
+	    ((ia->valid & IATTR_GID) && ia->gid != (gid_t)-1 && ia->gid != vi->gid))
+		return -EPERM;
+	mode_t mode = vi->mode;
+	if (ia->valid & IATTR_MODE) {
+		mode_t perm = ia->mode & 0777 & ~mask;
+		if ((perm & 0555) != (vi->mode & 0555))
+			return -EPERM;
+		if ((perm & 0222) && (perm & 0222) != (0222 & ~mask))
+			return -EPERM;
+		if (S_ISDIR(vi->mode) && (perm & 0222) != (0222 & ~mask))
+			return -EPERM; /* a directory cannot hold the read-only bit (no rodir) */
+		mode = (vi->mode & S_IFMT) | perm;
+	}
+	struct timespec64 now = fat_trunc_mtime(vfs_now());
+	guard(mutex)(&fs->lock);
+	spin_lock(&vi->lock);
+	vi->mode = mode;
+	if (ia->valid & IATTR_ATIME)
+		vi->atime = fat_trunc_atime(ia->atime);
+	if (ia->valid & IATTR_MTIME)
+		vi->mtime = fat_trunc_mtime(ia->mtime);
+	vi->ctime = (ia->valid & IATTR_MTIME) ? vi->mtime : now;
+	spin_unlock(&vi->lock);
+	int err = fat_write_inode(vi);
+	int e2 = fat_flush(fs);
+	return err ? err : e2;
+}
+
 const struct inode_ops fat_dir_iops = {
+	.setattr = fat_setattr,
 	.lookup = fat_lookup,
 	.create = fat_create,
 	.unlink = fat_unlink,
