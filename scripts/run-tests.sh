@@ -493,6 +493,32 @@ ext4_disk() {
 		echo "$BUILD/test-disks/ext4t-$1.img"
 }
 
+# The FAT test's disk (user/tests/fat.c): a small FAT32 image labelled
+# FERRITEFATT (scripts/mkdisk.sh -t vfat), attached read-write as the third
+# disk; after the run fsck.fat -n must find nothing to fix and every file
+# the test reported (FAT-FILE lines) must read the same through mtools.
+fat_disk() {
+	local dir=$BUILD/test-disks/fatt-folder
+	mkdir -p "$dir/preexisting"
+	echo "made by run-tests.sh" > "$dir/preexisting/hello from the host.txt"
+	scripts/mkdisk.sh -t vfat -L FERRITEFATT -s 40 "$dir" "$BUILD/test-disks/fatt-$1.img" > /dev/null &&
+		echo "$BUILD/test-disks/fatt-$1.img"
+}
+
+check_fat_disk() {
+	local out
+	if out=$(PATH=$PATH:/sbin:/usr/sbin fsck.fat -n "$2" 2>&1); then
+		pass "$1/fat-fsck"
+	else
+		fail "$1/fat-fsck" "$out"
+	fi
+	if out=$(python3 scripts/fat-check.py "$2" "$3" 2>&1); then
+		pass "$1/fat-files"
+	else
+		fail "$1/fat-files" "$out"
+	fi
+}
+
 suite_guest_riscv64() {
 	suite_begin guest-riscv64
 	local img
@@ -503,8 +529,11 @@ suite_guest_riscv64() {
 			-initrd "$TESTS_RV" -m 1G -nographic -bios default -smp 1 -append "init=/tests/runner" \
 			$(rv_disk "$img") $(ext4_args=$(ext4_disk riscv64) &&
 				echo -drive "file=$ext4_args,if=none,format=raw,id=x9,readonly=on" \
-					-device virtio-blk-device,drive=x9)
+					-device virtio-blk-device,drive=x9) \
+			$(fat_args=$(fat_disk riscv64) && echo -drive "file=$fat_args,if=none,format=raw,id=x8" \
+				-device virtio-blk-device,drive=x8)
 		check_scratch_disk guest-riscv64 "$img"
+		check_fat_disk guest-riscv64 "$BUILD/test-disks/fatt-riscv64.img" "$LOGS/guest-riscv64.log"
 	fi
 	suite_end guest-riscv64
 }
@@ -519,8 +548,11 @@ suite_guest_x86_64() {
 			-initrd "$TESTS_X86" -m 1G -nographic -append "init=/tests/runner" \
 			$(x86_disk "$img") $(ext4_args=$(ext4_disk x86_64) &&
 				echo -drive "file=$ext4_args,if=none,format=raw,id=x9,readonly=on" \
-					-device virtio-blk-pci,drive=x9)
+					-device virtio-blk-pci,drive=x9) \
+			$(fat_args=$(fat_disk x86_64) && echo -drive "file=$fat_args,if=none,format=raw,id=x8" \
+				-device virtio-blk-pci,drive=x8)
 		check_scratch_disk guest-x86_64 "$img"
+		check_fat_disk guest-x86_64 "$BUILD/test-disks/fatt-x86_64.img" "$LOGS/guest-x86_64.log"
 	fi
 	suite_end guest-x86_64
 }

@@ -3,7 +3,7 @@
  * "." and ".."), unlink, rmdir, rename (across directories too, with the
  * moved directory's ".." fixed and the link counts moved). What FAT cannot
  * store gives Linux's vfat errors: mknod of devices, FIFOs and sockets,
- * symlink and link are EPERM (no op: the VFS says so), RENAME_EXCHANGE is
+ * symlink and link are EPERM (link has no op: the VFS says so), RENAME_EXCHANGE is
  * EINVAL. A file unlinked while open keeps its clusters until its last
  * put. Each operation holds fs->lock throughout, flushes the metadata it
  * changed before dropping it, and puts inodes only after.
@@ -423,8 +423,15 @@ int fat_setattr(struct inode *vi, const struct iattr *ia)
 	return err ? err : e2;
 }
 
+/* FAT stores no symbolic links (the VFS would say EROFS without the op). */
+static struct inode *fat_symlink(struct inode *dir, const char *name, size_t len, const char *target)
+{
+	return ERR_PTR(FAT_I(dir)->fs->readonly ? -EROFS : -EPERM);
+}
+
 const struct inode_ops fat_dir_iops = {
 	.setattr = fat_setattr,
+	.symlink = fat_symlink,
 	.lookup = fat_lookup,
 	.create = fat_create,
 	.unlink = fat_unlink,
