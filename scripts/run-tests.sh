@@ -155,9 +155,10 @@ run_qemu() {
 	return $rc
 }
 
-# Root on disk (root=/dev/vda, docs/ext4.md): an ext4 image whose
-# /sbin/init is INIT (a file); the initramfs's /dev, /proc and /tmp must
-# show through the disk's directories of those names.
+# Root on disk (root=/dev/vda, docs/ext4.md): an ext4 image (or FAT32 when
+# the fourth argument is vfat, docs/fat.md) whose /sbin/init is INIT (a
+# file); the initramfs's /dev, /proc and /tmp must show through the disk's
+# directories of those names.
 root_disk() {
 	local dir=$BUILD/test-disks/root-$1 img=$BUILD/test-disks/root-$1.img
 	rm -rf "$dir"
@@ -165,7 +166,11 @@ root_disk() {
 	cp "$2" "$dir/sbin/init" && chmod 755 "$dir/sbin/init" || return 1
 	[ -z "${3:-}" ] || cp "$3" "$dir/bin/busybox" || return 1
 	echo "on the disk" > "$dir/etc/motd"
-	scripts/mkdisk.sh -s 16 "$dir" "$img" > /dev/null && echo "$img"
+	if [ "${4:-ext4}" = vfat ]; then
+		scripts/mkdisk.sh -t vfat -s 40 "$dir" "$img" > /dev/null && echo "$img"
+	else
+		scripts/mkdisk.sh -s 16 "$dir" "$img" > /dev/null && echo "$img"
+	fi
 }
 
 # root_disk_test NAME PATTERN CMD...: boot, wait for a line matching PATTERN.
@@ -397,6 +402,13 @@ suite_boot_riscv64() {
 				-bios default -smp 1 -append "root=/dev/vda rw" $(rv_disk "$img")
 		else
 			fail rv-root-disk "scripts/mkdisk.sh failed"
+		fi
+		if img=$(root_disk rv-fat scripts/root-fat-init.sh "$BUILD/riscv64/user/busybox" vfat); then
+			# shellcheck disable=SC2046
+			root_disk_test rv-root-fat '^ROOT_FAT_OK$' "${q[@]}" -kernel "$KERNEL_RV" \
+				-bios default -smp 1 -append "root=/dev/vda rw rootfstype=vfat" $(rv_disk "$img")
+		else
+			fail rv-root-fat "scripts/mkdisk.sh failed"
 		fi
 	fi
 	if need_file rv-uboot "$BUILD/riscv64/Image" &&
