@@ -379,7 +379,7 @@ suite_boot_riscv64() {
 		bigrd_tests rv "$BUILD/riscv64/user/bigrd.cpio.gz" "${q[@]}" -kernel "$KERNEL_RV" \
 			-bios default -no-reboot
 		panic_tests rv "$TESTS_RV" "${q[@]}" -kernel "$KERNEL_RV" -bios default
-		local img
+		local img out
 		if img=$(boot_disk rv); then
 			# shellcheck disable=SC2046
 			BOOT_TEST_INPUT=$DISK_BOOT_INPUT boot_test rv-disk-judges "${q[@]}" \
@@ -407,6 +407,11 @@ suite_boot_riscv64() {
 			# shellcheck disable=SC2046
 			root_disk_test rv-root-fat '^ROOT_FAT_OK$' "${q[@]}" -kernel "$KERNEL_RV" \
 				-bios default -smp 1 -append "root=/dev/vda rw rootfstype=vfat" $(rv_disk "$img")
+			if out=$(PATH=$PATH:/sbin:/usr/sbin fsck.fat -n "$img" 2>&1); then
+				pass rv-root-fat-fsck
+			else
+				fail rv-root-fat-fsck "$out"
+			fi
 		else
 			fail rv-root-fat "scripts/mkdisk.sh failed"
 		fi

@@ -82,6 +82,9 @@ struct super_ops {
 	bool (*busy)(struct super_block *sb);
 	/* Unmounted and not busy: free the file system (sb->root already put). */
 	void (*put_super)(struct super_block *sb);
+	/* Optional: MS_REMOUNT to flags' MS_RDONLY (set or clear sb->flags'
+	 * bit). 0 or -errno. NULL: a read-only file system stays so. */
+	int (*remount)(struct super_block *sb, unsigned long flags);
 };
 
 struct super_block {

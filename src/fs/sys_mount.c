@@ -123,6 +123,8 @@ long sys_mount(const char __user *usource, const char __user *utarget, const cha
 		__free(inode_put) struct inode *covered = vfs_mount_covered(dir);
 		if (!covered && dir != vfs_root)
 			return -EINVAL;
+		if (dir->sb && dir->sb->ops && dir->sb->ops->remount && dir == dir->sb->root)
+			return dir->sb->ops->remount(dir->sb, flags);
 		if (inode_is_readonly(dir) && !(flags & MS_RDONLY))
 			return -EROFS;
 		return 0;

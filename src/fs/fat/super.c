@@ -234,10 +234,45 @@ static void fat_put_super(struct super_block *sb)
 	kfree(sb);
 }
 
+/* Read-only <-> read-write: the dirty flag follows, as on Linux. */
+static int fat_remount(struct super_block *sb, unsigned long flags)
+{
+	struct fat_fs *fs = FAT_FS(sb);
+	bool ro = flags & MS_RDONLY;
+	int err = 0;
+
+	if (!ro && (fs->bd->flags & BLKDEV_RDONLY))
+		return -EROFS;
+	guard(mutex)(&fs->lock);
+	if (ro == fs->readonly)
+		return 0;
+	if (ro) {
+		err = fat_flush(fs);
+		if (!err)
+			err = set_state(fs, false);
+		if (!err)
+			err = blkdev_flush(fs->bd);
+		if (err)
+			return err;
+		fs->readonly = true;
+		sb->flags |= MS_RDONLY;
+	} else {
+		fs->readonly = false;
+		err = set_state(fs, true);
+		if (err) {
+			fs->readonly = true;
+			return err;
+		}
+		sb->flags &= ~(unsigned long)MS_RDONLY;
+	}
+	return 0;
+}
+
 static const struct super_ops fat_super_ops = {
 	.statfs = fat_statfs,
 	.busy = fat_busy,
 	.put_super = fat_put_super,
+	.remount = fat_remount,
 };
 
 struct super_block *fat_mount(struct block_device *bd, unsigned long flags)
