@@ -554,6 +554,21 @@ static void write_tree(struct super_block *sb, bool fixed_root)
 	assert_int_equal(k_create(sb, "victim", S_IFREG | 0644), 0);
 	assert_int_equal(k_write(sb, "victim", data, 5000, 0), 5000);
 	assert_int_equal(k_rename(sb, "SHORT.TXT", "victim", 0), 0);
+	/* RENAME_EXCHANGE of a file and a directory in different directories */
+	assert_int_equal(k_create(sb, "xa.txt", S_IFREG | 0644), 0);
+	assert_int_equal(k_write(sb, "xa.txt", "exchange a\n", 11, 0), 11);
+	assert_int_equal(k_create(sb, "newdir/xdir", S_IFDIR | 0755), 0);
+	assert_int_equal(k_create(sb, "newdir/xdir/inside", S_IFREG | 0644), 0);
+	assert_int_equal(k_rename(sb, "xa.txt", "newdir/xdir", RENAME_EXCHANGE), 0);
+	expect_contents(sb, "newdir/xdir", "exchange a\n", 11);
+	struct inode *xi = walk_path(sb, "xa.txt/inside");
+	assert_false(IS_ERR(xi));
+	inode_put(xi);
+	xi = walk_path(sb, "xa.txt/..");
+	assert_ptr_equal(xi, sb->root);
+	inode_put(xi);
+	assert_int_equal(k_rename(sb, "xa.txt", "no such name", RENAME_EXCHANGE), -ENOENT);
+	assert_int_equal(k_rename(sb, "newdir", "newdir/inner", RENAME_EXCHANGE), -EINVAL);
 	/* unlink, rmdir */
 	assert_int_equal(k_unlink(sb, "empty", false), 0);
 	assert_int_equal(k_unlink(sb, "newdir", true), -ENOTEMPTY);
@@ -627,6 +642,8 @@ static void check_written_image(void)
 	expect_mtype("/newdir/inner/x.txt", "x marks\n", 8);
 	expect_mtype("/ReadMe", "upper case 8.3\n", 15);
 	expect_mtype("/victim", "short\n", 6);
+	expect_mtype("/newdir/xdir", "exchange a\n", 11);
+	assert_int_equal(run("MTOOLS_SKIP_CHECK=1 mdir -b -i %s ::/xa.txt | grep -q '/inside$'", img_path), 0);
 	expect_mtype("/newdir/created file 001 with a long name", "newdir/created file 001 with a long name", 40);
 	unsigned char *b = pattern(BIG_LEN, 7);
 	expect_mtype("/big.bin", b, 1000);

@@ -4,7 +4,7 @@
  * both ways, O_EXCL, mkdir, rmdir (ENOTEMPTY, ENOTDIR), unlink (EISDIR),
  * an unlinked file readable while open, rename within and across
  * directories (a moved directory's ".." follows), over a file, with
- * RENAME_NOREPLACE, into its own subtree (EINVAL), file/dir clashes
+ * RENAME_NOREPLACE and RENAME_EXCHANGE, into its own subtree (EINVAL), file/dir clashes
  * (EISDIR, ENOTDIR), a directory of 300 long names read back by readdir.
  *
  * Where it runs: in Ferrite the guest suites attach a FAT32 disk labelled
@@ -209,6 +209,14 @@ static void semantics(void)
 	CHECK(rmdir("work/c/b-moved") == 0, "rmdir");
 	CHECK(rename("work/c", "keep/moved") == 0, "rename into keep");
 	expect("keep/moved/file-moved", "in b\n", 5);
+	/* RENAME_EXCHANGE across directories */
+	put("work/ex1", "one\n", 4, 0);
+	CHECK(renameat2(AT_FDCWD, "work/ex1", AT_FDCWD, "keep/moved/file-moved", RENAME_EXCHANGE) == 0,
+	      "RENAME_EXCHANGE");
+	expect("keep/moved/file-moved", "one\n", 4);
+	expect("work/ex1", "in b\n", 5);
+	CHECK_ERRNO(renameat2(AT_FDCWD, "work/ex1", AT_FDCWD, "work/none", RENAME_EXCHANGE), ENOENT);
+	CHECK(unlink("work/ex1") == 0, "unlink ex1");
 
 	/* an unlinked file stays readable while open */
 	put("work/ghost", data, 20000, 0);

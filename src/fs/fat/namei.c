@@ -3,8 +3,8 @@
  * "." and ".."), unlink, rmdir, rename (across directories too, with the
  * moved directory's ".." fixed and the link counts moved). What FAT cannot
  * store gives Linux's vfat errors: mknod of devices, FIFOs and sockets,
- * symlink and link are EPERM (link has no op: the VFS says so), RENAME_EXCHANGE is
- * EINVAL. A file unlinked while open keeps its clusters until its last
+ * symlink and link are EPERM (link has no op: the VFS says so).
+ * RENAME_EXCHANGE swaps two entries' bodies. A file unlinked while open keeps its clusters until its last
  * put. Each operation holds fs->lock throughout, flushes the metadata it
  * changed before dropping it, and puts inodes only after.
  */
@@ -252,6 +252,88 @@ static int fix_dotdot(struct fat_fs *fs, struct inode *ino, struct inode *ndir)
 	return fat_entry_write(fs, pos, raw);
 }
 
+/* The inode of entry s in dir for a rename: directories always (their
+ * parent link moves), files only when cached. NULL or a new reference. */
+static struct inode *rename_inode(struct fat_fs *fs, struct inode *dir, const struct fat_slot *s)
+{
+	if (s->raw[DE_ATTR] & ATTR_DIR)
+		return fat_iget(fs, s->i_pos, s->raw, dir);
+	return fat_icache_find(fs, s->i_pos);
+}
+
+/* Directory ino now lives in ndir: its ".." and parent reference follow;
+ * the old parent is returned for the caller to put after unlocking. */
+static int reparent(struct fat_fs *fs, struct inode *ino, struct inode *odir, struct inode *ndir,
+		    struct inode **old_parent)
+{
+	int err = fix_dotdot(fs, ino, ndir);
+
+	*old_parent = FAT_I(ino)->parent;
+	inode_get(ndir);
+	FAT_I(ino)->parent = ndir;
+	odir->nlink--;
+	ndir->nlink++;
+	return err;
+}
+
+/*
+ * RENAME_EXCHANGE (Linux's vfat has it since 6.0): the two short entries
+ * swap everything but their names (attributes, times, first cluster,
+ * size), so each name now reaches the other's data; cached inodes follow
+ * their data to the other position, moved directories get their ".."
+ * and link counts fixed. fs->lock held; *put collects references to drop.
+ */
+static int fat_exchange(struct fat_fs *fs, struct inode *odir, struct fat_slot *os, struct inode *ndir,
+			struct fat_slot *ns, struct inode **put /* [4] */)
+{
+	bool a_dir = os->raw[DE_ATTR] & ATTR_DIR, b_dir = ns->raw[DE_ATTR] & ATTR_DIR;
+	struct inode *a = rename_inode(fs, odir, os), *b;
+	int err;
+
+	if (IS_ERR(a))
+		return (int)PTR_ERR(a);
+	put[0] = a;
+	b = rename_inode(fs, ndir, ns);
+	if (IS_ERR(b))
+		return (int)PTR_ERR(b);
+	put[1] = b;
+	if ((a_dir && is_descendant(ndir, a)) || (b_dir && is_descendant(odir, b)))
+		return -EINVAL;
+	uint8_t ra[DIR_ENTRY_SIZE], rb[DIR_ENTRY_SIZE];
+	memcpy(ra, ns->raw, DIR_ENTRY_SIZE); /* b's body under a's name */
+	memcpy(ra, os->raw, 11);
+	ra[DE_NTRES] = os->raw[DE_NTRES];
+	memcpy(rb, os->raw, DIR_ENTRY_SIZE);
+	memcpy(rb, ns->raw, 11);
+	rb[DE_NTRES] = ns->raw[DE_NTRES];
+	err = fat_entry_write(fs, os->i_pos, ra);
+	if (!err)
+		err = fat_entry_write(fs, ns->i_pos, rb);
+	if (err)
+		return err;
+	if (a)
+		fat_icache_rehash(FAT_I(a), ns->i_pos);
+	if (b)
+		fat_icache_rehash(FAT_I(b), os->i_pos);
+	if (odir != ndir) {
+		if (a_dir)
+			err = reparent(fs, a, odir, ndir, &put[2]);
+		if (b_dir && !err)
+			err = reparent(fs, b, ndir, odir, &put[3]);
+	}
+	struct timespec64 now = fat_trunc_mtime(vfs_now());
+	for (int i = 0; i < 2; i++)
+		if (put[i]) {
+			spin_lock(&put[i]->lock);
+			put[i]->ctime = now;
+			spin_unlock(&put[i]->lock);
+		}
+	dir_touch(odir);
+	if (ndir != odir)
+		dir_touch(ndir);
+	return err;
+}
+
 static int fat_rename(struct inode *odir, const char *oname, size_t olen, struct inode *ndir,
 		      const char *nname, size_t nlen, unsigned flags)
 {
@@ -261,8 +343,6 @@ static int fat_rename(struct inode *odir, const char *oname, size_t olen, struct
 	bool has_new;
 	int err;
 
-	if (flags & RENAME_EXCHANGE)
-		return -EINVAL; /* as Linux's vfat before 6.0 */
 	if (fs->readonly)
 		return -EROFS;
 	if (nlen > NAME_MAX)
@@ -286,6 +366,16 @@ static int fat_rename(struct inode *odir, const char *oname, size_t olen, struct
 	has_new = !err;
 	err = 0;
 	bool same = has_new && ns.i_pos == os.i_pos;
+	if (flags & RENAME_EXCHANGE) {
+		struct inode *put[4] = { NULL };
+		err = !has_new ? -ENOENT : same ? 0 : fat_exchange(fs, odir, &os, ndir, &ns, put);
+		int e3 = fat_flush(fs);
+		mutex_unlock(&fs->lock);
+		for (int i = 0; i < 4; i++)
+			if (!IS_ERR_OR_NULL(put[i]))
+				inode_put(put[i]);
+		return err ? err : e3;
+	}
 	if (same && olen == nlen && !memcmp(oname, nname, olen))
 		goto out; /* the same name: nothing to do */
 	if (has_new && !same && (flags & RENAME_NOREPLACE)) {
@@ -350,14 +440,8 @@ static int fat_rename(struct inode *odir, const char *oname, size_t olen, struct
 	}
 	if (moved)
 		fat_icache_rehash(FAT_I(moved), added.i_pos);
-	if (is_dir && odir != ndir) {
-		err = fix_dotdot(fs, moved, ndir);
-		old_parent = FAT_I(moved)->parent;
-		inode_get(ndir);
-		FAT_I(moved)->parent = ndir;
-		odir->nlink--;
-		ndir->nlink++;
-	}
+	if (is_dir && odir != ndir)
+		err = reparent(fs, moved, odir, ndir, &old_parent);
 	if (moved) {
 		spin_lock(&moved->lock);
 		moved->ctime = fat_trunc_mtime(vfs_now());
