@@ -379,6 +379,12 @@ int main(int argc, char **argv)
 	nftw("keep", rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	nftw("work", rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	semantics();
+	/* getcwd inside (on FAT: names found by inode number through "..") */
+	char cwd[PATH_MAX];
+	CHECK(chdir("keep/moved") == 0 && getcwd(cwd, sizeof(cwd)), "getcwd");
+	CHECK(strlen(cwd) > 11 && !strcmp(cwd + strlen(cwd) - 11, "/keep/moved") &&
+	      !strncmp(cwd, dir, strlen(dir)), "getcwd %s", cwd);
+	CHECK(chdir("../..") == 0, "chdir ../..");
 	if (on_fat)
 		fat_rules();
 	if (dev) {

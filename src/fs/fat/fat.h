@@ -65,7 +65,8 @@ struct fat_fs {
 	bool was_dirty;           /* the dirty state was set at mount: keep it */
 	char name[16];
 	/* Lock: lock */
-	uint32_t free_count;      /* free clusters (exact: counted or trusted at mount) */
+	uint32_t free_count;      /* free clusters (counted, or FSInfo's at mount) */
+	bool free_exact;          /* free_count was counted here: 0 means full */
 	uint32_t next_free;       /* where the next allocation starts looking */
 	bool fsinfo_dirty;
 	struct buffer *dirty[FAT_DIRTY_MAX]; /* held modified sectors */

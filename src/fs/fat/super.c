@@ -139,7 +139,9 @@ static int parse_bpb(struct fat_fs *fs, const uint8_t *bs)
 	return 0;
 }
 
-/* FSInfo: trust its free count when it is in range (as Linux), else count. */
+/* FSInfo: trust its free count when it is in range (as Linux), else count.
+ * A trusted count is not believed when it says the disk is full: the
+ * allocator looks (as Linux, whose count is "valid" only once counted). */
 static int load_free(struct fat_fs *fs)
 {
 	fs->free_count = UINT32_MAX;
@@ -161,8 +163,10 @@ static int load_free(struct fat_fs *fs)
 			fs->fsinfo_sector = 0;
 		}
 	}
-	if (fs->free_count == UINT32_MAX)
+	if (fs->free_count == UINT32_MAX) {
+		fs->free_exact = true;
 		return fat_count_free(fs, &fs->free_count);
+	}
 	return 0;
 }
 

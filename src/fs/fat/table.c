@@ -294,7 +294,7 @@ int fat_alloc(struct fat_fs *fs, uint32_t prev, bool zero, uint32_t *out)
 
 	if (fs->readonly)
 		return -EROFS;
-	if (fs->free_count == 0)
+	if (fs->free_count == 0 && fs->free_exact)
 		return -ENOSPC;
 	if (!fat_cluster_valid(fs, c))
 		c = 2;
@@ -312,7 +312,8 @@ int fat_alloc(struct fat_fs *fs, uint32_t prev, bool zero, uint32_t *out)
 			err = fat_set(fs, prev, c);
 		if (err)
 			return err;
-		fs->free_count--;
+		if (fs->free_count)
+			fs->free_count--;
 		fs->next_free = c >= fs->max_cluster ? 2 : c + 1;
 		fs->fsinfo_dirty = true;
 		*out = c;
@@ -320,6 +321,7 @@ int fat_alloc(struct fat_fs *fs, uint32_t prev, bool zero, uint32_t *out)
 	}
 	/* the count said otherwise: trust the FAT */
 	fs->free_count = 0;
+	fs->free_exact = true;
 	fs->fsinfo_dirty = true;
 	return -ENOSPC;
 }
@@ -340,7 +342,8 @@ int fat_free_chain(struct fat_fs *fs, uint32_t c)
 		err = fat_set(fs, c, FAT_FREE);
 		if (err)
 			return err;
-		fs->free_count++;
+		if (fs->free_count < fs->max_cluster - 1)
+			fs->free_count++;
 		fs->fsinfo_dirty = true;
 		c = next;
 	}
