@@ -1,5 +1,6 @@
 /*
- * FAT file data: read, write (growing the cluster chain, zero-filling a
+ * FAT file data: read (a run of clusters that follow each other on the
+ * disk in one request, up to 64 KiB), write (growing the cluster chain, zero-filling a
  * gap left by a write past the end), truncate (freeing the tail of the
  * chain, or growing with zeros), fsync, and the operation tables. Data
  * goes between the device and a bounce buffer, whole sectors at a time (a
@@ -80,8 +81,27 @@ static int chain_grow(struct fat_inode_info *ei, uint32_t want, uint32_t *have)
 	return len >= want ? 0 : err;
 }
 
+/* Clusters after c (index idx of ei's chain) that follow it on the disk,
+ * up to max in all: the run a single request can read. */
+static uint32_t contiguous_run(struct fat_inode_info *ei, uint32_t idx, uint32_t c, uint32_t max)
+{
+	uint32_t run = 1;
+
+	while (run < max) {
+		uint32_t next;
+		if (fat_next(ei->fs, c, &next) || next != c + 1)
+			break;
+		c = next;
+		run++;
+	}
+	ei->hint_index = idx + run - 1;
+	ei->hint_cluster = c;
+	return run;
+}
+
 /* Write n bytes of src (NULL: zeros) at byte p of ei's clusters (already
- * allocated). scratch holds a cluster. */
+ * allocated), a run of clusters that follow each other on the disk per
+ * request. scratch holds FAT_IO_CHUNK bytes. */
 static int write_clusters(struct fat_inode_info *ei, uint64_t p, const char *src, size_t n, char *scratch)
 {
 	struct fat_fs *fs = ei->fs;
@@ -90,10 +110,13 @@ static int write_clusters(struct fat_inode_info *ei, uint64_t p, const char *src
 	while (n) {
 		uint32_t c;
 		size_t off = (size_t)(p & (fs->cluster_size - 1));
-		size_t len = MIN(n, (size_t)fs->cluster_size - off);
-		int err = fat_bmap(ei, (uint32_t)(p >> fs->log_cluster), &c);
+		uint32_t idx = (uint32_t)(p >> fs->log_cluster);
+		int err = fat_bmap(ei, idx, &c);
 		if (err)
 			return err == -ENOENT ? fat_corrupt(fs, "file chain shorter than its size") : err;
+		uint32_t max = (uint32_t)MIN((off + n + fs->cluster_size - 1) >> fs->log_cluster,
+					     (size_t)FAT_IO_CHUNK >> fs->log_cluster);
+		size_t len = MIN(n, ((size_t)contiguous_run(ei, idx, c, max) << fs->log_cluster) - off);
 		size_t s0 = off / ss, s1 = (off + len - 1) / ss;
 		uint64_t sec = fat_cluster_sector(fs, c);
 		if (off % ss) {
@@ -176,7 +199,7 @@ static ssize_t fat_write(struct file *f, const struct iobuf *buf, off_t *pos)
 	if (buf->len == 0)
 		return 0;
 	__free(kfree) char *bounce = kmalloc(FAT_IO_CHUNK);
-	__free(kfree) char *scratch = kmalloc(fs->cluster_size);
+	__free(kfree) char *scratch = kmalloc(FAT_IO_CHUNK);
 	if (!bounce || !scratch)
 		return -ENOMEM;
 	while (done < buf->len) {
@@ -224,7 +247,7 @@ static ssize_t fat_read(struct file *f, const struct iobuf *buf, off_t *pos)
 
 	if (*pos < 0)
 		return -EINVAL;
-	__free(kfree) char *bounce = kmalloc(fs->cluster_size);
+	__free(kfree) char *bounce = kmalloc(FAT_IO_CHUNK);
 	if (!bounce)
 		return -ENOMEM;
 	while (done < buf->len) {
@@ -236,15 +259,20 @@ static ssize_t fat_read(struct file *f, const struct iobuf *buf, off_t *pos)
 			break;
 		}
 		size_t off = (size_t)(p & (fs->cluster_size - 1));
-		size_t n = (size_t)MIN((uint64_t)MIN(buf->len - done, (size_t)fs->cluster_size - off), size - p);
-		uint32_t c;
-		err = fat_bmap(ei, (uint32_t)(p >> fs->log_cluster), &c);
+		size_t want = (size_t)MIN((uint64_t)MIN(buf->len - done, (size_t)FAT_IO_CHUNK - off), size - p);
+		uint32_t c, idx = (uint32_t)(p >> fs->log_cluster);
+		err = fat_bmap(ei, idx, &c);
 		if (err == -ENOENT)
 			err = fat_corrupt(fs, "file chain shorter than its size %llu", (unsigned long long)size);
-		size_t s0 = off / ss, s1 = (off + n - 1) / ss;
-		if (!err)
+		size_t n = 0;
+		if (!err) {
+			uint32_t max = (uint32_t)((off + want + fs->cluster_size - 1) >> fs->log_cluster);
+			uint32_t run = contiguous_run(ei, idx, c, max);
+			n = MIN(want, ((size_t)run << fs->log_cluster) - off);
+			size_t s0 = off / ss, s1 = (off + n - 1) / ss;
 			err = blkdev_read(fs->bd, (fat_cluster_sector(fs, c) + s0) * per, bounce + s0 * ss,
 					  (s1 - s0 + 1) * per);
+		}
 		mutex_unlock(&fs->lock);
 		if (err)
 			break;
@@ -295,7 +323,7 @@ int fat_truncate_locked(struct inode *vi, off_t size)
 		vi->size = size;
 		spin_unlock(&vi->lock);
 	} else if ((uint64_t)size > cur) {
-		__free(kfree) char *scratch = kmalloc(fs->cluster_size);
+		__free(kfree) char *scratch = kmalloc(FAT_IO_CHUNK);
 		if (!scratch)
 			return -ENOMEM;
 		ssize_t w = write_locked(vi, cur, NULL, (size_t)((uint64_t)size - cur), scratch);
