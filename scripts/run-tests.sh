@@ -7,10 +7,14 @@
 #   boot-riscv64    OpenSBI -bios default (-smp 1 and 4), fw_jump.elf, U-Boot;
 #                   the judges' disk line (virtio-blk + virtio-net), modern
 #                   virtio-mmio with two disks, a read-only disk
-#                   (the disks are ext4 images made by scripts/mkdisk.sh)
+#                   (the disks are ext4 images made by scripts/mkdisk.sh),
+#                   root on ext4 and root on FAT32 (rv-root-fat, fsck'ed)
 #   boot-x86_64     -kernel on q35 and pc, the GRUB ISO; the judges' disk
 #                   line on q35, two disks on pc
-#   guest-riscv64   init=/tests/runner inside Ferrite, one count per test
+#   guest-riscv64   init=/tests/runner inside Ferrite, one count per test;
+#                   disks: the blk scratch image, the ext4 test image, a
+#                   FAT32 image the fat test writes (then fsck.fat -n and
+#                   mtools check it: fat-fsck, fat-files)
 #   guest-x86_64    the same on x86_64
 #   fuzz-riscv64    the syscall fuzzer as init (scripts/fuzz.sh), fixed
 #                   seeds, once plain and once with fault injection: one
