@@ -5,7 +5,8 @@
  * an unlinked file readable while open, rename within and across
  * directories (a moved directory's ".." follows), over a file, with
  * RENAME_NOREPLACE and RENAME_EXCHANGE, into its own subtree (EINVAL), file/dir clashes
- * (EISDIR, ENOTDIR), a directory of 300 long names read back by readdir.
+ * (EISDIR, ENOTDIR), a directory of 300 long names read back by readdir,
+ * four processes appending to one file at once, getcwd inside.
  *
  * Where it runs: in Ferrite the guest suites attach a FAT32 disk labelled
  * FERRITEFATT (scripts/run-tests.sh, made by scripts/mkdisk.sh -t vfat);
@@ -160,6 +161,39 @@ static void semantics(void)
 	}
 	CHECK(stat("keep/appended.log", &st) == 0 && st.st_size == 160, "appended size %lld",
 	      (long long)st.st_size);
+
+	/* 4 processes appending at once: every record whole, none lost */
+	for (int c = 0; c < 4; c++) {
+		pid_t pid = fork();
+		CHECK(pid >= 0, "fork");
+		if (pid == 0) {
+			int afd = open("keep/four-appenders", O_WRONLY | O_CREAT | O_APPEND, 0644);
+			if (afd < 0)
+				_exit(2);
+			for (int i = 0; i < 100; i++) {
+				char rec[32];
+				snprintf(rec, sizeof(rec), "writer %d rec %04d\n", c, i); /* 18 bytes */
+				if (write(afd, rec, 18) != 18)
+					_exit(3);
+			}
+			_exit(0);
+		}
+	}
+	for (int c = 0; c < 4; c++) {
+		int status;
+		CHECK(wait(&status) > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0, "appender");
+	}
+	size_t alen;
+	unsigned char *all = slurp("keep/four-appenders", &alen);
+	CHECK(all && alen == 4 * 100 * 18, "four appenders: %zu bytes", alen);
+	int seen[4] = { 0 };
+	for (size_t off = 0; off < alen; off += 18) {
+		int w, r;
+		CHECK(sscanf((char *)all + off, "writer %d rec %d\n", &w, &r) == 2 && w >= 0 && w < 4 &&
+		      r == seen[w] && all[off + 17] == '\n', "record at %zu", off);
+		seen[w]++;
+	}
+	free(all);
 
 	/* truncate down and up */
 	put("keep/truncated", data, 150000, 0);
