@@ -671,14 +671,14 @@ static void round_trip(const char *opts, unsigned kib, bool fixed_root)
 	assert_non_null(img);
 	struct fake_disk d;
 	disk_init(&d, img, len);
-	struct super_block *sb = fat_mount(&d.bd, MS_RDONLY);
+	struct super_block *sb = fat_mount(&d.bd, MS_RDONLY, NULL);
 	assert_false(IS_ERR(sb));
 	check_tree(sb);
 	assert_int_equal(k_create(sb, "x", S_IFREG), -EROFS);
 	umount_sb(sb);
 	assert_int_equal(d.writes, 0); /* nothing written read-only */
 
-	sb = fat_mount(&d.bd, 0);
+	sb = fat_mount(&d.bd, 0, NULL);
 	assert_false(IS_ERR(sb));
 	/* mounted read-write: the dirty flag is on the disk */
 	struct fat_fs *fs = FAT_FS(sb);
@@ -699,7 +699,7 @@ static void round_trip(const char *opts, unsigned kib, bool fixed_root)
 
 	/* mounting again sees the same */
 	disk_init(&d, img, len);
-	sb = fat_mount(&d.bd, MS_RDONLY);
+	sb = fat_mount(&d.bd, MS_RDONLY, NULL);
 	assert_false(IS_ERR(sb));
 	expect_contents(sb, "newdir/sub2/deep.txt", "deep down\n", 10);
 	umount_sb(sb);
@@ -721,7 +721,7 @@ static void test_enospc(void **state)
 	assert_non_null(img);
 	struct fake_disk d;
 	disk_init(&d, img, len);
-	struct super_block *sb = fat_mount(&d.bd, 0);
+	struct super_block *sb = fat_mount(&d.bd, 0, NULL);
 	assert_false(IS_ERR(sb));
 	assert_int_equal(k_create(sb, "fill", S_IFREG), 0);
 	unsigned char *chunk = pattern(64 * 1024, 9);
@@ -740,7 +740,7 @@ static void test_enospc(void **state)
 	save_image(img, len);
 	expect_fsck_clean();
 	disk_init(&d, img, len);
-	sb = fat_mount(&d.bd, 0);
+	sb = fat_mount(&d.bd, 0, NULL);
 	assert_false(IS_ERR(sb));
 	assert_int_equal(k_unlink(sb, "fill", false), 0);
 	sb->ops->statfs(sb, &st);
@@ -749,6 +749,54 @@ static void test_enospc(void **state)
 	save_image(img, len);
 	expect_fsck_clean();
 	free(chunk);
+	free(img);
+}
+
+/* Mount options: owner and masks, quiet, unknown ones refused. */
+static void test_options(void **state)
+{
+	if (!have_tools())
+		skip();
+	size_t len;
+	unsigned char *img = make_image("-F 16", 16384, true, &len);
+	assert_non_null(img);
+	struct fake_disk d;
+	disk_init(&d, img, len);
+	assert_int_equal(PTR_ERR(fat_mount(&d.bd, 0, "uid=1,bogus")), -EINVAL);
+	assert_int_equal(PTR_ERR(fat_mount(&d.bd, 0, "umask=999")), -EINVAL);
+	assert_int_equal(PTR_ERR(fat_mount(&d.bd, 0, "uid=")), -EINVAL);
+	assert_int_equal(bcache_nr_buffers(), 0);
+	struct super_block *sb = fat_mount(&d.bd, 0, "uid=1000,gid=100,fmask=0133,dmask=077,utf8,shortname=mixed");
+	assert_false(IS_ERR(sb));
+	struct inode *f = walk_path(sb, "hello.txt"), *dir = walk_path(sb, "dir");
+	assert_int_equal(f->mode, S_IFREG | 0644);
+	assert_int_equal(f->uid, 1000);
+	assert_int_equal(f->gid, 100);
+	assert_int_equal(dir->mode, S_IFDIR | 0700);
+	assert_int_equal(sb->root->mode, S_IFDIR | 0700);
+	/* only the write bits change: to none (read-only) and back */
+	assert_int_equal(f->iops->setattr(f, &(struct iattr){ .valid = IATTR_MODE, .mode = 0444 }), 0);
+	assert_int_equal(f->mode, S_IFREG | 0444);
+	assert_int_equal(f->iops->setattr(f, &(struct iattr){ .valid = IATTR_MODE, .mode = 0700 }), -EPERM);
+	assert_int_equal(f->iops->setattr(f, &(struct iattr){ .valid = IATTR_MODE, .mode = 0644 }), 0);
+	assert_int_equal(f->iops->setattr(f, &(struct iattr){ .valid = IATTR_UID | IATTR_GID,
+							      .uid = 0, .gid = (gid_t)-1 }), -EPERM);
+	assert_int_equal(f->iops->setattr(f, &(struct iattr){ .valid = IATTR_UID | IATTR_GID,
+							      .uid = 1000, .gid = 100 }), 0);
+	assert_int_equal(dir->iops->setattr(dir, &(struct iattr){ .valid = IATTR_MODE, .mode = 0500 }), -EPERM);
+	inode_put(f);
+	inode_put(dir);
+	umount_sb(sb);
+	sb = fat_mount(&d.bd, 0, "quiet");
+	assert_false(IS_ERR(sb));
+	f = walk_path(sb, "hello.txt");
+	assert_int_equal(f->mode, S_IFREG | 0755);
+	assert_int_equal(f->iops->setattr(f, &(struct iattr){ .valid = IATTR_MODE, .mode = 0600 }), 0);
+	assert_int_equal(f->mode, S_IFREG | 0755); /* quietly unchanged */
+	inode_put(f);
+	umount_sb(sb);
+	save_image(img, len);
+	expect_fsck_clean();
 	free(img);
 }
 
@@ -776,7 +824,7 @@ static void test_refused(void **state)
 		copy[cases[i].off] = cases[i].val;
 		struct fake_disk d;
 		disk_init(&d, copy, len);
-		struct super_block *sb = fat_mount(&d.bd, 0);
+		struct super_block *sb = fat_mount(&d.bd, 0, NULL);
 		assert_true(IS_ERR(sb));
 		assert_int_equal(PTR_ERR(sb), cases[i].err);
 		assert_int_equal(bcache_nr_buffers(), 0);
@@ -790,7 +838,7 @@ static void test_refused(void **state)
 		uint32_t rsvd = copy[BPB_RSVD_SEC_CNT] | copy[BPB_RSVD_SEC_CNT + 1] << 8;
 		uint32_t root = get_le32(copy + BPB32_ROOT_CLUS);
 		put_le32(copy + rsvd * 512 + root * 4, root); /* root -> root */
-		struct super_block *sb = fat_mount(&d.bd, 0);
+		struct super_block *sb = fat_mount(&d.bd, 0, NULL);
 		assert_true(IS_ERR(sb));
 		assert_int_equal(PTR_ERR(sb), -EUCLEAN);
 	}
@@ -869,7 +917,7 @@ static void mutate(const char *opts, unsigned kib, unsigned runs, uint32_t seed)
 	/* the metadata: boot sector, FATs, the root and first directories */
 	struct fake_disk d0;
 	disk_init(&d0, img, len);
-	struct super_block *sb0 = fat_mount(&d0.bd, MS_RDONLY);
+	struct super_block *sb0 = fat_mount(&d0.bd, MS_RDONLY, NULL);
 	assert_false(IS_ERR(sb0));
 	size_t window = ((size_t)FAT_FS(sb0)->data_start << 9) + 64 * 1024;
 	umount_sb(sb0);
@@ -888,7 +936,7 @@ static void mutate(const char *opts, unsigned kib, unsigned runs, uint32_t seed)
 		}
 		struct fake_disk d;
 		disk_init(&d, copy, len);
-		struct super_block *sb = fat_mount(&d.bd, RND() % 4 == 0 ? MS_RDONLY : 0);
+		struct super_block *sb = fat_mount(&d.bd, RND() % 4 == 0 ? MS_RDONLY : 0, NULL);
 		if (IS_ERR(sb)) {
 			long e = PTR_ERR(sb);
 			assert_true(e == -EINVAL || e == -EUCLEAN || e == -EIO);
@@ -970,6 +1018,7 @@ int main(void)
 		cmocka_unit_test(test_fat32_4k_clusters),
 		cmocka_unit_test(test_enospc),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_mutations_fat12),
 		cmocka_unit_test(test_mutations_fat16),
 		cmocka_unit_test(test_mutations_fat32),

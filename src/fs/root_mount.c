@@ -16,7 +16,7 @@
 #include <ferrite/string.h>
 
 struct super_block *ext4_mount(struct block_device *bd, unsigned long flags);
-struct super_block *fat_mount(struct block_device *bd, unsigned long flags);
+struct super_block *fat_mount(struct block_device *bd, unsigned long flags, const char *options);
 
 /* Copy the value of word key= (e.g. "root=") from cmdline into out. */
 static bool cmdline_value(const char *cmdline, const char *key, char *out, size_t size)
@@ -109,7 +109,7 @@ static bool mount_root(const char *cmdline)
 		pr_err("root: no disk %s: the initramfs stays the root\n", dev);
 		return false;
 	}
-	struct super_block *sb = fat ? fat_mount(bd, rw ? 0 : MS_RDONLY) : ext4_mount(bd, MS_RDONLY);
+	struct super_block *sb = fat ? fat_mount(bd, rw ? 0 : MS_RDONLY, NULL) : ext4_mount(bd, MS_RDONLY);
 	blkdev_put(bd);
 	if (IS_ERR(sb)) {
 		pr_err("root: cannot mount %s (%ld): the initramfs stays the root\n", dev, PTR_ERR(sb));

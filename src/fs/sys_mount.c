@@ -15,11 +15,12 @@
 #include <ferrite/cpu.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/printk.h>
+#include <ferrite/uaccess.h>
 #include "fs_internal.h"
 
 /* ext4 (src/fs/ext4/super.c), FAT (src/fs/fat/super.c) */
 struct super_block *ext4_mount(struct block_device *bd, unsigned long flags);
-struct super_block *fat_mount(struct block_device *bd, unsigned long flags);
+struct super_block *fat_mount(struct block_device *bd, unsigned long flags, const char *options);
 
 /* mount(2) flags (uapi linux/mount.h) */
 #define MS_NOSUID 0x2
@@ -65,7 +66,7 @@ static struct block_device *source_bdev(const char *source)
 }
 
 static long mount_disk(const char *source, struct inode *dir /* consumed */, unsigned long flags,
-		       bool fat)
+		       bool fat, const char *options)
 {
 	__free(inode_put) struct inode *target = dir;
 	struct block_device *bd;
@@ -81,7 +82,7 @@ static long mount_disk(const char *source, struct inode *dir /* consumed */, uns
 		blkdev_put(bd);
 		return -EBUSY;
 	}
-	sb = fat ? fat_mount(bd, flags & MS_RDONLY) : ext4_mount(bd, flags);
+	sb = fat ? fat_mount(bd, flags & MS_RDONLY, options) : ext4_mount(bd, flags);
 	blkdev_put(bd); /* the file system holds its own */
 	if (IS_ERR(sb))
 		return PTR_ERR(sb);
@@ -148,8 +149,17 @@ long sys_mount(const char __user *usource, const char __user *utarget, const cha
 	__free(path_free) char *source = path_from_user(usource);
 	if (IS_ERR(source))
 		return PTR_ERR(source);
-	(void)data; /* ext4 mount options: none are needed read-only */
-	return mount_disk(source, take_ptr(dir), flags, fat);
+	/* ext4: no options are needed read-only; vfat: uid=, umask=... */
+	__free(kfree) char *options = NULL;
+	if (fat && data) {
+		options = kmalloc(PAGE_SIZE);
+		if (!options)
+			return -ENOMEM;
+		long n = strncpy_from_user(options, data, PAGE_SIZE);
+		if (n < 0)
+			return n == -ENAMETOOLONG ? -EINVAL : n;
+	}
+	return mount_disk(source, take_ptr(dir), flags, fat, options);
 }
 
 long sys_umount2(const char __user *utarget, int flags)

@@ -13,7 +13,8 @@
  * the test mounts it (mount -t vfat) and adds FAT's own rules: f_type,
  * mode 0755 and owner 0, case-insensitive names, symlink/link/mknod
  * EPERM, chown and chmod limits, 2-second mtimes, names with characters
- * FAT forbids (EINVAL), the file the host put there. It then lists every
+ * FAT forbids (EINVAL), the file the host put there, mount options
+ * (uid=, gid=, umask=; unknown ones EINVAL). It then lists every
  * file it leaves ("FAT-FILE size fnv1a64 path") and unmounts; the host
  * runs fsck.fat -n on the image and compares those files with mtype's.
  * Elsewhere (the Linux reference run: no such disk, no root) the same
@@ -393,6 +394,7 @@ int main(int argc, char **argv)
 	char tmpl[] = "/tmp/fat-semantics-XXXXXX";
 	const char *dev = NULL;
 	struct statfs sf;
+	struct stat st;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!dir && (dev = find_disk())) {
@@ -425,8 +427,12 @@ int main(int argc, char **argv)
 		report(".");
 		CHECK(chdir("/") == 0, "chdir /");
 		CHECK(umount(MNT) == 0, "umount");
-		CHECK(mount(dev, MNT, "vfat", MS_RDONLY, NULL) == 0, "mount read-only");
+		CHECK_ERRNO(mount(dev, MNT, "vfat", MS_RDONLY, "uid=1000,bogus"), EINVAL);
+		CHECK(mount(dev, MNT, "vfat", MS_RDONLY, "uid=1000,gid=100,umask=027") == 0, "mount read-only");
 		CHECK(access(MNT "/keep/appended.log", F_OK) == 0, "after remount");
+		CHECK(stat(MNT "/keep/appended.log", &st) == 0 && st.st_mode == (S_IFREG | 0750) &&
+		      st.st_uid == 1000 && st.st_gid == 100, "options: mode 0%o uid %u gid %u", st.st_mode,
+		      st.st_uid, st.st_gid);
 		CHECK_ERRNO(open(MNT "/keep/x", O_CREAT | O_WRONLY, 0644), EROFS);
 		CHECK_ERRNO(unlink(MNT "/keep/appended.log"), EROFS);
 		/* read-write again, and back */

@@ -63,6 +63,11 @@ struct fat_fs {
 	uint32_t bad;             /* bad-cluster marker */
 	bool readonly;
 	bool was_dirty;           /* the dirty state was set at mount: keep it */
+	/* mount options (Linux's vfat defaults: uid=0,gid=0,fmask=dmask=022) */
+	uid_t uid;
+	gid_t gid;
+	mode_t fmask, dmask;
+	bool quiet;               /* chmod/chown FAT cannot hold succeed silently */
 	char name[16];
 	/* Lock: lock */
 	uint32_t free_count;      /* free clusters (counted, or FSInfo's at mount) */
@@ -108,7 +113,11 @@ static inline struct fat_fs *FAT_FS(struct super_block *sb)
 
 /* super.c */
 int fat_corrupt(struct fat_fs *fs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-struct super_block *fat_mount(struct block_device *bd /* borrowed */, unsigned long flags);
+/* options: the mount(2) data string (kernel memory, may be NULL): uid=,
+ * gid=, umask=, fmask=, dmask=, quiet; the other options Linux's vfat
+ * knows are accepted and ignored, unknown ones are -EINVAL. */
+struct super_block *fat_mount(struct block_device *bd /* borrowed */, unsigned long flags,
+			      const char *options);
 /* Sector of cluster c's first byte. */
 static inline uint64_t fat_cluster_sector(const struct fat_fs *fs, uint32_t c)
 {
@@ -211,7 +220,7 @@ int fat_write_inode(struct inode *ino);
 /* FAT time <-> Unix time (UTC). */
 struct timespec64 fat_time_to_unix(uint16_t time, uint16_t date, uint8_t cs);
 void fat_time_from_unix(struct timespec64 ts, uint16_t *time, uint16_t *date, uint8_t *cs);
-mode_t fat_mode(uint8_t attr);
+mode_t fat_mode(const struct fat_fs *fs, uint8_t attr);
 /* Times as FAT keeps them (Linux's fat_truncate_time): mtime and ctime to
  * 2 seconds, atime to the day. */
 struct timespec64 fat_trunc_mtime(struct timespec64 ts);

@@ -3,9 +3,9 @@
  * is keyed by the entry's byte position on the disk (i_pos, Linux's
  * scheme) in a per-mount cache, so a name found twice is one inode; its
  * number is i_pos / 32 when first built (the root is 1), kept across a
- * rename. Attributes are Linux's defaults for vfat: uid and gid 0, mode
- * 0755 (umask 022 applied to 0777) less the write bits when the entry is
- * read-only, mtime = ctime from the write time, atime from the access
+ * rename. Attributes are what Linux's vfat shows: the mount's uid and gid
+ * (0 by default), mode 0777 less fmask or dmask (022 by default), less the
+ * write bits when a file's entry is read-only, mtime = ctime from the write time, atime from the access
  * date, directories' sizes their clusters and nlink 2 + subdirectories.
  * An inode's entry is written back (size, first cluster, times, the
  * read-only bit) by fat_write_inode after each change and at its last put
@@ -86,11 +86,12 @@ void fat_touch(struct inode *vi)
 	spin_unlock(&vi->lock);
 }
 
-mode_t fat_mode(uint8_t attr)
+mode_t fat_mode(const struct fat_fs *fs, uint8_t attr)
 {
 	if (attr & ATTR_DIR)
-		return S_IFDIR | 0755;
-	return S_IFREG | ((attr & ATTR_RO) ? 0555 : 0755);
+		return S_IFDIR | (0777 & ~fs->dmask);
+	mode_t m = 0777 & ~fs->fmask;
+	return S_IFREG | ((attr & ATTR_RO) ? m & ~0222 : m);
 }
 
 static struct list_head *bucket(struct fat_fs *fs, uint64_t i_pos)
@@ -212,9 +213,9 @@ static int inode_fill(struct fat_fs *fs, struct inode *vi, struct fat_inode_info
 				   (unsigned long long)ei->i_pos, start);
 	ei->attr = attr;
 	ei->start = start;
-	vi->mode = fat_mode(attr);
-	vi->uid = 0;
-	vi->gid = 0;
+	vi->mode = fat_mode(fs, attr);
+	vi->uid = fs->uid;
+	vi->gid = fs->gid;
 	vi->mtime = fat_time_to_unix(get_le16(raw + DE_WRT_TIME), get_le16(raw + DE_WRT_DATE), 0);
 	vi->ctime = vi->mtime;
 	vi->atime = fat_time_to_unix(0, get_le16(raw + DE_LST_ACC_DATE), 0);
@@ -296,7 +297,7 @@ struct inode *fat_root_inode(struct fat_fs *fs)
 
 	if (!ei)
 		return ERR_PTR(-ENOMEM);
-	vi = inode_alloc(fs->vsb, S_IFDIR | 0755);
+	vi = inode_alloc(fs->vsb, fat_mode(fs, ATTR_DIR));
 	if (!vi)
 		return ERR_PTR(-ENOMEM);
 	list_init(&ei->icache_node);
@@ -305,8 +306,9 @@ struct inode *fat_root_inode(struct fat_fs *fs)
 	ei->is_root = true;
 	ei->attr = ATTR_DIR;
 	vi->ino = FAT_ROOT_INO;
-	vi->mode = S_IFDIR | 0755;
-	vi->uid = vi->gid = 0;
+	vi->mode = fat_mode(fs, ATTR_DIR);
+	vi->uid = fs->uid;
+	vi->gid = fs->gid;
 	vi->atime = vi->mtime = vi->ctime = (struct timespec64){ 0, 0 };
 	vi->iops = &fat_dir_iops;
 	vi->fops = &fat_dir_fops;

@@ -465,31 +465,34 @@ out:;
 }
 
 /*
- * chmod, chown, utimensat as Linux's vfat with its default options (uid
- * and gid 0, fmask = dmask = 022): the owner cannot change (EPERM unless
- * to 0); of a mode only the write bits can, all of them or (files) none,
- * which is the read-only attribute; other changes are EPERM (Linux's
- * fat_sanitize_mode_change). Times are kept at FAT's resolution.
+ * chmod, chown, utimensat as Linux's vfat: the owner cannot change (EPERM
+ * unless to the mount's uid/gid); of a mode only the write bits can, all
+ * that the mask allows or (files) none, which is the read-only attribute;
+ * other changes are EPERM (Linux's fat_sanitize_mode_change), or ignored
+ * with "quiet". Times are kept at FAT's resolution.
  */
 int fat_setattr(struct inode *vi, const struct iattr *ia)
 {
 	struct fat_fs *fs = FAT_I(vi)->fs;
-	const mode_t mask = 022;
+	const mode_t mask = S_ISDIR(vi->mode) ? fs->dmask : fs->fmask;
+	/* "quiet": what FAT cannot hold is dropped without an error */
+	const int refuse = fs->quiet ? 0 : -EPERM;
 
 	if (fs->readonly)
 		return -EROFS;
 	if (((ia->valid & IATTR_UID) && ia->uid != (uid_t)-1 && ia->uid != vi->uid) ||
 	    ((ia->valid & IATTR_GID) && ia->gid != (gid_t)-1 && ia->gid != vi->gid))
-		return -EPERM;
+		return refuse;
 	mode_t mode = vi->mode;
 	if (ia->valid & IATTR_MODE) {
 		mode_t perm = ia->mode & 0777 & ~mask;
 		if ((perm & 0555) != (vi->mode & 0555))
-			return -EPERM;
-		if ((perm & 0222) && (perm & 0222) != (0222 & ~mask))
-			return -EPERM;
-		if (S_ISDIR(vi->mode) && (perm & 0222) != (0222 & ~mask))
-			return -EPERM; /* a directory cannot hold the read-only bit (no rodir) */
+			return refuse;
+		/* the write bits: all of them, or (a file whose mask lets
+		 * some through: the read-only attribute) none */
+		bool can_ro = !S_ISDIR(vi->mode) && (0222 & ~mask);
+		if ((perm & 0222) != (0222 & ~mask) && (!can_ro || (perm & 0222)))
+			return refuse;
 		mode = (vi->mode & S_IFMT) | perm;
 	}
 	struct timespec64 now = fat_trunc_mtime(vfs_now());

@@ -279,7 +279,77 @@ static const struct super_ops fat_super_ops = {
 	.remount = fat_remount,
 };
 
-struct super_block *fat_mount(struct block_device *bd, unsigned long flags)
+/* Parse a number in base (8 or 10) from [p, end). */
+static bool parse_num(const char *p, const char *end, unsigned base, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (p == end)
+		return false;
+	for (; p < end; p++) {
+		unsigned d = (unsigned)(*p - '0');
+		if (d >= base || v > (UINT32_MAX - d) / base)
+			return false;
+		v = v * base + d;
+	}
+	*out = v;
+	return true;
+}
+
+/* The mount(2) data string: uid=, gid=, umask=, fmask=, dmask=, quiet;
+ * Linux's other vfat options are accepted and change nothing here. */
+static int parse_options(struct fat_fs *fs, const char *opts)
+{
+	static const char *const ignored[] = {
+		"utf8", "utf8=1", "utf8=yes", "iocharset=utf8", "shortname=mixed", "shortname=lower",
+		"shortname=win95", "shortname=winnt", "codepage=437", "tz=UTC", "time_offset=0",
+		"flush", "showexec", "nodots", "dots", "check=relaxed", "check=normal", "check=strict",
+		"errors=continue", "errors=panic", "errors=remount-ro", "discard", "nfs", "nfs=nostale_ro",
+		"allow_utime=0", "allow_utime=2", "allow_utime=20", "uni_xlate", "posix", "nocase",
+		"rodir", "sys_immutable", "usefree", "dos1xfloppy", "defaults", "rw", "ro",
+	};
+
+	fs->fmask = fs->dmask = 022;
+	for (const char *p = opts; p && *p;) {
+		const char *end = strchr(p, ',');
+		if (!end)
+			end = p + strlen(p);
+		const char *eq = p;
+		while (eq < end && *eq != '=')
+			eq++;
+		if (eq == end)
+			eq = NULL;
+		size_t klen = (size_t)((eq ? eq : end) - p);
+		unsigned long v;
+		bool ok = true;
+		if (klen == 3 && !strncmp(p, "uid", 3) && eq)
+			ok = parse_num(eq + 1, end, 10, &v) && (fs->uid = (uid_t)v, true);
+		else if (klen == 3 && !strncmp(p, "gid", 3) && eq)
+			ok = parse_num(eq + 1, end, 10, &v) && (fs->gid = (gid_t)v, true);
+		else if (klen == 5 && !strncmp(p, "umask", 5) && eq)
+			ok = parse_num(eq + 1, end, 8, &v) && v <= 0777 && (fs->fmask = fs->dmask = (mode_t)v, true);
+		else if (klen == 5 && !strncmp(p, "fmask", 5) && eq)
+			ok = parse_num(eq + 1, end, 8, &v) && v <= 0777 && (fs->fmask = (mode_t)v, true);
+		else if (klen == 5 && !strncmp(p, "dmask", 5) && eq)
+			ok = parse_num(eq + 1, end, 8, &v) && v <= 0777 && (fs->dmask = (mode_t)v, true);
+		else if ((size_t)(end - p) == 5 && !strncmp(p, "quiet", 5))
+			fs->quiet = true;
+		else if (end > p) {
+			ok = false;
+			for (size_t i = 0; i < ARRAY_SIZE(ignored) && !ok; i++)
+				ok = strlen(ignored[i]) == (size_t)(end - p) && !strncmp(p, ignored[i], (size_t)(end - p));
+		}
+		if (!ok) {
+			pr_err("fat %s: unrecognized mount option \"%.*s\" or missing value\n", fs->name,
+			       (int)(end - p), p);
+			return -EINVAL;
+		}
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+struct super_block *fat_mount(struct block_device *bd, unsigned long flags, const char *options)
 {
 	int err;
 
@@ -292,6 +362,9 @@ struct super_block *fat_mount(struct block_device *bd, unsigned long flags)
 	spin_init(&fs->icache_lock, "fat icache");
 	for (int i = 0; i < FAT_ICACHE_HASH; i++)
 		list_init(&fs->icache[i]);
+	err = parse_options(fs, options);
+	if (err)
+		return ERR_PTR(err);
 	fs->readonly = (flags & MS_RDONLY) || (bd->flags & BLKDEV_RDONLY);
 	if (!(flags & MS_RDONLY) && (bd->flags & BLKDEV_RDONLY))
 		return ERR_PTR(-EROFS);
