@@ -683,6 +683,15 @@ static void round_trip(const char *opts, unsigned kib, bool fixed_root)
 	/* mounted read-write: the dirty flag is on the disk */
 	struct fat_fs *fs = FAT_FS(sb);
 	assert_true(img[fs->bits == 32 ? BS32_STATE : BS16_STATE] & FAT_STATE_DIRTY);
+	/* and FAT[1]'s clean-shutdown bit is clear (every FAT copy) */
+	size_t fat0 = (size_t)fs->fat_start * fs->sector_size;
+	for (unsigned k = 0; k < fs->nr_fats; k++) {
+		size_t at = fat0 + (size_t)k * fs->fat_sectors * fs->sector_size;
+		if (fs->bits == 32)
+			assert_int_equal(get_le32(img + at + 4) & FAT32_CLEAN_BIT, 0);
+		else if (fs->bits == 16)
+			assert_int_equal(get_le16(img + at + 2) & FAT16_CLEAN_BIT, 0);
+	}
 	check_tree(sb);
 	write_tree(sb, fixed_root);
 	struct kstatfs st;

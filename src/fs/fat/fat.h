@@ -138,6 +138,8 @@ int fat_mark_dirty(struct fat_fs *fs, struct buffer *b, bool is_fat);
 int fat_flush(struct fat_fs *fs);
 int fat_get(struct fat_fs *fs, uint32_t c, uint32_t *next);
 int fat_set(struct fat_fs *fs, uint32_t c, uint32_t v);
+/* fat_set without the cluster check: entries 0 and 1 (the state bits). */
+int fat_set_entry(struct fat_fs *fs, uint32_t c, uint32_t v);
 static inline bool fat_is_eoc(const struct fat_fs *fs, uint32_t v)
 {
 	return v >= (fs->bad + 1) && v != 0;

@@ -34,6 +34,10 @@
 #define BS_SIGNATURE 510      /* 0x55 0xAA */
 
 #define FAT_STATE_DIRTY 0x01  /* set while mounted read-write (Linux fat_set_state) */
+/* FAT[1]'s "clean shutdown" bit (FAT16/32; Windows' dirty flag, which
+ * fsck.fat reads too): cleared while mounted read-write. */
+#define FAT16_CLEAN_BIT 0x8000u
+#define FAT32_CLEAN_BIT 0x08000000u
 
 /* ---- FSInfo sector (FAT32) ---- */
 #define FSI_LEAD_SIG 0        /* 0x41615252 */

@@ -2,9 +2,10 @@
  * FAT mount: read and check the boot sector (BPB) and FSInfo, work out the
  * type (FAT12/16/32 as Linux does: FAT32 when the 16-bit FAT size is 0,
  * else by the cluster count), and build struct fat_fs and the VFS super
- * block; statfs and umount. A read-write mount sets the boot sector's
- * dirty flag (Linux's fat_set_state) and a clean umount clears it again,
- * unless it was already set at mount (then fsck should look).
+ * block; statfs, remount and umount. A read-write mount sets the boot
+ * sector's dirty flag (Linux's fat_set_state) and clears FAT[1]'s
+ * clean-shutdown bit (Windows' flag; fsck.fat reads both); a clean umount
+ * undoes both, unless the volume was dirty at mount (then fsck should look).
  *
  * Locking: none at mount (private state); umount runs when no inode but
  * the root is live. statfs reads the free count under fs->lock.
@@ -171,8 +172,17 @@ static int load_free(struct fat_fs *fs)
 }
 
 /* Set or clear the boot sector's dirty flag (fs->lock held or private). */
+static uint32_t clean_bit(const struct fat_fs *fs)
+{
+	return fs->bits == 32 ? FAT32_CLEAN_BIT : fs->bits == 16 ? FAT16_CLEAN_BIT : 0;
+}
+
+/* Set or clear the dirty state: the boot sector's flag (Linux) and the
+ * clean-shutdown bit of FAT[1] (Windows; fsck.fat reads both). */
 static int set_state(struct fat_fs *fs, bool dirty)
 {
+	int err = 0;
+
 	if (fs->readonly || (!dirty && fs->was_dirty))
 		return 0;
 	struct buffer *b = fat_bread(fs, 0);
@@ -180,14 +190,19 @@ static int set_state(struct fat_fs *fs, bool dirty)
 		return (int)PTR_ERR(b);
 	uint8_t *st = (uint8_t *)b->data + (fs->bits == 32 ? BS32_STATE : BS16_STATE);
 	uint8_t v = dirty ? (uint8_t)(*st | FAT_STATE_DIRTY) : (uint8_t)(*st & ~FAT_STATE_DIRTY);
-	if (v == *st) {
-		brelse(b);
-		return 0;
+	if (v != *st) {
+		*st = v;
+		err = fat_mark_dirty(fs, b, false);
 	}
-	*st = v;
-	int err = fat_mark_dirty(fs, b, false);
 	brelse(b);
-	return err ? err : fat_flush(fs);
+	uint32_t e1, bit = clean_bit(fs);
+	if (!err && bit && !(err = fat_get(fs, 1, &e1))) {
+		uint32_t n = dirty ? e1 & ~bit : e1 | bit;
+		if (n != e1)
+			err = fat_set_entry(fs, 1, n);
+	}
+	int e2 = fat_flush(fs);
+	return err ? err : e2;
 }
 
 static void fat_fs_free(struct fat_fs *fs)
@@ -378,16 +393,22 @@ struct super_block *fat_mount(struct block_device *bd, unsigned long flags, cons
 	}
 	err = parse_bpb(fs, b0->data);
 	uint8_t state = 0;
+	uint32_t e1 = 0;
 	if (!err)
 		state = ((uint8_t *)b0->data)[fs->bits == 32 ? BS32_STATE : BS16_STATE];
 	brelse(b0);
 	if (!err)
 		err = load_free(fs);
+	if (!err && clean_bit(fs)) {
+		mutex_lock(&fs->lock);
+		err = fat_get(fs, 1, &e1);
+		mutex_unlock(&fs->lock);
+	}
 	if (err) {
 		fat_fs_free(take_ptr(fs));
 		return ERR_PTR(err);
 	}
-	fs->was_dirty = state & FAT_STATE_DIRTY;
+	fs->was_dirty = (state & FAT_STATE_DIRTY) || (clean_bit(fs) && !(e1 & clean_bit(fs)));
 	if (fs->was_dirty)
 		pr_warn("fat %s: volume was not properly unmounted; some data may be corrupt (run fsck)\n",
 			fs->name);

@@ -138,13 +138,18 @@ int fat_get(struct fat_fs *fs, uint32_t c, uint32_t *next)
 
 int fat_set(struct fat_fs *fs, uint32_t c, uint32_t v)
 {
+	if (!fat_cluster_valid(fs, c))
+		return fat_corrupt(fs, "write of FAT entry %u", c);
+	return fat_set_entry(fs, c, v);
+}
+
+int fat_set_entry(struct fat_fs *fs, uint32_t c, uint32_t v)
+{
 	uint64_t off = entry_offset(fs, c);
 	uint64_t sec = fs->fat_start + (off >> fs->log_sector);
 	size_t in = (size_t)(off & (fs->sector_size - 1));
 	int err;
 
-	if (!fat_cluster_valid(fs, c))
-		return fat_corrupt(fs, "write of FAT entry %u", c);
 	struct buffer *b = fat_bread(fs, sec);
 	if (IS_ERR(b))
 		return (int)PTR_ERR(b);
