@@ -130,8 +130,8 @@ static void umount_sb(struct super_block *sb)
 
 /* ---- host side: the tree, images, tools ---- */
 static char tree[256];
-static const char *img_path = "/tmp/ferrite-fat-test.img";
-static const char *out_path = "/tmp/ferrite-fat-test.out";
+/* per process: other worktrees may run this test at the same time */
+static char img_path[64], out_path[64];
 
 static void put_file(const char *name, const void *data, size_t len)
 {
@@ -268,6 +268,12 @@ static void expect_fsck_clean(void)
 /* ---- the kernel side ---- */
 static int setup(void **state)
 {
+	/* mkfs.vfat and fsck.fat live in /usr/sbin, often not on a user's PATH */
+	char path[4096];
+	snprintf(path, sizeof(path), "%s:/sbin:/usr/sbin", getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+	setenv("PATH", path, 1);
+	snprintf(img_path, sizeof(img_path), "/tmp/ferrite-fat-test-%d.img", (int)getpid());
+	snprintf(out_path, sizeof(out_path), "/tmp/ferrite-fat-test-%d.out", (int)getpid());
 	fake_mm_init(96 << 20);
 	fake_task_init();
 	tree_make();
