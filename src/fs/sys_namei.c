@@ -193,9 +193,11 @@ static long do_chmod(int dirfd, const char __user *upath, mode_t mode, int flags
 		return -EOPNOTSUPP;
 	if (inode_is_readonly(ino))
 		return -EROFS;
-	guard(spinlock)(&ino->lock);
-	ino->mode = (ino->mode & S_IFMT) | (mode & S_IALLUGO);
-	ino->ctime = vfs_now();
+	scoped_guard(spinlock, &ino->lock) {
+		ino->mode = (ino->mode & S_IFMT) | (mode & S_IALLUGO);
+		ino->ctime = vfs_now();
+	}
+	inode_mark_dirty(ino);
 	return 0;
 }
 
@@ -224,12 +226,14 @@ static long do_chown(int dirfd, const char __user *upath, uid_t uid, gid_t gid, 
 		return PTR_ERR(ino);
 	if (inode_is_readonly(ino))
 		return -EROFS;
-	guard(spinlock)(&ino->lock);
-	if (uid != (uid_t)-1)
-		ino->uid = uid;
-	if (gid != (gid_t)-1)
-		ino->gid = gid;
-	ino->ctime = vfs_now();
+	scoped_guard(spinlock, &ino->lock) {
+		if (uid != (uid_t)-1)
+			ino->uid = uid;
+		if (gid != (gid_t)-1)
+			ino->gid = gid;
+		ino->ctime = vfs_now();
+	}
+	inode_mark_dirty(ino);
 	return 0;
 }
 
@@ -277,12 +281,14 @@ long sys_utimensat(int dirfd, const char __user *upath, const struct timespec64 
 		return PTR_ERR(ino);
 	if (inode_is_readonly(ino))
 		return -EROFS;
-	guard(spinlock)(&ino->lock);
-	if (ts[0].tv_nsec != UTIME_OMIT)
-		ino->atime = ts[0].tv_nsec == UTIME_NOW ? now : ts[0];
-	if (ts[1].tv_nsec != UTIME_OMIT)
-		ino->mtime = ts[1].tv_nsec == UTIME_NOW ? now : ts[1];
-	ino->ctime = now;
+	scoped_guard(spinlock, &ino->lock) {
+		if (ts[0].tv_nsec != UTIME_OMIT)
+			ino->atime = ts[0].tv_nsec == UTIME_NOW ? now : ts[0];
+		if (ts[1].tv_nsec != UTIME_OMIT)
+			ino->mtime = ts[1].tv_nsec == UTIME_NOW ? now : ts[1];
+		ino->ctime = now;
+	}
+	inode_mark_dirty(ino);
 	return 0;
 }
 
