@@ -204,9 +204,11 @@ bool ext4_group_has_super(const struct ext4_fs *fs, uint32_t g);
 /* inode_write.c (caller holds fs->lock alone) */
 /* Write vi's attributes, size, block map and flags to its raw inode. */
 int ext4_write_inode(struct ext4_handle *h, struct inode *vi);
-/* A new inode of mode in dir (links 1; 2 for a directory). Return: new
- * reference or ERR_PTR. */
-struct inode *ext4_new_inode(struct ext4_handle *h, struct inode *dir, mode_t mode);
+/* A new inode of mode in dir (links 1; 2 for a directory); target: a
+ * symlink's (a fast one is complete, a slow one gets its block from the
+ * caller). Return: new reference or ERR_PTR. */
+struct inode *ext4_new_inode(struct ext4_handle *h, struct inode *dir, mode_t mode,
+			     const char *target);
 /* Free the blocks and the number of an inode with no links left. */
 int ext4_evict_inode(struct ext4_fs *fs, struct inode *vi);
 /* super_ops.dirty_inode: the VFS changed mode, owner or times. */

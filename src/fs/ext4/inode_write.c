@@ -103,7 +103,7 @@ int ext4_write_inode(struct ext4_handle *h, struct inode *vi)
 	return ext4_handle_dirty_metadata(h, b);
 }
 
-struct inode *ext4_new_inode(struct ext4_handle *h, struct inode *dir, mode_t mode)
+struct inode *ext4_new_inode(struct ext4_handle *h, struct inode *dir, mode_t mode, const char *target)
 {
 	struct ext4_fs *fs = h->fs;
 	bool is_dir = S_ISDIR(mode);
@@ -155,12 +155,23 @@ struct inode *ext4_new_inode(struct ext4_handle *h, struct inode *dir, mode_t mo
 		eh->eh_magic = EXT4_EXT_MAGIC;
 		eh->eh_max = (sizeof(raw->i_block) - sizeof(*eh)) / sizeof(struct ext4_extent);
 	}
+	size_t tlen = target ? strlen(target) : 0;
+	if (target && tlen < sizeof(raw->i_block)) { /* fast: the target in i_block */
+		raw->i_flags = 0;
+		memset(raw->i_block, 0, sizeof(raw->i_block));
+		memcpy(raw->i_block, target, tlen);
+	} else if (target) { /* slow: its block comes next (counted now so iget sees a slow one) */
+		raw->i_blocks_lo = fs->block_size >> 9;
+	}
+	raw->i_size_lo = (uint32_t)tlen;
 	ext4_inode_csum_set(fs, raw, ext4_inode_seed(fs, (uint32_t)nr, raw->i_generation));
 	ext4_handle_dirty_metadata(h, b);
 	brelse(b);
 	struct inode *vi = ext4_iget(fs, (uint32_t)nr);
 	if (IS_ERR(vi))
 		return vi;
+	if (target && tlen >= sizeof(raw->i_block))
+		EXT4_I(vi)->blocks = 0;
 	if (fs->inode_size > EXT4_GOOD_OLD_INODE_SIZE)
 		EXT4_I(vi)->extra_isize = fs->want_extra_isize;
 	return vi;

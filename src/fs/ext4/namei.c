@@ -74,7 +74,7 @@ static struct inode *create_locked(struct inode *dir, const char *name, size_t l
 	__free(ext4_journal_stop) struct ext4_handle *h = ext4_journal_start(fs, NAMEI_CREDITS);
 	if (IS_ERR(h))
 		return ERR_CAST(h);
-	struct inode *vi = ext4_new_inode(h, dir, mode);
+	struct inode *vi = ext4_new_inode(h, dir, mode, target);
 	if (IS_ERR(vi))
 		return vi;
 	struct ext4_inode_info *ei = EXT4_I(vi);
@@ -88,13 +88,7 @@ static struct inode *create_locked(struct inode *dir, const char *name, size_t l
 	}
 	if (S_ISDIR(mode))
 		err = ext4_dir_init_block(h, vi, EXT4_I(dir)->ino);
-	if (!err && target && tlen < sizeof(ei->i_block)) {
-		ei->flags &= ~EXT4_EXTENTS_FL;
-		memset(ei->i_block, 0, sizeof(ei->i_block));
-		memcpy(ei->i_block, target, tlen);
-		ei->fast_symlink = true;
-		vi->size = (off_t)tlen;
-	} else if (!err && target) {
+	if (!err && target && tlen >= sizeof(ei->i_block)) {
 		struct ext4_map m;
 		bool fresh;
 		err = ext4_map_create(h, vi, 0, 1, &m, &fresh);
