@@ -1047,10 +1047,10 @@ static void test_write_enospc(void **state)
 	assert_int_equal(f->size, off);
 	inode_put(f);
 	/* names still fit in existing blocks; a directory needs a block */
-	struct inode *dd = sb->root->iops->create(sb->root, "dir", 3, S_IFDIR | 0755, 0);
+	struct inode *dd = sb->root->iops->create(sb->root, "newdir", 6, S_IFDIR | 0755, 0);
 	assert_int_equal(PTR_ERR(dd), -ENOSPC);
 	assert_int_equal(sb->root->iops->unlink(sb->root, "fill", 4), 0);
-	dd = mk(sb->root, "dir", S_IFDIR | 0755);
+	dd = mk(sb->root, "newdir", S_IFDIR | 0755);
 	inode_put(dd);
 	umount_sb(sb);
 	save_image(img, len, "/tmp/ferrite-ext4-full.img");
