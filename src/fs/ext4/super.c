@@ -374,6 +374,8 @@ static bool check_writable(struct ext4_fs *fs, const struct ext4_super_block *es
 		why = "gdt_csum (crc16) descriptors";
 	else if (es->s_log_cluster_size != es->s_log_block_size)
 		why = "bigalloc";
+	else if (fs->bd->flags & BLKDEV_RDONLY)
+		why = "the device is write-protected";
 	if (why)
 		pr_info("ext4 %s: read-only: %s (ro_compat 0x%x, incompat 0x%x)\n", fs->name, why,
 			fs->ro_compat, fs->incompat);
