@@ -1026,6 +1026,54 @@ static void test_write_1k_small_groups(void **state)
 	write_roundtrip(tree_small, "-b 1024 -g 1024 -N 2048", 16384, false, 1024);
 }
 
+/* A directory that grows from one block to an htree of two levels
+ * (root, index nodes split, leaves split), e2fsck -fn clean. */
+static void test_write_big_htree(void **state)
+{
+	size_t len;
+	unsigned char *img = make_image(tree_small, "-b 1024 -O ^has_journal -N 16384", 65536, false, &len);
+	if (!img)
+		skip();
+	struct fake_disk d;
+	disk_init(&d, img, len);
+	struct super_block *sb = ext4_mount(&d.bd, 0);
+	assert_false(IS_ERR(sb));
+	struct inode *dir = mk(sb->root, "big", S_IFDIR | 0755);
+	char name[80];
+	const int n = 12000;
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "a-rather-long-file-name-number-%06d", i);
+		struct inode *c = dir->iops->create(dir, name, strlen(name), S_IFREG | 0644, 0);
+		if (IS_ERR(c))
+			fail_msg("create %d: %ld", i, PTR_ERR(c));
+		inode_put(c);
+	}
+	assert_true(EXT4_I(dir)->flags & EXT4_INDEX_FL);
+	for (int i = 0; i < n; i += 3) {
+		snprintf(name, sizeof(name), "a-rather-long-file-name-number-%06d", i);
+		assert_int_equal(dir->iops->unlink(dir, name, strlen(name)), 0);
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "a-rather-long-file-name-number-%06d", i);
+		struct inode *c = dir->iops->lookup(dir, name, strlen(name));
+		assert_int_equal(IS_ERR(c), i % 3 == 0);
+		if (!IS_ERR(c))
+			inode_put(c);
+	}
+	struct collect c;
+	assert_int_equal(count_entries(dir, 0, &c), 0);
+	assert_int_equal(c.n, n - (n + 2) / 3);
+	inode_put(dir);
+	umount_sb(sb);
+	save_image(img, len, "/tmp/ferrite-ext4-htree.img");
+	int r = run_cmd("e2fsck -fn /tmp/ferrite-ext4-htree.img > /tmp/ferrite-e2fsck.log 2>&1");
+	if (r)
+		run_cmd("cat /tmp/ferrite-e2fsck.log");
+	assert_int_equal(r, 0);
+	unlink("/tmp/ferrite-ext4-htree.img");
+	free(img);
+}
+
 /* A full disk: ENOSPC, and the file system stays consistent. */
 static void test_write_enospc(void **state)
 {
@@ -1133,6 +1181,7 @@ int main(void)
 		cmocka_unit_test(test_write_4k_default),
 		cmocka_unit_test(test_write_1k_nojournal),
 		cmocka_unit_test(test_write_1k_small_groups),
+		cmocka_unit_test(test_write_big_htree),
 		cmocka_unit_test(test_write_enospc),
 		cmocka_unit_test(test_write_eio),
 		cmocka_unit_test(test_write_unknown_rocompat),

@@ -89,6 +89,8 @@ struct super_ops {
 	/* MS_REMOUNT: switch MS_RDONLY to what flags say. 0 or -errno.
 	 * NULL: a read-only file system stays read-only. */
 	int (*remount)(struct super_block *sb, unsigned long flags);
+	/* stat's st_blocks (512-byte units allocated). NULL: from the size. */
+	long (*inode_blocks)(struct inode *ino);
 };
 
 struct super_block {

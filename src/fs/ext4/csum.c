@@ -205,3 +205,24 @@ void ext4_dir_block_csum_set(const struct ext4_fs *fs, const struct ext4_inode_i
 	t = (void *)((char *)block + off);
 	t->det_checksum = ext4_csum(ei->csum_seed, block, off);
 }
+
+void ext4_dx_csum_set(const struct ext4_fs *fs, const struct ext4_inode_info *ei, void *block,
+		      size_t count_offset)
+{
+	uint16_t limit, count;
+	uint32_t c, zero = 0;
+	char *p = block;
+
+	if (!fs->csum)
+		return;
+	memcpy(&limit, p + count_offset, 2);
+	memcpy(&count, p + count_offset + 2, 2);
+	size_t tail = count_offset + (size_t)limit * 8;
+	if (tail + 8 > fs->block_size || count > limit)
+		return;
+	c = ext4_csum(ei->csum_seed, block, count_offset + (size_t)count * 8);
+	c = ext4_csum(c, &zero, 4); /* dt_reserved */
+	c = ext4_csum(c, &zero, 4); /* dt_checksum, as zero */
+	memcpy(p + tail, &zero, 4);
+	memcpy(p + tail + 4, &c, 4);
+}

@@ -4,13 +4,10 @@
  *
  * Linear directories: a new entry goes into the first gap large enough
  * (the slack of a live entry is split off, a free entry reused); when no
- * block has room a block is appended. Directories stay linear when they
- * grow past a block (Linux would build an htree index; e2fsck accepts
- * both). Removal merges the entry into the one before it (rec_len), or
+ * block has room a block is appended, except that a one-block directory
+ * that is full becomes htree-indexed, as Linux does (htree_write.c). Removal merges the entry into the one before it (rec_len), or
  * frees it in place when it is the first of its block.
- * htree-indexed directories: the entry goes into the leaf the index
- * names for its hash (htree.c), so the index stays valid; a full leaf is
- * not split yet: the insert fails with ENOSPC (docs/ext4.md).
+ * htree-indexed directories: htree_write.c (the index stays valid).
  * Every changed leaf gets its crc32c tail again (metadata_csum).
  *
  * Locking: caller holds fs->lock alone.
@@ -37,7 +34,7 @@ uint8_t ext4_ftype(mode_t mode)
 }
 
 /* Bytes of a leaf block that hold entries (the tail excluded). */
-static size_t leaf_end(const struct ext4_fs *fs)
+size_t ext4_dir_leaf_end(const struct ext4_fs *fs)
 {
 	return fs->block_size - (fs->csum ? sizeof(struct ext4_dir_entry_tail) : 0);
 }
@@ -49,7 +46,7 @@ static bool is_indexed(struct inode *dir)
 }
 
 /* Borrow directory block lblk, checked. */
-static struct buffer *wdir_block(struct inode *dir, uint32_t lblk)
+struct buffer *ext4_dir_block(struct inode *dir, uint32_t lblk)
 {
 	struct ext4_inode_info *ei = EXT4_I(dir);
 	struct ext4_fs *fs = ei->fs;
@@ -103,11 +100,11 @@ static void leaf_dirty(struct ext4_handle *h, struct inode *dir, struct buffer *
 }
 
 /* Put the entry into block b if it has room. 1: done, 0: no room, -errno. */
-static int insert_in_block(struct ext4_handle *h, struct inode *dir, struct buffer *b,
-			   const char *name, size_t len, uint32_t ino, mode_t mode)
+int ext4_dir_insert_in_block(struct ext4_handle *h, struct inode *dir, struct buffer *b,
+			     const char *name, size_t len, uint32_t ino, mode_t mode)
 {
 	struct ext4_fs *fs = h->fs;
-	size_t end = leaf_end(fs), need = REC_LEN(len), off = 0;
+	size_t end = ext4_dir_leaf_end(fs), need = REC_LEN(len), off = 0;
 	int err = 0;
 
 	while (off < end) {
@@ -134,21 +131,21 @@ static int insert_in_block(struct ext4_handle *h, struct inode *dir, struct buff
 }
 
 /* Format an empty leaf: one free entry over the block, then the tail. */
-static void init_leaf(struct ext4_fs *fs, void *data)
+void ext4_dir_leaf_init(struct ext4_fs *fs, void *data)
 {
 	struct ext4_dir_entry_2 *de = data;
 
 	memset(data, 0, fs->block_size);
-	de->rec_len = (uint16_t)leaf_end(fs);
+	de->rec_len = (uint16_t)ext4_dir_leaf_end(fs);
 	if (fs->csum) {
-		struct ext4_dir_entry_tail *t = (void *)((char *)data + leaf_end(fs));
+		struct ext4_dir_entry_tail *t = (void *)((char *)data + ext4_dir_leaf_end(fs));
 		t->det_rec_len = sizeof(*t);
 		t->det_reserved_ft = EXT4_DIR_TAIL_FT;
 	}
 }
 
 /* Append a new, empty block to dir. Return it (borrowed) or ERR_PTR. */
-static struct buffer *append_block(struct ext4_handle *h, struct inode *dir)
+struct buffer *ext4_dir_append_block(struct ext4_handle *h, struct inode *dir)
 {
 	struct ext4_fs *fs = h->fs;
 	uint64_t lblk = (uint64_t)dir->size >> fs->log_block_size;
@@ -167,7 +164,7 @@ static struct buffer *append_block(struct ext4_handle *h, struct inode *dir)
 		brelse(b);
 		return ERR_PTR(err);
 	}
-	init_leaf(fs, b->data);
+	ext4_dir_leaf_init(fs, b->data);
 	leaf_dirty(h, dir, b);
 	spin_lock(&dir->lock);
 	dir->size = (off_t)((lblk + 1) << fs->log_block_size);
@@ -193,33 +190,29 @@ int ext4_add_entry(struct ext4_handle *h, struct inode *dir, const char *name, s
 	if (EXT4_I(dir)->inline_data)
 		return -EOPNOTSUPP; /* inline directories are not written (docs/ext4.md) */
 	if (is_indexed(dir)) {
-		struct ext4_dx_leaf dl;
-		r = ext4_dx_find_leaf(dir, name, len, &dl);
-		if (r)
-			return r == -EOPNOTSUPP ? -EOPNOTSUPP : r;
-		__free(brelse) struct buffer *b = wdir_block(dir, dl.leaf);
-		if (IS_ERR(b))
-			return (int)PTR_ERR(b);
-		r = insert_in_block(h, dir, b, name, len, ino, mode);
-		if (r == 0) {
-			pr_warn("ext4 %s: directory %u: htree leaf %u full (leaf splits are not implemented)\n",
-				fs->name, EXT4_I(dir)->ino, dl.leaf);
-			return -ENOSPC;
-		}
+		r = ext4_dx_add_entry(h, dir, name, len, ino, mode);
+		if (r == 0)
+			return -ENOSPC; /* the index is full */
 	} else {
 		uint32_t nblocks = (uint32_t)((uint64_t)dir->size >> fs->log_block_size);
 		r = 0;
 		for (uint32_t lblk = 0; lblk < nblocks && r == 0; lblk++) {
-			__free(brelse) struct buffer *b = wdir_block(dir, lblk);
+			__free(brelse) struct buffer *b = ext4_dir_block(dir, lblk);
 			if (IS_ERR(b))
 				return (int)PTR_ERR(b);
-			r = insert_in_block(h, dir, b, name, len, ino, mode);
+			r = ext4_dir_insert_in_block(h, dir, b, name, len, ino, mode);
+		}
+		/* One full block: index it, as Linux does (dir_index) */
+		if (r == 0 && nblocks == 1 && (fs->compat & EXT4_FEATURE_COMPAT_DIR_INDEX)) {
+			r = ext4_dx_make_indexed(h, dir);
+			if (r == 1 && (r = ext4_dx_add_entry(h, dir, name, len, ino, mode)) == 0)
+				r = -ENOSPC;
 		}
 		if (r == 0) {
-			__free(brelse) struct buffer *b = append_block(h, dir);
+			__free(brelse) struct buffer *b = ext4_dir_append_block(h, dir);
 			if (IS_ERR(b))
 				return (int)PTR_ERR(b);
-			r = insert_in_block(h, dir, b, name, len, ino, mode);
+			r = ext4_dir_insert_in_block(h, dir, b, name, len, ino, mode);
 			if (r == 0)
 				r = -ENAMETOOLONG;
 		}
@@ -241,7 +234,7 @@ static int find_in_block(struct inode *dir, struct buffer *b, const char *name, 
 			 struct found *f)
 {
 	struct ext4_fs *fs = EXT4_I(dir)->fs;
-	size_t end = leaf_end(fs), off = 0, prev = SIZE_MAX;
+	size_t end = ext4_dir_leaf_end(fs), off = 0, prev = SIZE_MAX;
 	int err = 0;
 
 	/* an htree node or root block: its entries end where its dirents do */
@@ -278,7 +271,7 @@ static int find_slot(struct inode *dir, const char *name, size_t len, struct fou
 			for (int k = 0; k < 2; k++) {
 				if (k == 1 && !dl.check_next)
 					break;
-				struct buffer *b = wdir_block(dir, k ? dl.next_leaf : dl.leaf);
+				struct buffer *b = ext4_dir_block(dir, k ? dl.next_leaf : dl.leaf);
 				if (IS_ERR(b))
 					return (int)PTR_ERR(b);
 				r = find_in_block(dir, b, name, len, f);
@@ -292,7 +285,7 @@ static int find_slot(struct inode *dir, const char *name, size_t len, struct fou
 		}
 	}
 	for (uint32_t lblk = 0; lblk < nblocks; lblk++) {
-		struct buffer *b = wdir_block(dir, lblk);
+		struct buffer *b = ext4_dir_block(dir, lblk);
 		if (IS_ERR(b))
 			return (int)PTR_ERR(b);
 		r = find_in_block(dir, b, name, len, f);
@@ -355,13 +348,13 @@ int ext4_dir_is_empty(struct inode *dir)
 {
 	struct ext4_fs *fs = EXT4_I(dir)->fs;
 	uint32_t nblocks = (uint32_t)((uint64_t)dir->size >> fs->log_block_size);
-	size_t end = leaf_end(fs);
+	size_t end = ext4_dir_leaf_end(fs);
 	int err = 0;
 
 	if (EXT4_I(dir)->inline_data)
 		return -EOPNOTSUPP;
 	for (uint32_t lblk = 0; lblk < nblocks; lblk++) {
-		__free(brelse) struct buffer *b = wdir_block(dir, lblk);
+		__free(brelse) struct buffer *b = ext4_dir_block(dir, lblk);
 		if (IS_ERR(b))
 			return (int)PTR_ERR(b);
 		for (size_t off = 0; off < end;) {
@@ -384,14 +377,14 @@ int ext4_dir_init_block(struct ext4_handle *h, struct inode *dir, uint32_t paren
 	struct ext4_fs *fs = h->fs;
 	struct ext4_dir_entry_2 *de;
 
-	__free(brelse) struct buffer *b = append_block(h, dir);
+	__free(brelse) struct buffer *b = ext4_dir_append_block(h, dir);
 	if (IS_ERR(b))
 		return (int)PTR_ERR(b);
 	de = b->data;
 	de->rec_len = REC_LEN(1);
 	fill_entry(fs, de, ".", 1, EXT4_I(dir)->ino, S_IFDIR);
 	de = (void *)((char *)b->data + REC_LEN(1));
-	de->rec_len = (uint16_t)(leaf_end(fs) - REC_LEN(1));
+	de->rec_len = (uint16_t)(ext4_dir_leaf_end(fs) - REC_LEN(1));
 	fill_entry(fs, de, "..", 2, parent, S_IFDIR);
 	leaf_dirty(h, dir, b);
 	return ext4_write_inode(h, dir);

@@ -79,6 +79,7 @@ struct ext4_fs {
 	bool writable;             /* the driver may write this file system (features) */
 	bool sb_dirty;             /* counts changed: the superblock is written at journal stop */
 	uint32_t next_generation;
+	uint8_t def_hash_version;  /* s_def_hash_version: new htree indexes */
 
 	struct spinlock icache_lock;
 	struct list_head icache[EXT4_ICACHE_HASH]; /* Lock: icache_lock */
@@ -236,6 +237,24 @@ int ext4_set_entry(struct ext4_handle *h, struct inode *dir, const char *name, s
 int ext4_dir_is_empty(struct inode *dir);
 /* The first block of a new directory (. and ..). */
 int ext4_dir_init_block(struct ext4_handle *h, struct inode *dir, uint32_t parent);
+/* htree_write.c: insert into an indexed directory (splitting a full leaf,
+ * adding an index level); make a one-block linear directory indexed.
+ * 1: done, 0: cannot index (the caller goes linear), -errno. */
+int ext4_dx_add_entry(struct ext4_handle *h, struct inode *dir, const char *name, size_t len,
+		      uint32_t ino, mode_t mode);
+int ext4_dx_make_indexed(struct ext4_handle *h, struct inode *dir);
+/* dir_write.c helpers shared with htree_write.c */
+int ext4_dir_insert_in_block(struct ext4_handle *h, struct inode *dir, struct buffer *b,
+			     const char *name, size_t len, uint32_t ino, mode_t mode);
+struct buffer *ext4_dir_append_block(struct ext4_handle *h, struct inode *dir);
+struct buffer *ext4_dir_block(struct inode *dir, uint32_t lblk);
+void ext4_dir_leaf_init(struct ext4_fs *fs, void *data);
+size_t ext4_dir_leaf_end(const struct ext4_fs *fs);
+/* The htree hash of a name with a hash version (htree.c). */
+bool ext4_dx_name_hash(const struct ext4_fs *fs, unsigned hash_version, const char *name, size_t len,
+		       uint32_t *hash);
+void ext4_dx_csum_set(const struct ext4_fs *fs, const struct ext4_inode_info *ei, void *block,
+		      size_t count_offset);
 /* Look name up without taking fs->lock: its inode number, 0 when absent. */
 int64_t ext4_find_entry(struct inode *dir, const char *name, size_t len);
 /* The htree hash of name in dir (htree.c). false: unknown hash version. */

@@ -350,7 +350,13 @@ static void ext4_put_super(struct super_block *sb)
 	kfree(sb);
 }
 
+static long ext4_inode_blocks(struct inode *vi)
+{
+	return (long)READ_ONCE(EXT4_I(vi)->blocks);
+}
+
 static const struct super_ops ext4_super_ops = {
+	.inode_blocks = ext4_inode_blocks,
 	.statfs = ext4_statfs,
 	.busy = ext4_busy,
 	.put_super = ext4_put_super,
@@ -414,6 +420,7 @@ struct super_block *ext4_mount(struct block_device *bd, unsigned long flags)
 	memcpy(fs->uuid, es->s_uuid, sizeof(fs->uuid));
 	memcpy(fs->hash_seed, es->s_hash_seed, sizeof(fs->hash_seed));
 	fs->sb_flags = es->s_flags;
+	fs->def_hash_version = es->s_def_hash_version;
 	if (ext4_has_incompat(fs, EXT4_FEATURE_INCOMPAT_CSUM_SEED))
 		fs->csum_seed = es->s_checksum_seed;
 	else
