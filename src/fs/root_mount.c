@@ -11,6 +11,7 @@
  */
 #include <ferrite/vfs.h>
 #include <ferrite/block.h>
+#include <ferrite/buffer.h>
 #include <ferrite/errno.h>
 #include <ferrite/printk.h>
 #include <ferrite/string.h>
@@ -72,6 +73,9 @@ void vfs_root_mount(char *path, size_t size)
 	const char *cmdline = boot_cmdline;
 
 	boot_cmdline = NULL; /* once */
+	/* The block cache's write-back thread exists from boot (not from the
+	 * first read-write mount), so no test sees it appear. */
+	bcache_writeback_start();
 	if (cmdline && mount_root(cmdline) && !boot_init_given)
 		ksnprintf(path, size, "/sbin/init");
 }

@@ -20,6 +20,7 @@
  */
 #include "common.h"
 #include <dirent.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,7 +31,7 @@
 #include <sys/syscall.h>
 
 #define LABEL "ferrite-ext4w"
-#define MNT "/mnt-ext4w"
+#define MNT "/tmp/ext4w-mnt"
 #define NAMES 10000
 
 static char base[256];   /* where the test works */
@@ -424,6 +425,21 @@ static void appenders(void)
 	close(fd);
 }
 
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	if (f->level == 0 || (f->level == 1 && !strcmp(path + f->base, "lost+found")))
+		return 0;
+	return remove(path) == 0 ? 0 : -1;
+}
+
+/* The runner may run a test twice (leak check): start from an empty disk. */
+static void clean_disk(void)
+{
+	CHECK(nftw(MNT, remove_one, 32, FTW_DEPTH | FTW_PHYS) == 0, "emptying the disk");
+}
+
 static const char *find_disk(void)
 {
 	static const char *const devs[] = { "/dev/vda", "/dev/vdb", "/dev/vdc", "/dev/vdd" };
@@ -467,6 +483,7 @@ int main(void)
 		      "statfs");
 		snprintf(base, sizeof(base), "%s", MNT);
 		on_disk = true;
+		clean_disk();
 	} else {
 		snprintf(base, sizeof(base), "/tmp/ext4w-XXXXXX");
 		CHECK(mkdtemp(base), "mkdtemp");
@@ -491,6 +508,7 @@ int main(void)
 	report("many/n00007");
 	if (on_disk) {
 		CHECK(umount(MNT) == 0, "umount");
+		rmdir(MNT);
 	} else {
 		char cmd[300];
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
