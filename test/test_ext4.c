@@ -140,10 +140,14 @@ static void umount_sb(struct super_block *sb)
 }
 
 static const char *tree_small, *tree_big;
-static const char *img_path = "/tmp/ferrite-ext4-test.img";
+/* Per-process paths: other worktrees run this test at the same time. */
+static char img_path[96], out_path[96], log_path[96];
 
 static int setup(void **state)
 {
+	snprintf(img_path, sizeof(img_path), "/tmp/ferrite-ext4-test-%d.img", (int)getpid());
+	snprintf(out_path, sizeof(out_path), "/tmp/ferrite-ext4-out-%d.img", (int)getpid());
+	snprintf(log_path, sizeof(log_path), "/tmp/ferrite-e2fsck-%d.log", (int)getpid());
 	fake_mm_init(96 << 20);
 	fake_task_init();
 	tree_small = strdup(host_tree_make(false));
@@ -156,6 +160,8 @@ static int teardown(void **state)
 	host_tree_remove(tree_small);
 	host_tree_remove(tree_big);
 	unlink(img_path);
+	unlink(out_path);
+	unlink(log_path);
 	return 0;
 }
 
@@ -694,12 +700,13 @@ static void test_bcache_budget(void **state)
 
 static int run_cmd(const char *fmt, ...)
 {
-	char cmd[1024];
+	char cmd[1024], full[1100];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
-	int r = system(cmd);
+	snprintf(full, sizeof(full), "PATH=$PATH:/usr/sbin:/sbin; %s", cmd); /* e2fsck, debugfs */
+	int r = system(full);
 	return WIFEXITED(r) ? WEXITSTATUS(r) : -1;
 }
 
@@ -987,11 +994,11 @@ static void write_roundtrip(const char *tree, const char *opts, unsigned kib, bo
 	umount_sb(sb);
 	assert_int_equal(bcache_nr_buffers(), 0);
 
-	const char *out = "/tmp/ferrite-ext4-written.img";
+	const char *out = out_path;
 	save_image(img, len, out);
-	int r = run_cmd("e2fsck -fn %s > /tmp/ferrite-e2fsck.log 2>&1", out);
+	int r = run_cmd("e2fsck -fn %s > %s 2>&1", out, log_path);
 	if (r != 0) {
-		run_cmd("cat /tmp/ferrite-e2fsck.log");
+		run_cmd("cat %s", log_path);
 		fail_msg("e2fsck -fn (%s) exit %d", opts, r);
 	}
 	/* debugfs reads what Ferrite wrote */
@@ -1065,12 +1072,12 @@ static void test_write_big_htree(void **state)
 	assert_int_equal(c.n, n - (n + 2) / 3);
 	inode_put(dir);
 	umount_sb(sb);
-	save_image(img, len, "/tmp/ferrite-ext4-htree.img");
-	int r = run_cmd("e2fsck -fn /tmp/ferrite-ext4-htree.img > /tmp/ferrite-e2fsck.log 2>&1");
+	save_image(img, len, out_path);
+	int r = run_cmd("e2fsck -fn %s > %s 2>&1", out_path, log_path);
 	if (r)
-		run_cmd("cat /tmp/ferrite-e2fsck.log");
+		run_cmd("cat %s", log_path);
 	assert_int_equal(r, 0);
-	unlink("/tmp/ferrite-ext4-htree.img");
+	unlink(out_path);
 	free(img);
 }
 
@@ -1101,12 +1108,12 @@ static void test_write_enospc(void **state)
 	dd = mk(sb->root, "newdir", S_IFDIR | 0755);
 	inode_put(dd);
 	umount_sb(sb);
-	save_image(img, len, "/tmp/ferrite-ext4-full.img");
-	int r = run_cmd("e2fsck -fn /tmp/ferrite-ext4-full.img > /tmp/ferrite-e2fsck.log 2>&1");
+	save_image(img, len, out_path);
+	int r = run_cmd("e2fsck -fn %s > %s 2>&1", out_path, log_path);
 	if (r)
-		run_cmd("cat /tmp/ferrite-e2fsck.log");
+		run_cmd("cat %s", log_path);
 	assert_int_equal(r, 0);
-	unlink("/tmp/ferrite-ext4-full.img");
+	unlink(out_path);
 	free(img);
 }
 
