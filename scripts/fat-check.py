@@ -25,13 +25,14 @@ def fnv1a64(data):
 def main():
     img, log = sys.argv[1], sys.argv[2]
     line_re = re.compile(r'^FAT-FILE (\d+) ([0-9a-f]{16}) \./(.*)$')
-    files = []
+    last = {}  # a rerun's reports (the runner repeats a test) win
     with open(log, 'rb') as f:
         for raw in f:
             line = raw.decode('utf-8', 'replace').rstrip('\r\n')
             m = line_re.match(line)
             if m:
-                files.append((int(m.group(1)), int(m.group(2), 16), m.group(3)))
+                last[m.group(3)] = (int(m.group(1)), int(m.group(2), 16), m.group(3))
+    files = list(last.values())
     if len(files) < 100:
         print(f'only {len(files)} files reported (FAT-FILE lines) in {log}')
         return 1

@@ -82,9 +82,16 @@ struct super_ops {
 	bool (*busy)(struct super_block *sb);
 	/* Unmounted and not busy: free the file system (sb->root already put). */
 	void (*put_super)(struct super_block *sb);
-	/* Optional: MS_REMOUNT to flags' MS_RDONLY (set or clear sb->flags'
-	 * bit). 0 or -errno. NULL: a read-only file system stays so. */
+	/* The VFS changed an inode's mode, owner or times (chmod, chown,
+	 * utimensat): write them. Called without locks held. May be NULL. */
+	void (*dirty_inode)(struct inode *ino);
+	/* syncfs/sync: make everything written so far durable. May be NULL. */
+	int (*sync_fs)(struct super_block *sb);
+	/* MS_REMOUNT: switch MS_RDONLY to what flags say. 0 or -errno.
+	 * NULL: a read-only file system stays read-only. */
 	int (*remount)(struct super_block *sb, unsigned long flags);
+	/* stat's st_blocks (512-byte units allocated). NULL: from the size. */
+	long (*inode_blocks)(struct inode *ino);
 };
 
 struct super_block {
@@ -167,6 +174,13 @@ struct inode {
 static inline bool inode_is_readonly(const struct inode *ino)
 {
 	return ino->sb && (ino->sb->flags & MS_RDONLY);
+}
+
+/* Tell the file system that attributes of ino changed (no lock held). */
+static inline void inode_mark_dirty(struct inode *ino)
+{
+	if (ino->sb && ino->sb->ops && ino->sb->ops->dirty_inode)
+		ino->sb->ops->dirty_inode(ino);
 }
 
 /* Return: a new inode with refcount 1, or NULL. */

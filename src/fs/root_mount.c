@@ -5,12 +5,14 @@
  * (device nodes, procfs, a writable scratch space): each is bound over the
  * disk's directory of that name when the disk has one. The mount happens
  * in the first task, just before it executes init (the boot CPU's kmain
- * cannot sleep on disk I/O). ext4 is read-only
- * today, so "rw" is noted and the mount is read-only; vfat honours "rw". Without root= the
- * initramfs stays the root. Runs once at boot, before any process.
+ * cannot sleep on disk I/O). "rw" mounts it read-write (read-only when
+ * the driver cannot write that image), "ro" or nothing read-only; the
+ * type is rootfstype= (ext4, ext3, ext2, vfat, msdos; ext4 by default).
+ * Without root= the initramfs stays the root. Runs once at boot, before any process.
  */
 #include <ferrite/vfs.h>
 #include <ferrite/block.h>
+#include <ferrite/buffer.h>
 #include <ferrite/errno.h>
 #include <ferrite/printk.h>
 #include <ferrite/string.h>
@@ -73,6 +75,9 @@ void vfs_root_mount(char *path, size_t size)
 	const char *cmdline = boot_cmdline;
 
 	boot_cmdline = NULL; /* once */
+	/* The block cache's write-back thread exists from boot (not from the
+	 * first read-write mount), so no test sees it appear. */
+	bcache_writeback_start();
 	if (cmdline && mount_root(cmdline) && !boot_init_given)
 		ksnprintf(path, size, "/sbin/init");
 }
@@ -90,10 +95,7 @@ static bool mount_root(const char *cmdline)
 		pr_err("root: rootfstype=%s is not supported (ext4, vfat): the initramfs stays the root\n", type);
 		return false;
 	}
-	/* Linux mounts the root read-only unless "rw" is given */
-	bool rw = fat && cmdline_word(cmdline, "rw");
-	if (!fat && cmdline_word(cmdline, "rw"))
-		pr_info("root: ext4 is read-only in Ferrite today: mounting %s read-only\n", dev);
+	bool rw = cmdline_word(cmdline, "rw");
 
 	struct inode *node = vfs_lookup_from(vfs_root, dev, LOOKUP_FOLLOW);
 	if (IS_ERR(node) || !S_ISBLK(node->mode)) {
@@ -109,7 +111,11 @@ static bool mount_root(const char *cmdline)
 		pr_err("root: no disk %s: the initramfs stays the root\n", dev);
 		return false;
 	}
-	struct super_block *sb = fat ? fat_mount(bd, rw ? 0 : MS_RDONLY, NULL) : ext4_mount(bd, MS_RDONLY);
+	struct super_block *sb = fat ? fat_mount(bd, rw ? 0 : MS_RDONLY, NULL) : ext4_mount(bd, rw ? 0 : MS_RDONLY);
+	if (rw && IS_ERR(sb) && PTR_ERR(sb) == -EROFS) {
+		pr_info("root: %s cannot be written: mounting it read-only\n", dev);
+		sb = fat ? fat_mount(bd, MS_RDONLY, NULL) : ext4_mount(bd, MS_RDONLY);
+	}
 	blkdev_put(bd);
 	if (IS_ERR(sb)) {
 		pr_err("root: cannot mount %s (%ld): the initramfs stays the root\n", dev, PTR_ERR(sb));

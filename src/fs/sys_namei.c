@@ -195,9 +195,11 @@ static long do_chmod(int dirfd, const char __user *upath, mode_t mode, int flags
 		return -EROFS;
 	if (ino->iops && ino->iops->setattr)
 		return ino->iops->setattr(ino, &(struct iattr){ .valid = IATTR_MODE, .mode = mode & S_IALLUGO });
-	guard(spinlock)(&ino->lock);
-	ino->mode = (ino->mode & S_IFMT) | (mode & S_IALLUGO);
-	ino->ctime = vfs_now();
+	scoped_guard(spinlock, &ino->lock) {
+		ino->mode = (ino->mode & S_IFMT) | (mode & S_IALLUGO);
+		ino->ctime = vfs_now();
+	}
+	inode_mark_dirty(ino);
 	return 0;
 }
 
@@ -229,12 +231,14 @@ static long do_chown(int dirfd, const char __user *upath, uid_t uid, gid_t gid, 
 	if (ino->iops && ino->iops->setattr)
 		return ino->iops->setattr(ino, &(struct iattr){ .valid = IATTR_UID | IATTR_GID,
 								 .uid = uid, .gid = gid });
-	guard(spinlock)(&ino->lock);
-	if (uid != (uid_t)-1)
-		ino->uid = uid;
-	if (gid != (gid_t)-1)
-		ino->gid = gid;
-	ino->ctime = vfs_now();
+	scoped_guard(spinlock, &ino->lock) {
+		if (uid != (uid_t)-1)
+			ino->uid = uid;
+		if (gid != (gid_t)-1)
+			ino->gid = gid;
+		ino->ctime = vfs_now();
+	}
+	inode_mark_dirty(ino);
 	return 0;
 }
 
@@ -292,12 +296,14 @@ long sys_utimensat(int dirfd, const char __user *upath, const struct timespec64 
 		}
 		return ino->iops->setattr(ino, &ia);
 	}
-	guard(spinlock)(&ino->lock);
-	if (ts[0].tv_nsec != UTIME_OMIT)
-		ino->atime = ts[0].tv_nsec == UTIME_NOW ? now : ts[0];
-	if (ts[1].tv_nsec != UTIME_OMIT)
-		ino->mtime = ts[1].tv_nsec == UTIME_NOW ? now : ts[1];
-	ino->ctime = now;
+	scoped_guard(spinlock, &ino->lock) {
+		if (ts[0].tv_nsec != UTIME_OMIT)
+			ino->atime = ts[0].tv_nsec == UTIME_NOW ? now : ts[0];
+		if (ts[1].tv_nsec != UTIME_OMIT)
+			ino->mtime = ts[1].tv_nsec == UTIME_NOW ? now : ts[1];
+		ino->ctime = now;
+	}
+	inode_mark_dirty(ino);
 	return 0;
 }
 

@@ -287,11 +287,39 @@ static int fat_remount(struct super_block *sb, unsigned long flags)
 	return 0;
 }
 
+/* sync/syncfs: every operation already wrote its metadata and data;
+ * make it durable. */
+static int fat_sync_fs(struct super_block *sb)
+{
+	struct fat_fs *fs = FAT_FS(sb);
+	int err;
+
+	mutex_lock(&fs->lock);
+	err = fat_flush(fs);
+	if (!err)
+		err = fs->io_error;
+	fs->io_error = 0;
+	mutex_unlock(&fs->lock);
+	int e2 = fs->readonly ? 0 : blkdev_flush(fs->bd);
+	return err ? err : e2;
+}
+
+/* st_blocks as Linux's vfat: the size rounded up to whole clusters. */
+static long fat_inode_blocks(struct inode *ino)
+{
+	struct fat_fs *fs = FAT_FS(ino->sb);
+	uint64_t size = (uint64_t)ino->size;
+
+	return (long)(((size + fs->cluster_size - 1) & ~(uint64_t)(fs->cluster_size - 1)) >> 9);
+}
+
 static const struct super_ops fat_super_ops = {
 	.statfs = fat_statfs,
 	.busy = fat_busy,
 	.put_super = fat_put_super,
 	.remount = fat_remount,
+	.sync_fs = fat_sync_fs,
+	.inode_blocks = fat_inode_blocks,
 };
 
 /* Parse a number in base (8 or 10) from [p, end). */

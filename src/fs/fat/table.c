@@ -4,8 +4,10 @@
  * four kept), walking cluster chains with every link checked, allocating
  * from the next-free hint and freeing chains, with the free count kept
  * exact (FSInfo is rewritten with it at each flush). Metadata sectors are
- * changed in the block cache and held in fs->dirty until fat_flush()
- * writes them, a FAT sector to every copy of the FAT.
+ * changed in the block cache, marked dirty there (mark_buffer_dirty) and
+ * held in fs->dirty until fat_flush() writes them (sync_buffer), a FAT
+ * sector into every copy of the FAT: each operation is on the disk when
+ * it returns; the cache's write-back thread may write earlier.
  *
  * Locking: fs->lock held by the caller for everything here.
  */
@@ -23,10 +25,33 @@ struct buffer *fat_bread(struct fat_fs *fs, uint64_t sector)
 	return bread(fs->bd, sector, fs->sector_size);
 }
 
-static int write_sector(struct fat_fs *fs, uint64_t sector, const void *data)
+/* Write b now through the block cache's write-back (mark dirty, then
+ * write and wait: the content written is the one it has at this call). */
+static int write_buffer(struct buffer *b)
 {
-	unsigned per = fs->sector_size / SECTOR_SIZE;
-	return blkdev_write(fs->bd, sector * per, data, per);
+	mark_buffer_dirty(b);
+	return sync_buffer(b);
+}
+
+/* FAT sector b (of FAT 0) into the same sector of every other FAT. */
+static int write_fat_copies(struct fat_fs *fs, struct buffer *b)
+{
+	int err = 0;
+
+	for (unsigned k = 1; k < fs->nr_fats; k++) {
+		struct buffer *c = fat_bread(fs, b->block + (uint64_t)k * fs->fat_sectors);
+		if (IS_ERR(c)) {
+			if (!err)
+				err = (int)PTR_ERR(c);
+			continue;
+		}
+		memcpy(c->data, b->data, fs->sector_size);
+		int e = write_buffer(c);
+		brelse(c);
+		if (e && !err)
+			err = e;
+	}
+	return err;
 }
 
 int fat_flush(struct fat_fs *fs)
@@ -35,15 +60,11 @@ int fat_flush(struct fat_fs *fs)
 
 	for (unsigned i = 0; i < fs->nr_dirty; i++) {
 		struct buffer *b = fs->dirty[i];
-		int e;
+		int e = write_buffer(b);
+		if (e && !err)
+			err = e;
 		if (fs->dirty_is_fat[i]) {
-			for (unsigned k = 0; k < fs->nr_fats; k++) {
-				e = write_sector(fs, b->block + (uint64_t)k * fs->fat_sectors, b->data);
-				if (e && !err)
-					err = e;
-			}
-		} else {
-			e = write_sector(fs, b->block, b->data);
+			e = write_fat_copies(fs, b);
 			if (e && !err)
 				err = e;
 		}
@@ -60,7 +81,7 @@ int fat_flush(struct fat_fs *fs)
 			uint8_t *d = b->data;
 			put_le32(d + FSI_FREE_COUNT, fs->free_count);
 			put_le32(d + FSI_NXT_FREE, fs->next_free);
-			int e = write_sector(fs, b->block, b->data);
+			int e = write_buffer(b);
 			if (e && !err)
 				err = e;
 			brelse(b);
@@ -76,6 +97,7 @@ int fat_mark_dirty(struct fat_fs *fs, struct buffer *b, bool is_fat)
 {
 	if (fs->readonly)
 		return -EROFS;
+	mark_buffer_dirty(b); /* the cache keeps it until written */
 	for (unsigned i = 0; i < fs->nr_dirty; i++)
 		if (fs->dirty[i] == b)
 			return 0;
