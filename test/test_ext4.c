@@ -790,6 +790,33 @@ static void write_workload(struct super_block *sb, unsigned bs)
 	assert_int_equal(buf[10], 0);
 	inode_put(f);
 
+	/* fallocate: unwritten extents, then writes into them */
+	f = mk(root, "falloc", S_IFREG | 0644);
+	{
+		struct file ff = { .inode = f, .ops = f->fops, .mode = FMODE_WRITE };
+		assert_int_equal(f->fops->fallocate(&ff, 0, 0, 50 * bs), 0);
+		assert_int_equal(f->size, 50 * bs);
+		assert_int_equal(f->fops->fallocate(&ff, 1 /* KEEP_SIZE */, 50 * bs, 50 * bs), 0);
+		assert_int_equal(f->size, 50 * bs);
+		assert_int_equal(EXT4_I(f)->blocks, 100 * bs / 512);
+		pattern(buf, 3 * bs, 7);
+		assert_int_equal(write_at(f, buf, 3 * bs, 10 * bs + 5), 3 * bs);
+		assert_int_equal(write_at(f, buf, 10, 70 * bs), 10);
+		unsigned char *rb = malloc(80 * bs);
+		assert_int_equal(read_at(f, rb, 80 * bs, 0), 70 * bs + 10);
+		for (unsigned k = 0; k < 70 * bs + 10; k++) {
+			unsigned char want = 0;
+			if (k >= 10 * bs + 5 && k < 13 * bs + 5)
+				want = buf[k - (10 * bs + 5)];
+			else if (k >= 70 * bs)
+				want = buf[k - 70 * bs];
+			if (rb[k] != want)
+				fail_msg("falloc byte %u: %u, want %u", k, rb[k], want);
+		}
+		free(rb);
+	}
+	inode_put(f);
+
 	/* a file emptied */
 	f = mk(root, "emptied", S_IFREG | 0644);
 	pattern(buf, 10000, 2);

@@ -226,6 +226,10 @@ struct file_ops {
 	/* fsync/fdatasync: make the file's written data durable. NULL: the
 	 * file lives in memory only and there is nothing to do. */
 	int (*fsync)(struct file *f, bool datasync);
+	/* fallocate(2) on a regular file opened for writing, the arguments
+	 * checked (mode 0 or FALLOC_FL_KEEP_SIZE, off >= 0, len > 0). NULL:
+	 * -EOPNOTSUPP. */
+	long (*fallocate)(struct file *f, int mode, off_t off, off_t len);
 };
 
 #define FMODE_READ 0x1

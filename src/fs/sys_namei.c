@@ -316,6 +316,37 @@ long sys_truncate(const char __user *upath, off_t length)
 	return vfs_truncate_inode(ino, length);
 }
 
+#define FALLOC_FL_KEEP_SIZE 0x01
+
+long sys_fallocate(int fd, int mode, off_t offset, off_t len)
+{
+	__free(file_put) struct file *f = fd_get(fd);
+
+	if (!f || (f->mode & FMODE_PATH))
+		return -EBADF;
+	if (offset < 0 || len <= 0)
+		return -EINVAL;
+	if (mode & ~FALLOC_FL_KEEP_SIZE)
+		return -EOPNOTSUPP; /* punching holes, zeroing, collapsing: not yet */
+	if (!(f->mode & FMODE_WRITE))
+		return -EBADF;
+	if (!f->inode)
+		return -ENODEV;
+	if (S_ISDIR(f->inode->mode))
+		return -EISDIR;
+	if (S_ISFIFO(f->inode->mode) || S_ISSOCK(f->inode->mode))
+		return -ESPIPE;
+	if (!S_ISREG(f->inode->mode))
+		return -ENODEV;
+	if (offset > (off_t)(~0ull >> 1) - len)
+		return -EFBIG;
+	if (inode_is_readonly(f->inode))
+		return -EROFS;
+	if (!f->ops || !f->ops->fallocate)
+		return -EOPNOTSUPP;
+	return f->ops->fallocate(f, mode, offset, len);
+}
+
 long sys_ftruncate(int fd, off_t length)
 {
 	__free(file_put) struct file *f = fd_get(fd);

@@ -236,6 +236,33 @@ static void files(void)
 	close(fd);
 	CHECK(truncate(P("sparse.bin"), 4096 * 3 + 7) == 0, "truncate");
 
+	/* fallocate: mode 0 grows the file, KEEP_SIZE does not; zeros */
+	fd = open(P("falloc.bin"), O_CREAT | O_RDWR, 0644);
+	CHECK(fd >= 0, "create falloc.bin");
+	CHECK(fallocate(fd, 0, 0, 100000) == 0, "fallocate");
+	CHECK(fstat(fd, &st) == 0 && st.st_size == 100000 && st.st_blocks >= 100000 / 512,
+	      "fallocate size %lld blocks %lld", (long long)st.st_size, (long long)st.st_blocks);
+	CHECK(pread(fd, got, 4096, 50000) == 4096, "pread");
+	for (int i = 0; i < 4096; i++)
+		CHECK(got[i] == 0, "fallocated byte %d", i);
+	CHECK(fallocate(fd, FALLOC_FL_KEEP_SIZE, 100000, 200000) == 0, "fallocate keep size");
+	CHECK(fstat(fd, &st) == 0 && st.st_size == 100000 && st.st_blocks >= 300000 / 512,
+	      "keep size %lld blocks %lld", (long long)st.st_size, (long long)st.st_blocks);
+	pattern(buf, sizeof(buf), 13);
+	CHECK(pwrite(fd, buf, 5000, 30000) == 5000, "pwrite into fallocated");
+	CHECK(pwrite(fd, buf, 100, 150000) == 100, "pwrite past the size");
+	CHECK(pread(fd, got, 5000, 30000) == 5000 && !memcmp(got, buf, 5000), "read back");
+	CHECK(pread(fd, got, 4096, 120000) == 4096, "pread");
+	for (int i = 0; i < 4096; i++)
+		CHECK(got[i] == 0, "byte %d before the write", i);
+	CHECK(fstat(fd, &st) == 0 && st.st_size == 150100, "size %lld", (long long)st.st_size);
+	CHECK_ERRNO(fallocate(fd, 0, -1, 10), EINVAL);
+	CHECK_ERRNO(fallocate(fd, 0, 0, 0), EINVAL);
+	close(fd);
+	fd = open(P("falloc.bin"), O_RDONLY);
+	CHECK_ERRNO(fallocate(fd, 0, 0, 10), EBADF);
+	close(fd);
+
 	/* O_SYNC */
 	fd = open(P("sync.bin"), O_CREAT | O_WRONLY | O_SYNC, 0644);
 	pattern(buf, sizeof(buf), 9);
@@ -501,6 +528,7 @@ int main(void)
 	report("log");
 	report("sparse.bin");
 	report("sync.bin");
+	report("falloc.bin");
 	report("d/victim");
 	report("d/one");
 	report("e/sub2/f");

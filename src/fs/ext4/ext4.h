@@ -222,6 +222,8 @@ struct ext4_map;
  * *fresh is set when the blocks are new (their bytes are garbage). */
 int ext4_map_create(struct ext4_handle *h, struct inode *vi, uint32_t lblk, uint32_t max,
 		    struct ext4_map *m, bool *fresh);
+/* fallocate: unwritten extents over the holes of [lblk, lblk + count). */
+int ext4_alloc_range(struct ext4_handle *h, struct inode *vi, uint32_t lblk, uint64_t count);
 /* Free every block at or after logical block from. */
 int ext4_truncate_blocks(struct ext4_handle *h, struct inode *vi, uint32_t from);
 
@@ -315,6 +317,7 @@ uint8_t ext4_ftype(mode_t mode);
 ssize_t ext4_write(struct file *f, const struct iobuf *buf, off_t *pos);
 int ext4_truncate(struct inode *vi, off_t size);
 int ext4_fsync(struct file *f, bool datasync);
+long ext4_fallocate(struct file *f, int mode, off_t off, off_t len);
 /* Lookup/readdir/read wrappers that hold fs->lock shared. */
 struct inode *ext4_lookup_locked(struct inode *dir, const char *name, size_t len);
 

@@ -12,6 +12,7 @@
  */
 #include <ferrite/errno.h>
 #include <ferrite/string.h>
+#include <ferrite/kmalloc.h>
 #include "ext4.h"
 
 #define MAX_LEVELS (EXT4_EXT_MAX_DEPTH + 1)
@@ -238,10 +239,12 @@ static int split_node(struct ext4_handle *h, struct inode *vi, struct ext_path *
 	return level_dirty(h, vi, parent);
 }
 
-/* Insert the extent lblk+len -> pblk (initialised). */
+/* Insert the extent lblk+len -> pblk (unwritten: preallocated, reads as zeros). */
 static int insert_extent(struct ext4_handle *h, struct inode *vi, uint32_t lblk, uint64_t pblk,
-			 uint32_t len)
+			 uint32_t len, bool unwritten)
 {
+	uint32_t max_len = unwritten ? EXT4_EXT_INIT_MAX_LEN - 1 : EXT4_EXT_INIT_MAX_LEN;
+
 	struct ext_path p;
 	int err;
 
@@ -254,10 +257,10 @@ static int insert_extent(struct ext4_handle *h, struct inode *vi, uint32_t lblk,
 		while (pos < n && ex[pos].ee_block <= lblk)
 			pos++;
 		/* continues the extent before it: lengthen that one */
-		if (pos > 0 && !ext_unwritten(&ex[pos - 1]) &&
+		if (pos > 0 && ext_unwritten(&ex[pos - 1]) == unwritten &&
 		    ex[pos - 1].ee_block + ext_len(&ex[pos - 1]) == lblk &&
 		    ext_pblk(&ex[pos - 1]) + ext_len(&ex[pos - 1]) == pblk &&
-		    ext_len(&ex[pos - 1]) + len <= EXT4_EXT_INIT_MAX_LEN) {
+		    ext_len(&ex[pos - 1]) + len <= max_len) {
 			if (!(err = level_access(h, leaf))) {
 				ex[pos - 1].ee_len = (uint16_t)(ex[pos - 1].ee_len + len);
 				err = level_dirty(h, vi, leaf);
@@ -273,7 +276,7 @@ static int insert_extent(struct ext4_handle *h, struct inode *vi, uint32_t lblk,
 			memmove(ex + pos + 1, ex + pos, (size_t)(n - pos) * sizeof(*ex));
 			memset(&ex[pos], 0, sizeof(*ex));
 			ex[pos].ee_block = lblk;
-			ex[pos].ee_len = (uint16_t)len;
+			ex[pos].ee_len = (uint16_t)(unwritten ? len + EXT4_EXT_INIT_MAX_LEN : len);
 			ext_set_pblk(&ex[pos], pblk);
 			leaf->eh->eh_entries++;
 			err = level_dirty(h, vi, leaf);
@@ -323,6 +326,86 @@ static uint64_t data_goal(struct inode *vi, uint32_t lblk)
 	return fs->first_data_block + (uint64_t)g * fs->blocks_per_group;
 }
 
+/*
+ * A write meets an unwritten extent: its blocks from the start of the
+ * extent to the end of the write are zeroed on the disk and become
+ * written; the rest stays unwritten (a new extent after it), so no
+ * written block lies past what the write will make the size.
+ */
+static int convert_unwritten(struct ext4_handle *h, struct inode *vi, uint32_t lblk, uint32_t want)
+{
+	struct ext4_fs *fs = h->fs;
+	struct ext_path p;
+	int err;
+
+	if ((err = find_path(vi, lblk, &p)))
+		return err;
+	struct ext_level *leaf = &p.lv[p.depth];
+	struct ext4_extent *ex = (void *)(leaf->eh + 1), *e = NULL;
+	for (int i = 0; i < leaf->eh->eh_entries; i++)
+		if (ex[i].ee_block <= lblk && lblk < ex[i].ee_block + ext_len(&ex[i]))
+			e = &ex[i];
+	if (!e || !ext_unwritten(e)) {
+		path_release(&p);
+		return ext4_corrupt(fs, "inode %u: no unwritten extent at %u", EXT4_I(vi)->ino, lblk);
+	}
+	uint32_t start = e->ee_block, len = ext_len(e);
+	uint64_t pblk = ext_pblk(e);
+	uint64_t end = MIN((uint64_t)lblk + want, (uint64_t)start + len);
+	uint32_t head = (uint32_t)(end - start), tail = len - head;
+	/* zero the head on the disk, 64 KiB at a time */
+	static const size_t zchunk = 64 << 10;
+	char *z = kzalloc(zchunk);
+	if (!z) {
+		path_release(&p);
+		return -ENOMEM;
+	}
+	for (uint64_t done = 0; done < head && !err;) {
+		uint64_t n = MIN((uint64_t)head - done, (uint64_t)(zchunk >> fs->log_block_size));
+		err = blkdev_write(fs->bd, (pblk + done) << (fs->log_block_size - SECTOR_SHIFT), z,
+				   n << (fs->log_block_size - SECTOR_SHIFT));
+		done += n;
+	}
+	kfree(z);
+	if (!err && !(err = level_access(h, leaf))) {
+		e->ee_len = (uint16_t)head;
+		err = level_dirty(h, vi, leaf);
+	}
+	path_release(&p);
+	if (!err && tail)
+		err = insert_extent(h, vi, (uint32_t)end, pblk + head, tail, true);
+	return err;
+}
+
+int ext4_alloc_range(struct ext4_handle *h, struct inode *vi, uint32_t lblk, uint64_t count)
+{
+	struct ext4_inode_info *ei = EXT4_I(vi);
+	int err;
+
+	if (!(ei->flags & EXT4_EXTENTS_FL) || ei->inline_data)
+		return -EOPNOTSUPP;
+	while (count) {
+		struct ext4_map m;
+		if ((err = ext4_map_block(vi, lblk, &m)))
+			return err;
+		uint32_t n = (uint32_t)MIN((uint64_t)m.len, count);
+		if (m.kind == EXT4_MAP_HOLE) {
+			n = MIN(n, EXT4_EXT_INIT_MAX_LEN - 1);
+			int64_t pblk = ext4_new_blocks(h, data_goal(vi, lblk), &n);
+			if (pblk < 0)
+				return (int)pblk;
+			if ((err = insert_extent(h, vi, lblk, (uint64_t)pblk, n, true))) {
+				ext4_free_blocks(h, (uint64_t)pblk, n);
+				return err;
+			}
+			ei->blocks += (uint64_t)n << (ei->fs->log_block_size - 9);
+		}
+		lblk += n;
+		count -= n;
+	}
+	return 0;
+}
+
 int ext4_map_create(struct ext4_handle *h, struct inode *vi, uint32_t lblk, uint32_t max,
 		    struct ext4_map *m, bool *fresh)
 {
@@ -336,14 +419,17 @@ int ext4_map_create(struct ext4_handle *h, struct inode *vi, uint32_t lblk, uint
 		return err;
 	if (m->kind == EXT4_MAP_MAPPED)
 		return 0;
-	if (m->kind == EXT4_MAP_UNWRITTEN)
-		return -EOPNOTSUPP; /* writing into preallocated extents: not yet */
+	if (m->kind == EXT4_MAP_UNWRITTEN) {
+		if ((err = convert_unwritten(h, vi, lblk, MAX(max, 1u))))
+			return err;
+		return ext4_map_block(vi, lblk, m);
+	}
 	uint32_t len = MIN(MAX(max, 1u), m->len);
 	len = MIN(len, EXT4_EXT_INIT_MAX_LEN);
 	int64_t pblk = ext4_new_blocks(h, data_goal(vi, lblk), &len);
 	if (pblk < 0)
 		return (int)pblk;
-	err = insert_extent(h, vi, lblk, (uint64_t)pblk, len);
+	err = insert_extent(h, vi, lblk, (uint64_t)pblk, len, false);
 	if (err) {
 		ext4_free_blocks(h, (uint64_t)pblk, len);
 		return err;

@@ -130,6 +130,7 @@ const struct file_ops ext4_file_fops = {
 	.read = ext4_read,
 	.write = ext4_write,
 	.fsync = ext4_fsync,
+	.fallocate = ext4_fallocate,
 };
 const struct file_ops ext4_dir_fops = {
 	.fsync = ext4_fsync,

@@ -1,6 +1,7 @@
 /*
- * Writing file data: write(2) (O_APPEND, O_SYNC/O_DSYNC), truncate and
- * fsync. File data goes straight to the device (no page cache yet): a
+ * Writing file data: write(2) (O_APPEND, O_SYNC/O_DSYNC), truncate,
+ * fallocate (unwritten extents: read as zeros, made written by the first
+ * write that meets them) and fsync. File data goes straight to the device (no page cache yet): a
  * chunk of up to EXT4_WRITE_CHUNK bytes is copied from the caller first
  * (no lock held while user memory is touched), then, under fs->lock held
  * alone, its blocks are mapped (holes allocated), partial first and last
@@ -213,4 +214,35 @@ int ext4_fsync(struct file *f, bool datasync)
 	if (fs->vsb->flags & MS_RDONLY)
 		return 0;
 	return ext4_journal_force_commit(fs);
+}
+
+#define FALLOC_FL_KEEP_SIZE 0x01
+
+long ext4_fallocate(struct file *f, int mode, off_t off, off_t len)
+{
+	struct inode *vi = f->inode;
+	struct ext4_inode_info *ei = EXT4_I(vi);
+	struct ext4_fs *fs = ei->fs;
+	uint64_t end = (uint64_t)off + (uint64_t)len;
+	int err;
+
+	if (!ext4_writable(fs))
+		return -EROFS;
+	if (end > max_file_size(fs))
+		return -EFBIG;
+	guard(rwlock_write)(&fs->lock);
+	__free(ext4_journal_stop) struct ext4_handle *h = ext4_journal_start(fs, 64);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	uint64_t first = (uint64_t)off >> fs->log_block_size;
+	uint64_t last = (end - 1) >> fs->log_block_size;
+	err = ext4_alloc_range(h, vi, (uint32_t)first, last - first + 1);
+	if (!err && !(mode & FALLOC_FL_KEEP_SIZE) && end > (uint64_t)vi->size) {
+		spin_lock(&vi->lock);
+		vi->size = (off_t)end;
+		inode_touch(vi);
+		spin_unlock(&vi->lock);
+	}
+	int e = ext4_write_inode(h, vi);
+	return err ? err : e;
 }
