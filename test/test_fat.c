@@ -600,6 +600,22 @@ static void write_tree(struct super_block *sb, bool fixed_root)
 	ino = walk_path(sb, LONG_NAME);
 	assert_int_equal(ino->iops->truncate(ino, 70000), 0);
 	inode_put(ino);
+	/* fallocate: mode 0 grows with zeros; KEEP_SIZE's clusters past the
+	 * size are freed at the release (fsck checks that below) */
+	assert_int_equal(k_create(sb, "fallocated", S_IFREG | 0644), 0);
+	ino = walk_path(sb, "fallocated");
+	struct file *ff = file_alloc(ino, ino->fops, K_O_RDWR);
+	assert_int_equal(ff->ops->fallocate(ff, 0, 0, 5000), 0);
+	assert_int_equal(ino->size, 5000);
+	uint32_t free_before = FAT_FS(sb)->free_count;
+	assert_int_equal(ff->ops->fallocate(ff, 1 /* FALLOC_FL_KEEP_SIZE */, 0, 200000), 0);
+	assert_int_equal(ino->size, 5000);
+	assert_true(FAT_FS(sb)->free_count < free_before);
+	file_put(ff);
+	assert_true(FAT_FS(sb)->free_count >= free_before);
+	inode_put(ino);
+	unsigned char zeros[5000] = { 0 };
+	expect_contents(sb, "fallocated", zeros, 5000);
 	/* an open file that is unlinked keeps its data until the last put */
 	assert_int_equal(k_create(sb, "open-unlinked", S_IFREG | 0644), 0);
 	assert_int_equal(k_write(sb, "open-unlinked", data, 20000, 0), 20000);

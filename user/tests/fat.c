@@ -6,7 +6,7 @@
  * directories (a moved directory's ".." follows), over a file, with
  * RENAME_NOREPLACE and RENAME_EXCHANGE, into its own subtree (EINVAL), file/dir clashes
  * (EISDIR, ENOTDIR), a directory of 300 long names read back by readdir,
- * four processes appending to one file at once, getcwd inside.
+ * four processes appending to one file at once, fallocate, getcwd inside.
  *
  * Where it runs: in Ferrite the guest suites attach a FAT32 disk labelled
  * FERRITEFATT (scripts/run-tests.sh, made by scripts/mkdisk.sh -t vfat);
@@ -162,6 +162,16 @@ static void semantics(void)
 	}
 	CHECK(stat("keep/appended.log", &st) == 0 && st.st_size == 160, "appended size %lld",
 	      (long long)st.st_size);
+
+	/* fallocate: mode 0 grows with zeros, KEEP_SIZE keeps the size */
+	fd = open("keep/fallocated", O_RDWR | O_CREAT, 0644);
+	CHECK(fd >= 0, "open fallocated");
+	CHECK(fallocate(fd, 0, 0, 10000) == 0, "fallocate");
+	CHECK(fstat(fd, &st) == 0 && st.st_size == 10000, "fallocate size %lld", (long long)st.st_size);
+	CHECK(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 100000) == 0, "fallocate KEEP_SIZE");
+	CHECK(fstat(fd, &st) == 0 && st.st_size == 10000, "KEEP_SIZE size %lld", (long long)st.st_size);
+	CHECK(pread(fd, buf, 100, 9900) == 100 && !memcmp(buf, (char[100]){ 0 }, 100), "fallocated zeros");
+	CHECK(close(fd) == 0, "close fallocated");
 
 	/* 4 processes appending at once: every record whole, none lost */
 	for (int c = 0; c < 4; c++) {

@@ -97,6 +97,7 @@ struct fat_inode_info {
 	struct inode *parent; /* directories: reference to the parent (".."); NULL for the root */
 	uint32_t hint_index, hint_cluster; /* last chain position found (0: none) */
 	bool unlinked;      /* no entry names it: free the chain at the last put */
+	bool prealloc;      /* fallocate(KEEP_SIZE) left clusters past the size */
 	bool is_root;
 	uint8_t ctime_cs;   /* creation time's 10 ms units, kept */
 	uint16_t ctime_raw, cdate_raw;

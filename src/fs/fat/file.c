@@ -286,37 +286,48 @@ static ssize_t fat_read(struct file *f, const struct iobuf *buf, off_t *pos)
 	return done ? (ssize_t)done : err;
 }
 
-int fat_truncate_locked(struct inode *vi, off_t size)
+/* Free the clusters of vi's chain past what size bytes need. */
+static int chain_trim(struct inode *vi, uint64_t size)
 {
 	struct fat_inode_info *ei = FAT_I(vi);
 	struct fat_fs *fs = ei->fs;
+	uint32_t keep = (uint32_t)((size + fs->cluster_size - 1) >> fs->log_cluster);
+	int err;
+
+	ei->hint_index = ei->hint_cluster = 0;
+	ei->prealloc = false;
+	if (keep == 0) {
+		uint32_t start = ei->start;
+		if (!start)
+			return 0;
+		ei->start = 0;
+		err = fat_write_inode(vi); /* the entry lets go first */
+		return err ? err : fat_free_chain(fs, start);
+	}
+	uint32_t c, next = 0;
+	err = fat_bmap(ei, keep - 1, &c);
+	if (err == -ENOENT)
+		return 0; /* the chain was already short */
+	if (!err)
+		err = fat_next(fs, c, &next);
+	if (!err && next) {
+		err = fat_set(fs, c, fs->eoc);
+		if (!err)
+			err = fat_free_chain(fs, next);
+	}
+	return err;
+}
+
+int fat_truncate_locked(struct inode *vi, off_t size)
+{
 	uint64_t cur = (uint64_t)vi->size;
 	int err = 0;
 
 	if ((uint64_t)size > FAT_MAX_FILE)
 		return -EFBIG;
-	if ((uint64_t)size < cur) {
-		uint32_t keep = (uint32_t)(((uint64_t)size + fs->cluster_size - 1) >> fs->log_cluster);
-		ei->hint_index = ei->hint_cluster = 0;
-		if (keep == 0) {
-			uint32_t start = ei->start;
-			ei->start = 0;
-			err = fat_write_inode(vi); /* the entry lets go first */
-			if (!err)
-				err = fat_free_chain(fs, start);
-		} else {
-			uint32_t c, next = 0;
-			err = fat_bmap(ei, keep - 1, &c);
-			if (err == -ENOENT)
-				err = 0; /* the chain was already short */
-			else if (!err)
-				err = fat_next(fs, c, &next);
-			if (!err && next) {
-				err = fat_set(fs, c, fs->eoc);
-				if (!err)
-					err = fat_free_chain(fs, next);
-			}
-		}
+	if ((uint64_t)size <= cur) {
+		/* as Linux: clusters past the size (fallocate KEEP_SIZE) go too */
+		err = chain_trim(vi, (uint64_t)size);
 		if (err)
 			return err;
 		spin_lock(&vi->lock);
@@ -365,6 +376,59 @@ static int fat_fsync(struct file *f, bool datasync)
 	return err ? err : e3;
 }
 
+/*
+ * fallocate(2) as Linux's vfat: mode 0 grows the file with zeros to
+ * off + len (an expanding truncate); FALLOC_FL_KEEP_SIZE allocates the
+ * clusters up to off + len without changing the size, and those still
+ * past the size are freed when the file is released (fat_release) or
+ * truncated, as Linux does, so the image checks clean afterwards.
+ */
+static long fat_fallocate(struct file *f, int mode, off_t off, off_t len)
+{
+	struct inode *vi = f->inode;
+	struct fat_inode_info *ei = FAT_I(vi);
+	struct fat_fs *fs = ei->fs;
+	uint64_t end = (uint64_t)off + (uint64_t)len;
+	int err = 0;
+
+	if (fs->readonly)
+		return -EROFS;
+	if (end > FAT_MAX_FILE)
+		return -EFBIG;
+	guard(mutex)(&fs->lock);
+	if (mode == 0) {
+		if (end > (uint64_t)vi->size)
+			err = fat_truncate_locked(vi, (off_t)end);
+	} else {
+		uint32_t have, want = (uint32_t)((end + fs->cluster_size - 1) >> fs->log_cluster);
+		err = chain_grow(ei, want, &have);
+		if (have > (uint32_t)(((uint64_t)vi->size + fs->cluster_size - 1) >> fs->log_cluster))
+			ei->prealloc = true;
+		int e2 = fat_write_inode(vi); /* a file that had no cluster now has one */
+		if (!err)
+			err = e2;
+	}
+	int e3 = fat_flush(fs);
+	return err ? err : e3;
+}
+
+/* The last reference to an open file: clusters fallocate left past the
+ * size are freed (Linux's fat_file_release). */
+static void fat_release(struct file *f)
+{
+	struct inode *vi = f->inode;
+	struct fat_inode_info *ei = FAT_I(vi);
+	struct fat_fs *fs = ei->fs;
+
+	if (!ei->prealloc || fs->readonly)
+		return;
+	mutex_lock(&fs->lock);
+	if (ei->prealloc && !ei->unlinked)
+		chain_trim(vi, (uint64_t)vi->size);
+	fat_flush(fs);
+	mutex_unlock(&fs->lock);
+}
+
 static unsigned fat_poll(struct file *f, struct poll_table *pt)
 {
 	return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
@@ -375,6 +439,8 @@ const struct file_ops fat_file_fops = {
 	.write = fat_write,
 	.poll = fat_poll,
 	.fsync = fat_fsync,
+	.fallocate = fat_fallocate,
+	.release = fat_release,
 };
 const struct file_ops fat_dir_fops = {
 	.fsync = fat_fsync,
