@@ -7,10 +7,14 @@
 #   boot-riscv64    OpenSBI -bios default (-smp 1 and 4), fw_jump.elf, U-Boot;
 #                   the judges' disk line (virtio-blk + virtio-net), modern
 #                   virtio-mmio with two disks, a read-only disk
-#                   (the disks are ext4 images made by scripts/mkdisk.sh)
+#                   (the disks are ext4 images made by scripts/mkdisk.sh),
+#                   root on ext4 and root on FAT32 (rv-root-fat, fsck'ed)
 #   boot-x86_64     -kernel on q35 and pc, the GRUB ISO; the judges' disk
 #                   line on q35, two disks on pc
-#   guest-riscv64   init=/tests/runner inside Ferrite, one count per test
+#   guest-riscv64   init=/tests/runner inside Ferrite, one count per test;
+#                   disks: the blk scratch image, the ext4 test image, a
+#                   FAT32 image the fat test writes (then fsck.fat -n and
+#                   mtools check it: fat-fsck, fat-files)
 #   guest-x86_64    the same on x86_64
 #   fuzz-riscv64    the syscall fuzzer as init (scripts/fuzz.sh), fixed
 #                   seeds, once plain and once with fault injection: one
@@ -160,9 +164,10 @@ run_qemu() {
 	return $rc
 }
 
-# Root on disk (root=/dev/vda, docs/ext4.md): an ext4 image whose
-# /sbin/init is INIT (a file); the initramfs's /dev, /proc and /tmp must
-# show through the disk's directories of those names.
+# Root on disk (root=/dev/vda, docs/ext4.md): an ext4 image (or FAT32 when
+# the fourth argument is vfat, docs/fat.md) whose /sbin/init is INIT (a
+# file); the initramfs's /dev, /proc and /tmp must show through the disk's
+# directories of those names.
 root_disk() {
 	local dir=$BUILD/test-disks/root-$1 img=$BUILD/test-disks/root-$1.img
 	rm -rf "$dir"
@@ -170,7 +175,11 @@ root_disk() {
 	cp "$2" "$dir/sbin/init" && chmod 755 "$dir/sbin/init" || return 1
 	[ -z "${3:-}" ] || cp "$3" "$dir/bin/busybox" || return 1
 	echo "on the disk" > "$dir/etc/motd"
-	scripts/mkdisk.sh -s 16 "$dir" "$img" > /dev/null && echo "$img"
+	if [ "${4:-ext4}" = vfat ]; then
+		scripts/mkdisk.sh -t vfat -s 40 "$dir" "$img" > /dev/null && echo "$img"
+	else
+		scripts/mkdisk.sh -s 16 "$dir" "$img" > /dev/null && echo "$img"
+	fi
 }
 
 # root_disk_test NAME PATTERN CMD...: boot, wait for a line matching PATTERN.
@@ -382,7 +391,7 @@ suite_boot_riscv64() {
 		bigrd_tests rv "$BUILD/riscv64/user/bigrd.cpio.gz" "${q[@]}" -kernel "$KERNEL_RV" \
 			-bios default -no-reboot
 		panic_tests rv "$TESTS_RV" "${q[@]}" -kernel "$KERNEL_RV" -bios default
-		local img
+		local img out
 		if img=$(boot_disk rv); then
 			# shellcheck disable=SC2046
 			BOOT_TEST_INPUT=$DISK_BOOT_INPUT boot_test rv-disk-judges "${q[@]}" \
@@ -405,6 +414,18 @@ suite_boot_riscv64() {
 				-bios default -smp 1 -append "root=/dev/vda rw" $(rv_disk "$img")
 		else
 			fail rv-root-disk "scripts/mkdisk.sh failed"
+		fi
+		if img=$(root_disk rv-fat scripts/root-fat-init.sh "$BUILD/riscv64/user/busybox" vfat); then
+			# shellcheck disable=SC2046
+			root_disk_test rv-root-fat '^ROOT_FAT_OK$' "${q[@]}" -kernel "$KERNEL_RV" \
+				-bios default -smp 1 -append "root=/dev/vda rw rootfstype=vfat" $(rv_disk "$img")
+			if out=$(PATH=$PATH:/sbin:/usr/sbin fsck.fat -n "$img" 2>&1); then
+				pass rv-root-fat-fsck
+			else
+				fail rv-root-fat-fsck "$out"
+			fi
+		else
+			fail rv-root-fat "scripts/mkdisk.sh failed"
 		fi
 	fi
 	if need_file rv-uboot "$BUILD/riscv64/Image" &&
@@ -516,6 +537,68 @@ debian_disk() {
 	echo "$img"
 }
 
+# The FAT test's disk (user/tests/fat.c): a small FAT32 image labelled
+# FERRITEFATT (scripts/mkdisk.sh -t vfat), attached read-write as the third
+# disk; after the run fsck.fat -n must find nothing to fix and every file
+# the test reported (FAT-FILE lines) must read the same through mtools.
+fat_disk() {
+	local dir=$BUILD/test-disks/fatt-folder
+	mkdir -p "$dir/preexisting"
+	echo "made by run-tests.sh" > "$dir/preexisting/hello from the host.txt"
+	scripts/mkdisk.sh -t vfat -L FERRITEFATT -s 40 "$dir" "$BUILD/test-disks/fatt-$1.img" > /dev/null &&
+		echo "$BUILD/test-disks/fatt-$1.img"
+}
+
+check_fat_disk() {
+	local out
+	if out=$(PATH=$PATH:/sbin:/usr/sbin fsck.fat -n "$2" 2>&1); then
+		pass "$1/fat-fsck"
+	else
+		fail "$1/fat-fsck" "$out"
+	fi
+	if out=$(python3 scripts/fat-check.py "$2" "$3" 2>&1); then
+		pass "$1/fat-files"
+	else
+		fail "$1/fat-files" "$out"
+	fi
+}
+
+# --- ext4 read-write (wt-ext4w): the scratch disk of user/tests/ext4w.c ---
+# A fresh mkfs.ext4 image labelled ferrite-ext4w, attached writable: $2 are
+# mkfs options (riscv64: 4 KiB blocks and a journal; x86_64: 1 KiB, none).
+ext4w_disk() {
+	local img=$BUILD/test-disks/ext4w-$1.img
+	mkdir -p "$BUILD/test-disks"
+	rm -f "$img" && truncate -s 64M "$img" &&
+		PATH=$PATH:/sbin:/usr/sbin mkfs.ext4 -q -F -L ferrite-ext4w $2 "$img" && echo "$img"
+}
+
+# After the run: e2fsck -fn finds nothing to fix, and every file the test
+# reported (EXT4W-FILE path size sha256) reads back the same through debugfs.
+check_ext4w_disk() {
+	local suite=$1 img=$2 log=$3 out path size sum n=0 bad=""
+	if out=$(PATH=$PATH:/sbin:/usr/sbin e2fsck -fn "$img" 2>&1); then
+		pass "$suite/ext4w-e2fsck"
+	else
+		fail "$suite/ext4w-e2fsck" "$(echo "$out" | tail -15)"
+	fi
+	while read -r _ path size sum; do
+		n=$((n + 1))
+		local got
+		got=$(PATH=$PATH:/sbin:/usr/sbin debugfs -R "cat $path" "$img" 2> /dev/null | sha256sum | cut -d' ' -f1)
+		local len
+		len=$(PATH=$PATH:/sbin:/usr/sbin debugfs -R "cat $path" "$img" 2> /dev/null | wc -c)
+		[ "$got" = "$sum" ] && [ "$len" = "$size" ] || bad="$bad $path"
+	done < <(tr -d '\r' < "$log" | grep '^EXT4W-FILE ' |
+		awk '{ last[$2] = $0 } END { for (p in last) print last[p] }')  # a rerun's reports win
+	if [ $n -gt 0 ] && [ -z "$bad" ]; then
+		pass "$suite/ext4w-files"
+	else
+		fail "$suite/ext4w-files" "reported $n files; differ in the image:$bad"
+	fi
+}
+# --- end ext4 read-write ---
+
 suite_guest_riscv64() {
 	suite_begin guest-riscv64
 	local img
@@ -528,9 +611,16 @@ suite_guest_riscv64() {
 				echo -drive "file=$ext4_args,if=none,format=raw,id=x9,readonly=on" \
 					-device virtio-blk-device,drive=x9) \
 			$(deb=$(debian_disk riscv64) &&
-				echo -drive "file=$deb,if=none,format=raw,id=x8,readonly=on" \
-					-device virtio-blk-device,drive=x8)
+				echo -drive "file=$deb,if=none,format=raw,id=x6,readonly=on" \
+					-device virtio-blk-device,drive=x6) \
+			$(ext4w_args=$(ext4w_disk riscv64 "-b 4096") &&
+				echo -drive "file=$ext4w_args,if=none,format=raw,id=x8" \
+					-device virtio-blk-device,drive=x8) \
+			$(fat_args=$(fat_disk riscv64) && echo -drive "file=$fat_args,if=none,format=raw,id=x7" \
+				-device virtio-blk-device,drive=x7)
 		check_scratch_disk guest-riscv64 "$img"
+		check_ext4w_disk guest-riscv64 "$BUILD/test-disks/ext4w-riscv64.img" "$LOGS/guest-riscv64.log"
+		check_fat_disk guest-riscv64 "$BUILD/test-disks/fatt-riscv64.img" "$LOGS/guest-riscv64.log"
 	fi
 	suite_end guest-riscv64
 }
@@ -547,9 +637,16 @@ suite_guest_x86_64() {
 				echo -drive "file=$ext4_args,if=none,format=raw,id=x9,readonly=on" \
 					-device virtio-blk-pci,drive=x9) \
 			$(deb=$(debian_disk x86_64) &&
-				echo -drive "file=$deb,if=none,format=raw,id=x8,readonly=on" \
-					-device virtio-blk-pci,drive=x8)
+				echo -drive "file=$deb,if=none,format=raw,id=x6,readonly=on" \
+					-device virtio-blk-pci,drive=x6) \
+			$(ext4w_args=$(ext4w_disk x86_64 "-b 1024 -O ^has_journal") &&
+				echo -drive "file=$ext4w_args,if=none,format=raw,id=x8" \
+					-device virtio-blk-pci,drive=x8) \
+			$(fat_args=$(fat_disk x86_64) && echo -drive "file=$fat_args,if=none,format=raw,id=x7" \
+				-device virtio-blk-pci,drive=x7)
 		check_scratch_disk guest-x86_64 "$img"
+		check_ext4w_disk guest-x86_64 "$BUILD/test-disks/ext4w-x86_64.img" "$LOGS/guest-x86_64.log"
+		check_fat_disk guest-x86_64 "$BUILD/test-disks/fatt-x86_64.img" "$LOGS/guest-x86_64.log"
 	fi
 	suite_end guest-x86_64
 }

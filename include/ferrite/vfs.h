@@ -32,6 +32,7 @@
 struct inode;
 struct file;
 struct dir_context;
+struct iattr;
 struct kstat;
 struct poll_table; /* opaque; the poll/select issue defines it */
 struct vm_object;
@@ -81,6 +82,16 @@ struct super_ops {
 	bool (*busy)(struct super_block *sb);
 	/* Unmounted and not busy: free the file system (sb->root already put). */
 	void (*put_super)(struct super_block *sb);
+	/* The VFS changed an inode's mode, owner or times (chmod, chown,
+	 * utimensat): write them. Called without locks held. May be NULL. */
+	void (*dirty_inode)(struct inode *ino);
+	/* syncfs/sync: make everything written so far durable. May be NULL. */
+	int (*sync_fs)(struct super_block *sb);
+	/* MS_REMOUNT: switch MS_RDONLY to what flags say. 0 or -errno.
+	 * NULL: a read-only file system stays read-only. */
+	int (*remount)(struct super_block *sb, unsigned long flags);
+	/* stat's st_blocks (512-byte units allocated). NULL: from the size. */
+	long (*inode_blocks)(struct inode *ino);
 };
 
 struct super_block {
@@ -120,6 +131,26 @@ struct inode_ops {
 	int (*truncate)(struct inode *ino, off_t size);
 	/* Walk the directory from ctx->pos (see struct dir_context). */
 	int (*iterate)(struct inode *dir, struct dir_context *ctx);
+	/* Optional: chmod, chown and utimensat of a file system that stores
+	 * attributes its own way (FAT): check the change (-EPERM for what it
+	 * cannot hold), apply it to the inode and write it. NULL: the VFS
+	 * sets the inode's fields. */
+	int (*setattr)(struct inode *ino, const struct iattr *ia);
+};
+
+/* An attribute change (inode_ops.setattr): the IATTR_* bits in valid say
+ * which fields mean something; uid/gid (uid_t)-1 are "unchanged" too. */
+#define IATTR_MODE 0x1
+#define IATTR_UID 0x2
+#define IATTR_GID 0x4
+#define IATTR_ATIME 0x8
+#define IATTR_MTIME 0x10
+struct iattr {
+	unsigned valid;
+	mode_t mode; /* permission bits only */
+	uid_t uid;
+	gid_t gid;
+	struct timespec64 atime, mtime;
 };
 
 struct inode {
@@ -143,6 +174,13 @@ struct inode {
 static inline bool inode_is_readonly(const struct inode *ino)
 {
 	return ino->sb && (ino->sb->flags & MS_RDONLY);
+}
+
+/* Tell the file system that attributes of ino changed (no lock held). */
+static inline void inode_mark_dirty(struct inode *ino)
+{
+	if (ino->sb && ino->sb->ops && ino->sb->ops->dirty_inode)
+		ino->sb->ops->dirty_inode(ino);
 }
 
 /* Return: a new inode with refcount 1, or NULL. */
@@ -188,6 +226,10 @@ struct file_ops {
 	/* fsync/fdatasync: make the file's written data durable. NULL: the
 	 * file lives in memory only and there is nothing to do. */
 	int (*fsync)(struct file *f, bool datasync);
+	/* fallocate(2) on a regular file opened for writing, the arguments
+	 * checked (mode 0 or FALLOC_FL_KEEP_SIZE, off >= 0, len > 0). NULL:
+	 * -EOPNOTSUPP. */
+	long (*fallocate)(struct file *f, int mode, off_t off, off_t len);
 };
 
 #define FMODE_READ 0x1

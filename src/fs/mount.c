@@ -31,6 +31,7 @@ static uint64_t mount_seq;             /* Lock: mount_lock */
 static struct spinlock mount_lock = SPINLOCK_INIT("mount");
 static struct mount_info root_info;    /* the disk root, when root= mounted one */
 static dev_t root_dev;                 /* its device (0: the initramfs is the root) */
+static struct super_block *root_sb;    /* and its file system (remount changes ro/rw) */
 
 /* Cover dir (consumed) with root (consumed), a directory of sb. */
 static int mount_add(struct inode *dir, struct super_block *sb, struct inode *root,
@@ -93,6 +94,7 @@ void vfs_set_root(struct super_block *sb, const struct mount_info *info)
 {
 	guard(spinlock)(&mount_lock);
 	root_dev = sb->dev;
+	root_sb = sb;
 	root_info = *info;
 }
 
@@ -111,7 +113,8 @@ size_t vfs_mounts_list(struct mount_info *out, size_t max)
 
 	guard(spinlock)(&mount_lock);
 	if (root_dev && max) {
-		out[n++] = root_info;
+		out[n] = root_info;
+		out[n++].readonly = root_sb->flags & MS_RDONLY;
 	}
 	for (int i = 0; i < MOUNT_MAX && n < max; i++) {
 		if (!mounts[i].mountpoint || !mounts[i].info.type[0])

@@ -95,7 +95,7 @@ int procfs_show_mounts(struct pbuf *b, pid_t pid)
 int procfs_show_filesystems(struct pbuf *b, pid_t pid)
 {
 	(void)pid;
-	pbuf_printf(b, "nodev\tproc\n\text4\n\text3\n\text2\n");
+	pbuf_printf(b, "nodev\tproc\n\text4\n\text3\n\text2\n\tvfat\n\tmsdos\n");
 	return 0;
 }
 

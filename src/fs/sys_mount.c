@@ -1,7 +1,9 @@
 /*
- * mount(2) and umount2(2). File system types: ext4 (also asked for as
- * ext2 or ext3: one driver reads all three), read-only. A request to
- * mount ext4 read-write gets -EROFS, as Linux gives for a write-protected
+ * mount(2) and umount2(2). File system types: vfat (also asked for as
+ * msdos or fat; docs/fat.md) and ext4 (also asked for as ext2 or ext3:
+ * one driver reads all three), read-write or read-only.
+ * When the driver cannot write an image (features it does not know) a
+ * read-write request gets -EROFS, as Linux gives for a write-protected
  * device; busybox and util-linux mount then retry with MS_RDONLY ("is
  * write-protected, mounting read-only"). No locks here: the mount table
  * (mount.c) has its own.
@@ -14,10 +16,12 @@
 #include <ferrite/cpu.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/printk.h>
+#include <ferrite/uaccess.h>
 #include "fs_internal.h"
 
-/* ext4 (src/fs/ext4/super.c) */
+/* ext4 (src/fs/ext4/super.c), FAT (src/fs/fat/super.c) */
 struct super_block *ext4_mount(struct block_device *bd, unsigned long flags);
+struct super_block *fat_mount(struct block_device *bd, unsigned long flags, const char *options);
 
 /* mount(2) flags (uapi linux/mount.h) */
 #define MS_NOSUID 0x2
@@ -45,6 +49,11 @@ static bool is_ext4_type(const char *t)
 	return !strcmp(t, "ext4") || !strcmp(t, "ext3") || !strcmp(t, "ext2");
 }
 
+static bool is_fat_type(const char *t)
+{
+	return !strcmp(t, "vfat") || !strcmp(t, "msdos") || !strcmp(t, "fat");
+}
+
 /* The block device named by the path source. Return: new reference or ERR_PTR. */
 static struct block_device *source_bdev(const char *source)
 {
@@ -57,15 +66,14 @@ static struct block_device *source_bdev(const char *source)
 	return bd ? bd : ERR_PTR(-ENXIO);
 }
 
-static long mount_ext4(const char *source, struct inode *dir /* consumed */, unsigned long flags)
+static long mount_disk(const char *source, struct inode *dir /* consumed */, unsigned long flags,
+		       bool fat, const char *options)
 {
 	__free(inode_put) struct inode *target = dir;
 	struct block_device *bd;
 	struct super_block *sb;
 	int err;
 
-	if (!(flags & MS_RDONLY))
-		return -EROFS; /* the driver cannot write (docs/ext4.md) */
 	bd = source_bdev(source);
 	if (IS_ERR(bd))
 		return PTR_ERR(bd);
@@ -73,11 +81,13 @@ static long mount_ext4(const char *source, struct inode *dir /* consumed */, uns
 		blkdev_put(bd);
 		return -EBUSY;
 	}
-	sb = ext4_mount(bd, flags);
+	sb = fat ? fat_mount(bd, flags & MS_RDONLY, options) : ext4_mount(bd, flags);
 	blkdev_put(bd); /* the file system holds its own */
 	if (IS_ERR(sb))
 		return PTR_ERR(sb);
-	struct mount_info info = { .type = "ext4" };
+	struct mount_info info = { .type = "ext4", .readonly = (sb->flags & MS_RDONLY) != 0 };
+	if (fat)
+		ksnprintf(info.type, sizeof(info.type), "vfat");
 	__free(kfree) char *buf = kmalloc(PATH_MAX);
 	if (buf) {
 		long start = vfs_build_path(target, buf, PATH_MAX);
@@ -109,10 +119,15 @@ long sys_mount(const char __user *usource, const char __user *utarget, const cha
 		return PTR_ERR(dir);
 
 	if (flags & MS_REMOUNT) {
-		/* Only the flags can change; a read-only file system stays so. */
+		/* Only MS_RDONLY changes (through the file system's remount);
+		 * without one a read-only file system stays so. */
 		__free(inode_put) struct inode *covered = vfs_mount_covered(dir);
 		if (!covered && dir != vfs_root)
 			return -EINVAL;
+		struct super_block *sb = dir->sb;
+		if (sb && sb->ops && sb->ops->remount &&
+		    !!(sb->flags & MS_RDONLY) != !!(flags & MS_RDONLY))
+			return sb->ops->remount(sb, flags);
 		if (inode_is_readonly(dir) && !(flags & MS_RDONLY))
 			return -EROFS;
 		return 0;
@@ -128,15 +143,25 @@ long sys_mount(const char __user *usource, const char __user *utarget, const cha
 	__free(path_free) char *type = path_from_user(utype);
 	if (IS_ERR(type))
 		return PTR_ERR(type);
-	if (!is_ext4_type(type))
+	bool fat = is_fat_type(type);
+	if (!fat && !is_ext4_type(type))
 		return -ENODEV;
 	if (!usource)
 		return -EINVAL;
 	__free(path_free) char *source = path_from_user(usource);
 	if (IS_ERR(source))
 		return PTR_ERR(source);
-	(void)data; /* ext4 mount options: none are needed read-only */
-	return mount_ext4(source, take_ptr(dir), flags);
+	/* ext4: no options are needed read-only; vfat: uid=, umask=... */
+	__free(kfree) char *options = NULL;
+	if (fat && data) {
+		options = kmalloc(PAGE_SIZE);
+		if (!options)
+			return -ENOMEM;
+		long n = strncpy_from_user(options, data, PAGE_SIZE);
+		if (n < 0)
+			return n == -ENAMETOOLONG ? -EINVAL : n;
+	}
+	return mount_disk(source, take_ptr(dir), flags, fat, options);
 }
 
 long sys_umount2(const char __user *utarget, int flags)
