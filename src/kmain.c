@@ -132,6 +132,7 @@ void kmain(struct boot_info *info)
 	vfs_root_setup(info->cmdline, init_given); /* root=: mounted by init's task */
 	console_init();                 /* /dev/console, UART receive interrupts */
 	hal_timer_start();              /* the scheduler tick */
+	smp_init();                     /* the other CPUs, each in its idle loop */
 
 	char *const argv[] = { init_path, NULL };
 	char *const envp[] = { "HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin", "TERM=linux", NULL };

@@ -1,7 +1,17 @@
 /*
- * Spinlocks. spin_lock_irqsave disables interrupts on this CPU for the time
- * the lock is held, so a lock shared with an interrupt handler cannot
- * deadlock. Held spinlocks never sleep.
+ * Spinlocks: ticket locks, fair under contention (CPUs get the lock in the
+ * order they asked for it). spin_lock_irqsave disables interrupts on this
+ * CPU for the time the lock is held, so a lock shared with an interrupt
+ * handler cannot deadlock. Held spinlocks never sleep.
+ *
+ * A waiter spins with interrupts possibly off; while it spins it answers
+ * this CPU's cross-CPU requests (TLB shootdowns, smp_poll_requests in
+ * src/proc/smp.c), so a CPU that holds a lock and waits for every CPU
+ * running an address space to flush its TLB never waits on a CPU that
+ * spins on that lock.
+ * Memory order: the ticket is taken with a relaxed fetch-add; the wait
+ * for `serving` to reach it is an acquire load; unlock is a release
+ * increment of `serving` (only the holder writes it).
  */
 #pragma once
 #include <ferrite/types.h>
@@ -10,31 +20,48 @@
 #include <ferrite/printk.h>
 
 struct spinlock {
-	int locked;     /* atomic: 0 free, 1 held */
-	int owner_cpu;  /* -1 when free; for assert_locked and debugging */
+	uint32_t next;    /* atomic: the next ticket to hand out */
+	uint32_t serving; /* the ticket that holds the lock; written by the holder */
+	int owner_cpu;    /* -1 when free; for assert_locked and debugging */
 	const char *name;
 };
 
-#define SPINLOCK_INIT(n) { 0, -1, n }
+#define SPINLOCK_INIT(n) { 0, 0, -1, n }
+
+#if defined(FERRITE_HOST)
+static inline void smp_poll_requests(void) {}
+#else
+/* Answer this CPU's pending cross-CPU requests (src/proc/smp.c). */
+void smp_poll_requests(void);
+#endif
 
 static inline void spin_init(struct spinlock *l, const char *name)
 {
-	l->locked = 0;
+	l->next = 0;
+	l->serving = 0;
 	l->owner_cpu = -1;
 	l->name = name;
 }
 
 static inline void spin_lock(struct spinlock *l)
 {
-	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
-			hal_cpu_relax();
+	uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+
+	while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket) {
+		smp_poll_requests();
+		hal_cpu_relax();
+	}
 	l->owner_cpu = (int)hal_cpu_id();
 }
 
 static inline bool spin_trylock(struct spinlock *l)
 {
-	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+	uint32_t serving = __atomic_load_n(&l->serving, __ATOMIC_RELAXED);
+	uint32_t expect = serving;
+
+	/* Free when no ticket is out past the one being served. */
+	if (!__atomic_compare_exchange_n(&l->next, &expect, serving + 1, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return false;
 	l->owner_cpu = (int)hal_cpu_id();
 	return true;
@@ -43,7 +70,7 @@ static inline bool spin_trylock(struct spinlock *l)
 static inline void spin_unlock(struct spinlock *l)
 {
 	l->owner_cpu = -1;
-	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&l->serving, l->serving + 1, __ATOMIC_RELEASE);
 }
 
 static inline unsigned long spin_lock_irqsave(struct spinlock *l)
@@ -59,9 +86,15 @@ static inline void spin_unlock_irqrestore(struct spinlock *l, unsigned long flag
 	hal_irq_restore(flags);
 }
 
+static inline bool spin_is_locked(const struct spinlock *l)
+{
+	return __atomic_load_n(&l->serving, __ATOMIC_RELAXED) !=
+	       __atomic_load_n(&l->next, __ATOMIC_RELAXED);
+}
+
 static inline bool spin_is_locked_here(const struct spinlock *l)
 {
-	return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) && l->owner_cpu == (int)hal_cpu_id();
+	return spin_is_locked(l) && READ_ONCE(l->owner_cpu) == (int)hal_cpu_id();
 }
 #define assert_locked(l) BUG_ON(!spin_is_locked_here(l))
 
