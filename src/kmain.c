@@ -28,6 +28,10 @@ extern const char initramfs_builtin_start[], initramfs_builtin_end[];
 
 static char init_path[128] = "/init";
 static bool init_given; /* init= was on the command line */
+/* The words after "--" on the command line: init's arguments (as Linux). */
+#define INIT_MAX_ARGS 16
+static char init_args_buf[256];
+static char *init_argv[INIT_MAX_ARGS + 2];
 
 /* A decimal integer with an optional sign, the whole of [p, end); false
  * when it is not one. */
@@ -56,7 +60,30 @@ static bool parse_int(const char *p, const char *end, long *out)
  *                    N < 0 reboot at once
  *   ferrite.sysrq=1  allow the crash trigger of /proc/sysrq-trigger (tests)
  *   failslab=P,SEED  fault injection: allocations fail P times per million
- *   norandmaps       no address-space randomisation (src/mm/layout.c) */
+ *   norandmaps       no address-space randomisation (src/mm/layout.c)
+ *   -- ARGS...       everything after is init's argv[1..] */
+static void parse_init_args(const char *p)
+{
+	size_t used = 0;
+	int n = 1;
+
+	while (*p && n <= INIT_MAX_ARGS) {
+		const char *end;
+		while (*p == ' ')
+			p++;
+		for (end = p; *end && *end != ' '; end++)
+			;
+		if (end == p || used + (size_t)(end - p) + 1 > sizeof(init_args_buf))
+			break;
+		memcpy(init_args_buf + used, p, end - p);
+		init_args_buf[used + (end - p)] = '\0';
+		init_argv[n++] = init_args_buf + used;
+		used += (size_t)(end - p) + 1;
+		p = end;
+	}
+	init_argv[n] = NULL;
+}
+
 static void parse_cmdline(const char *cmdline)
 {
 	const char *p = cmdline;
@@ -68,7 +95,10 @@ static void parse_cmdline(const char *cmdline)
 			p++;
 		for (end = p; *end && *end != ' '; end++)
 			;
-		if (!strncmp(p, "init=", 5)) {
+		if (end - p == 2 && !strncmp(p, "--", 2)) {
+			parse_init_args(end);
+			return;
+		} else if (!strncmp(p, "init=", 5)) {
 			size_t n = MIN((size_t)(end - p - 5), sizeof(init_path) - 1);
 			memcpy(init_path, p + 5, n);
 			init_path[n] = '\0';
@@ -134,7 +164,8 @@ void kmain(struct boot_info *info)
 	hal_timer_start();              /* the scheduler tick */
 	smp_init();                     /* the other CPUs, each in its idle loop */
 
-	char *const argv[] = { init_path, NULL };
+	char *const *argv = init_argv;
+	init_argv[0] = init_path;
 	char *const envp[] = { "HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin", "TERM=linux", NULL };
 	int err = proc_spawn_init(init_path, argv, envp);
 	if (err)

@@ -71,3 +71,6 @@ void smp_send_resched(unsigned c);
 void smp_set_active_pt(struct hal_pt *pt);
 /* Flush every other CPU's TLB that runs pt, and wait until they did. */
 void smp_tlb_shootdown(struct hal_pt *pt);
+/* A full memory barrier on every other CPU running pt (NULL: every CPU),
+ * done when this returns (membarrier(2)). */
+void smp_membarrier(struct hal_pt *pt);

@@ -22,7 +22,9 @@
  * saved). Two queue locks are never held together.
  * A task may run on another CPU only once the switch away from it is
  * complete (t->switched_out, set with release by sched_finish_switch and
- * waited for with acquire by switch_locked).
+ * waited for with acquire by switch_locked). Only such a task is queued
+ * on a CPU other than the one switching away from it (wake_cpu, pull,
+ * affinity), so that wait never forms a cycle between two CPUs.
  * sleep_lock guards the timed-sleeper list (served by CPU 0's tick).
  * Lock order: wq->lock -> sleep_lock -> rq.lock -> pid_lock.
  */
@@ -116,6 +118,19 @@ static unsigned select_cpu(const struct task *t)
 	return best;
 }
 
+/*
+ * Where a woken t goes. One whose switch-out is not finished stays on its
+ * CPU (busy switching, it cannot pick t before): queued on another, t
+ * could be picked there while that CPU's own next task is still being
+ * switched out where t runs, and each would wait for the other.
+ */
+static unsigned wake_cpu(const struct task *t)
+{
+	if (!__atomic_load_n(&t->switched_out, __ATOMIC_ACQUIRE))
+		return (unsigned)t->cpu;
+	return select_cpu(t);
+}
+
 /* Lock the queue t belongs to (interrupts already off). */
 static struct runqueue *task_rq_lock(struct task *t)
 {
@@ -190,7 +205,7 @@ static void wakeup_if(struct task *t, int states)
 	t->state = TASK_RUNNING;
 	/* A task still on its CPU will see TASK_RUNNING in schedule(). */
 	if (!t->on_rq && t->on_cpu < 0)
-		enqueue_on(rq, t, select_cpu(t));
+		enqueue_on(rq, t, wake_cpu(t));
 	else
 		spin_unlock(&rq->lock);
 	hal_irq_restore(flags);
@@ -239,7 +254,9 @@ void sched_finish_switch(void)
 	 * the store: the put may free it). */
 	__atomic_store_n(&prev->switched_out, true, __ATOMIC_RELEASE);
 	if (migrate) {
-		/* schedule() gave it to another CPU (affinity): queue it there. */
+		/* schedule() gave it to another CPU (affinity): queue it there.
+		 * A new task's first call may run with interrupts on. */
+		unsigned long flags = hal_irq_save();
 		struct runqueue *rq = task_rq_lock(prev);
 
 		if (!prev->on_rq && prev->on_cpu < 0 && prev->state == TASK_RUNNING) {
@@ -249,6 +266,7 @@ void sched_finish_switch(void)
 		} else {
 			spin_unlock(&rq->lock);
 		}
+		hal_irq_restore(flags);
 	} else if (prev->state == TASK_DEAD) {
 		task_put(prev);
 	}
@@ -538,7 +556,7 @@ void sched_set_affinity(struct task *t, unsigned long mask)
 	WRITE_ONCE(t->cpus_allowed, mask);
 	if (mask & (1UL << cpu)) {
 		spin_unlock(&rq->lock);
-	} else if (t->on_rq) {
+	} else if (t->on_rq && __atomic_load_n(&t->switched_out, __ATOMIC_ACQUIRE)) {
 		list_del(&t->run_node);
 		t->on_rq = false;
 		rq->nr_running--;

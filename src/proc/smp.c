@@ -26,6 +26,8 @@
  * The shootdown returns only when every asked CPU flushed: callers free
  * the frames after it (the HAL calls it at each unmap, protection change
  * and COW replacement).
+ * membarrier(2) uses the same request: the target's interrupt and answer
+ * are its full barrier (smp_membarrier).
  */
 #include <ferrite/cpu.h>
 #include <ferrite/frame.h>
@@ -93,19 +95,19 @@ void smp_set_active_pt(struct hal_pt *pt)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-void smp_tlb_shootdown(struct hal_pt *pt)
+/* Ask every other online CPU running pt (every one when all) to flush its
+ * TLB, and wait until each did (the request protocol above). */
+static void flush_and_wait(struct hal_pt *pt, bool all)
 {
 	unsigned long want[MAX_CPUS];
 	unsigned long asked = 0;
 	unsigned self;
 
-	if (READ_ONCE(nr_cpus_online) < 2 || !pt)
-		return;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the PTE writes before the reads below */
 	self = hal_cpu_id();
 	for (unsigned i = 0; i < MAX_CPUS; i++) {
 		struct cpu *c = &cpus[i];
-		if (i == self || !READ_ONCE(c->online) || READ_ONCE(c->active_pt) != pt)
+		if (i == self || !READ_ONCE(c->online) || (!all && READ_ONCE(c->active_pt) != pt))
 			continue;
 		want[i] = __atomic_add_fetch(&c->tlb_req, 1, __ATOMIC_SEQ_CST);
 		asked |= 1UL << i;
@@ -119,6 +121,24 @@ void smp_tlb_shootdown(struct hal_pt *pt)
 			hal_cpu_relax();
 		}
 	}
+}
+
+void smp_tlb_shootdown(struct hal_pt *pt)
+{
+	if (READ_ONCE(nr_cpus_online) < 2 || !pt)
+		return;
+	flush_and_wait(pt, false);
+}
+
+void smp_membarrier(struct hal_pt *pt)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (READ_ONCE(nr_cpus_online) < 2)
+		return;
+	/* The interrupt, the flush and the release store of each answer are
+	 * a full barrier on that CPU (a CPU switching to pt meanwhile passes
+	 * the fence in smp_set_active_pt). */
+	flush_and_wait(pt, !pt);
 }
 
 void smp_secondary_main(struct cpu *c)
