@@ -15,6 +15,7 @@
 #   guest-smp4-riscv64  a chosen set of guest tests at -smp 4 (SMP_TESTS:
 #                   the smp group and IPC tests whose ends run on different
 #                   CPUs; not every test: see docs/smp.md for why)
+#   guest-smp4-x86_64   the same on x86_64
 #   fuzz-riscv64    the syscall fuzzer as init (scripts/fuzz.sh), fixed
 #                   seeds, once plain and once with fault injection: one
 #                   count per seed, plus no panic, no warning, a verdict
@@ -527,6 +528,17 @@ suite_guest_smp4_riscv64() {
 	suite_end guest-smp4-riscv64
 }
 
+suite_guest_smp4_x86_64() {
+	suite_begin guest-smp4-x86_64
+	if need_file guest-smp4-x86_64 "$KERNEL_X86" && need_file guest-smp4-x86_64 "$TESTS_X86"; then
+		RUNNER_NAMES=$SMP_TESTS guest_run guest-smp4-x86_64 guest-smp4-x86_64 \
+			qemu-system-x86_64 -machine q35 \
+			-kernel "$KERNEL_X86" -initrd "$TESTS_X86" -m 1G -nographic -smp 4 \
+			-append "init=/tests/runner -- /tests $SMP_TESTS"
+	fi
+	suite_end guest-smp4-x86_64
+}
+
 suite_guest_x86_64() {
 	suite_begin guest-x86_64
 	local img
@@ -575,7 +587,7 @@ suite_fuzz() {
 	suite_end "fuzz-$arch"
 }
 
-all_suites=(host linux-reference boot-riscv64 boot-x86_64 guest-riscv64 guest-x86_64 guest-smp4-riscv64 fuzz-riscv64 fuzz-x86_64)
+all_suites=(host linux-reference boot-riscv64 boot-x86_64 guest-riscv64 guest-x86_64 guest-smp4-riscv64 guest-smp4-x86_64 fuzz-riscv64 fuzz-x86_64)
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
 
@@ -588,6 +600,7 @@ for s in "${suites[@]}"; do
 	boot-x86_64) suite_boot_x86_64 ;;
 	guest-riscv64) suite_guest_riscv64 ;;
 	guest-smp4-riscv64) suite_guest_smp4_riscv64 ;;
+	guest-smp4-x86_64) suite_guest_smp4_x86_64 ;;
 	guest-x86_64) suite_guest_x86_64 ;;
 	fuzz-riscv64) suite_fuzz riscv64 ;;
 	fuzz-x86_64) suite_fuzz x86_64 ;;
