@@ -10,6 +10,7 @@
 #include <ferrite/procfs.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/task.h>
+#include <hal/hal_boot.h>
 #include <hal/hal_timer.h>
 
 #define NS_PER_TICK 10000000ull /* USER_HZ = 100 */
@@ -84,6 +85,19 @@ int procfs_show_stat(struct pbuf *b, pid_t pid)
 	pbuf_printf(b, "intr 0\nctxt 0\nbtime %llu\nprocesses %zu\n",
 		    (unsigned long long)(hal_boot_realtime_ns() / 1000000000ull), s.procs);
 	pbuf_printf(b, "procs_running 1\nprocs_blocked 0\n");
+	return 0;
+}
+
+/* One block per online CPU, as Linux: "processor" first, a blank line
+ * after each (programs count the "processor" lines). */
+int procfs_show_cpuinfo(struct pbuf *b, pid_t pid)
+{
+	(void)pid;
+	for (unsigned i = 0; i < MAX_CPUS; i++) {
+		if (!READ_ONCE(cpus[i].online))
+			continue;
+		pbuf_printf(b, "processor\t: %u\narch\t\t: %s\n\n", i, hal_arch_name);
+	}
 	return 0;
 }
 

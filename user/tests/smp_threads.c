@@ -2,7 +2,8 @@
  * SMP: as many threads as CPUs, each spinning until every thread has seen
  * itself on a distinct CPU at the same time (sched_getcpu), within a few
  * seconds; then 8 threads x 100,000 atomic increments must sum exactly;
- * getcpu agrees with sched_getcpu and names a CPU of the affinity mask.
+ * getcpu names a CPU of the affinity mask; sysconf and /proc/cpuinfo
+ * count at least the CPUs of the mask.
  */
 #include "common.h"
 #include <pthread.h>
@@ -58,6 +59,15 @@ int main(void)
 	CHECK(ncpus >= 1 && ncpus <= 64, "%d CPUs", ncpus);
 	CHECK(sysconf(_SC_NPROCESSORS_ONLN) >= ncpus, "sysconf(_SC_NPROCESSORS_ONLN) %ld < %d",
 	      sysconf(_SC_NPROCESSORS_ONLN), ncpus);
+	/* /proc/cpuinfo has a "processor" line per CPU. */
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[256];
+	int processors = 0;
+	CHECK(f != NULL, "/proc/cpuinfo");
+	while (fgets(line, sizeof(line), f))
+		processors += !strncmp(line, "processor", 9);
+	fclose(f);
+	CHECK(processors >= ncpus, "/proc/cpuinfo: %d processors, %d CPUs", processors, ncpus);
 	CHECK(syscall(SYS_getcpu, &cpu, &node, NULL) == 0, "getcpu");
 	CHECK(CPU_ISSET(cpu, &set), "getcpu: cpu %u not in the mask", cpu);
 
