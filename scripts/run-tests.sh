@@ -12,9 +12,7 @@
 #                   line on q35, two disks on pc
 #   guest-riscv64   init=/tests/runner inside Ferrite, one count per test
 #   guest-x86_64    the same on x86_64
-#   guest-smp4-riscv64  a chosen set of guest tests at -smp 4 (SMP_TESTS:
-#                   the smp group and IPC tests whose ends run on different
-#                   CPUs; not every test: see docs/smp.md for why)
+#   guest-smp4-riscv64  every guest test again at -smp 4, same disks
 #   guest-smp4-x86_64   the same on x86_64
 #   fuzz-riscv64    the syscall fuzzer as init (scripts/fuzz.sh), fixed
 #                   seeds, once plain and once with fault injection: one
@@ -307,7 +305,7 @@ count_runner_lines() {
 	local log=$1 prefix=$2 name line
 	local clean
 	clean=$(tr -d '\r' < "$log")
-	for name in ${RUNNER_NAMES:-$(guest_test_names)}; do
+	for name in $(guest_test_names); do
 		line=$(grep -E "^(PASS|FAIL|SKIP) $name( |\$)" <<< "$clean" | tail -n1)
 		case "$line" in
 		PASS*) pass "$prefix/$name" ;;
@@ -513,28 +511,37 @@ suite_guest_riscv64() {
 	suite_end guest-riscv64
 }
 
-# The guest tests run at -smp 4 (docs/smp.md: the whole list is too slow
-# under TCG on a small host: lock-heavy tests such as pthread_cond).
-SMP_TESTS="smp_threads smp_affinity smp_tlb futex_requeue futex_shared pthread_mutex sysv_msg sysv_sem signal_stop proc_files"
-
+# Every guest test again on four CPUs (issue 11), with the same disks.
 suite_guest_smp4_riscv64() {
 	suite_begin guest-smp4-riscv64
-	if need_file guest-smp4-riscv64 "$KERNEL_RV" && need_file guest-smp4-riscv64 "$TESTS_RV"; then
-		RUNNER_NAMES=$SMP_TESTS guest_run guest-smp4-riscv64 guest-smp4-riscv64 \
-			qemu-system-riscv64 -machine virt \
+	local img
+	if need_file guest-smp4-riscv64 "$KERNEL_RV" && need_file guest-smp4-riscv64 "$TESTS_RV" &&
+	   img=$(scratch_disk riscv64-smp4); then
+		# shellcheck disable=SC2046
+		guest_run guest-smp4-riscv64 guest-smp4-riscv64 qemu-system-riscv64 -machine virt \
 			-kernel "$KERNEL_RV" -initrd "$TESTS_RV" -m 1G -nographic -bios default -smp 4 \
-			-append "init=/tests/runner -- /tests $SMP_TESTS"
+			-append "init=/tests/runner" \
+			$(rv_disk "$img") $(ext4_args=$(ext4_disk riscv64-smp4) &&
+				echo -drive "file=$ext4_args,if=none,format=raw,id=x9,readonly=on" \
+					-device virtio-blk-device,drive=x9)
+		check_scratch_disk guest-smp4-riscv64 "$img"
 	fi
 	suite_end guest-smp4-riscv64
 }
 
 suite_guest_smp4_x86_64() {
 	suite_begin guest-smp4-x86_64
-	if need_file guest-smp4-x86_64 "$KERNEL_X86" && need_file guest-smp4-x86_64 "$TESTS_X86"; then
-		RUNNER_NAMES=$SMP_TESTS guest_run guest-smp4-x86_64 guest-smp4-x86_64 \
-			qemu-system-x86_64 -machine q35 \
+	local img
+	if need_file guest-smp4-x86_64 "$KERNEL_X86" && need_file guest-smp4-x86_64 "$TESTS_X86" &&
+	   img=$(scratch_disk x86_64-smp4); then
+		# shellcheck disable=SC2046
+		guest_run guest-smp4-x86_64 guest-smp4-x86_64 qemu-system-x86_64 -machine q35 \
 			-kernel "$KERNEL_X86" -initrd "$TESTS_X86" -m 1G -nographic -smp 4 \
-			-append "init=/tests/runner -- /tests $SMP_TESTS"
+			-append "init=/tests/runner" \
+			$(x86_disk "$img") $(ext4_args=$(ext4_disk x86_64-smp4) &&
+				echo -drive "file=$ext4_args,if=none,format=raw,id=x9,readonly=on" \
+					-device virtio-blk-pci,drive=x9)
+		check_scratch_disk guest-smp4-x86_64 "$img"
 	fi
 	suite_end guest-smp4-x86_64
 }

@@ -38,6 +38,7 @@ struct cpu {
 	/* Ticks spent in user tasks, in kernel tasks or system calls, idle
 	 * (/proc/stat). This CPU. */
 	uint64_t user_ticks, sys_ticks, idle_ticks;
+	uint64_t last_tick_ns; /* time of this CPU's last tick. This CPU. */
 	bool online;                 /* set once by the CPU itself (release) */
 	struct hal_pt *active_pt;    /* the user table this CPU runs (TLB shootdown) */
 	unsigned ipi_pending;        /* atomic IPI_* bits */

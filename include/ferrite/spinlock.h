@@ -1,6 +1,18 @@
 /*
- * Spinlocks: ticket locks, fair under contention (CPUs get the lock in the
- * order they asked for it). spin_lock_irqsave disables interrupts on this
+ * Spinlocks. Two implementations of one interface, chosen at build time:
+ *
+ * SPINLOCK_TICKET 1: ticket locks, fair under contention (CPUs get the
+ * lock in the order they asked for it). Fine on real CPUs, but under QEMU
+ * with more virtual CPUs than host cores a waiter whose turn has come may
+ * not be running, and every CPU behind it waits for the host to schedule
+ * it: pthread_barrier at -smp 4 on riscv64 took over 120 s (3.8 s with the
+ * lock below), pthread_cond over 120 s (3.1 s). docs/smp.md.
+ *
+ * SPINLOCK_TICKET 0 (the default): test-and-test-and-set, the running
+ * waiter that sees the lock free takes it. Not fair; robust when virtual
+ * CPUs are preempted. The same two words, so nothing else changes.
+ *
+ * spin_lock_irqsave disables interrupts on this
  * CPU for the time the lock is held, so a lock shared with an interrupt
  * handler cannot deadlock. Held spinlocks never sleep.
  *
@@ -9,9 +21,9 @@
  * src/proc/smp.c), so a CPU that holds a lock and waits for every CPU
  * running an address space to flush its TLB never waits on a CPU that
  * spins on that lock.
- * Memory order: the ticket is taken with a relaxed fetch-add; the wait
- * for `serving` to reach it is an acquire load; unlock is a release
- * increment of `serving` (only the holder writes it).
+ * Memory order: taking the lock is an acquire (ticket: the load that sees
+ * `serving` reach the ticket; else the exchange), releasing it a release
+ * store (only the holder writes).
  */
 #pragma once
 #include <ferrite/types.h>
@@ -20,13 +32,17 @@
 #include <ferrite/printk.h>
 
 struct spinlock {
-	uint32_t next;    /* atomic: the next ticket to hand out */
+	uint32_t next;    /* atomic: the next ticket (test-and-set: the lock word) */
 	uint32_t serving; /* the ticket that holds the lock; written by the holder */
 	int owner_cpu;    /* -1 when free; for assert_locked and debugging */
 	const char *name;
 };
 
 #define SPINLOCK_INIT(n) { 0, 0, -1, n }
+
+#ifndef SPINLOCK_TICKET
+#define SPINLOCK_TICKET 0
+#endif
 
 #if defined(FERRITE_HOST)
 static inline void smp_poll_requests(void) {}
@@ -43,6 +59,7 @@ static inline void spin_init(struct spinlock *l, const char *name)
 	l->name = name;
 }
 
+#if SPINLOCK_TICKET
 static inline void spin_lock(struct spinlock *l)
 {
 	uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
@@ -73,6 +90,43 @@ static inline void spin_unlock(struct spinlock *l)
 	__atomic_store_n(&l->serving, l->serving + 1, __ATOMIC_RELEASE);
 }
 
+static inline bool spin_is_locked(const struct spinlock *l)
+{
+	return __atomic_load_n(&l->serving, __ATOMIC_RELAXED) !=
+	       __atomic_load_n(&l->next, __ATOMIC_RELAXED);
+}
+#else
+/* next is the lock word: 0 free, 1 held (serving stays 0). */
+static inline bool spin_trylock(struct spinlock *l)
+{
+	if (__atomic_exchange_n(&l->next, 1, __ATOMIC_ACQUIRE))
+		return false;
+	l->owner_cpu = (int)hal_cpu_id();
+	return true;
+}
+
+static inline void spin_lock(struct spinlock *l)
+{
+	while (!spin_trylock(l)) {
+		while (__atomic_load_n(&l->next, __ATOMIC_RELAXED)) {
+			smp_poll_requests();
+			hal_cpu_relax();
+		}
+	}
+}
+
+static inline void spin_unlock(struct spinlock *l)
+{
+	l->owner_cpu = -1;
+	__atomic_store_n(&l->next, 0, __ATOMIC_RELEASE);
+}
+
+static inline bool spin_is_locked(const struct spinlock *l)
+{
+	return __atomic_load_n(&l->next, __ATOMIC_RELAXED) != 0;
+}
+#endif
+
 static inline unsigned long spin_lock_irqsave(struct spinlock *l)
 {
 	unsigned long flags = hal_irq_save();
@@ -84,12 +138,6 @@ static inline void spin_unlock_irqrestore(struct spinlock *l, unsigned long flag
 {
 	spin_unlock(l);
 	hal_irq_restore(flags);
-}
-
-static inline bool spin_is_locked(const struct spinlock *l)
-{
-	return __atomic_load_n(&l->serving, __ATOMIC_RELAXED) !=
-	       __atomic_load_n(&l->next, __ATOMIC_RELAXED);
 }
 
 static inline bool spin_is_locked_here(const struct spinlock *l)

@@ -447,14 +447,20 @@ void timer_tick(void)
 	struct task *t = cpu_current(c), *s, *n;
 	uint64_t now = hal_time_ns();
 
+	/* The running task is charged the time since this CPU's last tick,
+	 * not one period: a virtual CPU the host did not run for a while
+	 * gets fewer ticks, but its task still ran for that time. */
+	uint64_t delta = c->last_tick_ns && now > c->last_tick_ns ? now - c->last_tick_ns : NS_PER_TICK;
+
+	c->last_tick_ns = now;
 	c->ticks++;
 	if (t && t != c->idle) {
 		if (t->is_kthread)
 			c->sys_ticks++;
 		else
 			c->user_ticks++;
-		t->utime_ns += NS_PER_TICK;
-		__atomic_fetch_add(&t->proc->utime_ns, NS_PER_TICK, __ATOMIC_RELAXED);
+		t->utime_ns += delta;
+		__atomic_fetch_add(&t->proc->utime_ns, delta, __ATOMIC_RELAXED);
 	} else {
 		c->idle_ticks++;
 	}
