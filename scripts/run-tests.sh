@@ -16,6 +16,8 @@
 #                   FAT32 image the fat test writes (then fsck.fat -n and
 #                   mtools check it: fat-fsck, fat-files)
 #   guest-x86_64    the same on x86_64
+#   guest-smp4-riscv64  every guest test again at -smp 4, same disks
+#   guest-smp4-x86_64   the same on x86_64
 #   fuzz-riscv64    the syscall fuzzer as init (scripts/fuzz.sh), fixed
 #                   seeds, once plain and once with fault injection: one
 #                   count per seed, plus no panic, no warning, a verdict
@@ -599,56 +601,56 @@ check_ext4w_disk() {
 }
 # --- end ext4 read-write ---
 
-suite_guest_riscv64() {
-	suite_begin guest-riscv64
-	local img
-	if need_file guest-riscv64 "$KERNEL_RV" && need_file guest-riscv64 "$TESTS_RV" &&
-	   img=$(scratch_disk riscv64); then
-		# shellcheck disable=SC2046
-		guest_run guest-riscv64 guest-riscv64 qemu-system-riscv64 -machine virt -kernel "$KERNEL_RV" \
-			-initrd "$TESTS_RV" -m 1G -nographic -bios default -smp 1 -append "init=/tests/runner" \
-			$(rv_disk "$img") $(ext4_args=$(ext4_disk riscv64) &&
-				echo -drive "file=$ext4_args,if=none,format=raw,id=x9,readonly=on" \
-					-device virtio-blk-device,drive=x9) \
-			$(deb=$(debian_disk riscv64) &&
-				echo -drive "file=$deb,if=none,format=raw,id=x6,readonly=on" \
-					-device virtio-blk-device,drive=x6) \
-			$(ext4w_args=$(ext4w_disk riscv64 "-b 4096") &&
-				echo -drive "file=$ext4w_args,if=none,format=raw,id=x8" \
-					-device virtio-blk-device,drive=x8) \
-			$(fat_args=$(fat_disk riscv64) && echo -drive "file=$fat_args,if=none,format=raw,id=x7" \
-				-device virtio-blk-device,drive=x7)
-		check_scratch_disk guest-riscv64 "$img"
-		check_ext4w_disk guest-riscv64 "$BUILD/test-disks/ext4w-riscv64.img" "$LOGS/guest-riscv64.log"
-		check_fat_disk guest-riscv64 "$BUILD/test-disks/fatt-riscv64.img" "$LOGS/guest-riscv64.log"
+# The guest tests inside Ferrite: suite_guest ARCH CPUS. Every run has the
+# scratch disk, the read-only ext4 disk, the Debian programs' disk, a fresh
+# ext4 disk to write (4 KiB blocks with a journal, or 1 KiB without one: the
+# two arches and the two CPU counts take turns) and a FAT32 disk; the host
+# checks the written disks afterwards.
+suite_guest() {
+	local arch=$1 cpus=$2 name=guest-$1 tag=$1 img dev ext4w_opts
+	if [ "$cpus" != 1 ]; then
+		name=guest-smp$cpus-$arch
+		tag=$arch-smp$cpus
 	fi
-	suite_end guest-riscv64
-}
-
-suite_guest_x86_64() {
-	suite_begin guest-x86_64
-	local img
-	if need_file guest-x86_64 "$KERNEL_X86" && need_file guest-x86_64 "$TESTS_X86" &&
-	   img=$(scratch_disk x86_64); then
-		# shellcheck disable=SC2046
-		guest_run guest-x86_64 guest-x86_64 qemu-system-x86_64 -machine q35 -kernel "$KERNEL_X86" \
-			-initrd "$TESTS_X86" -m 1G -nographic -append "init=/tests/runner" \
-			$(x86_disk "$img") $(ext4_args=$(ext4_disk x86_64) &&
-				echo -drive "file=$ext4_args,if=none,format=raw,id=x9,readonly=on" \
-					-device virtio-blk-pci,drive=x9) \
-			$(deb=$(debian_disk x86_64) &&
-				echo -drive "file=$deb,if=none,format=raw,id=x6,readonly=on" \
-					-device virtio-blk-pci,drive=x6) \
-			$(ext4w_args=$(ext4w_disk x86_64 "-b 1024 -O ^has_journal") &&
-				echo -drive "file=$ext4w_args,if=none,format=raw,id=x8" \
-					-device virtio-blk-pci,drive=x8) \
-			$(fat_args=$(fat_disk x86_64) && echo -drive "file=$fat_args,if=none,format=raw,id=x7" \
-				-device virtio-blk-pci,drive=x7)
-		check_scratch_disk guest-x86_64 "$img"
-		check_ext4w_disk guest-x86_64 "$BUILD/test-disks/ext4w-x86_64.img" "$LOGS/guest-x86_64.log"
-		check_fat_disk guest-x86_64 "$BUILD/test-disks/fatt-x86_64.img" "$LOGS/guest-x86_64.log"
+	local log=$LOGS/$name.log
+	suite_begin "$name"
+	if [ "$arch" = riscv64 ]; then
+		dev=virtio-blk-device
+		[ "$cpus" = 1 ] && ext4w_opts="-b 4096" || ext4w_opts="-b 1024 -O ^has_journal"
+	else
+		dev=virtio-blk-pci
+		[ "$cpus" = 1 ] && ext4w_opts="-b 1024 -O ^has_journal" || ext4w_opts="-b 4096"
 	fi
-	suite_end guest-x86_64
+	local kernel=$KERNEL_RV tests=$TESTS_RV
+	[ "$arch" = x86_64 ] && kernel=$KERNEL_X86 tests=$TESTS_X86
+	if need_file "$name" "$kernel" && need_file "$name" "$tests" && img=$(scratch_disk "$tag"); then
+		local q
+		if [ "$arch" = riscv64 ]; then
+			q=(qemu-system-riscv64 -machine virt -kernel "$kernel" -initrd "$tests" -m 1G
+			   -nographic -bios default -smp "$cpus" -append "init=/tests/runner")
+			# shellcheck disable=SC2046
+			q+=($(rv_disk "$img"))
+		else
+			q=(qemu-system-x86_64 -machine q35 -kernel "$kernel" -initrd "$tests" -m 1G
+			   -nographic -smp "$cpus" -append "init=/tests/runner")
+			# shellcheck disable=SC2046
+			q+=($(x86_disk "$img"))
+		fi
+		local ext4 deb ext4w fat
+		ext4=$(ext4_disk "$tag") &&
+			q+=(-drive "file=$ext4,if=none,format=raw,id=x9,readonly=on" -device "$dev,drive=x9")
+		deb=$(debian_disk "$arch") &&
+			q+=(-drive "file=$deb,if=none,format=raw,id=x6,readonly=on" -device "$dev,drive=x6")
+		ext4w=$(ext4w_disk "$tag" "$ext4w_opts") &&
+			q+=(-drive "file=$ext4w,if=none,format=raw,id=x8" -device "$dev,drive=x8")
+		fat=$(fat_disk "$tag") &&
+			q+=(-drive "file=$fat,if=none,format=raw,id=x7" -device "$dev,drive=x7")
+		guest_run "$name" "$name" "${q[@]}"
+		check_scratch_disk "$name" "$img"
+		check_ext4w_disk "$name" "$BUILD/test-disks/ext4w-$tag.img" "$log"
+		check_fat_disk "$name" "$BUILD/test-disks/fatt-$tag.img" "$log"
+	fi
+	suite_end "$name"
 }
 
 # The bounded fuzz: fixed seeds, so every run tries the same sequences (as
@@ -732,7 +734,7 @@ suite_fuzz() {
 	suite_end "fuzz-$arch"
 }
 
-all_suites=(host linux-reference boot-riscv64 boot-x86_64 guest-riscv64 guest-x86_64 fuzz-riscv64 fuzz-x86_64)
+all_suites=(host linux-reference boot-riscv64 boot-x86_64 guest-riscv64 guest-x86_64 guest-smp4-riscv64 guest-smp4-x86_64 fuzz-riscv64 fuzz-x86_64)
 suites=("$@")
 all_suites+=(judge-riscv64 judge-x86_64)
 [ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
@@ -744,8 +746,10 @@ for s in "${suites[@]}"; do
 	linux-reference) suite_linux_reference ;;
 	boot-riscv64) suite_boot_riscv64 ;;
 	boot-x86_64) suite_boot_x86_64 ;;
-	guest-riscv64) suite_guest_riscv64 ;;
-	guest-x86_64) suite_guest_x86_64 ;;
+	guest-riscv64) suite_guest riscv64 1 ;;
+	guest-smp4-riscv64) suite_guest riscv64 4 ;;
+	guest-smp4-x86_64) suite_guest x86_64 4 ;;
+	guest-x86_64) suite_guest x86_64 1 ;;
 	fuzz-riscv64) suite_fuzz riscv64 ;;
 	fuzz-x86_64) suite_fuzz x86_64 ;;
 	judge-riscv64) suite_judge riscv64 ;;

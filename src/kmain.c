@@ -208,6 +208,7 @@ void kmain(struct boot_info *info)
 	vfs_root_setup(info->cmdline, init_given); /* root=: mounted by init's task */
 	console_init();                 /* /dev/console, UART receive interrupts */
 	hal_timer_start();              /* the scheduler tick */
+	smp_init();                     /* the other CPUs, each in its idle loop */
 
 	int err = proc_spawn_init(init_path, init_argv, init_envp);
 	if (err)

@@ -1,4 +1,9 @@
-/* The portable per-CPU block. Reached through hal_cpu_self(). */
+/*
+ * The portable per-CPU block, one per CPU, reached through hal_cpu_self()
+ * (tp on riscv64, the GS base on x86_64). Fields marked "this CPU" are
+ * touched only by their CPU (with interrupts off where an interrupt handler
+ * also does); the others say their lock or their atomic protocol.
+ */
 #pragma once
 #include <ferrite/types.h>
 #include <ferrite/list.h>
@@ -6,6 +11,7 @@
 #include <hal/hal_cpu.h>
 
 struct task;
+struct hal_pt;
 
 #define MAX_CPUS 8
 
@@ -13,23 +19,59 @@ struct task;
 struct runqueue {
 	struct spinlock lock;
 	struct list_head tasks; /* runnable, not running; Lock: lock */
-	unsigned nr_running;    /* Lock: lock */
+	unsigned nr_running;    /* Lock: lock (read without it as a hint) */
 };
+
+/* Cross-CPU requests (cpu->ipi_pending bits, src/proc/smp.c). */
+#define IPI_RESCHED 1u /* look at the run queue (a task was queued here) */
+#define IPI_TLB 2u     /* flush the TLB, then acknowledge tlb_done */
 
 struct cpu {
 	unsigned id;
 	struct task *current; /* running task on this CPU */
 	struct task *idle;    /* this CPU's idle task */
-	bool need_resched;    /* set by the tick, checked on return to user */
+	bool need_resched;    /* set by the tick or an IPI, checked on return to user */
 	struct task *prev;    /* task switched away from; finished by the next */
+	bool prev_migrates;   /* prev goes to another CPU's queue (affinity) */
 	struct runqueue rq;
 	uint64_t ticks;
+	/* Ticks spent in user tasks, in kernel tasks or system calls, idle
+	 * (/proc/stat). This CPU. */
+	uint64_t user_ticks, sys_ticks, idle_ticks;
+	uint64_t last_tick_ns; /* time of this CPU's last tick. This CPU. */
+	bool online;                 /* set once by the CPU itself (release) */
+	struct hal_pt *active_pt;    /* the user table this CPU runs (TLB shootdown) */
+	unsigned ipi_pending;        /* atomic IPI_* bits */
+	unsigned long tlb_req;       /* atomic: shootdown generation asked for */
+	unsigned long tlb_done;      /* release: generation flushed */
 };
 
 extern struct cpu cpus[MAX_CPUS];
+extern unsigned nr_cpus_online;          /* written during bring-up only */
+extern unsigned long cpu_online_mask;    /* bit per online CPU, same */
 
 static inline struct task *current_task(void) { return hal_cpu_self()->current; }
 /* Field access for the scheduler: the macro below hides the name. */
 static inline struct task *cpu_current(struct cpu *c) { return c->current; }
-static inline void cpu_set_current(struct cpu *c, struct task *t) { c->current = t; }
+static inline void cpu_set_current(struct cpu *c, struct task *t) { WRITE_ONCE(c->current, t); }
+/* Another CPU's running task: a snapshot (it may switch at once). */
+static inline struct task *cpu_current_remote(struct cpu *c) { return READ_ONCE(c->current); }
 #define current current_task()
+
+/* src/proc/smp.c */
+/* Start the other CPUs the HAL finds (boot CPU, after the scheduler). */
+void smp_init(void);
+/* Entered by a secondary CPU once its HAL state is set up (hal_cpu_set_self
+ * done, traps on), on the stack the boot CPU gave it; becomes its idle task. */
+void smp_secondary_main(struct cpu *c) __noreturn;
+/* An IPI arrived on this CPU (the HAL's handler, interrupts off). */
+void smp_ipi_interrupt(void);
+/* Ask CPU c to look at its run queue (no-op for this CPU). */
+void smp_send_resched(unsigned c);
+/* Record that this CPU runs pt now (before the HAL activates it). */
+void smp_set_active_pt(struct hal_pt *pt);
+/* Flush every other CPU's TLB that runs pt, and wait until they did. */
+void smp_tlb_shootdown(struct hal_pt *pt);
+/* A full memory barrier on every other CPU running pt (NULL: every CPU),
+ * done when this returns (membarrier(2)). */
+void smp_membarrier(struct hal_pt *pt);

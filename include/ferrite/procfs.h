@@ -30,6 +30,7 @@ void pbuf_put(struct pbuf *b, const void *data, size_t n);
 int procfs_show_uptime(struct pbuf *b, pid_t pid);
 int procfs_show_meminfo(struct pbuf *b, pid_t pid);
 int procfs_show_stat(struct pbuf *b, pid_t pid);
+int procfs_show_cpuinfo(struct pbuf *b, pid_t pid);
 int procfs_show_mounts(struct pbuf *b, pid_t pid);
 int procfs_show_filesystems(struct pbuf *b, pid_t pid);
 int procfs_show_loadavg(struct pbuf *b, pid_t pid);

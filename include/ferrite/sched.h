@@ -20,6 +20,11 @@ enum task_state {
 };
 
 void sched_init(void);
+struct cpu;
+/* Make the running context of CPU c its idle task (secondary CPUs). */
+void sched_init_cpu(struct cpu *c, struct task *idle);
+/* Set t's allowed CPUs (sched_setaffinity; mask checked by the caller). */
+void sched_set_affinity(struct task *t, unsigned long mask);
 /* Give up the CPU. The caller sets current->state first to sleep. */
 void schedule(void);
 /* Make a sleeping task runnable (no-op when it already is). */

@@ -1,7 +1,29 @@
 /*
- * Spinlocks. spin_lock_irqsave disables interrupts on this CPU for the time
- * the lock is held, so a lock shared with an interrupt handler cannot
- * deadlock. Held spinlocks never sleep.
+ * Spinlocks. Two implementations of one interface, chosen at build time:
+ *
+ * SPINLOCK_TICKET 1: ticket locks, fair under contention (CPUs get the
+ * lock in the order they asked for it). Fine on real CPUs, but under QEMU
+ * with more virtual CPUs than host cores a waiter whose turn has come may
+ * not be running, and every CPU behind it waits for the host to schedule
+ * it: pthread_barrier at -smp 4 on riscv64 took over 120 s (3.8 s with the
+ * lock below), pthread_cond over 120 s (3.1 s). docs/smp.md.
+ *
+ * SPINLOCK_TICKET 0 (the default): test-and-test-and-set, the running
+ * waiter that sees the lock free takes it. Not fair; robust when virtual
+ * CPUs are preempted. The same two words, so nothing else changes.
+ *
+ * spin_lock_irqsave disables interrupts on this
+ * CPU for the time the lock is held, so a lock shared with an interrupt
+ * handler cannot deadlock. Held spinlocks never sleep.
+ *
+ * A waiter spins with interrupts possibly off; while it spins it answers
+ * this CPU's cross-CPU requests (TLB shootdowns, smp_poll_requests in
+ * src/proc/smp.c), so a CPU that holds a lock and waits for every CPU
+ * running an address space to flush its TLB never waits on a CPU that
+ * spins on that lock.
+ * Memory order: taking the lock is an acquire (ticket: the load that sees
+ * `serving` reach the ticket; else the exchange), releasing it a release
+ * store (only the holder writes).
  */
 #pragma once
 #include <ferrite/types.h>
@@ -10,31 +32,53 @@
 #include <ferrite/printk.h>
 
 struct spinlock {
-	int locked;     /* atomic: 0 free, 1 held */
-	int owner_cpu;  /* -1 when free; for assert_locked and debugging */
+	uint32_t next;    /* atomic: the next ticket (test-and-set: the lock word) */
+	uint32_t serving; /* the ticket that holds the lock; written by the holder */
+	int owner_cpu;    /* -1 when free; for assert_locked and debugging */
 	const char *name;
 };
 
-#define SPINLOCK_INIT(n) { 0, -1, n }
+#define SPINLOCK_INIT(n) { 0, 0, -1, n }
+
+#ifndef SPINLOCK_TICKET
+#define SPINLOCK_TICKET 0
+#endif
+
+#if defined(FERRITE_HOST)
+static inline void smp_poll_requests(void) {}
+#else
+/* Answer this CPU's pending cross-CPU requests (src/proc/smp.c). */
+void smp_poll_requests(void);
+#endif
 
 static inline void spin_init(struct spinlock *l, const char *name)
 {
-	l->locked = 0;
+	l->next = 0;
+	l->serving = 0;
 	l->owner_cpu = -1;
 	l->name = name;
 }
 
+#if SPINLOCK_TICKET
 static inline void spin_lock(struct spinlock *l)
 {
-	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
-			hal_cpu_relax();
+	uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+
+	while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket) {
+		smp_poll_requests();
+		hal_cpu_relax();
+	}
 	l->owner_cpu = (int)hal_cpu_id();
 }
 
 static inline bool spin_trylock(struct spinlock *l)
 {
-	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+	uint32_t serving = __atomic_load_n(&l->serving, __ATOMIC_RELAXED);
+	uint32_t expect = serving;
+
+	/* Free when no ticket is out past the one being served. */
+	if (!__atomic_compare_exchange_n(&l->next, &expect, serving + 1, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return false;
 	l->owner_cpu = (int)hal_cpu_id();
 	return true;
@@ -43,8 +87,45 @@ static inline bool spin_trylock(struct spinlock *l)
 static inline void spin_unlock(struct spinlock *l)
 {
 	l->owner_cpu = -1;
-	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&l->serving, l->serving + 1, __ATOMIC_RELEASE);
 }
+
+static inline bool spin_is_locked(const struct spinlock *l)
+{
+	return __atomic_load_n(&l->serving, __ATOMIC_RELAXED) !=
+	       __atomic_load_n(&l->next, __ATOMIC_RELAXED);
+}
+#else
+/* next is the lock word: 0 free, 1 held (serving stays 0). */
+static inline bool spin_trylock(struct spinlock *l)
+{
+	if (__atomic_exchange_n(&l->next, 1, __ATOMIC_ACQUIRE))
+		return false;
+	l->owner_cpu = (int)hal_cpu_id();
+	return true;
+}
+
+static inline void spin_lock(struct spinlock *l)
+{
+	while (!spin_trylock(l)) {
+		while (__atomic_load_n(&l->next, __ATOMIC_RELAXED)) {
+			smp_poll_requests();
+			hal_cpu_relax();
+		}
+	}
+}
+
+static inline void spin_unlock(struct spinlock *l)
+{
+	l->owner_cpu = -1;
+	__atomic_store_n(&l->next, 0, __ATOMIC_RELEASE);
+}
+
+static inline bool spin_is_locked(const struct spinlock *l)
+{
+	return __atomic_load_n(&l->next, __ATOMIC_RELAXED) != 0;
+}
+#endif
 
 static inline unsigned long spin_lock_irqsave(struct spinlock *l)
 {
@@ -61,7 +142,7 @@ static inline void spin_unlock_irqrestore(struct spinlock *l, unsigned long flag
 
 static inline bool spin_is_locked_here(const struct spinlock *l)
 {
-	return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) && l->owner_cpu == (int)hal_cpu_id();
+	return spin_is_locked(l) && READ_ONCE(l->owner_cpu) == (int)hal_cpu_id();
 }
 #define assert_locked(l) BUG_ON(!spin_is_locked_here(l))
 

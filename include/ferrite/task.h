@@ -121,8 +121,13 @@ struct task {
 	struct process *proc; /* reference */
 	int state;            /* enum task_state */
 	int on_cpu;           /* -1 when not running; Lock: run queue lock */
-	int cpu;              /* run queue it belongs to */
+	int cpu;              /* run queue it belongs to; Lock: that queue's lock */
 	bool on_rq;           /* Lock: run queue lock */
+	/* The switch away from this task is finished (its registers are saved):
+	 * another CPU may run it. Cleared by switch_locked, set (release) by
+	 * the next task's sched_finish_switch. */
+	bool switched_out;
+	unsigned long cpus_allowed; /* sched_setaffinity mask; Lock: run queue lock */
 	bool kill_pending;    /* leave at the next user return (exec, exit_group) */
 	bool is_kthread;      /* no user half */
 	struct list_head hash_node;   /* tid table; Lock: pid_lock */

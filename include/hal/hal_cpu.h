@@ -35,6 +35,21 @@ void hal_cpu_idle(void);
 /* Called once per CPU during boot with its block. */
 void hal_cpu_set_self(struct cpu *cpu);
 
+/*
+ * Multiprocessor bring-up (src/arch/<arch>/smp.c; portable side in
+ * src/proc/smp.c). hal_smp_cpus: the hardware ids of the CPUs present
+ * (riscv64 hart ids from the FDT, x86_64 APIC ids from the MADT), the boot
+ * CPU first; returns how many (at most max). hal_cpu_start: start the CPU
+ * with hardware id hwid as cpu c (c->id set) on the kernel stack whose top
+ * is stack_top; it sets up its traps, per-CPU pointer and interrupt
+ * controller and calls smp_secondary_main(c). Return 0 or -errno.
+ * hal_send_ipi: raise an inter-processor interrupt on CPU cpu, whose
+ * handler calls smp_ipi_interrupt().
+ */
+unsigned hal_smp_cpus(unsigned long *hwids, unsigned max);
+int hal_cpu_start(struct cpu *c, unsigned long hwid, uintptr_t stack_top);
+void hal_send_ipi(unsigned cpu);
+
 /* What user programs learn about the CPU at execve (auxv): AT_HWCAP as
  * Linux gives it (x86_64: CPUID.1:EDX; riscv64: the single-letter ISA
  * extensions I M A F D C every hart has), and AT_PLATFORM (NULL: none). */

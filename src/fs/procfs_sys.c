@@ -3,12 +3,14 @@
  * Each renders from atomic counters or a walk of the process list
  * (proc_tree_lock held only during the walk, by process_for_each).
  */
+#include <ferrite/cpu.h>
 #include <ferrite/vfs.h>
 #include <ferrite/errno.h>
 #include <ferrite/frame.h>
 #include <ferrite/procfs.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/task.h>
+#include <hal/hal_boot.h>
 #include <hal/hal_timer.h>
 
 #define NS_PER_TICK 10000000ull /* USER_HZ = 100 */
@@ -68,11 +70,34 @@ int procfs_show_stat(struct pbuf *b, pid_t pid)
 	user = s.user_ns / NS_PER_TICK;
 	sys = s.sys_ns / NS_PER_TICK;
 	idle = up > user + sys ? up - user - sys : 0;
-	pbuf_printf(b, "cpu  %llu 0 %llu %llu 0 0 0 0 0 0\n", user, sys, idle);
-	pbuf_printf(b, "cpu0 %llu 0 %llu %llu 0 0 0 0 0 0\n", user, sys, idle);
+	pbuf_printf(b, "cpu  %llu 0 %llu %llu 0 0 0 0 0 0\n", user, sys,
+		    idle + (up * (READ_ONCE(nr_cpus_online) - 1)));
+	/* One line per online CPU, from its own tick counts (USER_HZ). */
+	for (unsigned i = 0; i < MAX_CPUS; i++) {
+		struct cpu *c = &cpus[i];
+		if (!READ_ONCE(c->online))
+			continue;
+		pbuf_printf(b, "cpu%u %llu 0 %llu %llu 0 0 0 0 0 0\n", i,
+			    (unsigned long long)READ_ONCE(c->user_ticks) * 100 / HAL_TIMER_HZ,
+			    (unsigned long long)READ_ONCE(c->sys_ticks) * 100 / HAL_TIMER_HZ,
+			    (unsigned long long)READ_ONCE(c->idle_ticks) * 100 / HAL_TIMER_HZ);
+	}
 	pbuf_printf(b, "intr 0\nctxt 0\nbtime %llu\nprocesses %zu\n",
 		    (unsigned long long)(hal_boot_realtime_ns() / 1000000000ull), s.procs);
 	pbuf_printf(b, "procs_running 1\nprocs_blocked 0\n");
+	return 0;
+}
+
+/* One block per online CPU, as Linux: "processor" first, a blank line
+ * after each (programs count the "processor" lines). */
+int procfs_show_cpuinfo(struct pbuf *b, pid_t pid)
+{
+	(void)pid;
+	for (unsigned i = 0; i < MAX_CPUS; i++) {
+		if (!READ_ONCE(cpus[i].online))
+			continue;
+		pbuf_printf(b, "processor\t: %u\narch\t\t: %s\n\n", i, hal_arch_name);
+	}
 	return 0;
 }
 

@@ -165,37 +165,29 @@ static bool sig_fatal(uintptr_t handler, int signo)
 /* --- queues --- */
 
 /*
- * Queue entries live from a send to its delivery, usually briefly, so each
- * CPU keeps the last freed one for its next send: a signal that is sent and
- * taken over and over costs no allocator round trip (Linux kept a per-task
- * cache for the same reason). A slot is touched only by its own CPU, with
- * interrupts off (senders run in interrupts too). Cached entries are
- * ordinary kmalloc blocks: kfree works on any entry.
+ * Queue entries live from a send to its delivery, usually briefly, so one
+ * freed entry is kept for the next send: a signal that is sent and taken
+ * over and over costs no allocator round trip (Linux kept a per-task
+ * cache for the same reason). The slot is shared by every CPU and taken
+ * and filled with atomic exchanges (senders run in interrupts too); one
+ * slot, not one per CPU, so the leak counters see at most one cached
+ * entry whichever CPUs ran. Cached entries are ordinary kmalloc blocks.
  */
-static struct sigqueue *sigqueue_cache[MAX_CPUS];
+static struct sigqueue *sigqueue_cache;
 
 struct sigqueue *sigqueue_alloc(void)
 {
-	unsigned long flags = hal_irq_save();
-	struct sigqueue **slot = &sigqueue_cache[hal_cpu_id()];
-	struct sigqueue *q = *slot;
+	struct sigqueue *q = __atomic_exchange_n(&sigqueue_cache, NULL, __ATOMIC_ACQUIRE);
 
-	*slot = NULL;
-	hal_irq_restore(flags);
 	return q ? q : kmalloc(sizeof(*q));
 }
 
 void sigqueue_free(struct sigqueue *q)
 {
-	unsigned long flags = hal_irq_save();
-	struct sigqueue **slot = &sigqueue_cache[hal_cpu_id()];
+	struct sigqueue *empty = NULL;
 
-	if (!*slot) {
-		*slot = q;
-		q = NULL;
-	}
-	hal_irq_restore(flags);
-	if (q)
+	if (!__atomic_compare_exchange_n(&sigqueue_cache, &empty, q, false, __ATOMIC_RELEASE,
+					 __ATOMIC_RELAXED))
 		kfree(q);
 }
 

@@ -3,6 +3,7 @@
  * and small queries. Lock: mm->lock for the VMA list and the page table;
  * fork holds the parent's lock while it copies (the child is private).
  */
+#include <ferrite/cpu.h>
 #include "mm_internal.h"
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
@@ -50,7 +51,12 @@ void mm_put(struct mm *mm)
 		ref_put(&mm->ref, mm_release);
 }
 
-void mm_activate(struct mm *mm) { hal_pt_activate(mm ? mm->pt : NULL); }
+/* The CPU's record comes first (the TLB shootdown's ordering, src/proc/smp.c). */
+void mm_activate(struct mm *mm)
+{
+	smp_set_active_pt(mm ? mm->pt : NULL);
+	hal_pt_activate(mm ? mm->pt : NULL);
+}
 
 /* Share the pages of parent VMA pv with child. Private writable pages
  * become read-only in both (copy-on-write). */

@@ -184,45 +184,55 @@ long sys_setrlimit(unsigned resource, const struct rlimit64 __user *new)
 	return sys_prlimit64(0, resource, new, NULL);
 }
 
-static long check_affinity_target(pid_t pid)
+/* The task pid names (0: the caller). Return: new reference or NULL. */
+static struct task *affinity_target(pid_t pid)
 {
-	struct task *t;
-
-	if (pid == 0)
-		return 0;
-	t = task_find(pid);
-	if (!t)
-		return -ESRCH;
-	task_put(t);
-	return 0;
+	if (pid == 0) {
+		task_get(current);
+		return current;
+	}
+	return task_find(pid);
 }
 
+/* The mask words are unsigned longs, as Linux's (a cpumask of 64 bits). */
 long sys_sched_getaffinity(pid_t pid, size_t len, unsigned long __user *mask)
 {
-	unsigned long m = 1; /* CPU 0 only: no migration yet */
-	long err = check_affinity_target(pid);
+	unsigned long m;
+	struct task *t;
 
-	if (err)
-		return err;
 	if (len < sizeof(m) || (len & (sizeof(m) - 1)))
 		return -EINVAL;
+	t = affinity_target(pid);
+	if (!t)
+		return -ESRCH;
+	m = READ_ONCE(t->cpus_allowed) & READ_ONCE(cpu_online_mask);
+	task_put(t);
 	if (copy_to_user(mask, &m, sizeof(m)))
 		return -EFAULT;
 	return sizeof(m);
 }
 
+/* Linux: bits past the first word name CPUs that do not exist here; a
+ * mask with no online CPU is EINVAL; a short length reads a short mask. */
 long sys_sched_setaffinity(pid_t pid, size_t len, const unsigned long __user *mask)
 {
-	unsigned long m;
-	long err = check_affinity_target(pid);
+	unsigned long m = 0;
+	struct task *t;
 
-	if (err)
-		return err;
-	if (len < sizeof(m))
-		return -EINVAL;
-	if (copy_from_user(&m, mask, sizeof(m)))
+	if (copy_from_user(&m, mask, MIN(len, sizeof(m))))
 		return -EFAULT;
-	return (m & 1) ? 0 : -EINVAL;
+	m &= READ_ONCE(cpu_online_mask);
+	if (!m)
+		return -EINVAL;
+	t = affinity_target(pid);
+	if (!t)
+		return -ESRCH;
+	sched_set_affinity(t, m);
+	task_put(t);
+	/* The caller itself leaves a CPU it may no longer use before returning. */
+	if (!(m & (1UL << hal_cpu_id())) && (pid == 0 || pid == current->tid))
+		schedule();
+	return 0;
 }
 
 /* getcpu(2): the CPU the caller runs on (it may move at once), node 0. */

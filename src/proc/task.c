@@ -127,6 +127,9 @@ struct task *task_alloc(struct process *p)
 	t->state = TASK_RUNNING;
 	t->on_cpu = -1;
 	t->cpu = (int)hal_cpu_self()->id;
+	t->switched_out = true;
+	/* fork and clone inherit the affinity (a kernel thread too: harmless). */
+	t->cpus_allowed = current ? READ_ONCE(current->cpus_allowed) : ~0UL;
 	list_init(&t->run_node);
 	list_init(&t->thread_node);
 	list_init(&t->timer_node);

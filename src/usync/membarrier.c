@@ -3,12 +3,11 @@
  * address space (private commands) or every thread (global commands), so
  * that user space can make one side of a fence cheap.
  *
- * Ferrite runs user code on one CPU today, so every other thread is
- * switched out, and a context switch is a full barrier: a full fence on
- * the calling CPU is the whole job. When secondary CPUs run tasks
- * (issue 11), the expedited commands need an IPI to the CPUs running the
- * mm (and the global ones to all), each answering with a fence; that is
- * the one place to change.
+ * A thread that is switched out passed a full barrier (a context switch
+ * is one); a thread running on another CPU gets an IPI and answers it,
+ * which is a full barrier there (smp_membarrier, src/proc/smp.c): the
+ * private commands ask only the CPUs running the caller's address space,
+ * the global ones every CPU. The caller waits for every answer.
  *
  * Registration (needed before the private expedited commands, EPERM
  * otherwise, as Linux) is per process and inherited by fork, not by exec.
@@ -33,9 +32,18 @@
 	 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED | MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE | \
 	 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE | MEMBARRIER_CMD_GET_REGISTRATIONS)
 
+#include <ferrite/vm.h>
+
+static void membarrier_mm(void)
+{
+	struct mm *mm = current->proc->mm;
+
+	smp_membarrier(mm ? mm->pt : NULL);
+}
+
 static void membarrier_all(void)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	smp_membarrier(NULL);
 }
 
 long sys_membarrier(int cmd, unsigned flags, int cpu_id)
@@ -59,12 +67,12 @@ long sys_membarrier(int cmd, unsigned flags, int cpu_id)
 	case MEMBARRIER_CMD_PRIVATE_EXPEDITED:
 		if (!(reg & MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED))
 			return -EPERM;
-		membarrier_all();
+		membarrier_mm();
 		return 0;
 	case MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE:
 		if (!(reg & MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE))
 			return -EPERM;
-		membarrier_all();
+		membarrier_mm();
 		return 0;
 	case MEMBARRIER_CMD_GLOBAL:
 	case MEMBARRIER_CMD_GLOBAL_EXPEDITED:

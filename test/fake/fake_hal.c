@@ -216,3 +216,7 @@ void hal_tlb_flush_page(uintptr_t va) { (void)va; }
 void hal_tlb_flush_all(void) {}
 
 size_t fake_pt_entries(struct hal_pt *pt) { return pt->entries; }
+
+/* One CPU: no other TLB to shoot down. */
+void smp_set_active_pt(struct hal_pt *pt) { (void)pt; }
+void smp_tlb_shootdown(struct hal_pt *pt) { (void)pt; }

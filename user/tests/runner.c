@@ -6,7 +6,8 @@
  * Booted as init (pid 1, with init=/tests/runner) it also reaps orphans and
  * powers the machine off at the end. Elsewhere (on Linux, by
  * scripts/linux-check.sh) it just exits 0 if all passed. argv[1], if given,
- * is the directory holding the tests (default /tests).
+ * is the directory holding the tests (default /tests); further arguments
+ * name the tests to run (default: all; the -smp 4 suites pass a set).
  *
  * Leak check (inside Ferrite only, when /proc/ferrite/counters exists): the
  * kernel's live-object counters are read before and after each test (once
@@ -182,40 +183,46 @@ int main(int argc, char **argv)
 		}
 		leak_checks = true;
 	}
-	for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		printf("RUN %s\n", tests[i]);
+	const char *const *list = tests;
+	unsigned count = sizeof(tests) / sizeof(tests[0]);
+	if (argc > 2) {
+		list = (const char *const *)argv + 2;
+		count = (unsigned)(argc - 2);
+	}
+	for (unsigned i = 0; i < count; i++) {
+		printf("RUN %s\n", list[i]);
 		fflush(stdout);
 		if (leak_checks && !counters_read(&before))
 			leak_checks = false;
 		double start = now_seconds();
-		int status = run_one(dir, tests[i]);
+		int status = run_one(dir, list[i]);
 		double took = now_seconds() - start;
 		int ok = status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 		bool leaked = ok && leak_checks && leak_check(&before, why, sizeof(why));
 		if (leaked) {
 			/* A first run may fill a cache that stays (a lazily made
 			 * table); a real leak grows again on a second run. */
-			printf("runner: %s: %s; running it again\n", tests[i], why);
+			printf("runner: %s: %s; running it again\n", list[i], why);
 			counters_read(&before);
-			status = run_one(dir, tests[i]);
+			status = run_one(dir, list[i]);
 			ok = status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 			leaked = ok && leak_check(&before, why, sizeof(why));
 		}
 		if (leaked) {
-			printf("FAIL %s (%s)\n", tests[i], why);
+			printf("FAIL %s (%s)\n", list[i], why);
 			failed++;
 		} else if (ok) {
-			printf("PASS %s (%.2f s)\n", tests[i], took);
+			printf("PASS %s (%.2f s)\n", list[i], took);
 			passed++;
 		} else if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == EXIT_SKIP && !ferrite) {
-			printf("SKIP %s (needs Ferrite)\n", tests[i]);
+			printf("SKIP %s (needs Ferrite)\n", list[i]);
 			skipped++;
 		} else {
 			if (status < 0)
 				snprintf(why, sizeof(why), "not started");
 			else
 				describe(status, why, sizeof(why));
-			printf("FAIL %s (%s)\n", tests[i], why);
+			printf("FAIL %s (%s)\n", list[i], why);
 			failed++;
 		}
 		fflush(stdout);

@@ -40,6 +40,7 @@ struct hal_context {
 	unsigned long ra;
 	unsigned long sp;
 	unsigned long s[12]; /* s0..s11 */
+	void *fp_cpu; /* struct rv_cpu it last ran on (FP ownership, context.c) */
 };
 #endif
 

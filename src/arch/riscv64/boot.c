@@ -84,5 +84,5 @@ void hal_arch_init(void)
 	plic_enable(rv_devices.uart_irq);
 	uart_enable_rx_irq();
 	rv_rtc_init();
-	csr_set(sie, SIE_SEIE); /* the timer joins in hal_timer_start() */
+	csr_set(sie, SIE_SEIE | SIE_SSIE); /* the timer joins in hal_timer_start() */
 }

@@ -37,6 +37,22 @@ void hal_context_init(struct hal_context *ctx, uintptr_t kstack_top,
 	ctx->s[2] = (unsigned long)arg;
 }
 
+/*
+ * A context that last ran on another CPU may have changed its FP registers
+ * there: this CPU's fp_owner may name its frame with older values, so it
+ * is forgotten (the return to user reloads them from the frame).
+ */
+void hal_context_switch(struct hal_context *prev, struct hal_context *next)
+{
+	struct rv_cpu *rc = rv_cpu_this();
+
+	if (next->fp_cpu != rc) {
+		rc->fp_owner = NULL;
+		next->fp_cpu = rc;
+	}
+	rv_context_switch(prev, next);
+}
+
 void hal_set_tls(struct hal_context *ctx, struct trap_frame *tf, uintptr_t tls, bool running)
 {
 	tf->regs[REG_TP] = tls;

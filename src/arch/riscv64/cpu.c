@@ -37,6 +37,16 @@ void hal_cpu_set_self(struct cpu *cpu)
 	__asm__ volatile("mv tp, %0" ::"r"(cpu) : "memory");
 }
 
+void rv_cpu_set_hartid(unsigned id, unsigned long hartid)
+{
+	rv_cpus[id].hartid = hartid;
+}
+
+unsigned long rv_hartid_of(unsigned id)
+{
+	return rv_cpus[id].hartid;
+}
+
 struct rv_cpu *rv_cpu_this(void)
 {
 	return &rv_cpus[hal_cpu_id()];

@@ -1,7 +1,7 @@
 /*
  * Reads the flattened device tree the firmware hands over: memory nodes,
  * /chosen (bootargs, initrd), /reserved-memory and the memory reservation
- * block, the UART, PLIC, goldfish RTC, virtio-mmio slots and the timebase. Each node's
+ * block, the harts under /cpus, the UART, PLIC, goldfish RTC, virtio-mmio slots and the timebase. Each node's
  * properties are collected and acted on at its end, because property order
  * is not fixed. Runs once at boot; no locking.
  */
@@ -57,6 +57,7 @@ struct node {
 	bool is_memory;
 	uint32_t irq;
 	uint32_t reg_shift;
+	bool disabled; /* status = "disabled" (or anything but "okay") */
 	unsigned addr_cells, size_cells; /* for this node's children */
 };
 
@@ -97,6 +98,12 @@ static void node_done(const struct node *n, const struct node *parent, int depth
 		for (uint32_t off = 0; off + entry <= n->reg_len; off += entry)
 			add_region(info->reserved, &info->nr_reserved, read_cells(n->reg + off, ac),
 				   read_cells(n->reg + off + 4 * ac, sc));
+		return;
+	}
+	/* A hart: its id is its reg (not assumed contiguous or 0-based). */
+	if (depth == 2 && !strcmp(parent->name, "cpus") && !strncmp(n->name, "cpu@", 4) &&
+	    n->reg && !n->disabled && devs->nr_harts < RV_MAX_HARTS) {
+		devs->harts[devs->nr_harts++] = (unsigned long)base;
 		return;
 	}
 	if (!n->compat || !n->reg)
@@ -198,6 +205,8 @@ int fdt_parse(const void *blob, struct boot_info *info, struct rv_devices *devs)
 				n->is_memory = true;
 			else if (!strcmp(pname, "interrupts") && len >= 4)
 				n->irq = be32(val);
+			else if (!strcmp(pname, "status"))
+				n->disabled = strcmp((const char *)val, "okay") && strcmp((const char *)val, "ok");
 			else if (!strcmp(pname, "reg-shift") && len == 4)
 				n->reg_shift = be32(val);
 			else if (depth == 1 && !strcmp(n->name, "cpus") &&

@@ -79,6 +79,39 @@ park:
 3:	wfi
 	j	3b
 
+/*
+ * A secondary hart, started by SBI HSM hart_start (src/arch/riscv64/smp.c):
+ * a0 = hartid, a1 = its start block (physical): satp, stack top, struct
+ * cpu, the virtual address to continue at. Paging goes on the way the boot
+ * hart's did: the fetch after the satp write faults to stvec = that address.
+ */
+	.globl rv_secondary_entry
+	.align 2
+rv_secondary_entry:
+	csrw	sie, zero
+	csrci	sstatus, 2
+	ld	t0, 0(a1)
+	ld	sp, 8(a1)
+	ld	tp, 16(a1)
+	ld	t1, 24(a1)
+	csrw	sscratch, zero
+	csrw	stvec, t1
+	sfence.vma
+	csrw	satp, t0
+	sfence.vma
+	nop
+4:	j	4b			/* not reached */
+
+	.globl rv_secondary_high
+	.align 2
+rv_secondary_high:
+	ld	t0, .Lvirt_trap
+	csrw	stvec, t0
+	mv	a0, tp
+	call	rv_secondary_main
+5:	wfi
+	j	5b
+
 	.align 3
 .Lvirt_start:	.dword _start
 .Lvirt_high:	.dword high

@@ -5,8 +5,10 @@
  * Table pages come from frame_alloc_zeroed() and return with frame_put().
  * Leaves get A and D set up front so no hardware update is needed.
  * Locking: the owner of the page table (struct mm, mm->lock) serialises.
- * TLB: local sfence.vma only; remote shootdown comes with SMP bring-up.
+ * TLB: a local flush, then smp_tlb_shootdown() for the other CPUs running
+ * the table (src/proc/smp.c), before the caller may free the frame.
  */
+#include <ferrite/cpu.h>
 #include <ferrite/errno.h>
 #include <ferrite/frame.h>
 #include <ferrite/string.h>
@@ -144,8 +146,10 @@ int hal_pt_map(struct hal_pt *pt, uintptr_t va, phys_addr_t pa, unsigned prot)
 		return -ENOMEM;
 	bool was_present = pte_present(*pte);
 	*pte = pte_make(pa, prot_to_pte(prot));
-	if (was_present)
+	if (was_present) {
 		hal_tlb_flush_page(va);
+		smp_tlb_shootdown(pt);
+	}
 	return 0;
 }
 
@@ -157,6 +161,7 @@ bool hal_pt_unmap(struct hal_pt *pt, uintptr_t va)
 		return false;
 	*pte = 0;
 	hal_tlb_flush_page(va);
+	smp_tlb_shootdown(pt);
 	return true;
 }
 
@@ -177,6 +182,7 @@ struct range_walk {
 	hal_walk_fn fn;
 	void *arg;
 	bool active; /* pt is this CPU's current table: flush changed entries */
+	struct hal_pt *pt; /* other CPUs running it flush too (smp_tlb_shootdown) */
 };
 
 /* A leaf-table visitor: [start, end) lies inside one leaf table. */
@@ -222,8 +228,12 @@ static int walk_leaves(uint64_t *table, uintptr_t start, uintptr_t end, void *ct
 			*e = 0;
 		else if (prot != old)
 			*e = pte_make(pte_phys(*e), prot_to_pte(prot));
-		if ((err == HAL_WALK_UNMAP || prot != old) && w->active)
-			hal_tlb_flush_page(va);
+		if (err == HAL_WALK_UNMAP || prot != old) {
+			if (w->active)
+				hal_tlb_flush_page(va);
+			/* Before the next page's callback drops this one's frame. */
+			smp_tlb_shootdown(w->pt);
+		}
 	}
 	return 0;
 }
@@ -263,7 +273,7 @@ static bool pt_active(struct hal_pt *pt)
 int hal_pt_walk_range(struct hal_pt *pt, uintptr_t start, uintptr_t end, hal_walk_fn fn,
 		      void *arg)
 {
-	struct range_walk w = { fn, arg, false };
+	struct range_walk w = { fn, arg, false, pt };
 
 	if (!pt)
 		return 0; /* the kernel table has no user pages */
@@ -321,6 +331,7 @@ int hal_pt_share_range(struct hal_pt *parent, struct hal_pt *child, uintptr_t st
 		       uintptr_t end, bool cow)
 {
 	struct share_walk s = { NULL, cow, false };
+	int err;
 
 	if (!parent || !child)
 		return 0;
@@ -328,8 +339,11 @@ int hal_pt_share_range(struct hal_pt *parent, struct hal_pt *child, uintptr_t st
 		end = hal_user_max;
 	s.child_root = root_of(child);
 	s.active = pt_active(parent);
-	return walk_range(root_of(parent), 2, start & ~(uintptr_t)(PAGE_SIZE - 1), end,
-			  share_leaves, &s);
+	err = walk_range(root_of(parent), 2, start & ~(uintptr_t)(PAGE_SIZE - 1), end,
+			 share_leaves, &s);
+	if (cow) /* the parent's other CPUs lose write access too */
+		smp_tlb_shootdown(parent);
+	return err;
 }
 
 bool hal_pt_protect(struct hal_pt *pt, uintptr_t va, unsigned prot)
@@ -340,6 +354,7 @@ bool hal_pt_protect(struct hal_pt *pt, uintptr_t va, unsigned prot)
 		return false;
 	*pte = pte_make(pte_phys(*pte), prot_to_pte(prot));
 	hal_tlb_flush_page(va);
+	smp_tlb_shootdown(pt);
 	return true;
 }
 

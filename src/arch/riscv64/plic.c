@@ -1,7 +1,8 @@
 /*
  * The PLIC (riscv,plic0): routes device interrupts to this hart's S-mode
  * context, to the UART or the handler a driver attached (hal_irq_attach).
- * Only the boot hart takes device interrupts for now.
+ * Device interrupts go to the boot hart's context; every other hart's
+ * S-mode context gets threshold 0 and nothing enabled (plic_init_hart).
  * Locking: set up once at boot; claim/complete are per-context registers.
  */
 #include <ferrite/errno.h>
@@ -38,6 +39,18 @@ void plic_init(unsigned hartid)
 	plic_regs = phys_to_virt(rv_devices.plic_base);
 	plic_ctx = 2 * hartid + 1;
 	*plic_reg(PLIC_THRESHOLD(plic_ctx)) = 0;
+}
+
+/* A secondary hart: its own S context, with no source enabled. */
+void plic_init_hart(unsigned hartid)
+{
+	unsigned ctx = 2 * hartid + 1;
+
+	if (!plic_regs)
+		return;
+	for (unsigned w = 0; w < PLIC_MAX_IRQ / 32; w++)
+		*plic_reg(PLIC_ENABLE(ctx) + 4 * w) = 0;
+	*plic_reg(PLIC_THRESHOLD(ctx)) = 0;
 }
 
 void plic_enable(unsigned irq)

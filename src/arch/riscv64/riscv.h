@@ -70,6 +70,7 @@ struct rv_cpu {
 	 * when rv_user_return loads them; trap.S's short syscall exit skips
 	 * the reload when it is the returning task's. Only this CPU. */
 	const struct trap_frame *fp_owner;
+	uint64_t next_deadline; /* the tick's next time CSR value (timer.c) */
 };
 #define RVCPU_KSTACK_TOP 0
 #define RVCPU_SCRATCH 8
@@ -77,6 +78,9 @@ struct rv_cpu {
 #define RVCPU_FP_OWNER 32
 
 struct rv_cpu *rv_cpu_this(void);
+void rv_cpu_set_hartid(unsigned id, unsigned long hartid);
+unsigned long rv_hartid_of(unsigned id);
+void rv_ipi_interrupt(void);
 extern unsigned long rv_boot_hartid;
 
 /* SBI (sbi.c). */
@@ -106,6 +110,10 @@ struct rv_devices {
 		unsigned irq;
 	} virtio[RV_MAX_VIRTIO];
 	int nr_virtio;
+	/* Hart ids of the enabled /cpus/cpu@N nodes, in FDT order. */
+#define RV_MAX_HARTS 8
+	unsigned long harts[RV_MAX_HARTS];
+	int nr_harts;
 };
 extern struct rv_devices rv_devices;
 
@@ -117,6 +125,7 @@ void uart_early_init(phys_addr_t base, unsigned reg_shift);
 void uart_enable_rx_irq(void);
 void uart_interrupt(void);
 void plic_init(unsigned hartid);
+void plic_init_hart(unsigned hartid);
 void plic_enable(unsigned irq);
 void plic_handle(void);
 void timer_interrupt(void);
@@ -126,6 +135,9 @@ void rv_rtc_init(void);
 void rv_trap_vector(void);
 void rv_user_return(struct trap_frame *tf, struct rv_cpu *rvcpu) __noreturn;
 void rv_kthread_start(void);
+struct hal_context;
+void rv_context_switch(struct hal_context *prev, struct hal_context *next);
+void rv_secondary_entry(void);
 
 /* Boot page tables (early.c): kernel root, physical address. */
 extern uint64_t rv_kernel_root[512];

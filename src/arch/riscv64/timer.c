@@ -4,7 +4,7 @@
  * clock at boot.
  * When the timebase divides 10^9 (QEMU virt: 10 MHz), ns = t * ns_per_count
  * exactly, one multiply for the kernel and for the vDSO.
- * Locking: next_deadline is per-CPU in spirit (only the boot hart ticks);
+ * Locking: each hart's next deadline is in its rv_cpu (only it touches it);
  * ns_per_count is set once (always to the same value) and read with
  * READ_ONCE; boot_realtime_ns changes with clock_settime (one word,
  * READ_ONCE/WRITE_ONCE).
@@ -14,7 +14,6 @@
 #include <hal/hal_timer.h>
 #include "riscv.h"
 
-static uint64_t next_deadline;
 static uint64_t boot_realtime_ns;
 static uint64_t ns_per_count; /* 10^9 / timebase when exact, else 0 */
 
@@ -53,20 +52,23 @@ uint64_t hal_time_ns(void)
 void hal_timer_start(void)
 {
 	ns_per_count_init();
+	struct rv_cpu *rc = rv_cpu_this();
+
 	csr_set(scounteren, 1UL << 1); /* TM: user rdtime (the vDSO) on this hart */
-	next_deadline = rdtime() + timebase() / HAL_TIMER_HZ;
-	sbi_set_timer(next_deadline);
+	rc->next_deadline = rdtime() + timebase() / HAL_TIMER_HZ;
+	sbi_set_timer(rc->next_deadline);
 	csr_set(sie, SIE_STIE);
 }
 
 void timer_interrupt(void)
 {
 	uint64_t period = timebase() / HAL_TIMER_HZ, now = rdtime();
+	struct rv_cpu *rc = rv_cpu_this();
 
-	next_deadline += period;
-	if (next_deadline <= now) /* missed ticks: do not try to catch up */
-		next_deadline = now + period;
-	sbi_set_timer(next_deadline);
+	rc->next_deadline += period;
+	if (rc->next_deadline <= now) /* missed ticks: do not try to catch up */
+		rc->next_deadline = now + period;
+	sbi_set_timer(rc->next_deadline);
 	timer_tick();
 }
 

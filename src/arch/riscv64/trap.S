@@ -212,9 +212,10 @@ rv_user_return:
 	ld	sp, TF_REG(2)(sp)
 	sret
 
-/* void hal_context_switch(struct hal_context *prev, struct hal_context *next) */
-	.globl hal_context_switch
-hal_context_switch:
+/* void rv_context_switch(struct hal_context *prev, struct hal_context *next)
+ * (hal_context_switch in context.c first settles FP ownership). */
+	.globl rv_context_switch
+rv_context_switch:
 	sd	ra, CTX_RA(a0)
 	sd	sp, CTX_SP(a0)
 	sd	s0, CTX_S(0)(a0)

@@ -38,6 +38,9 @@ static void handle_interrupt(unsigned long cause)
 	case IRQ_S_EXT:
 		plic_handle();
 		break;
+	case IRQ_S_SOFT:
+		rv_ipi_interrupt();
+		break;
 	default:
 		pr_warn("riscv64: unexpected interrupt %lu\n", cause & ~SCAUSE_INTR);
 		csr_clear(sip, 1UL << (cause & ~SCAUSE_INTR));

@@ -32,7 +32,8 @@ void fpu_init(void)
 	__asm__ volatile("fninit");
 	uint32_t mxcsr = 0x1f80;
 	__asm__ volatile("ldmxcsr %0" ::"m"(mxcsr));
-	fxsave(fpu_initial);
+	if (this_x86_cpu()->id == 0) /* the others set up their registers only */
+		fxsave(fpu_initial);
 }
 
 void hal_context_copy_fpu(struct hal_context *dst, const struct hal_context *src)

@@ -6,13 +6,15 @@
  *   0x20 user32 code (placeholder)   0x28 user data   0x30 user code
  *   0x40 TSS (16 bytes)
  * TSS.rsp0 is the running task's kernel stack top (hal_set_kernel_stack);
- * IST1 is a private stack for double faults. Each CPU touches only its own.
+ * IST1 is a private stack for double faults, one per CPU. Each CPU
+ * touches only its own.
  */
+#include <ferrite/cpu.h>
 #include <hal/hal_context.h>
 #include "x86.h"
 
 #define DF_STACK_SIZE 8192
-static uint8_t df_stack[DF_STACK_SIZE] __aligned(16);
+static uint8_t df_stacks[MAX_CPUS][DF_STACK_SIZE] __aligned(16); /* one per CPU */
 
 void gdt_init(struct x86_cpu *c)
 {
@@ -36,7 +38,7 @@ void gdt_init(struct x86_cpu *c)
 	c->gdt[9] = tss >> 32;
 
 	c->tss.iomap_base = sizeof(c->tss); /* no I/O permission bitmap */
-	c->tss.ist[0] = (uintptr_t)df_stack + DF_STACK_SIZE;
+	c->tss.ist[0] = (uintptr_t)df_stacks[c->id] + DF_STACK_SIZE;
 
 	__asm__ volatile("lgdt %0" ::"m"(ptr));
 	/* Reload CS with a far return, then the data segments. Loading GS

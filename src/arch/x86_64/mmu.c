@@ -7,6 +7,7 @@
  * space's lock; the HAL keeps no state of its own. TLB shootdown to other
  * CPUs is not needed yet (one CPU).
  */
+#include <ferrite/cpu.h>
 #include <ferrite/errno.h>
 #include <ferrite/frame.h>
 #include <hal/hal_mmu.h>
@@ -142,8 +143,10 @@ int hal_pt_map(struct hal_pt *pt, uintptr_t va, phys_addr_t pa, unsigned prot)
 		return -ENOMEM;
 	bool was = pte_mapped(*pte);
 	*pte = make_pte(pa, prot);
-	if (was)
+	if (was) {
 		hal_tlb_flush_page(va);
+		smp_tlb_shootdown(pt);
+	}
 	return 0;
 }
 
@@ -163,6 +166,7 @@ bool hal_pt_unmap(struct hal_pt *pt, uintptr_t va)
 		return false;
 	*pte = 0;
 	hal_tlb_flush_page(va);
+	smp_tlb_shootdown(pt);
 	return true;
 }
 
@@ -198,6 +202,7 @@ struct range_walk {
 	hal_walk_fn fn;
 	void *arg;
 	bool active; /* pt is this CPU's current table: flush changed entries */
+	struct hal_pt *pt; /* other CPUs running it flush too (smp_tlb_shootdown) */
 };
 
 /* A leaf-table visitor: [start, end) lies inside one leaf table. */
@@ -243,8 +248,12 @@ static int walk_leaves(uint64_t *table, uintptr_t start, uintptr_t end, void *ct
 			*e = 0;
 		else if (prot != old)
 			*e = make_pte(*e & PTE_ADDR, prot);
-		if ((err == HAL_WALK_UNMAP || prot != old) && w->active)
-			hal_tlb_flush_page(va);
+		if (err == HAL_WALK_UNMAP || prot != old) {
+			if (w->active)
+				hal_tlb_flush_page(va);
+			/* Before the next page's callback drops this one's frame. */
+			smp_tlb_shootdown(w->pt);
+		}
 	}
 	return 0;
 }
@@ -283,7 +292,7 @@ static bool pt_active(struct hal_pt *pt)
 int hal_pt_walk_range(struct hal_pt *pt, uintptr_t start, uintptr_t end, hal_walk_fn fn,
 		      void *arg)
 {
-	struct range_walk w = { fn, arg, false };
+	struct range_walk w = { fn, arg, false, pt };
 
 	if (!pt)
 		return 0; /* the kernel table has no user pages */
@@ -340,13 +349,17 @@ int hal_pt_share_range(struct hal_pt *parent, struct hal_pt *child, uintptr_t st
 		       uintptr_t end, bool cow)
 {
 	struct share_walk s = { child, cow, false };
+	int err;
 
 	if (!parent || !child)
 		return 0;
 	if (end > hal_user_max)
 		end = hal_user_max;
 	s.active = pt_active(parent);
-	return walk_range(pml4_of(parent), 39, start & PAGE_MASK, end, share_leaves, &s);
+	err = walk_range(pml4_of(parent), 39, start & PAGE_MASK, end, share_leaves, &s);
+	if (cow) /* the parent's other CPUs lose write access too */
+		smp_tlb_shootdown(parent);
+	return err;
 }
 
 bool hal_pt_protect(struct hal_pt *pt, uintptr_t va, unsigned prot)
@@ -356,6 +369,7 @@ bool hal_pt_protect(struct hal_pt *pt, uintptr_t va, unsigned prot)
 		return false;
 	*pte = make_pte(*pte & PTE_ADDR, prot);
 	hal_tlb_flush_page(va);
+	smp_tlb_shootdown(pt);
 	return true;
 }
 

@@ -7,6 +7,7 @@
  * Handlers run on the current kernel stack; interrupts are off on entry and
  * re-enabled only while a user fault is resolved (it may sleep).
  */
+#include <ferrite/cpu.h>
 #include <ferrite/errno.h>
 #include <ferrite/printk.h>
 #include <ferrite/syscall.h>
@@ -158,6 +159,10 @@ void x86_trap(struct trap_frame *tf)
 	case VEC_COM1:
 		serial_irq();
 		lapic_eoi();
+		return;
+	case VEC_IPI:
+		lapic_eoi();
+		smp_ipi_interrupt();
 		return;
 	case VEC_SPURIOUS:
 		return; /* no EOI for the LAPIC spurious vector */

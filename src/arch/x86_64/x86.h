@@ -36,6 +36,7 @@ static inline phys_addr_t kimage_to_phys(const void *p)
 #define VEC_MSI_BASE 0x30 /* device MSI/MSI-X messages (dev.c) */
 #define VEC_MSI_COUNT 16
 #define VEC_PIC_BASE 0xe0 /* masked 8259, spurious only */
+#define VEC_IPI 0xf0      /* cross-CPU requests (smp.c) */
 #define VEC_SPURIOUS 0xff
 #define X86_VEC_SYSCALL 0x100 /* tf->vector of a SYSCALL frame */
 

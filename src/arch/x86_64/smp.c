@@ -1,0 +1,148 @@
+/*
+ * x86_64 multiprocessor bring-up and IPIs through the local APIC (xAPIC
+ * registers; QEMU's q35 and pc give one). CPUs come from the ACPI MADT
+ * (enabled Local APIC and x2APIC entries, boot CPU first), start with
+ * INIT-SIPI-SIPI at the real-mode trampoline (trampoline.S) copied to
+ * X86_TRAMP_BASE, and set up their own GDT/TSS (IST stack), IDT, FPU,
+ * SYSCALL MSRs, GS base and LAPIC timer before they join the scheduler.
+ * Locking: the trampoline page and its parameters are used by one
+ * starting CPU at a time (smp_init starts them one after the other); the
+ * ICR pair is this CPU's own register, written with interrupts off.
+ */
+#include <ferrite/cpu.h>
+#include <ferrite/errno.h>
+#include <ferrite/printk.h>
+#include <ferrite/string.h>
+#include <hal/hal_cpu.h>
+#include <hal/hal_mmu.h>
+#include <hal/hal_timer.h>
+#include "x86.h"
+
+#define X86_TRAMP_BASE 0x8000
+#define LAPIC_ICR_LOW 0x300
+#define LAPIC_ICR_HIGH 0x310
+#define ICR_PENDING (1u << 12)
+
+extern const char x86_tramp_start[], x86_tramp_end[], x86_tramp_params[];
+
+struct tramp_params {
+	uint64_t cr3, efer, stack, arg, entry;
+};
+
+/* The table the trampoline turns paging on with: the kernel's, plus
+ * slot 0 = the direct map's low 4 GiB (identity), for the jump. Below
+ * 4 GiB (it is in the image), as a 32-bit CR3 load needs. */
+static uint64_t tramp_pml4[512] __aligned(4096);
+
+void x86_secondary_main(struct cpu *c) __noreturn;
+
+struct madt_entry {
+	uint8_t type, len;
+} __packed;
+
+unsigned hal_smp_cpus(unsigned long *hwids, unsigned max)
+{
+	const uint8_t *madt = acpi_find_table("APIC");
+	uint32_t self = this_x86_cpu()->lapic_id, len;
+	unsigned n = 0;
+
+	if (!max)
+		return 0;
+	hwids[n++] = self;
+	if (!madt)
+		return n;
+	memcpy(&len, madt + 4, 4);
+	for (uint32_t off = 44; off + 2 <= len && n < max;) {
+		const uint8_t *e = madt + off;
+		uint32_t id, flags;
+
+		if (e[1] < 2)
+			break;
+		if (e[0] == 0 && e[1] >= 8) { /* Processor Local APIC */
+			id = e[3];
+			memcpy(&flags, e + 4, 4);
+		} else if (e[0] == 9 && e[1] >= 16) { /* Processor Local x2APIC */
+			memcpy(&id, e + 4, 4);
+			memcpy(&flags, e + 8, 4);
+		} else {
+			off += e[1];
+			continue;
+		}
+		/* xAPIC destinations are 8 bits: larger ids need x2APIC mode. */
+		if ((flags & 1) && id != self && id < 255)
+			hwids[n++] = id;
+		off += e[1];
+	}
+	return n;
+}
+
+static void icr_send(uint32_t apic_id, uint32_t low)
+{
+	unsigned long flags = hal_irq_save();
+
+	lapic_write(LAPIC_ICR_HIGH, apic_id << 24);
+	lapic_write(LAPIC_ICR_LOW, low);
+	while (lapic_read(LAPIC_ICR_LOW) & ICR_PENDING)
+		hal_cpu_relax();
+	hal_irq_restore(flags);
+}
+
+static void delay_us(uint64_t us)
+{
+	uint64_t end = hal_time_ns() + us * 1000;
+
+	while (hal_time_ns() < end)
+		hal_cpu_relax();
+}
+
+int hal_cpu_start(struct cpu *c, unsigned long hwid, uintptr_t stack_top)
+{
+	size_t size = x86_tramp_end - x86_tramp_start;
+	uint8_t *page = phys_to_virt(X86_TRAMP_BASE);
+	struct tramp_params *p = (void *)(page + (x86_tramp_params - x86_tramp_start));
+	struct x86_cpu *xc = &x86_cpus[c->id];
+
+	xc->self = xc;
+	xc->id = c->id;
+	xc->lapic_id = (uint32_t)hwid;
+	memcpy(tramp_pml4, boot_pml4, sizeof(tramp_pml4));
+	tramp_pml4[0] = tramp_pml4[256];
+	memcpy(page, x86_tramp_start, size);
+	p->cr3 = kimage_to_phys(tramp_pml4);
+	p->efer = rdmsr(MSR_EFER);
+	p->stack = stack_top;
+	p->arg = (uintptr_t)c;
+	p->entry = (uintptr_t)x86_secondary_main;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+
+	icr_send((uint32_t)hwid, 0x4500); /* INIT, assert */
+	delay_us(10000);
+	for (int i = 0; i < 2; i++) {
+		icr_send((uint32_t)hwid, 0x4600 | (X86_TRAMP_BASE >> 12)); /* SIPI */
+		delay_us(200);
+	}
+	return 0;
+}
+
+/* First C code of a secondary CPU, on its stack, paging on (trampoline). */
+void x86_secondary_main(struct cpu *c)
+{
+	struct x86_cpu *xc = &x86_cpus[c->id];
+
+	/* Per-CPU block first: hal_cpu_id() (spinlocks) reads it. */
+	wrmsr(MSR_GS_BASE, (uintptr_t)xc);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+	write_cr3(kimage_to_phys(boot_pml4)); /* without the identity slot */
+	gdt_init(xc);
+	idt_load();
+	fpu_init();
+	syscall_init();
+	lapic_init();
+	hal_cpu_set_self(c);
+	smp_secondary_main(c);
+}
+
+void hal_send_ipi(unsigned cpu)
+{
+	icr_send(x86_cpus[cpu].lapic_id, VEC_IPI);
+}
