@@ -7,6 +7,7 @@
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/uaccess.h>
+#include <ferrite/cred.h>
 #include "fs_internal.h"
 
 #define USER_PATH(var, uptr)                                        \
@@ -146,10 +147,22 @@ long sys_faccessat2(int dirfd, const char __user *upath, int amode, int flags)
 	unsigned lf = (flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
 	if (flags & AT_EMPTY_PATH)
 		lf |= LOOKUP_EMPTY;
-	__free(inode_put) struct inode *ino = vfs_lookup_at(dirfd, path, lf);
-	if (IS_ERR(ino))
-		return PTR_ERR(ino);
-	return inode_permission(ino, amode);
+	/* Without AT_EACCESS the whole check, path walk included, acts
+	 * with the real ids (a set-uid program asking for its user). */
+	struct cred real = cred_real();
+	if (!(flags & AT_EACCESS))
+		cred_override_fs(&real);
+	struct inode *ino = vfs_lookup_at(dirfd, path, lf);
+	long err = IS_ERR(ino) ? PTR_ERR(ino) : 0;
+	if (!err && (amode & W_OK) && inode_is_readonly(ino) &&
+	    (S_ISREG(ino->mode) || S_ISDIR(ino->mode) || S_ISLNK(ino->mode)))
+		err = -EROFS;
+	if (!err)
+		err = inode_permission(ino, amode);
+	cred_override_fs(NULL);
+	if (!IS_ERR(ino))
+		inode_put(ino);
+	return err;
 }
 
 long sys_faccessat(int dirfd, const char __user *upath, int amode)
@@ -193,6 +206,12 @@ static long do_chmod(int dirfd, const char __user *upath, mode_t mode, int flags
 		return -EOPNOTSUPP;
 	if (inode_is_readonly(ino))
 		return -EROFS;
+	if (!inode_owner_or_root(ino))
+		return -EPERM; /* only the owner (or CAP_FOWNER) */
+	struct cred c = cred_fs();
+	/* Set-gid for a group one is not in is dropped (CAP_FSETID). */
+	if ((mode & S_ISGID) && c.uid != 0 && !cred_in_group(&c, READ_ONCE(ino->gid)))
+		mode &= ~S_ISGID;
 	guard(spinlock)(&ino->lock);
 	ino->mode = (ino->mode & S_IFMT) | (mode & S_IALLUGO);
 	ino->ctime = vfs_now();
@@ -224,11 +243,30 @@ static long do_chown(int dirfd, const char __user *upath, uid_t uid, gid_t gid, 
 		return PTR_ERR(ino);
 	if (inode_is_readonly(ino))
 		return -EROFS;
+	struct cred c = cred_fs();
+	uid_t owner = READ_ONCE(ino->uid);
+	/* Linux's chown_ok/chgrp_ok: root may give anything; the owner may
+	 * keep the uid and give the file to a group of its own. */
+	if (c.uid != 0) {
+		if (c.uid != owner)
+			return -EPERM;
+		if (uid != (uid_t)-1 && uid != owner)
+			return -EPERM;
+		if (gid != (gid_t)-1 && gid != READ_ONCE(ino->gid) && !cred_in_group(&c, gid))
+			return -EPERM;
+	}
 	guard(spinlock)(&ino->lock);
 	if (uid != (uid_t)-1)
 		ino->uid = uid;
 	if (gid != (gid_t)-1)
 		ino->gid = gid;
+	/* A new owner does not inherit set-id powers (root included); a
+	 * set-gid bit without group x is not a set-id bit and stays. */
+	if (!S_ISDIR(ino->mode)) {
+		ino->mode &= ~S_ISUID;
+		if (ino->mode & S_IXGRP)
+			ino->mode &= ~S_ISGID;
+	}
 	ino->ctime = vfs_now();
 	return 0;
 }
@@ -277,6 +315,16 @@ long sys_utimensat(int dirfd, const char __user *upath, const struct timespec64 
 		return PTR_ERR(ino);
 	if (inode_is_readonly(ino))
 		return -EROFS;
+	if (!inode_owner_or_root(ino)) {
+		/* "now" needs write permission; chosen times need the owner */
+		if (ts[0].tv_nsec == UTIME_NOW && ts[1].tv_nsec == UTIME_NOW) {
+			int err = inode_permission(ino, MAY_WRITE);
+			if (err)
+				return err;
+		} else {
+			return -EPERM;
+		}
+	}
 	guard(spinlock)(&ino->lock);
 	if (ts[0].tv_nsec != UTIME_OMIT)
 		ino->atime = ts[0].tv_nsec == UTIME_NOW ? now : ts[0];
@@ -292,6 +340,11 @@ long sys_truncate(const char __user *upath, off_t length)
 	__free(inode_put) struct inode *ino = vfs_lookup_at(AT_FDCWD, path, LOOKUP_FOLLOW);
 	if (IS_ERR(ino))
 		return PTR_ERR(ino);
+	if (S_ISREG(ino->mode) && !inode_is_readonly(ino)) {
+		int err = inode_permission(ino, MAY_WRITE);
+		if (err)
+			return err;
+	}
 	return vfs_truncate_inode(ino, length);
 }
 

@@ -124,8 +124,7 @@ static struct process *process_clone(struct process *p, unsigned long flags)
 	}
 	q->pgid = p->pgid;
 	q->sid = p->sid;
-	q->uid = p->uid, q->euid = p->euid, q->suid = p->suid;
-	q->gid = p->gid, q->egid = p->egid, q->sgid = p->sgid;
+	cred_copy(q, p);
 	/* A CLONE_PARENT child is its parent's sibling: it tells that parent
 	 * with the caller's own exit signal (Linux). */
 	q->exit_signal = (flags & CLONE_PARENT) ? p->exit_signal : (int)(flags & CSIGNAL);
