@@ -10,6 +10,7 @@
 #                   (the disks are ext4 images made by scripts/mkdisk.sh)
 #   boot-x86_64     -kernel on q35 and pc, the GRUB ISO; the judges' disk
 #                   line on q35, two disks on pc
+#                   (both boot suites: the out-of-memory test at -m 64M)
 #   guest-riscv64   init=/tests/runner inside Ferrite, one count per test
 #   guest-x86_64    the same on x86_64
 #   fuzz-riscv64    the syscall fuzzer as init (scripts/fuzz.sh), fixed
@@ -281,6 +282,38 @@ panic_tests() {
 	panic_test "$prefix-panic-halt" halt "$@" -initrd "$tests" -no-reboot -append "$a panic=0"
 }
 
+# Out of memory at -m 64M (issue 13, the small marked test): init is
+# /tests/oom_hog in a small archive of its own (the test archive would not
+# fit). Its hogs (anonymous memory, shm, pipes, threads, a fork bomb) must
+# end in an errno or the OOM killer, the console must name a victim, and
+# the machine must live on to print OOM_OK and power off.
+oom_test() {
+	local prefix=$1 prog=$2
+	shift 2
+	local log=$LOGS/$prefix-oom-64M.log rd=$LOGS/$prefix-oom.cpio clean
+	need_file "$prefix-oom-64M" "$prog" || return
+	if ! python3 scripts/mkinitramfs.py "$rd" --file "tests/oom_hog=$prog"; then
+		fail "$prefix-oom-64M" "mkinitramfs.py failed"
+		return
+	fi
+	run_qemu "$log" "" '^OOM_(OK|FAIL)$' "$@" -m 64M -no-reboot -initrd "$rd" \
+		-append "init=/tests/oom_hog"
+	clean=$(tr -d '\r' < "$log")
+	if grep -q 'KERNEL PANIC' <<< "$clean"; then
+		fail "$prefix-oom-64M" "kernel panic"
+		show_tail "$log"
+	elif ! grep -q 'Out of memory: Killed process' <<< "$clean"; then
+		fail "$prefix-oom-64M" "the console named no victim"
+		show_tail "$log"
+	elif ! grep -qx OOM_OK <<< "$clean"; then
+		fail "$prefix-oom-64M" "no OOM_OK"
+		show_tail "$log"
+	else
+		pass "$prefix-oom-64M"
+	fi
+	rm -f "$rd"
+}
+
 need_file() {
 	if [ ! -e "$2" ]; then
 		fail "$1" "$2 missing"
@@ -374,6 +407,8 @@ suite_boot_riscv64() {
 		bigrd_tests rv "$BUILD/riscv64/user/bigrd.cpio.gz" "${q[@]}" -kernel "$KERNEL_RV" \
 			-bios default -no-reboot
 		panic_tests rv "$TESTS_RV" "${q[@]}" -kernel "$KERNEL_RV" -bios default
+		oom_test rv "$BUILD/riscv64/user/tests/oom_hog" "${q[@]}" -kernel "$KERNEL_RV" \
+			-bios default
 		local img
 		if img=$(boot_disk rv); then
 			# shellcheck disable=SC2046
@@ -415,6 +450,8 @@ suite_boot_x86_64() {
 		bigrd_tests x86 "$BUILD/x86_64/user/bigrd.cpio.gz" "${q[@]}" -machine q35 \
 			-kernel "$KERNEL_X86" -no-reboot
 		panic_tests x86 "$TESTS_X86" "${q[@]}" -machine q35 -kernel "$KERNEL_X86"
+		oom_test x86 "$BUILD/x86_64/user/tests/oom_hog" "${q[@]}" -machine q35 \
+			-kernel "$KERNEL_X86"
 		panic_tests x86-pc "$TESTS_X86" "${q[@]}" -machine pc -kernel "$KERNEL_X86"
 		local img
 		if img=$(boot_disk x86); then
