@@ -1,0 +1,47 @@
+/*
+ * x86_64 self-protection: SMEP (no kernel execution of user pages), SMAP
+ * (no kernel access to user pages but between stac and clac, which only
+ * the user-copy routines use: uaccess.S, hal/x86_64/uaccess_inline.h) and
+ * UMIP, each when CPUID has it. x86_smap_on tells the user-copy routines
+ * whether stac/clac exist (they are #UD without SMAP). Set once at boot
+ * before any user process runs; read-only afterwards.
+ */
+#include <ferrite/printk.h>
+#include <hal/hal_protect.h>
+#include "x86.h"
+
+#define CPUID7_EBX_SMEP (1u << 7)
+#define CPUID7_EBX_SMAP (1u << 20)
+#define CPUID7_ECX_UMIP (1u << 2)
+#define CR4_UMIP (1UL << 11)
+#define CR4_SMEP (1UL << 20)
+#define CR4_SMAP (1UL << 21)
+
+bool x86_smap_on;
+static unsigned protections;
+
+void x86_protect_init(void)
+{
+	uint32_t max, a, b, c, d;
+	unsigned long cr4 = read_cr4();
+
+	cpuid(0, &max, &b, &c, &d);
+	if (max >= 7) {
+		cpuid(7, &a, &b, &c, &d);
+		if (b & CPUID7_EBX_SMEP)
+			cr4 |= CR4_SMEP, protections |= HAL_PROTECT_SMEP;
+		if (b & CPUID7_EBX_SMAP)
+			cr4 |= CR4_SMAP, protections |= HAL_PROTECT_SMAP;
+		if (c & CPUID7_ECX_UMIP)
+			cr4 |= CR4_UMIP, protections |= HAL_PROTECT_UMIP;
+	}
+	write_cr4(cr4);
+	x86_smap_on = protections & HAL_PROTECT_SMAP;
+	pr_info("x86: SMEP %s, SMAP %s, UMIP %s\n", protections & HAL_PROTECT_SMEP ? "on" : "absent",
+		x86_smap_on ? "on" : "absent", protections & HAL_PROTECT_UMIP ? "on" : "absent");
+}
+
+unsigned hal_protections(void)
+{
+	return protections;
+}
