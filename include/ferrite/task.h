@@ -150,6 +150,9 @@ struct task {
 	/* access(2): the ids file checks act with instead of fsuid/fsgid
 	 * while it runs (Linux's override_creds); only the task itself. */
 	const struct cred *fs_cred;
+	/* /proc/ferrite/selftest: a deliberate bad access is running
+	 * (src/proc/protect.c); only the task itself. */
+	bool protect_probe;
 };
 
 extern struct spinlock proc_tree_lock;

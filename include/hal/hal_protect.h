@@ -15,7 +15,17 @@
 /* The features in force on this CPU. */
 unsigned hal_protections(void);
 
+struct trap_frame;
+
 /* Portable (src/proc/protect.c): the kernel touched (exec: executed) user
  * address addr at pc outside the user-copy routines and the CPU stopped
- * it. Reports it and kills the current task; never returns. */
-void kernel_user_fault(uintptr_t addr, uintptr_t pc, bool exec) __attribute__((noreturn));
+ * it. Reports it and ends the current task. Returns only for a selftest
+ * probe (task->protect_probe), with tf changed to return from it. */
+void kernel_user_fault(struct trap_frame *tf, uintptr_t addr, uintptr_t pc, bool exec);
+
+/* Selftest probes (src/arch/<arch>/protect.c): a leaf function that loads
+ * one word at p; and, for a fault in a probe (or in a function called
+ * from one by a plain call, whose return address is still where the call
+ * put it), make tf return to the caller with value. */
+long hal_probe_read(const void *p);
+void hal_frame_return_from_probe(struct trap_frame *tf, long value);

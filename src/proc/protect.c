@@ -10,22 +10,24 @@
  *   user code, both outside any user-copy routine: the caller is killed
  *   and the console says why. -EOPNOTSUPP when the CPU cannot stop it
  *   (x86_64 without SMAP or SMEP: the access would simply happen).
- * No locks: the selftest holds none when it faults, which is what makes
- * ending the task from the trap handler safe there.
+ * A stray access in real kernel code ends the task from the trap handler
+ * (what it held stays held, as after a Linux oops); a selftest probe
+ * instead returns -EFAULT to its system call, which unwinds normally, and
+ * SIGKILL ends the process on its way back to user mode.
  */
 #include <ferrite/cpu.h>
 #include <ferrite/errno.h>
 #include <ferrite/printk.h>
 #include <ferrite/procfs.h>
+#include <ferrite/signal.h>
 #include <ferrite/string.h>
 #include <hal/hal_cpu.h>
 #include <hal/hal_protect.h>
 #include <hal/hal_trap.h>
 #include "proc_internal.h"
 
-#define SIGKILL 9
 
-void kernel_user_fault(uintptr_t addr, uintptr_t pc, bool exec)
+void kernel_user_fault(struct trap_frame *tf, uintptr_t addr, uintptr_t pc, bool exec)
 {
 	struct task *t = current;
 
@@ -36,6 +38,16 @@ void kernel_user_fault(uintptr_t addr, uintptr_t pc, bool exec)
 	       exec ? "execution" : "access", addr, pc,
 	       exec ? "SMEP / no S-mode execution of user pages" : "SMAP / sstatus.SUM clear",
 	       t->proc->pid, t->proc->comm);
+	if (t->protect_probe) {
+		/* The selftest: the probe returns -EFAULT, its system call
+		 * unwinds (dropping its references), and SIGKILL ends the
+		 * process on the way out. */
+		t->protect_probe = false;
+		send_signal_process(t->proc, SIGKILL);
+		hal_frame_return_from_probe(tf, -EFAULT);
+		return;
+	}
+	/* A real bug: whatever the call held stays held; the task ends. */
 	hal_irq_enable();
 	process_kill_current(SIGKILL);
 }
@@ -53,16 +65,22 @@ int protect_selftest(const char *text, size_t len)
 		if (!(have & HAL_PROTECT_SMAP))
 			return -EOPNOTSUPP;
 		/* The caller's stack page: mapped, present, user. */
-		volatile uint64_t *p = (volatile uint64_t *)(hal_frame_sp(t->tf) & ~7UL);
-		(void)*p;
-		return -EIO; /* not reached: the read must fault */
+		t->protect_probe = true;
+		long v = hal_probe_read((const void *)(hal_frame_sp(t->tf) & ~7UL));
+		bool survived = t->protect_probe;
+		t->protect_probe = false;
+		(void)v;
+		return survived ? -EIO : -EFAULT; /* -EIO: nothing stopped the read */
 	}
 	if (len == 4 && !memcmp(text, "smep", 4)) {
 		if (!(have & HAL_PROTECT_SMEP))
 			return -EOPNOTSUPP;
 		void (*user_code)(void) = (void (*)(void))hal_frame_pc(t->tf);
-		user_code();
-		return -EIO;
+		t->protect_probe = true;
+		user_code(); /* faults at its first instruction */
+		bool survived = t->protect_probe;
+		t->protect_probe = false;
+		return survived ? -EIO : -EFAULT;
 	}
 	return -EINVAL;
 }

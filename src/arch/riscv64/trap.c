@@ -192,7 +192,10 @@ void rv_trap_kernel(struct trap_frame *tf)
 	 * S-mode fetch from a user page): the task ends, not the kernel. */
 	if ((tf->scause == EXC_LOAD_PAGE_FAULT || tf->scause == EXC_STORE_PAGE_FAULT ||
 	     tf->scause == EXC_INST_PAGE_FAULT) && tf->stval < hal_user_max)
-		kernel_user_fault(tf->stval, tf->sepc, tf->scause == EXC_INST_PAGE_FAULT);
+		{
+			kernel_user_fault(tf, tf->stval, tf->sepc, tf->scause == EXC_INST_PAGE_FAULT);
+			return;
+		}
 	panic("kernel trap: scause %lx sepc %lx stval %lx ra %lx sp %lx", tf->scause, tf->sepc,
 	      tf->stval, tf->regs[1], tf->regs[2]);
 }

@@ -8,6 +8,7 @@
  */
 #include <ferrite/printk.h>
 #include <hal/hal_protect.h>
+#include <hal/hal_trap.h>
 #include "x86.h"
 
 #define CPUID7_EBX_SMEP (1u << 7)
@@ -44,4 +45,21 @@ void x86_protect_init(void)
 unsigned hal_protections(void)
 {
 	return protections;
+}
+
+/* The load is the first instruction: at a fault rsp still points at the
+ * return address. */
+__asm__(".text\n"
+	".globl hal_probe_read\n"
+	".type hal_probe_read, @function\n"
+	"hal_probe_read:\n"
+	"	movq (%rdi), %rax\n"
+	"	ret\n"
+	".size hal_probe_read, . - hal_probe_read\n");
+
+void hal_frame_return_from_probe(struct trap_frame *tf, long value)
+{
+	tf->rip = *(const uint64_t *)tf->rsp; /* the faulting frame's return address */
+	tf->rsp += 8;
+	tf->rax = (uint64_t)value;
 }

@@ -181,7 +181,10 @@ void x86_trap(struct trap_frame *tf)
 		 * stopped it (or a stray pointer): the task ends, not the
 		 * kernel. */
 		if (vec == VEC_PF && read_cr2() < hal_user_max)
-			kernel_user_fault(read_cr2(), tf->rip, tf->error_code & PF_FETCH);
+			{
+			kernel_user_fault(tf, read_cr2(), tf->rip, tf->error_code & PF_FETCH);
+			return;
+		}
 		kernel_exception(tf);
 	}
 	user_exception(tf);
