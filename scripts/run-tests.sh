@@ -255,8 +255,8 @@ panic_test() {
 	wait "$pid" 2>/dev/null
 	local clean
 	clean=$(tr -d '\r' < "$log")
-	if ! grep -q 'KERNEL PANIC: sysrq triggered crash' <<< "$clean"; then
-		fail "$name" "no panic from /proc/sysrq-trigger"
+	if ! grep -q "${PANIC_WANT:-KERNEL PANIC: sysrq triggered crash}" <<< "$clean"; then
+		fail "$name" "no panic: ${PANIC_WANT:-KERNEL PANIC: sysrq triggered crash}"
 		show_tail "$log"
 	elif [ "$want" = exit ] && [ $alive = 1 ]; then
 		fail "$name" "QEMU still running ${t}s after the panic"
@@ -280,6 +280,11 @@ panic_tests() {
 	panic_test "$prefix-panic-reboot" exit "$@" -initrd "$tests" -no-reboot -append "$a panic=-1"
 	panic_test "$prefix-panic-timeout" exit "$@" -initrd "$tests" -no-reboot -append "$a panic=1"
 	panic_test "$prefix-panic-halt" halt "$@" -initrd "$tests" -no-reboot -append "$a panic=0"
+	# The stack protector (issue 13): a kernel frame returning with a
+	# canary that no longer matches must panic (and reboot, panic=-1).
+	PANIC_WANT='KERNEL PANIC: stack-protector: kernel stack corrupted' \
+		panic_test "$prefix-stack-protector" exit "$@" -initrd "$tests" -no-reboot \
+		-append "init=/tests/stack_smash ferrite.sysrq=1 panic=-1"
 }
 
 # Out of memory at -m 64M (issue 13, the small marked test): init is

@@ -10,6 +10,8 @@
  *   user code, both outside any user-copy routine: the caller is killed
  *   and the console says why. -EOPNOTSUPP when the CPU cannot stop it
  *   (x86_64 without SMAP or SMEP: the access would simply happen).
+ *   "stack" (only with ferrite.sysrq=1) returns from a frame whose stack
+ *   canary no longer matches: the stack protector panics.
  * A stray access in real kernel code ends the task from the trap handler
  * (what it held stays held, as after a Linux oops); a selftest probe
  * instead returns -EFAULT to its system call, which unwinds normally, and
@@ -52,6 +54,21 @@ void kernel_user_fault(struct trap_frame *tf, uintptr_t addr, uintptr_t pc, bool
 	process_kill_current(SIGKILL);
 }
 
+extern uintptr_t __stack_chk_guard;
+extern bool sysrq_crash_allowed;
+
+/* A protected frame whose canary no longer matches, as after an overflow
+ * of buf: the guard is changed instead of the stack, so the saved frame
+ * pointers stay intact for the panic's backtrace. */
+static __attribute__((noinline)) void stack_victim(void)
+{
+	volatile char buf[32];
+
+	buf[0] = 1;
+	WRITE_ONCE(__stack_chk_guard, __stack_chk_guard ^ 0x5a5a0000UL);
+	(void)buf[0];
+}
+
 int protect_selftest(const char *text, size_t len)
 {
 	struct task *t = current;
@@ -81,6 +98,14 @@ int protect_selftest(const char *text, size_t len)
 		bool survived = t->protect_probe;
 		t->protect_probe = false;
 		return survived ? -EIO : -EFAULT;
+	}
+	if (len == 5 && !memcmp(text, "stack", 5)) {
+		/* The stack protector panics, as Linux: only with
+		 * ferrite.sysrq=1, like /proc/sysrq-trigger's crash. */
+		if (!READ_ONCE(sysrq_crash_allowed))
+			return -EPERM;
+		stack_victim();
+		return -EIO; /* not reached */
 	}
 	return -EINVAL;
 }
