@@ -246,13 +246,13 @@ static long do_chown(int dirfd, const char __user *upath, uid_t uid, gid_t gid, 
 	struct cred c = cred_fs();
 	uid_t owner = READ_ONCE(ino->uid);
 	/* Linux's chown_ok/chgrp_ok: root may give anything; the owner may
-	 * keep the uid and give the file to a group of its own. */
+	 * keep the uid and give the file to a group of its own; -1 asks
+	 * for nothing and is never refused. */
 	if (c.uid != 0) {
-		if (c.uid != owner)
+		if (uid != (uid_t)-1 && (c.uid != owner || uid != owner))
 			return -EPERM;
-		if (uid != (uid_t)-1 && uid != owner)
-			return -EPERM;
-		if (gid != (gid_t)-1 && gid != READ_ONCE(ino->gid) && !cred_in_group(&c, gid))
+		if (gid != (gid_t)-1 && (c.uid != owner || (gid != READ_ONCE(ino->gid) &&
+							     !cred_in_group(&c, gid))))
 			return -EPERM;
 	}
 	guard(spinlock)(&ino->lock);
@@ -298,11 +298,16 @@ long sys_utimensat(int dirfd, const char __user *upath, const struct timespec64 
 {
 	struct timespec64 ts[2], now = vfs_now();
 
-	if (flags & ~AT_SYMLINK_NOFOLLOW)
-		return -EINVAL;
 	if (utimes) {
 		if (copy_from_user(ts, utimes, sizeof(ts)))
 			return -EFAULT;
+		/* Nothing to do: Linux does not even look at the path. */
+		if (ts[0].tv_nsec == UTIME_OMIT && ts[1].tv_nsec == UTIME_OMIT)
+			return 0;
+	}
+	if (flags & ~AT_SYMLINK_NOFOLLOW)
+		return -EINVAL;
+	if (utimes) {
 		for (int i = 0; i < 2; i++)
 			if (ts[i].tv_nsec != UTIME_NOW && ts[i].tv_nsec != UTIME_OMIT &&
 			    (ts[i].tv_nsec < 0 || ts[i].tv_nsec >= 1000000000L))

@@ -135,6 +135,10 @@ static void as_user(void *arg)
 	struct timespec ts[2] = { { 1000, 0 }, { 2000, 0 } };
 	CHECK_ERRNO(utimensat(AT_FDCWD, P("world"), ts, 0), EPERM);
 	CHECK(utimensat(AT_FDCWD, P("userdir/own"), ts, 0) == 0, "set own times");
+	CHECK(chown(P("pub"), -1, -1) == 0, "chown(-1, -1) asks for nothing");
+	struct timespec omit[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
+	CHECK(utimensat(AT_FDCWD, P("pub"), omit, 0) == 0, "utimensat(OMIT, OMIT)");
+	CHECK(utimensat(AT_FDCWD, P("closed/f"), omit, 0) == 0, "OMIT, OMIT: no path walk");
 	CHECK_ERRNO(truncate(P("pub"), 0), EACCES);
 	CHECK(truncate(P("world"), 1) == 0, "truncate a writable file");
 	/* a set-gid bit for a group one is not in is dropped by chmod */
