@@ -74,6 +74,8 @@ static void as_data(void *arg)
 	CHECK(p == MAP_FAILED && errno == ENOMEM, "512 MiB under a 256 MiB RLIMIT_AS");
 	p = mmap(NULL, 8 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(p != MAP_FAILED, "8 MiB under RLIMIT_AS");
+	void *q = mremap(p, 8 * MiB, 512 * MiB, MREMAP_MAYMOVE);
+	CHECK(q == MAP_FAILED && errno == ENOMEM, "mremap growth past RLIMIT_AS");
 	munmap(p, 8 * MiB);
 	set_lim(RLIMIT_AS, RLIM_INFINITY, RLIM_INFINITY);
 
