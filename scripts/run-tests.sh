@@ -11,6 +11,7 @@
 #                   root on ext4 and root on FAT32 (rv-root-fat, fsck'ed)
 #   boot-x86_64     -kernel on q35 and pc, the GRUB ISO; the judges' disk
 #                   line on q35, two disks on pc
+#                   (both boot suites: the out-of-memory test at -m 64M)
 #   guest-riscv64   init=/tests/runner inside Ferrite, one count per test;
 #                   disks: the blk scratch image, the ext4 test image, a
 #                   FAT32 image the fat test writes (then fsck.fat -n and
@@ -270,8 +271,8 @@ panic_test() {
 	wait "$pid" 2>/dev/null
 	local clean
 	clean=$(tr -d '\r' < "$log")
-	if ! grep -q 'KERNEL PANIC: sysrq triggered crash' <<< "$clean"; then
-		fail "$name" "no panic from /proc/sysrq-trigger"
+	if ! grep -q "${PANIC_WANT:-KERNEL PANIC: sysrq triggered crash}" <<< "$clean"; then
+		fail "$name" "no panic: ${PANIC_WANT:-KERNEL PANIC: sysrq triggered crash}"
 		show_tail "$log"
 	elif [ "$want" = exit ] && [ $alive = 1 ]; then
 		fail "$name" "QEMU still running ${t}s after the panic"
@@ -295,6 +296,43 @@ panic_tests() {
 	panic_test "$prefix-panic-reboot" exit "$@" -initrd "$tests" -no-reboot -append "$a panic=-1"
 	panic_test "$prefix-panic-timeout" exit "$@" -initrd "$tests" -no-reboot -append "$a panic=1"
 	panic_test "$prefix-panic-halt" halt "$@" -initrd "$tests" -no-reboot -append "$a panic=0"
+	# The stack protector (issue 13): a kernel frame returning with a
+	# canary that no longer matches must panic (and reboot, panic=-1).
+	PANIC_WANT='KERNEL PANIC: stack-protector: kernel stack corrupted' \
+		panic_test "$prefix-stack-protector" exit "$@" -initrd "$tests" -no-reboot \
+		-append "init=/tests/stack_smash ferrite.sysrq=1 panic=-1"
+}
+
+# Out of memory at -m 64M (issue 13, the small marked test): init is
+# /tests/oom_hog in a small archive of its own (the test archive would not
+# fit). Its hogs (anonymous memory, shm, pipes, threads, a fork bomb) must
+# end in an errno or the OOM killer, the console must name a victim, and
+# the machine must live on to print OOM_OK and power off.
+oom_test() {
+	local prefix=$1 prog=$2
+	shift 2
+	local log=$LOGS/$prefix-oom-64M.log rd=$LOGS/$prefix-oom.cpio clean
+	need_file "$prefix-oom-64M" "$prog" || return
+	if ! python3 scripts/mkinitramfs.py "$rd" --file "tests/oom_hog=$prog"; then
+		fail "$prefix-oom-64M" "mkinitramfs.py failed"
+		return
+	fi
+	run_qemu "$log" "" '^OOM_(OK|FAIL)$' "$@" -m 64M -no-reboot -initrd "$rd" \
+		-append "init=/tests/oom_hog"
+	clean=$(tr -d '\r' < "$log")
+	if grep -q 'KERNEL PANIC' <<< "$clean"; then
+		fail "$prefix-oom-64M" "kernel panic"
+		show_tail "$log"
+	elif ! grep -q 'Out of memory: Killed process' <<< "$clean"; then
+		fail "$prefix-oom-64M" "the console named no victim"
+		show_tail "$log"
+	elif ! grep -qx OOM_OK <<< "$clean"; then
+		fail "$prefix-oom-64M" "no OOM_OK"
+		show_tail "$log"
+	else
+		pass "$prefix-oom-64M"
+	fi
+	rm -f "$rd"
 }
 
 need_file() {
@@ -393,6 +431,8 @@ suite_boot_riscv64() {
 		bigrd_tests rv "$BUILD/riscv64/user/bigrd.cpio.gz" "${q[@]}" -kernel "$KERNEL_RV" \
 			-bios default -no-reboot
 		panic_tests rv "$TESTS_RV" "${q[@]}" -kernel "$KERNEL_RV" -bios default
+		oom_test rv "$BUILD/riscv64/user/tests/oom_hog" "${q[@]}" -kernel "$KERNEL_RV" \
+			-bios default
 		local img out
 		if img=$(boot_disk rv); then
 			# shellcheck disable=SC2046
@@ -446,6 +486,8 @@ suite_boot_x86_64() {
 		bigrd_tests x86 "$BUILD/x86_64/user/bigrd.cpio.gz" "${q[@]}" -machine q35 \
 			-kernel "$KERNEL_X86" -no-reboot
 		panic_tests x86 "$TESTS_X86" "${q[@]}" -machine q35 -kernel "$KERNEL_X86"
+		oom_test x86 "$BUILD/x86_64/user/tests/oom_hog" "${q[@]}" -machine q35 \
+			-kernel "$KERNEL_X86"
 		panic_tests x86-pc "$TESTS_X86" "${q[@]}" -machine pc -kernel "$KERNEL_X86"
 		local img
 		if img=$(boot_disk x86); then

@@ -12,6 +12,7 @@
 #include <ferrite/printk.h>
 #include <ferrite/procfs.h>
 #include <ferrite/sched.h>
+#include <ferrite/stack_protector.h>
 #include <ferrite/string.h>
 #include <ferrite/task.h>
 #include <ferrite/vfs.h>
@@ -199,6 +200,7 @@ void kmain(struct boot_info *info)
 	kmalloc_init();                 /* slab caches */
 	pr_info("memory: %zu MiB free\n", frames_free_count() * PAGE_SIZE >> 20);
 	hal_arch_init();                /* traps, interrupt controllers */
+	stack_protector_init();         /* a random canary for this boot */
 	sched_init();                   /* idle task for this CPU, run queues */
 	vfs_init();                     /* root in-memory fs and /dev */
 	fifo_init();                    /* mknod(S_IFIFO) opens pipes */

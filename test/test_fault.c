@@ -31,6 +31,8 @@ static size_t frames_at_start, kmalloc_at_start;
 /* Make mm the current process's address space. */
 static void use_mm(struct mm *mm)
 {
+	for (int i = 0; i < RLIM_NLIMITS; i++) /* no limits (mm_limits.c reads them) */
+		proc.rlim[i] = (struct rlimit64){ RLIM_INFINITY, RLIM_INFINITY };
 	proc.mm = mm;
 	task.proc = &proc;
 	hal_cpu_self()->current = &task;

@@ -72,7 +72,7 @@ static void gone(struct port *p)
 
 static void test_queue_full_empty_types(void **state)
 {
-	struct port *p = port_create(NULL);
+	struct port *p = port_create(NULL, 0666);
 	struct port_msg *m;
 	char text[16];
 
@@ -104,7 +104,7 @@ static void test_queue_full_empty_types(void **state)
 
 static void test_msgsize(void **state)
 {
-	struct port *p = port_create(NULL);
+	struct port *p = port_create(NULL, 0666);
 	struct port_msg *m;
 
 	assert_null(port_msg_alloc(FERRITE_PORT_MSG_MAX + 1));
@@ -123,7 +123,7 @@ static void test_msgsize(void **state)
 
 static void test_recv_timeout_and_signal(void **state)
 {
-	struct port *p = port_create(NULL);
+	struct port *p = port_create(NULL, 0666);
 	struct port_msg *m;
 
 	/* The fake sleep with a deadline times out, without one a signal. */
@@ -145,7 +145,7 @@ static void test_destroy_wakes_receiver(void **state)
 {
 	struct port_msg *m;
 
-	hook_port = port_create(NULL);
+	hook_port = port_create(NULL, 0666);
 	fake_sleep_hook = hook_destroy;
 	assert_int_equal(port_recv(hook_port, 10, 0, 0, &m), -EIDRM);
 	assert_int_equal(fake_sleep_count > 0, 1);
@@ -156,7 +156,7 @@ static void test_destroy_wakes_receiver(void **state)
 
 static void test_destroy_wakes_sender(void **state)
 {
-	hook_port = port_create(NULL);
+	hook_port = port_create(NULL, 0666);
 	for (int i = 0; i < FERRITE_PORT_QUEUE_MAX; i++)
 		assert_int_equal(port_send(hook_port, mk(i, "fill"), 0, 0), 0);
 	fake_sleep_hook = hook_destroy;
@@ -169,7 +169,7 @@ static void test_destroy_wakes_queued_caller(void **state)
 {
 	struct port_msg *r = NULL;
 
-	hook_port = port_create(NULL);
+	hook_port = port_create(NULL, 0666);
 	fake_sleep_hook = hook_destroy;
 	assert_int_equal(port_call(hook_port, mk(1, "req"), 100, 0, 0, &r), -EIDRM);
 	assert_null(r);
@@ -191,7 +191,7 @@ static void test_destroy_drops_reply_right(void **state)
 {
 	struct port_msg *r = NULL;
 
-	hook_port = port_create(NULL);
+	hook_port = port_create(NULL, 0666);
 	fake_sleep_hook = hook_recv_then_destroy;
 	assert_int_equal(port_call(hook_port, mk(1, "req"), 100, 0, 0, &r), -EPIPE);
 	port_put(hook_port);
@@ -219,7 +219,7 @@ static void test_call_reply_one_shot(void **state)
 {
 	struct port_msg *r = NULL;
 
-	hook_port = port_create(NULL);
+	hook_port = port_create(NULL, 0666);
 	fake_sleep_hook = hook_echo;
 	assert_int_equal(port_call(hook_port, mk(41, "ping"), 8, 0, 0, &r), 0);
 	assert_non_null(r);
@@ -245,7 +245,7 @@ static void hook_recv_only(void)
 
 static void test_call_timeout_withdraws(void **state)
 {
-	struct port *p = port_create(NULL);
+	struct port *p = port_create(NULL, 0666);
 	struct port_msg *r = NULL, *m;
 
 	/* Never received: the request leaves the queue again. */
@@ -255,7 +255,7 @@ static void test_call_timeout_withdraws(void **state)
 	gone(p);
 
 	/* Received but not answered in time: the right dies with the call. */
-	hook_port = port_create(NULL);
+	hook_port = port_create(NULL, 0666);
 	fake_sleep_hook = hook_recv_only;
 	assert_int_equal(port_call(hook_port, mk(1, "req"), 100, 0, 1, &r), -ETIMEDOUT);
 	assert_true(list_empty(&hook_port->calls));
@@ -270,7 +270,7 @@ static void test_call_timeout_withdraws(void **state)
 /* Fast path: a sender hands its message straight to a blocked receiver. */
 static void test_handoff_to_blocked_receiver(void **state)
 {
-	struct port *p = port_create(NULL);
+	struct port *p = port_create(NULL, 0666);
 	struct port_rcv r = { .task = current, .cap = 16, .msg = NULL };
 	struct port_msg *big = port_msg_alloc(32);
 
@@ -295,7 +295,7 @@ static void test_handoff_to_blocked_receiver(void **state)
 
 static void test_refcount_once(void **state)
 {
-	struct port *p = port_create("svc");
+	struct port *p = port_create("svc", 0666);
 	struct port *q;
 
 	assert_int_equal(ports_count_live(), 1);
@@ -317,28 +317,28 @@ static void test_names_and_limits(void **state)
 	struct port *p;
 	char name[FERRITE_PORT_NAME_MAX + 1];
 
-	p = port_create("echo");
-	assert_ptr_equal(port_create("echo"), ERR_PTR(-EEXIST));
+	p = port_create("echo", 0666);
+	assert_ptr_equal(port_create("echo", 0666), ERR_PTR(-EEXIST));
 	assert_ptr_equal(port_lookup("nope"), ERR_PTR(-ENOENT));
-	assert_ptr_equal(port_create(""), ERR_PTR(-EINVAL));
+	assert_ptr_equal(port_create("", 0666), ERR_PTR(-EINVAL));
 	memset(name, 'n', FERRITE_PORT_NAME_MAX);
 	name[FERRITE_PORT_NAME_MAX] = 0;
-	assert_ptr_equal(port_create(name), ERR_PTR(-ENAMETOOLONG));
+	assert_ptr_equal(port_create(name, 0666), ERR_PTR(-ENAMETOOLONG));
 	name[FERRITE_PORT_NAME_MAX - 1] = 0; /* 31 characters fit */
-	ports[0] = port_create(name);
+	ports[0] = port_create(name, 0666);
 	assert_false(IS_ERR(ports[0]));
 	for (int i = 1; i < FERRITE_PORT_PER_PROC_MAX - 1; i++) {
-		ports[i] = port_create(NULL);
+		ports[i] = port_create(NULL, 0666);
 		assert_false(IS_ERR(ports[i]));
 	}
-	assert_ptr_equal(port_create(NULL), ERR_PTR(-ENOSPC));
+	assert_ptr_equal(port_create(NULL, 0666), ERR_PTR(-ENOSPC));
 	/* Another process has its own allowance. */
 	fake_proc.pid = 101;
-	ports[FERRITE_PORT_PER_PROC_MAX - 1] = port_create(NULL);
+	ports[FERRITE_PORT_PER_PROC_MAX - 1] = port_create(NULL, 0666);
 	assert_false(IS_ERR(ports[FERRITE_PORT_PER_PROC_MAX - 1]));
 	fake_proc.pid = 100;
 	gone(p);
-	p = port_create("echo"); /* a destroyed port frees its name and slot */
+	p = port_create("echo", 0666); /* a destroyed port frees its name and slot */
 	assert_false(IS_ERR(p));
 	gone(p);
 	for (int i = 0; i < FERRITE_PORT_PER_PROC_MAX; i++)

@@ -43,6 +43,9 @@ struct port {
 	struct waitqueue recv_wait; /* receivers and pollers (POLLIN) */
 	struct waitqueue send_wait; /* senders waiting for room (POLLOUT) */
 	pid_t owner;                /* creating process */
+	uid_t uid;                  /* creator's euid (connect permission) */
+	gid_t gid;                  /* creator's egid */
+	unsigned mode;              /* 0..0777: the w bits allow connect */
 	struct list_head all_node;  /* live ports; Lock: ports_lock */
 	bool listed;                /* on the live list; Lock: ports_lock */
 	char name[FERRITE_PORT_NAME_MAX]; /* "" = anonymous; Lock: ports_lock */
@@ -92,7 +95,7 @@ struct port_call {
 /* ---- objects and registry (port.c) ---- */
 /* Return: a new port (refcount 1) owned by the current process, registered
  * under name when name is not NULL; or ERR_PTR(-ENOSPC/-EEXIST/-ENOMEM). */
-struct port *port_create(const char *name);
+struct port *port_create(const char *name, unsigned mode /* 0..0777, who may connect */);
 /* Return: new reference to the live port named name, or ERR_PTR(-ENOENT). */
 struct port *port_lookup(const char *name);
 void port_get(struct port *p);

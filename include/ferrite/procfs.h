@@ -46,6 +46,8 @@ int procfs_show_pid_statm(struct pbuf *b, pid_t pid);
  * the text of one write (NUL-terminated, len bytes): 0 or -errno. */
 int procfs_show_nothing(struct pbuf *b, pid_t pid);
 int procfs_store_sysrq(const char *text, size_t len);
+/* /proc/ferrite/selftest (src/proc/protect.c): "smap" or "smep". */
+int protect_selftest(const char *text, size_t len);
 int procfs_show_panic(struct pbuf *b, pid_t pid);
 int procfs_store_panic(const char *text, size_t len);
 int procfs_show_mmap_min_addr(struct pbuf *b, pid_t pid);

@@ -15,6 +15,7 @@
 #include <ferrite/sched.h>
 #include <hal/hal_arch_types.h>
 #include <uapi/resource.h>
+#include <ferrite/cred.h>
 
 struct mm;
 struct fd_table;
@@ -49,8 +50,10 @@ struct process {
 	struct spinlock lock;
 	pid_t pid; /* == tid of the first thread */
 	pid_t pgid, sid;
-	uid_t uid, euid, suid;
-	gid_t gid, egid, sgid;
+	/* Credentials (ferrite/cred.h, src/proc/cred.c). Lock: lock */
+	uid_t uid, euid, suid, fsuid;
+	gid_t gid, egid, sgid, fsgid;
+	struct group_info *groups; /* reference; NULL: none. Lock: lock */
 
 	struct process *parent;      /* Lock: proc_tree_lock */
 	/* parent->pid, for lock-free getppid: written with proc_tree_lock
@@ -160,6 +163,12 @@ struct task {
 	uintptr_t robust_list;
 	size_t robust_list_len;
 	uint64_t utime_ns, stime_ns;
+	/* access(2): the ids file checks act with instead of fsuid/fsgid
+	 * while it runs (Linux's override_creds); only the task itself. */
+	const struct cred *fs_cred;
+	/* /proc/ferrite/selftest: a deliberate bad access is running
+	 * (src/proc/protect.c); only the task itself. */
+	bool protect_probe;
 };
 
 extern struct spinlock proc_tree_lock;

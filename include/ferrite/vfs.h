@@ -323,8 +323,36 @@ int vfs_truncate_inode(struct inode *ino, off_t size);
 void vfs_getattr(struct inode *ino, struct kstat *st);
 /* Directory iteration for getdents on an open directory. */
 int vfs_iterate(struct file *f, struct dir_context *ctx);
-/* Permission check for the current credentials (root bypasses rw, not x). */
-int inode_permission(struct inode *ino, int mask /* R_OK|W_OK|X_OK */);
+
+/* ---- discretionary access control (src/fs/permission.c) ---- */
+#define MAY_EXEC 1 /* = X_OK */
+#define MAY_WRITE 2 /* = W_OK */
+#define MAY_READ 4 /* = R_OK */
+struct cred;
+/* Mode bits against the owner, group and other of ino for the file-system
+ * ids of current; fsuid 0 passes everything but exec of a file with no x
+ * bit (CAP_DAC_OVERRIDE). 0 or -EACCES. */
+int inode_permission(struct inode *ino, int mask /* MAY_* */);
+/* The same for the given ids (access(2) checks with the real ones). */
+int inode_permission_as(struct inode *ino, int mask, const struct cred *c);
+/* fsuid owns ino, or is 0 (CAP_FOWNER): chmod, utimes with times, ... */
+bool inode_owner_or_root(struct inode *ino);
+/* Adding a name to dir: write and search on it. 0 or -EACCES. */
+int may_create(struct inode *dir);
+/* Removing or renaming victim in dir: write and search on dir, and in a
+ * sticky dir only the owner of dir or of victim (or root). 0, -EACCES or
+ * -EPERM. */
+int may_delete(struct inode *dir, struct inode *victim);
+/* Opening ino with open flags: the access mode (and O_TRUNC) against its
+ * mode bits. 0 or -EACCES (-EPERM for O_NOATIME of someone else's file). */
+int may_open(struct inode *ino, int flags);
+/* A new inode in dir gets current's fsuid and fsgid (dir's gid, and
+ * for a directory the set-gid bit, when dir is set-gid). Filesystems call
+ * it when they make an inode for a name. */
+void inode_init_owner(struct inode *ino, const struct inode *dir);
+/* execve's open: a regular file with exec permission, read or not.
+ * Return: new file, or ERR_PTR (-EACCES...). */
+struct file *vfs_open_exec(const char *path);
 
 /* Attributes in one place, converted to struct stat / statx by syscalls. */
 struct kstat {

@@ -66,6 +66,12 @@ struct frame;
 #define VM_SHARED 0x10    /* MAP_SHARED: writes are seen by every mapper */
 #define VM_GROWSDOWN 0x20 /* the user stack */
 #define VM_NOMAYWRITE 0x40 /* shared file mapping of a read-only fd: no PROT_WRITE */
+#define VM_LOCKED 0x80    /* mlock: counted against RLIMIT_MEMLOCK (no swap: resident) */
+
+#define MCL_CURRENT 1
+#define MCL_FUTURE 2
+#define MCL_ONFAULT 4
+#define MLOCK_ONFAULT 1
 
 /* The stack VMA may grow down to stack_top - MM_STACK_MAX (RLIMIT_STACK). */
 #define MM_STACK_MAX (8UL << 20)
@@ -101,6 +107,7 @@ struct mm {
 	/* argv strings on the initial stack (/proc/<pid>/cmdline); set by
 	 * execve before the mm is installed, copied by mm_fork. */
 	uintptr_t arg_start, arg_end;
+	unsigned def_flags;       /* VM_LOCKED after mlockall(MCL_FUTURE); Lock: lock */
 };
 
 /* Return: new empty address space (refcount 1) or NULL. */
@@ -126,6 +133,9 @@ long mm_map_object(struct mm *mm, uintptr_t addr, size_t len, int prot,
 int mm_munmap(struct mm *mm, uintptr_t addr, size_t len);
 int mm_mprotect(struct mm *mm, uintptr_t addr, size_t len, int prot);
 int mm_madvise(struct mm *mm, uintptr_t addr, size_t len, int advice);
+/* mlock is allowed at all: RLIMIT_MEMLOCK is not 0, or euid 0
+ * (CAP_IPC_LOCK). Else mlock, mlockall and MAP_LOCKED are EPERM. */
+bool mm_can_mlock(void);
 /* brk(2): return the new (or unchanged) break. */
 uintptr_t mm_brk(struct mm *mm, uintptr_t new_brk);
 /* mremap(2) on mm. Return the new address or -errno. */

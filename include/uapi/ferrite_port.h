@@ -25,6 +25,11 @@
 /* Flags. */
 #define FERRITE_PORT_NONBLOCK 0x1 /* send/recv/call: -EAGAIN instead of sleeping */
 #define FERRITE_PORT_CLOEXEC 0x2  /* create/connect: close the fd on execve */
+/* create: who may connect to a named port, as file mode bits (the w bits:
+ * connecting gives a send right) of the creator's euid/egid; 0 = 0666,
+ * anyone (the default before modes existed). connect: -EACCES. */
+#define FERRITE_PORT_MODE(m) (((unsigned)(m) & 0777u) << 16)
+#define FERRITE_PORT_MODE_MASK (0777u << 16)
 
 /* Limits. */
 #define FERRITE_PORT_MSG_MAX 4096    /* payload bytes per message (else EMSGSIZE) */

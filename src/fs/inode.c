@@ -63,17 +63,6 @@ size_t inodes_count_live(void)
 	return __atomic_load_n(&inodes_live, __ATOMIC_RELAXED);
 }
 
-int inode_permission(struct inode *ino, int mask)
-{
-	mode_t m = READ_ONCE(ino->mode);
-
-	/* We run as root: read and write are always allowed; execute needs
-	 * at least one x bit (directories are always searchable). */
-	if ((mask & 1) && !S_ISDIR(m) && !(m & (S_IXUSR | S_IXGRP | S_IXOTH)))
-		return -EACCES;
-	return 0;
-}
-
 void vfs_getattr(struct inode *ino, struct kstat *st)
 {
 	guard(spinlock)(&ino->lock);

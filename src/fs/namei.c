@@ -1,11 +1,14 @@
 /*
  * Path-level operations behind open, mkdir, unlink, rename and friends:
- * resolve the parent, check the name, call the file system's inode op.
- * Locking is the file system's (its ns_lock); here we only hold references.
+ * resolve the parent, check the name and the caller's permission
+ * (permission.c), call the file system's inode op. Locking is the file
+ * system's (its ns_lock); here we only hold references, so a name checked
+ * here may change before the op runs (the op itself reports what it finds).
  */
 #include <ferrite/vfs.h>
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
+#include <ferrite/cred.h>
 #include "fs_internal.h"
 
 static bool is_dot_or_dotdot(const char *n, size_t len)
@@ -13,7 +16,9 @@ static bool is_dot_or_dotdot(const char *n, size_t len)
 	return (len == 1 && n[0] == '.') || (len == 2 && n[0] == '.' && n[1] == '.');
 }
 
-struct file *vfs_open_inode(struct inode *ino, int flags)
+/* check: the caller's permission (not for a file open just created, nor
+ * for the kernel's own opens). */
+static struct file *open_inode(struct inode *ino, int flags, bool check)
 {
 	int acc = flags & O_ACCMODE;
 	struct file *f;
@@ -28,6 +33,11 @@ struct file *vfs_open_inode(struct inode *ino, int flags)
 			return ERR_PTR(-ELOOP);
 		if (acc == 3)
 			return ERR_PTR(-EINVAL);
+		if (check) {
+			int err = may_open(ino, flags);
+			if (err)
+				return ERR_PTR(err);
+		}
 		if (S_ISSOCK(ino->mode))
 			return ERR_PTR(-ENXIO); /* sockets are reached with connect() */
 	}
@@ -56,8 +66,25 @@ struct file *vfs_open_inode(struct inode *ino, int flags)
 	return f;
 }
 
-/* O_CREAT: find or create the last component. Return: new reference. */
-static struct inode *open_create(int dirfd, const char *path, int flags, mode_t mode)
+struct file *vfs_open_inode(struct inode *ino, int flags)
+{
+	return open_inode(ino, flags, false);
+}
+
+struct file *vfs_open_exec(const char *path)
+{
+	__free(inode_put) struct inode *ino = vfs_lookup_at(AT_FDCWD, path, LOOKUP_FOLLOW);
+	if (IS_ERR(ino))
+		return (struct file *)take_ptr(ino);
+	if (!S_ISREG(ino->mode) || inode_permission(ino, MAY_EXEC))
+		return ERR_PTR(-EACCES);
+	return open_inode(ino, O_RDONLY, false); /* exec needs x, not r */
+}
+
+/* O_CREAT: find or create the last component; *created tells which.
+ * Return: new reference. */
+static struct inode *open_create(int dirfd, const char *path, int flags, mode_t mode,
+				 bool *created)
 {
 	struct path_parent pp;
 	struct inode *ino;
@@ -68,6 +95,11 @@ static struct inode *open_create(int dirfd, const char *path, int flags, mode_t 
 	if (pp.len == 0 || is_dot_or_dotdot(pp.name, pp.len)) {
 		path_parent_put(&pp);
 		return ERR_PTR(-EISDIR);
+	}
+	err = inode_permission(pp.dir, MAY_EXEC);
+	if (err) {
+		path_parent_put(&pp);
+		return ERR_PTR(err);
 	}
 	ino = pp.dir->iops->lookup(pp.dir, pp.name, pp.len);
 	if (!IS_ERR(ino)) {
@@ -88,11 +120,14 @@ static struct inode *open_create(int dirfd, const char *path, int flags, mode_t 
 		path_parent_put(&pp);
 		return PTR_ERR(ino) == -ENOENT ? ERR_PTR(-EISDIR) : ino;
 	}
-	if (!pp.dir->iops->create)
+	if (!pp.dir->iops->create || inode_is_readonly(pp.dir))
 		ino = ERR_PTR(-EROFS);
+	else if ((err = may_create(pp.dir)))
+		ino = ERR_PTR(err);
 	else
 		ino = pp.dir->iops->create(pp.dir, pp.name, pp.len,
 					   S_IFREG | (mode & ~fs_umask() & S_IALLUGO), 0);
+	*created = !IS_ERR(ino);
 	path_parent_put(&pp);
 	return ino;
 }
@@ -100,9 +135,10 @@ static struct inode *open_create(int dirfd, const char *path, int flags, mode_t 
 struct file *vfs_open_at(int dirfd, const char *path, int flags, mode_t mode)
 {
 	struct inode *ino;
+	bool created = false;
 
 	if (flags & O_CREAT && !(flags & O_PATH)) {
-		ino = open_create(dirfd, path, flags, mode);
+		ino = open_create(dirfd, path, flags, mode, &created);
 	} else {
 		unsigned lf = (flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
 		ino = vfs_lookup_at(dirfd, path, lf);
@@ -114,7 +150,37 @@ struct file *vfs_open_at(int dirfd, const char *path, int flags, mode_t mode)
 		return ERR_PTR(-ENOTDIR);
 	if (S_ISLNK(ino->mode) && !(flags & O_PATH))
 		return ERR_PTR(-ELOOP);
-	return vfs_open_inode(ino, flags);
+	return open_inode(ino, flags, !created);
+}
+
+/* Adding pp's name: an existing name is EEXIST before any permission
+ * problem (Linux's filename_create looks first). */
+static int check_create(struct path_parent *pp)
+{
+	int err = may_create(pp->dir);
+
+	if (err) {
+		struct inode *old = pp->dir->iops->lookup(pp->dir, pp->name, pp->len);
+		if (!IS_ERR(old)) {
+			inode_put(old);
+			return inode_permission(pp->dir, MAY_EXEC) ? err : -EEXIST;
+		}
+	}
+	return err;
+}
+
+/* Removing pp's name: it must exist, then may_delete. */
+static int check_delete(struct path_parent *pp)
+{
+	__free(inode_put) struct inode *victim = NULL;
+	int err = inode_permission(pp->dir, MAY_EXEC);
+
+	if (err)
+		return err;
+	victim = pp->dir->iops->lookup(pp->dir, pp->name, pp->len);
+	if (IS_ERR(victim))
+		return (int)PTR_ERR(victim);
+	return may_delete(pp->dir, victim);
 }
 
 struct file *vfs_open(const char *path, int flags, mode_t mode)
@@ -134,8 +200,12 @@ int vfs_mknod_at(int dirfd, const char *path, mode_t mode, dev_t rdev)
 		err = -EEXIST;
 	else if (pp.trailing_slash && !S_ISDIR(mode))
 		err = -ENOENT;
-	else if (!pp.dir->iops->create)
+	else if (!pp.dir->iops->create || inode_is_readonly(pp.dir))
 		err = -EROFS;
+	else if ((err = check_create(&pp)))
+		;
+	else if ((S_ISCHR(mode) || S_ISBLK(mode)) && !cred_euid_root())
+		err = -EPERM; /* CAP_MKNOD */
 	if (!err) {
 		mode_t perm = mode & ~fs_umask() & S_IALLUGO;
 		ino = pp.dir->iops->create(pp.dir, pp.name, pp.len, (mode & S_IFMT) | perm, rdev);
@@ -170,9 +240,9 @@ int vfs_unlink_at(int dirfd, const char *path)
 			err = S_ISDIR(ino->mode) ? -EISDIR : -ENOTDIR;
 			inode_put(ino);
 		}
-	} else if (!pp.dir->iops->unlink) {
+	} else if (!pp.dir->iops->unlink || inode_is_readonly(pp.dir)) {
 		err = -EROFS;
-	} else {
+	} else if (!(err = check_delete(&pp))) {
 		err = pp.dir->iops->unlink(pp.dir, pp.name, pp.len);
 	}
 	path_parent_put(&pp);
@@ -192,9 +262,9 @@ int vfs_rmdir_at(int dirfd, const char *path)
 		err = -EINVAL;
 	else if (pp.len == 2 && pp.name[0] == '.' && pp.name[1] == '.')
 		err = -ENOTEMPTY;
-	else if (!pp.dir->iops->rmdir)
+	else if (!pp.dir->iops->rmdir || inode_is_readonly(pp.dir))
 		err = -EROFS;
-	else
+	else if (!(err = check_delete(&pp)))
 		err = pp.dir->iops->rmdir(pp.dir, pp.name, pp.len);
 	path_parent_put(&pp);
 	return err;
@@ -213,9 +283,9 @@ int vfs_symlink_at(const char *target, int dirfd, const char *path)
 		return err;
 	if (pp.len == 0 || is_dot_or_dotdot(pp.name, pp.len) || pp.trailing_slash) {
 		err = -EEXIST;
-	} else if (!pp.dir->iops->symlink) {
+	} else if (!pp.dir->iops->symlink || inode_is_readonly(pp.dir)) {
 		err = -EROFS;
-	} else {
+	} else if (!(err = check_create(&pp))) {
 		ino = pp.dir->iops->symlink(pp.dir, pp.name, pp.len, target);
 		if (IS_ERR(ino))
 			err = (int)PTR_ERR(ino);
@@ -250,9 +320,41 @@ int vfs_link_at(int olddirfd, const char *oldpath, int newdirfd, const char *new
 		err = -EROFS;
 	else if (!pp.dir->iops->link)
 		err = -EPERM;
-	else
+	else if (!(err = check_create(&pp)))
 		err = pp.dir->iops->link(pp.dir, pp.name, pp.len, old);
 	path_parent_put(&pp);
+	return err;
+}
+
+/* rename's permission: remove the old name, add (or replace) the new one,
+ * and a directory moving to another parent needs write on itself (its
+ * ".." changes), as Linux's vfs_rename. */
+static int check_rename(struct path_parent *op, struct path_parent *np, unsigned flags)
+{
+	int err = inode_permission(op->dir, MAY_EXEC);
+
+	if (err || (err = inode_permission(np->dir, MAY_EXEC)))
+		return err;
+	__free(inode_put) struct inode *src = op->dir->iops->lookup(op->dir, op->name, op->len);
+	if (IS_ERR(src))
+		return (int)PTR_ERR(src);
+	__free(inode_put) struct inode *dst = np->dir->iops->lookup(np->dir, np->name, np->len);
+	if (IS_ERR(dst)) {
+		if (PTR_ERR(dst) != -ENOENT)
+			return (int)PTR_ERR(dst);
+		dst = NULL;
+	}
+	if (src == dst)
+		return 0; /* a no-op rename (Linux returns before checking) */
+	err = may_delete(op->dir, src);
+	if (!err)
+		err = dst ? may_delete(np->dir, dst) : may_create(np->dir);
+	if (!err && op->dir != np->dir) {
+		if (S_ISDIR(src->mode))
+			err = inode_permission(src, MAY_WRITE);
+		if (!err && dst && S_ISDIR(dst->mode) && (flags & RENAME_EXCHANGE))
+			err = inode_permission(dst, MAY_WRITE);
+	}
 	return err;
 }
 
@@ -279,9 +381,9 @@ int vfs_rename_at(int olddirfd, const char *oldpath, int newdirfd, const char *n
 		err = -EINVAL;
 	else if (op.dir->sb != np.dir->sb)
 		err = -EXDEV;
-	else if (!op.dir->iops->rename)
+	else if (!op.dir->iops->rename || inode_is_readonly(op.dir))
 		err = -EROFS;
-	else
+	else if (!(err = check_rename(&op, &np, flags)))
 		err = op.dir->iops->rename(op.dir, op.name, op.len, np.dir, np.name, np.len,
 					   flags | (op.trailing_slash || np.trailing_slash ? RENAME_TRAILING_SLASH : 0));
 	path_parent_put(&np);

@@ -1,7 +1,8 @@
 /*
  * Path resolution: walk components from the root, the cwd or a dirfd,
  * handling ".", "..", symlinks (at most SYMLOOP_MAX followed, nested at
- * most 8 deep, else -ELOOP), trailing slashes and name length limits.
+ * most 8 deep, else -ELOOP), trailing slashes, name length limits and
+ * search (x) permission on every directory looked in.
  * No locks of its own: each step asks the file system for a new reference.
  * An absolute path, and ".." at the top, stay below the process's root
  * (chroot(2), fs_root_get), taken once per lookup.
@@ -99,6 +100,13 @@ static struct inode *walk(struct inode *root, struct inode *start, const char *p
 		if (len > NAME_MAX) {
 			inode_put(cur);
 			return ERR_PTR(-ENAMETOOLONG);
+		}
+		if (S_ISDIR(cur->mode)) { /* search permission on every directory */
+			int err = inode_permission(cur, MAY_EXEC);
+			if (err) {
+				inode_put(cur);
+				return ERR_PTR(err);
+			}
 		}
 		next = lookup_one(root, cur, name, len);
 		if (IS_ERR(next)) {

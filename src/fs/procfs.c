@@ -37,6 +37,7 @@ enum procfs_type {
 	PROC_VERSION,
 	PROC_FERRITE,
 	PROC_COUNTERS,
+	PROC_SELFTEST,
 	PROC_PID,
 	PROC_PID_STAT,
 	PROC_PID_STATUS,
@@ -78,6 +79,7 @@ static const struct procfs_entry root_entries[] = {
 
 static const struct procfs_entry ferrite_entries[] = {
 	{ "counters", PROC_COUNTERS, S_IFREG | 0444, procfs_show_counters },
+	{ "selftest", PROC_SELFTEST, S_IFREG | 0200, procfs_show_nothing, protect_selftest },
 };
 
 static const struct procfs_entry sys_entries[] = {

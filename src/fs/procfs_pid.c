@@ -18,8 +18,8 @@
 
 struct proc_info {
 	pid_t pid, ppid, pgid, sid;
-	uid_t uid, euid, suid;
-	gid_t gid, egid, sgid;
+	uid_t uid, euid, suid, fsuid;
+	gid_t gid, egid, sgid, fsgid;
 	char comm[TASK_COMM_LEN];
 	char state;
 	int nr_threads;
@@ -90,8 +90,8 @@ static int proc_info_get(pid_t pid, struct proc_info *pi)
 	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 })) {
 		pi->pgid = p->pgid;
 		pi->sid = p->sid;
-		pi->uid = p->uid, pi->euid = p->euid, pi->suid = p->suid;
-		pi->gid = p->gid, pi->egid = p->egid, pi->sgid = p->sgid;
+		pi->uid = p->uid, pi->euid = p->euid, pi->suid = p->suid, pi->fsuid = p->fsuid;
+		pi->gid = p->gid, pi->egid = p->egid, pi->sgid = p->sgid, pi->fsgid = p->fsgid;
 		memcpy(pi->comm, p->comm, sizeof(pi->comm));
 		pi->comm[TASK_COMM_LEN - 1] = '\0';
 		pi->nr_threads = p->nr_threads;
@@ -165,7 +165,7 @@ int procfs_show_pid_status(struct pbuf *b, pid_t pid)
 	pbuf_printf(b, "Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n", pi.comm,
 		    state_name(pi.state), pi.pid, pi.pid, pi.ppid);
 	pbuf_printf(b, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n", pi.uid, pi.euid, pi.suid,
-		    pi.euid, pi.gid, pi.egid, pi.sgid, pi.egid);
+		    pi.fsuid, pi.gid, pi.egid, pi.sgid, pi.fsgid);
 	pbuf_printf(b, "VmSize:\t%8zu kB\nVmRSS:\t%8zu kB\nThreads:\t%d\n", pi.vsize / 1024,
 		    pi.rss_pages * (PAGE_SIZE / 1024), pi.nr_threads);
 	return 0;

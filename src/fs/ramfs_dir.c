@@ -108,6 +108,7 @@ static struct inode *add_new(struct inode *dir, const char *name, size_t len, st
 {
 	struct ramfs_dirent *d = dirent_new(name, len);
 
+	inode_init_owner(ino, dir);
 	if (!d) {
 		inode_put(ino);
 		return ERR_PTR(-ENOMEM);

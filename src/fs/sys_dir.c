@@ -255,6 +255,11 @@ long sys_chdir(const char __user *upath)
 	ino = vfs_lookup_at(AT_FDCWD, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY);
 	if (IS_ERR(ino))
 		return PTR_ERR(ino);
+	int err = inode_permission(ino, MAY_EXEC);
+	if (err) {
+		inode_put(ino);
+		return err;
+	}
 	return fs_set_cwd(ino);
 }
 
@@ -266,6 +271,9 @@ long sys_fchdir(int fd)
 		return -EBADF;
 	if (!f->inode || !S_ISDIR(f->inode->mode))
 		return -ENOTDIR;
+	int err = inode_permission(f->inode, MAY_EXEC);
+	if (err)
+		return err;
 	inode_get(f->inode);
 	return fs_set_cwd(f->inode);
 }

@@ -7,6 +7,7 @@
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/uaccess.h>
+#include <ferrite/cred.h>
 #include "fs_internal.h"
 
 #define USER_PATH(var, uptr)                                        \
@@ -146,10 +147,22 @@ long sys_faccessat2(int dirfd, const char __user *upath, int amode, int flags)
 	unsigned lf = (flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
 	if (flags & AT_EMPTY_PATH)
 		lf |= LOOKUP_EMPTY;
-	__free(inode_put) struct inode *ino = vfs_lookup_at(dirfd, path, lf);
-	if (IS_ERR(ino))
-		return PTR_ERR(ino);
-	return inode_permission(ino, amode);
+	/* Without AT_EACCESS the whole check, path walk included, acts
+	 * with the real ids (a set-uid program asking for its user). */
+	struct cred real = cred_real();
+	if (!(flags & AT_EACCESS))
+		cred_override_fs(&real);
+	struct inode *ino = vfs_lookup_at(dirfd, path, lf);
+	long err = IS_ERR(ino) ? PTR_ERR(ino) : 0;
+	if (!err && (amode & W_OK) && inode_is_readonly(ino) &&
+	    (S_ISREG(ino->mode) || S_ISDIR(ino->mode) || S_ISLNK(ino->mode)))
+		err = -EROFS;
+	if (!err)
+		err = inode_permission(ino, amode);
+	cred_override_fs(NULL);
+	if (!IS_ERR(ino))
+		inode_put(ino);
+	return err;
 }
 
 long sys_faccessat(int dirfd, const char __user *upath, int amode)
@@ -193,6 +206,12 @@ static long do_chmod(int dirfd, const char __user *upath, mode_t mode, int flags
 		return -EOPNOTSUPP;
 	if (inode_is_readonly(ino))
 		return -EROFS;
+	if (!inode_owner_or_root(ino))
+		return -EPERM; /* only the owner (or CAP_FOWNER) */
+	struct cred c = cred_fs();
+	/* Set-gid for a group one is not in is dropped (CAP_FSETID). */
+	if ((mode & S_ISGID) && c.uid != 0 && !cred_in_group(&c, READ_ONCE(ino->gid)))
+		mode &= ~S_ISGID;
 	if (ino->iops && ino->iops->setattr)
 		return ino->iops->setattr(ino, &(struct iattr){ .valid = IATTR_MODE, .mode = mode & S_IALLUGO });
 	scoped_guard(spinlock, &ino->lock) {
@@ -237,14 +256,40 @@ static long do_chown(int dirfd, const char __user *upath, uid_t uid, gid_t gid, 
 		return PTR_ERR(ino);
 	if (inode_is_readonly(ino))
 		return -EROFS;
+	struct cred c = cred_fs();
+	uid_t owner = READ_ONCE(ino->uid);
+	/* Linux's chown_ok/chgrp_ok: root may give anything; the owner may
+	 * keep the uid and give the file to a group of its own; -1 asks
+	 * for nothing and is never refused. */
+	if (c.uid != 0) {
+		if (uid != (uid_t)-1 && (c.uid != owner || uid != owner))
+			return -EPERM;
+		if (gid != (gid_t)-1 && (c.uid != owner || (gid != READ_ONCE(ino->gid) &&
+							     !cred_in_group(&c, gid))))
+			return -EPERM;
+	}
+	/* A new owner does not inherit set-id powers (root included); a
+	 * set-gid bit without group x is not a set-id bit and stays. */
+	mode_t mode = READ_ONCE(ino->mode);
+	if (!S_ISDIR(mode)) {
+		mode &= ~S_ISUID;
+		if (mode & S_IXGRP)
+			mode &= ~S_ISGID;
+	}
 	if (ino->iops && ino->iops->setattr)
-		return ino->iops->setattr(ino, &(struct iattr){ .valid = IATTR_UID | IATTR_GID,
-								 .uid = uid, .gid = gid });
+		return ino->iops->setattr(ino, &(struct iattr){ .valid = IATTR_UID | IATTR_GID | IATTR_MODE,
+								 .uid = uid, .gid = gid,
+								 .mode = mode & S_IALLUGO });
 	scoped_guard(spinlock, &ino->lock) {
 		if (uid != (uid_t)-1)
 			ino->uid = uid;
 		if (gid != (gid_t)-1)
 			ino->gid = gid;
+		if (!S_ISDIR(ino->mode)) {
+			ino->mode &= ~S_ISUID;
+			if (ino->mode & S_IXGRP)
+				ino->mode &= ~S_ISGID;
+		}
 		ino->ctime = vfs_now();
 	}
 	inode_mark_dirty(ino);
@@ -278,11 +323,16 @@ long sys_utimensat(int dirfd, const char __user *upath, const struct timespec64 
 {
 	struct timespec64 ts[2], now = vfs_now();
 
-	if (flags & ~AT_SYMLINK_NOFOLLOW)
-		return -EINVAL;
 	if (utimes) {
 		if (copy_from_user(ts, utimes, sizeof(ts)))
 			return -EFAULT;
+		/* Nothing to do: Linux does not even look at the path. */
+		if (ts[0].tv_nsec == UTIME_OMIT && ts[1].tv_nsec == UTIME_OMIT)
+			return 0;
+	}
+	if (flags & ~AT_SYMLINK_NOFOLLOW)
+		return -EINVAL;
+	if (utimes) {
 		for (int i = 0; i < 2; i++)
 			if (ts[i].tv_nsec != UTIME_NOW && ts[i].tv_nsec != UTIME_OMIT &&
 			    (ts[i].tv_nsec < 0 || ts[i].tv_nsec >= 1000000000L))
@@ -295,6 +345,16 @@ long sys_utimensat(int dirfd, const char __user *upath, const struct timespec64 
 		return PTR_ERR(ino);
 	if (inode_is_readonly(ino))
 		return -EROFS;
+	if (!inode_owner_or_root(ino)) {
+		/* "now" needs write permission; chosen times need the owner */
+		if (ts[0].tv_nsec == UTIME_NOW && ts[1].tv_nsec == UTIME_NOW) {
+			int err = inode_permission(ino, MAY_WRITE);
+			if (err)
+				return err;
+		} else {
+			return -EPERM;
+		}
+	}
 	if (ino->iops && ino->iops->setattr) {
 		struct iattr ia = { 0 };
 		for (int i = 0; i < 2; i++) {
@@ -322,6 +382,11 @@ long sys_truncate(const char __user *upath, off_t length)
 	__free(inode_put) struct inode *ino = vfs_lookup_at(AT_FDCWD, path, LOOKUP_FOLLOW);
 	if (IS_ERR(ino))
 		return PTR_ERR(ino);
+	if (S_ISREG(ino->mode) && !inode_is_readonly(ino)) {
+		int err = inode_permission(ino, MAY_WRITE);
+		if (err)
+			return err;
+	}
 	return vfs_truncate_inode(ino, length);
 }
 

@@ -71,17 +71,23 @@ long ipc_now(void)
 int ipc_perm_check(struct kern_ipc_perm *perm, unsigned access)
 {
 	uid_t euid = ipc_current_euid();
-	gid_t egid = ipc_current_egid();
+	struct cred c = { euid, ipc_current_egid() };
 	unsigned requested = (access >> 6 | access >> 3 | access) & 07;
 	unsigned granted;
+	bool owner;
+	gid_t gid, cgid;
 
-	spin_lock(&perm->lock);
-	granted = perm->mode;
-	if (euid == perm->uid || euid == perm->cuid)
+	scoped_guard(spinlock, &perm->lock) {
+		granted = perm->mode;
+		owner = euid == perm->uid || euid == perm->cuid;
+		gid = perm->gid, cgid = perm->cgid;
+	}
+	/* Group: the effective gid or a supplementary one (Linux's ipcperms
+	 * with in_group_p), looked up outside perm->lock. */
+	if (owner)
 		granted >>= 6;
-	else if (egid == perm->gid || egid == perm->cgid)
+	else if (cred_in_group(&c, gid) || cred_in_group(&c, cgid))
 		granted >>= 3;
-	spin_unlock(&perm->lock);
 	if ((requested & ~granted & 07) && euid != 0)
 		return -EACCES;
 	return 0;

@@ -46,7 +46,7 @@ static unsigned count_owned_locked(pid_t owner)
 	return n;
 }
 
-struct port *port_create(const char *name)
+struct port *port_create(const char *name, unsigned mode)
 {
 	pid_t owner = current->proc->pid;
 
@@ -64,6 +64,9 @@ struct port *port_create(const char *name)
 	waitqueue_init(&p->send_wait);
 	p->next_token = 1;
 	p->owner = owner;
+	p->uid = current->proc->euid;
+	p->gid = current->proc->egid;
+	p->mode = mode & 0777;
 	if (name)
 		memcpy(p->name, name, strlen(name) + 1);
 

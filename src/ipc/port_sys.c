@@ -166,14 +166,16 @@ long sys_ferrite_port_create(const char __user *uname, unsigned flags)
 	char name[FERRITE_PORT_NAME_MAX];
 	struct port *p;
 
-	if (flags & ~FERRITE_PORT_CLOEXEC)
+	if (flags & ~(FERRITE_PORT_CLOEXEC | FERRITE_PORT_MODE_MASK))
 		return -EINVAL;
 	if (uname) {
 		long err = get_name(uname, name);
 		if (err)
 			return err;
 	}
-	p = port_create(uname ? name : NULL);
+	unsigned mode = (flags & FERRITE_PORT_MODE_MASK) >> 16;
+	p = port_create(uname ? name : NULL, mode ? mode : 0666);
+	flags &= ~FERRITE_PORT_MODE_MASK;
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 	return port_fd_install(p, true, flags);
@@ -195,6 +197,18 @@ long sys_ferrite_port_connect(const char __user *uname, unsigned flags)
 	p = port_lookup(name);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
+	/* Connecting gets a send right: the w bits of the port's mode for
+	 * the caller's euid/egid (and groups), as ipc_perm; euid 0 passes. */
+	struct cred c = { READ_ONCE(current->proc->euid), READ_ONCE(current->proc->egid) };
+	unsigned bits = p->mode;
+	if (c.uid == p->uid)
+		bits >>= 6;
+	else if (cred_in_group(&c, p->gid))
+		bits >>= 3;
+	if (!(bits & 2) && c.uid != 0) {
+		port_put(p);
+		return -EACCES;
+	}
 	return port_fd_install(p, false, flags);
 }
 

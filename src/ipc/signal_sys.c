@@ -202,22 +202,48 @@ long sys_rt_sigpending(sigset_t __user *set, size_t sigsetsize)
 
 /* --- kill family --- */
 
+/* Linux's check_kill_permission: the sender's real or effective uid is
+ * the target's real or saved one, or the sender has CAP_KILL (euid 0), or
+ * it is SIGCONT within one session. Signal 0 is checked the same way. */
+static bool may_signal(struct process *self, struct process *p, int signo)
+{
+	uid_t uid, euid, tuid, tsuid;
+
+	if (p == self)
+		return true;
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &self->lock, 0 })) {
+		uid = self->uid, euid = self->euid;
+	}
+	if (euid == 0)
+		return true;
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 })) {
+		tuid = p->uid, tsuid = p->suid;
+	}
+	if (euid == tuid || euid == tsuid || uid == tuid || uid == tsuid)
+		return true;
+	return signo == SIGCONT && READ_ONCE(p->sid) == READ_ONCE(self->sid);
+}
+
 struct kill_query {
 	pid_t pgid; /* 0: every process */
-	struct process *except;
+	struct process *self;
 	int signo;
 	int found;
+	int allowed;
 };
 
 static int kill_one(struct process *p, void *arg)
 {
 	struct kill_query *q = arg;
 
-	if (p == q->except || (p->pid == 1 && !q->pgid))
+	if ((!q->pgid && p == q->self) || (p->pid == 1 && !q->pgid))
 		return 0;
 	if (q->pgid && p->pgid != q->pgid)
 		return 0;
 	q->found++;
+	if (!may_signal(q->self, p, q->signo))
+		return 0;
+	q->allowed++;
 	/* process_for_each holds a spinlock: no allocation (SI_KERNEL info). */
 	send_signal_process(p, q->signo);
 	return 0;
@@ -234,21 +260,28 @@ long sys_kill(pid_t pid, int signo)
 		/* raise(3)-like kill(getpid()): the caller's process is alive
 		 * while it runs, so no lookup and no reference. */
 		struct process *p = pid == self->pid ? self : process_find(pid);
+		long ret = 0;
 		if (!p)
 			return -ESRCH;
-		send_signal_from_user(p, NULL, signo, SI_USER);
+		if (may_signal(self, p, signo))
+			send_signal_from_user(p, NULL, signo, SI_USER);
+		else
+			ret = -EPERM;
 		if (p != self)
 			process_put(p);
-		return 0;
+		return ret;
 	}
 	if (pid == INT32_MIN)
 		return -ESRCH;
-	if (pid == -1)
-		q.except = self;
-	else
+	q.self = self;
+	if (pid != -1)
 		q.pgid = pid == 0 ? self->pgid : -pid;
 	process_for_each(kill_one, &q);
-	return q.found ? 0 : -ESRCH;
+	if (!q.found)
+		return -ESRCH;
+	/* A group where nobody may be signalled is EPERM; kill(-1) is 0
+	 * once it found anyone (Linux). */
+	return q.allowed || pid == -1 ? 0 : -EPERM;
 }
 
 /* Send to thread tid (of tgid unless -1) with info si; NULL: tgkill's
@@ -266,6 +299,8 @@ static long send_to_thread(pid_t tgid, pid_t tid, int signo, const struct user_s
 		return -ESRCH;
 	if (tgid != -1 && t->proc->pid != tgid)
 		ret = -ESRCH;
+	else if (!may_signal(current->proc, t->proc, signo))
+		ret = -EPERM;
 	else if (!si)
 		ret = send_signal_from_user(t->proc, t, signo, SI_TKILL);
 	else
@@ -312,7 +347,7 @@ long sys_rt_sigqueueinfo(pid_t pid, int signo, const struct user_siginfo __user 
 	p = pid > 0 ? process_find(pid) : NULL;
 	if (!p)
 		return -ESRCH;
-	ret = send_signal_info(p, NULL, signo, &si);
+	ret = may_signal(current->proc, p, signo) ? send_signal_info(p, NULL, signo, &si) : -EPERM;
 	process_put(p);
 	return ret;
 }

@@ -87,6 +87,7 @@ struct mm *mm_fork(struct mm *parent)
 			err = -ENOMEM;
 			break;
 		}
+		cv->flags &= ~VM_LOCKED; /* memory locks are not inherited */
 		list_add_tail(&cv->node, &child->vmas); /* same order, no merge */
 		err = fork_pages_locked(parent, child, pv);
 		if (err)

@@ -43,6 +43,13 @@ int unmap_range_locked(struct mm *mm, uintptr_t start, uintptr_t end);
 /* mmap.c: top-down search below mm->mmap_base for len free bytes (not
  * below mm_min_addr()); 0 when none. */
 uintptr_t find_free_area_locked(struct mm *mm, size_t len);
+/* mm_limits.c: may mm grow by npages of a mapping with VMA flags, the
+ * pages of [start, end) being replaced (MAP_FIXED)? RLIMIT_AS for all,
+ * RLIMIT_DATA for private writable ones, RLIMIT_MEMLOCK for VM_LOCKED
+ * ones, from the calling process. 0, -ENOMEM (AS, DATA) or -EAGAIN
+ * (MEMLOCK, as mmap's MAP_LOCKED). */
+int mm_may_expand_locked(struct mm *mm, size_t npages, unsigned flags, uintptr_t start,
+			 uintptr_t end);
 /* Unmap the PTEs in [start, end) and drop their frame references. */
 void unmap_pages_locked(struct mm *mm, uintptr_t start, uintptr_t end);
 

@@ -82,9 +82,14 @@ static long map_vma(struct mm *mm, uintptr_t addr, size_t len, int flags, struct
 	}
 	/* vma may be merged away once inserted: read what we need now. */
 	unsigned access = (vma->flags & VM_WRITE) ? VM_WRITE : VM_READ;
-	bool populate = (flags & MAP_POPULATE) && (vma->flags & VM_PROT_MASK);
+	bool populate = (flags & (MAP_POPULATE | MAP_LOCKED)) && (vma->flags & VM_PROT_MASK);
 	spin_lock(&mm->lock);
-	long where = place_mapping_locked(mm, addr, len, flags);
+	vma->flags |= mm->def_flags;
+	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	long where = mm_may_expand_locked(mm, len >> PAGE_SHIFT, vma->flags, fixed ? addr : 0,
+					  fixed ? addr + len : 0);
+	if (!where)
+		where = place_mapping_locked(mm, addr, len, flags);
 	if (where < 0) {
 		spin_unlock(&mm->lock);
 		vma_free(vma);
@@ -165,6 +170,13 @@ long mm_mmap(struct mm *mm, uintptr_t addr, size_t len, int prot, int flags,
 	vma->flags = (unsigned)prot;
 	if (flags & MAP_GROWSDOWN)
 		vma->flags |= VM_GROWSDOWN;
+	if (flags & MAP_LOCKED) {
+		if (!mm_can_mlock()) {
+			vma_free(vma);
+			return -EPERM;
+		}
+		vma->flags |= VM_LOCKED;
+	}
 	if (file) {
 		err = file_vma_init(vma, file, type, prot, off);
 		if (err) {
@@ -325,6 +337,10 @@ uintptr_t mm_brk(struct mm *mm, uintptr_t new_brk)
 		goto out;
 	if (new_end > old_end) {
 		if (!range_free_locked(mm, old_end, new_end))
+			goto out;
+		/* RLIMIT_AS and RLIMIT_DATA: a refused brk leaves it */
+		if (mm_may_expand_locked(mm, (new_end - old_end) >> PAGE_SHIFT, VM_READ | VM_WRITE,
+					 0, 0))
 			goto out;
 		struct vma *vma = vma_alloc();
 		if (!vma)

@@ -137,6 +137,17 @@ static int check_args(uintptr_t addr, size_t *old_len, size_t *new_len, int flag
 	return 0;
 }
 
+/* RLIMIT_AS/DATA/MEMLOCK for what the call adds: the growth, or the whole
+ * new range when the old one stays (MREMAP_DONTUNMAP, old_len 0). */
+static int may_grow_locked(struct mm *mm, const struct vma *vma, size_t old_len,
+			   size_t new_len, int flags)
+{
+	size_t add = ((flags & MREMAP_DONTUNMAP) || !old_len) ? new_len
+			 : new_len > old_len ? new_len - old_len : 0;
+
+	return add ? mm_may_expand_locked(mm, add >> PAGE_SHIFT, vma->flags, 0, 0) : 0;
+}
+
 /* To new_addr (MREMAP_FIXED: whatever was there is unmapped first) or,
  * for MREMAP_DONTUNMAP alone, to a free place. */
 static long remap_to_locked(struct mm *mm, uintptr_t addr, size_t old_len, size_t new_len,
@@ -167,6 +178,9 @@ static long remap_to_locked(struct mm *mm, uintptr_t addr, size_t old_len, size_
 		return -EFAULT;
 	if (!old_len && !(vma->flags & VM_SHARED))
 		return -EINVAL;
+	err = may_grow_locked(mm, vma, old_len, new_len, flags);
+	if (err)
+		return err;
 	return move_vma_locked(mm, vma, addr, old_len, new_addr, new_len,
 			       flags & MREMAP_DONTUNMAP);
 }
@@ -193,6 +207,9 @@ static long mremap_locked(struct mm *mm, uintptr_t addr, size_t old_len, size_t 
 		return -EFAULT; /* the old range spans more than one mapping */
 	if (!old_len && !(vma->flags & VM_SHARED))
 		return -EINVAL; /* a copy of private pages is not a mapping */
+	int err = may_grow_locked(mm, vma, old_len, new_len, flags);
+	if (err)
+		return err;
 	/* Grow in place when the mapping ends at the old range's end and the
 	 * pages after it are free. */
 	end = addr + new_len;

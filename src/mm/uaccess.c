@@ -25,6 +25,7 @@
 #include <ferrite/uaccess.h>
 #include <hal/hal_trap.h>
 #ifndef FERRITE_HOST
+#include <ferrite/oom.h>
 #include <hal/hal_uaccess.h>
 #endif
 
@@ -41,7 +42,13 @@ int vm_handle_fault(uintptr_t addr, unsigned access, bool user)
 
 	if (!mm)
 		return -EFAULT;
-	return mm_fault(mm, addr, access & (VM_READ | VM_WRITE | VM_EXEC));
+	int err = mm_fault(mm, addr, access & (VM_READ | VM_WRITE | VM_EXEC));
+#ifndef FERRITE_HOST
+	/* A user access with no frame to be had: the OOM killer, not SIGSEGV. */
+	if (err == -ENOMEM && user)
+		err = oom_fault();
+#endif
+	return err;
 }
 
 static bool range_ok(uintptr_t addr, size_t n)

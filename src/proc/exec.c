@@ -96,6 +96,7 @@ static void exec_commit(struct mm *mm, uintptr_t entry, uintptr_t sp, const char
 	self->clear_child_tid = 0;
 	self->robust_list = 0;
 	self->robust_list_len = 0;
+	cred_exec(p);
 	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 }))
 		strlcpy(p->comm, base ? base + 1 : path, sizeof(p->comm));
 	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 }))
@@ -152,7 +153,7 @@ int exec_current(const char *path, struct exec_args *args)
 		return -ENOMEM;
 	}
 	for (int depth = 0; depth <= SCRIPT_DEPTH_MAX; depth++) {
-		struct file *f = vfs_open(cur_path, O_RDONLY, 0);
+		struct file *f = vfs_open_exec(cur_path);
 		struct mm *mm = NULL;
 		uintptr_t entry = 0, sp = 0;
 		ssize_t n;

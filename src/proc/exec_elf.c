@@ -259,7 +259,7 @@ static struct file *open_interp(struct file *f, const struct elf_image *img)
 		return ERR_PTR(err); /* -EIO on a short file, as Linux */
 	if (path[img->interp_len - 1] != '\0')
 		return ERR_PTR(-ENOEXEC);
-	interp = vfs_open(path, O_RDONLY, 0);
+	interp = vfs_open_exec(path);
 	if (IS_ERR(interp))
 		return interp;
 	if (!file_is_executable(interp)) {

@@ -98,6 +98,42 @@ static int copy_resources(struct process *q, struct process *p, unsigned long fl
 	return 0;
 }
 
+struct nproc_count {
+	uid_t uid;
+	unsigned long tasks;
+};
+
+static int count_user_tasks(struct process *q, void *arg)
+{
+	struct nproc_count *c = arg;
+
+	/* A zombie counts until it is reaped, as on Linux. */
+	if (READ_ONCE(q->uid) == c->uid)
+		c->tasks += MAX(READ_ONCE(q->nr_threads), 1);
+	return 0;
+}
+
+/* RLIMIT_NPROC: the tasks (threads included) of the caller's real user
+ * may not exceed it; root (real uid 0, or CAP_SYS_ADMIN as euid 0) is
+ * exempt. 0 or -EAGAIN. */
+static int nproc_check(struct process *p)
+{
+	struct nproc_count c;
+	uint64_t limit;
+
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 })) {
+		c.uid = p->uid;
+		limit = p->rlim[RLIMIT_NPROC].rlim_cur;
+		if (p->uid == 0 || p->euid == 0)
+			return 0;
+	}
+	if (limit == RLIM_INFINITY)
+		return 0;
+	c.tasks = 0;
+	process_for_each(count_user_tasks, &c);
+	return c.tasks + 1 > limit ? -EAGAIN : 0;
+}
+
 /* Return: a new process (not yet visible) copied from p, or ERR_PTR. */
 static struct process *process_clone(struct process *p, unsigned long flags)
 {
@@ -124,8 +160,7 @@ static struct process *process_clone(struct process *p, unsigned long flags)
 	}
 	q->pgid = p->pgid;
 	q->sid = p->sid;
-	q->uid = p->uid, q->euid = p->euid, q->suid = p->suid;
-	q->gid = p->gid, q->egid = p->egid, q->sgid = p->sgid;
+	cred_copy(q, p);
 	/* A CLONE_PARENT child is its parent's sibling: it tells that parent
 	 * with the caller's own exit signal (Linux). */
 	q->exit_signal = (flags & CLONE_PARENT) ? p->exit_signal : (int)(flags & CSIGNAL);
@@ -196,6 +231,9 @@ long do_clone(unsigned long flags, uintptr_t newsp, int __user *parent_tid,
 	/* Namespaces, pidfds: not here. */
 	if (flags & ~CLONE_SUPPORTED)
 		return -EINVAL;
+	int err = nproc_check(p);
+	if (err)
+		return err;
 
 	if (flags & CLONE_THREAD) {
 		q = p;

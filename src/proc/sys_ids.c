@@ -1,8 +1,7 @@
 /*
- * Identity syscalls: pids and tids, user and group ids (everything runs as
- * root unless a program drops privileges), process groups and sessions,
- * set_tid_address and the robust-list registration.
- * Lock: p->lock guards the credentials; proc_tree_lock guards pgid/sid.
+ * Identity syscalls: pids and tids, process groups and sessions,
+ * set_tid_address and the robust-list registration (user and group ids
+ * are in cred.c). Lock: proc_tree_lock guards pgid/sid.
  */
 #include <ferrite/errno.h>
 #include <ferrite/uaccess.h>
@@ -54,107 +53,6 @@ long sys_sched_yield(void)
 {
 	schedule();
 	return 0;
-}
-
-long sys_getuid(void) { return current->proc->uid; }
-long sys_geteuid(void) { return current->proc->euid; }
-long sys_getgid(void) { return current->proc->gid; }
-long sys_getegid(void) { return current->proc->egid; }
-
-static long put_three(unsigned a, unsigned b, unsigned c, unsigned __user *pa,
-		      unsigned __user *pb, unsigned __user *pc)
-{
-	if (put_user(a, pa) || put_user(b, pb) || put_user(c, pc))
-		return -EFAULT;
-	return 0;
-}
-
-long sys_getresuid(uid_t __user *r, uid_t __user *e, uid_t __user *s)
-{
-	struct process *p = current->proc;
-	return put_three(p->uid, p->euid, p->suid, r, e, s);
-}
-
-long sys_getresgid(gid_t __user *r, gid_t __user *e, gid_t __user *s)
-{
-	struct process *p = current->proc;
-	return put_three(p->gid, p->egid, p->sgid, r, e, s);
-}
-
-/* Set real/effective/saved ids; -1 leaves one unchanged. Root may set any;
- * others only to one of their current ids. */
-static long set_ids(unsigned *real, unsigned *eff, unsigned *saved, unsigned r, unsigned e,
-		    unsigned s, bool privileged)
-{
-	unsigned vals[3] = { r, e, s };
-
-	for (int i = 0; i < 3; i++)
-		if (!privileged && vals[i] != (unsigned)-1 && vals[i] != *real &&
-		    vals[i] != *eff && vals[i] != *saved)
-			return -EPERM;
-	if (r != (unsigned)-1)
-		*real = r;
-	if (e != (unsigned)-1)
-		*eff = e;
-	if (s != (unsigned)-1)
-		*saved = s;
-	return 0;
-}
-
-long sys_setresuid(uid_t r, uid_t e, uid_t s)
-{
-	struct process *p = current->proc;
-	guard_irqsave(&p->lock);
-	return set_ids(&p->uid, &p->euid, &p->suid, r, e, s, p->euid == 0);
-}
-
-long sys_setresgid(gid_t r, gid_t e, gid_t s)
-{
-	struct process *p = current->proc;
-	guard_irqsave(&p->lock);
-	return set_ids(&p->gid, &p->egid, &p->sgid, r, e, s, p->euid == 0);
-}
-
-long sys_setuid(uid_t uid)
-{
-	struct process *p = current->proc;
-	guard_irqsave(&p->lock);
-	if (p->euid == 0)
-		return set_ids(&p->uid, &p->euid, &p->suid, uid, uid, uid, true);
-	return set_ids(&p->uid, &p->euid, &p->suid, -1, uid, -1, false);
-}
-
-long sys_setgid(gid_t gid)
-{
-	struct process *p = current->proc;
-	guard_irqsave(&p->lock);
-	if (p->euid == 0)
-		return set_ids(&p->gid, &p->egid, &p->sgid, gid, gid, gid, true);
-	return set_ids(&p->gid, &p->egid, &p->sgid, -1, gid, -1, false);
-}
-
-long sys_setreuid(uid_t r, uid_t e)
-{
-	return sys_setresuid(r, e, -1);
-}
-
-long sys_setregid(gid_t r, gid_t e)
-{
-	return sys_setresgid(r, e, -1);
-}
-
-long sys_getgroups(int size, gid_t __user *list)
-{
-	(void)list;
-	return size < 0 ? -EINVAL : 0; /* no supplementary groups */
-}
-
-long sys_setgroups(size_t size, const gid_t __user *list)
-{
-	(void)list;
-	if (current->proc->euid != 0)
-		return -EPERM;
-	return size > 65536 ? -EINVAL : 0;
 }
 
 /* --- process groups and sessions --- */

@@ -130,6 +130,29 @@ long sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long
 	}
 }
 
+/* Linux's check_prlimit_permission: another process's limits are the
+ * caller's to see or change when all its uids are the caller's real uid
+ * and all its gids the caller's real gid, or the caller is root. */
+static bool may_prlimit(struct process *p)
+{
+	struct process *self = current->proc;
+	uid_t uid, euid;
+	gid_t gid;
+	bool ok;
+
+	if (p == self)
+		return true;
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &self->lock, 0 })) {
+		uid = self->uid, euid = self->euid, gid = self->gid;
+	}
+	if (euid == 0)
+		return true;
+	guard_irqsave(&p->lock);
+	ok = p->uid == uid && p->euid == uid && p->suid == uid && p->gid == gid &&
+	     p->egid == gid && p->sgid == gid;
+	return ok;
+}
+
 static long do_prlimit(struct process *p, unsigned resource, const struct rlimit64 __user *new,
 		       struct rlimit64 __user *old)
 {
@@ -169,7 +192,7 @@ long sys_prlimit64(pid_t pid, unsigned resource, const struct rlimit64 __user *n
 	p = process_find(pid);
 	if (!p)
 		return -ESRCH;
-	ret = do_prlimit(p, resource, new, old);
+	ret = may_prlimit(p) ? do_prlimit(p, resource, new, old) : -EPERM;
 	process_put(p);
 	return ret;
 }

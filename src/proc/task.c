@@ -94,6 +94,7 @@ static void process_release(struct ref *r)
 	if (p->sighand)
 		sighand_put(p->sighand);
 	signal_flush_queue(&p->sigqueue);
+	cred_release(p);
 	pid_free(p->pid);
 	kfree(p);
 	__atomic_fetch_sub(&live_processes, 1, __ATOMIC_RELAXED);

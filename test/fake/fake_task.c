@@ -18,6 +18,8 @@ void (*fake_sleep_hook)(void);
 void fake_task_init(void)
 {
 	fake_proc.pid = 100;
+	for (int i = 0; i < RLIM_NLIMITS; i++)
+		fake_proc.rlim[i] = (struct rlimit64){ RLIM_INFINITY, RLIM_INFINITY };
 	fake_task.tid = 100;
 	ref_init(&fake_task.ref);
 	fake_task.proc = &fake_proc;

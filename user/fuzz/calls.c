@@ -23,7 +23,9 @@
  * bind is left out: a random sockaddr_un would create socket nodes at
  * random paths outside the scratch directory. chroot is left out: a
  * sequence chrooted into its scratch directory would lose /proc and its
- * own binary for the rest of its life.
+ * own binary for the rest of its life. mlockall is left out:
+ * MCL_FUTURE makes every later mapping resident, and a root child's
+ * 2 GiB mmap would then take all of memory.
  */
 #include "sysfuzz.h"
 #include <sys/syscall.h>
@@ -218,6 +220,8 @@ const struct call calls[] = {
 	CALL(setresgid, RARE, { A_UID, A_UID, A_UID }),
 	CALL(getgroups, 0, { A_INT, A_OUTBUF }),
 	CALL(setgroups, 0, { A_INT, A_BUF }),
+	CALL(setfsuid, RARE, { A_UID }),
+	CALL(setfsgid, RARE, { A_UID }),
 	CALL(getpgid, 0, { A_PID }),
 	CALL(setpgid, 0, { A_PID, A_PID }),
 #ifdef SYS_getpgrp
@@ -268,6 +272,10 @@ const struct call calls[] = {
 	CALL(mremap, 0, { A_ADDR, A_MAPLEN, A_MAPLEN, A_INT, A_ADDR }),
 	CALL(memfd_create, RET_FD, { A_WPATH, A_INT }),
 	CALL(mincore, 0, { A_ADDR, A_MAPLEN, A_OUTBUF }),
+	CALL(mlock, 0, { A_ADDR, A_MAPLEN }),
+	CALL(mlock2, 0, { A_ADDR, A_MAPLEN, A_INT }),
+	CALL(munlock, 0, { A_ADDR, A_MAPLEN }),
+	CALL(munlockall, 0, { 0 }),
 	CALL(getxattr, 0, { A_PATH, A_BUF, A_OUTBUF, A_LEN }),
 	CALL(fgetxattr, 0, { A_FD, A_BUF, A_OUTBUF, A_LEN }),
 	CALL(listxattr, 0, { A_PATH, A_OUTBUF, A_LEN }),

@@ -14,6 +14,7 @@
 #include <hal/hal_context.h>
 #include <hal/hal_cpu.h>
 #include <hal/hal_mmu.h>
+#include <hal/hal_protect.h>
 #include <hal/hal_trap.h>
 #include <hal/hal_uaccess.h>
 #include "riscv.h"
@@ -190,6 +191,14 @@ void rv_trap_kernel(struct trap_frame *tf)
 	}
 	if (uaccess_page_fault(tf))
 		return;
+	/* A user address outside the user-copy routines (SUM clear, or an
+	 * S-mode fetch from a user page): the task ends, not the kernel. */
+	if ((tf->scause == EXC_LOAD_PAGE_FAULT || tf->scause == EXC_STORE_PAGE_FAULT ||
+	     tf->scause == EXC_INST_PAGE_FAULT) && tf->stval < hal_user_max)
+		{
+			kernel_user_fault(tf, tf->stval, tf->sepc, tf->scause == EXC_INST_PAGE_FAULT);
+			return;
+		}
 	panic("kernel trap: scause %lx sepc %lx stval %lx ra %lx sp %lx", tf->scause, tf->sepc,
 	      tf->stval, tf->regs[1], tf->regs[2]);
 }

@@ -137,6 +137,7 @@ void x86_secondary_main(struct cpu *c)
 	idt_load();
 	fpu_init();
 	syscall_init();
+	x86_protect_cpu_init(); /* SMEP/SMAP/UMIP as on the boot CPU */
 	lapic_init();
 	hal_cpu_set_self(c);
 	smp_secondary_main(c);

@@ -14,6 +14,7 @@
 #include <ferrite/user_return.h>
 #include <hal/hal_cpu.h>
 #include <hal/hal_mmu.h>
+#include <hal/hal_protect.h>
 #include <hal/hal_timer.h>
 #include <hal/hal_trap.h>
 #include <hal/hal_uaccess.h>
@@ -181,6 +182,14 @@ void x86_trap(struct trap_frame *tf)
 	if ((tf->cs & 3) != 3) {
 		if (vec == VEC_PF && uaccess_page_fault(tf))
 			return;
+		/* A user address outside the user-copy routines: SMAP/SMEP
+		 * stopped it (or a stray pointer): the task ends, not the
+		 * kernel. */
+		if (vec == VEC_PF && read_cr2() < hal_user_max)
+			{
+			kernel_user_fault(tf, read_cr2(), tf->rip, tf->error_code & PF_FETCH);
+			return;
+		}
 		kernel_exception(tf);
 	}
 	user_exception(tf);

@@ -192,6 +192,10 @@ void syscall_init(void);
 
 /* context.c */
 void fpu_init(void);
+/* protect.c: SMEP, SMAP, UMIP when the CPU has them (every CPU at boot). */
+void x86_protect_init(void);
+void x86_protect_cpu_init(void);
+extern bool x86_smap_on;
 
 /* trap.c */
 void x86_trap(struct trap_frame *tf);
