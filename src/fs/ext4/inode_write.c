@@ -10,6 +10,7 @@
  * hook take it themselves). Inode times, mode and owner are copied under
  * inode->lock, a spinlock nothing sleeps under.
  */
+#include <ferrite/cred.h>
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/printk.h>
@@ -125,13 +126,16 @@ struct inode *ext4_new_inode(struct ext4_handle *h, struct inode *dir, mode_t mo
 	}
 	struct ext4_inode *raw = (void *)((char *)b->data + off);
 	struct timespec64 now = vfs_now();
-	uid_t uid = current ? current->proc->euid : 0;
-	gid_t gid = current ? current->proc->egid : 0;
+	struct cred owner = cred_fs(); /* the creator's fsuid/fsgid */
+	uid_t uid = owner.uid;
+	gid_t gid = owner.gid;
 
 	if (dir->mode & S_ISGID) { /* BSD group semantics for setgid directories */
 		gid = dir->gid;
 		if (is_dir)
 			mode |= S_ISGID;
+	} else if ((mode & S_ISGID) && !is_dir && uid != 0 && !cred_in_group(&owner, gid)) {
+		mode &= ~S_ISGID; /* a set-gid file for a group one is not in */
 	}
 	memset(raw, 0, fs->inode_size);
 	raw->i_mode = (uint16_t)mode;
