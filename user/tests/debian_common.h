@@ -19,6 +19,7 @@
 #define FERRITE_DEBIAN_COMMON_H
 
 #include "common.h"
+#include "disk_label.h"
 #include <fcntl.h>
 #include <dirent.h>
 #include <limits.h>
@@ -36,21 +37,7 @@ static bool debian_mounted;
 /* The disk labelled DEBIAN_LABEL among /dev/vd[a-h], or NULL. */
 static const char *debian_find_disk(void)
 {
-	static char dev[16];
-	unsigned char sb[1024];
-
-	for (char c = 'a'; c <= 'h'; c++) {
-		snprintf(dev, sizeof(dev), "/dev/vd%c", c);
-		int fd = open(dev, O_RDONLY);
-		if (fd < 0)
-			continue;
-		ssize_t n = pread(fd, sb, sizeof(sb), 1024);
-		close(fd);
-		if (n == (ssize_t)sizeof(sb) && sb[0x38] == 0x53 && sb[0x39] == 0xef &&
-		    !memcmp(sb + 0x78, DEBIAN_LABEL, sizeof(DEBIAN_LABEL)))
-			return dev;
-	}
-	return NULL;
+	return disk_find_ext4(DEBIAN_LABEL);
 }
 
 /* The sysroot on Linux, or NULL. */

@@ -13,6 +13,7 @@
  * the disk) the test skips, so it never mounts the host's own disks.
  */
 #include "common.h"
+#include "disk_label.h"
 #include <sys/mount.h>
 #include <sys/statvfs.h>
 #include <sys/statfs.h>
@@ -38,20 +39,7 @@ static uint64_t fnv1a64_update(uint64_t h, const unsigned char *p, size_t n)
 
 static const char *find_disk(void)
 {
-	static const char *const devs[] = { "/dev/vda", "/dev/vdb", "/dev/vdc", "/dev/vdd" };
-	unsigned char sb[1024];
-
-	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
-		int fd = open(devs[i], O_RDONLY);
-		if (fd < 0)
-			continue;
-		ssize_t n = pread(fd, sb, sizeof(sb), 1024);
-		close(fd);
-		if (n == (ssize_t)sizeof(sb) && sb[0x38] == 0x53 && sb[0x39] == 0xef &&
-		    !memcmp(sb + 0x78, LABEL, sizeof(LABEL)))
-			return devs[i];
-	}
-	return NULL;
+	return disk_find_ext4(LABEL);
 }
 
 static unsigned count_dir(const char *path)

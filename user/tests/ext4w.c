@@ -19,6 +19,7 @@
  * debugfs reads from the image after the run (and e2fsck -fn).
  */
 #include "common.h"
+#include "disk_label.h"
 #include <dirent.h>
 #include <ftw.h>
 #include <fcntl.h>
@@ -469,20 +470,7 @@ static void clean_disk(void)
 
 static const char *find_disk(void)
 {
-	static const char *const devs[] = { "/dev/vda", "/dev/vdb", "/dev/vdc", "/dev/vdd" };
-	unsigned char sb[1024];
-
-	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
-		int fd = open(devs[i], O_RDONLY);
-		if (fd < 0)
-			continue;
-		ssize_t n = pread(fd, sb, sizeof(sb), 1024);
-		close(fd);
-		if (n == (ssize_t)sizeof(sb) && sb[0x38] == 0x53 && sb[0x39] == 0xef &&
-		    !memcmp(sb + 0x78, LABEL, sizeof(LABEL)))
-			return devs[i];
-	}
-	return NULL;
+	return disk_find_ext4(LABEL);
 }
 
 static void remount_cycle(const char *dev)

@@ -22,6 +22,7 @@
  * argv[1] when given, without the FAT-only cases.
  */
 #include "common.h"
+#include "disk_label.h"
 #include <sys/mount.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -66,21 +67,7 @@ static unsigned char *pattern(size_t len, uint32_t seed)
 
 static const char *find_disk(void)
 {
-	static const char *const devs[] = { "/dev/vda", "/dev/vdb", "/dev/vdc", "/dev/vdd" };
-	unsigned char bs[512];
-
-	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
-		int fd = open(devs[i], O_RDONLY);
-		if (fd < 0)
-			continue;
-		ssize_t n = pread(fd, bs, sizeof(bs), 0);
-		close(fd);
-		/* FAT32 boot sector: label at 71, "FAT32   " at 82 */
-		if (n == (ssize_t)sizeof(bs) && bs[510] == 0x55 && bs[511] == 0xAA &&
-		    !memcmp(bs + 82, "FAT32   ", 8) && !memcmp(bs + 71, LABEL, 11))
-			return devs[i];
-	}
-	return NULL;
+	return disk_find_fat32(LABEL);
 }
 
 static void put(const char *path, const void *data, size_t len, int flags)
