@@ -12,6 +12,7 @@
 #include <ferrite/printk.h>
 #include <ferrite/procfs.h>
 #include <ferrite/sched.h>
+#include <ferrite/socket.h>
 #include <ferrite/string.h>
 #include <ferrite/task.h>
 #include <ferrite/vfs.h>
@@ -131,6 +132,7 @@ void kmain(struct boot_info *info)
 	blkdev_files_init();            /* /dev/vda, /dev/vdb, ... */
 	vfs_root_setup(info->cmdline, init_given); /* root=: mounted by init's task */
 	console_init();                 /* /dev/console, UART receive interrupts */
+	inet_init();                    /* lo, TCP's TIME_WAIT reaper thread */
 	hal_timer_start();              /* the scheduler tick */
 
 	char *const argv[] = { init_path, NULL };

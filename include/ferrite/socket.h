@@ -75,6 +75,11 @@ bool sock_file_nonblock(struct file *f);
 /* Families. */
 int unix_create(int type, int protocol, struct socket **out);
 int unix_socketpair(int type, int protocol, struct socket **a, struct socket **b);
+int inet_create(int family, int type, int protocol, struct socket **out);
+/* Boot: the network devices (lo) and TCP's TIME_WAIT reaper. */
+void inet_init(void);
 /* Counts for leak checks. */
 size_t sockets_count_live(void);
 size_t unix_skbs_count_live(void);
+size_t inet_socks_count_live(void);
+size_t pkbs_count_live(void);
