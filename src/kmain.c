@@ -132,7 +132,6 @@ void kmain(struct boot_info *info)
 	blkdev_files_init();            /* /dev/vda, /dev/vdb, ... */
 	vfs_root_setup(info->cmdline, init_given); /* root=: mounted by init's task */
 	console_init();                 /* /dev/console, UART receive interrupts */
-	inet_init();                    /* lo, TCP's TIME_WAIT reaper thread */
 	hal_timer_start();              /* the scheduler tick */
 
 	char *const argv[] = { init_path, NULL };
@@ -140,5 +139,6 @@ void kmain(struct boot_info *info)
 	int err = proc_spawn_init(init_path, argv, envp);
 	if (err)
 		panic("cannot start %s (error %d)", init_path, err);
+	inet_init();                    /* lo; TCP's TIME_WAIT reaper (after init: pid 1) */
 	sched_run_idle();
 }

@@ -109,6 +109,7 @@ struct inet_sock {
 	uint64_t tw_expires;       /* TIME_WAIT end; Lock: tcp_tw_lock */
 	struct list_head tw_node;  /* Lock: tcp_tw_lock */
 	bool counted;              /* in inet_socks_live */
+	bool connecting;           /* a non-blocking connect not reported yet; Lock: lock */
 };
 
 static inline struct inet_sock *inet_sk(struct socket *s)

@@ -48,6 +48,8 @@ static void inet_sock_free(struct ref *r)
 {
 	struct inet_sock *s = container_of(r, struct inet_sock, ref);
 
+	/* Invariant: the table and every queue hold references. */
+	BUG_ON(s->hashed || !list_empty(&s->rcvq) || !list_empty(&s->tw_node));
 	inet_count_dead(s);
 	kfree(s);
 }

@@ -142,8 +142,10 @@ void ip_rcv(struct net_device *dev, struct pkb *p)
 		udp_rcv(p);
 		return;
 	case IPPROTO_ICMP:
-		if (p->h.icmp_proto == IPPROTO_UDP)
+		if (p->h.icmp_proto == IPPROTO_UDP) {
 			udp_err(p);
+			return;
+		}
 		break;
 	}
 	pkb_free(p);

@@ -56,6 +56,8 @@ static int tcp_connect_result(struct inet_sock *s)
 
 static int tcp_wait_connect(struct inet_sock *s)
 {
+	scoped_guard(spinlock, &s->lock)
+		s->connecting = false;
 	uint64_t deadline = inet_deadline(s->sndtimeo_ns);
 
 	while (!tcp_connect_over(s)) {
@@ -92,16 +94,27 @@ static int tcp_connect(struct socket *sock, const void *uaddr, int len, bool non
 	int err = inet_addr_in(s, uaddr, len, &dst, &dport, false);
 	if (err)
 		return err;
+	int wait = 0;
 	scoped_guard(spinlock, &s->lock) {
-		switch (s->state) {
-		case TCP_CLOSED:
-			break;
-		case TCP_SYN_SENT:
-			return nonblock ? -EALREADY : 1; /* 1: wait below */
-		default:
-			return -EISCONN;
+		/* As Linux's inet_stream_connect: a non-blocking connect's
+		 * outcome is reported once by the next connect. */
+		bool connecting = s->connecting;
+		s->connecting = false;
+		if (s->state == TCP_SYN_SENT) {
+			s->connecting = true;
+			if (nonblock)
+				return -EALREADY;
+			wait = 1;
+		} else if (s->state == TCP_CLOSED && connecting) {
+			err = s->err ? -s->err : -ECONNABORTED;
+			s->err = 0;
+			return err;
+		} else if (s->state != TCP_CLOSED) {
+			return connecting && s->state != TCP_LISTEN ? 0 : -EISCONN;
 		}
 	}
+	if (wait)
+		return tcp_wait_connect(s);
 	inet_any_to_loopback(&dst);
 	if ((err = inet_pick_source(&dst, &src)))
 		return err;
@@ -122,8 +135,11 @@ static int tcp_connect(struct socket *sock, const void *uaddr, int len, bool non
 		tcp_done(s);
 		return err;
 	}
-	if (nonblock)
+	if (nonblock) {
+		scoped_guard(spinlock, &s->lock)
+			s->connecting = true;
 		return -EINPROGRESS; /* even when it is over already, as Linux */
+	}
 	return tcp_wait_connect(s);
 }
 
