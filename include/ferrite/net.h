@@ -45,10 +45,13 @@ struct pkb {
 	struct pkb_hdr h;
 	size_t len;             /* payload bytes in data */
 	size_t off;             /* bytes a stream reader has consumed */
-	char data[];
+	char *data;             /* inline_data, or its own allocation when large */
+	char inline_data[];
 };
 
-/* Return: a new buffer for len payload bytes (header zeroed), or NULL. */
+/* Return: a new buffer for len payload bytes (header zeroed), or NULL.
+ * A large payload gets an allocation of its own, so 64 KiB of data takes
+ * 64 KiB of memory, not the next power of two. */
 struct pkb *pkb_alloc(size_t len);
 void pkb_free(struct pkb *p);
 size_t pkbs_count_live(void);

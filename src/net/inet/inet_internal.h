@@ -47,8 +47,8 @@
 #define INET_MAX_BUF 425984       /* 2 * net.core.[rw]mem_max */
 #define INET_MIN_SNDBUF 4608
 #define INET_MIN_RCVBUF 2304
-/* Payload of one TCP segment: one pkb fits 64 KiB of kmalloc. */
-#define TCP_MSS (65536 - 256)
+/* Payload of one TCP segment: a 64 KiB write is one segment. */
+#define TCP_MSS 65536
 #define UDP_MAX_PAYLOAD4 65507
 #define UDP_MAX_PAYLOAD6 65527
 /*

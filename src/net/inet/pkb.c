@@ -13,13 +13,21 @@ size_t pkbs_count_live(void)
 	return __atomic_load_n(&pkbs_live, __ATOMIC_RELAXED);
 }
 
+#define PKB_INLINE_MAX 1024
+
 struct pkb *pkb_alloc(size_t len)
 {
-	struct pkb *p = kmalloc(sizeof(*p) + len);
+	bool inline_data = len <= PKB_INLINE_MAX;
+	struct pkb *p = kmalloc(sizeof(*p) + (inline_data ? len : 0));
 
 	if (!p)
 		return NULL;
 	memset(p, 0, sizeof(*p));
+	p->data = inline_data ? p->inline_data : kmalloc(len);
+	if (!p->data) {
+		kfree(p);
+		return NULL;
+	}
 	list_init(&p->node);
 	p->len = len;
 	__atomic_add_fetch(&pkbs_live, 1, __ATOMIC_RELAXED);
@@ -30,6 +38,8 @@ void pkb_free(struct pkb *p)
 {
 	if (!p)
 		return;
+	if (p->data != p->inline_data)
+		kfree(p->data);
 	kfree(p);
 	__atomic_sub_fetch(&pkbs_live, 1, __ATOMIC_RELAXED);
 }
