@@ -347,6 +347,33 @@ static void test_ipv6(void)
 	close(l);
 }
 
+/* A sender blocked on a full window is released by a shutdown from
+ * another process sharing the socket. */
+static void test_blocked_sender_shutdown(void)
+{
+	int port, l = listener4(&port);
+	int c = connect4(port);
+	int s = accept(l, NULL, NULL);
+	CHECK(s >= 0, "accept");
+	pid_t pid = fork();
+	CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		usleep(200000);
+		_exit(shutdown(c, SHUT_RDWR) == 0 ? 0 : 1);
+	}
+	static char big[8 << 20];
+	signal(SIGPIPE, SIG_IGN);
+	ssize_t n = write(c, big, sizeof(big));
+	CHECK((n > 0 && n < (ssize_t)sizeof(big)) || (n < 0 && errno == EPIPE),
+	      "the blocked write ends: %zd", n);
+	signal(SIGPIPE, SIG_DFL);
+	int st;
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0, "shutdown");
+	close(s);
+	close(c);
+	close(l);
+}
+
 int main(void)
 {
 	test_echo();
@@ -356,5 +383,6 @@ int main(void)
 	test_nonblocking_connect();
 	test_addresses();
 	test_ipv6();
+	test_blocked_sender_shutdown();
 	return 0;
 }

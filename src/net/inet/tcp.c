@@ -226,8 +226,6 @@ static ssize_t tcp_sendmsg(struct socket *sock, struct kmsg *m, unsigned flags, 
 		return -EOPNOTSUPP;
 	if (flags & MSG_DONTWAIT)
 		nonblock = true;
-	if ((err = mutex_lock_interruptible(&s->sendlock)))
-		return err;
 	for (;;) {
 		long room = 0;
 		scoped_guard(spinlock, &s->lock) {
@@ -256,29 +254,43 @@ static ssize_t tcp_sendmsg(struct socket *sock, struct kmsg *m, unsigned flags, 
 			}
 			continue;
 		}
+		/* One segment under sendlock (segments leave in sequence
+		 * order); the wait above is outside it, so shutdown and other
+		 * senders are not held up by a full window. */
+		if ((err = mutex_lock_interruptible(&s->sendlock)))
+			break;
+		scoped_guard(spinlock, &s->lock)
+			room = (int32_t)(s->snd_right - s->snd_nxt);
+		if (room <= 0) {
+			mutex_unlock(&s->sendlock);
+			continue; /* another sender took it */
+		}
 		size_t chunk = MIN(MIN(total - sent, (size_t)room), (size_t)TCP_MSS);
 		struct pkb *p = pkb_alloc(chunk);
 		if (!p) {
+			mutex_unlock(&s->sendlock);
 			err = -ENOMEM;
 			break;
 		}
 		if (iov_iter_copy_from(p->data, &m->data, sent, chunk)) {
+			mutex_unlock(&s->sendlock);
 			pkb_free(p);
 			err = -EFAULT;
 			break;
 		}
 		scoped_guard(spinlock, &s->lock) {
-			if (s->state == TCP_ESTABLISHED || s->state == TCP_CLOSE_WAIT)
+			if ((s->state == TCP_ESTABLISHED || s->state == TCP_CLOSE_WAIT) &&
+			    !(s->shutdown & SEND_SHUTDOWN))
 				tcp_fill(s, p, TCP_ACK | TCP_PSH);
 			else
-				pkb_free(take_ptr(p)); /* reset meanwhile: seen on the next round */
+				pkb_free(take_ptr(p)); /* reset or shut meanwhile: next round says */
 		}
 		if (p) {
 			ip_output(p);
 			sent += chunk;
 		}
+		mutex_unlock(&s->sendlock);
 	}
-	mutex_unlock(&s->sendlock);
 	return sent ? (ssize_t)sent : err;
 }
 
