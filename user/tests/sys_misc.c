@@ -17,13 +17,23 @@ static long tv_us(struct timeval tv)
 	return tv.tv_sec * 1000000L + tv.tv_usec;
 }
 
+/* Burn ms of this process's CPU time (not wall time: on a loaded host
+ * 60 ms of wall time may be much less CPU time, on Linux too); give up
+ * after 5 s of wall time, when the CPU clock does not move. */
+static long elapsed_ms(clockid_t clk, const struct timespec *a)
+{
+	struct timespec b;
+	clock_gettime(clk, &b);
+	return (b.tv_sec - a->tv_sec) * 1000 + (b.tv_nsec - a->tv_nsec) / 1000000;
+}
+
 static void burn(long ms)
 {
-	struct timespec a, b;
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	do
-		clock_gettime(CLOCK_MONOTONIC, &b);
-	while ((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < ms);
+	struct timespec cpu, wall;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+	clock_gettime(CLOCK_MONOTONIC, &wall);
+	while (elapsed_ms(CLOCK_PROCESS_CPUTIME_ID, &cpu) < ms && elapsed_ms(CLOCK_MONOTONIC, &wall) < 5000)
+		;
 }
 
 static void rusage(void)
