@@ -54,6 +54,7 @@ extern const struct bench bench_ipc_table[];
 extern const struct bench bench_sysv_table[];
 extern const struct bench bench_port_table[];
 extern const struct bench bench_event_table[];
+extern const struct bench bench_inet_table[];
 
 /* Boot stamp and memory report (sys.c). */
 void bench_print_boot_stamp(void);

@@ -92,6 +92,7 @@ static int run_one(const struct bench *b, int reps, int quick, long iters_overri
 
 static const struct bench *const tables[] = {
 	bench_proc_table, bench_ipc_table, bench_sysv_table, bench_port_table, bench_event_table,
+	bench_inet_table,
 };
 
 /* As /init: the boot stamp is the first line, then the script takes over. */

@@ -12,6 +12,7 @@
 #include <ferrite/printk.h>
 #include <ferrite/procfs.h>
 #include <ferrite/sched.h>
+#include <ferrite/socket.h>
 #include <ferrite/stack_protector.h>
 #include <ferrite/string.h>
 #include <ferrite/task.h>
@@ -209,11 +210,13 @@ void kmain(struct boot_info *info)
 	blkdev_files_init();            /* /dev/vda, /dev/vdb, ... */
 	vfs_root_setup(info->cmdline, init_given); /* root=: mounted by init's task */
 	console_init();                 /* /dev/console, UART receive interrupts */
+	inet_init();                    /* lo, before init can open a socket */
 	hal_timer_start();              /* the scheduler tick */
 	smp_init();                     /* the other CPUs, each in its idle loop */
 
 	int err = proc_spawn_init(init_path, init_argv, init_envp);
 	if (err)
 		panic("cannot start %s (error %d)", init_path, err);
+	inet_start_threads();           /* TCP's TIME_WAIT reaper (after init: pid 1) */
 	sched_run_idle();
 }

@@ -62,6 +62,8 @@
 #define EAFNOSUPPORT 97
 #define EADDRINUSE 98
 #define EADDRNOTAVAIL 99
+#define ENETDOWN 100
+#define ENETUNREACH 101
 #define ECONNABORTED 103
 #define ECONNRESET 104
 #define ENOBUFS 105
@@ -69,6 +71,7 @@
 #define ENOTCONN 107
 #define ETIMEDOUT 110
 #define ECONNREFUSED 111
+#define EHOSTUNREACH 113
 #define EALREADY 114
 #define EINPROGRESS 115
 #define EUCLEAN 117 /* structure needs cleaning: a corrupt file system */

@@ -75,6 +75,14 @@ bool sock_file_nonblock(struct file *f);
 /* Families. */
 int unix_create(int type, int protocol, struct socket **out);
 int unix_socketpair(int type, int protocol, struct socket **a, struct socket **b);
+int inet_create(int family, int type, int protocol, struct socket **out);
+/* Boot: the network devices (lo). */
+void inet_init(void);
+/* After init is spawned (a kernel thread must not take pid 1): TCP's
+ * TIME_WAIT reaper. */
+void inet_start_threads(void);
 /* Counts for leak checks. */
 size_t sockets_count_live(void);
 size_t unix_skbs_count_live(void);
+size_t inet_socks_count_live(void);
+size_t pkbs_count_live(void);

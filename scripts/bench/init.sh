@@ -10,6 +10,9 @@ export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 mount -t proc proc /proc 2>/dev/null
 echo "BENCH_KERNEL $(uname -s) $(uname -r) $(uname -m)"
 mode=$(cat /etc/bench-mode 2>/dev/null)
+# Linux boots with lo down (no init system here brings it up); the TCP/UDP
+# benchmarks use it. Ferrite's lo is up from the start.
+ifconfig lo 127.0.0.1 up 2>/dev/null
 # Settle: let the kernel finish deferred boot work before measuring. With
 # -icount sleep=off an idle guest costs no host time.
 sleep 1

@@ -44,6 +44,9 @@ BENCHES = [
     ("unix_dgram_pingpong", "AF_UNIX datagram ping-pong round trip (1 byte)", "cost"),
     ("unix_bandwidth", "AF_UNIX stream bandwidth (64 KiB writes)", "rate"),
     ("epoll_wait_1000", "epoll_wait, 1,000 registered, 1 ready", "cost"),
+    ("tcp_pingpong", "TCP loopback ping-pong round trip (1 byte)", "cost"),
+    ("tcp_bandwidth", "TCP loopback bandwidth (64 KiB writes)", "rate"),
+    ("udp_pingpong", "UDP loopback ping-pong round trip (1 byte)", "cost"),
 ]
 COST_TARGET = 0.5
 PORT_TARGET = 1500

@@ -39,6 +39,8 @@ static const struct counter counters[] = {
 	{ "posix_timers", posix_timers_count_live },
 	{ "sockets", sockets_count_live },
 	{ "unix_skbs", unix_skbs_count_live },
+	{ "inet_sockets", inet_socks_count_live },
+	{ "inet_pkbs", pkbs_count_live },
 	{ "shm_segments", count_shm },
 	{ "msg_queues", count_msg },
 	{ "sem_sets", count_sem },

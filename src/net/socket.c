@@ -7,6 +7,7 @@
 #include <ferrite/file.h>
 #include <ferrite/poll.h>
 #include <ferrite/signal.h>
+#include <ferrite/net.h>
 #include <ferrite/socket.h>
 #include <ferrite/string.h>
 #include <ferrite/cpu.h>
@@ -100,7 +101,9 @@ static long sock_ioctl(struct file *f, unsigned cmd, unsigned long arg)
 {
 	struct socket *s = f->private;
 
-	return s->ops->ioctl ? s->ops->ioctl(s, cmd, arg) : -ENOTTY;
+	long err = s->ops->ioctl ? s->ops->ioctl(s, cmd, arg) : -ENOTTY;
+	/* The interface ioctls work on any socket, as on Linux. */
+	return err == -ENOTTY ? netdev_ioctl(cmd, arg) : err;
 }
 
 static void sock_release(struct file *f)

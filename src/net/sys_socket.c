@@ -92,9 +92,13 @@ long sys_socket(int family, int type, int protocol)
 
 	if (split_type(&type, &flags))
 		return -EINVAL;
-	if (family != AF_UNIX)
+	int err;
+	if (family == AF_UNIX)
+		err = unix_create(type, protocol, &s);
+	else if (family == AF_INET || family == AF_INET6)
+		err = inet_create(family, type, protocol, &s);
+	else
 		return -EAFNOSUPPORT;
-	int err = unix_create(type, protocol, &s);
 	if (err)
 		return err;
 	return sock_install(s, flags);

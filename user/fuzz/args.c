@@ -8,6 +8,8 @@
  */
 #include "sysfuzz.h"
 #include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <linux/futex.h>
@@ -98,6 +100,9 @@ BITS(shmcmd_vals, IPC_RMID, IPC_SET, IPC_STAT, IPC_STAT, IPC_INFO, SHM_LOCK, SHM
 BITS(sighow_vals, SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK, 3);
 BITS(access_bits, R_OK, W_OK, X_OK);
 BITS(archprctl_vals, 0x1001, 0x1003, 0x1003, 0x1004, 0x1004, 0x1011, 0x1012, 0x1002, 0);
+BITS(sockfam_vals, AF_UNIX, AF_INET, AF_INET, AF_INET6, AF_INET6, AF_NETLINK);
+BITS(socktype_vals, SOCK_STREAM, SOCK_STREAM, SOCK_DGRAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_RAW,
+     SOCK_STREAM | SOCK_NONBLOCK, SOCK_DGRAM | SOCK_NONBLOCK);
 BITS(waitid_vals, 0 /* P_ALL */, 1 /* P_PID */, 2 /* P_PGID */, 3 /* P_PIDFD */, 7);
 
 #define SET(a) { a, N(a), false, false }
@@ -133,6 +138,8 @@ static const struct set sets[S_SETS] = {
 	[S_SIGHOW] = ENUMSET(sighow_vals),
 	[S_ACCESS] = SET(access_bits),
 	[S_ARCHPRCTL] = ENUMSET(archprctl_vals),
+	[S_SOCKFAM] = ENUMSET(sockfam_vals),
+	[S_SOCKTYPE] = ENUMSET(socktype_vals),
 	[S_WAITID] = ENUMSET(waitid_vals),
 };
 
@@ -569,6 +576,35 @@ uint64_t arg_generate(struct rng *r, struct pool *p, int kind, int set, bool val
 		note_to(note, len, "msghdr at arena+%#lx", (unsigned long)((char *)m - p->arena));
 		return (uintptr_t)m;
 	}
+	case A_INETADDR: {
+		if (!valid_only && rng_one_in(r, 8))
+			return pointer(r, p, 28, 0, note, len);
+		static const uint16_t ports[] = { 0, 7, 5555, 5556 };
+		uint16_t port = htons(rng_one_in(r, 5) ? (uint16_t)rng_next(r)
+						       : ports[rng_below(r, N(ports))]);
+		if (rng_one_in(r, 2)) {
+			struct sockaddr_in *a = (void *)arena_alloc(r, p, sizeof(*a));
+			static const uint32_t addrs[] = { 0x7f000001, 0, 0x7f000002, 0x0a000001 };
+			*a = (struct sockaddr_in){ .sin_family = rng_one_in(r, 8) ? AF_INET6 : AF_INET,
+						   .sin_port = port };
+			a->sin_addr.s_addr = htonl(addrs[rng_below(r, N(addrs))]);
+			note_to(note, len, "sockaddr_in port %u", ntohs(port));
+			return (uintptr_t)a;
+		}
+		struct sockaddr_in6 *a = (void *)arena_alloc(r, p, sizeof(*a));
+		*a = (struct sockaddr_in6){ .sin6_family = rng_one_in(r, 8) ? AF_INET : AF_INET6,
+					    .sin6_port = port };
+		switch (rng_below(r, 3)) {
+		case 0: a->sin6_addr = in6addr_loopback; break;
+		case 1: a->sin6_addr = in6addr_any; break;
+		default: /* ::ffff:127.0.0.1 */
+			a->sin6_addr.s6_addr[10] = a->sin6_addr.s6_addr[11] = 0xff;
+			a->sin6_addr.s6_addr[12] = 127;
+			a->sin6_addr.s6_addr[15] = 1;
+		}
+		note_to(note, len, "sockaddr_in6 port %u", ntohs(port));
+		return (uintptr_t)a;
+	}
 	case A_MSECS:
 		switch (rng_below(r, 8)) {
 		case 0: return (uint64_t)-1;
@@ -795,6 +831,7 @@ static const char *const kind_names[A_KINDS] = {
 	[A_PORTMSG] = "portmsg", [A_CLONEFLAGS] = "cloneflags", [A_RLIMIT_RES] = "resource",
 	[A_RLIMIT] = "rlimit", [A_ARGV] = "argv", [A_STACK_T] = "stack_t", [A_CPUSET] = "cpuset",
 	[A_SHMADDR] = "shmaddr", [A_TOKEN] = "token", [A_MSECS] = "msecs",
+	[A_MSGHDR] = "msghdr", [A_INETADDR] = "inetaddr",
 };
 
 const char *kind_name(int kind)

@@ -20,12 +20,12 @@
  *                      (and /proc), never of "/" opened by a call
  * Blocking calls (pause, a read of an empty pipe, a futex wait) stay in:
  * the parent ends a sequence that stops making progress.
- * bind is left out: a random sockaddr_un would create socket nodes at
- * random paths outside the scratch directory. chroot is left out: a
- * sequence chrooted into its scratch directory would lose /proc and its
- * own binary for the rest of its life. mlockall is left out:
- * MCL_FUTURE makes every later mapping resident, and a root child's
- * 2 GiB mmap would then take all of memory.
+ * bind takes only internet addresses (A_INETADDR): a random sockaddr_un
+ * would create socket nodes at random paths outside the scratch directory.
+ * chroot is left out: a sequence chrooted into its scratch directory
+ * would lose /proc and its own binary for the rest of its life. mlockall
+ * is left out: MCL_FUTURE makes every later mapping resident, and a root
+ * child's 2 GiB mmap would then take all of memory.
  */
 #include "sysfuzz.h"
 #include <sys/syscall.h>
@@ -296,10 +296,12 @@ const struct call calls[] = {
 	CALL(pidfd_open, RET_FD, { A_PID, A_INT }),
 	CALL(pidfd_send_signal, 0, { A_FD, A_SIGNO, A_BUF, A_INT }),
 
-	/* AF_UNIX sockets */
-	CALL(socket, RET_FD, { A_INT, A_INT, A_INT }),
+	/* sockets: AF_UNIX, and AF_INET/AF_INET6 on the loopback */
+	CALL(socket, RET_FD, { A_ENUM, A_ENUM, A_INT }, { S_SOCKFAM, S_SOCKTYPE }),
 	CALL(socketpair, 0, { A_INT, A_INT, A_INT, A_OUTBUF }),
 	CALL(connect, 0, { A_FD, A_BUF, A_LEN }),
+	CALL(connect, 0, { A_FD, A_INETADDR, A_LEN }),
+	CALL(bind, 0, { A_FD, A_INETADDR, A_LEN }),
 	CALL(listen, 0, { A_FD, A_INT }),
 	CALL(accept4, RET_FD, { A_FD, A_OUTBUF, A_OUTBUF, A_INT }),
 	CALL(getsockname, 0, { A_FD, A_OUTBUF, A_OUTBUF }),

@@ -79,6 +79,8 @@ enum arg_kind {
 	A_MSECS,	/* a timeout in milliseconds (poll) */
 	A_MSGHDR,	/* a pointer to a struct msghdr: iovecs into the arena and,
 			 * mostly, SCM_RIGHTS of pool descriptors (sockets too) */
+	A_INETADDR,	/* a pointer to a sockaddr_in/sockaddr_in6: loopback,
+			 * wildcard or unroutable, a few fixed ports */
 	A_KINDS
 };
 
@@ -88,7 +90,7 @@ enum set_id {
 	S_OPEN, S_AT, S_PROT, S_MAP, S_MSYNC, S_MADV, S_WAIT, S_IPC, S_MSGFLG,
 	S_SHMFLG, S_PIPE, S_DUP3, S_GRND, S_RENAME, S_STATX, S_POLL, S_CLOCK,
 	S_TIMER, S_PORT, S_WHENCE, S_FCNTL, S_IOCTL, S_PRCTL, S_FUTEX, S_IPCCMD,
-	S_SEMCMD, S_SHMCMD, S_SIGHOW, S_ACCESS, S_ARCHPRCTL, S_WAITID, S_SETS
+	S_SEMCMD, S_SHMCMD, S_SIGHOW, S_ACCESS, S_ARCHPRCTL, S_WAITID, S_SOCKFAM, S_SOCKTYPE, S_SETS
 };
 
 enum call_flags {
