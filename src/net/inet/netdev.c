@@ -14,6 +14,7 @@
 #include <ferrite/uaccess.h>
 #include <uapi/if.h>
 #include <uapi/socket.h>
+#include "inet_internal.h"
 
 static struct spinlock netdev_lock = SPINLOCK_INIT("netdev");
 static struct list_head netdevs = LIST_HEAD_INIT(netdevs); /* Lock: netdev_lock */
