@@ -51,6 +51,7 @@ struct ext4_fs {
 	uint8_t uuid[16];
 	uint32_t hash_seed[4];     /* htree hashes */
 	uint32_t sb_flags;         /* s_flags: signed or unsigned char hashes */
+	uint32_t journal_ino;      /* s_journal_inum */
 	char name[16];             /* the device's name, for messages */
 	/* Per group, from the descriptors (checked at mount). */
 	uint64_t *inode_table;     /* first block of each group's inode table */
@@ -104,6 +105,12 @@ bool ext4_blocks_valid(const struct ext4_fs *fs, uint64_t blk, uint64_t len);
 
 /* super.c */
 struct super_block *ext4_mount(struct block_device *bd /* borrowed */, unsigned long flags);
+
+/* replay.c: replay the journal of a file system that needs recovery
+ * (then clear RECOVER); and the journal inode's blocks as device runs. */
+struct jbd2_run;
+int ext4_replay_journal(struct ext4_fs *fs, uint32_t journal_ino);
+int ext4_journal_runs(struct ext4_fs *fs, uint32_t ino, struct jbd2_run **runs, unsigned *nr);
 
 /* csum.c: each returns true when the checksum matches (or the feature is off). */
 uint32_t ext4_csum(uint32_t seed, const void *buf, size_t len);

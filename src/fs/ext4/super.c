@@ -88,9 +88,6 @@ static int check_features(struct ext4_fs *fs, const struct ext4_super_block *es)
 {
 	uint32_t unknown = fs->incompat & ~EXT4_INCOMPAT_READ;
 
-	if (fs->incompat & EXT4_FEATURE_INCOMPAT_RECOVER)
-		return REFUSE(-EUCLEAN, fs->name, "the journal needs recovery (replay is not implemented; "
-			      "run e2fsck or mount it on Linux first)");
 	if (unknown)
 		return REFUSE(-EINVAL, fs->name, "unsupported incompatible features 0x%x", unknown);
 	if (fs->csum && es->s_checksum_type != EXT4_CRC32C_CHKSUM)
@@ -281,7 +278,9 @@ static const struct super_ops ext4_super_ops = {
 	.put_super = ext4_put_super,
 };
 
-struct super_block *ext4_mount(struct block_device *bd, unsigned long flags)
+/* Mount; when the journal needs recovery and replay is set, replay it
+ * and return ERR_PTR(-EAGAIN): the caller mounts again from scratch. */
+static struct super_block *mount_once(struct block_device *bd, unsigned long flags, bool replay)
 {
 	struct ext4_super_block *es;
 	int err;
@@ -313,6 +312,7 @@ struct super_block *ext4_mount(struct block_device *bd, unsigned long flags)
 	memcpy(fs->uuid, es->s_uuid, sizeof(fs->uuid));
 	memcpy(fs->hash_seed, es->s_hash_seed, sizeof(fs->hash_seed));
 	fs->sb_flags = es->s_flags;
+	fs->journal_ino = es->s_journal_inum;
 	if (ext4_has_incompat(fs, EXT4_FEATURE_INCOMPAT_CSUM_SEED))
 		fs->csum_seed = es->s_checksum_seed;
 	else
@@ -341,6 +341,14 @@ struct super_block *ext4_mount(struct block_device *bd, unsigned long flags)
 	sb->ops = &ext4_super_ops;
 	sb->flags = flags | MS_RDONLY;
 	fs->vsb = sb;
+	if (ext4_has_incompat(fs, EXT4_FEATURE_INCOMPAT_RECOVER)) {
+		/* Once: a replay that did not clear RECOVER is refused below. */
+		err = replay ? ext4_replay_journal(fs, fs->journal_ino) : -EUCLEAN;
+		if (!replay)
+			pr_err("ext4 %s: cannot mount: still needs recovery after a replay\n", fs->name);
+		ext4_fs_free(take_ptr(fs));
+		return ERR_PTR(err ? err : -EAGAIN);
+	}
 	struct inode *root = ext4_iget(fs, EXT4_ROOT_INO);
 	if (!IS_ERR(root) && !S_ISDIR(root->mode)) {
 		inode_put(root);
@@ -359,4 +367,13 @@ struct super_block *ext4_mount(struct block_device *bd, unsigned long flags)
 		(fs->compat & EXT4_FEATURE_COMPAT_HAS_JOURNAL) ? ", journal (not used: read-only)" : "");
 	take_ptr(fs);
 	return take_ptr(sb);
+}
+
+struct super_block *ext4_mount(struct block_device *bd, unsigned long flags)
+{
+	struct super_block *sb = mount_once(bd, flags, true);
+
+	if (sb == ERR_PTR(-EAGAIN))
+		sb = mount_once(bd, flags, false);
+	return sb;
 }
