@@ -106,6 +106,13 @@ struct jbd2_commit_block {
 	uint32_t h_commit_nsec;
 };
 
-static inline uint32_t be32(uint32_t v) { return __builtin_bswap32(v); }
-static inline uint16_t be16(uint16_t v) { return __builtin_bswap16(v); }
-static inline uint64_t be64(uint64_t v) { return __builtin_bswap64(v); }
+/* Byte swaps by hand: riscv64 without Zbb would call libgcc's __bswap*. */
+static inline uint16_t be16(uint16_t v) { return (uint16_t)(v << 8 | v >> 8); }
+static inline uint32_t be32(uint32_t v)
+{
+	return v << 24 | (v & 0xff00) << 8 | (v >> 8 & 0xff00) | v >> 24;
+}
+static inline uint64_t be64(uint64_t v)
+{
+	return (uint64_t)be32((uint32_t)v) << 32 | be32((uint32_t)(v >> 32));
+}
