@@ -493,6 +493,23 @@ ext4_disk() {
 		echo "$BUILD/test-disks/ext4t-$1.img"
 }
 
+# The journal-replay test's disk (user/tests/ext4_replay.c): its journal
+# needs recovery; after the run it must be clean (scripts/jbd2-test-image.py).
+jbd2_disk() {
+	mkdir -p "$BUILD/test-disks"
+	python3 scripts/jbd2-test-image.py make "$BUILD/test-disks/jbd2t-$1.img" 1024 &&
+		echo "$BUILD/test-disks/jbd2t-$1.img"
+}
+
+check_jbd2_disk() {
+	local out
+	if out=$(python3 scripts/jbd2-test-image.py check "$2" 2>&1); then
+		pass "$1/jbd2-replay-image"
+	else
+		fail "$1/jbd2-replay-image" "$out"
+	fi
+}
+
 suite_guest_riscv64() {
 	suite_begin guest-riscv64
 	local img
@@ -503,8 +520,12 @@ suite_guest_riscv64() {
 			-initrd "$TESTS_RV" -m 1G -nographic -bios default -smp 1 -append "init=/tests/runner" \
 			$(rv_disk "$img") $(ext4_args=$(ext4_disk riscv64) &&
 				echo -drive "file=$ext4_args,if=none,format=raw,id=x9,readonly=on" \
-					-device virtio-blk-device,drive=x9)
+					-device virtio-blk-device,drive=x9) \
+			$(jbd2_args=$(jbd2_disk riscv64) &&
+				echo -drive "file=$jbd2_args,if=none,format=raw,id=x8" \
+					-device virtio-blk-device,drive=x8)
 		check_scratch_disk guest-riscv64 "$img"
+		check_jbd2_disk guest-riscv64 "$BUILD/test-disks/jbd2t-riscv64.img"
 	fi
 	suite_end guest-riscv64
 }
@@ -519,8 +540,12 @@ suite_guest_x86_64() {
 			-initrd "$TESTS_X86" -m 1G -nographic -append "init=/tests/runner" \
 			$(x86_disk "$img") $(ext4_args=$(ext4_disk x86_64) &&
 				echo -drive "file=$ext4_args,if=none,format=raw,id=x9,readonly=on" \
-					-device virtio-blk-pci,drive=x9)
+					-device virtio-blk-pci,drive=x9) \
+			$(jbd2_args=$(jbd2_disk x86_64) &&
+				echo -drive "file=$jbd2_args,if=none,format=raw,id=x8" \
+					-device virtio-blk-pci,drive=x8)
 		check_scratch_disk guest-x86_64 "$img"
+		check_jbd2_disk guest-x86_64 "$BUILD/test-disks/jbd2t-x86_64.img"
 	fi
 	suite_end guest-x86_64
 }
