@@ -230,7 +230,7 @@ static int fsck_clean(const void *img, size_t len)
 	return sh("/usr/sbin/e2fsck -fn '%s' >/dev/null 2>&1", p);
 }
 
-static __attribute__((unused)) void fix_sb_csum(unsigned char *img)
+static void fix_sb_csum(unsigned char *img)
 {
 	struct ext4_super_block *es = (void *)(img + 1024);
 	es->s_checksum = crc32c(~0u, es, offsetof(struct ext4_super_block, s_checksum));
@@ -658,12 +658,295 @@ static void test_mutated_logs(void **state)
 	free(p.b);
 }
 
+/* ---- transactions and power cuts ---- */
+
+#define STEPS 4
+#define CUTS 160 /* power cuts per block size */
+
+struct chain {
+	unsigned bs;
+	size_t len, nblocks;
+	unsigned char *a[STEPS + 1];  /* A0..A4 as debugfs made them */
+	unsigned char *r[STEPS + 1];  /* the same with RECOVER set (what is logged) */
+	uint64_t *diff[STEPS + 1];    /* blocks A(i-1) -> A(i) */
+	size_t ndiff[STEPS + 1];
+	struct jbd2_run *runs;
+	unsigned nr_runs;
+	unsigned char *special;       /* per block: journal, Z, W or a data block */
+	uint64_t z, w, data[STEPS + 1];
+	bool csum_v3;                 /* the journal as Linux sets it up with metadata_csum */
+};
+
+struct run_ctx {
+	struct fake_disk *d;
+	struct chain *c;
+	int step;
+};
+
+/* Ordered mode: the step's file data goes to the disk before its commit. */
+static int write_step_data(void *arg)
+{
+	struct run_ctx *x = arg;
+	unsigned bs = x->c->bs;
+	unsigned char *blk = malloc(bs);
+	memset(blk, 0x10 + x->step, bs);
+	int err = blkdev_write(&x->d->bd, x->c->data[x->step] * (bs / SECTOR_SIZE), blk, bs / SECTOR_SIZE);
+	free(blk);
+	return err;
+}
+
+static void set_recover(unsigned char *img)
+{
+	struct ext4_super_block *es = (void *)(img + 1024);
+	es->s_feature_incompat |= EXT4_FEATURE_INCOMPAT_RECOVER;
+	fix_sb_csum(img);
+}
+
+static bool make_chain(struct chain *c, unsigned bs)
+{
+	struct pair p;
+	memset(c, 0, sizeof(*c));
+	if (!tree || !make_pair(&p, bs, 0))
+		return false;
+	free(p.b);
+	c->bs = bs;
+	c->len = p.len;
+	c->nblocks = p.len / bs;
+	c->a[0] = p.a;
+	char cmds[128], img[128];
+	snprintf(cmds, sizeof(cmds), "%s/cmds", dir);
+	snprintf(img, sizeof(img), "%s/chain.img", dir);
+	save(img, p.a, p.len);
+	for (int i = 1; i <= STEPS; i++) {
+		FILE *f = fopen(cmds, "w");
+		fputs(changes[i - 1], f);
+		fclose(f);
+		assert_int_equal(sh("/usr/sbin/debugfs -w -f '%s' '%s' >/dev/null 2>&1", cmds, img), 0);
+		size_t l;
+		c->a[i] = host_load(img, &l);
+		assert_int_equal(l, c->len);
+	}
+	for (int i = 0; i <= STEPS; i++) {
+		c->r[i] = malloc(c->len);
+		memcpy(c->r[i], c->a[i], c->len);
+		set_recover(c->r[i]);
+		assert_int_equal(fsck_clean(c->a[i], c->len), 0);
+	}
+	for (int i = 1; i <= STEPS; i++) {
+		c->diff[i] = malloc(sizeof(uint64_t) * c->nblocks);
+		c->ndiff[i] = diff_blocks(c->r[i - 1], c->r[i], c->len, bs, c->diff[i], c->nblocks);
+		assert_true(c->ndiff[i] > 0);
+	}
+	/* The journal's blocks, from a clean mount of A0. */
+	struct fake_disk d;
+	disk_init(&d, c->a[0], c->len, bs);
+	struct super_block *sb = ext4_mount(&d.bd, MS_RDONLY);
+	assert_false(IS_ERR(sb));
+	struct ext4_fs *fs = EXT4_FS(sb);
+	assert_int_equal(ext4_journal_runs(fs, fs->journal_ino, &c->runs, &c->nr_runs), 0);
+	umount_sb(sb);
+	disk_free(&d);
+	c->special = calloc(c->nblocks, 1);
+	for (unsigned i = 0; i < c->nr_runs; i++)
+		for (uint32_t k = 0; k < c->runs[i].len; k++)
+			c->special[c->runs[i].pblk + k] = 1;
+	/* Free blocks no step touches: Z (logged, then revoked), W (starts
+	 * with the jbd2 magic: escaped), one data block per step. */
+	uint64_t fr[64];
+	int n = free_blocks(img, 64, (unsigned)(c->nblocks / 2), fr), k = 0;
+	uint64_t *want[] = { &c->z, &c->w, &c->data[1], &c->data[2], &c->data[3], &c->data[4] };
+	for (int i = 0; i < n && k < 6; i++) {
+		bool same = !c->special[fr[i]];
+		for (int s = 1; s <= STEPS && same; s++)
+			same = !memcmp(c->a[s] + fr[i] * bs, c->a[0] + fr[i] * bs, bs);
+		if (same) {
+			*want[k++] = fr[i];
+			c->special[fr[i]] = 1;
+		}
+	}
+	assert_int_equal(k, 6);
+	return true;
+}
+
+static void chain_free(struct chain *c)
+{
+	for (int i = 0; i <= STEPS; i++) {
+		free(c->a[i]);
+		free(c->r[i]);
+		free(c->diff[i]);
+	}
+	kfree(c->runs);
+	free(c->special);
+}
+
+static void log_block(struct jbd2_handle *h, struct fake_disk *d, unsigned bs, uint64_t nr,
+		      const void *bytes)
+{
+	struct buffer *b = bread(&d->bd, nr, bs);
+	assert_false(IS_ERR(b));
+	assert_int_equal(jbd2_journal_get_write_access(h, b), 0);
+	memcpy(b->data, bytes, bs);
+	assert_int_equal(jbd2_journal_dirty_metadata(h, b), 0);
+	brelse(b);
+}
+
+/* Run the whole workload on a disk holding R0. commits[i]: device
+ * operations done when step i's commit returned. */
+static void run_workload(struct chain *c, struct fake_disk *d, unsigned long commits[STEPS + 1])
+{
+	unsigned bs = c->bs;
+	struct run_ctx x = { .d = d, .c = c };
+	struct journal *j = jbd2_journal_load(&d->bd, bs, c->nblocks, c->runs, c->nr_runs, "t");
+	assert_false(IS_ERR(j));
+	if (c->csum_v3)
+		assert_int_equal(jbd2_journal_enable_csum_v3(j), 0);
+	assert_int_equal(jbd2_journal_begin(j, write_step_data, &x), 0);
+	unsigned char *junk = malloc(bs), *magic = malloc(bs);
+	memset(junk, 0x5a, bs);
+	memset(magic, 0x77, bs);
+	uint32_t m = be32(JBD2_MAGIC);
+	memcpy(magic, &m, 4);
+	for (int i = 1; i <= STEPS; i++) {
+		/* step 3 again and again (same bytes), until the log wrapped */
+		int reps = i == 3 ? 1 + (int)(j->maxlen * 3 / 4 / (c->ndiff[3] + 4)) : 1;
+		for (int r = 0; r < reps; r++) {
+			struct jbd2_handle h;
+			assert_int_equal(jbd2_journal_start(j, (unsigned)c->ndiff[i] + 2, &h), 0);
+			for (size_t k = 0; k < c->ndiff[i]; k++)
+				log_block(&h, d, bs, c->diff[i][k], c->r[i] + c->diff[i][k] * bs);
+			if (i == 1)
+				log_block(&h, d, bs, c->z, junk);
+			if (i == 2)
+				assert_int_equal(jbd2_journal_revoke(&h, c->z), 0);
+			if (i == 3)
+				log_block(&h, d, bs, c->w, magic);
+			assert_int_equal(jbd2_journal_stop(&h), 0);
+			x.step = i;
+			assert_int_equal(jbd2_journal_commit(j), 0);
+		}
+		commits[i] = d->ops;
+	}
+	assert_true(j->nr_checkpoints > 0); /* the log filled up and wrapped */
+	assert_int_equal(jbd2_journal_end(j), 0);
+	jbd2_journal_destroy(j);
+	assert_int_equal(bcache_drop_device(&d->bd), 0);
+	free(junk);
+	free(magic);
+}
+
+/* Which A_s does img hold (every block but the special ones)? -1: none. */
+static int which_state(struct chain *c, const unsigned char *img, bool skip_super)
+{
+	for (int s = STEPS; s >= 0; s--) {
+		bool ok = true;
+		for (uint64_t b = 0; b < c->nblocks && ok; b++) {
+			if (c->special[b])
+				continue;
+			if (skip_super && b * c->bs <= 1024 && 1024 < (b + 1) * c->bs)
+				continue;
+			ok = !memcmp(img + b * c->bs, c->a[s] + b * c->bs, c->bs);
+		}
+		if (ok)
+			return s;
+	}
+	return -1;
+}
+
+static void check_cut(struct chain *c, const unsigned char *cut, unsigned long k,
+		      const unsigned long commits[STEPS + 1], bool with_fsck)
+{
+	unsigned bs = c->bs;
+	int done = 0;
+	for (int i = 1; i <= STEPS; i++)
+		if (commits[i] <= k)
+			done = i;
+	struct fake_disk d;
+	disk_init(&d, cut, c->len, bs);
+	long r = mount_disk(&d, NULL);
+	if (r)
+		fail_msg("cut after operation %lu: mount gives %ld", k, r);
+	int s = which_state(c, d.data, false);
+	if (s < done)
+		fail_msg("cut after operation %lu: the image is state %d, %d steps were committed", k, s,
+			 done);
+	for (int i = 1; i <= s; i++)
+		for (unsigned o = 0; o < bs; o++)
+			if (d.data[c->data[i] * bs + o] != 0x10 + i)
+				fail_msg("cut after operation %lu: state %d without the data of step %d", k, s, i);
+	uint32_t m;
+	memcpy(&m, d.data + c->w * bs, 4);
+	assert_true(s >= 3 ? m == be32(JBD2_MAGIC) : !memcmp(d.data + c->w * bs, c->a[0] + c->w * bs, bs));
+	if (s == 1)
+		assert_int_equal(d.data[c->z * bs + 9], 0x5a);
+	if (with_fsck) {
+		assert_int_equal(fsck_clean(d.data, c->len), 0);
+		/* e2fsprogs' own replay of the cut image reaches the same state */
+		char p[128];
+		snprintf(p, sizeof(p), "%s/cut.img", dir);
+		save(p, cut, c->len);
+		int st = sh("/usr/sbin/e2fsck -fy '%s' >/dev/null 2>&1", p);
+		if (st > 1)
+			fail_msg("cut after operation %lu: e2fsck -fy gives %d", k, st);
+		size_t l;
+		unsigned char *theirs = host_load(p, &l);
+		int s2 = which_state(c, theirs, true);
+		if (s2 != s)
+			fail_msg("cut after operation %lu: Ferrite replays to state %d, e2fsck to %d", k, s, s2);
+		assert_int_equal(sh("/usr/sbin/e2fsck -fn '%s' >/dev/null 2>&1", p), 0);
+		free(theirs);
+	}
+	disk_free(&d);
+}
+
+static void power_cut_test(unsigned bs, bool csum_v3)
+{
+	struct chain c;
+	if (!make_chain(&c, bs))
+		skip();
+	c.csum_v3 = csum_v3;
+	unsigned long commits[STEPS + 1];
+	struct fake_disk d;
+
+	/* Without a cut: the end state is A4 once mounted. */
+	disk_init(&d, c.r[0], c.len, bs);
+	run_workload(&c, &d, commits);
+	unsigned long total = d.ops;
+	assert_int_equal(which_state(&c, d.durable, true), STEPS);
+	assert_int_equal(mount_disk(&d, names_after[STEPS - 1]), 0);
+	assert_int_equal(which_state(&c, d.data, false), STEPS);
+	disk_free(&d);
+
+	/* A cut after every operation up to step 3's first commits, then
+	 * evenly through the wrapping log and step 4. */
+	unsigned cuts = 0;
+	unsigned long dense = commits[2] + 40, every = (total - dense) / (CUTS - dense) + 1;
+	for (unsigned long k = 0; k <= total; k += k < dense ? 1 : every) {
+		disk_init(&d, c.r[0], c.len, bs);
+		d.cut_at = k;
+		d.cut = malloc(c.len);
+		memcpy(d.cut, c.r[0], c.len);
+		d.rng = (uint32_t)k * 7919u + 1;
+		run_workload(&c, &d, commits);
+		check_cut(&c, d.cut, k, commits, cuts % 4 == 0 || k >= commits[STEPS] - 6);
+		disk_free(&d);
+		cuts++;
+	}
+	print_message("%u-byte blocks, %s: %lu device operations, %u power cuts replayed\n", bs,
+		      csum_v3 ? "csum v3" : "no journal checksums", total, cuts);
+	chain_free(&c);
+}
+
+static void test_power_cuts_1k(void **state) { power_cut_test(1024, false); }
+static void test_power_cuts_4k(void **state) { power_cut_test(4096, true); }
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replay_1k),
 		cmocka_unit_test(test_replay_4k),
 		cmocka_unit_test(test_mutated_logs),
+		cmocka_unit_test(test_power_cuts_1k),
+		cmocka_unit_test(test_power_cuts_4k),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -115,6 +115,10 @@ bool jbd2_journal_needs_recovery(const struct journal *j);
  */
 int jbd2_journal_recover(struct journal *j, struct jbd2_recovery_info *info);
 
+/* Turn on checksums v3 (as Linux does when the file system has
+ * metadata_csum) on an empty journal; takes effect at begin. */
+int jbd2_journal_enable_csum_v3(struct journal *j);
+
 /*
  * The writing side. jbd2_journal_begin() readies a loaded, empty journal
  * (recover first) for transactions: sets s_start so that a crash from now

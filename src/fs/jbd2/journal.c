@@ -321,3 +321,21 @@ void jbd2_journal_destroy(struct journal *j)
 	kfree(j->sb_block);
 	kfree(j);
 }
+
+int jbd2_journal_enable_csum_v3(struct journal *j)
+{
+	struct jbd2_superblock *sb = j->sb_block;
+
+	if (jbd2_journal_needs_recovery(j))
+		return -EBUSY;
+	if (be32(sb->s_header.h_blocktype) != JBD2_SUPERBLOCK_V2)
+		return -EINVAL;
+	j->incompat = (j->incompat & ~JBD2_FEATURE_INCOMPAT_CSUM_V2) | JBD2_FEATURE_INCOMPAT_CSUM_V3;
+	j->compat &= ~JBD2_FEATURE_COMPAT_CHECKSUM;
+	sb->s_feature_incompat = be32(j->incompat);
+	sb->s_feature_compat = be32(j->compat);
+	sb->s_checksum_type = JBD2_CRC32C_CHKSUM;
+	j->csum = j->csum_v3 = true;
+	j->tag_bytes = sizeof(struct jbd2_tag3);
+	return 0; /* written with the superblock by jbd2_journal_begin */
+}
