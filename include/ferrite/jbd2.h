@@ -84,7 +84,10 @@ struct journal {
 	void *write_data_arg;
 	/* Counters (tests). */
 	unsigned long nr_commits, nr_checkpoints;
+	struct list_head node;    /* on the commit thread's list (thread.c) */
 };
+
+#define JBD2_COMMIT_INTERVAL_MS 5000
 
 struct jbd2_handle {
 	struct journal *j;
@@ -145,6 +148,11 @@ int jbd2_journal_commit(struct journal *j);
 /* Write every committed block in place, FLUSH, and move the log tail
  * (the journal superblock) past them. */
 int jbd2_journal_checkpoint(struct journal *j);
+/* The commit thread (kernel only, src/fs/jbd2/thread.c) commits every
+ * registered journal every JBD2_COMMIT_INTERVAL_MS. Unregister before
+ * jbd2_journal_end/destroy. */
+void jbd2_journal_register(struct journal *j);
+void jbd2_journal_unregister(struct journal *j);
 /* Is block nr in a running or committed transaction not yet in place
  * (so write-back must leave the cached copy to the journal)? */
 bool jbd2_journal_owns(struct journal *j, uint64_t nr);
