@@ -1,7 +1,7 @@
 /*
  * The reader of the power-cut test (scripts/crashtest.sh): mount the
  * disk labelled ferrite-crash as it was left by a cut (Ferrite replays
- * its journal), check that every file d*/f* is complete (a file gets its
+ * its journal), check that every file dNNN/fNNNNN is complete (a file gets its
  * name only after its data was fsync'ed), read everything else, unmount,
  * print "READER OK n" and power off.
  */
