@@ -8,6 +8,7 @@
 #include "common.h"
 #include "crash_pattern.h"
 #include <dirent.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>

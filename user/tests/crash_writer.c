@@ -37,7 +37,7 @@ static unsigned char buf[40000];
 int main(void)
 {
 	const char *dev = find_disk();
-	char name[64], path[128], tmp[128], dir[128];
+	char name[64], path[160], tmp[160], dir[64];
 
 	if (!dev) {
 		printf("crash_writer: no disk labelled %s: skipped\n", CRASH_LABEL);
