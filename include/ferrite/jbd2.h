@@ -48,6 +48,9 @@ struct jbd2_recovery_info {
 };
 
 struct jbd2_transaction;
+struct jbd2_cp;
+
+#define JBD2_HASH 64 /* buckets of the per-block lookups */
 
 struct journal {
 	struct block_device *bd;  /* borrowed from the file system */
@@ -76,7 +79,10 @@ struct journal {
 	uint32_t free;            /* log blocks between head and tail */
 	struct jbd2_transaction *running; /* or NULL */
 	struct list_head checkpoint;      /* struct jbd2_cp: committed, not yet in place */
+	struct list_head cp_hash[JBD2_HASH]; /* the same, by block number */
 	unsigned nr_checkpoint;
+	struct jbd2_cp **committing;      /* the copies a commit is writing, or NULL */
+	unsigned nr_committing;
 	uint32_t max_txn_blocks;  /* a handle past this makes start commit first */
 	bool aborted;             /* a write failed: everything after is -EIO */
 	/* Ordered mode: write the file system's data before a commit. */

@@ -168,6 +168,7 @@ static int freeze(struct journal *j, struct jbd2_transaction *t, struct jbd2_cp 
 	while (!list_empty(&t->bufs)) {
 		struct jbd2_jbuf *jb = list_first_entry(&t->bufs, struct jbd2_jbuf, node);
 		list_del(&jb->node);
+		list_del(&jb->hnode);
 		struct jbd2_cp *cp = NULL;
 		if (jb->dirty && (cp = kzalloc(sizeof(*cp))) && (cp->data = kmalloc(j->block_size))) {
 			cp->blocknr = jb->blocknr;
@@ -191,6 +192,8 @@ static int freeze(struct journal *j, struct jbd2_transaction *t, struct jbd2_cp 
 		kfree(jb);
 	}
 	t->nr_bufs = 0;
+	j->committing = cps;
+	j->nr_committing = n;
 	*out = cps;
 	return (int)n;
 }
@@ -199,24 +202,21 @@ static int freeze(struct journal *j, struct jbd2_transaction *t, struct jbd2_cp 
 static void to_checkpoint(struct journal *j, struct jbd2_transaction *t, struct jbd2_cp **cps,
 			  unsigned n)
 {
-	struct jbd2_cp *cp, *tmp;
-
-	list_for_each_entry_safe(cp, tmp, &j->checkpoint, node) {
-		bool drop = false;
-		for (unsigned i = 0; i < n && !drop; i++)
-			drop = cps[i]->blocknr == cp->blocknr;
-		for (unsigned i = 0; i < t->nr_revokes && !drop; i++)
-			drop = t->revokes[i] == cp->blocknr;
-		if (drop) { /* a newer copy is committed, or the block is free */
-			list_del(&cp->node);
-			j->nr_checkpoint--;
-			jbd2_cp_free(cp);
+	/* Older copies go: a newer one is committed, or the block is free. */
+	for (unsigned i = 0; i < n + t->nr_revokes; i++) {
+		struct jbd2_cp *old = jbd2_cp_find(j, i < n ? cps[i]->blocknr : t->revokes[i - n]);
+		if (old) {
+			jbd2_cp_unlink(j, old);
+			jbd2_cp_free(old);
 		}
 	}
 	for (unsigned i = 0; i < n; i++) {
 		list_add_tail(&cps[i]->node, &j->checkpoint);
+		list_add(&cps[i]->hnode, &j->cp_hash[jbd2_hash(cps[i]->blocknr)]);
 		j->nr_checkpoint++;
 	}
+	j->committing = NULL;
+	j->nr_committing = 0;
 }
 
 int jbd2_commit_locked(struct journal *j)
@@ -239,6 +239,10 @@ int jbd2_commit_locked(struct journal *j)
 		goto fail;
 	}
 	if (n == 0 && t->nr_revokes == 0) { /* nothing was changed */
+		mutex_lock(&j->lock);
+		j->committing = NULL;
+		j->nr_committing = 0;
+		mutex_unlock(&j->lock);
 		kfree(cps);
 		kfree(t->revokes);
 		kfree(t);
@@ -297,6 +301,8 @@ fail:
 	       err);
 	mutex_lock(&j->lock);
 	j->aborted = true;
+	j->committing = NULL;
+	j->nr_committing = 0;
 	mutex_unlock(&j->lock);
 	for (int k = 0; k < n; k++)
 		jbd2_cp_free(cps[k]);

@@ -82,6 +82,7 @@ void jbd2_journal_forget_all(struct journal *j);
  * count on b). Lock: j->lock */
 struct jbd2_jbuf {
 	struct list_head node;
+	struct list_head hnode;  /* in t->hash */
 	struct buffer *b;
 	uint64_t blocknr;
 	bool dirty;
@@ -90,6 +91,7 @@ struct jbd2_jbuf {
 struct jbd2_transaction {
 	uint32_t seq;
 	struct list_head bufs;   /* struct jbd2_jbuf */
+	struct list_head hash[JBD2_HASH]; /* the same, by block number */
 	unsigned nr_bufs;
 	uint64_t *revokes;       /* blocks freed by this transaction */
 	unsigned nr_revokes, cap_revokes;
@@ -103,11 +105,21 @@ struct jbd2_transaction {
  * newer bytes there are not evicted (the device's copy is older). */
 struct jbd2_cp {
 	struct list_head node;
+	struct list_head hnode;  /* in j->cp_hash */
 	uint64_t blocknr;
 	uint32_t seq;
 	void *data;              /* block_size bytes, owned */
 	struct buffer *b;        /* user count */
 };
+
+static inline unsigned jbd2_hash(uint64_t nr)
+{
+	return (unsigned)(nr * 0x9e3779b97f4a7c15ull >> 58) % JBD2_HASH;
+}
+/* The committed copy of nr waiting for checkpoint, or NULL. j->lock held. */
+struct jbd2_cp *jbd2_cp_find(struct journal *j, uint64_t nr);
+/* Take cp off the checkpoint list (j->lock held; the caller frees it). */
+void jbd2_cp_unlink(struct journal *j, struct jbd2_cp *cp);
 
 /* commit.c: with commit_lock held. */
 int jbd2_commit_locked(struct journal *j);

@@ -292,6 +292,8 @@ struct journal *jbd2_journal_load(struct block_device *bd, unsigned block_size,
 	mutex_init(&j->commit_lock);
 	condvar_init(&j->updates_done);
 	list_init(&j->checkpoint);
+	for (unsigned i = 0; i < JBD2_HASH; i++)
+		list_init(&j->cp_hash[i]);
 	j->runs = kmalloc(sizeof(*runs) * nr_runs);
 	j->sb_block = kzalloc(block_size);
 	if (!j->runs || !j->sb_block) {

@@ -32,11 +32,29 @@ static void transaction_free(struct jbd2_transaction *t)
 	while (!list_empty(&t->bufs)) {
 		struct jbd2_jbuf *jb = list_first_entry(&t->bufs, struct jbd2_jbuf, node);
 		list_del(&jb->node);
+		list_del(&jb->hnode);
 		brelse(jb->b);
 		kfree(jb);
 	}
 	kfree(t->revokes);
 	kfree(t);
+}
+
+struct jbd2_cp *jbd2_cp_find(struct journal *j, uint64_t nr)
+{
+	struct jbd2_cp *cp;
+
+	list_for_each_entry(cp, &j->cp_hash[jbd2_hash(nr)], hnode)
+		if (cp->blocknr == nr)
+			return cp;
+	return NULL;
+}
+
+void jbd2_cp_unlink(struct journal *j, struct jbd2_cp *cp)
+{
+	list_del(&cp->node);
+	list_del(&cp->hnode);
+	j->nr_checkpoint--;
 }
 
 void jbd2_journal_forget_all(struct journal *j)
@@ -46,10 +64,9 @@ void jbd2_journal_forget_all(struct journal *j)
 	j->running = NULL;
 	while (!list_empty(&j->checkpoint)) {
 		struct jbd2_cp *cp = list_first_entry(&j->checkpoint, struct jbd2_cp, node);
-		list_del(&cp->node);
+		jbd2_cp_unlink(j, cp);
 		jbd2_cp_free(cp);
 	}
-	j->nr_checkpoint = 0;
 }
 
 uint32_t jbd2_log_space(const struct journal *j, unsigned nbufs, unsigned nrevokes)
@@ -129,6 +146,8 @@ int jbd2_journal_start(struct journal *j, unsigned nblocks, struct jbd2_handle *
 			}
 			t->seq = j->head_seq;
 			list_init(&t->bufs);
+			for (unsigned i = 0; i < JBD2_HASH; i++)
+				list_init(&t->hash[i]);
 			j->running = t;
 		}
 		t->updates++;
@@ -145,7 +164,7 @@ static struct jbd2_jbuf *find_jbuf(struct jbd2_transaction *t, uint64_t nr)
 {
 	struct jbd2_jbuf *jb;
 
-	list_for_each_entry(jb, &t->bufs, node)
+	list_for_each_entry(jb, &t->hash[jbd2_hash(nr)], hnode)
 		if (jb->blocknr == nr)
 			return jb;
 	return NULL;
@@ -179,6 +198,7 @@ int jbd2_journal_get_write_access(struct jbd2_handle *h, struct buffer *b)
 	}
 	jb->blocknr = b->block;
 	list_add_tail(&jb->node, &t->bufs);
+	list_add(&jb->hnode, &t->hash[jbd2_hash(jb->blocknr)]);
 	t->nr_bufs++;
 	h->credits--;
 	/* Metadata again: a revoke of it earlier in this transaction is void. */
@@ -214,10 +234,20 @@ int jbd2_journal_revoke(struct jbd2_handle *h, uint64_t nr)
 	struct jbd2_jbuf *jb = find_jbuf(t, nr);
 	if (jb) { /* freed in the transaction that changed it: nothing to log */
 		list_del(&jb->node);
+		list_del(&jb->hnode);
 		t->nr_bufs--;
 		brelse(jb->b);
 		kfree(jb);
 	}
+	/* A revoke record matters only when the log holds (or a commit is
+	 * writing) a copy of the block; the checkpoint empties the whole log,
+	 * so those are exactly the checkpoint list and the committing copies.
+	 * File systems may so revoke every block they free. */
+	bool logged = jbd2_cp_find(j, nr);
+	for (unsigned i = 0; i < j->nr_committing && !logged; i++)
+		logged = j->committing[i]->blocknr == nr;
+	if (!logged)
+		return 0;
 	for (unsigned i = 0; i < t->nr_revokes; i++)
 		if (t->revokes[i] == nr)
 			return 0;
@@ -274,10 +304,9 @@ int jbd2_checkpoint_locked(struct journal *j)
 	/* Only commit (under commit_lock, which we hold) adds entries. */
 	while (!list_empty(&j->checkpoint)) {
 		struct jbd2_cp *cp = list_first_entry(&j->checkpoint, struct jbd2_cp, node);
-		list_del(&cp->node);
+		jbd2_cp_unlink(j, cp);
 		list_add_tail(&cp->node, &done);
 	}
-	j->nr_checkpoint = 0;
 	mutex_unlock(&j->lock);
 
 	struct jbd2_cp *cp;
@@ -312,11 +341,5 @@ int jbd2_checkpoint_locked(struct journal *j)
 bool jbd2_journal_owns(struct journal *j, uint64_t nr)
 {
 	guard(mutex)(&j->lock);
-	if (j->running && find_jbuf(j->running, nr))
-		return true;
-	struct jbd2_cp *cp;
-	list_for_each_entry(cp, &j->checkpoint, node)
-		if (cp->blocknr == nr)
-			return true;
-	return false;
+	return (j->running && find_jbuf(j->running, nr)) || jbd2_cp_find(j, nr);
 }
