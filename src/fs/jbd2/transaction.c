@@ -183,8 +183,17 @@ int jbd2_journal_get_write_access(struct jbd2_handle *h, struct buffer *b)
 	if (find_jbuf(t, b->block))
 		return 0;
 	if (h->credits == 0) {
-		pr_warn("jbd2 %s: handle used more blocks than it reserved\n", j->name);
-		return -ENOSPC;
+		/* More than the handle said: allowed while the transaction
+		 * stays within its bound (reported once). */
+		static bool warned;
+		if (t->reserved + 1 > j->max_txn_blocks)
+			return -ENOSPC;
+		if (!warned) {
+			warned = true;
+			pr_warn("jbd2 %s: a handle used more blocks than it reserved\n", j->name);
+		}
+		t->reserved++;
+		h->credits++;
 	}
 	struct jbd2_jbuf *jb = kzalloc(sizeof(*jb));
 	if (!jb)
@@ -243,7 +252,22 @@ int jbd2_journal_revoke(struct jbd2_handle *h, uint64_t nr)
 	 * writing) a copy of the block; the checkpoint empties the whole log,
 	 * so those are exactly the checkpoint list and the committing copies.
 	 * File systems may so revoke every block they free. */
-	bool logged = jbd2_cp_find(j, nr);
+	struct jbd2_cp *cp = jbd2_cp_find(j, nr);
+	bool logged = cp;
+	if (cp) {
+		/* Put the committed copy in place now and forget it: a
+		 * checkpoint must not write it later over whatever the block
+		 * holds once reused (file data goes straight to the device).
+		 * Until this transaction commits, the committed state is
+		 * what a crash must show, and it is on the disk. */
+		int err = jbd2_write_fs_block(j, nr, cp->data);
+		if (err) {
+			j->aborted = true;
+			return err;
+		}
+		jbd2_cp_unlink(j, cp);
+		jbd2_cp_free(cp);
+	}
 	for (unsigned i = 0; i < j->nr_committing && !logged; i++)
 		logged = j->committing[i]->blocknr == nr;
 	if (!logged)
