@@ -125,9 +125,13 @@ static void take_cut(struct fake_disk *d)
 	if (!d->cut || d->ops != d->cut_at)
 		return;
 	memcpy(d->cut, d->durable, d->len);
+	/* each block of each unflushed write lands or not: a write of many
+	 * blocks can be torn */
 	for (size_t i = 0; i < d->nr_pend; i++)
-		if (rnd(&d->rng) % 2)
-			memcpy(d->cut + d->pend[i].off, d->pend[i].bytes, d->pend[i].len);
+		for (size_t o = 0; o < d->pend[i].len; o += d->block_size)
+			if (rnd(&d->rng) % 2)
+				memcpy(d->cut + d->pend[i].off + o, d->pend[i].bytes + o,
+				       MIN((size_t)d->block_size, d->pend[i].len - o));
 }
 
 int blkdev_write(struct block_device *bd, uint64_t sector, const void *buf, size_t count)

@@ -28,18 +28,47 @@
 #include <hal/hal_timer.h>
 #include "jbd2_internal.h"
 
-/* The log block write cursor of one commit. */
+#define COMMIT_BATCH_BYTES (128u << 10) /* log blocks gathered into one write */
+
+/* The log block write cursor of one commit: blocks that follow each other
+ * on the device are gathered and written by one request. */
 struct cursor {
 	struct journal *j;
 	uint32_t blk;
 	uint32_t used;
+	char *batch;          /* COMMIT_BATCH_BYTES, or NULL: one write per block */
+	unsigned nbatch;      /* blocks in it */
+	uint64_t batch_pblk;  /* device block of its first */
 };
+
+static int put_flush(struct cursor *c)
+{
+	int err = 0;
+
+	if (c->nbatch)
+		err = jbd2_write_dev_blocks(c->j, c->batch_pblk, c->batch, c->nbatch);
+	c->nbatch = 0;
+	return err;
+}
 
 static int put_block(struct cursor *c, const void *data)
 {
-	int err = jbd2_write_block(c->j, c->blk, data);
+	struct journal *j = c->j;
+	uint64_t p = jbd2_bmap(j, c->blk);
+	int err = 0;
 
-	c->blk = jbd2_next(c->j, c->blk);
+	if (!c->batch || !p) {
+		err = jbd2_write_block(j, c->blk, data);
+	} else {
+		if (c->nbatch && (p != c->batch_pblk + c->nbatch ||
+				  (c->nbatch + 1) * j->block_size > COMMIT_BATCH_BYTES))
+			err = put_flush(c);
+		if (!c->nbatch)
+			c->batch_pblk = p;
+		memcpy(c->batch + (size_t)c->nbatch * j->block_size, data, j->block_size);
+		c->nbatch++;
+	}
+	c->blk = jbd2_next(j, c->blk);
 	c->used++;
 	return err;
 }
@@ -264,18 +293,23 @@ int jbd2_commit_locked(struct journal *j)
 			goto fail;
 	}
 	void *block = kmalloc(j->block_size), *copy = kmalloc(j->block_size);
-	struct cursor c = { .j = j, .blk = j->head };
+	struct cursor c = { .j = j, .blk = j->head, .batch = kmalloc(COMMIT_BATCH_BYTES) };
 	err = block && copy ? 0 : -ENOMEM;
 	if (!err)
 		err = write_revokes(&c, t, block);
 	if (!err)
 		err = write_blocks(&c, t, cps, (unsigned)n, block, copy);
 	if (!err)
+		err = put_flush(&c);
+	if (!err)
 		err = jbd2_flush(j);
 	if (!err)
 		err = write_commit(&c, t->seq, block);
 	if (!err)
+		err = put_flush(&c);
+	if (!err)
 		err = jbd2_flush(j);
+	kfree(c.batch);
 	kfree(block);
 	kfree(copy);
 	if (err)

@@ -16,6 +16,8 @@ uint64_t jbd2_bmap(const struct journal *j, uint32_t lblk);
  * direct-map memory). 0, -EIO, -EUCLEAN (not mapped). */
 int jbd2_read_block(struct journal *j, uint32_t lblk, void *buf);
 int jbd2_write_block(struct journal *j, uint32_t lblk, const void *buf);
+/* Write n device blocks from pblk (log blocks the caller mapped). */
+int jbd2_write_dev_blocks(struct journal *j, uint64_t pblk, const void *buf, unsigned n);
 /* Write file-system block nr (checked against fs_blocks) from buf. */
 int jbd2_write_fs_block(struct journal *j, uint64_t nr, const void *buf);
 int jbd2_flush(struct journal *j);

@@ -62,6 +62,12 @@ int jbd2_write_block(struct journal *j, uint32_t lblk, const void *buf)
 	return err == -EROFS ? err : err ? -EIO : 0;
 }
 
+int jbd2_write_dev_blocks(struct journal *j, uint64_t pblk, const void *buf, unsigned n)
+{
+	int err = blkdev_write(j->bd, sector_of(j, pblk), buf, (size_t)n * (j->block_size / SECTOR_SIZE));
+	return err == -EROFS ? err : err ? -EIO : 0;
+}
+
 int jbd2_write_fs_block(struct journal *j, uint64_t nr, const void *buf)
 {
 	if (nr >= j->fs_blocks)
