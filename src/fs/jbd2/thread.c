@@ -19,7 +19,7 @@
 
 static DEFINE_MUTEX(journals_lock);
 static struct list_head journals = { &journals, &journals }; /* Lock: journals_lock */
-static bool thread_started;                                  /* Lock: journals_lock */
+static bool thread_tried;                                    /* Lock: journals_lock */
 
 static void commit_thread(void *arg)
 {
@@ -37,13 +37,12 @@ void jbd2_journal_register(struct journal *j)
 {
 	guard(mutex)(&journals_lock);
 	list_add_tail(&j->node, &journals);
-	if (!thread_started) {
+	if (!thread_tried) {
+		thread_tried = true;
 		struct task *t = kthread_create("jbd2-commit", commit_thread, NULL);
 		if (IS_ERR(t))
 			pr_warn("jbd2: no commit thread (%ld): commits happen on fsync, sync and umount\n",
 				PTR_ERR(t));
-		else
-			thread_started = true;
 	}
 }
 
