@@ -173,6 +173,16 @@ int blkdev_flush(struct block_device *bd)
 	return 0;
 }
 
+/* No write-back or commit thread on the host: the tests sync by hand. */
+struct task *kthread_create(const char *name, void (*fn)(void *), void *arg)
+{
+	return ERR_PTR(-ENOSYS);
+}
+int sched_sleep_ns(uint64_t ns)
+{
+	return 0;
+}
+
 static void disk_init(struct fake_disk *d, const unsigned char *img, size_t len, unsigned bs)
 {
 	memset(d, 0, sizeof(*d));
