@@ -45,7 +45,7 @@ qemu_cmd() { # arch image init
 
 one_cut() { # arch n
 	local arch=$1 n=$2 img=$dir/$1-$2.img log=$dir/$1-$2.log block
-	block=${CRASH_BLOCK:-$(( n % 2 ? 4096 : 1024 ))}
+	block=${CRASH_BLOCK:-$(( (n + 1) / 2 % 2 ? 4096 : 1024 ))} # each arch gets both
 	scripts/mkdisk.sh -s 32 -b "$block" "$dir/empty" "$img" > /dev/null &&
 		tune2fs -L ferrite-crash "$img" > /dev/null || { echo "mkdisk failed"; return 1; }
 	# The writer, killed after 1.5..9.5 s of writing.

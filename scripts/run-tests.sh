@@ -12,6 +12,8 @@
 #                   line on q35, two disks on pc
 #   guest-riscv64   init=/tests/runner inside Ferrite, one count per test
 #   guest-x86_64    the same on x86_64
+#   crash           the power-cut test: 2 QEMU runs per arch of a writer
+#                   with fsync points killed at random (scripts/crashtest.sh)
 #   fuzz-riscv64    the syscall fuzzer as init (scripts/fuzz.sh), fixed
 #                   seeds, once plain and once with fault injection: one
 #                   count per seed, plus no panic, no warning, a verdict
@@ -626,7 +628,23 @@ suite_fuzz() {
 	suite_end "fuzz-$arch"
 }
 
-all_suites=(host linux-reference boot-riscv64 boot-x86_64 guest-riscv64 guest-x86_64 fuzz-riscv64 fuzz-x86_64)
+# The power-cut test (scripts/crashtest.sh, docs/jbd2.md): CRASH_CUTS_TEST
+# QEMU runs killed at random, alternating the arches (make crashtest: 50).
+CRASH_CUTS_TEST=${CRASH_CUTS_TEST:-4}
+suite_crash() {
+	suite_begin crash
+	local line
+	while IFS= read -r line; do
+		case "$line" in
+		"PASS "*) pass "${line#PASS }" ;;
+		"FAIL "*) line=${line#FAIL }; fail "${line%%:*}" "${line#*: }" ;;
+		*) echo "$line" ;;
+		esac
+	done < <(BUILD="$BUILD" scripts/crashtest.sh "$CRASH_CUTS_TEST" riscv64 x86_64 2>&1)
+	suite_end crash
+}
+
+all_suites=(host linux-reference boot-riscv64 boot-x86_64 guest-riscv64 guest-x86_64 crash fuzz-riscv64 fuzz-x86_64)
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
 
@@ -639,6 +657,7 @@ for s in "${suites[@]}"; do
 	boot-x86_64) suite_boot_x86_64 ;;
 	guest-riscv64) suite_guest_riscv64 ;;
 	guest-x86_64) suite_guest_x86_64 ;;
+	crash) suite_crash ;;
 	fuzz-riscv64) suite_fuzz riscv64 ;;
 	fuzz-x86_64) suite_fuzz x86_64 ;;
 	*) echo "run-tests: unknown suite $s (known: ${all_suites[*]})" >&2; exit 2 ;;
