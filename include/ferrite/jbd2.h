@@ -159,6 +159,8 @@ int jbd2_journal_checkpoint(struct journal *j);
  * jbd2_journal_end/destroy. */
 void jbd2_journal_register(struct journal *j);
 void jbd2_journal_unregister(struct journal *j);
+/* sync(2): commit every registered journal and wait. */
+void jbd2_commit_all(void);
 /* Is block nr in a running or committed transaction not yet in place
  * (so write-back must leave the cached copy to the journal)? */
 bool jbd2_journal_owns(struct journal *j, uint64_t nr);

@@ -33,6 +33,14 @@ static void commit_thread(void *arg)
 	}
 }
 
+void jbd2_commit_all(void)
+{
+	guard(mutex)(&journals_lock);
+	struct journal *j;
+	list_for_each_entry(j, &journals, node)
+		(void)jbd2_journal_commit(j);
+}
+
 void jbd2_journal_register(struct journal *j)
 {
 	guard(mutex)(&journals_lock);
