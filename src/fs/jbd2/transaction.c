@@ -184,9 +184,11 @@ int jbd2_journal_get_write_access(struct jbd2_handle *h, struct buffer *b)
 		return 0;
 	if (h->credits == 0) {
 		/* More than the handle said: allowed while the transaction
-		 * stays within its bound (reported once). */
+		 * still fits in the log, which a checkpoint empties before the
+		 * commit if need be: up to three quarters of it (reported once). */
 		static bool warned;
-		if (t->reserved + 1 > j->max_txn_blocks)
+		if (t->reserved + 1 > 3 * j->max_txn_blocks ||
+		    jbd2_log_space(j, t->nr_bufs + 1, t->nr_revokes) >= j->maxlen - j->first)
 			return -ENOSPC;
 		if (!warned) {
 			warned = true;
