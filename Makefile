@@ -16,6 +16,10 @@
 #                       600), FUZZ_SEEDS or FUZZ_SEED (default: four new
 #                       ones from the clock), FUZZ_ARCHS (default both),
 #                       FUZZ_FAILSLAB=PERMILLION,SEED (fault injection)
+#   make crashtest      the power-cut test: CRASH_CUTS (default 50) QEMU runs of
+#                       a writer with fsync points killed at random, each image
+#                       checked after e2fsck's and Ferrite's replay
+#                       (scripts/crashtest.sh, docs/jbd2.md)
 #   make bench          Ferrite against Debian's Linux under the same QEMU on
 #                       both arches (scripts/bench/run.sh): tables, then
 #                       docs/benchmarks.md and docs/benchmarks.png
@@ -45,7 +49,7 @@ QEMU_X86 = qemu-system-x86_64 -machine q35 -kernel kernel-x86_64 -initrd $(BUILD
 GDB_PORT ?= $(shell expr 26000 + $$(id -u) % 5000)
 
 .PHONY: all deps kernel-rv kernel-x86_64 host qemu-riscv qemu-x86_64 \
-	qemu-riscv-gdb qemu-x86_64-gdb iso-x86_64 test fuzz bench docs clean FORCE \
+	qemu-riscv-gdb qemu-x86_64-gdb iso-x86_64 test fuzz bench crashtest docs clean FORCE \
 	judge-image judge-riscv judge-x86_64
 
 all: kernel-rv kernel-x86_64 docs
@@ -117,6 +121,11 @@ judge-riscv: kernel-rv
 
 judge-x86_64: kernel-x86_64
 	BUILD=$(BUILD) scripts/judge/run.sh x86_64
+
+# The power-cut test (docs/jbd2.md): CRASH_CUTS QEMU runs killed at random.
+CRASH_CUTS ?= 50
+crashtest: all
+	BUILD=$(BUILD) scripts/crashtest.sh $(CRASH_CUTS)
 
 docs: kernel-rv kernel-x86_64
 	python3 scripts/gen-syscalls.py doc docs/syscalls.md \

@@ -19,6 +19,8 @@
 #   guest-x86_64    the same on x86_64
 #   guest-smp4-riscv64  every guest test again at -smp 4, same disks
 #   guest-smp4-x86_64   the same on x86_64
+#   crash           the power-cut test: 2 QEMU runs per arch of a writer
+#                   with fsync points killed at random (scripts/crashtest.sh)
 #   fuzz-riscv64    the syscall fuzzer as init (scripts/fuzz.sh), fixed
 #                   seeds, once plain and once with fault injection: one
 #                   count per seed, plus no panic, no warning, a verdict
@@ -643,11 +645,29 @@ check_ext4w_disk() {
 }
 # --- end ext4 read-write ---
 
+# The journal-replay test's disk (user/tests/ext4_replay.c): its journal
+# needs recovery; after the run it must be clean (scripts/jbd2-test-image.py).
+jbd2_disk() {
+	mkdir -p "$BUILD/test-disks"
+	python3 scripts/jbd2-test-image.py make "$BUILD/test-disks/jbd2t-$1.img" 1024 &&
+		echo "$BUILD/test-disks/jbd2t-$1.img"
+}
+
+check_jbd2_disk() {
+	local out
+	if out=$(python3 scripts/jbd2-test-image.py check "$2" 2>&1); then
+		pass "$1/jbd2-replay-image"
+	else
+		fail "$1/jbd2-replay-image" "$out"
+	fi
+}
+
 # The guest tests inside Ferrite: suite_guest ARCH CPUS. Every run has the
 # scratch disk, the read-only ext4 disk, the Debian programs' disk, a fresh
 # ext4 disk to write (4 KiB blocks with a journal, or 1 KiB without one: the
-# two arches and the two CPU counts take turns) and a FAT32 disk; the host
-# checks the written disks afterwards.
+# two arches and the two CPU counts take turns), a FAT32 disk and an ext4
+# disk whose journal needs replay; the host checks the written disks
+# afterwards.
 suite_guest() {
 	local arch=$1 cpus=$2 name=guest-$1 tag=$1 img dev ext4w_opts
 	if [ "$cpus" != 1 ]; then
@@ -678,7 +698,7 @@ suite_guest() {
 			# shellcheck disable=SC2046
 			q+=($(x86_disk "$img"))
 		fi
-		local ext4 deb ext4w fat
+		local ext4 deb ext4w fat jbd2
 		ext4=$(ext4_disk "$tag") &&
 			q+=(-drive "file=$ext4,if=none,format=raw,id=x9,readonly=on" -device "$dev,drive=x9")
 		deb=$(debian_disk "$arch") &&
@@ -687,10 +707,13 @@ suite_guest() {
 			q+=(-drive "file=$ext4w,if=none,format=raw,id=x8" -device "$dev,drive=x8")
 		fat=$(fat_disk "$tag") &&
 			q+=(-drive "file=$fat,if=none,format=raw,id=x7" -device "$dev,drive=x7")
+		jbd2=$(jbd2_disk "$tag") &&
+			q+=(-drive "file=$jbd2,if=none,format=raw,id=x5" -device "$dev,drive=x5")
 		guest_run "$name" "$name" "${q[@]}"
 		check_scratch_disk "$name" "$img"
 		check_ext4w_disk "$name" "$BUILD/test-disks/ext4w-$tag.img" "$log"
 		check_fat_disk "$name" "$BUILD/test-disks/fatt-$tag.img" "$log"
+		check_jbd2_disk "$name" "$BUILD/test-disks/jbd2t-$tag.img"
 	fi
 	suite_end "$name"
 }
@@ -776,7 +799,23 @@ suite_fuzz() {
 	suite_end "fuzz-$arch"
 }
 
-all_suites=(host linux-reference boot-riscv64 boot-x86_64 guest-riscv64 guest-x86_64 guest-smp4-riscv64 guest-smp4-x86_64 fuzz-riscv64 fuzz-x86_64)
+# The power-cut test (scripts/crashtest.sh, docs/jbd2.md): CRASH_CUTS_TEST
+# QEMU runs killed at random, alternating the arches (make crashtest: 50).
+CRASH_CUTS_TEST=${CRASH_CUTS_TEST:-4}
+suite_crash() {
+	suite_begin crash
+	local line
+	while IFS= read -r line; do
+		case "$line" in
+		"PASS "*) pass "${line#PASS }" ;;
+		"FAIL "*) line=${line#FAIL }; fail "${line%%:*}" "${line#*: }" ;;
+		*) echo "$line" ;;
+		esac
+	done < <(BUILD="$BUILD" scripts/crashtest.sh "$CRASH_CUTS_TEST" riscv64 x86_64 2>&1)
+	suite_end crash
+}
+
+all_suites=(host linux-reference boot-riscv64 boot-x86_64 guest-riscv64 guest-x86_64 guest-smp4-riscv64 guest-smp4-x86_64 crash fuzz-riscv64 fuzz-x86_64)
 suites=("$@")
 all_suites+=(judge-riscv64 judge-x86_64)
 [ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
@@ -792,6 +831,7 @@ for s in "${suites[@]}"; do
 	guest-smp4-riscv64) suite_guest riscv64 4 ;;
 	guest-smp4-x86_64) suite_guest x86_64 4 ;;
 	guest-x86_64) suite_guest x86_64 1 ;;
+	crash) suite_crash ;;
 	fuzz-riscv64) suite_fuzz riscv64 ;;
 	fuzz-x86_64) suite_fuzz x86_64 ;;
 	judge-riscv64) suite_judge riscv64 ;;

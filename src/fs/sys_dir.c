@@ -4,6 +4,7 @@
  * truthful). Entries are gathered in a kernel buffer under the file
  * system's lock, then copied out with no lock held.
  */
+#include <ferrite/jbd2.h>
 #include <ferrite/vfs.h>
 #include <ferrite/block.h>
 #include <ferrite/buffer.h>
@@ -311,6 +312,7 @@ static void sync_one_device(struct block_device *bd, void *arg)
 long sys_sync(void)
 {
 	blkdev_for_each(sync_one_device, NULL);
+	jbd2_commit_all(); /* journalled metadata: committed, durable */
 	return 0;
 }
 

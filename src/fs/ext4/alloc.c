@@ -321,6 +321,9 @@ int ext4_free_blocks(struct ext4_handle *h, uint64_t blk, uint64_t count)
 		ext4_handle_dirty_metadata(h, gdb);
 		fs->free_blocks += freed;
 		fs->sb_dirty = true;
+		/* an old logged copy must not be replayed over its next use */
+		if ((err = ext4_journal_revoke(h, blk, n)))
+			return err;
 		blk += n;
 		count -= n;
 	}

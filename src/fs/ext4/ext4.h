@@ -36,6 +36,7 @@
 #include <ferrite/spinlock.h>
 #include <ferrite/list.h>
 #include <ferrite/rwlock.h>
+#include <ferrite/jbd2.h>
 #include "ext4_disk.h"
 
 #define EXT4_DEBUG 0
@@ -64,6 +65,8 @@ struct ext4_fs {
 	uint8_t uuid[16];
 	uint32_t hash_seed[4];     /* htree hashes */
 	uint32_t sb_flags;         /* s_flags: signed or unsigned char hashes */
+	uint32_t journal_ino;      /* s_journal_inum */
+	struct journal *journal;   /* read-write with has_journal (journal.c), or NULL */
 	char name[16];             /* the device's name, for messages */
 	/* Per group, from the descriptors (checked at mount). */
 	uint64_t *inode_table;     /* first block of each group's inode table */
@@ -155,6 +158,7 @@ struct ext4_handle {
 	unsigned credits;  /* blocks the caller said it may change */
 	unsigned used;     /* distinct dirty_metadata calls (a bound check) */
 	int err;           /* the first error met */
+	struct jbd2_handle jh; /* with a journal (fs->journal) */
 };
 /* Return: a new handle or ERR_PTR(-ENOMEM/-EROFS). Caller holds fs->lock alone. */
 struct ext4_handle *ext4_journal_start(struct ext4_fs *fs, unsigned nblocks);
@@ -164,7 +168,21 @@ int ext4_handle_dirty_metadata(struct ext4_handle *h, struct buffer *b);
 int ext4_journal_stop(struct ext4_handle *h);
 /* fsync: every change made so far is durable when this returns. */
 int ext4_journal_force_commit(struct ext4_fs *fs);
+/* Blocks [blk, blk + count) were freed: no logged copy of them may be
+ * replayed over what they hold next. */
+int ext4_journal_revoke(struct ext4_handle *h, uint64_t blk, uint64_t count);
+/* Read-write mount / remount of a has_journal file system: start using the
+ * journal (sets needs_recovery); umount / remount read-only: checkpoint
+ * everything and stop (clears it). 0 or -errno. */
+int ext4_journal_load(struct ext4_fs *fs);
+int ext4_journal_unload(struct ext4_fs *fs);
 DEFINE_FREE(ext4_journal_stop, struct ext4_handle *, if (!IS_ERR_OR_NULL(_T)) ext4_journal_stop(_T))
+
+/* replay.c: replay the journal of a file system that needs recovery
+ * (then clear RECOVER); and the journal inode's blocks as device runs. */
+struct jbd2_run;
+int ext4_replay_journal(struct ext4_fs *fs, uint32_t journal_ino);
+int ext4_journal_runs(struct ext4_fs *fs, uint32_t ino, struct jbd2_run **runs, unsigned *nr);
 
 /* csum.c: each returns true when the checksum matches (or the feature is off). */
 uint32_t ext4_csum(uint32_t seed, const void *buf, size_t len);

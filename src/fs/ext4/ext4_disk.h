@@ -38,7 +38,8 @@
  * mmp, casefold...: read-only). */
 #define EXT4_INCOMPAT_WRITE (EXT4_FEATURE_INCOMPAT_FILETYPE | EXT4_FEATURE_INCOMPAT_EXTENTS | \
 	EXT4_FEATURE_INCOMPAT_64BIT | EXT4_FEATURE_INCOMPAT_FLEX_BG | \
-	EXT4_FEATURE_INCOMPAT_CSUM_SEED | EXT4_FEATURE_INCOMPAT_LARGEDIR)
+	EXT4_FEATURE_INCOMPAT_CSUM_SEED | EXT4_FEATURE_INCOMPAT_LARGEDIR | \
+	EXT4_FEATURE_INCOMPAT_RECOVER /* replayed at mount, set while journalling */)
 /* s_feature_incompat */
 #define EXT4_FEATURE_INCOMPAT_COMPRESSION 0x0001
 #define EXT4_FEATURE_INCOMPAT_FILETYPE 0x0002
@@ -56,10 +57,11 @@
 #define EXT4_FEATURE_INCOMPAT_INLINE_DATA 0x8000
 #define EXT4_FEATURE_INCOMPAT_ENCRYPT 0x10000
 #define EXT4_FEATURE_INCOMPAT_CASEFOLD 0x20000
-/* What this driver reads correctly. RECOVER is known but refused (no
- * journal replay yet); the rest are unknown or change what a name or a
- * byte means (compression, encryption, casefolding, dirdata). */
+/* What this driver reads correctly (RECOVER: the journal is replayed at
+ * mount, src/fs/ext4/replay.c); the rest are unknown or change what a name
+ * or a byte means (compression, encryption, casefolding, dirdata). */
 #define EXT4_INCOMPAT_READ (EXT4_FEATURE_INCOMPAT_FILETYPE | EXT4_FEATURE_INCOMPAT_META_BG | \
+	EXT4_FEATURE_INCOMPAT_RECOVER | \
 	EXT4_FEATURE_INCOMPAT_EXTENTS | EXT4_FEATURE_INCOMPAT_64BIT | EXT4_FEATURE_INCOMPAT_MMP | \
 	EXT4_FEATURE_INCOMPAT_FLEX_BG | EXT4_FEATURE_INCOMPAT_EA_INODE | \
 	EXT4_FEATURE_INCOMPAT_CSUM_SEED | EXT4_FEATURE_INCOMPAT_LARGEDIR | \

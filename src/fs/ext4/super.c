@@ -99,9 +99,6 @@ static int check_features(struct ext4_fs *fs, const struct ext4_super_block *es)
 {
 	uint32_t unknown = fs->incompat & ~EXT4_INCOMPAT_READ;
 
-	if (fs->incompat & EXT4_FEATURE_INCOMPAT_RECOVER)
-		return REFUSE(-EUCLEAN, fs->name, "the journal needs recovery (replay is not implemented; "
-			      "run e2fsck or mount it on Linux first)");
 	if (unknown)
 		return REFUSE(-EINVAL, fs->name, "unsupported incompatible features 0x%x", unknown);
 	if (fs->csum && es->s_checksum_type != EXT4_CRC32C_CHKSUM)
@@ -252,6 +249,10 @@ static void ext4_fs_free(struct ext4_fs *fs)
 {
 	if (!fs)
 		return;
+	if (fs->journal) { /* a failed mount or unload: the log stays for replay */
+		jbd2_journal_unregister(fs->journal);
+		jbd2_journal_destroy(fs->journal);
+	}
 	kfree(fs->inode_table);
 	kfree(fs->desc_blocks);
 	brelse(fs->sbh);
@@ -329,12 +330,16 @@ static int ext4_remount(struct super_block *sb, unsigned long flags)
 		if (sb->flags & MS_RDONLY)
 			bcache_writeback_start();
 		guard(rwlock_write)(&fs->lock);
+		if ((sb->flags & MS_RDONLY) && (err = ext4_journal_load(fs)))
+			return err;
 		sb->flags &= ~MS_RDONLY;
 		return 0;
 	}
 	if ((err = ext4_sync_fs(sb)))
 		return err;
 	guard(rwlock_write)(&fs->lock); /* no change is under way when the flag flips */
+	if ((err = ext4_journal_unload(fs)))
+		return err;
 	sb->flags |= MS_RDONLY;
 	return 0;
 }
@@ -346,6 +351,7 @@ static void ext4_put_super(struct super_block *sb)
 
 	if (err)
 		pr_err("ext4 %s: umount: writing back failed (%d): changes may be lost\n", fs->name, err);
+	ext4_journal_unload(fs); /* a clean file system, or a log to replay */
 	ext4_fs_free(fs);
 	kfree(sb);
 }
@@ -388,7 +394,9 @@ static bool check_writable(struct ext4_fs *fs, const struct ext4_super_block *es
 	return !why;
 }
 
-struct super_block *ext4_mount(struct block_device *bd, unsigned long flags)
+/* Mount; when the journal needs recovery and replay is set, replay it
+ * and return ERR_PTR(-EAGAIN): the caller mounts again from scratch. */
+static struct super_block *mount_once(struct block_device *bd, unsigned long flags, bool replay)
 {
 	struct ext4_super_block *es;
 	int err;
@@ -420,6 +428,7 @@ struct super_block *ext4_mount(struct block_device *bd, unsigned long flags)
 	memcpy(fs->uuid, es->s_uuid, sizeof(fs->uuid));
 	memcpy(fs->hash_seed, es->s_hash_seed, sizeof(fs->hash_seed));
 	fs->sb_flags = es->s_flags;
+	fs->journal_ino = es->s_journal_inum;
 	fs->def_hash_version = es->s_def_hash_version;
 	if (ext4_has_incompat(fs, EXT4_FEATURE_INCOMPAT_CSUM_SEED))
 		fs->csum_seed = es->s_checksum_seed;
@@ -465,6 +474,14 @@ struct super_block *ext4_mount(struct block_device *bd, unsigned long flags)
 	sb->ops = &ext4_super_ops;
 	sb->flags = flags;
 	fs->vsb = sb;
+	if (ext4_has_incompat(fs, EXT4_FEATURE_INCOMPAT_RECOVER)) {
+		/* Once: a replay that did not clear RECOVER is refused below. */
+		err = replay ? ext4_replay_journal(fs, fs->journal_ino) : -EUCLEAN;
+		if (!replay)
+			pr_err("ext4 %s: cannot mount: still needs recovery after a replay\n", fs->name);
+		ext4_fs_free(take_ptr(fs));
+		return ERR_PTR(err ? err : -EAGAIN);
+	}
 	struct inode *root = ext4_iget(fs, EXT4_ROOT_INO);
 	if (!IS_ERR(root) && !S_ISDIR(root->mode)) {
 		inode_put(root);
@@ -476,14 +493,29 @@ struct super_block *ext4_mount(struct block_device *bd, unsigned long flags)
 		return ERR_CAST(root);
 	}
 	sb->root = root;
+	if (!(flags & MS_RDONLY) && (err = ext4_journal_load(fs))) {
+		sb->root = NULL;
+		inode_put(root);
+		ext4_fs_free(take_ptr(fs));
+		return ERR_PTR(err);
+	}
 	pr_info("ext4 %s: mounted %s: %u-byte blocks, %u groups, %s%s%s\n", fs->name,
 		(flags & MS_RDONLY) ? "read-only" : "read-write", fs->block_size, fs->groups,
 		ext4_has_incompat(fs, EXT4_FEATURE_INCOMPAT_EXTENTS) ? "extents" : "block maps",
 		fs->csum ? ", metadata_csum" : "",
-		(fs->compat & EXT4_FEATURE_COMPAT_HAS_JOURNAL)
-			? ", journal (not used yet: metadata written in place)" : "");
+		fs->journal ? ", journal (ordered)"
+		: (fs->compat & EXT4_FEATURE_COMPAT_HAS_JOURNAL) ? ", journal (not used: read-only)" : "");
 	if (!(flags & MS_RDONLY))
 		bcache_writeback_start();
 	take_ptr(fs);
 	return take_ptr(sb);
+}
+
+struct super_block *ext4_mount(struct block_device *bd, unsigned long flags)
+{
+	struct super_block *sb = mount_once(bd, flags, true);
+
+	if (sb == ERR_PTR(-EAGAIN))
+		sb = mount_once(bd, flags, false);
+	return sb;
 }
