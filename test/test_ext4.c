@@ -34,40 +34,7 @@
 #include "../src/fs/ext4/ext4.h"
 void fake_task_init(void); /* test/fake/fake_task.c */
 
-/* ---- stubs: host "user memory" is ordinary memory ---- */
-int copy_from_user(void *dst, const void __user *src, size_t n)
-{
-	memcpy(dst, src, n);
-	return 0;
-}
-int copy_to_user(void __user *dst, const void *src, size_t n)
-{
-	memcpy(dst, src, n);
-	return 0;
-}
-int clear_user(void __user *dst, size_t n)
-{
-	memset(dst, 0, n);
-	return 0;
-}
-size_t copy_to_user_upto(void __user *dst, const void *src, size_t n)
-{
-	memcpy(dst, src, n);
-	return n;
-}
-size_t copy_from_user_upto(void *dst, const void __user *src, size_t n)
-{
-	memcpy(dst, src, n);
-	return n;
-}
-long strncpy_from_user(char *dst, const char __user *src, size_t max)
-{
-	size_t n = strnlen(src, max);
-	if (n == max)
-		return -ENAMETOOLONG;
-	memcpy(dst, src, n + 1);
-	return (long)n;
-}
+/* The user-copy calls: test/fake/fake_uaccess_plain.c. */
 
 /* ---- a fake block device over an image in host memory ---- */
 struct fake_disk {
