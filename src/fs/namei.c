@@ -83,8 +83,8 @@ struct file *vfs_open_exec(const char *path)
 
 /* O_CREAT: find or create the last component; *created tells which.
  * Return: new reference. */
-static struct inode *open_create(int dirfd, const char *path, int flags, mode_t mode,
-				 bool *created)
+static struct inode *open_create_once(int dirfd, const char *path, int flags, mode_t mode,
+				      bool *created)
 {
 	struct path_parent pp;
 	struct inode *ino;
@@ -130,6 +130,22 @@ static struct inode *open_create(int dirfd, const char *path, int flags, mode_t 
 	*created = !IS_ERR(ino);
 	path_parent_put(&pp);
 	return ino;
+}
+
+/* The lookup and the create are not one atomic step (no directory lock
+ * spans them): when another task creates the name in between, the create
+ * says EEXIST. Without O_EXCL that is not an error (Linux holds the
+ * directory's lock across both): look again and open what is there. */
+static struct inode *open_create(int dirfd, const char *path, int flags, mode_t mode,
+				 bool *created)
+{
+	struct inode *ino;
+
+	for (int tries = 0;; tries++) {
+		ino = open_create_once(dirfd, path, flags, mode, created);
+		if (PTR_ERR(ino) != -EEXIST || (flags & O_EXCL) || tries == 8)
+			return ino;
+	}
 }
 
 struct file *vfs_open_at(int dirfd, const char *path, int flags, mode_t mode)
