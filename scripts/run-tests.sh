@@ -498,6 +498,42 @@ ext4_disk() {
 		echo "$BUILD/test-disks/ext4t-$1.img"
 }
 
+# --- ext4 read-write (wt-ext4w): the scratch disk of user/tests/ext4w.c ---
+# A fresh mkfs.ext4 image labelled ferrite-ext4w, attached writable: $2 are
+# mkfs options (riscv64: 4 KiB blocks and a journal; x86_64: 1 KiB, none).
+ext4w_disk() {
+	local img=$BUILD/test-disks/ext4w-$1.img
+	mkdir -p "$BUILD/test-disks"
+	rm -f "$img" && truncate -s 64M "$img" &&
+		PATH=$PATH:/sbin:/usr/sbin mkfs.ext4 -q -F -L ferrite-ext4w $2 "$img" && echo "$img"
+}
+
+# After the run: e2fsck -fn finds nothing to fix, and every file the test
+# reported (EXT4W-FILE path size sha256) reads back the same through debugfs.
+check_ext4w_disk() {
+	local suite=$1 img=$2 log=$3 out path size sum n=0 bad=""
+	if out=$(PATH=$PATH:/sbin:/usr/sbin e2fsck -fn "$img" 2>&1); then
+		pass "$suite/ext4w-e2fsck"
+	else
+		fail "$suite/ext4w-e2fsck" "$(echo "$out" | tail -15)"
+	fi
+	while read -r _ path size sum; do
+		n=$((n + 1))
+		local got
+		got=$(PATH=$PATH:/sbin:/usr/sbin debugfs -R "cat $path" "$img" 2> /dev/null | sha256sum | cut -d' ' -f1)
+		local len
+		len=$(PATH=$PATH:/sbin:/usr/sbin debugfs -R "cat $path" "$img" 2> /dev/null | wc -c)
+		[ "$got" = "$sum" ] && [ "$len" = "$size" ] || bad="$bad $path"
+	done < <(tr -d '\r' < "$log" | grep '^EXT4W-FILE ' |
+		awk '{ last[$2] = $0 } END { for (p in last) print last[p] }')  # a rerun's reports win
+	if [ $n -gt 0 ] && [ -z "$bad" ]; then
+		pass "$suite/ext4w-files"
+	else
+		fail "$suite/ext4w-files" "reported $n files; differ in the image:$bad"
+	fi
+}
+# --- end ext4 read-write ---
+
 suite_guest_riscv64() {
 	suite_begin guest-riscv64
 	local img
@@ -508,8 +544,12 @@ suite_guest_riscv64() {
 			-initrd "$TESTS_RV" -m 1G -nographic -bios default -smp 1 -append "init=/tests/runner" \
 			$(rv_disk "$img") $(ext4_args=$(ext4_disk riscv64) &&
 				echo -drive "file=$ext4_args,if=none,format=raw,id=x9,readonly=on" \
-					-device virtio-blk-device,drive=x9)
+					-device virtio-blk-device,drive=x9) \
+			$(ext4w_args=$(ext4w_disk riscv64 "-b 4096") &&
+				echo -drive "file=$ext4w_args,if=none,format=raw,id=x8" \
+					-device virtio-blk-device,drive=x8)
 		check_scratch_disk guest-riscv64 "$img"
+		check_ext4w_disk guest-riscv64 "$BUILD/test-disks/ext4w-riscv64.img" "$LOGS/guest-riscv64.log"
 	fi
 	suite_end guest-riscv64
 }
@@ -524,8 +564,12 @@ suite_guest_x86_64() {
 			-initrd "$TESTS_X86" -m 1G -nographic -append "init=/tests/runner" \
 			$(x86_disk "$img") $(ext4_args=$(ext4_disk x86_64) &&
 				echo -drive "file=$ext4_args,if=none,format=raw,id=x9,readonly=on" \
-					-device virtio-blk-pci,drive=x9)
+					-device virtio-blk-pci,drive=x9) \
+			$(ext4w_args=$(ext4w_disk x86_64 "-b 1024 -O ^has_journal") &&
+				echo -drive "file=$ext4w_args,if=none,format=raw,id=x8" \
+					-device virtio-blk-pci,drive=x8)
 		check_scratch_disk guest-x86_64 "$img"
+		check_ext4w_disk guest-x86_64 "$BUILD/test-disks/ext4w-x86_64.img" "$LOGS/guest-x86_64.log"
 	fi
 	suite_end guest-x86_64
 }

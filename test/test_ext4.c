@@ -20,6 +20,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include <ferrite/vfs.h>
 #include <ferrite/block.h>
@@ -73,7 +74,8 @@ struct fake_disk {
 	struct block_device bd;
 	unsigned char *data;
 	size_t len;
-	unsigned reads;
+	unsigned reads, writes, flushes;
+	bool fail_writes;
 };
 
 static void bd_release(struct ref *r) { (void)r; }
@@ -86,6 +88,34 @@ int blkdev_read(struct block_device *bd, uint64_t sector, void *buf, size_t coun
 		return -EINVAL;
 	memcpy(buf, d->data + sector * SECTOR_SIZE, count * SECTOR_SIZE);
 	d->reads++;
+	return 0;
+}
+
+int blkdev_write(struct block_device *bd, uint64_t sector, const void *buf, size_t count)
+{
+	struct fake_disk *d = container_of(bd, struct fake_disk, bd);
+	if (sector > bd->nr_sectors || count > bd->nr_sectors - sector)
+		return -EINVAL;
+	if (d->fail_writes)
+		return -EIO;
+	memcpy(d->data + sector * SECTOR_SIZE, buf, count * SECTOR_SIZE);
+	d->writes++;
+	return 0;
+}
+
+int blkdev_flush(struct block_device *bd)
+{
+	container_of(bd, struct fake_disk, bd)->flushes++;
+	return 0;
+}
+
+/* No write-back thread on the host: the tests sync by hand. */
+struct task *kthread_create(const char *name, void (*fn)(void *), void *arg)
+{
+	return ERR_PTR(-ENOSYS);
+}
+int sched_sleep_ns(uint64_t ns)
+{
 	return 0;
 }
 
@@ -110,10 +140,14 @@ static void umount_sb(struct super_block *sb)
 }
 
 static const char *tree_small, *tree_big;
-static const char *img_path = "/tmp/ferrite-ext4-test.img";
+/* Per-process paths: other worktrees run this test at the same time. */
+static char img_path[96], out_path[96], log_path[96];
 
 static int setup(void **state)
 {
+	snprintf(img_path, sizeof(img_path), "/tmp/ferrite-ext4-test-%d.img", (int)getpid());
+	snprintf(out_path, sizeof(out_path), "/tmp/ferrite-ext4-out-%d.img", (int)getpid());
+	snprintf(log_path, sizeof(log_path), "/tmp/ferrite-e2fsck-%d.log", (int)getpid());
 	fake_mm_init(96 << 20);
 	fake_task_init();
 	tree_small = strdup(host_tree_make(false));
@@ -126,6 +160,8 @@ static int teardown(void **state)
 	host_tree_remove(tree_small);
 	host_tree_remove(tree_big);
 	unlink(img_path);
+	unlink(out_path);
+	unlink(log_path);
 	return 0;
 }
 
@@ -659,6 +695,502 @@ static void test_bcache_budget(void **state)
 	free(img);
 }
 
+
+/* ---- writing ---- */
+
+static int run_cmd(const char *fmt, ...)
+{
+	char cmd[1024], full[1100];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	snprintf(full, sizeof(full), "PATH=$PATH:/usr/sbin:/sbin; %s", cmd); /* e2fsck, debugfs */
+	int r = system(full);
+	return WIFEXITED(r) ? WEXITSTATUS(r) : -1;
+}
+
+static void save_image(const unsigned char *img, size_t len, const char *path)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(img, 1, len, f), len);
+	fclose(f);
+}
+
+static ssize_t write_at(struct inode *ino, const void *buf, size_t len, off_t off)
+{
+	struct file f = { .inode = ino, .ops = ino->fops, .mode = FMODE_WRITE };
+	struct iobuf b = iobuf_kernel((void *)buf, len);
+	return ino->fops->write(&f, &b, &off);
+}
+
+static void pattern(unsigned char *buf, size_t len, unsigned seed)
+{
+	uint32_t x = seed * 2654435761u + 1;
+	for (size_t i = 0; i < len; i++) {
+		x = x * 1103515245 + 12345;
+		buf[i] = (unsigned char)(x >> 16);
+	}
+}
+
+static struct inode *mk(struct inode *dir, const char *name, mode_t mode)
+{
+	struct inode *ino = dir->iops->create(dir, name, strlen(name), mode, 0);
+	if (IS_ERR(ino))
+		fail_msg("create %s: %ld", name, PTR_ERR(ino));
+	return ino;
+}
+
+static void check_content(struct inode *ino, unsigned seed, size_t len)
+{
+	unsigned char *want = malloc(len + 1), *got = malloc(len + 16);
+	pattern(want, len, seed);
+	assert_int_equal(read_at(ino, got, len + 16, 0), len);
+	assert_memory_equal(want, got, len);
+	free(want);
+	free(got);
+}
+
+/* The changes every write test makes, then checks after a remount. */
+static void write_workload(struct super_block *sb, unsigned bs)
+{
+	struct inode *root = sb->root;
+	unsigned char *buf = malloc(1 << 20);
+
+	/* a file written in pieces, unaligned */
+	struct inode *f = mk(root, "new.txt", S_IFREG | 0644);
+	pattern(buf, 300000, 1);
+	for (size_t off = 0; off < 300000; off += 70001) {
+		size_t n = MIN((size_t)70001, 300000 - off);
+		assert_int_equal(write_at(f, buf + off, n, (off_t)off), n);
+	}
+	assert_int_equal(f->size, 300000);
+	check_content(f, 1, 300000);
+	inode_put(f);
+	assert_int_equal(PTR_ERR(root->iops->create(root, "new.txt", 7, S_IFREG | 0644, 0)), -EEXIST);
+
+	/* a sparse file of many extents: the tree grows and leaves split */
+	f = mk(root, "holes.bin", S_IFREG | 0600);
+	for (unsigned i = 0; i < 600; i++) {
+		memset(buf, (int)(i & 0xff) | 1, bs);
+		assert_int_equal(write_at(f, buf, bs, (off_t)i * 2 * bs), bs);
+	}
+	assert_true(((struct ext4_extent_header *)EXT4_I(f)->i_block)->eh_depth >= 1);
+	assert_int_equal(read_at(f, buf, bs, (off_t)(2 * 300 + 1) * bs), bs);
+	for (unsigned k = 0; k < bs; k++)
+		assert_int_equal(buf[k], 0);
+	/* truncate to the middle of a block, then grow again: zeros */
+	assert_int_equal(f->iops->truncate(f, (off_t)300 * 2 * bs + 10), 0);
+	assert_int_equal(read_at(f, buf, bs, (off_t)600 * bs), 10);
+	assert_int_equal(buf[0], (300 & 0xff) | 1);
+	assert_int_equal(f->iops->truncate(f, (off_t)700 * 2 * bs), 0);
+	assert_int_equal(read_at(f, buf, 20, (off_t)600 * bs), 20);
+	assert_int_equal(buf[9], (300 & 0xff) | 1);
+	assert_int_equal(buf[10], 0);
+	inode_put(f);
+
+	/* fallocate: unwritten extents, then writes into them */
+	f = mk(root, "falloc", S_IFREG | 0644);
+	{
+		struct file ff = { .inode = f, .ops = f->fops, .mode = FMODE_WRITE };
+		assert_int_equal(f->fops->fallocate(&ff, 0, 0, 50 * bs), 0);
+		assert_int_equal(f->size, 50 * bs);
+		assert_int_equal(f->fops->fallocate(&ff, 1 /* KEEP_SIZE */, 50 * bs, 50 * bs), 0);
+		assert_int_equal(f->size, 50 * bs);
+		assert_int_equal(EXT4_I(f)->blocks, 100 * bs / 512);
+		pattern(buf, 3 * bs, 7);
+		assert_int_equal(write_at(f, buf, 3 * bs, 10 * bs + 5), 3 * bs);
+		assert_int_equal(write_at(f, buf, 10, 70 * bs), 10);
+		unsigned char *rb = malloc(80 * bs);
+		assert_int_equal(read_at(f, rb, 80 * bs, 0), 70 * bs + 10);
+		for (unsigned k = 0; k < 70 * bs + 10; k++) {
+			unsigned char want = 0;
+			if (k >= 10 * bs + 5 && k < 13 * bs + 5)
+				want = buf[k - (10 * bs + 5)];
+			else if (k >= 70 * bs)
+				want = buf[k - 70 * bs];
+			if (rb[k] != want)
+				fail_msg("falloc byte %u: %u, want %u", k, rb[k], want);
+		}
+		free(rb);
+	}
+	inode_put(f);
+
+	/* a file emptied */
+	f = mk(root, "emptied", S_IFREG | 0644);
+	pattern(buf, 10000, 2);
+	assert_int_equal(write_at(f, buf, 10000, 0), 10000);
+	assert_int_equal(f->iops->truncate(f, 0), 0);
+	assert_int_equal(EXT4_I(f)->blocks, 0);
+	inode_put(f);
+
+	/* a directory of many names: it grows past one block */
+	struct inode *d = mk(root, "d1", S_IFDIR | 0755);
+	assert_int_equal(d->nlink, 2);
+	char name[64];
+	for (int i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "file-with-a-longish-name-%04d", i);
+		struct inode *c = mk(d, name, S_IFREG | 0644);
+		if (i % 10 == 0) {
+			pattern(buf, 100 + i, 100 + i);
+			assert_int_equal(write_at(c, buf, 100 + i, 0), 100 + i);
+		}
+		inode_put(c);
+	}
+	assert_true(d->size > bs);
+	for (int i = 0; i < 300; i += 2) {
+		snprintf(name, sizeof(name), "file-with-a-longish-name-%04d", i);
+		assert_int_equal(d->iops->unlink(d, name, strlen(name)), 0);
+	}
+	assert_int_equal(d->iops->unlink(d, "nope", 4), -ENOENT);
+	struct inode *sub = mk(d, "sub", S_IFDIR | 0700);
+	assert_int_equal(d->nlink, 3);
+	struct inode *subsub = mk(sub, "deeper", S_IFDIR | 0700);
+	inode_put(subsub);
+	assert_int_equal(d->iops->rmdir(d, "sub", 3), -ENOTEMPTY);
+	assert_int_equal(sub->iops->rmdir(sub, "deeper", 6), 0);
+	assert_int_equal(d->iops->unlink(d, "sub", 3), -EISDIR);
+	assert_int_equal(root->iops->rmdir(root, "new.txt", 7), -ENOTDIR);
+	inode_put(sub);
+
+	/* links and symlinks */
+	f = walk_path(sb, "hello.txt");
+	assert_int_equal(d->iops->link(d, "hello-link", 10, f), 0);
+	assert_int_equal(f->nlink, 2);
+	inode_put(f);
+	struct inode *s1 = root->iops->symlink(root, "s_fast", 6, "d1/hello-link");
+	assert_false(IS_ERR(s1));
+	inode_put(s1);
+	char longt[300];
+	memset(longt, 'y', sizeof(longt) - 1);
+	longt[sizeof(longt) - 1] = 0;
+	s1 = root->iops->symlink(root, "s_slow", 6, longt);
+	assert_false(IS_ERR(s1));
+	inode_put(s1);
+	struct inode *fifo = root->iops->create(root, "fifo2", 5, S_IFIFO | 0600, 0);
+	inode_put(fifo);
+	struct inode *cdev = root->iops->create(root, "null2", 5, S_IFCHR | 0666, MKDEV(1, 3));
+	inode_put(cdev);
+
+	/* renames: a file across directories, over an existing file, a
+	 * directory across directories (".." and links), exchange, noreplace */
+	assert_int_equal(root->iops->rename(root, "emptied", 7, d, "moved", 5, 0), 0);
+	assert_int_equal(root->iops->rename(d, "moved", 5, root, "new.txt", 7, RENAME_NOREPLACE), -EEXIST);
+	struct inode *dd = mk(root, "d2", S_IFDIR | 0755);
+	struct inode *e = mk(dd, "inner", S_IFDIR | 0755);
+	inode_put(e);
+	assert_int_equal(root->iops->rename(dd, "inner", 5, d, "inner2", 6, 0), 0);
+	assert_int_equal(dd->nlink, 2);
+	e = walk_path(sb, "d1/inner2/..");
+	assert_ptr_equal(e, d);
+	inode_put(e);
+	assert_int_equal(root->iops->rename(root, "d1", 2, d, "x", 1, 0), -EINVAL); /* into itself */
+	assert_int_equal(root->iops->rename(root, "d2", 2, root, "d1", 2, RENAME_EXCHANGE), 0);
+	assert_int_equal(root->iops->rename(root, "d1", 2, root, "d2", 2, RENAME_EXCHANGE), 0);
+	f = mk(root, "victim", S_IFREG | 0644);
+	inode_put(f);
+	assert_int_equal(root->iops->rename(root, "victim", 6, d, "moved", 5, 0), 0);
+	inode_put(dd);
+	inode_put(d);
+
+	/* attributes through the VFS hook */
+	f = walk_path(sb, "new.txt");
+	f->mode = S_IFREG | 0600;
+	f->uid = 1234;
+	f->mtime = (struct timespec64){ .tv_sec = 1234567890, .tv_nsec = 123456789 };
+	inode_mark_dirty(f);
+	inode_put(f);
+
+	/* unlinked while open: freed at the last put */
+	f = mk(root, "open-unlinked", S_IFREG | 0644);
+	pattern(buf, 5000, 3);
+	assert_int_equal(write_at(f, buf, 5000, 0), 5000);
+	uint64_t free_before = EXT4_FS(sb)->free_blocks;
+	assert_int_equal(root->iops->unlink(root, "open-unlinked", 13), 0);
+	assert_int_equal(EXT4_FS(sb)->free_blocks, free_before);
+	check_content(f, 3, 5000);
+	inode_put(f);
+	assert_true(EXT4_FS(sb)->free_blocks > free_before);
+
+	/* the htree directory (when the image has one): names go into the
+	 * leaf their hash picks, so lookups by hash still find them all */
+	struct inode *many = walk_path(sb, "many");
+	if (!IS_ERR(many)) {
+		for (int i = 0; i < 100; i++) {
+			snprintf(name, sizeof(name), "added-%d", i);
+			struct inode *c = mk(many, name, S_IFREG | 0644);
+			inode_put(c);
+		}
+		for (int i = 0; i < 100; i += 3) {
+			snprintf(name, sizeof(name), "added-%d", i);
+			assert_int_equal(many->iops->unlink(many, name, strlen(name)), 0);
+		}
+		inode_put(many);
+	}
+	free(buf);
+}
+
+/* After a remount: what write_workload left. */
+static void check_workload(struct super_block *sb, unsigned bs)
+{
+	unsigned char *buf = malloc(1 << 16);
+	struct inode *f = walk_path(sb, "new.txt");
+	assert_false(IS_ERR(f));
+	check_content(f, 1, 300000);
+	assert_int_equal(f->mode, S_IFREG | 0600);
+	assert_int_equal(f->uid, 1234);
+	assert_int_equal(f->mtime.tv_sec, 1234567890);
+	assert_int_equal(f->mtime.tv_nsec, 123456789);
+	inode_put(f);
+	f = walk_path(sb, "holes.bin");
+	assert_int_equal(f->size, 1400 * bs);
+	assert_int_equal(read_at(f, buf, bs, (off_t)598 * bs), bs);
+	assert_int_equal(buf[0], (299 & 0xff) | 1);
+	inode_put(f);
+	f = walk_path(sb, "d1/moved");
+	assert_int_equal(f->size, 0);
+	inode_put(f);
+	assert_true(IS_ERR(walk_path(sb, "emptied")));
+	assert_true(IS_ERR(walk_path(sb, "victim")));
+	assert_true(IS_ERR(walk_path(sb, "open-unlinked")));
+	char name[64];
+	for (int i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "d1/file-with-a-longish-name-%04d", i);
+		f = walk_path(sb, name);
+		assert_int_equal(IS_ERR(f), i % 2 == 0);
+		if (!IS_ERR(f) && i % 10 == 5)
+			assert_int_equal(f->size, 0);
+		if (!IS_ERR(f))
+			inode_put(f);
+	}
+	f = walk_path(sb, "d1/inner2/..");
+	struct inode *d = walk_path(sb, "d1");
+	assert_ptr_equal(f, d);
+	assert_int_equal(d->nlink, 4); /* ., .., sub, inner2 */
+	inode_put(f);
+	inode_put(d);
+	f = walk_path(sb, "s_slow");
+	char t[400];
+	assert_int_equal(f->iops->readlink(f, t, sizeof(t)), 299);
+	inode_put(f);
+	f = walk_path(sb, "s_fast");
+	assert_int_equal(f->iops->readlink(f, t, sizeof(t)), 13);
+	assert_memory_equal(t, "d1/hello-link", 13);
+	inode_put(f);
+	f = walk_path(sb, "null2");
+	assert_int_equal(f->rdev, MKDEV(1, 3));
+	inode_put(f);
+	struct inode *many = walk_path(sb, "many");
+	if (!IS_ERR(many)) {
+		unsigned long before = EXT4_FS(sb)->dx_fallbacks;
+		for (int i = 0; i < 100; i++) {
+			snprintf(name, sizeof(name), "added-%d", i);
+			struct inode *c = many->iops->lookup(many, name, strlen(name));
+			assert_int_equal(IS_ERR(c), i % 3 == 0);
+			if (!IS_ERR(c))
+				inode_put(c);
+		}
+		assert_int_equal(EXT4_FS(sb)->dx_fallbacks, before);
+		inode_put(many);
+	}
+	free(buf);
+}
+
+/* Mount an mkfs image read-write, make the changes, unmount, check the
+ * image with e2fsck -fn, mount it again and check the changes. */
+static void write_roundtrip(const char *tree, const char *opts, unsigned kib, bool index, unsigned bs)
+{
+	size_t len;
+	unsigned char *img = make_image(tree, opts, kib, index, &len);
+	if (!img)
+		skip();
+	struct fake_disk d;
+	disk_init(&d, img, len);
+	struct super_block *sb = ext4_mount(&d.bd, 0);
+	if (IS_ERR(sb))
+		fail_msg("rw mount (%s) failed: %ld", opts, PTR_ERR(sb));
+	assert_false(sb->flags & MS_RDONLY);
+	write_workload(sb, bs);
+	assert_true(bcache_nr_dirty() > 0);
+	assert_int_equal(sb->ops->sync_fs(sb), 0);
+	assert_int_equal(bcache_nr_dirty(), 0);
+	assert_true(d.flushes > 0);
+	struct kstatfs k;
+	sb->ops->statfs(sb, &k);
+	umount_sb(sb);
+	assert_int_equal(bcache_nr_buffers(), 0);
+
+	const char *out = out_path;
+	save_image(img, len, out);
+	int r = run_cmd("e2fsck -fn %s > %s 2>&1", out, log_path);
+	if (r != 0) {
+		run_cmd("cat %s", log_path);
+		fail_msg("e2fsck -fn (%s) exit %d", opts, r);
+	}
+	/* debugfs reads what Ferrite wrote */
+	assert_int_equal(run_cmd("debugfs -R 'cat /d1/hello-link' %s 2>/dev/null | grep -q 'hello, ext4'", out), 0);
+
+	disk_init(&d, img, len);
+	sb = ext4_mount(&d.bd, MS_RDONLY);
+	assert_false(IS_ERR(sb));
+	struct kstatfs k2;
+	sb->ops->statfs(sb, &k2);
+	assert_int_equal(k.bfree, k2.bfree);
+	assert_int_equal(k.ffree, k2.ffree);
+	check_workload(sb, bs);
+	umount_sb(sb);
+	unlink(out);
+	free(img);
+}
+
+static void test_write_4k_default(void **state)
+{
+	write_roundtrip(tree_big, "-b 4096", 65536 * 2, true, 4096);
+}
+
+static void test_write_1k_nojournal(void **state)
+{
+	write_roundtrip(tree_big, "-b 1024 -O ^has_journal", 65536 * 2, true, 1024);
+}
+
+static void test_write_1k_small_groups(void **state)
+{
+	/* many groups (BLOCK_UNINIT / INODE_UNINIT ones get used) */
+	write_roundtrip(tree_small, "-b 1024 -g 1024 -N 2048", 16384, false, 1024);
+}
+
+/* A directory of 8000 names that grows from one block to an htree of two levels
+ * (root, index nodes split, leaves split), e2fsck -fn clean. */
+static void test_write_big_htree(void **state)
+{
+	size_t len;
+	unsigned char *img = make_image(tree_small, "-b 1024 -O ^has_journal -N 16384", 65536, false, &len);
+	if (!img)
+		skip();
+	struct fake_disk d;
+	disk_init(&d, img, len);
+	struct super_block *sb = ext4_mount(&d.bd, 0);
+	assert_false(IS_ERR(sb));
+	struct inode *dir = mk(sb->root, "big", S_IFDIR | 0755);
+	char name[80];
+	const int n = 8000;
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "a-rather-long-file-name-number-%06d", i);
+		struct inode *c = dir->iops->create(dir, name, strlen(name), S_IFREG | 0644, 0);
+		if (IS_ERR(c))
+			fail_msg("create %d: %ld", i, PTR_ERR(c));
+		inode_put(c);
+	}
+	assert_true(EXT4_I(dir)->flags & EXT4_INDEX_FL);
+	for (int i = 0; i < n; i += 3) {
+		snprintf(name, sizeof(name), "a-rather-long-file-name-number-%06d", i);
+		assert_int_equal(dir->iops->unlink(dir, name, strlen(name)), 0);
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "a-rather-long-file-name-number-%06d", i);
+		struct inode *c = dir->iops->lookup(dir, name, strlen(name));
+		assert_int_equal(IS_ERR(c), i % 3 == 0);
+		if (!IS_ERR(c))
+			inode_put(c);
+	}
+	struct collect c;
+	assert_int_equal(count_entries(dir, 0, &c), 0);
+	assert_int_equal(c.n, n - (n + 2) / 3);
+	inode_put(dir);
+	umount_sb(sb);
+	save_image(img, len, out_path);
+	int r = run_cmd("e2fsck -fn %s > %s 2>&1", out_path, log_path);
+	if (r)
+		run_cmd("cat %s", log_path);
+	assert_int_equal(r, 0);
+	unlink(out_path);
+	free(img);
+}
+
+/* A full disk: ENOSPC, and the file system stays consistent. */
+static void test_write_enospc(void **state)
+{
+	size_t len;
+	unsigned char *img = make_image(tree_small, "-b 1024 -O ^has_journal -m 0", 2048, false, &len);
+	if (!img)
+		skip();
+	struct fake_disk d;
+	disk_init(&d, img, len);
+	struct super_block *sb = ext4_mount(&d.bd, 0);
+	assert_false(IS_ERR(sb));
+	struct inode *f = mk(sb->root, "fill", S_IFREG | 0644);
+	static unsigned char buf[65536];
+	ssize_t w;
+	off_t off = 0;
+	while ((w = write_at(f, buf, sizeof(buf), off)) > 0)
+		off += w;
+	assert_int_equal(w, -ENOSPC);
+	assert_int_equal(f->size, off);
+	inode_put(f);
+	/* names still fit in existing blocks; a directory needs a block */
+	struct inode *dd = sb->root->iops->create(sb->root, "newdir", 6, S_IFDIR | 0755, 0);
+	assert_int_equal(PTR_ERR(dd), -ENOSPC);
+	assert_int_equal(sb->root->iops->unlink(sb->root, "fill", 4), 0);
+	dd = mk(sb->root, "newdir", S_IFDIR | 0755);
+	inode_put(dd);
+	umount_sb(sb);
+	save_image(img, len, out_path);
+	int r = run_cmd("e2fsck -fn %s > %s 2>&1", out_path, log_path);
+	if (r)
+		run_cmd("cat %s", log_path);
+	assert_int_equal(r, 0);
+	unlink(out_path);
+	free(img);
+}
+
+/* A write error reaches the syncer as EIO; the buffer stays dirty. */
+static void test_write_eio(void **state)
+{
+	size_t len;
+	unsigned char *img = make_image(tree_small, "-b 1024 -O ^has_journal", 8192, false, &len);
+	if (!img)
+		skip();
+	struct fake_disk d;
+	disk_init(&d, img, len);
+	struct super_block *sb = ext4_mount(&d.bd, 0);
+	assert_false(IS_ERR(sb));
+	struct inode *dd = mk(sb->root, "x", S_IFDIR | 0755);
+	inode_put(dd);
+	d.fail_writes = true;
+	assert_int_equal(sb->ops->sync_fs(sb), -EIO);
+	assert_true(bcache_nr_dirty() > 0);
+	d.fail_writes = false;
+	assert_int_equal(sb->ops->sync_fs(sb), 0);
+	assert_int_equal(bcache_nr_dirty(), 0);
+	/* read-only now: nothing more is written */
+	assert_int_equal(sb->ops->remount(sb, MS_RDONLY), 0);
+	unsigned writes = d.writes;
+	assert_int_equal(PTR_ERR(sb->root->iops->create(sb->root, "y", 1, S_IFREG | 0644, 0)), -EROFS);
+	umount_sb(sb);
+	assert_int_equal(d.writes, writes);
+	free(img);
+}
+
+/* An unknown RO_COMPAT feature: read-write is refused (EROFS), read-only works. */
+static void test_write_unknown_rocompat(void **state)
+{
+	size_t len;
+	unsigned char *img = make_image(tree_small, "-b 1024 -O ^metadata_csum", 8192, false, &len);
+	if (!img)
+		skip();
+	struct ext4_super_block *es = (void *)(img + 1024);
+	es->s_feature_ro_compat |= 0x8000000;
+	struct fake_disk d;
+	disk_init(&d, img, len);
+	assert_int_equal(PTR_ERR(ext4_mount(&d.bd, 0)), -EROFS);
+	struct super_block *sb = ext4_mount(&d.bd, MS_RDONLY);
+	assert_false(IS_ERR(sb));
+	assert_int_equal(sb->ops->remount(sb, 0), -EROFS);
+	umount_sb(sb);
+	free(img);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -680,6 +1212,13 @@ int main(void)
 		cmocka_unit_test(test_mutations_blockmap),
 		cmocka_unit_test(test_mutations_inline),
 		cmocka_unit_test(test_mutations_htree),
+		cmocka_unit_test(test_write_4k_default),
+		cmocka_unit_test(test_write_1k_nojournal),
+		cmocka_unit_test(test_write_1k_small_groups),
+		cmocka_unit_test(test_write_big_htree),
+		cmocka_unit_test(test_write_enospc),
+		cmocka_unit_test(test_write_eio),
+		cmocka_unit_test(test_write_unknown_rocompat),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -81,6 +81,16 @@ struct super_ops {
 	bool (*busy)(struct super_block *sb);
 	/* Unmounted and not busy: free the file system (sb->root already put). */
 	void (*put_super)(struct super_block *sb);
+	/* The VFS changed an inode's mode, owner or times (chmod, chown,
+	 * utimensat): write them. Called without locks held. May be NULL. */
+	void (*dirty_inode)(struct inode *ino);
+	/* syncfs/sync: make everything written so far durable. May be NULL. */
+	int (*sync_fs)(struct super_block *sb);
+	/* MS_REMOUNT: switch MS_RDONLY to what flags say. 0 or -errno.
+	 * NULL: a read-only file system stays read-only. */
+	int (*remount)(struct super_block *sb, unsigned long flags);
+	/* stat's st_blocks (512-byte units allocated). NULL: from the size. */
+	long (*inode_blocks)(struct inode *ino);
 };
 
 struct super_block {
@@ -145,6 +155,13 @@ static inline bool inode_is_readonly(const struct inode *ino)
 	return ino->sb && (ino->sb->flags & MS_RDONLY);
 }
 
+/* Tell the file system that attributes of ino changed (no lock held). */
+static inline void inode_mark_dirty(struct inode *ino)
+{
+	if (ino->sb && ino->sb->ops && ino->sb->ops->dirty_inode)
+		ino->sb->ops->dirty_inode(ino);
+}
+
 /* Return: a new inode with refcount 1, or NULL. */
 struct inode *inode_alloc(struct super_block *sb, mode_t mode);
 void inode_get(struct inode *ino);
@@ -188,6 +205,10 @@ struct file_ops {
 	/* fsync/fdatasync: make the file's written data durable. NULL: the
 	 * file lives in memory only and there is nothing to do. */
 	int (*fsync)(struct file *f, bool datasync);
+	/* fallocate(2) on a regular file opened for writing, the arguments
+	 * checked (mode 0 or FALLOC_FL_KEEP_SIZE, off >= 0, len > 0). NULL:
+	 * -EOPNOTSUPP. */
+	long (*fallocate)(struct file *f, int mode, off_t off, off_t len);
 };
 
 #define FMODE_READ 0x1

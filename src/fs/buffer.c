@@ -10,8 +10,17 @@
  * takes only buffers with users == 0 (they are on the LRU list), and does
  * so under bcache_lock, so a lookup either finds a buffer and counts
  * itself in, or does not find it. Memory is freed after the lock.
- * The budget bounds the unused buffers only: buffers in use are bounded
- * by their users (a file system holds a few at a time).
+ * The budget bounds the unused clean buffers only: buffers in use are
+ * bounded by their users (a file system holds a few at a time), dirty ones
+ * by write-back.
+ *
+ * Write-back: a dirty buffer is on the dirty list (bcache_lock), never on
+ * the LRU list: a buffer is on the LRU list iff users == 0 && !dirty. A
+ * writer takes a user count, then, holding io_lock (so one write of a
+ * block is in flight at a time), clears dirty under bcache_lock and writes
+ * the data; a change made meanwhile marks it dirty again, so it is
+ * written again later. A failed write marks it dirty again. Buffers the
+ * journal pinned (jbd_pinned) are skipped by bulk write-back.
  */
 #include <ferrite/buffer.h>
 #include <ferrite/block.h>
@@ -19,6 +28,8 @@
 #include <ferrite/kmalloc.h>
 #include <ferrite/spinlock.h>
 #include <ferrite/printk.h>
+#include <ferrite/sched.h>
+#include <ferrite/task.h>
 
 #define BCACHE_HASH 256
 #define BCACHE_DEFAULT_BUDGET (4u << 20)
@@ -29,6 +40,8 @@ static struct list_head lru = { &lru, &lru }; /* oldest first; Lock: bcache_lock
 static bool hash_ready;                      /* Lock: bcache_lock */
 static size_t nr_buffers, bytes_cached, bytes_unused; /* Lock: bcache_lock */
 static size_t budget = BCACHE_DEFAULT_BUDGET;         /* Lock: bcache_lock */
+static struct list_head dirty_list = { &dirty_list, &dirty_list }; /* Lock: bcache_lock */
+static size_t nr_dirty;                                /* Lock: bcache_lock */
 
 static struct list_head *bucket(struct block_device *bd, uint64_t block, unsigned size)
 {
@@ -80,7 +93,7 @@ static struct buffer *find_locked(struct block_device *bd, uint64_t block, unsig
 
 	list_for_each_entry(b, bucket(bd, block, size), hash_node) {
 		if (b->bd == bd && b->block == block && b->size == size) {
-			if (b->users++ == 0) {
+			if (b->users++ == 0 && !b->dirty) {
 				list_del(&b->lru_node);
 				bytes_unused -= b->size;
 			}
@@ -120,6 +133,7 @@ static struct buffer *getblk(struct block_device *bd, uint64_t block, unsigned s
 	nb->users = 1;
 	mutex_init(&nb->io_lock);
 	list_init(&nb->lru_node);
+	list_init(&nb->dirty_node);
 
 	spin_lock(&bcache_lock);
 	b = find_locked(bd, block, size); /* someone else may have made it */
@@ -176,7 +190,7 @@ void brelse(struct buffer *b)
 	list_init(&dead);
 	spin_lock(&bcache_lock);
 	BUG_ON(b->users == 0);
-	if (--b->users == 0) {
+	if (--b->users == 0 && !b->dirty) {
 		list_add_tail(&b->lru_node, &lru);
 		bytes_unused += b->size;
 		trim_locked(&dead);
@@ -200,6 +214,15 @@ size_t bcache_drop_device(struct block_device *bd)
 			if (b->users) {
 				busy++;
 				continue;
+			}
+			if (b->dirty) {
+				pr_warn("bcache %s: block %llu dropped before it was written\n",
+					bd->name, (unsigned long long)b->block);
+				list_del(&b->dirty_node);
+				nr_dirty--;
+				b->dirty = false;
+				list_add_tail(&b->lru_node, &lru); /* evict_locked unlinks it */
+				bytes_unused += b->size;
 			}
 			evict_locked(b);
 			list_add_tail(&b->lru_node, &dead);
@@ -232,4 +255,147 @@ void bcache_set_budget(size_t bytes)
 	trim_locked(&dead);
 	spin_unlock(&bcache_lock);
 	free_list(&dead);
+}
+
+void mark_buffer_dirty(struct buffer *b)
+{
+	guard(spinlock)(&bcache_lock);
+	BUG_ON(b->users == 0); /* the caller holds the buffer */
+	if (!b->dirty) {
+		b->dirty = true;
+		list_add_tail(&b->dirty_node, &dirty_list);
+		nr_dirty++;
+	}
+}
+
+void buffer_set_jbd_pinned(struct buffer *b, bool pinned)
+{
+	guard(spinlock)(&bcache_lock);
+	b->jbd_pinned = pinned;
+}
+
+size_t bcache_nr_dirty(void)
+{
+	guard(spinlock)(&bcache_lock);
+	return nr_dirty;
+}
+
+/* Write b (the caller holds a user count) if it is dirty and, unless
+ * force, not pinned by the journal. Return 0 or -EIO. */
+static int write_one(struct buffer *b, bool force)
+{
+	int err;
+
+	mutex_lock(&b->io_lock);
+	spin_lock(&bcache_lock);
+	if (!b->dirty || (b->jbd_pinned && !force)) {
+		spin_unlock(&bcache_lock);
+		mutex_unlock(&b->io_lock);
+		return 0;
+	}
+	b->dirty = false;
+	list_del(&b->dirty_node);
+	list_init(&b->dirty_node);
+	nr_dirty--;
+	spin_unlock(&bcache_lock);
+	err = blkdev_write(b->bd, b->block * (b->size / SECTOR_SIZE), b->data, b->size / SECTOR_SIZE);
+	if (err) {
+		spin_lock(&bcache_lock);
+		if (!b->dirty) {
+			b->dirty = true;
+			list_add_tail(&b->dirty_node, &dirty_list);
+			nr_dirty++;
+		}
+		spin_unlock(&bcache_lock);
+		pr_err("bcache %s: writing block %llu failed (%d)\n", b->bd->name,
+		       (unsigned long long)b->block, err);
+		err = -EIO;
+	}
+	mutex_unlock(&b->io_lock);
+	return err;
+}
+
+int sync_buffer(struct buffer *b)
+{
+	return write_one(b, true);
+}
+
+#define SYNC_BATCH 32
+
+/* Write the dirty unpinned buffers of bd (NULL: of every device), a batch
+ * at a time: each is held by a user count while it is written. */
+static int write_dirty(struct block_device *bd)
+{
+	struct buffer *batch[SYNC_BATCH];
+	unsigned long long pass_limit;
+	int err = 0;
+
+	spin_lock(&bcache_lock);
+	pass_limit = nr_dirty + SYNC_BATCH; /* buffers dirtied meanwhile wait for the next pass */
+	spin_unlock(&bcache_lock);
+	while (pass_limit) {
+		size_t n = 0;
+		struct buffer *b;
+
+		spin_lock(&bcache_lock);
+		list_for_each_entry(b, &dirty_list, dirty_node) {
+			if ((bd && b->bd != bd) || b->jbd_pinned)
+				continue;
+			if (b->users++ == 0 && !b->dirty) /* cannot happen: dirty */
+				BUG_ON(1);
+			batch[n++] = b;
+			if (n == SYNC_BATCH)
+				break;
+		}
+		spin_unlock(&bcache_lock);
+		if (n == 0)
+			break;
+		for (size_t i = 0; i < n; i++) {
+			int e = write_one(batch[i], false);
+			if (e && !err)
+				err = e;
+			brelse(batch[i]);
+		}
+		if (err)
+			break; /* a failing device: report, do not spin on it */
+		pass_limit = pass_limit > n ? pass_limit - n : 0;
+	}
+	return err;
+}
+
+int bcache_sync_device(struct block_device *bd)
+{
+	int err = write_dirty(bd);
+	int ferr = blkdev_flush(bd);
+
+	return err ? err : (ferr ? -EIO : 0);
+}
+
+int bcache_sync_all(void)
+{
+	return write_dirty(NULL);
+}
+
+static void writeback_thread(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		sched_sleep_ns((uint64_t)BCACHE_WRITEBACK_MS * 1000000ull);
+		bcache_sync_all();
+	}
+}
+
+void bcache_writeback_start(void)
+{
+	static bool started; /* Lock: bcache_lock */
+
+	spin_lock(&bcache_lock);
+	bool first = !started;
+	started = true;
+	spin_unlock(&bcache_lock);
+	if (first) {
+		struct task *t = kthread_create("bcache-writeback", writeback_thread, NULL);
+		if (IS_ERR(t))
+			pr_warn("bcache: no write-back thread (%ld): only sync writes back\n", PTR_ERR(t));
+	}
 }

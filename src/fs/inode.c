@@ -87,7 +87,10 @@ void vfs_getattr(struct inode *ino, struct kstat *st)
 	st->rdev = ino->rdev;
 	st->size = ino->size;
 	st->blksize = PAGE_SIZE;
-	st->blocks = (long)(ALIGN_UP((uint64_t)ino->size, PAGE_SIZE) / 512);
+	if (ino->sb && ino->sb->ops && ino->sb->ops->inode_blocks)
+		st->blocks = ino->sb->ops->inode_blocks(ino);
+	else
+		st->blocks = (long)(ALIGN_UP((uint64_t)ino->size, PAGE_SIZE) / 512);
 	st->atime = ino->atime;
 	st->mtime = ino->mtime;
 	st->ctime = ino->ctime;

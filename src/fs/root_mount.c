@@ -5,12 +5,13 @@
  * (device nodes, procfs, a writable scratch space): each is bound over the
  * disk's directory of that name when the disk has one. The mount happens
  * in the first task, just before it executes init (the boot CPU's kmain
- * cannot sleep on disk I/O). ext4 is read-only
- * today, so "rw" is noted and the mount is read-only. Without root= the
- * initramfs stays the root. Runs once at boot, before any process.
+ * cannot sleep on disk I/O). "rw" mounts it read-write (read-only when
+ * the driver cannot write that image), "ro" or nothing read-only.
+ * Without root= the initramfs stays the root. Runs once at boot, before any process.
  */
 #include <ferrite/vfs.h>
 #include <ferrite/block.h>
+#include <ferrite/buffer.h>
 #include <ferrite/errno.h>
 #include <ferrite/printk.h>
 #include <ferrite/string.h>
@@ -72,6 +73,9 @@ void vfs_root_mount(char *path, size_t size)
 	const char *cmdline = boot_cmdline;
 
 	boot_cmdline = NULL; /* once */
+	/* The block cache's write-back thread exists from boot (not from the
+	 * first read-write mount), so no test sees it appear. */
+	bcache_writeback_start();
 	if (cmdline && mount_root(cmdline) && !boot_init_given)
 		ksnprintf(path, size, "/sbin/init");
 }
@@ -88,8 +92,7 @@ static bool mount_root(const char *cmdline)
 		pr_err("root: rootfstype=%s is not supported (ext4): the initramfs stays the root\n", type);
 		return false;
 	}
-	if (cmdline_word(cmdline, "rw"))
-		pr_info("root: ext4 is read-only in Ferrite today: mounting %s read-only\n", dev);
+	bool rw = cmdline_word(cmdline, "rw");
 
 	struct inode *node = vfs_lookup_from(vfs_root, dev, LOOKUP_FOLLOW);
 	if (IS_ERR(node) || !S_ISBLK(node->mode)) {
@@ -105,7 +108,11 @@ static bool mount_root(const char *cmdline)
 		pr_err("root: no disk %s: the initramfs stays the root\n", dev);
 		return false;
 	}
-	struct super_block *sb = ext4_mount(bd, MS_RDONLY);
+	struct super_block *sb = ext4_mount(bd, rw ? 0 : MS_RDONLY);
+	if (rw && IS_ERR(sb) && PTR_ERR(sb) == -EROFS) {
+		pr_info("root: %s cannot be written: mounting it read-only\n", dev);
+		sb = ext4_mount(bd, MS_RDONLY);
+	}
 	blkdev_put(bd);
 	if (IS_ERR(sb)) {
 		pr_err("root: cannot mount %s (%ld): the initramfs stays the root\n", dev, PTR_ERR(sb));
@@ -126,11 +133,12 @@ static bool mount_root(const char *cmdline)
 		if (err)
 			pr_warn("root: /%s of the initramfs not kept (%d)\n", keep[i], err);
 	}
-	struct mount_info info = { .path = "/", .type = "ext4", .readonly = true };
+	struct mount_info info = { .path = "/", .type = "ext4", .readonly = sb->flags & MS_RDONLY };
 	ksnprintf(info.source, sizeof(info.source), "%s", dev);
 	vfs_set_root(sb, &info);
 	inode_get(sb->root);
 	vfs_root = sb->root; /* the old root stays referenced by its super block */
-	pr_info("root: %s (ext4, read-only) is the root file system\n", dev);
+	pr_info("root: %s (ext4, %s) is the root file system\n", dev,
+		(sb->flags & MS_RDONLY) ? "read-only" : "read-write");
 	return true;
 }

@@ -5,6 +5,8 @@
  * system's lock, then copied out with no lock held.
  */
 #include <ferrite/vfs.h>
+#include <ferrite/block.h>
+#include <ferrite/buffer.h>
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/string.h>
@@ -269,15 +271,27 @@ long sys_umask(mode_t mask)
 	return fs_set_umask(mask);
 }
 
+static void sync_one_device(struct block_device *bd, void *arg)
+{
+	(void)arg;
+	bcache_sync_device(bd); /* sync(2) reports nothing */
+}
+
 long sys_sync(void)
 {
+	blkdev_for_each(sync_one_device, NULL);
 	return 0;
 }
 
 long sys_syncfs(int fd)
 {
 	__free(file_put) struct file *f = fd_get(fd);
-	return f ? 0 : -EBADF;
+	if (!f)
+		return -EBADF;
+	struct super_block *sb = f->inode ? f->inode->sb : NULL;
+	if (sb && sb->ops && sb->ops->sync_fs)
+		return sb->ops->sync_fs(sb);
+	return 0;
 }
 
 static long do_fsync(int fd, bool datasync)

@@ -1,7 +1,8 @@
 /*
  * mount(2) and umount2(2). File system types: ext4 (also asked for as
- * ext2 or ext3: one driver reads all three), read-only. A request to
- * mount ext4 read-write gets -EROFS, as Linux gives for a write-protected
+ * ext2 or ext3: one driver reads all three), read-write or read-only.
+ * When the driver cannot write an image (features it does not know) a
+ * read-write request gets -EROFS, as Linux gives for a write-protected
  * device; busybox and util-linux mount then retry with MS_RDONLY ("is
  * write-protected, mounting read-only"). No locks here: the mount table
  * (mount.c) has its own.
@@ -64,8 +65,6 @@ static long mount_ext4(const char *source, struct inode *dir /* consumed */, uns
 	struct super_block *sb;
 	int err;
 
-	if (!(flags & MS_RDONLY))
-		return -EROFS; /* the driver cannot write (docs/ext4.md) */
 	bd = source_bdev(source);
 	if (IS_ERR(bd))
 		return PTR_ERR(bd);
@@ -109,10 +108,15 @@ long sys_mount(const char __user *usource, const char __user *utarget, const cha
 		return PTR_ERR(dir);
 
 	if (flags & MS_REMOUNT) {
-		/* Only the flags can change; a read-only file system stays so. */
+		/* Only MS_RDONLY changes (through the file system's remount);
+		 * without one a read-only file system stays so. */
 		__free(inode_put) struct inode *covered = vfs_mount_covered(dir);
 		if (!covered && dir != vfs_root)
 			return -EINVAL;
+		struct super_block *sb = dir->sb;
+		if (sb && sb->ops && sb->ops->remount &&
+		    !!(sb->flags & MS_RDONLY) != !!(flags & MS_RDONLY))
+			return sb->ops->remount(sb, flags);
 		if (inode_is_readonly(dir) && !(flags & MS_RDONLY))
 			return -EROFS;
 		return 0;

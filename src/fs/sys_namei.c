@@ -193,9 +193,11 @@ static long do_chmod(int dirfd, const char __user *upath, mode_t mode, int flags
 		return -EOPNOTSUPP;
 	if (inode_is_readonly(ino))
 		return -EROFS;
-	guard(spinlock)(&ino->lock);
-	ino->mode = (ino->mode & S_IFMT) | (mode & S_IALLUGO);
-	ino->ctime = vfs_now();
+	scoped_guard(spinlock, &ino->lock) {
+		ino->mode = (ino->mode & S_IFMT) | (mode & S_IALLUGO);
+		ino->ctime = vfs_now();
+	}
+	inode_mark_dirty(ino);
 	return 0;
 }
 
@@ -224,12 +226,14 @@ static long do_chown(int dirfd, const char __user *upath, uid_t uid, gid_t gid, 
 		return PTR_ERR(ino);
 	if (inode_is_readonly(ino))
 		return -EROFS;
-	guard(spinlock)(&ino->lock);
-	if (uid != (uid_t)-1)
-		ino->uid = uid;
-	if (gid != (gid_t)-1)
-		ino->gid = gid;
-	ino->ctime = vfs_now();
+	scoped_guard(spinlock, &ino->lock) {
+		if (uid != (uid_t)-1)
+			ino->uid = uid;
+		if (gid != (gid_t)-1)
+			ino->gid = gid;
+		ino->ctime = vfs_now();
+	}
+	inode_mark_dirty(ino);
 	return 0;
 }
 
@@ -277,12 +281,14 @@ long sys_utimensat(int dirfd, const char __user *upath, const struct timespec64 
 		return PTR_ERR(ino);
 	if (inode_is_readonly(ino))
 		return -EROFS;
-	guard(spinlock)(&ino->lock);
-	if (ts[0].tv_nsec != UTIME_OMIT)
-		ino->atime = ts[0].tv_nsec == UTIME_NOW ? now : ts[0];
-	if (ts[1].tv_nsec != UTIME_OMIT)
-		ino->mtime = ts[1].tv_nsec == UTIME_NOW ? now : ts[1];
-	ino->ctime = now;
+	scoped_guard(spinlock, &ino->lock) {
+		if (ts[0].tv_nsec != UTIME_OMIT)
+			ino->atime = ts[0].tv_nsec == UTIME_NOW ? now : ts[0];
+		if (ts[1].tv_nsec != UTIME_OMIT)
+			ino->mtime = ts[1].tv_nsec == UTIME_NOW ? now : ts[1];
+		ino->ctime = now;
+	}
+	inode_mark_dirty(ino);
 	return 0;
 }
 
@@ -293,6 +299,37 @@ long sys_truncate(const char __user *upath, off_t length)
 	if (IS_ERR(ino))
 		return PTR_ERR(ino);
 	return vfs_truncate_inode(ino, length);
+}
+
+#define FALLOC_FL_KEEP_SIZE 0x01
+
+long sys_fallocate(int fd, int mode, off_t offset, off_t len)
+{
+	__free(file_put) struct file *f = fd_get(fd);
+
+	if (!f || (f->mode & FMODE_PATH))
+		return -EBADF;
+	if (offset < 0 || len <= 0)
+		return -EINVAL;
+	if (mode & ~FALLOC_FL_KEEP_SIZE)
+		return -EOPNOTSUPP; /* punching holes, zeroing, collapsing: not yet */
+	if (!(f->mode & FMODE_WRITE))
+		return -EBADF;
+	if (!f->inode)
+		return -ENODEV;
+	if (S_ISDIR(f->inode->mode))
+		return -EISDIR;
+	if (S_ISFIFO(f->inode->mode) || S_ISSOCK(f->inode->mode))
+		return -ESPIPE;
+	if (!S_ISREG(f->inode->mode))
+		return -ENODEV;
+	if (offset > (off_t)(~0ull >> 1) - len)
+		return -EFBIG;
+	if (inode_is_readonly(f->inode))
+		return -EROFS;
+	if (!f->ops || !f->ops->fallocate)
+		return -EOPNOTSUPP;
+	return f->ops->fallocate(f, mode, offset, len);
 }
 
 long sys_ftruncate(int fd, off_t length)

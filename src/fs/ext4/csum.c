@@ -106,3 +106,123 @@ bool ext4_dir_block_csum_ok(const struct ext4_fs *fs, const struct ext4_inode_in
 		return true; /* no tail: an htree index block (its own tail is not checked) */
 	return ext4_csum(ei->csum_seed, block, off) == t->det_checksum;
 }
+
+/* ---- setting checksums (writing) ---- */
+
+void ext4_super_csum_set(struct ext4_super_block *es)
+{
+	es->s_checksum = ext4_csum(~0u, es, __builtin_offsetof(struct ext4_super_block, s_checksum));
+}
+
+void ext4_group_desc_csum_set(const struct ext4_fs *fs, uint32_t group, void *gd_)
+{
+	struct ext4_group_desc *gd = gd_;
+	const size_t off = __builtin_offsetof(struct ext4_group_desc, bg_checksum);
+	const uint16_t zero = 0;
+	uint32_t c;
+
+	if (!fs->csum)
+		return; /* gdt_csum (crc16) images are mounted read-only */
+	c = ext4_csum(fs->csum_seed, &group, 4);
+	c = ext4_csum(c, gd, off);
+	c = ext4_csum(c, &zero, 2);
+	if (fs->desc_size > off + 2)
+		c = ext4_csum(c, (const char *)gd + off + 2, fs->desc_size - off - 2);
+	gd->bg_checksum = (uint16_t)c;
+}
+
+void ext4_bitmap_csum_set(const struct ext4_fs *fs, void *gd_, bool inode_bitmap, const void *bitmap)
+{
+	struct ext4_group_desc *gd = gd_;
+	uint32_t c;
+
+	if (!fs->csum)
+		return;
+	if (inode_bitmap) {
+		c = ext4_csum(fs->csum_seed, bitmap, fs->inodes_per_group / 8);
+		gd->bg_inode_bitmap_csum_lo = (uint16_t)c;
+		if (fs->desc_size >= EXT4_DESC_SIZE_64)
+			gd->bg_inode_bitmap_csum_hi = (uint16_t)(c >> 16);
+	} else {
+		c = ext4_csum(fs->csum_seed, bitmap, fs->blocks_per_group / 8);
+		gd->bg_block_bitmap_csum_lo = (uint16_t)c;
+		if (fs->desc_size >= EXT4_DESC_SIZE_64)
+			gd->bg_block_bitmap_csum_hi = (uint16_t)(c >> 16);
+	}
+}
+
+void ext4_inode_csum_set(const struct ext4_fs *fs, void *raw_, uint32_t seed)
+{
+	struct ext4_inode *raw = raw_;
+	const char *p = raw_;
+	const uint16_t zero = 0;
+	size_t lo = __builtin_offsetof(struct ext4_inode, i_checksum_lo);
+	size_t hi = __builtin_offsetof(struct ext4_inode, i_checksum_hi);
+	bool has_hi = false;
+	uint32_t c;
+
+	if (!fs->csum)
+		return;
+	c = ext4_csum(seed, p, lo);
+	c = ext4_csum(c, &zero, 2);
+	c = ext4_csum(c, p + lo + 2, EXT4_GOOD_OLD_INODE_SIZE - lo - 2);
+	if (fs->inode_size > EXT4_GOOD_OLD_INODE_SIZE) {
+		has_hi = EXT4_INODE_HAS(raw->i_extra_isize, i_checksum_hi);
+		c = ext4_csum(c, p + EXT4_GOOD_OLD_INODE_SIZE, hi - EXT4_GOOD_OLD_INODE_SIZE);
+		size_t off = hi;
+		if (has_hi) {
+			c = ext4_csum(c, &zero, 2);
+			off += 2;
+		}
+		c = ext4_csum(c, p + off, fs->inode_size - off);
+	}
+	raw->i_checksum_lo = (uint16_t)c;
+	if (has_hi)
+		raw->i_checksum_hi = (uint16_t)(c >> 16);
+}
+
+void ext4_extent_block_csum_set(const struct ext4_fs *fs, const struct ext4_inode_info *ei,
+				void *block)
+{
+	const struct ext4_extent_header *eh = block;
+	size_t off = sizeof(*eh) + (size_t)eh->eh_max * sizeof(struct ext4_extent);
+	uint32_t c;
+
+	if (!fs->csum || off + 4 > fs->block_size)
+		return;
+	c = ext4_csum(ei->csum_seed, block, off);
+	memcpy((char *)block + off, &c, 4);
+}
+
+void ext4_dir_block_csum_set(const struct ext4_fs *fs, const struct ext4_inode_info *ei,
+			     void *block)
+{
+	struct ext4_dir_entry_tail *t;
+	size_t off = fs->block_size - sizeof(*t);
+
+	if (!fs->csum)
+		return;
+	t = (void *)((char *)block + off);
+	t->det_checksum = ext4_csum(ei->csum_seed, block, off);
+}
+
+void ext4_dx_csum_set(const struct ext4_fs *fs, const struct ext4_inode_info *ei, void *block,
+		      size_t count_offset)
+{
+	uint16_t limit, count;
+	uint32_t c, zero = 0;
+	char *p = block;
+
+	if (!fs->csum)
+		return;
+	memcpy(&limit, p + count_offset, 2);
+	memcpy(&count, p + count_offset + 2, 2);
+	size_t tail = count_offset + (size_t)limit * 8;
+	if (tail + 8 > fs->block_size || count > limit)
+		return;
+	c = ext4_csum(ei->csum_seed, block, count_offset + (size_t)count * 8);
+	c = ext4_csum(c, &zero, 4); /* dt_reserved */
+	c = ext4_csum(c, &zero, 4); /* dt_checksum, as zero */
+	memcpy(p + tail, &zero, 4);
+	memcpy(p + tail + 4, &c, 4);
+}

@@ -13,7 +13,8 @@
  * range. A leaf block's crc32c tail is checked under metadata_csum.
  * The readdir cookie (ctx->pos) is the byte offset of the next entry;
  * inline directories use 0 ".", 1 "..", then byte offsets from 4.
- * No locks: nothing changes a directory while the file system is read-only.
+ * Locking: the VFS entry points here (readdir, lookup) hold fs->lock
+ * shared; ext4_find_entry expects the caller to hold it.
  */
 #include <ferrite/errno.h>
 #include <ferrite/string.h>
@@ -181,7 +182,9 @@ int ext4_iterate(struct inode *dir, struct dir_context *ctx)
 		}
 	}
 	off_t pos = ctx->pos;
+	rwlock_read_lock(&ei->fs->lock);
 	int err = dir_walk(dir, &pos, readdir_one, &st);
+	rwlock_read_unlock(&ei->fs->lock);
 	if (err)
 		return err;
 	ctx->pos = pos;
@@ -242,7 +245,7 @@ static int dx_lookup(struct inode *dir, struct lookup_state *st)
 	return err;
 }
 
-struct inode *ext4_lookup(struct inode *dir, const char *name, size_t len)
+int64_t ext4_find_entry(struct inode *dir, const char *name, size_t len)
 {
 	struct ext4_inode_info *ei = EXT4_I(dir);
 	struct lookup_state st = { .name = name, .len = len };
@@ -250,7 +253,7 @@ struct inode *ext4_lookup(struct inode *dir, const char *name, size_t len)
 	int err = 1;
 
 	if (len > EXT4_NAME_LEN)
-		return ERR_PTR(-ENAMETOOLONG);
+		return -ENAMETOOLONG;
 	if (ei->inline_data && len == 2 && name[0] == '.' && name[1] == '.') {
 		memcpy(&st.ino, ei->inline_data, 4);
 		err = 0;
@@ -259,18 +262,32 @@ struct inode *ext4_lookup(struct inode *dir, const char *name, size_t len)
 		   !(len == 2 && name[0] == '.' && name[1] == '.')) { /* ".." is in block 0 */
 		err = dx_lookup(dir, &st);
 		if (err < 0)
-			return ERR_PTR(err);
+			return err;
 		if (err)
 			__atomic_add_fetch(&ei->fs->dx_fallbacks, 1, __ATOMIC_RELAXED);
 	}
 	if (err && (err = dir_walk(dir, &pos, lookup_one, &st)) < 0)
-		return ERR_PTR(err);
+		return err;
 	if (!st.ino)
-		return ERR_PTR(-ENOENT);
+		return 0;
 	/* names lead to the root or to ordinary inodes, never to the
 	 * reserved ones (journal, resize, ...) */
 	if (st.ino != EXT4_ROOT_INO && st.ino < ei->fs->first_ino)
-		return ERR_PTR(ext4_corrupt(ei->fs, "directory %u: entry for reserved inode %u",
-					    ei->ino, st.ino));
-	return ext4_iget(ei->fs, st.ino);
+		return ext4_corrupt(ei->fs, "directory %u: entry for reserved inode %u", ei->ino, st.ino);
+	return st.ino;
+}
+
+struct inode *ext4_lookup(struct inode *dir, const char *name, size_t len)
+{
+	struct ext4_fs *fs = EXT4_I(dir)->fs;
+	int64_t ino;
+
+	rwlock_read_lock(&fs->lock);
+	ino = ext4_find_entry(dir, name, len);
+	rwlock_read_unlock(&fs->lock);
+	if (ino < 0)
+		return ERR_PTR(ino);
+	if (ino == 0)
+		return ERR_PTR(-ENOENT);
+	return ext4_iget(fs, (uint32_t)ino);
 }

@@ -1,21 +1,33 @@
 /*
  * Private to src/fs/ext4: the mounted file system and its inodes in
- * memory. Read-only today; see docs/ext4.md.
+ * memory; see docs/ext4.md.
  *
  * Files: super.c (mount, superblock and group descriptor checks, statfs,
  * umount), csum.c (metadata_csum), inode.c (inode table, the inode cache,
  * VFS inodes), extents.c (logical -> physical: extent trees and old block
  * maps), dir.c (directory blocks: readdir, lookup), inline.c (inline
- * data), file.c (read, readlink, the operation tables).
+ * data), file.c (read, readlink, the operation tables); writing:
+ * journal.c (the four journal calls every metadata change goes through),
+ * alloc.c (group descriptors, block and inode bitmaps, free counts),
+ * inode_write.c (inodes to disk, new inodes, freeing), extents_write.c
+ * (allocating and freeing a file's blocks in its extent tree), write.c
+ * (write, truncate, fsync), dir_write.c (directory entries, linear and
+ * htree), namei.c (create, mkdir, unlink, rmdir, link, symlink, rename).
  *
  * Trust: nothing read from the disk is used before it is checked. A check
  * that fails returns -EUCLEAN (corrupt metadata or bad checksum) through
  * ext4_corrupt(), which reports the first one of each mount on the console.
  *
- * Locking: struct ext4_fs is immutable after mount except icache (under
- * icache_lock, a spinlock) and the error counters (atomic). An inode's
- * struct ext4_inode_info is immutable after ext4_iget() built it (nothing
- * writes yet). Block data is borrowed from the block cache (bread/brelse).
+ * Locking: fs->lock (a sleeping rwlock) is the one lock of a mounted
+ * ext4: every VFS entry point that reads the disk's structures (lookup,
+ * readdir, read, readlink) holds it shared, every one that changes them
+ * (write, truncate, create, unlink, rename, inode write-back...) holds it
+ * alone; the helpers below it take no lock and say "caller holds fs->lock".
+ * Order: sb->ns_lock (not used by ext4) -> fs->lock -> icache_lock ->
+ * inode->lock. icache (under icache_lock, a spinlock) and the error
+ * counters (atomic) live outside it. struct ext4_inode_info's fields
+ * (i_block, flags, blocks) change under fs->lock held alone.
+ * Block data is borrowed from the block cache (bread/brelse).
  */
 #pragma once
 #include <ferrite/vfs.h>
@@ -23,6 +35,7 @@
 #include <ferrite/buffer.h>
 #include <ferrite/spinlock.h>
 #include <ferrite/list.h>
+#include <ferrite/rwlock.h>
 #include "ext4_disk.h"
 
 #define EXT4_DEBUG 0
@@ -55,6 +68,19 @@ struct ext4_fs {
 	/* Per group, from the descriptors (checked at mount). */
 	uint64_t *inode_table;     /* first block of each group's inode table */
 
+	/* Writing (read-write mounts); Lock: lock held alone to change. */
+	struct rwlock lock;        /* see the top of this file */
+	struct buffer *sbh;        /* the superblock (1024 bytes at byte 1024), held */
+	uint64_t *desc_blocks;     /* block of each descriptor block */
+	uint32_t desc_per_block;
+	uint32_t flex_groups;      /* groups per flex group (1 without flex_bg) */
+	uint32_t gdt_blocks;       /* descriptor + reserved GDT blocks after a superblock copy */
+	uint16_t want_extra_isize; /* new inodes' i_extra_isize */
+	bool writable;             /* the driver may write this file system (features) */
+	bool sb_dirty;             /* counts changed: the superblock is written at journal stop */
+	uint32_t next_generation;
+	uint8_t def_hash_version;  /* s_def_hash_version: new htree indexes */
+
 	struct spinlock icache_lock;
 	struct list_head icache[EXT4_ICACHE_HASH]; /* Lock: icache_lock */
 	size_t nr_inodes;          /* Lock: icache_lock */
@@ -75,6 +101,9 @@ struct ext4_inode_info {
 	bool fast_symlink;            /* the target is in i_block */
 	char *inline_data;            /* inline data, i_size bytes (kmalloc), or NULL */
 	size_t inline_size;           /* bytes in inline_data */
+	uint32_t generation;          /* i_generation */
+	uint16_t extra_isize;         /* i_extra_isize */
+	bool dirty;                   /* attributes changed since the inode was written */
 };
 
 static inline struct ext4_inode_info *EXT4_I(struct inode *ino)
@@ -104,6 +133,38 @@ bool ext4_blocks_valid(const struct ext4_fs *fs, uint64_t blk, uint64_t len);
 
 /* super.c */
 struct super_block *ext4_mount(struct block_device *bd /* borrowed */, unsigned long flags);
+/* Put the free counts into the superblock (and its checksum) through
+ * handle h (caller holds fs->lock alone). */
+struct ext4_handle;
+int ext4_commit_super(struct ext4_handle *h);
+/* Is the file system writable now (mounted read-write, features known)? */
+static inline bool ext4_writable(const struct ext4_fs *fs)
+{
+	return fs->writable && !(fs->vsb->flags & MS_RDONLY);
+}
+
+/* journal.c: every change of a metadata block goes through these calls:
+ *   h = ext4_journal_start(fs, nblocks)     before a change of up to nblocks blocks
+ *   ext4_journal_get_write_access(h, b)     before changing b->data
+ *   ext4_handle_dirty_metadata(h, b)        after changing it
+ *   ext4_journal_stop(h)                    at the end of the operation
+ * Without a journal they mark buffers dirty (write-back writes them);
+ * jbd2 (wt-jbd2) turns a handle into a part of a transaction. */
+struct ext4_handle {
+	struct ext4_fs *fs;
+	unsigned credits;  /* blocks the caller said it may change */
+	unsigned used;     /* distinct dirty_metadata calls (a bound check) */
+	int err;           /* the first error met */
+};
+/* Return: a new handle or ERR_PTR(-ENOMEM/-EROFS). Caller holds fs->lock alone. */
+struct ext4_handle *ext4_journal_start(struct ext4_fs *fs, unsigned nblocks);
+int ext4_journal_get_write_access(struct ext4_handle *h, struct buffer *b);
+int ext4_handle_dirty_metadata(struct ext4_handle *h, struct buffer *b);
+/* End the handle (frees it). Return its first error or 0. */
+int ext4_journal_stop(struct ext4_handle *h);
+/* fsync: every change made so far is durable when this returns. */
+int ext4_journal_force_commit(struct ext4_fs *fs);
+DEFINE_FREE(ext4_journal_stop, struct ext4_handle *, if (!IS_ERR_OR_NULL(_T)) ext4_journal_stop(_T))
 
 /* csum.c: each returns true when the checksum matches (or the feature is off). */
 uint32_t ext4_csum(uint32_t seed, const void *buf, size_t len);
@@ -118,6 +179,89 @@ bool ext4_extent_block_csum_ok(const struct ext4_fs *fs, const struct ext4_inode
 bool ext4_dir_block_csum_ok(const struct ext4_fs *fs, const struct ext4_inode_info *ei,
 			    const void *block);
 
+void ext4_inode_csum_set(const struct ext4_fs *fs, void *raw, uint32_t seed);
+void ext4_extent_block_csum_set(const struct ext4_fs *fs, const struct ext4_inode_info *ei,
+				void *block);
+void ext4_dir_block_csum_set(const struct ext4_fs *fs, const struct ext4_inode_info *ei,
+			     void *block);
+void ext4_group_desc_csum_set(const struct ext4_fs *fs, uint32_t group, void *gd);
+void ext4_bitmap_csum_set(const struct ext4_fs *fs, void *gd, bool inode_bitmap, const void *bitmap);
+void ext4_super_csum_set(struct ext4_super_block *es);
+
+/* alloc.c (caller holds fs->lock alone) */
+/* Allocate up to *count contiguous blocks, near goal. Return the first
+ * (and *count the number, >= 1) or a negative errno (-ENOSPC). */
+int64_t ext4_new_blocks(struct ext4_handle *h, uint64_t goal, uint32_t *count);
+/* Free count blocks from blk (all in one group or several). */
+int ext4_free_blocks(struct ext4_handle *h, uint64_t blk, uint64_t count);
+/* Allocate an inode near dir's group. Return the number or -errno. */
+int64_t ext4_new_inode_nr(struct ext4_handle *h, uint32_t dir_ino, bool is_dir);
+int ext4_free_inode_nr(struct ext4_handle *h, uint32_t ino, bool is_dir);
+/* The group of block blk / inode ino. */
+uint32_t ext4_block_group(const struct ext4_fs *fs, uint64_t blk);
+/* super.c: does group g hold a superblock copy? */
+bool ext4_group_has_super(const struct ext4_fs *fs, uint32_t g);
+
+/* inode_write.c (caller holds fs->lock alone) */
+/* Write vi's attributes, size, block map and flags to its raw inode. */
+int ext4_write_inode(struct ext4_handle *h, struct inode *vi);
+/* A new inode of mode in dir (links 1; 2 for a directory); target: a
+ * symlink's (a fast one is complete, a slow one gets its block from the
+ * caller). Return: new reference or ERR_PTR. */
+struct inode *ext4_new_inode(struct ext4_handle *h, struct inode *dir, mode_t mode,
+			     const char *target);
+/* Free the blocks and the number of an inode with no links left. */
+int ext4_evict_inode(struct ext4_fs *fs, struct inode *vi);
+/* super_ops.dirty_inode: the VFS changed mode, owner or times. */
+void ext4_dirty_inode(struct inode *vi);
+
+struct ext4_map;
+/* extents_write.c (caller holds fs->lock alone) */
+/* Map logical block lblk, allocating up to max blocks when it is a hole.
+ * Return: 0 with m filled (m->kind MAPPED; m->len >= 1) or -errno.
+ * *fresh is set when the blocks are new (their bytes are garbage). */
+int ext4_map_create(struct ext4_handle *h, struct inode *vi, uint32_t lblk, uint32_t max,
+		    struct ext4_map *m, bool *fresh);
+/* fallocate: unwritten extents over the holes of [lblk, lblk + count). */
+int ext4_alloc_range(struct ext4_handle *h, struct inode *vi, uint32_t lblk, uint64_t count);
+/* Free every block at or after logical block from. */
+int ext4_truncate_blocks(struct ext4_handle *h, struct inode *vi, uint32_t from);
+
+/* dir_write.c (caller holds fs->lock alone) */
+int ext4_add_entry(struct ext4_handle *h, struct inode *dir, const char *name, size_t len,
+		   uint32_t ino, mode_t mode);
+/* Remove name; return its inode number (> 0) or -ENOENT/-errno. */
+int64_t ext4_delete_entry(struct ext4_handle *h, struct inode *dir, const char *name, size_t len);
+/* Point name's entry at ino (rename over an existing name, "..") */
+int ext4_set_entry(struct ext4_handle *h, struct inode *dir, const char *name, size_t len,
+		   uint32_t ino, mode_t mode);
+/* Is dir empty but for . and ..? 1, 0 or -errno. */
+int ext4_dir_is_empty(struct inode *dir);
+/* The first block of a new directory (. and ..). */
+int ext4_dir_init_block(struct ext4_handle *h, struct inode *dir, uint32_t parent);
+/* htree_write.c: insert into an indexed directory (splitting a full leaf,
+ * adding an index level); make a one-block linear directory indexed.
+ * 1: done, 0: cannot index (the caller goes linear), -errno. */
+int ext4_dx_add_entry(struct ext4_handle *h, struct inode *dir, const char *name, size_t len,
+		      uint32_t ino, mode_t mode);
+int ext4_dx_make_indexed(struct ext4_handle *h, struct inode *dir);
+/* dir_write.c helpers shared with htree_write.c */
+int ext4_dir_insert_in_block(struct ext4_handle *h, struct inode *dir, struct buffer *b,
+			     const char *name, size_t len, uint32_t ino, mode_t mode);
+struct buffer *ext4_dir_append_block(struct ext4_handle *h, struct inode *dir);
+struct buffer *ext4_dir_block(struct inode *dir, uint32_t lblk);
+void ext4_dir_leaf_init(struct ext4_fs *fs, void *data);
+size_t ext4_dir_leaf_end(const struct ext4_fs *fs);
+/* The htree hash of a name with a hash version (htree.c). */
+bool ext4_dx_name_hash(const struct ext4_fs *fs, unsigned hash_version, const char *name, size_t len,
+		       uint32_t *hash);
+void ext4_dx_csum_set(const struct ext4_fs *fs, const struct ext4_inode_info *ei, void *block,
+		      size_t count_offset);
+/* Look name up without taking fs->lock: its inode number, 0 when absent. */
+int64_t ext4_find_entry(struct inode *dir, const char *name, size_t len);
+/* The htree hash of name in dir (htree.c). false: unknown hash version. */
+bool ext4_dx_hash_of(struct inode *dir, const char *name, size_t len, uint32_t *hash);
+
 /* inode.c */
 /* Return: new reference to the VFS inode of ino, or ERR_PTR. */
 struct inode *ext4_iget(struct ext4_fs *fs, uint32_t ino);
@@ -131,6 +275,10 @@ struct ext4_map {
 	uint64_t pblk;  /* first physical block (MAPPED, UNWRITTEN) */
 	uint32_t len;   /* blocks from lblk with the same kind (and contiguous) */
 };
+/* Check an extent node header; room: the bytes the node may use; depth
+ * the level expected (-1: any). */
+int ext4_ext_check_header(struct ext4_fs *fs, struct ext4_inode_info *ei,
+			  const struct ext4_extent_header *eh, size_t room, int depth);
 /* Map logical block lblk of ino. 0 or -EUCLEAN/-EIO/-ENOMEM. */
 int ext4_map_block(struct inode *ino, uint32_t lblk, struct ext4_map *m);
 
@@ -153,6 +301,25 @@ int ext4_dx_find_leaf(struct inode *dir, const char *name, size_t len, struct ex
 /* inline.c: load the inline data of an inode being built (raw inode). */
 int ext4_inline_load(struct ext4_fs *fs, struct ext4_inode_info *ei, const struct ext4_inode *raw,
 		     uint64_t size);
+
+/* namei.c */
+struct inode *ext4_create(struct inode *dir, const char *name, size_t len, mode_t mode, dev_t rdev);
+struct inode *ext4_symlink(struct inode *dir, const char *name, size_t len, const char *target);
+int ext4_link(struct inode *dir, const char *name, size_t len, struct inode *target);
+int ext4_unlink(struct inode *dir, const char *name, size_t len);
+int ext4_rmdir(struct inode *dir, const char *name, size_t len);
+int ext4_rename(struct inode *odir, const char *oname, size_t olen, struct inode *ndir,
+		const char *nname, size_t nlen, unsigned flags);
+/* The dirent file_type of mode. */
+uint8_t ext4_ftype(mode_t mode);
+
+/* write.c */
+ssize_t ext4_write(struct file *f, const struct iobuf *buf, off_t *pos);
+int ext4_truncate(struct inode *vi, off_t size);
+int ext4_fsync(struct file *f, bool datasync);
+long ext4_fallocate(struct file *f, int mode, off_t off, off_t len);
+/* Lookup/readdir/read wrappers that hold fs->lock shared. */
+struct inode *ext4_lookup_locked(struct inode *dir, const char *name, size_t len);
 
 /* file.c */
 extern const struct inode_ops ext4_dir_iops, ext4_file_iops, ext4_symlink_iops, ext4_special_iops;

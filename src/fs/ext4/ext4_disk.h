@@ -18,12 +18,27 @@
 /* s_feature_compat */
 #define EXT4_FEATURE_COMPAT_HAS_JOURNAL 0x0004
 #define EXT4_FEATURE_COMPAT_DIR_INDEX 0x0020
+#define EXT4_FEATURE_COMPAT_RESIZE_INODE 0x0010
 #define EXT4_FEATURE_COMPAT_SPARSE_SUPER2 0x0200
 /* s_feature_ro_compat */
 #define EXT4_FEATURE_RO_COMPAT_SPARSE_SUPER 0x0001
+#define EXT4_FEATURE_RO_COMPAT_LARGE_FILE 0x0002
 #define EXT4_FEATURE_RO_COMPAT_HUGE_FILE 0x0008
 #define EXT4_FEATURE_RO_COMPAT_GDT_CSUM 0x0010
+#define EXT4_FEATURE_RO_COMPAT_DIR_NLINK 0x0020
+#define EXT4_FEATURE_RO_COMPAT_EXTRA_ISIZE 0x0040
 #define EXT4_FEATURE_RO_COMPAT_METADATA_CSUM 0x0400
+/* What this driver writes correctly: any other RO_COMPAT bit (quota,
+ * bigalloc, project, verity, orphan_file...) makes the mount read-only. */
+#define EXT4_RO_COMPAT_WRITE (EXT4_FEATURE_RO_COMPAT_SPARSE_SUPER | \
+	EXT4_FEATURE_RO_COMPAT_LARGE_FILE | EXT4_FEATURE_RO_COMPAT_HUGE_FILE | \
+	EXT4_FEATURE_RO_COMPAT_DIR_NLINK | EXT4_FEATURE_RO_COMPAT_EXTRA_ISIZE | \
+	EXT4_FEATURE_RO_COMPAT_METADATA_CSUM)
+/* INCOMPAT bits the writer handles (meta_bg, inline data, ea_inode,
+ * mmp, casefold...: read-only). */
+#define EXT4_INCOMPAT_WRITE (EXT4_FEATURE_INCOMPAT_FILETYPE | EXT4_FEATURE_INCOMPAT_EXTENTS | \
+	EXT4_FEATURE_INCOMPAT_64BIT | EXT4_FEATURE_INCOMPAT_FLEX_BG | \
+	EXT4_FEATURE_INCOMPAT_CSUM_SEED | EXT4_FEATURE_INCOMPAT_LARGEDIR)
 /* s_feature_incompat */
 #define EXT4_FEATURE_INCOMPAT_COMPRESSION 0x0001
 #define EXT4_FEATURE_INCOMPAT_FILETYPE 0x0002
@@ -160,6 +175,14 @@ struct ext4_group_desc {
 	uint32_t bg_reserved;
 } __attribute__((packed));
 _Static_assert(sizeof(struct ext4_group_desc) == 64, "ext4 group descriptor");
+
+/* bg_flags */
+#define EXT4_BG_INODE_UNINIT 0x0001
+#define EXT4_BG_BLOCK_UNINIT 0x0002
+#define EXT4_BG_INODE_ZEROED 0x0004
+
+/* s_state */
+#define EXT4_VALID_FS 0x0001
 
 /* i_flags */
 #define EXT4_INDEX_FL 0x00001000

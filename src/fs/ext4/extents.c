@@ -5,14 +5,14 @@
  * counts against the node's room, depth decreasing by one per level (so a
  * walk ends), entries in order, block numbers inside the file system,
  * and the crc32c tail of tree blocks under metadata_csum.
- * No locks: inode mappings are immutable while nothing writes.
+ * Locking: caller holds fs->lock (shared is enough).
  */
 #include <ferrite/errno.h>
 #include <ferrite/string.h>
 #include "ext4.h"
 
 /* Check a node header: room is the bytes the node may use. */
-static int check_header(struct ext4_fs *fs, struct ext4_inode_info *ei,
+int ext4_ext_check_header(struct ext4_fs *fs, struct ext4_inode_info *ei,
 			const struct ext4_extent_header *eh, size_t room, int depth)
 {
 	size_t max = (room - sizeof(*eh)) / sizeof(struct ext4_extent);
@@ -36,7 +36,7 @@ static int map_extents(struct inode *vi, uint32_t lblk, struct ext4_map *m)
 	struct buffer *b = NULL;
 	/* first logical block after this subtree (exclusive; 2^32 = none) */
 	uint64_t next = (uint64_t)1 << 32;
-	int err = check_header(fs, ei, eh, sizeof(ei->i_block), -1);
+	int err = ext4_ext_check_header(fs, ei, eh, sizeof(ei->i_block), -1);
 
 	while (!err) {
 		unsigned n = eh->eh_entries;
@@ -108,7 +108,7 @@ static int map_extents(struct inode *vi, uint32_t lblk, struct ext4_map *m)
 		}
 		b = nb;
 		eh = b->data;
-		err = check_header(fs, ei, eh, fs->block_size - sizeof(struct ext4_extent_tail), depth);
+		err = ext4_ext_check_header(fs, ei, eh, fs->block_size - sizeof(struct ext4_extent_tail), depth);
 		if (!err && !ext4_extent_block_csum_ok(fs, ei, b->data, eh->eh_max))
 			err = ext4_corrupt(fs, "inode %u: extent block %llu checksum does not match",
 					   ei->ino, (unsigned long long)child);

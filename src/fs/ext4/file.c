@@ -4,7 +4,8 @@
  * and unwritten extents read as zeros, inline data from the inode) and
  * readlink of fast, slow and inline symlinks. File data does not go
  * through the block cache (that is for metadata); a later page cache
- * takes this file's place. No locks: the mapping cannot change.
+ * takes this file's place. Locking: fs->lock shared around each mapping
+ * and device read, never while user memory is touched.
  */
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
@@ -27,7 +28,7 @@ static ssize_t ext4_read(struct file *f, const struct iobuf *buf, off_t *pos)
 	if (p >= size || buf->len == 0)
 		return 0;
 	want = (size_t)MIN((uint64_t)buf->len, size - p);
-	if (ei->inline_data) {
+	if (ei->inline_data) { /* inline files are never written: immutable */
 		if (iobuf_copy_to(buf, 0, ei->inline_data + p, want))
 			return -EFAULT;
 		*pos += (off_t)want;
@@ -40,9 +41,16 @@ static ssize_t ext4_read(struct file *f, const struct iobuf *buf, off_t *pos)
 		uint64_t at = p + done;
 		size_t off = (size_t)(at & (fs->block_size - 1));
 		struct ext4_map m;
-		err = ext4_map_block(vi, (uint32_t)(at >> fs->log_block_size), &m);
-		if (err)
+		rwlock_read_lock(&fs->lock);
+		if (at >= (uint64_t)vi->size) { /* truncated meanwhile */
+			rwlock_read_unlock(&fs->lock);
 			break;
+		}
+		err = ext4_map_block(vi, (uint32_t)(at >> fs->log_block_size), &m);
+		if (err) {
+			rwlock_read_unlock(&fs->lock);
+			break;
+		}
 		uint64_t run = ((uint64_t)m.len << fs->log_block_size) - off;
 		size_t n = (size_t)MIN(run, (uint64_t)(want - done));
 		if (m.kind == EXT4_MAP_MAPPED) {
@@ -50,6 +58,7 @@ static ssize_t ext4_read(struct file *f, const struct iobuf *buf, off_t *pos)
 			size_t blocks = (off + n + fs->block_size - 1) >> fs->log_block_size;
 			err = blkdev_read(fs->bd, m.pblk << (fs->log_block_size - SECTOR_SHIFT), bounce,
 					  blocks << (fs->log_block_size - SECTOR_SHIFT));
+			rwlock_read_unlock(&fs->lock);
 			if (err)
 				break;
 			if (iobuf_copy_to(buf, done, bounce + off, n)) {
@@ -57,6 +66,7 @@ static ssize_t ext4_read(struct file *f, const struct iobuf *buf, off_t *pos)
 				break;
 			}
 		} else {
+			rwlock_read_unlock(&fs->lock);
 			n = MIN(n, (size_t)1 << 30);
 			if (iobuf_zero(buf, done, n)) {
 				err = -EFAULT;
@@ -74,6 +84,7 @@ static ssize_t ext4_read(struct file *f, const struct iobuf *buf, off_t *pos)
 static ssize_t ext4_readlink(struct inode *vi, char *buf, size_t bufsize)
 {
 	struct ext4_inode_info *ei = EXT4_I(vi);
+	guard(rwlock_read)(&ei->fs->lock);
 	size_t n = MIN((size_t)vi->size, bufsize); /* size < block size: checked at iget */
 	struct ext4_map m;
 	int err;
@@ -100,14 +111,27 @@ static ssize_t ext4_readlink(struct inode *vi, char *buf, size_t bufsize)
 
 const struct inode_ops ext4_dir_iops = {
 	.lookup = ext4_lookup,
+	.create = ext4_create,
+	.symlink = ext4_symlink,
+	.link = ext4_link,
+	.unlink = ext4_unlink,
+	.rmdir = ext4_rmdir,
+	.rename = ext4_rename,
 	.iterate = ext4_iterate,
 };
-const struct inode_ops ext4_file_iops = { 0 };
+const struct inode_ops ext4_file_iops = {
+	.truncate = ext4_truncate,
+};
 const struct inode_ops ext4_symlink_iops = {
 	.readlink = ext4_readlink,
 };
 const struct inode_ops ext4_special_iops = { 0 };
 const struct file_ops ext4_file_fops = {
 	.read = ext4_read,
+	.write = ext4_write,
+	.fsync = ext4_fsync,
+	.fallocate = ext4_fallocate,
 };
-const struct file_ops ext4_dir_fops = { 0 };
+const struct file_ops ext4_dir_fops = {
+	.fsync = ext4_fsync,
+};

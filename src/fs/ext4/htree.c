@@ -167,6 +167,16 @@ static bool dx_hash(unsigned version, const uint32_t seed[4], const char *name, 
 	return true;
 }
 
+bool ext4_dx_name_hash(const struct ext4_fs *fs, unsigned hash_version, const char *name, size_t len,
+		       uint32_t *hash)
+{
+	unsigned version = hash_version;
+
+	if (version <= DX_HASH_TEA && (fs->sb_flags & EXT2_FLAGS_UNSIGNED_HASH))
+		version += DX_HASH_UNSIGNED_DELTA;
+	return dx_hash(version, fs->hash_seed, name, len, hash);
+}
+
 struct dx_entry {
 	uint32_t hash;  /* entries[0]: count and limit instead */
 	uint32_t block;

@@ -44,6 +44,19 @@ static void ext4_destroy(struct inode *vi)
 	struct ext4_inode_info *ei = EXT4_I(vi);
 	struct ext4_fs *fs = ei->fs;
 
+	/* The last link and the last user are gone: free it on disk (under
+	 * fs->lock, unless this put came from a path that holds it). */
+	if (vi->nlink == 0 && ext4_writable(fs)) {
+		bool held = rwlock_write_owned_by_current(&fs->lock);
+		if (!held)
+			rwlock_write_lock(&fs->lock);
+		int err = ext4_evict_inode(fs, vi);
+		if (err)
+			pr_err("ext4 %s: freeing inode %u failed (%d)\n", fs->name, ei->ino, err);
+		if (!held)
+			rwlock_write_unlock(&fs->lock);
+	}
+
 	spin_lock(&fs->icache_lock);
 	list_del(&ei->icache_node);
 	fs->nr_inodes--;
@@ -121,6 +134,8 @@ static int inode_fill(struct ext4_fs *fs, uint32_t ino, const struct ext4_inode 
 	ei->fs = fs;
 	ei->vfs = vi;
 	ei->flags = raw->i_flags;
+	ei->generation = raw->i_generation;
+	ei->extra_isize = (uint16_t)extra;
 	memcpy(ei->i_block, raw->i_block, sizeof(ei->i_block));
 	ei->blocks = raw->i_blocks_lo;
 	if (fs->ro_compat & EXT4_FEATURE_RO_COMPAT_HUGE_FILE) {

@@ -5,10 +5,14 @@
  * features, checksums, each group's inode table inside the file system),
  * so the rest of the driver can rely on struct ext4_fs.
  *
- * The driver cannot write: every mount is read-only (sb->flags MS_RDONLY;
- * sys_mount refuses a read-write request with -EROFS, see docs/ext4.md).
- * Locking: none here; a mount builds private state, umount runs when no
- * inode but the root is live (busy check under the mount table lock).
+ * A read-write mount needs every feature to be one the writer knows
+ * (EXT4_RO_COMPAT_WRITE, EXT4_INCOMPAT_WRITE); otherwise a read-write
+ * request is refused with -EROFS (mount(8) retries read-only), as Linux
+ * refuses unknown RO_COMPAT features. umount and remount read-only write
+ * everything back (bcache_sync_device) before they return.
+ * Locking: a mount builds private state, umount runs when no inode but
+ * the root is live (busy check under the mount table lock); statfs reads
+ * the free counts without a lock (a racing allocation shows or not).
  */
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
@@ -61,6 +65,13 @@ static bool is_power_of(uint32_t n, uint32_t base)
 }
 
 /* Does group g hold a superblock backup (and so its descriptor copy)? */
+static bool group_has_super(const struct ext4_fs *fs, const struct ext4_super_block *es, uint32_t g);
+
+bool ext4_group_has_super(const struct ext4_fs *fs, uint32_t g)
+{
+	return group_has_super(fs, fs->sbh->data, g);
+}
+
 static bool group_has_super(const struct ext4_fs *fs, const struct ext4_super_block *es, uint32_t g)
 {
 	if (g == 0)
@@ -186,9 +197,15 @@ static int load_groups(struct ext4_fs *fs, const struct ext4_super_block *es)
 	uint32_t b_index = UINT32_MAX;
 	int err = 0;
 
+	uint32_t ndesc = (fs->groups + per_block - 1) / per_block;
 	fs->inode_table = kmalloc(sizeof(uint64_t) * fs->groups);
-	if (!fs->inode_table)
+	fs->desc_blocks = kmalloc(sizeof(uint64_t) * ndesc);
+	if (!fs->inode_table || !fs->desc_blocks)
 		return -ENOMEM;
+	fs->desc_per_block = per_block;
+	for (uint32_t i = 0; i < ndesc; i++)
+		fs->desc_blocks[i] = desc_block(fs, es, i);
+	fs->gdt_blocks = ndesc + es->s_reserved_gdt_blocks;
 	for (uint32_t g = 0; g < fs->groups && !err; g++) {
 		if (g / per_block != b_index) {
 			brelse(b);
@@ -236,6 +253,9 @@ static void ext4_fs_free(struct ext4_fs *fs)
 	if (!fs)
 		return;
 	kfree(fs->inode_table);
+	kfree(fs->desc_blocks);
+	brelse(fs->sbh);
+	fs->sbh = NULL;
 	if (fs->bd) {
 		bcache_drop_device(fs->bd);
 		blkdev_put(fs->bd);
@@ -269,17 +289,104 @@ static bool ext4_busy(struct super_block *sb)
 	return ext4_icache_count(EXT4_FS(sb)) > 1 || ref_read(&sb->root->ref) > 3;
 }
 
+int ext4_commit_super(struct ext4_handle *h)
+{
+	struct ext4_fs *fs = h->fs;
+	struct ext4_super_block *es = fs->sbh->data;
+	int err = ext4_journal_get_write_access(h, fs->sbh);
+
+	if (err)
+		return err;
+	es->s_free_blocks_count_lo = (uint32_t)fs->free_blocks;
+	if (ext4_has_incompat(fs, EXT4_FEATURE_INCOMPAT_64BIT))
+		es->s_free_blocks_count_hi = (uint32_t)(fs->free_blocks >> 32);
+	es->s_free_inodes_count = (uint32_t)fs->free_inodes;
+	es->s_wtime = (uint32_t)vfs_now().tv_sec;
+	if (fs->csum)
+		ext4_super_csum_set(es);
+	fs->sb_dirty = false;
+	return ext4_handle_dirty_metadata(h, fs->sbh);
+}
+
+/* Write everything back (umount, remount read-only, syncfs). */
+static int ext4_sync_fs(struct super_block *sb)
+{
+	struct ext4_fs *fs = EXT4_FS(sb);
+
+	if (!ext4_writable(fs))
+		return 0;
+	return ext4_journal_force_commit(fs);
+}
+
+static int ext4_remount(struct super_block *sb, unsigned long flags)
+{
+	struct ext4_fs *fs = EXT4_FS(sb);
+	int err;
+
+	if (!(flags & MS_RDONLY)) {
+		if (!fs->writable)
+			return -EROFS;
+		if (sb->flags & MS_RDONLY)
+			bcache_writeback_start();
+		guard(rwlock_write)(&fs->lock);
+		sb->flags &= ~MS_RDONLY;
+		return 0;
+	}
+	if ((err = ext4_sync_fs(sb)))
+		return err;
+	guard(rwlock_write)(&fs->lock); /* no change is under way when the flag flips */
+	sb->flags |= MS_RDONLY;
+	return 0;
+}
+
 static void ext4_put_super(struct super_block *sb)
 {
-	ext4_fs_free(EXT4_FS(sb));
+	struct ext4_fs *fs = EXT4_FS(sb);
+	int err = ext4_sync_fs(sb);
+
+	if (err)
+		pr_err("ext4 %s: umount: writing back failed (%d): changes may be lost\n", fs->name, err);
+	ext4_fs_free(fs);
 	kfree(sb);
 }
 
+static long ext4_inode_blocks(struct inode *vi)
+{
+	return (long)READ_ONCE(EXT4_I(vi)->blocks);
+}
+
 static const struct super_ops ext4_super_ops = {
+	.inode_blocks = ext4_inode_blocks,
 	.statfs = ext4_statfs,
 	.busy = ext4_busy,
 	.put_super = ext4_put_super,
+	.dirty_inode = ext4_dirty_inode,
+	.sync_fs = ext4_sync_fs,
+	.remount = ext4_remount,
 };
+
+/* Can this driver write the file system? Say why not, once. */
+static bool check_writable(struct ext4_fs *fs, const struct ext4_super_block *es)
+{
+	const char *why = NULL;
+
+	if (fs->ro_compat & ~EXT4_RO_COMPAT_WRITE)
+		why = "unknown or unsupported read-only-compatible features";
+	else if (fs->incompat & ~EXT4_INCOMPAT_WRITE)
+		why = "incompatible features the writer does not handle (meta_bg, inline data...)";
+	else if (!ext4_has_incompat(fs, EXT4_FEATURE_INCOMPAT_EXTENTS))
+		why = "no extents (ext2/ext3 block maps are read only)";
+	else if ((fs->ro_compat & EXT4_FEATURE_RO_COMPAT_GDT_CSUM) && !fs->csum)
+		why = "gdt_csum (crc16) descriptors";
+	else if (es->s_log_cluster_size != es->s_log_block_size)
+		why = "bigalloc";
+	else if (fs->bd->flags & BLKDEV_RDONLY)
+		why = "the device is write-protected";
+	if (why)
+		pr_info("ext4 %s: read-only: %s (ro_compat 0x%x, incompat 0x%x)\n", fs->name, why,
+			fs->ro_compat, fs->incompat);
+	return !why;
+}
 
 struct super_block *ext4_mount(struct block_device *bd, unsigned long flags)
 {
@@ -313,6 +420,7 @@ struct super_block *ext4_mount(struct block_device *bd, unsigned long flags)
 	memcpy(fs->uuid, es->s_uuid, sizeof(fs->uuid));
 	memcpy(fs->hash_seed, es->s_hash_seed, sizeof(fs->hash_seed));
 	fs->sb_flags = es->s_flags;
+	fs->def_hash_version = es->s_def_hash_version;
 	if (ext4_has_incompat(fs, EXT4_FEATURE_INCOMPAT_CSUM_SEED))
 		fs->csum_seed = es->s_checksum_seed;
 	else
@@ -326,20 +434,36 @@ struct super_block *ext4_mount(struct block_device *bd, unsigned long flags)
 	} else {
 		fs->bd = NULL;
 	}
-	brelse(sbh);
 	if (err) {
+		brelse(sbh);
 		if (!fs->bd)
 			bcache_drop_device(bd);
 		ext4_fs_free(take_ptr(fs));
 		return ERR_PTR(err);
 	}
+	fs->sbh = sbh; /* held until umount */
+	fs->writable = check_writable(fs, es);
+	if (!fs->writable && !(flags & MS_RDONLY)) {
+		ext4_fs_free(take_ptr(fs));
+		return ERR_PTR(-EROFS);
+	}
+	fs->flex_groups = ext4_has_incompat(fs, EXT4_FEATURE_INCOMPAT_FLEX_BG) && es->s_log_groups_per_flex < 31
+				  ? 1u << es->s_log_groups_per_flex : 1;
+	if (fs->inode_size > EXT4_GOOD_OLD_INODE_SIZE) {
+		unsigned want = es->s_want_extra_isize ? es->s_want_extra_isize : 32;
+		if (want < 32 || want > fs->inode_size - EXT4_GOOD_OLD_INODE_SIZE || (want & 3))
+			want = MIN(32u, fs->inode_size - EXT4_GOOD_OLD_INODE_SIZE);
+		fs->want_extra_isize = (uint16_t)want;
+	}
+	fs->next_generation = (uint32_t)vfs_now().tv_nsec ^ (uint32_t)vfs_now().tv_sec ^ es->s_wtime;
+	rwlock_init(&fs->lock);
 
 	rwlock_init(&sb->ns_lock);
 	sb->dev = bd->dev;
 	sb->magic = EXT4_SUPER_MAGIC;
 	sb->private = fs;
 	sb->ops = &ext4_super_ops;
-	sb->flags = flags | MS_RDONLY;
+	sb->flags = flags;
 	fs->vsb = sb;
 	struct inode *root = ext4_iget(fs, EXT4_ROOT_INO);
 	if (!IS_ERR(root) && !S_ISDIR(root->mode)) {
@@ -352,11 +476,14 @@ struct super_block *ext4_mount(struct block_device *bd, unsigned long flags)
 		return ERR_CAST(root);
 	}
 	sb->root = root;
-	pr_info("ext4 %s: mounted read-only: %u-byte blocks, %u groups, %s%s%s\n", fs->name,
-		fs->block_size, fs->groups,
+	pr_info("ext4 %s: mounted %s: %u-byte blocks, %u groups, %s%s%s\n", fs->name,
+		(flags & MS_RDONLY) ? "read-only" : "read-write", fs->block_size, fs->groups,
 		ext4_has_incompat(fs, EXT4_FEATURE_INCOMPAT_EXTENTS) ? "extents" : "block maps",
 		fs->csum ? ", metadata_csum" : "",
-		(fs->compat & EXT4_FEATURE_COMPAT_HAS_JOURNAL) ? ", journal (not used: read-only)" : "");
+		(fs->compat & EXT4_FEATURE_COMPAT_HAS_JOURNAL)
+			? ", journal (not used yet: metadata written in place)" : "");
+	if (!(flags & MS_RDONLY))
+		bcache_writeback_start();
 	take_ptr(fs);
 	return take_ptr(sb);
 }
