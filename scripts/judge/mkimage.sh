@@ -13,7 +13,7 @@
 # ... "END" and one "testcase GROUP NAME success|fail" line per case.
 #
 # Usage: scripts/judge/mkimage.sh ARCH OUT.img [small]
-#   small: the bounded image of make test (basic and busybox groups only)
+#   small: the bounded image of make test (basic, busybox and disk groups)
 #   BUILD (default build) holds the riscv64 busybox and the fetched debs.
 set -euo pipefail
 
@@ -114,6 +114,20 @@ make_folder() {
 		echo "done"
 		marker basic "$libc" END
 	} > "$dir/basic_testcode.sh"
+
+	# The judges' programs write in their own folder: the disk is writable.
+	{
+		echo "#!/bin/sh"
+		echo "# Writes in this folder of the disk: a file, a directory, a rename,"
+		echo "# 1 MiB through dd, each read back, then removed."
+		marker disk "$libc" START
+		echo "check() { if eval \"\$1\" > /dev/null 2>&1; then echo \"testcase disk \$2 success\"; else echo \"testcase disk \$2 fail\"; fi; }"
+		echo "check 'echo judge > disk_probe.txt && grep -qx judge disk_probe.txt' write-file"
+		echo "check 'mkdir -p disk_dir/sub && mv disk_probe.txt disk_dir/sub/moved.txt && grep -qx judge disk_dir/sub/moved.txt' mkdir-rename"
+		echo "check 'dd if=/dev/zero of=disk_dir/big bs=4096 count=256 && sync && test \$(wc -c < disk_dir/big) -eq 1048576' dd-1m"
+		echo "check 'rm -r disk_dir && test ! -e disk_dir' remove"
+		marker disk "$libc" END
+	} > "$dir/disk_testcode.sh"
 
 	cp "$src/busybox_cmd.txt" "$dir/busybox_cmd.txt"
 	{

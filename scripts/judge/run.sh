@@ -51,6 +51,13 @@ start=$(date +%s.%N)
 # shellcheck disable=SC2086
 timeout "$limit" "${qemu[@]}" ${QEMU_EXTRA:-} < /dev/null 2>&1 | python3 "$here/stamp.py" "$log" ||
 	echo "judge: QEMU ended with status $? (124: the $limit s limit)" >&2
+# What Ferrite wrote on the disk must be a consistent ext4 (e2fsck, no changes).
+if e2fsck -fn "$img" > "$dir/$arch-$size-e2fsck.log" 2>&1; then
+	echo "judge: e2fsck -fn of the disk after Ferrite's run: clean" >&2
+else
+	echo "judge: e2fsck -fn of the disk after Ferrite's run found problems ($dir/$arch-$size-e2fsck.log)" >&2
+	echo "INCOMPLETE e2fsck: the disk Ferrite wrote is not consistent" >> "$log"
+fi
 echo "judge: Ferrite's run took $(echo "$(date +%s.%N) $start" | awk '{ printf "%.1f", $1 - $2 }') s (console: $log)" >&2
 
 # Linux: Debian's kernel booting the same disk under the same QEMU line

@@ -37,6 +37,7 @@ class Run:
         self.first = None
         self.host_first = None
         self.killed = []
+        self.problems = []    # "INCOMPLETE ..." lines run.sh added (e2fsck)
         self.parse(path)
 
     def group(self, name):
@@ -71,6 +72,9 @@ class Run:
                 if m:
                     for g in script_groups:
                         self.groups[g]["time"] = float(m.group(2))
+                    continue
+                if line.startswith("INCOMPLETE "):
+                    self.problems.append(line[len("INCOMPLETE "):])
                     continue
                 m = KILLED.match(line)
                 if m:
@@ -157,6 +161,7 @@ def main():
         print("Ferrite: %s was killed at its time limit" % k)
     if not fer.groups:
         bad.append("Ferrite printed no test group")
+    bad += fer.problems
     for g in fer.order:
         if not fer.groups[g]["ended"]:
             bad.append("Ferrite: group %s has no END marker" % g)
