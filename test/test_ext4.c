@@ -30,74 +30,12 @@
 #include <ferrite/uaccess.h>
 #include <uapi/dirent.h>
 #include "fake/fake.h"
+#include "fake/fake_disk.h"
 #include "ext4_host.h"
 #include "../src/fs/ext4/ext4.h"
 void fake_task_init(void); /* test/fake/fake_task.c */
 
 /* The user-copy calls: test/fake/fake_uaccess_plain.c. */
-
-/* ---- a fake block device over an image in host memory ---- */
-struct fake_disk {
-	struct block_device bd;
-	unsigned char *data;
-	size_t len;
-	unsigned reads, writes, flushes;
-	bool fail_writes;
-};
-
-static void bd_release(struct ref *r) { (void)r; }
-void blkdev_put(struct block_device *bd) { ref_put(&bd->ref, bd_release); }
-
-int blkdev_read(struct block_device *bd, uint64_t sector, void *buf, size_t count)
-{
-	struct fake_disk *d = container_of(bd, struct fake_disk, bd);
-	if (sector > bd->nr_sectors || count > bd->nr_sectors - sector)
-		return -EINVAL;
-	memcpy(buf, d->data + sector * SECTOR_SIZE, count * SECTOR_SIZE);
-	d->reads++;
-	return 0;
-}
-
-int blkdev_write(struct block_device *bd, uint64_t sector, const void *buf, size_t count)
-{
-	struct fake_disk *d = container_of(bd, struct fake_disk, bd);
-	if (bd->flags & BLKDEV_RDONLY)
-		return -EROFS;
-	if (sector > bd->nr_sectors || count > bd->nr_sectors - sector)
-		return -EINVAL;
-	if (d->fail_writes)
-		return -EIO;
-	memcpy(d->data + sector * SECTOR_SIZE, buf, count * SECTOR_SIZE);
-	d->writes++;
-	return 0;
-}
-
-int blkdev_flush(struct block_device *bd)
-{
-	container_of(bd, struct fake_disk, bd)->flushes++;
-	return 0;
-}
-
-/* No write-back thread on the host: the tests sync by hand. */
-struct task *kthread_create(const char *name, void (*fn)(void *), void *arg)
-{
-	return ERR_PTR(-ENOSYS);
-}
-int sched_sleep_ns(uint64_t ns)
-{
-	return 0;
-}
-
-static void disk_init(struct fake_disk *d, unsigned char *data, size_t len)
-{
-	memset(d, 0, sizeof(*d));
-	ref_init(&d->bd.ref);
-	snprintf(d->bd.name, sizeof(d->bd.name), "vdtest");
-	d->bd.dev = MKDEV(254, 0);
-	d->bd.nr_sectors = len / SECTOR_SIZE;
-	d->data = data;
-	d->len = len;
-}
 
 static void umount_sb(struct super_block *sb)
 {
@@ -342,7 +280,7 @@ static void mount_and_compare(const char *tree, const char *opts, unsigned kib, 
 	if (!img)
 		skip();
 	struct fake_disk d;
-	disk_init(&d, img, len);
+	fake_disk_init(&d, img, len);
 	struct super_block *sb = ext4_mount(&d.bd, MS_RDONLY);
 	if (IS_ERR(sb))
 		fail_msg("mount (%s) failed: %ld", opts, PTR_ERR(sb));
@@ -413,7 +351,7 @@ static void test_small_inodes(void **state)
 static long try_mount_flags(unsigned char *img, size_t len, unsigned dev_flags)
 {
 	struct fake_disk d;
-	disk_init(&d, img, len);
+	fake_disk_init(&d, img, len);
 	d.bd.flags = dev_flags;
 	struct super_block *sb = ext4_mount(&d.bd, MS_RDONLY);
 	if (IS_ERR(sb)) {
@@ -497,7 +435,7 @@ static void test_bad_inode_csum(void **state)
 		skip();
 	img[off + 0x10] ^= 0x01; /* mtime */
 	struct fake_disk d;
-	disk_init(&d, img, len);
+	fake_disk_init(&d, img, len);
 	struct super_block *sb = ext4_mount(&d.bd, MS_RDONLY);
 	assert_false(IS_ERR(sb));
 	struct inode *ino = walk_path(sb, "hello.txt");
@@ -586,7 +524,7 @@ static void mutate_tree(const char *tree, bool index, const char *opts, unsigned
 		if (RND() % 2) /* let half of them past the superblock checksum */
 			fix_sb_csum(copy);
 		struct fake_disk d;
-		disk_init(&d, copy, len);
+		fake_disk_init(&d, copy, len);
 		struct super_block *sb = ext4_mount(&d.bd, MS_RDONLY);
 		if (IS_ERR(sb)) {
 			long e = PTR_ERR(sb);
@@ -646,7 +584,7 @@ static void test_bcache_budget(void **state)
 	if (!img)
 		skip();
 	struct fake_disk d;
-	disk_init(&d, img, len);
+	fake_disk_init(&d, img, len);
 	bcache_set_budget(16 * 1024);
 	for (uint64_t blk = 0; blk < 200; blk++) {
 		struct buffer *b = bread(&d.bd, blk, 1024);
@@ -986,7 +924,7 @@ static void write_roundtrip(const char *tree, const char *opts, unsigned kib, bo
 	if (!img)
 		skip();
 	struct fake_disk d;
-	disk_init(&d, img, len);
+	fake_disk_init(&d, img, len);
 	struct super_block *sb = ext4_mount(&d.bd, 0);
 	if (IS_ERR(sb))
 		fail_msg("rw mount (%s) failed: %ld", opts, PTR_ERR(sb));
@@ -1015,7 +953,7 @@ static void write_roundtrip(const char *tree, const char *opts, unsigned kib, bo
 	/* debugfs reads what Ferrite wrote */
 	assert_int_equal(run_cmd("debugfs -R 'cat /d1/hello-link' %s 2>/dev/null | grep -q 'hello, ext4'", out), 0);
 
-	disk_init(&d, img, len);
+	fake_disk_init(&d, img, len);
 	sb = ext4_mount(&d.bd, MS_RDONLY);
 	assert_false(IS_ERR(sb));
 	struct kstatfs k2;
@@ -1053,7 +991,7 @@ static void test_write_big_htree(void **state)
 	if (!img)
 		skip();
 	struct fake_disk d;
-	disk_init(&d, img, len);
+	fake_disk_init(&d, img, len);
 	struct super_block *sb = ext4_mount(&d.bd, 0);
 	assert_false(IS_ERR(sb));
 	struct inode *dir = mk(sb->root, "big", S_IFDIR | 0755);
@@ -1100,7 +1038,7 @@ static void test_write_enospc(void **state)
 	if (!img)
 		skip();
 	struct fake_disk d;
-	disk_init(&d, img, len);
+	fake_disk_init(&d, img, len);
 	struct super_block *sb = ext4_mount(&d.bd, 0);
 	assert_false(IS_ERR(sb));
 	struct inode *f = mk(sb->root, "fill", S_IFREG | 0644);
@@ -1136,7 +1074,7 @@ static void test_write_eio(void **state)
 	if (!img)
 		skip();
 	struct fake_disk d;
-	disk_init(&d, img, len);
+	fake_disk_init(&d, img, len);
 	struct super_block *sb = ext4_mount(&d.bd, 0);
 	assert_false(IS_ERR(sb));
 	struct inode *dd = mk(sb->root, "x", S_IFDIR | 0755);
@@ -1166,7 +1104,7 @@ static void test_write_unknown_rocompat(void **state)
 	struct ext4_super_block *es = (void *)(img + 1024);
 	es->s_feature_ro_compat |= 0x8000000;
 	struct fake_disk d;
-	disk_init(&d, img, len);
+	fake_disk_init(&d, img, len);
 	assert_int_equal(PTR_ERR(ext4_mount(&d.bd, 0)), -EROFS);
 	struct super_block *sb = ext4_mount(&d.bd, MS_RDONLY);
 	assert_false(IS_ERR(sb));

@@ -31,6 +31,7 @@
 #include <ferrite/uaccess.h>
 #include <uapi/dirent.h>
 #include "fake/fake.h"
+#include "fake/fake_disk.h"
 #include "../src/fs/fat/fat.h"
 void fake_task_init(void); /* test/fake/fake_task.c */
 
@@ -38,64 +39,6 @@ void fake_task_init(void); /* test/fake/fake_task.c */
 #define K_O_RDWR 02
 
 /* The user-copy calls: test/fake/fake_uaccess_plain.c. */
-
-/* ---- a fake block device over an image in host memory ---- */
-struct fake_disk {
-	struct block_device bd;
-	unsigned char *data;
-	size_t len;
-	unsigned reads, writes, flushes;
-};
-
-static void bd_release(struct ref *r) { (void)r; }
-void blkdev_put(struct block_device *bd) { ref_put(&bd->ref, bd_release); }
-
-int blkdev_read(struct block_device *bd, uint64_t sector, void *buf, size_t count)
-{
-	struct fake_disk *d = container_of(bd, struct fake_disk, bd);
-	if (sector > bd->nr_sectors || count > bd->nr_sectors - sector)
-		return -EINVAL;
-	memcpy(buf, d->data + sector * SECTOR_SIZE, count * SECTOR_SIZE);
-	d->reads++;
-	return 0;
-}
-
-int blkdev_write(struct block_device *bd, uint64_t sector, const void *buf, size_t count)
-{
-	struct fake_disk *d = container_of(bd, struct fake_disk, bd);
-	if (sector > bd->nr_sectors || count > bd->nr_sectors - sector)
-		return -EINVAL;
-	memcpy(d->data + sector * SECTOR_SIZE, buf, count * SECTOR_SIZE);
-	d->writes++;
-	return 0;
-}
-
-int blkdev_flush(struct block_device *bd)
-{
-	container_of(bd, struct fake_disk, bd)->flushes++;
-	return 0;
-}
-
-/* No write-back thread on the host (src/fs/buffer.c's, after wt-ext4w). */
-struct task *kthread_create(const char *name, void (*fn)(void *), void *arg)
-{
-	return ERR_PTR(-ENOSYS);
-}
-int sched_sleep_ns(uint64_t ns)
-{
-	return 0;
-}
-
-static void disk_init(struct fake_disk *d, unsigned char *data, size_t len)
-{
-	memset(d, 0, sizeof(*d));
-	ref_init(&d->bd.ref);
-	snprintf(d->bd.name, sizeof(d->bd.name), "vdtest");
-	d->bd.dev = MKDEV(254, 0);
-	d->bd.nr_sectors = len / SECTOR_SIZE;
-	d->data = data;
-	d->len = len;
-}
 
 static void umount_sb(struct super_block *sb)
 {
@@ -669,7 +612,7 @@ static void round_trip(const char *opts, unsigned kib, bool fixed_root)
 	unsigned char *img = make_image(opts, kib, true, &len);
 	assert_non_null(img);
 	struct fake_disk d;
-	disk_init(&d, img, len);
+	fake_disk_init(&d, img, len);
 	struct super_block *sb = fat_mount(&d.bd, MS_RDONLY, NULL);
 	assert_false(IS_ERR(sb));
 	check_tree(sb);
@@ -706,7 +649,7 @@ static void round_trip(const char *opts, unsigned kib, bool fixed_root)
 	check_written_image();
 
 	/* mounting again sees the same */
-	disk_init(&d, img, len);
+	fake_disk_init(&d, img, len);
 	sb = fat_mount(&d.bd, MS_RDONLY, NULL);
 	assert_false(IS_ERR(sb));
 	expect_contents(sb, "newdir/sub2/deep.txt", "deep down\n", 10);
@@ -728,7 +671,7 @@ static void test_enospc(void **state)
 	unsigned char *img = make_image("-F 12", 1024, false, &len);
 	assert_non_null(img);
 	struct fake_disk d;
-	disk_init(&d, img, len);
+	fake_disk_init(&d, img, len);
 	struct super_block *sb = fat_mount(&d.bd, 0, NULL);
 	assert_false(IS_ERR(sb));
 	assert_int_equal(k_create(sb, "fill", S_IFREG), 0);
@@ -747,7 +690,7 @@ static void test_enospc(void **state)
 	umount_sb(sb);
 	save_image(img, len);
 	expect_fsck_clean();
-	disk_init(&d, img, len);
+	fake_disk_init(&d, img, len);
 	sb = fat_mount(&d.bd, 0, NULL);
 	assert_false(IS_ERR(sb));
 	assert_int_equal(k_unlink(sb, "fill", false), 0);
@@ -769,7 +712,7 @@ static void test_options(void **state)
 	unsigned char *img = make_image("-F 16", 16384, true, &len);
 	assert_non_null(img);
 	struct fake_disk d;
-	disk_init(&d, img, len);
+	fake_disk_init(&d, img, len);
 	assert_int_equal(PTR_ERR(fat_mount(&d.bd, 0, "uid=1,bogus")), -EINVAL);
 	assert_int_equal(PTR_ERR(fat_mount(&d.bd, 0, "umask=999")), -EINVAL);
 	assert_int_equal(PTR_ERR(fat_mount(&d.bd, 0, "uid=")), -EINVAL);
@@ -831,7 +774,7 @@ static void test_refused(void **state)
 		memcpy(copy, img, len);
 		copy[cases[i].off] = cases[i].val;
 		struct fake_disk d;
-		disk_init(&d, copy, len);
+		fake_disk_init(&d, copy, len);
 		struct super_block *sb = fat_mount(&d.bd, 0, NULL);
 		assert_true(IS_ERR(sb));
 		assert_int_equal(PTR_ERR(sb), cases[i].err);
@@ -842,7 +785,7 @@ static void test_refused(void **state)
 	memcpy(copy, img, len);
 	{
 		struct fake_disk d;
-		disk_init(&d, copy, len);
+		fake_disk_init(&d, copy, len);
 		uint32_t rsvd = copy[BPB_RSVD_SEC_CNT] | copy[BPB_RSVD_SEC_CNT + 1] << 8;
 		uint32_t root = get_le32(copy + BPB32_ROOT_CLUS);
 		put_le32(copy + rsvd * 512 + root * 4, root); /* root -> root */
@@ -924,7 +867,7 @@ static void mutate(const char *opts, unsigned kib, unsigned runs, uint32_t seed)
 	assert_non_null(img);
 	/* the metadata: boot sector, FATs, the root and first directories */
 	struct fake_disk d0;
-	disk_init(&d0, img, len);
+	fake_disk_init(&d0, img, len);
 	struct super_block *sb0 = fat_mount(&d0.bd, MS_RDONLY, NULL);
 	assert_false(IS_ERR(sb0));
 	size_t window = ((size_t)FAT_FS(sb0)->data_start << 9) + 64 * 1024;
@@ -943,7 +886,7 @@ static void mutate(const char *opts, unsigned kib, unsigned runs, uint32_t seed)
 			copy[at] = (RND() % 2) ? (unsigned char)RND() : copy[at] ^ (1u << (RND() % 8));
 		}
 		struct fake_disk d;
-		disk_init(&d, copy, len);
+		fake_disk_init(&d, copy, len);
 		struct super_block *sb = fat_mount(&d.bd, RND() % 4 == 0 ? MS_RDONLY : 0, NULL);
 		if (IS_ERR(sb)) {
 			long e = PTR_ERR(sb);
