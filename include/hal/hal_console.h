@@ -7,7 +7,9 @@ void hal_console_putc(char c);
 int hal_console_getc(void);
 
 /*
- * The arch's UART interrupt handler calls this (portable, src/fs/console.c)
- * for every received byte.
+ * The arch's UART interrupt handler calls this (portable, src/fs/tty.c):
+ * it reads every waiting byte through hal_console_getc() and hands each to
+ * the console tty, one reader at a time (an interrupt on one CPU and a
+ * polling reader on another must not both take bytes from the FIFO).
  */
-void console_rx_interrupt(char c);
+void console_rx_drain(void);

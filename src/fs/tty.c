@@ -22,12 +22,27 @@ struct tty console_tty;
  * waits; with one, the poll finds nothing and costs little. */
 #define TTY_POLL_NS 20000000ull
 
-static void poll_uart(struct tty *t)
+/* Held while bytes move from the UART to the console tty: with several
+ * CPUs the receive interrupt (boot CPU) and a reader polling elsewhere
+ * would both see "data ready", and a byte could be lost or overtake the
+ * one before it. Taken before the tty's lock; echo takes only the UART's
+ * output lock. */
+static struct spinlock console_rx_lock = SPINLOCK_INIT("console_rx");
+
+void console_rx_drain(void)
 {
+	unsigned long flags = spin_lock_irqsave(&console_rx_lock);
 	int c;
 
 	while ((c = hal_console_getc()) >= 0)
-		tty_receive(t, (char)c);
+		tty_receive(&console_tty, (char)c);
+	spin_unlock_irqrestore(&console_rx_lock, flags);
+}
+
+static void poll_uart(struct tty *t)
+{
+	(void)t; /* the console tty is the only one with a UART */
+	console_rx_drain();
 }
 
 static bool readable(struct tty *t)
@@ -254,11 +269,6 @@ void tty_register(void)
 	chrdev_register(MKDEV(5, 1), &tty_fops);  /* /dev/console */
 	chrdev_register(MKDEV(4, 0), &tty_fops);  /* /dev/tty0 */
 	chrdev_register(MKDEV(4, 64), &tty_fops); /* /dev/ttyS0 */
-}
-
-void console_rx_interrupt(char c)
-{
-	tty_receive(&console_tty, c);
 }
 
 void console_init(void)

@@ -1,10 +1,10 @@
 /*
  * The 16550 console UART found in the FDT (ns16550a on QEMU virt). Output
- * polls the transmitter; input arrives by interrupt (PLIC) and is handed to
- * console_rx_interrupt() byte by byte. Before the UART is known, output goes
+ * polls the transmitter; input arrives by interrupt (PLIC), and
+ * console_rx_drain() reads it through hal_console_getc(). Before the UART is known, output goes
  * through the SBI legacy console.
  * Locking: uart_lock keeps concurrent writers' bytes from mixing in the
- * register handshake; the receive path runs in interrupt context only.
+ * register handshake; the receive side is serialised by console_rx_drain.
  */
 #include <ferrite/spinlock.h>
 #include <hal/hal_console.h>
@@ -73,6 +73,5 @@ int hal_console_getc(void)
 
 void uart_interrupt(void)
 {
-	while (uart_regs && (uart_read(UART_LSR) & LSR_DR))
-		console_rx_interrupt((char)uart_read(UART_RBR));
+	console_rx_drain();
 }

@@ -61,8 +61,5 @@ int hal_console_getc(void)
 /* IRQ 4: hand every waiting byte to the console layer. */
 void serial_irq(void)
 {
-	int c;
-
-	while ((c = hal_console_getc()) >= 0)
-		console_rx_interrupt((char)c);
+	console_rx_drain();
 }
