@@ -7,6 +7,7 @@
  */
 #include "common.h"
 #include "crash_pattern.h"
+#include "disk_label.h"
 #include <dirent.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -18,20 +19,7 @@ static unsigned char buf[65536];
 
 static const char *find_disk(void)
 {
-	static const char *const devs[] = { "/dev/vda", "/dev/vdb", "/dev/vdc", "/dev/vdd" };
-	unsigned char sb[1024];
-
-	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
-		int fd = open(devs[i], O_RDONLY);
-		if (fd < 0)
-			continue;
-		ssize_t n = pread(fd, sb, sizeof(sb), 1024);
-		close(fd);
-		if (n == (ssize_t)sizeof(sb) && sb[0x38] == 0x53 && sb[0x39] == 0xef &&
-		    !memcmp(sb + 0x78, CRASH_LABEL, sizeof(CRASH_LABEL)))
-			return devs[i];
-	}
-	return NULL;
+	return disk_find_ext4(CRASH_LABEL);
 }
 
 static unsigned check_dir(const char *path)

@@ -70,29 +70,6 @@ static int walk_entries(struct ext4_fs *fs, struct ext4_inode_info *ei, const ch
 	return 0;
 }
 
-/* Borrow directory block lblk, checked. */
-static struct buffer *dir_block(struct inode *dir, uint32_t lblk)
-{
-	struct ext4_inode_info *ei = EXT4_I(dir);
-	struct ext4_fs *fs = ei->fs;
-	struct ext4_map m;
-	int err = ext4_map_block(dir, lblk, &m);
-
-	if (err)
-		return ERR_PTR(err);
-	if (m.kind != EXT4_MAP_MAPPED)
-		return ERR_PTR(ext4_corrupt(fs, "directory %u: hole at block %u", ei->ino, lblk));
-	struct buffer *b = ext4_bread(fs, m.pblk);
-	if (IS_ERR(b))
-		return b;
-	if (!ext4_dir_block_csum_ok(fs, ei, b->data)) {
-		brelse(b);
-		return ERR_PTR(ext4_corrupt(fs, "directory %u: block %u checksum does not match",
-					    ei->ino, lblk));
-	}
-	return b;
-}
-
 /* Walk every entry of dir from cookie pos: fn decides what to do. On a
  * stop, *pos is the cookie of the entry that stopped the walk. */
 static int dir_walk(struct inode *dir, off_t *pos, dirent_fn fn, void *arg)
@@ -127,7 +104,7 @@ static int dir_walk(struct inode *dir, off_t *pos, dirent_fn fn, void *arg)
 	}
 	while ((uint64_t)*pos < size) {
 		uint64_t base = (uint64_t)*pos & ~(uint64_t)(fs->block_size - 1);
-		__free(brelse) struct buffer *b = dir_block(dir, (uint32_t)(base >> fs->log_block_size));
+		__free(brelse) struct buffer *b = ext4_dir_block(dir, (uint32_t)(base >> fs->log_block_size));
 		if (IS_ERR(b))
 			return (int)PTR_ERR(b);
 		r = walk_entries(fs, ei, b->data, 0, fs->block_size, (size_t)(*pos - base), base, fn, arg,
@@ -213,7 +190,7 @@ static int scan_block(struct inode *dir, uint32_t lblk, struct lookup_state *st)
 	struct ext4_inode_info *ei = EXT4_I(dir);
 	size_t resume;
 
-	__free(brelse) struct buffer *b = dir_block(dir, lblk);
+	__free(brelse) struct buffer *b = ext4_dir_block(dir, lblk);
 	if (IS_ERR(b))
 		return (int)PTR_ERR(b);
 	int r = walk_entries(ei->fs, ei, b->data, 0, ei->fs->block_size, 0, 0, lookup_one, st, &resume);
