@@ -23,9 +23,19 @@ struct trap_frame;
  * probe (task->protect_probe), with tf changed to return from it. */
 void kernel_user_fault(struct trap_frame *tf, uintptr_t addr, uintptr_t pc, bool exec);
 
+/* Portable: the kernel wrote to its read-only text or rodata, or executed
+ * (exec) from its data, heap or direct map, at pc, and the W^X page
+ * protections stopped it (src/arch/<arch>/wx.c). As kernel_user_fault. */
+void kernel_wx_fault(struct trap_frame *tf, uintptr_t addr, uintptr_t pc, bool exec);
+
 /* Selftest probes (src/arch/<arch>/protect.c): a leaf function that loads
  * one word at p; and, for a fault in a probe (or in a function called
  * from one by a plain call, whose return address is still where the call
  * put it), make tf return to the caller with value. */
 long hal_probe_read(const void *p);
+/* A leaf function that stores v at p. */
+void hal_probe_write(void *p, long v);
+/* Eight bytes in .data that are a return instruction (then padding), to
+ * call from there or from a copy on the heap. */
+extern uint8_t hal_probe_data_code[8];
 void hal_frame_return_from_probe(struct trap_frame *tf, long value);

@@ -10,6 +10,11 @@
  *   user code, both outside any user-copy routine: the caller is killed
  *   and the console says why. -EOPNOTSUPP when the CPU cannot stop it
  *   (x86_64 without SMAP or SMEP: the access would simply happen).
+ * - kernel_wx_fault(): the same for a kernel write to its own text or
+ *   rodata, or a fetch from its data, heap or direct map (W^X, the arch's
+ *   wx.c). Selftest words "wx-text", "wx-rodata", "wx-alias" (the direct
+ *   map's view of the text) write, "wx-data" and "wx-heap" execute a
+ *   return instruction; each must kill the caller.
  *   "stack" (only with ferrite.sysrq=1) returns from a frame whose stack
  *   canary no longer matches: the stack protector panics.
  * A stray access in real kernel code ends the task from the trap handler
@@ -23,23 +28,27 @@
 #include <ferrite/procfs.h>
 #include <ferrite/signal.h>
 #include <ferrite/string.h>
+#include <ferrite/cleanup.h>
+#include <ferrite/kmalloc.h>
 #include <hal/hal_cpu.h>
+#include <hal/hal_mmu.h>
 #include <hal/hal_protect.h>
 #include <hal/hal_trap.h>
 #include "proc_internal.h"
 
 
-void kernel_user_fault(struct trap_frame *tf, uintptr_t addr, uintptr_t pc, bool exec)
+/* The CPU stopped a forbidden kernel access: report it ("BUG: kernel
+ * <what> <addr> at pc <pc> stopped (<why>)") and end the task, or return
+ * from a selftest probe. A kernel thread has no task to end: panic. */
+static void protect_violation(struct trap_frame *tf, const char *what, uintptr_t addr,
+			      uintptr_t pc, const char *why)
 {
 	struct task *t = current;
 
 	if (!t || t->is_kthread || !t->proc)
-		panic("kernel %s of user address %lx at pc %lx in a kernel thread",
-		      exec ? "execution" : "access", addr, pc);
-	pr_err("BUG: kernel %s of user address %lx at pc %lx stopped (%s); killing pid %d (%s)\n",
-	       exec ? "execution" : "access", addr, pc,
-	       exec ? "SMEP / no S-mode execution of user pages" : "SMAP / sstatus.SUM clear",
-	       t->proc->pid, t->proc->comm);
+		panic("kernel %s %lx at pc %lx in a kernel thread (%s)", what, addr, pc, why);
+	pr_err("BUG: kernel %s %lx at pc %lx stopped (%s); killing pid %d (%s)\n", what, addr, pc,
+	       why, t->proc->pid, t->proc->comm);
 	if (t->protect_probe) {
 		/* The selftest: the probe returns -EFAULT, its system call
 		 * unwinds (dropping its references), and SIGKILL ends the
@@ -52,6 +61,74 @@ void kernel_user_fault(struct trap_frame *tf, uintptr_t addr, uintptr_t pc, bool
 	/* A real bug: whatever the call held stays held; the task ends. */
 	hal_irq_enable();
 	process_kill_current(SIGKILL);
+}
+
+void kernel_user_fault(struct trap_frame *tf, uintptr_t addr, uintptr_t pc, bool exec)
+{
+	protect_violation(tf, exec ? "execution of user address" : "access of user address", addr,
+			  pc, exec ? "SMEP / no S-mode execution of user pages" : "SMAP / sstatus.SUM clear");
+}
+
+void kernel_wx_fault(struct trap_frame *tf, uintptr_t addr, uintptr_t pc, bool exec)
+{
+	protect_violation(tf,
+			  exec ? "execution of non-executable kernel memory at"
+			       : "write to read-only kernel memory at",
+			  addr, pc, exec ? "W^X: kernel data is never executable"
+					 : "W^X: kernel text and rodata are read-only");
+}
+
+extern char __text_end[]; /* the linker scripts: rodata starts here */
+
+/* Store v's own value back at p through a probe: harmless if it lands. */
+static int probe_write(void *p)
+{
+	struct task *t = current;
+
+	t->protect_probe = true;
+	hal_probe_write(p, *(volatile long *)p);
+	bool survived = t->protect_probe;
+	t->protect_probe = false;
+	return survived ? -EIO : -EFAULT; /* -EIO: nothing stopped the write */
+}
+
+/* Call code at p (a return instruction) through a probe. */
+static int probe_call(const void *p)
+{
+	struct task *t = current;
+	void (*fn)(void) = (void (*)(void))(uintptr_t)p;
+
+	t->protect_probe = true;
+	fn();
+	bool survived = t->protect_probe;
+	t->protect_probe = false;
+	return survived ? -EIO : -EFAULT;
+}
+
+/* The W^X probes: "wx-text", "wx-rodata", "wx-alias" (the direct map's
+ * view of the text) write; "wx-data", "wx-heap" execute. */
+static int wx_selftest(const char *what)
+{
+	if (!strcmp(what, "text"))
+		return probe_write((void *)(uintptr_t)protect_selftest);
+	if (!strcmp(what, "rodata"))
+		return probe_write(__text_end);
+	if (!strcmp(what, "alias")) {
+		phys_addr_t pa;
+		if (!hal_pt_translate(NULL, (uintptr_t)protect_selftest, &pa, NULL))
+			return -EOPNOTSUPP;
+		return probe_write(phys_to_virt(pa & PAGE_MASK));
+	}
+	if (!strcmp(what, "data"))
+		return probe_call(hal_probe_data_code);
+	if (!strcmp(what, "heap")) {
+		__free(kfree) uint8_t *code = kmalloc(sizeof(hal_probe_data_code));
+		if (!code)
+			return -ENOMEM;
+		memcpy(code, hal_probe_data_code, sizeof(hal_probe_data_code));
+		return probe_call(code);
+	}
+	return -EINVAL;
 }
 
 extern uintptr_t __stack_chk_guard;
@@ -98,6 +175,12 @@ int protect_selftest(const char *text, size_t len)
 		bool survived = t->protect_probe;
 		t->protect_probe = false;
 		return survived ? -EIO : -EFAULT;
+	}
+	if (len > 3 && len < 16 && !memcmp(text, "wx-", 3)) {
+		char what[16];
+		memcpy(what, text + 3, len - 3);
+		what[len - 3] = 0;
+		return wx_selftest(what);
 	}
 	if (len == 5 && !memcmp(text, "stack", 5)) {
 		/* The stack protector panics, as Linux: only with

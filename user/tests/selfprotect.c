@@ -2,9 +2,12 @@
  * Kernel self-protection, seen from user space (needs Ferrite; exits 77
  * elsewhere). /proc/ferrite/selftest makes the kernel do what it must
  * never do: "smap" reads a user page outside the user-copy routines,
- * "smep" calls into user code. The CPU stops both (x86_64: SMAP/SMEP
- * when present; riscv64: sstatus.SUM clear, no S-mode execution of user
- * pages): the writer is killed (SIGKILL) and the kernel lives on to run
+ * "smep" calls into user code; "wx-text", "wx-rodata" and "wx-alias" write
+ * to the kernel's read-only text and rodata (the last through the direct
+ * map), "wx-data" and "wx-heap" execute from kernel data and heap (W^X).
+ * The CPU stops each (x86_64: SMAP/SMEP when present, NX and read-only
+ * kernel pages; riscv64: sstatus.SUM clear, no S-mode execution of user
+ * pages, R/W/X kernel pages): the writer is killed (SIGKILL) and the kernel lives on to run
  * the next step. Where the CPU lacks the feature the write says
  * EOPNOTSUPP (x86_64 qemu64). Also: the NULL page is never mappable below
  * mmap_min_addr, kernel addresses are refused as user pointers, and the
@@ -57,6 +60,13 @@ int main(void)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	check_word("smap");
 	check_word("smep");
+	/* W^X: the kernel's text and rodata are read-only (also through the
+	 * direct map), its data, heap and direct map never executable. */
+	check_word("wx-text");
+	check_word("wx-rodata");
+	check_word("wx-alias");
+	check_word("wx-data");
+	check_word("wx-heap");
 	check_word("smap"); /* and again: nothing was left broken */
 
 	int fd = open("/proc/ferrite/selftest", O_WRONLY);

@@ -73,6 +73,7 @@ void boot_main(unsigned long hartid, phys_addr_t fdt_pa)
 	else
 		info->initrd_start = info->initrd_end = 0;
 	print_boot_info(info, fdt_pa);
+	rv_wx_init();
 	kmain(info);
 }
 

@@ -19,7 +19,19 @@ __asm__(".text\n"
 	"hal_probe_read:\n"
 	"	ld a0, 0(a0)\n"
 	"	ret\n"
-	".size hal_probe_read, . - hal_probe_read\n");
+	".size hal_probe_read, . - hal_probe_read\n"
+	".globl hal_probe_write\n"
+	".type hal_probe_write, @function\n"
+	"hal_probe_write:\n"
+	"	sd a1, 0(a0)\n"
+	"	ret\n"
+	".size hal_probe_write, . - hal_probe_write\n"
+	".data\n"
+	".globl hal_probe_data_code\n"
+	".balign 8\n"
+	"hal_probe_data_code:\n"
+	"	.word 0x00008067, 0x00100073\n" /* ret; ebreak */
+	".text\n");
 
 /* A leaf probe, or a jalr into user code: ra holds the way back. */
 void hal_frame_return_from_probe(struct trap_frame *tf, long value)

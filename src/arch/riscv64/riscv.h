@@ -138,6 +138,8 @@ void rv_kthread_start(void);
 struct hal_context;
 void rv_context_switch(struct hal_context *prev, struct hal_context *next);
 void rv_secondary_entry(void);
+void rv_wx_init(void); /* wx.c: kernel W^X, on the boot hart before kmain */
+bool rv_wx_violation(unsigned long scause, uintptr_t addr);
 
 /* Boot page tables (early.c): kernel root, physical address. */
 extern uint64_t rv_kernel_root[512];

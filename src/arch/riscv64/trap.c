@@ -199,6 +199,11 @@ void rv_trap_kernel(struct trap_frame *tf)
 			kernel_user_fault(tf, tf->stval, tf->sepc, tf->scause == EXC_INST_PAGE_FAULT);
 			return;
 		}
+	/* A store to text or rodata, a fetch from data or the direct map. */
+	if (rv_wx_violation(tf->scause, tf->stval)) {
+		kernel_wx_fault(tf, tf->stval, tf->sepc, tf->scause == EXC_INST_PAGE_FAULT);
+		return;
+	}
 	panic("kernel trap: scause %lx sepc %lx stval %lx ra %lx sp %lx", tf->scause, tf->sepc,
 	      tf->stval, tf->regs[1], tf->regs[2]);
 }

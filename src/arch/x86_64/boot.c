@@ -41,6 +41,7 @@ void x86_boot_main(uint32_t magic, uint32_t mbi)
 	/* The identity map was only for the jump to the higher half. */
 	boot_pml4[0] = 0;
 	write_cr3(read_cr3());
+	x86_wx_init();
 	x86_protect_init(); /* SMEP/SMAP/UMIP: the kernel no longer needs low pages */
 
 	timer_calibrate();

@@ -63,7 +63,19 @@ __asm__(".text\n"
 	"hal_probe_read:\n"
 	"	movq (%rdi), %rax\n"
 	"	ret\n"
-	".size hal_probe_read, . - hal_probe_read\n");
+	".size hal_probe_read, . - hal_probe_read\n"
+	".globl hal_probe_write\n"
+	".type hal_probe_write, @function\n"
+	"hal_probe_write:\n"
+	"	movq %rsi, (%rdi)\n"
+	"	ret\n"
+	".size hal_probe_write, . - hal_probe_write\n"
+	".data\n"
+	".globl hal_probe_data_code\n"
+	".balign 8\n"
+	"hal_probe_data_code:\n"
+	"	.byte 0xc3, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc\n" /* ret; int3 */
+	".text\n");
 
 void hal_frame_return_from_probe(struct trap_frame *tf, long value)
 {

@@ -30,9 +30,12 @@ struct tramp_params {
 };
 
 /* The table the trampoline turns paging on with: the kernel's, plus
- * slot 0 = the direct map's low 4 GiB (identity), for the jump. Below
- * 4 GiB (it is in the image), as a 32-bit CR3 load needs. */
+ * slot 0 = an identity map of the first 2 MiB, executable (the direct map
+ * is NX, wx.c), for the jump. Below 4 GiB (it is in the image), as a
+ * 32-bit CR3 load needs. */
 static uint64_t tramp_pml4[512] __aligned(4096);
+static uint64_t tramp_pdpt[512] __aligned(4096);
+static uint64_t tramp_pd[512] __aligned(4096);
 
 void x86_secondary_main(struct cpu *c) __noreturn;
 
@@ -106,7 +109,9 @@ int hal_cpu_start(struct cpu *c, unsigned long hwid, uintptr_t stack_top)
 	xc->id = c->id;
 	xc->lapic_id = (uint32_t)hwid;
 	memcpy(tramp_pml4, boot_pml4, sizeof(tramp_pml4));
-	tramp_pml4[0] = tramp_pml4[256];
+	tramp_pd[0] = 0x83; /* 0..2 MiB: present, writable, 2 MiB, executable */
+	tramp_pdpt[0] = kimage_to_phys(tramp_pd) | 0x03;
+	tramp_pml4[0] = kimage_to_phys(tramp_pdpt) | 0x03;
 	memcpy(page, x86_tramp_start, size);
 	p->cr3 = kimage_to_phys(tramp_pml4);
 	p->efer = rdmsr(MSR_EFER);

@@ -190,6 +190,13 @@ void x86_trap(struct trap_frame *tf)
 			kernel_user_fault(tf, read_cr2(), tf->rip, tf->error_code & PF_FETCH);
 			return;
 		}
+		/* A present kernel page that W^X forbids: a write to text or
+		 * rodata, a fetch from data, the heap or the direct map (wx.c). */
+		if (vec == VEC_PF && (tf->error_code & PF_PRESENT) &&
+		    (tf->error_code & (PF_WRITE | PF_FETCH))) {
+			kernel_wx_fault(tf, read_cr2(), tf->rip, tf->error_code & PF_FETCH);
+			return;
+		}
 		kernel_exception(tf);
 	}
 	user_exception(tf);
