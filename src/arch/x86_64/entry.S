@@ -109,9 +109,36 @@ x86_trap_common:
 	testb $3, 24(%rsp)                 /* saved CS: from user mode? */
 	jz 1f
 	swapgs
+	/* NMI, #DF and #MC arrive on their IST stack (gdt.c) even from user
+	 * mode: move the frame to the task's kernel stack, where every user
+	 * entry builds it (it may sleep and signal from there). */
+	cmpq $2, (%rsp)
+	je 2f
+	cmpq $8, (%rsp)
+	je 2f
+	cmpq $18, (%rsp)
+	jne 1f
+2:	pushq %rax                         /* rax, vector, error, 5 hardware words */
+	movq %gs:PERCPU_KSTACK_TOP, %rax
+	subq $64, %rax
+	pushq %rcx
+	.irp i, 0, 1, 2, 3, 4, 5, 6, 7
+	movq 8+8*\i(%rsp), %rcx
+	movq %rcx, 8*\i(%rax)
+	.endr
+	popq %rcx
+	movq %rax, %rsp
+	popq %rax
 1:	pushq $-1                          /* orig_rax */
 	PUSH_REGS
 	cld
+	/* AC off: an interrupt inside a user copy's stac window (or from
+	 * user mode, where AC is the user's) must not run with SMAP open.
+	 * iretq restores the interrupted AC. No clac without SMAP (#UD). */
+	testb $1, x86_smap_on(%rip)
+	jz 3f
+	clac
+3:
 	movq %rsp, %rdi
 	call x86_trap
 	testb $3, TF_CS(%rsp)

@@ -6,15 +6,21 @@
  *   0x20 user32 code (placeholder)   0x28 user data   0x30 user code
  *   0x40 TSS (16 bytes)
  * TSS.rsp0 is the running task's kernel stack top (hal_set_kernel_stack);
- * IST1 is a private stack for double faults, one per CPU. Each CPU
+ * IST1..3 are private stacks for #DF, NMI and #MC, per CPU. Each CPU
  * touches only its own.
  */
 #include <ferrite/cpu.h>
 #include <hal/hal_context.h>
 #include "x86.h"
 
-#define DF_STACK_SIZE 8192
-static uint8_t df_stacks[MAX_CPUS][DF_STACK_SIZE] __aligned(16); /* one per CPU */
+#define IST_STACK_SIZE 8192
+/* Per CPU: IST1 #DF, IST2 NMI, IST3 #MC (idt.c), so each runs on a known
+ * good stack whatever rsp was (a kernel stack overflow into its guard
+ * page becomes a #DF reported there instead of a triple fault). A #DF or
+ * #MC from the kernel panics; an NMI from the kernel returns and must not
+ * fault (a nested NMI would reuse the stack). Entries from user mode move
+ * to the task's stack (entry.S). */
+static uint8_t ist_stacks[MAX_CPUS][X86_IST_COUNT][IST_STACK_SIZE] __aligned(16);
 
 void gdt_init(struct x86_cpu *c)
 {
@@ -38,7 +44,8 @@ void gdt_init(struct x86_cpu *c)
 	c->gdt[9] = tss >> 32;
 
 	c->tss.iomap_base = sizeof(c->tss); /* no I/O permission bitmap */
-	c->tss.ist[0] = (uintptr_t)df_stacks[c->id] + DF_STACK_SIZE;
+	for (int i = 0; i < X86_IST_COUNT; i++)
+		c->tss.ist[i] = (uintptr_t)ist_stacks[c->id][i] + IST_STACK_SIZE;
 
 	__asm__ volatile("lgdt %0" ::"m"(ptr));
 	/* Reload CS with a far return, then the data segments. Loading GS

@@ -2,6 +2,7 @@
  * The IDT: one interrupt gate per vector, each pointing at its stub in
  * entry.S. Interrupt gates clear IF; trap.c re-enables interrupts where a
  * handler may sleep. #BP and #OF may be raised from user mode (int3, into).
+ * #DF, NMI and #MC run on their per-CPU IST stacks (gdt.c).
  * Built once at boot and shared by all CPUs (read-only afterwards).
  */
 #include "x86.h"
@@ -42,6 +43,7 @@ void idt_load(void)
 void idt_init(void)
 {
 	for (unsigned v = 0; v < 256; v++)
-		set_gate(v, x86_trap_stubs[v], (v == 3 || v == 4) ? 3 : 0, v == 8 ? 1 : 0);
+		set_gate(v, x86_trap_stubs[v], (v == 3 || v == 4) ? 3 : 0,
+			 v == 8 ? X86_IST_DF : v == 2 ? X86_IST_NMI : v == 18 ? X86_IST_MC : 0);
 	idt_load();
 }

@@ -180,6 +180,8 @@ void x86_trap(struct trap_frame *tf)
 		return;
 	}
 	if ((tf->cs & 3) != 3) {
+		if (vec == 2)
+			return; /* an NMI (IST2): nothing sends them; no locks here */
 		if (vec == VEC_PF && uaccess_page_fault(tf))
 			return;
 		/* A user address outside the user-copy routines: SMAP/SMEP

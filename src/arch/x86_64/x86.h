@@ -165,6 +165,11 @@ void serial_enable_rx_irq(void);
 void serial_irq(void);
 
 /* gdt.c / idt.c */
+/* Interrupt stack table slots (1-based, as in the IDT gate). */
+#define X86_IST_DF 1
+#define X86_IST_NMI 2
+#define X86_IST_MC 3
+#define X86_IST_COUNT 3
 void gdt_init(struct x86_cpu *c);
 void idt_init(void);
 void idt_load(void);
