@@ -303,6 +303,12 @@ panic_tests() {
 	PANIC_WANT='KERNEL PANIC: stack-protector: kernel stack corrupted' \
 		panic_test "$prefix-stack-protector" exit "$@" -initrd "$tests" -no-reboot \
 		-append "init=/tests/stack_smash ferrite.sysrq=1 panic=-1"
+	# Guard pages below kernel stacks (issue 13): a kernel recursion runs
+	# into the guard; the overflow is reported on an emergency stack
+	# (x86_64 #DF on IST1, riscv64 trap entry) naming the task, then panics.
+	PANIC_WANT='KERNEL PANIC: kernel stack overflow in tid 1 (stack_overflow)' \
+		panic_test "$prefix-stack-guard" exit "$@" -initrd "$tests" -no-reboot \
+		-append "init=/tests/stack_overflow ferrite.sysrq=1 panic=-1"
 }
 
 # Out of memory at -m 64M (issue 13, the small marked test): init is

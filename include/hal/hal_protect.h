@@ -28,6 +28,12 @@ void kernel_user_fault(struct trap_frame *tf, uintptr_t addr, uintptr_t pc, bool
  * protections stopped it (src/arch/<arch>/wx.c). As kernel_user_fault. */
 void kernel_wx_fault(struct trap_frame *tf, uintptr_t addr, uintptr_t pc, bool exec);
 
+/* Portable: the arch took a fault on its emergency stack (x86_64 #DF,
+ * riscv64's overflow check at trap entry) with the kernel's sp at pc: when
+ * sp lies in (or at the edge of) the guard page below the current task's
+ * stack, report the overflow naming the task and panic; else return. */
+void kernel_stack_overflow_check(uintptr_t sp, uintptr_t pc);
+
 /* Selftest probes (src/arch/<arch>/protect.c): a leaf function that loads
  * one word at p; and, for a fault in a probe (or in a function called
  * from one by a plain call, whose return address is still where the call

@@ -17,6 +17,10 @@
  *   return instruction; each must kill the caller.
  *   "stack" (only with ferrite.sysrq=1) returns from a frame whose stack
  *   canary no longer matches: the stack protector panics.
+ *   "stack-overflow" (ferrite.sysrq=1 too) recurses into the guard page
+ *   below the kernel stack (task.c): kernel_stack_overflow_check(), called
+ *   by the arch on its emergency stack (x86_64 #DF on IST1, riscv64's
+ *   trap entry), reports the task and panics.
  * A stray access in real kernel code ends the task from the trap handler
  * (what it held stays held, as after a Linux oops); a selftest probe
  * instead returns -EFAULT to its system call, which unwinds normally, and
@@ -76,6 +80,37 @@ void kernel_wx_fault(struct trap_frame *tf, uintptr_t addr, uintptr_t pc, bool e
 			       : "write to read-only kernel memory at",
 			  addr, pc, exec ? "W^X: kernel data is never executable"
 					 : "W^X: kernel text and rodata are read-only");
+}
+
+void kernel_stack_overflow_check(uintptr_t sp, uintptr_t pc)
+{
+	struct task *t = current;
+	uintptr_t base;
+
+	if (!t || !t->kstack)
+		return;
+	base = (uintptr_t)t->kstack;
+	/* In the guard page, or about to push a frame into it. */
+	if (sp < base - PAGE_SIZE || sp >= base + 1024)
+		return;
+	pr_err("BUG: kernel stack overflow in tid %d pid %d (%s): sp %lx at pc %lx, stack %lx-%lx, "
+	       "guard page %lx\n",
+	       t->tid, t->proc ? t->proc->pid : 0, t->proc ? t->proc->comm : "?", sp, pc, base,
+	       base + KSTACK_SIZE, base - PAGE_SIZE);
+	panic("kernel stack overflow in tid %d (%s)", t->tid, t->proc ? t->proc->comm : "?");
+}
+
+/* A selftest recursion: each level keeps a frame of 256 bytes alive until
+ * the stack runs into its guard page. */
+static __attribute__((noinline)) long recurse(volatile char *prev, long depth)
+{
+	volatile char frame[256];
+
+	frame[0] = (char)depth;
+	frame[255] = prev ? prev[0] : 0;
+	if (depth > (long)KSTACK_SIZE) /* far past any stack: not reached */
+		return 0;
+	return recurse(frame, depth + 1) + frame[255];
 }
 
 extern char __text_end[]; /* the linker scripts: rodata starts here */
@@ -181,6 +216,14 @@ int protect_selftest(const char *text, size_t len)
 		memcpy(what, text + 3, len - 3);
 		what[len - 3] = 0;
 		return wx_selftest(what);
+	}
+	if (len == 14 && !memcmp(text, "stack-overflow", 14)) {
+		/* Recursion into the guard page below the stack: reported and
+		 * panics (ferrite.sysrq=1 only, like "stack"). */
+		if (!READ_ONCE(sysrq_crash_allowed))
+			return -EPERM;
+		recurse(NULL, 0);
+		return -EIO; /* not reached */
 	}
 	if (len == 5 && !memcmp(text, "stack", 5)) {
 		/* The stack protector panics, as Linux: only with

@@ -15,6 +15,7 @@
 #include <ferrite/string.h>
 #include <ferrite/vm.h>
 #include <hal/hal_context.h>
+#include <hal/hal_mmu.h>
 #include "proc_internal.h"
 
 struct spinlock proc_tree_lock = SPINLOCK_INIT("proc_tree");
@@ -110,13 +111,42 @@ void process_put(struct process *p)
 	ref_put(&p->ref, process_release);
 }
 
+/*
+ * Kernel stacks with a guard page: a block of twice KSTACK_SIZE, the stack
+ * in its upper half (KSTACK_SIZE aligned, as the backtrace and riscv64's
+ * trap entry expect) and the page right below it absent from the direct
+ * map, so running off the bottom faults there: x86_64 takes a #DF on its
+ * IST stack, riscv64's trap entry sees sp in the guard and switches to an
+ * emergency stack; both report the task and panic. Without memory for a
+ * page-table split the stack goes without a guard rather than failing.
+ */
+#define KSTACK_BLOCK_ORDER (KSTACK_ORDER + 1)
+
+static void *kstack_alloc(void)
+{
+	char *block = pages_alloc(KSTACK_BLOCK_ORDER);
+
+	if (!block)
+		return NULL;
+	(void)hal_kernel_guard_page(block + KSTACK_SIZE - PAGE_SIZE, true);
+	return block + KSTACK_SIZE;
+}
+
+static void kstack_free(void *stack)
+{
+	char *block = (char *)stack - KSTACK_SIZE;
+
+	(void)hal_kernel_guard_page(block + KSTACK_SIZE - PAGE_SIZE, false);
+	pages_free(block, KSTACK_BLOCK_ORDER);
+}
+
 struct task *task_alloc(struct process *p)
 {
 	struct task *t = kzalloc(sizeof(*t));
 
 	if (!t)
 		return NULL;
-	t->kstack = pages_alloc(KSTACK_ORDER);
+	t->kstack = kstack_alloc();
 	if (!t->kstack) {
 		kfree(t);
 		return NULL;
@@ -153,7 +183,7 @@ void task_release(struct ref *r)
 	if (t->tid && t->tid != p->pid)
 		pid_free(t->tid);
 	if (t->kstack)
-		pages_free(t->kstack, KSTACK_ORDER);
+		kstack_free(t->kstack);
 	signal_flush_queue(&t->sigqueue);
 	kfree(t);
 	process_put(p);

@@ -81,6 +81,7 @@ void hal_arch_init(void)
 {
 	csr_write(stvec, (unsigned long)rv_trap_vector);
 	csr_write(sscratch, 0);
+	rv_direct_map_split(&boot_info); /* before the first user root copies it */
 	plic_init(rv_boot_hartid);
 	plic_enable(rv_devices.uart_irq);
 	uart_enable_rx_irq();

@@ -140,6 +140,12 @@ void rv_context_switch(struct hal_context *prev, struct hal_context *next);
 void rv_secondary_entry(void);
 void rv_wx_init(void); /* wx.c: kernel W^X, on the boot hart before kmain */
 bool rv_wx_violation(unsigned long scause, uintptr_t addr);
+struct boot_info;
+struct trap_frame;
+void rv_direct_map_split(const struct boot_info *info);
+bool rv_kernel_spurious_fault(unsigned long scause, uintptr_t addr);
+void rv_emergency_check(struct trap_frame *tf);
+#define RV_EMERGENCY_STACK_SIZE 8192 /* trap.S: RV_EMERGENCY_SHIFT */
 
 /* Boot page tables (early.c): kernel root, physical address. */
 extern uint64_t rv_kernel_root[512];

@@ -24,6 +24,10 @@
 #define RVCPU_CPU 16
 #define RVCPU_FP_OWNER 32
 #define EXC_ECALL_U 8
+#define CPU_ID 0		/* struct cpu, struct task: checked in trap.c */
+#define CPU_CURRENT 8
+#define TASK_KSTACK 96
+#define RV_EMERGENCY_SHIFT 13	/* RV_EMERGENCY_STACK_SIZE */
 
 /* Register lists for the macros below: t0-t2, s0-s1 and a0-a7 (5-17),
  * the callee-saved s2-s11 (18-27), t3-t6 (28-31). */
@@ -81,6 +85,22 @@ rv_trap_vector:
 
 	/* From the kernel: put tp back, sscratch = 0 again. */
 	csrrw	tp, sscratch, tp
+	/* Kernel stack overflow: the frame would reach below the current
+	 * task's stack (tp = struct cpu *, its current task's kstack; the
+	 * page below is a guard, src/proc/task.c). t0 rests in sscratch for
+	 * these few instructions, which cannot fault. */
+	csrw	sscratch, t0
+	ld	t0, CPU_CURRENT(tp)
+	beqz	t0, 1f
+	ld	t0, TASK_KSTACK(t0)
+	beqz	t0, 1f
+	sub	t0, sp, t0			/* sp - kstack */
+	addi	t0, t0, 2047
+	addi	t0, t0, 4096 - TF_SIZE - 2047	/* + PAGE_SIZE - TF_SIZE */
+	srli	t0, t0, 12
+	beqz	t0, kernel_stack_overflow	/* kstack - PAGE <= sp - TF_SIZE < kstack */
+1:	csrrw	t0, sscratch, zero
+kernel_trap_save:
 	addi	sp, sp, -TF_SIZE
 	SAVE_REGS 1, 3, 4, REGS_5_TO_17, REGS_18_TO_27, REGS_28_TO_31
 	addi	t0, sp, TF_SIZE
@@ -102,6 +122,20 @@ rv_trap_vector:
 	LOAD_REGS 1, 3, 4, REGS_5_TO_17, REGS_18_TO_27, REGS_28_TO_31
 	addi	sp, sp, TF_SIZE
 	sret
+
+/* This hart's emergency stack (wx.c; gp is free in the kernel, which is
+ * built without relaxation): the old sp in its top word, then the frame as
+ * for any kernel trap; rv_trap_kernel reports and panics. */
+kernel_stack_overflow:
+	lwu	t0, CPU_ID(tp)
+	addi	t0, t0, 1
+	slli	t0, t0, RV_EMERGENCY_SHIFT
+	lla	gp, rv_emergency_stacks
+	add	t0, t0, gp
+	sd	sp, -8(t0)
+	addi	sp, t0, -16
+	csrrw	t0, sscratch, zero
+	j	kernel_trap_save
 
 from_user:
 	/* tp = struct rv_cpu *, sscratch = user tp */

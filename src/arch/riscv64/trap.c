@@ -7,9 +7,11 @@
  * are served, anything else is a kernel bug and panics.
  * Locking: runs on the trapping CPU; shared state is the callees' business.
  */
+#include <ferrite/cpu.h>
 #include <ferrite/errno.h>
 #include <ferrite/printk.h>
 #include <ferrite/syscall.h>
+#include <ferrite/task.h>
 #include <ferrite/user_return.h>
 #include <hal/hal_context.h>
 #include <hal/hal_cpu.h>
@@ -182,14 +184,24 @@ static bool uaccess_page_fault(struct trap_frame *tf)
 	return true;
 }
 
+/* trap.S's stack overflow check reads these. */
+_Static_assert(offsetof(struct cpu, id) == 0, "trap.S CPU_ID");
+/* current (a macro name) is the pointer right before idle */
+_Static_assert(offsetof(struct cpu, idle) == 16, "trap.S CPU_CURRENT");
+_Static_assert(offsetof(struct task, kstack) == 96, "trap.S TASK_KSTACK");
+_Static_assert(RV_EMERGENCY_STACK_SIZE == 1 << 13, "trap.S RV_EMERGENCY_SHIFT");
+
 void rv_trap_kernel(struct trap_frame *tf);
 void rv_trap_kernel(struct trap_frame *tf)
 {
+	rv_emergency_check(tf); /* a kernel stack overflow: reports, panics */
 	if (tf->scause & SCAUSE_INTR) {
 		handle_interrupt(tf->scause);
 		return;
 	}
 	if (uaccess_page_fault(tf))
+		return;
+	if (rv_kernel_spurious_fault(tf->scause, tf->stval))
 		return;
 	/* A user address outside the user-copy routines (SUM clear, or an
 	 * S-mode fetch from a user page): the task ends, not the kernel. */

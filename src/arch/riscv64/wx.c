@@ -7,10 +7,19 @@
  * loses X. The direct map's GiB holding the image is split too, so the
  * image's text and rodata have no writable alias there. Runs once on the
  * boot hart, before other harts start and before the first user address
- * space copies the kernel half; afterwards these tables are read only.
+ * space copies the kernel half; afterwards these tables are read only
+ * (but for the stack guards below).
  */
+#include <ferrite/cpu.h>
+#include <ferrite/errno.h>
+#include <ferrite/frame.h>
 #include <ferrite/printk.h>
+#include <ferrite/spinlock.h>
+#include <hal/hal_boot.h>
+#include <hal/hal_cpu.h>
 #include <hal/hal_mmu.h>
+#include <hal/hal_protect.h>
+#include <hal/hal_trap.h>
 #include "pte.h"
 #include "riscv.h"
 
@@ -121,4 +130,113 @@ bool rv_wx_violation(unsigned long scause, uintptr_t addr)
 	if (scause == EXC_INST_PAGE_FAULT)
 		return pte && !(pte & PTE_X);
 	return false;
+}
+
+/*
+ * Guard pages in the direct map (hal_kernel_guard_page, below each kernel
+ * stack, src/proc/task.c). The boot map uses 1 GiB leaves in root slots,
+ * which every user root copies; so each GiB with RAM is split into 2 MiB
+ * leaves once, before the first process (rv_direct_map_split), and a guard
+ * then splits its 2 MiB leaf into 4 KiB pages below the shared tables.
+ * guard_lock serialises the splits and leaf updates.
+ */
+static struct spinlock guard_lock = SPINLOCK_INIT("kguard");
+
+void rv_direct_map_split(const struct boot_info *info)
+{
+	for (int r = 0; r < info->nr_usable; r++) {
+		phys_addr_t end = info->usable[r].base + info->usable[r].size;
+		for (phys_addr_t g = info->usable[r].base & ~(GIB - 1); g < end; g += GIB) {
+			uint64_t *e = &rv_kernel_root[256 + (g >> 30)];
+			if ((g >> 30) >= DIRECT_MAP_GIB || !(*e & PTE_LEAF_MASK))
+				continue; /* split already (the image's GiB) */
+			struct frame *f = frame_alloc_zeroed();
+			if (!f)
+				return; /* no guards in this GiB: they fail with -ENOMEM */
+			uint64_t *l1 = frame_to_virt(f);
+			uint64_t bits = *e & 0x3ff;
+			for (unsigned i = 0; i < 512; i++)
+				l1[i] = pte_make(g + (phys_addr_t)i * CHUNK, bits);
+			*e = pte_make(frame_to_phys(f), PTE_V | PTE_G);
+		}
+	}
+	__asm__ volatile("sfence.vma" ::: "memory");
+}
+
+int hal_kernel_guard_page(void *va, bool guard)
+{
+	uintptr_t v = (uintptr_t)va;
+	uint64_t root_e = rv_kernel_root[(v >> 30) & 511];
+	struct frame *spare = NULL;
+	unsigned long flags;
+
+	if (v < DIRECT_MAP_BASE || !(root_e & PTE_V) || (root_e & PTE_LEAF_MASK))
+		return guard ? -ENOMEM : 0; /* a 1 GiB leaf: never split, never guarded */
+	uint64_t *l1_e = (uint64_t *)phys_to_virt(pte_phys(root_e)) + ((v >> 21) & 511);
+again:
+	flags = spin_lock_irqsave(&guard_lock);
+	if ((*l1_e & PTE_LEAF_MASK) && guard) {
+		if (!spare) {
+			spin_unlock_irqrestore(&guard_lock, flags);
+			spare = frame_alloc_zeroed();
+			if (!spare)
+				return -ENOMEM;
+			goto again;
+		}
+		uint64_t *l0 = frame_to_virt(spare);
+		uint64_t bits = *l1_e & 0x3ff;
+		phys_addr_t base = pte_phys(*l1_e);
+		for (unsigned i = 0; i < 512; i++)
+			l0[i] = pte_make(base + ((phys_addr_t)i << 12), bits);
+		__asm__ volatile("fence rw, rw" ::: "memory");
+		*l1_e = pte_make(frame_to_phys(spare), PTE_V | PTE_G);
+		spare = NULL;
+	}
+	if (!(*l1_e & PTE_LEAF_MASK)) {
+		uint64_t *pte = (uint64_t *)phys_to_virt(pte_phys(*l1_e)) + ((v >> 12) & 511);
+		if (guard)
+			*pte &= ~PTE_V;
+		else
+			*pte |= PTE_V;
+	}
+	__asm__ volatile("sfence.vma" ::: "memory");
+	spin_unlock_irqrestore(&guard_lock, flags);
+	if (spare)
+		frame_put(spare);
+	return 0;
+}
+
+/* A kernel load or store fault at a direct-map page that is valid now: a
+ * translation this hart cached before another made the page valid again
+ * (a freed stack's guard). Flush and retry. */
+bool rv_kernel_spurious_fault(unsigned long scause, uintptr_t addr)
+{
+	uint64_t pte;
+
+	if (addr < DIRECT_MAP_BASE || (scause != EXC_LOAD_PAGE_FAULT && scause != EXC_STORE_PAGE_FAULT))
+		return false;
+	pte = kernel_leaf(addr);
+	if (!pte || (scause == EXC_STORE_PAGE_FAULT && !(pte & PTE_W)))
+		return false;
+	__asm__ volatile("sfence.vma %0" ::"r"(addr) : "memory");
+	return true;
+}
+
+/* Per-hart emergency stacks for a kernel stack overflow (trap.S). */
+uint8_t rv_emergency_stacks[MAX_CPUS][RV_EMERGENCY_STACK_SIZE] __aligned(16);
+
+/* rv_trap_kernel, first: a trap that trap.S moved to this hart's emergency
+ * stack, because sp had run into the guard below the task's stack. The
+ * old sp is the stack's top word. Reports and panics. */
+void rv_emergency_check(struct trap_frame *tf)
+{
+	uintptr_t top = (uintptr_t)rv_emergency_stacks[hal_cpu_id()] + RV_EMERGENCY_STACK_SIZE;
+	uintptr_t at = (uintptr_t)tf;
+
+	if (at >= top || at < top - RV_EMERGENCY_STACK_SIZE)
+		return;
+	uintptr_t old_sp = *(uintptr_t *)(top - 8);
+	kernel_stack_overflow_check(old_sp, tf->sepc);
+	panic("kernel stack overflow: sp %lx at pc %lx (scause %lx stval %lx)", old_sp, tf->sepc,
+	      tf->scause, tf->stval);
 }

@@ -182,6 +182,8 @@ void x86_trap(struct trap_frame *tf)
 	if ((tf->cs & 3) != 3) {
 		if (vec == 2)
 			return; /* an NMI (IST2): nothing sends them; no locks here */
+		if (vec == 8) /* #DF on IST1: a kernel stack run into its guard? */
+			kernel_stack_overflow_check(tf->rsp, tf->rip);
 		if (vec == VEC_PF && uaccess_page_fault(tf))
 			return;
 		/* A user address outside the user-copy routines: SMAP/SMEP
