@@ -17,6 +17,7 @@
 #define SSTATUS_SIE 0x2
 #define SSTATUS_SPIE 0x20
 #define SSTATUS_SPP 0x100
+#define SSTATUS_SUM 0x40000
 #define SSTATUS_FS 0x6000
 #define SSTATUS_FS_CLEAN 0x4000
 #define RVCPU_KSTACK_TOP 0
@@ -109,6 +110,10 @@ kernel_trap_save:
 	sd	t0, TF_SEPC(sp)
 	csrr	t0, sstatus
 	sd	t0, TF_SSTATUS(sp)
+	/* SUM off: a trap inside a user copy must not run with user memory
+	 * open (x86_64's clac at entry); sret restores the saved sstatus. */
+	li	t1, SSTATUS_SUM
+	csrc	sstatus, t1
 	csrr	t0, stval
 	sd	t0, TF_STVAL(sp)
 	csrr	t0, scause
