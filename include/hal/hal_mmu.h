@@ -38,12 +38,12 @@ bool hal_pt_translate(struct hal_pt *pt, uintptr_t va, phys_addr_t *pa, unsigned
 /* Change protection of a present page. Flushes the TLB entry. */
 bool hal_pt_protect(struct hal_pt *pt, uintptr_t va, unsigned prot);
 /* Kernel stack guard pages (src/proc/task.c): make the direct-map page at
- * va (page aligned, RAM) absent (guard) or present again, splitting a
- * large direct-map page the first time (the split stays). Return 0, or
- * -ENOMEM without a table page for the split (then nothing changed).
- * Other CPUs may keep an old translation of the page until their next
- * TLB flush: the guard may catch an overflow late, never corrupt memory
- * (the page belongs to the stack allocation). */
+ * va (page aligned, RAM) absent (guard) or present again. The arch maps
+ * RAM by 4 KiB pages at boot for this, so it never allocates. Return 0, or
+ * -ENOMEM where that split could not be done (no guard). Other CPUs may
+ * keep an old translation of the page until their next TLB flush: the
+ * guard may catch an overflow late, never corrupt memory (the page
+ * belongs to the stack allocation). */
 int hal_kernel_guard_page(void *va, bool guard);
 /* Switch this CPU to pt (NULL: the kernel-only table). */
 void hal_pt_activate(struct hal_pt *pt);

@@ -117,8 +117,8 @@ void process_put(struct process *p)
  * trap entry expect) and the page right below it absent from the direct
  * map, so running off the bottom faults there: x86_64 takes a #DF on its
  * IST stack, riscv64's trap entry sees sp in the guard and switches to an
- * emergency stack; both report the task and panic. Without memory for a
- * page-table split the stack goes without a guard rather than failing.
+ * emergency stack; both report the task and panic. Where the arch could
+ * not map RAM by small pages at boot the stack goes without a guard.
  */
 #define KSTACK_BLOCK_ORDER (KSTACK_ORDER + 1)
 

@@ -14,7 +14,6 @@
 #include <ferrite/errno.h>
 #include <ferrite/frame.h>
 #include <ferrite/printk.h>
-#include <ferrite/spinlock.h>
 #include <hal/hal_boot.h>
 #include <hal/hal_cpu.h>
 #include <hal/hal_mmu.h>
@@ -135,74 +134,74 @@ bool rv_wx_violation(unsigned long scause, uintptr_t addr)
 /*
  * Guard pages in the direct map (hal_kernel_guard_page, below each kernel
  * stack, src/proc/task.c). The boot map uses 1 GiB leaves in root slots,
- * which every user root copies; so each GiB with RAM is split into 2 MiB
- * leaves once, before the first process (rv_direct_map_split), and a guard
- * then splits its 2 MiB leaf into 4 KiB pages below the shared tables.
- * guard_lock serialises the splits and leaf updates.
+ * which every user root copies; rv_direct_map_split() maps all RAM by
+ * 4 KiB pages once, from hal_arch_init before the first process (a table
+ * per 2 MiB, 2 MiB of tables per GiB), so a guard only flips a valid bit:
+ * it never allocates, so it cannot fail under memory pressure nor leave a
+ * table behind that /proc/ferrite/counters would show. No lock: each
+ * guard page belongs to one stack block, whose owner alone flips it.
  */
-static struct spinlock guard_lock = SPINLOCK_INIT("kguard");
+static uint64_t *split_leaf(uint64_t *e, phys_addr_t base, phys_addr_t step)
+{
+	struct frame *f = frame_alloc_zeroed();
+
+	if (!f)
+		return NULL;
+	uint64_t *t = frame_to_virt(f);
+	uint64_t bits = *e & 0x3ff;
+	for (unsigned i = 0; i < 512; i++)
+		t[i] = pte_make(base + (phys_addr_t)i * step, bits);
+	__asm__ volatile("fence rw, rw" ::: "memory");
+	*e = pte_make(frame_to_phys(f), PTE_V | PTE_G);
+	return t;
+}
 
 void rv_direct_map_split(const struct boot_info *info)
 {
+	unsigned tables = 0;
+
 	for (int r = 0; r < info->nr_usable; r++) {
 		phys_addr_t end = info->usable[r].base + info->usable[r].size;
-		for (phys_addr_t g = info->usable[r].base & ~(GIB - 1); g < end; g += GIB) {
-			uint64_t *e = &rv_kernel_root[256 + (g >> 30)];
-			if ((g >> 30) >= DIRECT_MAP_GIB || !(*e & PTE_LEAF_MASK))
-				continue; /* split already (the image's GiB) */
-			struct frame *f = frame_alloc_zeroed();
-			if (!f)
-				return; /* no guards in this GiB: they fail with -ENOMEM */
-			uint64_t *l1 = frame_to_virt(f);
-			uint64_t bits = *e & 0x3ff;
-			for (unsigned i = 0; i < 512; i++)
-				l1[i] = pte_make(g + (phys_addr_t)i * CHUNK, bits);
-			*e = pte_make(frame_to_phys(f), PTE_V | PTE_G);
+		for (phys_addr_t c = info->usable[r].base & ~(CHUNK - 1); c < end; c += CHUNK) {
+			if ((c >> 30) >= DIRECT_MAP_GIB)
+				break;
+			uint64_t *root_e = &rv_kernel_root[256 + (c >> 30)];
+			if ((*root_e & PTE_LEAF_MASK) &&
+			    !split_leaf(root_e, c & ~(GIB - 1), CHUNK))
+				goto nomem;
+			uint64_t *l1_e = (uint64_t *)phys_to_virt(pte_phys(*root_e)) + ((c >> 21) & 511);
+			if (!(*l1_e & PTE_LEAF_MASK))
+				continue; /* split already (the image's chunks) */
+			if (!split_leaf(l1_e, c, PAGE_SIZE))
+				goto nomem;
+			tables++;
 		}
 	}
 	__asm__ volatile("sfence.vma" ::: "memory");
+	pr_info("riscv64: direct map of RAM by 4 KiB pages (%u tables) for kernel stack guards\n",
+		tables);
+	return;
+nomem:
+	__asm__ volatile("sfence.vma" ::: "memory");
+	pr_warn("riscv64: no memory to split the direct map: some stacks have no guard page\n");
 }
 
 int hal_kernel_guard_page(void *va, bool guard)
 {
 	uintptr_t v = (uintptr_t)va;
 	uint64_t root_e = rv_kernel_root[(v >> 30) & 511];
-	struct frame *spare = NULL;
-	unsigned long flags;
 
 	if (v < DIRECT_MAP_BASE || !(root_e & PTE_V) || (root_e & PTE_LEAF_MASK))
-		return guard ? -ENOMEM : 0; /* a 1 GiB leaf: never split, never guarded */
-	uint64_t *l1_e = (uint64_t *)phys_to_virt(pte_phys(root_e)) + ((v >> 21) & 511);
-again:
-	flags = spin_lock_irqsave(&guard_lock);
-	if ((*l1_e & PTE_LEAF_MASK) && guard) {
-		if (!spare) {
-			spin_unlock_irqrestore(&guard_lock, flags);
-			spare = frame_alloc_zeroed();
-			if (!spare)
-				return -ENOMEM;
-			goto again;
-		}
-		uint64_t *l0 = frame_to_virt(spare);
-		uint64_t bits = *l1_e & 0x3ff;
-		phys_addr_t base = pte_phys(*l1_e);
-		for (unsigned i = 0; i < 512; i++)
-			l0[i] = pte_make(base + ((phys_addr_t)i << 12), bits);
-		__asm__ volatile("fence rw, rw" ::: "memory");
-		*l1_e = pte_make(frame_to_phys(spare), PTE_V | PTE_G);
-		spare = NULL;
-	}
-	if (!(*l1_e & PTE_LEAF_MASK)) {
-		uint64_t *pte = (uint64_t *)phys_to_virt(pte_phys(*l1_e)) + ((v >> 12) & 511);
-		if (guard)
-			*pte &= ~PTE_V;
-		else
-			*pte |= PTE_V;
-	}
-	__asm__ volatile("sfence.vma" ::: "memory");
-	spin_unlock_irqrestore(&guard_lock, flags);
-	if (spare)
-		frame_put(spare);
+		return -ENOMEM; /* not split at boot: no guard */
+	uint64_t l1_e = ((uint64_t *)phys_to_virt(pte_phys(root_e)))[(v >> 21) & 511];
+	if (!(l1_e & PTE_V) || (l1_e & PTE_LEAF_MASK))
+		return -ENOMEM;
+	uint64_t *pte = (uint64_t *)phys_to_virt(pte_phys(l1_e)) + ((v >> 12) & 511);
+	if (guard)
+		__atomic_and_fetch(pte, ~PTE_V, __ATOMIC_RELAXED);
+	else
+		__atomic_or_fetch(pte, PTE_V, __ATOMIC_RELAXED);
+	__asm__ volatile("sfence.vma %0" ::"r"(v) : "memory");
 	return 0;
 }
 

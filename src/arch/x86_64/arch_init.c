@@ -8,6 +8,7 @@
 
 void hal_arch_init(void)
 {
+	x86_direct_map_split(x86_boot_info()); /* stack guards: before any task */
 	pic_disable();
 	lapic_init();
 	ioapic_route(COM1_IRQ, VEC_COM1, this_x86_cpu()->lapic_id);

@@ -19,6 +19,11 @@ static struct boot_info boot_info;
 
 void x86_boot_main(uint32_t magic, uint32_t mbi) __noreturn;
 
+const struct boot_info *x86_boot_info(void)
+{
+	return &boot_info;
+}
+
 void x86_boot_main(uint32_t magic, uint32_t mbi)
 {
 	struct x86_cpu *c = &x86_cpus[0];

@@ -154,6 +154,8 @@ void multiboot_parse(uint32_t magic, phys_addr_t mbi, struct boot_info *info);
 /* directmap.c: map usable RAM above 4 GiB into the direct map. */
 void direct_map_extend(const struct boot_info *info);
 void x86_wx_init(void); /* wx.c: kernel W^X, after the identity map is gone */
+void x86_direct_map_split(const struct boot_info *info); /* kguard.c */
+const struct boot_info *x86_boot_info(void); /* boot.c: the memory map */
 /* ACPI RSDP copy handed over by multiboot2, or NULL (acpi.c searches). */
 void acpi_set_rsdp_hint(const void *rsdp, size_t len);
 /* The ACPI table with signature sig (header first), or NULL. */
