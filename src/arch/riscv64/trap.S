@@ -91,6 +91,7 @@ rv_trap_vector:
 	 * page below is a guard, src/proc/task.c). t0 rests in sscratch for
 	 * these few instructions, which cannot fault. */
 	csrw	sscratch, t0
+	beqz	tp, 1f				/* early boot: no struct cpu yet */
 	ld	t0, CPU_CURRENT(tp)
 	beqz	t0, 1f
 	ld	t0, TASK_KSTACK(t0)
