@@ -129,6 +129,7 @@ static bool parse_int(const char *p, const char *end, long *out)
  *   ferrite.selftest=lockdep  debug builds: show that the lock-order
  *                    validator reports an inversion, a sleep with a
  *                    spinlock held... (src/lib/lockdep.c)
+ *   ferrite.lockdep=0  debug builds: no lock-order validator
  *   ferrite.selftest=kmalloc  debug builds: show that red zones and
  *                    poison catch an overflow, a write after free and a
  *                    double free (src/mm/kmalloc.c)
@@ -164,6 +165,8 @@ static void parse_cmdline(const char *cmdline)
 			sysrq_crash_allowed = v != 0;
 		} else if (end - p == 24 && !strncmp(p, "ferrite.selftest=lockdep", 24)) {
 			selftest_lockdep = true;
+		} else if (end - p == 17 && !strncmp(p, "ferrite.lockdep=0", 17)) {
+			lockdep_off();
 		} else if (end - p == 24 && !strncmp(p, "ferrite.selftest=kmalloc", 24)) {
 			selftest_kmalloc = true;
 		} else if (!strncmp(p, "failslab=", 9)) {

@@ -42,7 +42,10 @@ void lockdep_mutex_release(struct mutex *m);
 void lockdep_selftest(void);
 /* Start validating (boot CPU, once its per-CPU block is set). */
 void lockdep_init(void);
+/* ferrite.lockdep=0: stop validating. */
+void lockdep_off(void);
 #else
+static inline void lockdep_off(void) {}
 static inline void lockdep_might_sleep(const char *what) { (void)what; }
 static inline void lockdep_mutex_acquire(struct mutex *m, bool trylock, uintptr_t ip)
 {

@@ -496,6 +496,12 @@ void lockdep_init(void)
 		LD_CLASSES, LD_EDGES);
 }
 
+void lockdep_off(void)
+{
+	__atomic_store_n(&ld_on, 0, __ATOMIC_RELEASE);
+	pr_info("lockdep: off (ferrite.lockdep=0)\n");
+}
+
 /* Called with only this CPU running and the validator on. */
 void lockdep_selftest(void)
 {
