@@ -42,7 +42,8 @@
 # Environment: BUILD (default build), QEMU_TIMEOUT (seconds, default 120),
 # FUZZ_TEST_S / FUZZ_FI_S (the bounded fuzz's seconds per arch without and
 # with fault injection, default 32 and 20), FUZZ_TEST_SEEDS, FUZZ_FI_SEEDS,
-# FUZZ_FAILSLAB.
+# FUZZ_FAILSLAB, DEBUG_KERNELS (non-empty: the -smp 1 guest suites on the
+# debug kernels too).
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -437,7 +438,7 @@ suite_linux_reference() {
 # lock not held, a mutex inversion; a red zone write, a write after free
 # found by the check of every slab and again at reallocation, a double
 # free), then reach the shell, where /proc/ferrite/kmalloc_check passes.
-DEBUG_SELFTEST_INPUT=$'echo 1 > /proc/ferrite/kmalloc_check && echo FERRITE_BOOT_OK\npoweroff -f\n'
+DEBUG_SELFTEST_INPUT=$'cat /proc/ferrite/lockdep; echo 1 > /proc/ferrite/kmalloc_check && echo FERRITE_BOOT_OK\npoweroff -f\n'
 debug_selftest_test() {
 	local name=$1 kernel=$2
 	shift 2
@@ -740,7 +741,7 @@ suite_guest() {
 	fi
 	local kernel=$KERNEL_RV tests=$TESTS_RV
 	[ "$arch" = x86_64 ] && kernel=$KERNEL_X86 tests=$TESTS_X86
-	if [ "$cpus" != 1 ]; then # -smp 4: the debug kernel, about 2x slower
+	if [ "$cpus" != 1 ] || [ -n "${DEBUG_KERNELS:-}" ]; then # the debug kernel, about 2x slower
 		kernel=$KERNEL_RV_DEBUG
 		[ "$arch" = x86_64 ] && kernel=$KERNEL_X86_DEBUG
 		local QEMU_TIMEOUT=$((QEMU_TIMEOUT * 3)) # seen by run_qemu

@@ -42,6 +42,9 @@ void lockdep_mutex_release(struct mutex *m);
 void lockdep_selftest(void);
 /* Start validating (boot CPU, once its per-CPU block is set). */
 void lockdep_init(void);
+struct pbuf;
+/* /proc/ferrite/lockdep: on, classes, dependencies, reports. */
+int lockdep_show(struct pbuf *b, pid_t pid);
 /* ferrite.lockdep=0: stop validating. */
 void lockdep_off(void);
 #else

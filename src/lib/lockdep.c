@@ -34,6 +34,7 @@
 #include <ferrite/lockdep.h>
 #include <ferrite/mutex.h>
 #include <ferrite/printk.h>
+#include <ferrite/procfs.h>
 #include <ferrite/sched.h>
 #include <ferrite/spinlock.h>
 #include <ferrite/task.h>
@@ -494,6 +495,16 @@ void lockdep_init(void)
 	__atomic_store_n(&ld_on, 1, __ATOMIC_RELEASE);
 	pr_info("lockdep: lock-order validator on (%u classes, %u dependencies at most)\n",
 		LD_CLASSES, LD_EDGES);
+}
+
+/* /proc/ferrite/lockdep: whether it runs and how much it has seen. */
+int lockdep_show(struct pbuf *b, pid_t pid)
+{
+	(void)pid;
+	pbuf_printf(b, "on %d\nclasses %u\ndependencies %u\nreports %u\n",
+		    __atomic_load_n(&ld_on, __ATOMIC_RELAXED), READ_ONCE(nr_classes),
+		    READ_ONCE(nr_edges), READ_ONCE(ld_reports));
+	return 0;
 }
 
 void lockdep_off(void)
