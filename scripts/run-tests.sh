@@ -741,10 +741,10 @@ suite_guest() {
 	fi
 	local kernel=$KERNEL_RV tests=$TESTS_RV
 	[ "$arch" = x86_64 ] && kernel=$KERNEL_X86 tests=$TESTS_X86
-	if [ "$cpus" != 1 ] || [ -n "${DEBUG_KERNELS:-}" ]; then # the debug kernel, about 2x slower
+	if [ "$cpus" != 1 ] || [ -n "${DEBUG_KERNELS:-}" ]; then # the debug kernel, 2-5x slower under load
 		kernel=$KERNEL_RV_DEBUG
 		[ "$arch" = x86_64 ] && kernel=$KERNEL_X86_DEBUG
-		local QEMU_TIMEOUT=$((QEMU_TIMEOUT * 3)) # seen by run_qemu
+		local QEMU_TIMEOUT=$((QEMU_TIMEOUT * 5)) # seen by run_qemu
 	fi
 	if need_file "$name" "$kernel" && need_file "$name" "$tests" && img=$(scratch_disk "$tag"); then
 		local q
