@@ -11,6 +11,12 @@
 #   make iso-x86_64     GRUB (multiboot2) ISO: ferrite-x86_64.iso
 #   make test           every test: host unit tests, Linux reference runs,
 #                       boot tests and in-QEMU tests on both architectures
+#                       (the -smp 4 guest suites and the fuzz on the debug
+#                       kernels)
+#   make debug          the debug kernels (meson -Ddebug_checks=true:
+#                       lock-order validator, spinlock owners, kmalloc red
+#                       zones and poison) in build/riscv64-debug/kernel and
+#                       build/x86_64-debug/kernel (docs/locking.md)
 #   make fuzz           the syscall fuzzer as init on both arches
 #                       (scripts/fuzz.sh): FUZZ_S seconds each (default
 #                       600), FUZZ_SEEDS or FUZZ_SEED (default: four new
@@ -49,7 +55,7 @@ QEMU_X86 = qemu-system-x86_64 -machine q35 -kernel kernel-x86_64 -initrd $(BUILD
 GDB_PORT ?= $(shell expr 26000 + $$(id -u) % 5000)
 
 .PHONY: all deps kernel-rv kernel-x86_64 host qemu-riscv qemu-x86_64 \
-	qemu-riscv-gdb qemu-x86_64-gdb iso-x86_64 test fuzz bench crashtest docs clean FORCE \
+	qemu-riscv-gdb qemu-x86_64-gdb iso-x86_64 test debug kernel-rv-debug kernel-x86_64-debug fuzz bench crashtest docs clean FORCE \
 	judge-image judge-riscv judge-x86_64
 
 all: kernel-rv kernel-x86_64 docs
@@ -73,6 +79,21 @@ kernel-x86_64: deps $(BUILD)/x86_64/build.ninja
 	ninja -C $(BUILD)/x86_64
 	@cmp -s $(BUILD)/x86_64/kernel kernel-x86_64 || cp $(BUILD)/x86_64/kernel kernel-x86_64
 
+# The debug kernels: only the kernel target (the guest tests come from the
+# release build directories).
+$(BUILD)/riscv64-debug/build.ninja: | deps
+	meson setup $(BUILD)/riscv64-debug --cross-file cross/riscv64.ini -Ddebug_checks=true
+$(BUILD)/x86_64-debug/build.ninja: | deps
+	meson setup $(BUILD)/x86_64-debug --cross-file cross/x86_64.ini -Ddebug_checks=true
+
+kernel-rv-debug: deps $(BUILD)/riscv64-debug/build.ninja
+	ninja -C $(BUILD)/riscv64-debug kernel
+
+kernel-x86_64-debug: deps $(BUILD)/x86_64-debug/build.ninja
+	ninja -C $(BUILD)/x86_64-debug kernel
+
+debug: kernel-rv-debug kernel-x86_64-debug
+
 host: deps $(BUILD)/host/build.ninja
 	ninja -C $(BUILD)/host
 
@@ -95,7 +116,7 @@ qemu-x86_64-gdb: kernel-x86_64
 iso-x86_64: kernel-x86_64
 	scripts/mkiso-x86_64.sh kernel-x86_64 ferrite-x86_64.iso
 
-test: all host iso-x86_64
+test: all host iso-x86_64 debug
 	scripts/run-tests.sh
 
 FUZZ_S     ?= 600

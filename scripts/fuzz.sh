@@ -8,7 +8,7 @@
 #   SECONDS  the fuzzer's time, spread over the seeds
 #   SEEDS    comma-separated seed list, e.g. 1,2,3,4
 #   LOG      serial log (default build/test-logs/fuzz-ARCH.log)
-# Environment: BUILD (default build), SMP (default 1), FUZZ_ARGS (more
+# Environment: BUILD (default build), FUZZ_KERNEL (default the release kernel of BUILD), SMP (default 1), FUZZ_ARGS (more
 # sysfuzz options, e.g. "--calls 128"), FUZZ_FAILSLAB (fault injection:
 # PERMILLION,SEED on the kernel command line, docs/reliability.md),
 # QEMU_EXTRA.
@@ -30,11 +30,11 @@ mkdir -p "$(dirname "$log")"
 
 case "$arch" in
 riscv64)
-	kernel=$BUILD/riscv64/kernel
+	kernel=${FUZZ_KERNEL:-$BUILD/riscv64/kernel}
 	qemu=(qemu-system-riscv64 -machine virt -bios default -smp "$SMP")
 	;;
 x86_64)
-	kernel=$BUILD/x86_64/kernel
+	kernel=${FUZZ_KERNEL:-$BUILD/x86_64/kernel}
 	qemu=(qemu-system-x86_64 -machine q35 -smp "$SMP")
 	;;
 *)

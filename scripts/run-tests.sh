@@ -17,13 +17,17 @@
 #                   FAT32 image the fat test writes (then fsck.fat -n and
 #                   mtools check it: fat-fsck, fat-files)
 #   guest-x86_64    the same on x86_64
-#   guest-smp4-riscv64  every guest test again at -smp 4, same disks
+#   guest-smp4-riscv64  every guest test again at -smp 4, same disks, on the
+#                   debug kernel (build/riscv64-debug: lock-order validator,
+#                   kmalloc red zones and poison; docs/locking.md)
 #   guest-smp4-x86_64   the same on x86_64
+#   (every guest run fails on a validator or kmalloc report, or a WARN_ON)
 #   crash           the power-cut test: 2 QEMU runs per arch of a writer
 #                   with fsync points killed at random (scripts/crashtest.sh)
 #   fuzz-riscv64    the syscall fuzzer as init (scripts/fuzz.sh), fixed
 #                   seeds, once plain and once with fault injection: one
-#                   count per seed, plus no panic, no warning, a verdict
+#                   count per seed, plus no panic, no warning, a verdict;
+#                   on the debug kernel
 #   fuzz-x86_64     the same on x86_64
 #   judge-riscv64   competition mode (docs/judge.md): the small judge image
 #                   booted with the judges' line, every case that passes in
@@ -38,7 +42,8 @@
 # Environment: BUILD (default build), QEMU_TIMEOUT (seconds, default 120),
 # FUZZ_TEST_S / FUZZ_FI_S (the bounded fuzz's seconds per arch without and
 # with fault injection, default 32 and 20), FUZZ_TEST_SEEDS, FUZZ_FI_SEEDS,
-# FUZZ_FAILSLAB.
+# FUZZ_FAILSLAB, DEBUG_KERNELS (non-empty: the -smp 1 guest suites on the
+# debug kernels too).
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -48,6 +53,11 @@ LOGS=$BUILD/test-logs
 # The kernels of this build (`make` also copies them to the top directory).
 KERNEL_RV=$BUILD/riscv64/kernel
 KERNEL_X86=$BUILD/x86_64/kernel
+# The debug kernels (make debug; meson -Ddebug_checks=true).
+KERNEL_RV_DEBUG=$BUILD/riscv64-debug/kernel
+KERNEL_X86_DEBUG=$BUILD/x86_64-debug/kernel
+# Report lines of the debug kernels' checks (and WARN_ON) fail a guest run.
+KERNEL_REPORT='BUG: (lockdep|kmalloc)|WARN_ON\(|lockdep: out of'
 # The guest tests, an -initrd unpacked over the kernel's built-in archive.
 TESTS_RV=$BUILD/riscv64/user/tests.cpio
 TESTS_X86=$BUILD/x86_64/user/tests.cpio
@@ -428,6 +438,41 @@ suite_linux_reference() {
 	suite_end linux-reference
 }
 
+# The debug kernel's checks (docs/locking.md): booted with
+# ferrite.selftest=lockdep and =kmalloc, it must report each planted fault
+# (two lock-order inversions, a sleep with a spinlock held, a release of a
+# lock not held, a mutex inversion; a red zone write, a write after free
+# found by the check of every slab and again at reallocation, a double
+# free), then reach the shell, where /proc/ferrite/kmalloc_check passes.
+DEBUG_SELFTEST_INPUT=$'cat /proc/ferrite/lockdep; echo 1 > /proc/ferrite/kmalloc_check && echo FERRITE_BOOT_OK\npoweroff -f\n'
+debug_selftest_test() {
+	local name=$1 kernel=$2
+	shift 2
+	local log=$LOGS/$name.log clean want missing=
+	need_file "$name" "$kernel" || return
+	run_qemu "$log" "$DEBUG_SELFTEST_INPUT" "^$BOOT_MARKER\$" "$@" -kernel "$kernel" \
+		-append "ferrite.selftest=lockdep ferrite.selftest=kmalloc"
+	clean=$(tr -d '\r' < "$log")
+	for want in 'BUG: lockdep: lock order inversion' 'BUG: lockdep: sleeping \(schedule\) with a spinlock held' \
+		'BUG: lockdep: releasing spinlock "selftest_c"' 'taking mutex of' \
+		'lockdep selftest: 5 of 5 reported' 'BUG: kmalloc: red zone overwritten' \
+		'BUG: kmalloc: use after free: .* \(found by kmalloc_check\)' \
+		'BUG: kmalloc: use after free: .* \(found at allocation\)' \
+		'BUG: kmalloc: kfree\(.*\) of an object that is not allocated' \
+		'kmalloc selftest: done' 'kmalloc_check: 0 bad objects' "^$BOOT_MARKER\$"; do
+		grep -Eq -- "$want" <<< "$clean" || missing+="${missing:+, }$want"
+	done
+	if [ "$(grep -c 'BUG: lockdep: lock order inversion' <<< "$clean")" != 3 ]; then
+		missing+="${missing:+, }three inversions"
+	fi
+	if [ -n "$missing" ]; then
+		fail "$name" "missing: $missing"
+		show_tail "$log"
+	else
+		pass "$name"
+	fi
+}
+
 suite_boot_riscv64() {
 	suite_begin boot-riscv64
 	local q=(qemu-system-riscv64 -machine virt -m 1G -nographic)
@@ -435,6 +480,7 @@ suite_boot_riscv64() {
 	if need_file boot-riscv64 "$KERNEL_RV"; then
 		boot_test rv-opensbi-smp1 "${q[@]}" -kernel "$KERNEL_RV" -bios default -smp 1
 		boot_test rv-opensbi-smp4 "${q[@]}" -kernel "$KERNEL_RV" -bios default -smp 4
+		debug_selftest_test rv-debug-selftest "$KERNEL_RV_DEBUG" "${q[@]}" -bios default -smp 2
 		boot_test rv-fw_jump "${q[@]}" -kernel "$KERNEL_RV" -bios "$fw_jump" -smp 1
 		bigrd_tests rv "$BUILD/riscv64/user/bigrd.cpio.gz" "${q[@]}" -kernel "$KERNEL_RV" \
 			-bios default -no-reboot
@@ -491,6 +537,7 @@ suite_boot_x86_64() {
 	if need_file boot-x86_64 "$KERNEL_X86"; then
 		boot_test x86-q35 "${q[@]}" -machine q35 -kernel "$KERNEL_X86"
 		boot_test x86-pc "${q[@]}" -machine pc -kernel "$KERNEL_X86"
+		debug_selftest_test x86-debug-selftest "$KERNEL_X86_DEBUG" "${q[@]}" -machine q35 -smp 2
 		bigrd_tests x86 "$BUILD/x86_64/user/bigrd.cpio.gz" "${q[@]}" -machine q35 \
 			-kernel "$KERNEL_X86" -no-reboot
 		panic_tests x86 "$TESTS_X86" "${q[@]}" -machine q35 -kernel "$KERNEL_X86"
@@ -538,6 +585,15 @@ guest_run() {
 	if ! count_runner_lines "$log" "$suite" || grep -q '^FAIL' <(tr -d '\r' < "$log"); then
 		[ $rc -eq 124 ] && echo "note: $name timed out after ${QEMU_TIMEOUT}s"
 		show_tail "$log"
+	fi
+	# The debug checks (lock order, kmalloc red zones and poison) and WARN_ON.
+	local reports
+	reports=$(tr -d '\r' < "$log" | grep -E -m3 "$KERNEL_REPORT")
+	if [ -n "$reports" ]; then
+		fail "$suite/kernel-reports" "$(head -n1 <<< "$reports")"
+		tr -d '\r' < "$log" | grep -E -A12 "$KERNEL_REPORT" | head -n 60
+	else
+		pass "$suite/kernel-reports"
 	fi
 	# Every number Linux defines (all below 1000) is logged by name.
 	local unknown
@@ -691,6 +747,11 @@ suite_guest() {
 	fi
 	local kernel=$KERNEL_RV tests=$TESTS_RV
 	[ "$arch" = x86_64 ] && kernel=$KERNEL_X86 tests=$TESTS_X86
+	if [ "$cpus" != 1 ] || [ -n "${DEBUG_KERNELS:-}" ]; then # the debug kernel, 2-5x slower under load
+		kernel=$KERNEL_RV_DEBUG
+		[ "$arch" = x86_64 ] && kernel=$KERNEL_X86_DEBUG
+		local QEMU_TIMEOUT=$((QEMU_TIMEOUT * 5)) # seen by run_qemu
+	fi
 	if need_file "$name" "$kernel" && need_file "$name" "$tests" && img=$(scratch_disk "$tag"); then
 		local q
 		if [ "$arch" = riscv64 ]; then
@@ -798,9 +859,12 @@ fuzz_count() {
 suite_fuzz() {
 	local arch=$1
 	suite_begin "fuzz-$arch"
-	fuzz_count env BUILD="$BUILD" FUZZ_NAME="fuzz-$arch" FUZZ_FAILSLAB= \
+	local kernel=$KERNEL_RV_DEBUG
+	[ "$arch" = x86_64 ] && kernel=$KERNEL_X86_DEBUG
+	need_file "fuzz-$arch" "$kernel" || { suite_end "fuzz-$arch"; return; }
+	fuzz_count env BUILD="$BUILD" FUZZ_KERNEL="$kernel" FUZZ_NAME="fuzz-$arch" FUZZ_FAILSLAB= \
 		scripts/fuzz.sh "$arch" "$FUZZ_TEST_S" "$FUZZ_TEST_SEEDS" "$LOGS/fuzz-$arch.log"
-	fuzz_count env BUILD="$BUILD" FUZZ_NAME="fuzz-$arch-failslab" FUZZ_FAILSLAB="$FUZZ_FAILSLAB" \
+	fuzz_count env BUILD="$BUILD" FUZZ_KERNEL="$kernel" FUZZ_NAME="fuzz-$arch-failslab" FUZZ_FAILSLAB="$FUZZ_FAILSLAB" \
 		scripts/fuzz.sh "$arch" "$FUZZ_FI_S" "$FUZZ_FI_SEEDS" "$LOGS/fuzz-$arch-failslab.log"
 	suite_end "fuzz-$arch"
 }

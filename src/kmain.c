@@ -2,6 +2,7 @@
  * The portable start of the kernel: an ordered list of init steps, called by
  * the arch entry code on the boot CPU once the console works.
  */
+#include <ferrite/lockdep.h>
 #include <ferrite/cpu.h>
 #include <ferrite/drivers.h>
 #include <ferrite/fault_inject.h>
@@ -30,6 +31,8 @@ extern const char initramfs_builtin_start[], initramfs_builtin_end[];
 
 static char init_path[128] = "/init";
 static bool init_given; /* init= was on the command line */
+static bool selftest_lockdep; /* ferrite.selftest=lockdep (debug builds) */
+static bool selftest_kmalloc; /* ferrite.selftest=kmalloc (debug builds) */
 
 /* Words the kernel does not know go to init, as Linux passes them: KEY=VALUE
  * into its environment, a bare word (and every word after "--") into its
@@ -123,6 +126,13 @@ static bool parse_int(const char *p, const char *end, long *out)
  *   panic=N          after a panic: 0 halt, N > 0 reboot after N seconds,
  *                    N < 0 reboot at once
  *   ferrite.sysrq=1  allow the crash trigger of /proc/sysrq-trigger (tests)
+ *   ferrite.selftest=lockdep  debug builds: show that the lock-order
+ *                    validator reports an inversion, a sleep with a
+ *                    spinlock held... (src/lib/lockdep.c)
+ *   ferrite.lockdep=0  debug builds: no lock-order validator
+ *   ferrite.selftest=kmalloc  debug builds: show that red zones and
+ *                    poison catch an overflow, a write after free and a
+ *                    double free (src/mm/kmalloc.c)
  *   failslab=P,SEED  fault injection: allocations fail P times per million
  *   norandmaps       no address-space randomisation (src/mm/layout.c)
  * Anything else goes to init (init_word_add). */
@@ -153,6 +163,12 @@ static void parse_cmdline(const char *cmdline)
 			panic_timeout = (int)v;
 		} else if (!strncmp(p, "ferrite.sysrq=", 14) && parse_int(p + 14, end, &v)) {
 			sysrq_crash_allowed = v != 0;
+		} else if (end - p == 24 && !strncmp(p, "ferrite.selftest=lockdep", 24)) {
+			selftest_lockdep = true;
+		} else if (end - p == 17 && !strncmp(p, "ferrite.lockdep=0", 17)) {
+			lockdep_off();
+		} else if (end - p == 24 && !strncmp(p, "ferrite.selftest=kmalloc", 24)) {
+			selftest_kmalloc = true;
 		} else if (!strncmp(p, "failslab=", 9)) {
 			fault_inject_setup(p + 9); /* docs/reliability.md */
 		} else if (end - p == 10 && !strncmp(p, "norandmaps", 10)) {
@@ -194,6 +210,7 @@ void kmain(struct boot_info *info)
 {
 	cpus[0].id = 0;
 	hal_cpu_set_self(&cpus[0]);
+	lockdep_init();                 /* debug builds: the lock-order validator */
 	pr_info("Ferrite %s booting on %s, cmdline \"%s\"\n", FERRITE_VERSION, hal_arch_name, info->cmdline);
 	parse_cmdline(info->cmdline);
 
@@ -203,6 +220,12 @@ void kmain(struct boot_info *info)
 	hal_arch_init();                /* traps, interrupt controllers */
 	stack_protector_init();         /* a random canary for this boot */
 	sched_init();                   /* idle task for this CPU, run queues */
+	if (selftest_lockdep)
+		lockdep_selftest();     /* debug builds: ferrite.selftest=lockdep */
+#ifdef FERRITE_DEBUG
+	if (selftest_kmalloc)
+		kmalloc_selftest();     /* ferrite.selftest=kmalloc */
+#endif
 	vfs_init();                     /* root in-memory fs and /dev */
 	fifo_init();                    /* mknod(S_IFIFO) opens pipes */
 	unpack_initramfs(info);         /* the root file system's contents */

@@ -11,4 +11,15 @@ void kfree(void *p);
 /* Bytes currently allocated (for leak checks). */
 size_t kmalloc_live_bytes(void);
 
+#ifdef FERRITE_DEBUG
+/* Check every slab object (red zones of live ones, poison of free ones);
+ * each bad one is reported with "BUG: kmalloc:". Returns how many. */
+unsigned kmalloc_check_all(void);
+/* ferrite.selftest=kmalloc: an overflow, a write after free and a double
+ * free, each of which must be reported. */
+void kmalloc_selftest(void);
+/* /proc/ferrite/kmalloc_check: any write checks; -EIO when something is bad. */
+int kmalloc_check_store(const char *text, size_t len);
+#endif
+
 DEFINE_FREE(kfree, void *, if (_T) kfree(_T))

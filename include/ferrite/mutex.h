@@ -22,9 +22,17 @@ struct mutex {
 	struct task *owner;    /* NULL when free; atomic, changed under wait.lock
 				  except the lock-free NULL -> current fast path */
 	struct waitqueue wait; /* sleepers, all exclusive, oldest first */
+#ifdef FERRITE_DEBUG
+	const void *ld_key; /* validator class: mutex_init's caller (NULL: static) */
+	unsigned ld_class;  /* validator class + 1, 0 until first taken */
+#endif
 };
 
+#ifdef FERRITE_DEBUG
+#define MUTEX_INIT(name) { NULL, WAITQUEUE_INIT((name).wait), NULL, 0 }
+#else
 #define MUTEX_INIT(name) { NULL, WAITQUEUE_INIT((name).wait) }
+#endif
 #define DEFINE_MUTEX(name) struct mutex name = MUTEX_INIT(name)
 
 void mutex_init(struct mutex *m);

@@ -21,6 +21,11 @@
  * src/proc/smp.c), so a CPU that holds a lock and waits for every CPU
  * running an address space to flush its TLB never waits on a CPU that
  * spins on that lock.
+ * Debug builds (FERRITE_DEBUG, meson -Ddebug_checks=true) also record the
+ * owner CPU and tell the lock-order validator (src/lib/lockdep.c,
+ * docs/locking.md) about every acquisition and release; release builds
+ * keep only the lock word, the ticket and the name.
+ *
  * Memory order: taking the lock is an acquire (ticket: the load that sees
  * `serving` reach the ticket; else the exchange), releasing it a release
  * store (only the holder writes).
@@ -34,11 +39,30 @@
 struct spinlock {
 	uint32_t next;    /* atomic: the next ticket (test-and-set: the lock word) */
 	uint32_t serving; /* the ticket that holds the lock; written by the holder */
+	const char *name; /* also the lock's class for the validator */
+#ifdef FERRITE_DEBUG
 	int owner_cpu;    /* -1 when free; for assert_locked and debugging */
-	const char *name;
+	unsigned ld_class; /* validator class + 1, 0 until first taken */
+#endif
 };
 
-#define SPINLOCK_INIT(n) { 0, 0, -1, n }
+#ifdef FERRITE_DEBUG
+#define SPINLOCK_INIT(n) { 0, 0, n, -1, 0 }
+/* The validator (src/lib/lockdep.c): called before spinning (trylock:
+ * after success) and before the release. */
+void lockdep_acquire(struct spinlock *l, bool trylock);
+void lockdep_release(struct spinlock *l);
+#define spin_debug_init(l) ((l)->owner_cpu = -1, (l)->ld_class = 0)
+#define spin_debug_acquire(l, try) lockdep_acquire(l, try)
+#define spin_debug_owner(l) ((l)->owner_cpu = (int)hal_cpu_id())
+#define spin_debug_release(l) (lockdep_release(l), (l)->owner_cpu = -1)
+#else
+#define SPINLOCK_INIT(n) { 0, 0, n }
+#define spin_debug_init(l) ((void)0)
+#define spin_debug_acquire(l, try) ((void)0)
+#define spin_debug_owner(l) ((void)0)
+#define spin_debug_release(l) ((void)0)
+#endif
 
 #ifndef SPINLOCK_TICKET
 #define SPINLOCK_TICKET 0
@@ -55,20 +79,21 @@ static inline void spin_init(struct spinlock *l, const char *name)
 {
 	l->next = 0;
 	l->serving = 0;
-	l->owner_cpu = -1;
 	l->name = name;
+	spin_debug_init(l);
 }
 
 #if SPINLOCK_TICKET
 static inline void spin_lock(struct spinlock *l)
 {
+	spin_debug_acquire(l, false);
 	uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
 
 	while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket) {
 		smp_poll_requests();
 		hal_cpu_relax();
 	}
-	l->owner_cpu = (int)hal_cpu_id();
+	spin_debug_owner(l);
 }
 
 static inline bool spin_trylock(struct spinlock *l)
@@ -80,13 +105,14 @@ static inline bool spin_trylock(struct spinlock *l)
 	if (!__atomic_compare_exchange_n(&l->next, &expect, serving + 1, false,
 					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return false;
-	l->owner_cpu = (int)hal_cpu_id();
+	spin_debug_acquire(l, true);
+	spin_debug_owner(l);
 	return true;
 }
 
 static inline void spin_unlock(struct spinlock *l)
 {
-	l->owner_cpu = -1;
+	spin_debug_release(l);
 	__atomic_store_n(&l->serving, l->serving + 1, __ATOMIC_RELEASE);
 }
 
@@ -97,27 +123,35 @@ static inline bool spin_is_locked(const struct spinlock *l)
 }
 #else
 /* next is the lock word: 0 free, 1 held (serving stays 0). */
+static inline bool spin_trylock_raw(struct spinlock *l)
+{
+	return !__atomic_exchange_n(&l->next, 1, __ATOMIC_ACQUIRE);
+}
+
 static inline bool spin_trylock(struct spinlock *l)
 {
-	if (__atomic_exchange_n(&l->next, 1, __ATOMIC_ACQUIRE))
+	if (!spin_trylock_raw(l))
 		return false;
-	l->owner_cpu = (int)hal_cpu_id();
+	spin_debug_acquire(l, true);
+	spin_debug_owner(l);
 	return true;
 }
 
 static inline void spin_lock(struct spinlock *l)
 {
-	while (!spin_trylock(l)) {
+	spin_debug_acquire(l, false);
+	while (!spin_trylock_raw(l)) {
 		while (__atomic_load_n(&l->next, __ATOMIC_RELAXED)) {
 			smp_poll_requests();
 			hal_cpu_relax();
 		}
 	}
+	spin_debug_owner(l);
 }
 
 static inline void spin_unlock(struct spinlock *l)
 {
-	l->owner_cpu = -1;
+	spin_debug_release(l);
 	__atomic_store_n(&l->next, 0, __ATOMIC_RELEASE);
 }
 
@@ -140,9 +174,14 @@ static inline void spin_unlock_irqrestore(struct spinlock *l, unsigned long flag
 	hal_irq_restore(flags);
 }
 
+/* Release builds do not record the owner: only "held by some CPU". */
 static inline bool spin_is_locked_here(const struct spinlock *l)
 {
+#ifdef FERRITE_DEBUG
 	return spin_is_locked(l) && READ_ONCE(l->owner_cpu) == (int)hal_cpu_id();
+#else
+	return spin_is_locked(l);
+#endif
 }
 #define assert_locked(l) BUG_ON(!spin_is_locked_here(l))
 

@@ -16,6 +16,7 @@
 #include <hal/hal_arch_types.h>
 #include <uapi/resource.h>
 #include <ferrite/cred.h>
+#include <ferrite/lockdep.h>
 
 struct mm;
 struct fd_table;
@@ -120,6 +121,9 @@ struct process {
 struct task {
 	struct ref ref;
 	struct spinlock lock;
+#ifdef FERRITE_DEBUG
+	struct lockdep_task ld; /* mutexes held (src/lib/lockdep.c); this task */
+#endif
 	pid_t tid;
 	struct process *proc; /* reference */
 	int state;            /* enum task_state */

@@ -12,6 +12,7 @@
 #include <ferrite/vfs.h>
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
+#include <ferrite/lockdep.h>
 #include <ferrite/printk.h>
 #include <ferrite/procfs.h>
 #include <ferrite/string.h>
@@ -38,6 +39,8 @@ enum procfs_type {
 	PROC_FERRITE,
 	PROC_COUNTERS,
 	PROC_SELFTEST,
+	PROC_KMALLOC_CHECK,
+	PROC_LOCKDEP,
 	PROC_PID,
 	PROC_PID_STAT,
 	PROC_PID_STATUS,
@@ -80,6 +83,13 @@ static const struct procfs_entry root_entries[] = {
 static const struct procfs_entry ferrite_entries[] = {
 	{ "counters", PROC_COUNTERS, S_IFREG | 0444, procfs_show_counters },
 	{ "selftest", PROC_SELFTEST, S_IFREG | 0200, procfs_show_nothing, protect_selftest },
+#ifdef FERRITE_DEBUG
+	/* debug builds: a write checks every kmalloc object (src/mm/kmalloc.c) */
+	{ "kmalloc_check", PROC_KMALLOC_CHECK, S_IFREG | 0200, procfs_show_nothing,
+	  kmalloc_check_store },
+	/* the lock-order validator's counts (src/lib/lockdep.c) */
+	{ "lockdep", PROC_LOCKDEP, S_IFREG | 0444, lockdep_show },
+#endif
 };
 
 static const struct procfs_entry sys_entries[] = {

@@ -3,10 +3,13 @@
  * that becomes empty is returned to the frame allocator at once, so memory
  * taken by kmalloc comes back when it is freed.
  * Lock: cache->lock (irqsave) for the lists and the slab headers.
+ * Debug builds poison free objects and check the poison when they are
+ * handed out again (slab.h).
  */
 #include "slab.h"
 #include <ferrite/frame.h>
 #include <ferrite/printk.h>
+#include <ferrite/string.h>
 #include <hal/hal_mmu.h>
 
 struct slab {
@@ -38,6 +41,73 @@ static struct slab *slab_of(const void *obj)
 
 struct slab_cache *slab_cache_of(const void *obj) { return slab_of(obj)->cache; }
 
+#ifdef FERRITE_DEBUG
+static void poison(struct slab_cache *c, void *obj)
+{
+	((uint64_t *)obj)[1] = SLAB_FREE_MAGIC;
+	memset((char *)obj + SLAB_DEBUG_HEADER, SLAB_POISON, c->obj_size - SLAB_DEBUG_HEADER);
+}
+
+bool slab_check_poison(struct slab_cache *c, void *obj, const char *when)
+{
+	const uint8_t *b = obj;
+	size_t first = 0, n = 0;
+
+	if (((uint64_t *)obj)[1] != SLAB_FREE_MAGIC) {
+		kprintf("BUG: kmalloc: free object %p of %s lost its free mark (%s)\n", obj,
+			c->name, when);
+		return false;
+	}
+	/* Word by word (objects are multiples of 8 bytes); bytes only when a
+	 * word differs. */
+	for (size_t w = SLAB_DEBUG_HEADER; w < c->obj_size; w += 8) {
+		if (*(const uint64_t *)(b + w) == 0x6b6b6b6b6b6b6b6bull)
+			continue;
+		for (size_t i = w; i < w + 8; i++) {
+			if (b[i] != SLAB_POISON) {
+				if (!n++)
+					first = i;
+			}
+		}
+	}
+	if (!n)
+		return true;
+	kprintf("BUG: kmalloc: use after free: object %p of %s written after kfree (%s): "
+		"%zu bytes, first at offset %zu (0x%02x)\n", obj, c->name, when, n,
+		first - SLAB_DEBUG_HEADER, b[first]);
+	return false;
+}
+
+unsigned slab_check_cache(struct slab_cache *c, bool (*check)(void *obj, bool free))
+{
+	unsigned long flags = spin_lock_irqsave(&c->lock);
+	struct list_head *lists[2] = { &c->partial, &c->full };
+	unsigned bad = 0;
+
+	for (int l = 0; l < 2; l++) {
+		struct slab *s;
+		list_for_each_entry(s, lists[l], node) {
+			char *base = (char *)s + SLAB_HEADER_SIZE;
+			for (unsigned i = 0; i < c->objs_per_slab; i++) {
+				void *obj = base + i * c->obj_size;
+				bool free = false;
+				for (void **f = s->free; f; f = *f)
+					if ((void *)f == obj) {
+						free = true;
+						break;
+					}
+				if (!check(obj, free))
+					bad++;
+			}
+		}
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+	return bad;
+}
+#else
+#define poison(c, obj) ((void)0)
+#endif
+
 /* A fresh slab with every object on its free list; NULL on ENOMEM. */
 static struct slab *slab_new(struct slab_cache *c)
 {
@@ -53,6 +123,7 @@ static struct slab *slab_new(struct slab_cache *c)
 	char *base = (char *)s + SLAB_HEADER_SIZE;
 	for (unsigned i = c->objs_per_slab; i-- > 0;) {
 		void **obj = (void **)(base + i * c->obj_size);
+		poison(c, obj);
 		*obj = s->free;
 		s->free = obj;
 	}
@@ -78,6 +149,9 @@ void *slab_alloc(struct slab_cache *c)
 	}
 	s = list_first_entry(&c->partial, struct slab, node);
 	void **obj = s->free;
+#ifdef FERRITE_DEBUG
+	slab_check_poison(c, obj, "found at allocation"); /* reported; used anyway */
+#endif
 	s->free = *obj;
 	s->inuse++;
 	if (!s->free)
@@ -97,6 +171,7 @@ void slab_free(void *p)
 	BUG_ON(s->inuse == 0);
 	if (!s->free)
 		list_move_tail(&s->node, &c->partial); /* was full */
+	poison(c, p);
 	*(void **)p = s->free;
 	s->free = p;
 	if (--s->inuse == 0) {

@@ -26,3 +26,21 @@ void *slab_alloc(struct slab_cache *c);
 void slab_free(void *obj);
 /* The cache an object came from (obj must lie in a slab page). */
 struct slab_cache *slab_cache_of(const void *obj);
+
+#ifdef FERRITE_DEBUG
+/*
+ * Debug builds: a free object holds its free-list link in its first word,
+ * SLAB_FREE_MAGIC in its second, and SLAB_POISON in every byte after.
+ * slab_alloc checks the poison (a write after free is reported, with
+ * "BUG:"); kmalloc.c replaces the magic with its own while the object is
+ * allocated. slab_check_cache walks every slab of c under its lock and
+ * calls check on each object (free: whether it is free); returns the
+ * number of bad objects check reported.
+ */
+#define SLAB_FREE_MAGIC 0xf7eef7eef7eef7eeull
+#define SLAB_POISON 0x6b
+#define SLAB_DEBUG_HEADER 16 /* the link and the magic */
+unsigned slab_check_cache(struct slab_cache *c, bool (*check)(void *obj, bool free));
+/* Report poison bytes of the free object obj that were overwritten. */
+bool slab_check_poison(struct slab_cache *c, void *obj, const char *when);
+#endif

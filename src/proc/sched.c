@@ -28,6 +28,7 @@
  * sleep_lock guards the timed-sleeper list (served by CPU 0's tick).
  * Lock order: wq->lock -> sleep_lock -> rq.lock -> pid_lock.
  */
+#include <ferrite/lockdep.h>
 #include <ferrite/bitops.h>
 #include <ferrite/ktimer.h>
 #include <ferrite/errno.h>
@@ -323,6 +324,7 @@ static __always_inline void requeue_prev_locked(struct cpu *c, struct task *prev
 
 void schedule(void)
 {
+	lockdep_might_sleep("schedule");
 	unsigned long flags = hal_irq_save();
 	struct cpu *c = hal_cpu_self();
 	struct runqueue *rq = &c->rq;

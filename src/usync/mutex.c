@@ -14,6 +14,7 @@
  * newcomer can take a free mutex only when nobody is waiting for it.
  */
 #include <ferrite/cpu.h>
+#include <ferrite/lockdep.h>
 #include <ferrite/mutex.h>
 #include <ferrite/printk.h>
 #include <ferrite/task.h>
@@ -22,6 +23,10 @@ void mutex_init(struct mutex *m)
 {
 	m->owner = NULL;
 	waitqueue_init(&m->wait);
+#ifdef FERRITE_DEBUG
+	m->ld_key = __builtin_return_address(0); /* the class: this init site */
+	m->ld_class = 0;
+#endif
 }
 
 static inline struct task *owner_of(const struct mutex *m)
@@ -69,6 +74,7 @@ static int mutex_lock_common(struct mutex *m, int state)
 	struct task *expected = NULL;
 
 	BUG_ON(owner_of(m) == self); /* recursive locking */
+	lockdep_might_sleep("mutex_lock");
 	/* Fast path. It cannot overtake a sleeper: the mutex is never free
 	 * while one sleeps (see the invariant above). */
 	if (__atomic_compare_exchange_n(&m->owner, &expected, self, false,
@@ -79,20 +85,28 @@ static int mutex_lock_common(struct mutex *m, int state)
 
 void mutex_lock(struct mutex *m)
 {
+	lockdep_mutex_acquire(m, false, (uintptr_t)__builtin_return_address(0));
 	(void)mutex_lock_common(m, TASK_UNINTERRUPTIBLE);
 }
 
 int mutex_lock_interruptible(struct mutex *m)
 {
-	return mutex_lock_common(m, TASK_INTERRUPTIBLE);
+	lockdep_mutex_acquire(m, false, (uintptr_t)__builtin_return_address(0));
+	int ret = mutex_lock_common(m, TASK_INTERRUPTIBLE);
+	if (ret)
+		lockdep_mutex_release(m);
+	return ret;
 }
 
 bool mutex_trylock(struct mutex *m)
 {
 	struct task *expected = NULL;
 
-	return __atomic_compare_exchange_n(&m->owner, &expected, current, false,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+	if (!__atomic_compare_exchange_n(&m->owner, &expected, current, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return false;
+	lockdep_mutex_acquire(m, true, (uintptr_t)__builtin_return_address(0));
+	return true;
 }
 
 void mutex_unlock(struct mutex *m)
@@ -102,6 +116,7 @@ void mutex_unlock(struct mutex *m)
 	unsigned long flags;
 
 	BUG_ON(owner_of(m) != self); /* unlock by a non-owner, or of a free mutex */
+	lockdep_mutex_release(m);
 	flags = spin_lock_irqsave(&m->wait.lock);
 	if (!list_empty(&m->wait.waiters)) {
 		struct wait_entry *e = list_first_entry(&m->wait.waiters, struct wait_entry, node);

@@ -16,6 +16,7 @@
  * any waits, and lets all readers in when none does; the last reader out
  * wakes one waiting writer.
  */
+#include <ferrite/lockdep.h>
 #include <ferrite/cpu.h>
 #include <ferrite/rwlock.h>
 #include <ferrite/printk.h>
@@ -69,6 +70,7 @@ void rwlock_read_lock(struct rwlock *l)
 {
 	struct wait_entry e = WAIT_ENTRY_INIT(e);
 
+	lockdep_might_sleep("rwlock_read_lock");
 	if (read_try(l))
 		return;
 	for (;;) {
@@ -104,6 +106,7 @@ void rwlock_write_lock(struct rwlock *l)
 {
 	struct wait_entry e = WAIT_ENTRY_INIT(e);
 
+	lockdep_might_sleep("rwlock_write_lock");
 	if (write_try(l, false))
 		return;
 	/* Counted in writers_waiting from here until write_try succeeds. */

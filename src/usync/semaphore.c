@@ -11,6 +11,7 @@
  * timeout) after having been woken passes the wake-up on, so a unit never
  * sits unused while someone sleeps.
  */
+#include <ferrite/lockdep.h>
 #include <ferrite/cpu.h>
 #include <ferrite/semaphore.h>
 #include <ferrite/printk.h>
@@ -68,12 +69,14 @@ static int down_common(struct semaphore *s, int state, uint64_t deadline_ns)
 
 void down(struct semaphore *s)
 {
+	lockdep_might_sleep("down");
 	if (!sema_take(s))
 		(void)down_common(s, TASK_UNINTERRUPTIBLE, 0);
 }
 
 int down_interruptible(struct semaphore *s)
 {
+	lockdep_might_sleep("down_interruptible");
 	if (sema_take(s))
 		return 0;
 	return down_common(s, TASK_INTERRUPTIBLE, 0);
@@ -86,6 +89,7 @@ int down_trylock(struct semaphore *s)
 
 int down_timeout(struct semaphore *s, uint64_t deadline_ns)
 {
+	lockdep_might_sleep("down_timeout");
 	if (sema_take(s))
 		return 0;
 	return down_common(s, TASK_UNINTERRUPTIBLE, deadline_ns);
