@@ -38,6 +38,7 @@ enum procfs_type {
 	PROC_FERRITE,
 	PROC_COUNTERS,
 	PROC_SELFTEST,
+	PROC_FAULT_INJECT,
 	PROC_PID,
 	PROC_PID_STAT,
 	PROC_PID_STATUS,
@@ -80,6 +81,8 @@ static const struct procfs_entry root_entries[] = {
 static const struct procfs_entry ferrite_entries[] = {
 	{ "counters", PROC_COUNTERS, S_IFREG | 0444, procfs_show_counters },
 	{ "selftest", PROC_SELFTEST, S_IFREG | 0200, procfs_show_nothing, protect_selftest },
+	{ "fault_inject", PROC_FAULT_INJECT, S_IFREG | 0600, procfs_show_fault_inject,
+	  procfs_store_fault_inject },
 };
 
 static const struct procfs_entry sys_entries[] = {
