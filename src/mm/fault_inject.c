@@ -48,7 +48,10 @@ bool fault_inject_fail_slow(unsigned site)
 		if (left == 1)
 			__atomic_store_n(&fault_inject_sites, 0, __ATOMIC_RELAXED);
 	}
-	__atomic_fetch_add(&fault_count[__builtin_ctz(site)], 1, __ATOMIC_RELAXED);
+	unsigned i = 0;
+	while (i < NSITES - 1 && !(site & (1u << i)))
+		i++; /* no __builtin_ctz: riscv64 without Zbb would call libgcc */
+	__atomic_fetch_add(&fault_count[i], 1, __ATOMIC_RELAXED);
 	return true;
 }
 

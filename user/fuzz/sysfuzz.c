@@ -555,6 +555,7 @@ int main(int argc, char **argv)
 	memset((void *)sh->outcomes, 0, sizeof(sh->outcomes));
 	cleanup(&o);
 	bool have_base = o.leak_checks && counters_read(&base);
+	struct counters first = base; /* the drift over the whole run, for the log */
 
 	double t0 = now_ms();
 	int failed = 0;
@@ -585,6 +586,20 @@ int main(int argc, char **argv)
 	       total.seqs, total.calls, secs, secs > 0 ? total.calls / secs : 0.0, total.hangs,
 	       total.leaks);
 	print_coverage();
+	if (have_base) {
+		struct counters end;
+		char why[512];
+		cleanup(&o);
+		counters_settled(&first, why, sizeof(why));
+		if (counters_read(&end)) {
+			printf("sysfuzz: counters over the run:");
+			for (int i = 0; i < first.n && i < end.n; i++)
+				if (first.value[i] != end.value[i])
+					printf(" %s %llu -> %llu", first.name[i], first.value[i],
+					       end.value[i]);
+			printf("\n");
+		}
+	}
 	printf("sysfuzz: RESULT %s\n", failed ? "FAIL" : "PASS");
 	finish(failed);
 }

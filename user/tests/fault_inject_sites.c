@@ -78,7 +78,7 @@ static void test_pgtable(void)
 	CHECK(pipe(go) == 0 && pipe(ready) == 0, "pipes");
 	/* A region 1 GiB-aligned and away from everything: its first touch
 	 * needs new page-table pages. */
-	char *hint = (char *)0x500000000000ul;
+	char *hint = (char *)0x3000000000ul; /* below Sv39's 256 GiB */
 	char *m = mmap(hint, 4096, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	CHECK(m == hint, "mmap at %p", (void *)hint);
