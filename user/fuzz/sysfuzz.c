@@ -326,12 +326,12 @@ static bool bisect_leak(const struct options *o, uint64_t seed, uint32_t first, 
 }
 
 /* The program of sequence seq: fresh from (seed, seq), or with guidance
- * mostly a mutation of a corpus program. */
+ * half the time a mutation of a corpus program. */
 static void choose_prog(const struct options *o, struct prog *pg, uint64_t seed, uint32_t seq)
 {
 	struct rng r = { seq_seed(seed ^ 0x6775696465ull, seq) };
 
-	if (!o->guide || !ncorpus || rng_one_in(&r, 4)) {
+	if (!o->guide || !ncorpus || rng_one_in(&r, 2)) {
 		prog_generate(pg, seed, seq, o->calls_per_seq);
 		return;
 	}
@@ -340,8 +340,9 @@ static void choose_prog(const struct options *o, struct prog *pg, uint64_t seed,
 	prog_mutate(pg, other, &r, o->calls_per_seq);
 }
 
-/* After a run: a program that found new signal joins the corpus (the
- * prefix it got through). */
+/* After a run: a program that found new signal joins the corpus (whole:
+ * a prefix would make shorter sequences, and a sequence's setup costs as
+ * much as a hundred calls). */
 static void learn(const struct options *o, const struct prog *pg, uint64_t seed, uint32_t seq)
 {
 	bool found = sh->new_pcs || sh->new_edges || sh->new_outcomes;
@@ -358,8 +359,6 @@ static void learn(const struct options *o, const struct prog *pg, uint64_t seed,
 	struct rng r = { seq_seed(seed ^ 0x636f7270ull, seq) };
 	struct prog *slot = ncorpus < CORPUS_MAX ? &corpus[ncorpus++] : &corpus[rng_below(&r, CORPUS_MAX)];
 	*slot = *pg;
-	if (sh->main_done < slot->n)
-		slot->n = sh->main_done + 1;
 }
 
 struct seed_stats {
