@@ -7,7 +7,14 @@
  * reported with the seed and sequence that replays it:
  *
  *   sysfuzz [--seeds A,B,...] [--time S] [--calls N] [--batch N]
+ *           [--no-guide] [--no-kcov]
  *   sysfuzz --seed S --seq N --replay     one sequence, every call printed
+ *   sysfuzz --seq N --prog-file F --replay   a printed (mutated) program
+ *
+ * Coverage guidance: programs that found new signal (kernel PCs and edges
+ * from /dev/kcov on a coverage kernel, new (syscall, result) pairs
+ * anywhere) join a corpus; half the sequences are mutations of corpus
+ * programs (prog.c), the other half fresh.
  *
  * As pid 1 (init=/tests/sysfuzz) it reads its options from
  * /etc/sysfuzz.conf when there is one (scripts/fuzz.sh adds it), reaps

@@ -7,15 +7,19 @@
  *   args.c     argument generation from a kind (descriptors, sizes, flag
  *              sets plus random bits, good and bad user pointers, ids)
  *   child.c    one sequence: set up resources, run the calls, record
- *              progress in a page shared with the parent
+ *              progress in a page shared with the parent; trace the
+ *              calls with /dev/kcov on a coverage kernel
+ *   prog.c     programs: fresh ones from (seed, sequence), mutations of
+ *              corpus programs, their one-line text form
  *   checks.c   after a batch: stray processes, scratch files and System V
  *              objects removed, the kernel's leak counters compared
  *   sysfuzz.c  the driver: seeds, batches, time limits, hang and leak
  *              reports, the replay mode; pid 1 mode powers off at the end
  *
- * Everything a sequence does follows from (seed, sequence number) through
- * one deterministic PRNG, so `sysfuzz --seed S --seq N --replay` runs the
- * same sequence again and prints each call. Single-threaded; the child and
+ * Everything a fresh sequence does follows from (seed, sequence number)
+ * through one deterministic PRNG, so `sysfuzz --seed S --seq N --replay`
+ * runs the same sequence again and prints each call (a mutated one is
+ * printed as a program and replayed with --prog-file). Single-threaded; the child and
  * the parent share only struct shared (a MAP_SHARED page), which the child
  * writes and the parent reads.
  */
