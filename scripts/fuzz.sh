@@ -8,7 +8,10 @@
 #   SECONDS  the fuzzer's time, spread over the seeds
 #   SEEDS    comma-separated seed list, e.g. 1,2,3,4
 #   LOG      serial log (default build/test-logs/fuzz-ARCH.log)
-# Environment: BUILD (default build), FUZZ_KERNEL (default the release kernel of BUILD), SMP (default 1), FUZZ_ARGS (more
+# Environment: BUILD (default build), FUZZ_KERNEL (default the release
+# kernel of BUILD), SMP (default 1), KCOV=1 (boot the coverage kernel
+# BUILD/kcov-ARCH/kernel, meson -Dkcov=true, so the fuzzer's guidance sees
+# kernel PCs and edges), FUZZ_ARGS (more
 # sysfuzz options, e.g. "--calls 128"), FUZZ_FAILSLAB (fault injection:
 # PERMILLION,SEED on the kernel command line, docs/reliability.md),
 # QEMU_EXTRA.
@@ -43,6 +46,7 @@ x86_64)
 	;;
 esac
 tests=$BUILD/$arch/user/tests.cpio
+[ "${KCOV:-0}" = 1 ] && kernel=$BUILD/kcov-$arch/kernel
 for f in "$kernel" "$tests"; do
 	[ -e "$f" ] || { echo "FAIL $name/setup ($f missing)"; exit 1; }
 done

@@ -25,9 +25,9 @@
 #   crash           the power-cut test: 2 QEMU runs per arch of a writer
 #                   with fsync points killed at random (scripts/crashtest.sh)
 #   fuzz-riscv64    the syscall fuzzer as init (scripts/fuzz.sh), fixed
-#                   seeds, once plain and once with fault injection: one
-#                   count per seed, plus no panic, no warning, a verdict;
-#                   on the debug kernel
+#                   seeds, once plain, once with fault injection and once
+#                   at -smp 4: one count per seed, plus no panic, no
+#                   warning, a verdict; on the debug kernel
 #   fuzz-x86_64     the same on x86_64
 #   judge-riscv64   competition mode (docs/judge.md): the small judge image
 #                   booted with the judges' line, every case that passes in
@@ -40,10 +40,10 @@
 #
 # Usage: scripts/run-tests.sh [SUITE...]    (default: all suites)
 # Environment: BUILD (default build), QEMU_TIMEOUT (seconds, default 120),
-# FUZZ_TEST_S / FUZZ_FI_S (the bounded fuzz's seconds per arch without and
-# with fault injection, default 32 and 20), FUZZ_TEST_SEEDS, FUZZ_FI_SEEDS,
-# FUZZ_FAILSLAB, DEBUG_KERNELS (non-empty: the -smp 1 guest suites on the
-# debug kernels too).
+# FUZZ_TEST_S / FUZZ_FI_S / FUZZ_SMP_S (the bounded fuzz's seconds per arch
+# without and with fault injection, and at -smp 4; default 20, 16, 16),
+# FUZZ_TEST_SEEDS, FUZZ_FI_SEEDS, FUZZ_SMP_SEEDS, FUZZ_FAILSLAB,
+# DEBUG_KERNELS (non-empty: the -smp 1 guest suites on the debug kernels too).
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -787,11 +787,15 @@ suite_guest() {
 
 # The bounded fuzz: fixed seeds, so every run tries the same sequences (as
 # many as fit in the time): FUZZ_TEST_S seconds without fault injection,
-# then FUZZ_FI_S seconds with failslab=FUZZ_FAILSLAB (docs/reliability.md).
-FUZZ_TEST_S=${FUZZ_TEST_S:-32}
+# then FUZZ_FI_S seconds with failslab=FUZZ_FAILSLAB (docs/reliability.md),
+# then FUZZ_SMP_S seconds at -smp 4 (sequences with a second thread then
+# really run two CPUs into the same objects).
+FUZZ_TEST_S=${FUZZ_TEST_S:-20}
 FUZZ_TEST_SEEDS=${FUZZ_TEST_SEEDS:-1,2}
-FUZZ_FI_S=${FUZZ_FI_S:-20}
+FUZZ_FI_S=${FUZZ_FI_S:-16}
 FUZZ_FI_SEEDS=${FUZZ_FI_SEEDS:-3,4}
+FUZZ_SMP_S=${FUZZ_SMP_S:-16}
+FUZZ_SMP_SEEDS=${FUZZ_SMP_SEEDS:-5}
 FUZZ_FAILSLAB=${FUZZ_FAILSLAB:-5000,1}
 
 # The small judge image beside its Linux reference (scripts/judge/run.sh),
@@ -866,6 +870,8 @@ suite_fuzz() {
 		scripts/fuzz.sh "$arch" "$FUZZ_TEST_S" "$FUZZ_TEST_SEEDS" "$LOGS/fuzz-$arch.log"
 	fuzz_count env BUILD="$BUILD" FUZZ_KERNEL="$kernel" FUZZ_NAME="fuzz-$arch-failslab" FUZZ_FAILSLAB="$FUZZ_FAILSLAB" \
 		scripts/fuzz.sh "$arch" "$FUZZ_FI_S" "$FUZZ_FI_SEEDS" "$LOGS/fuzz-$arch-failslab.log"
+	fuzz_count env BUILD="$BUILD" FUZZ_KERNEL="$kernel" FUZZ_NAME="fuzz-$arch-smp4" FUZZ_FAILSLAB= SMP=4 \
+		scripts/fuzz.sh "$arch" "$FUZZ_SMP_S" "$FUZZ_SMP_SEEDS" "$LOGS/fuzz-$arch-smp4.log"
 	suite_end "fuzz-$arch"
 }
 

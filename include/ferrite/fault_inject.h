@@ -1,25 +1,45 @@
 /*
- * Fault injection (docs/reliability.md): with failslab=PERMILLION,SEED on
- * the command line, kmalloc and frame allocation fail at random, PERMILLION
+ * Fault injection (docs/reliability.md): with failslab=PERMILLION[,SEED
+ * [,SITES[,TIMES]]] on the command line, or the same text written to
+ * /proc/ferrite/fault_inject, the chosen sites fail at random, PERMILLION
  * times in a million, for user processes other than pid 1 (the fuzzer or
- * init that watches the rest). Every caller must turn that into an error.
- * Off (one load and a branch) when not asked for; compiled out of the
- * host tests.
+ * init that watches the rest). The sites:
+ *   alloc    kmalloc and frame allocation (the default)
+ *   pgtable  page-table pages (both HALs' table walks)
+ *   uaccess  user copies: copy_{from,to}_user, clear_user,
+ *            strncpy_from_user give -EFAULT, the _upto copies 0 bytes
+ *   bio      block requests complete with -EIO
+ * SITES joins names with '+' ("alloc+uaccess"), or is "all"; after TIMES
+ * failures (when given) injection turns itself off. Every caller
+ * must turn a failure into an error. Off (one load and a branch) when not
+ * asked for; compiled out of the host tests.
  */
 #pragma once
 #include <ferrite/types.h>
 
+#define FI_ALLOC 1u
+#define FI_PGTABLE 2u
+#define FI_UACCESS 4u
+#define FI_BIO 8u
+#define FI_ALL 15u
+
 #ifdef FERRITE_HOST
-static inline bool fault_inject_fail(void) { return false; }
+static inline bool fault_inject_site(unsigned site) { (void)site; return false; }
 #else
-extern uint32_t fault_inject_per_million;
-bool fault_inject_fail_slow(void);
+/* The sites failing now (FI_* bits); 0 when fault injection is off. */
+extern uint32_t fault_inject_sites;
+bool fault_inject_fail_slow(unsigned site);
+/* Should this operation of site (one FI_* bit) fail? */
+static inline bool fault_inject_site(unsigned site)
+{
+	return __builtin_expect((__atomic_load_n(&fault_inject_sites, __ATOMIC_RELAXED) & site) != 0, 0) &&
+	       fault_inject_fail_slow(site);
+}
+#endif
 /* Should this allocation fail? */
 static inline bool fault_inject_fail(void)
 {
-	return __builtin_expect(__atomic_load_n(&fault_inject_per_million, __ATOMIC_RELAXED) != 0, 0) &&
-	       fault_inject_fail_slow();
+	return fault_inject_site(FI_ALLOC);
 }
-#endif
-/* failslab=PERMILLION[,SEED] from the command line. */
+/* failslab=PERMILLION[,SEED[,SITES[,TIMES]]] from the command line. */
 void fault_inject_setup(const char *arg);

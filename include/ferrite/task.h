@@ -22,6 +22,7 @@ struct mm;
 struct fd_table;
 struct fs_context;
 struct sighand;
+struct kcov;
 
 /* A parent thread sleeping in vfork until the new task execs or exits
  * (lives on the parent's kernel stack). */
@@ -173,6 +174,9 @@ struct task {
 	/* /proc/ferrite/selftest: a deliberate bad access is running
 	 * (src/proc/protect.c); only the task itself. */
 	bool protect_probe;
+	/* /dev/kcov enabled on this task (coverage kernels only, src/lib/kcov.c);
+	 * written only by the task itself. */
+	struct kcov *kcov;
 };
 
 extern struct spinlock proc_tree_lock;

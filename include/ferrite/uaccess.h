@@ -11,6 +11,7 @@
 #pragma once
 #include <ferrite/types.h>
 #include <ferrite/errno.h>
+#include <ferrite/fault_inject.h>
 #ifndef FERRITE_HOST
 #include <ferrite/cpu.h>
 #include <ferrite/task.h>
@@ -44,6 +45,8 @@ static __always_inline bool uaccess_small_range_ok(uintptr_t uaddr, size_t n)
 /* Copy n bytes from user memory. 0 or -EFAULT. */
 static __always_inline int __must_check copy_from_user(void *dst, const void __user *src, size_t n)
 {
+	if (fault_inject_site(FI_UACCESS))
+		return -EFAULT;
 	if (__builtin_constant_p(n) && n > 0 && n <= UACCESS_INLINE_MAX)
 		return uaccess_small_range_ok((uintptr_t)src, n) &&
 				       !hal_user_copy(dst, (const void *)src, n)
@@ -55,6 +58,8 @@ static __always_inline int __must_check copy_from_user(void *dst, const void __u
 /* Copy n bytes to user memory. 0 or -EFAULT. */
 static __always_inline int __must_check copy_to_user(void __user *dst, const void *src, size_t n)
 {
+	if (fault_inject_site(FI_UACCESS))
+		return -EFAULT;
 	if (__builtin_constant_p(n) && n > 0 && n <= UACCESS_INLINE_MAX)
 		return uaccess_small_range_ok((uintptr_t)dst, n) && !hal_user_copy((void *)dst, src, n)
 			       ? 0

@@ -14,6 +14,7 @@
  * the wake-up, which the waiter's finish_wait serialises with (it takes
  * bio->wait.lock), so the bio may live on the waiter's stack.
  */
+#include <ferrite/fault_inject.h>
 #include <ferrite/block.h>
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
@@ -97,6 +98,10 @@ void bio_submit(struct block_device *bd, struct bio *bio)
 	if (bio->op != BIO_FLUSH &&
 	    (bio->sector > bd->nr_sectors ||
 	     (bio_bytes(bio) >> SECTOR_SHIFT) > bd->nr_sectors - bio->sector)) {
+		bio_complete(bio, -EIO);
+		return;
+	}
+	if (fault_inject_site(FI_BIO)) { /* failslab=...,bio: a device error */
 		bio_complete(bio, -EIO);
 		return;
 	}

@@ -41,6 +41,7 @@ enum procfs_type {
 	PROC_SELFTEST,
 	PROC_KMALLOC_CHECK,
 	PROC_LOCKDEP,
+	PROC_FAULT_INJECT,
 	PROC_PID,
 	PROC_PID_STAT,
 	PROC_PID_STATUS,
@@ -90,6 +91,8 @@ static const struct procfs_entry ferrite_entries[] = {
 	/* the lock-order validator's counts (src/lib/lockdep.c) */
 	{ "lockdep", PROC_LOCKDEP, S_IFREG | 0444, lockdep_show },
 #endif
+	{ "fault_inject", PROC_FAULT_INJECT, S_IFREG | 0600, procfs_show_fault_inject,
+	  procfs_store_fault_inject },
 };
 
 static const struct procfs_entry sys_entries[] = {

@@ -2,6 +2,7 @@
  * VFS start-up: mount the ramfs root and populate the fixed directories
  * and device nodes. Runs once at boot before any process exists.
  */
+#include <ferrite/kcov.h>
 #include <ferrite/vfs.h>
 #include <ferrite/errno.h>
 #include <ferrite/printk.h>
@@ -54,6 +55,7 @@ void vfs_init(void)
 				  MKDEV(nodes[i].major, nodes[i].minor)), nodes[i].path);
 	must(vfs_symlink_at("/proc/self/fd", AT_FDCWD, "/dev/fd"), "/dev/fd");
 	rtc_dev_init(); /* /dev/rtc0 when there is a hardware clock */
+	kcov_dev_init(); /* /dev/kcov in the coverage kernels */
 	procfs_init(); /* on /proc */
 	pr_info("vfs: ramfs root ready\n");
 }

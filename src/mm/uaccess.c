@@ -219,6 +219,8 @@ static inline bool user_range_ok(uintptr_t uaddr, size_t n)
 
 int copy_from_user_any(void *dst, const void __user *src, size_t n)
 {
+	if (fault_inject_site(FI_UACCESS))
+		return -EFAULT;
 	if (!user_range_ok((uintptr_t)src, n))
 		return n ? -EFAULT : 0;
 	return hal_user_copy(dst, (const void *)src, n) ? -EFAULT : 0;
@@ -226,6 +228,8 @@ int copy_from_user_any(void *dst, const void __user *src, size_t n)
 
 int copy_to_user_any(void __user *dst, const void *src, size_t n)
 {
+	if (fault_inject_site(FI_UACCESS))
+		return -EFAULT;
 	if (!user_range_ok((uintptr_t)dst, n))
 		return n ? -EFAULT : 0;
 	return hal_user_copy((void *)dst, src, n) ? -EFAULT : 0;
@@ -233,6 +237,8 @@ int copy_to_user_any(void __user *dst, const void *src, size_t n)
 
 int clear_user(void __user *dst, size_t n)
 {
+	if (fault_inject_site(FI_UACCESS))
+		return -EFAULT;
 	if (!user_range_ok((uintptr_t)dst, n))
 		return n ? -EFAULT : 0;
 	return hal_user_clear(dst, n) ? -EFAULT : 0;
@@ -240,6 +246,8 @@ int clear_user(void __user *dst, size_t n)
 
 size_t copy_to_user_upto(void __user *dst, const void *src, size_t n)
 {
+	if (fault_inject_site(FI_UACCESS))
+		return 0;
 	if (!user_range_ok((uintptr_t)dst, n))
 		return 0;
 	return n - hal_user_copy((void *)dst, src, n);
@@ -247,6 +255,8 @@ size_t copy_to_user_upto(void __user *dst, const void *src, size_t n)
 
 size_t copy_from_user_upto(void *dst, const void __user *src, size_t n)
 {
+	if (fault_inject_site(FI_UACCESS))
+		return 0;
 	if (!user_range_ok((uintptr_t)src, n))
 		return 0;
 	return n - hal_user_copy(dst, (const void *)src, n);
@@ -256,6 +266,8 @@ long strncpy_from_user(char *dst, const char __user *src, size_t max)
 {
 	uintptr_t u = (uintptr_t)src;
 
+	if (fault_inject_site(FI_UACCESS))
+		return -EFAULT;
 	if (max == 0)
 		return -ENAMETOOLONG;
 	if (!current_mm() || !range_ok(u, 1))

@@ -9,6 +9,7 @@
  * (reaped here, as Linux's autoreap). Orphans go to the nearest child
  * subreaper or init, with SIGCHLD as their exit signal from then on.
  */
+#include <ferrite/kcov.h>
 #include <ferrite/errno.h>
 #include <ferrite/file.h>
 #include <ferrite/futex.h>
@@ -226,6 +227,7 @@ void task_exit(int status)
 	unsigned long flags;
 	bool last;
 
+	kcov_task_exit(self);
 	if (!self->is_kthread) {
 		futex_exit_robust_list(self); /* before the joiner may run */
 		clear_child_tid(self);

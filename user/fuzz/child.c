@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
@@ -293,14 +294,11 @@ static void harvest(const struct call *c, const uint64_t *a, long ret, struct rn
 	}
 }
 
-/* One call: generate, log, make it, record the outcome. */
-static void one_call(const struct options *o, uint32_t seq, uint32_t k, struct rng *r,
-		     struct shared *sh)
+/* One call of table entry idx: generate its arguments from r, log, make
+ * it, record the outcome. */
+static void one_call(const struct options *o, uint32_t seq, uint32_t k, unsigned idx,
+		     struct rng *r, struct shared *sh)
 {
-	unsigned idx;
-	do
-		idx = (unsigned)rng_below(r, ncalls);
-	while ((calls[idx].flags & RARE) && !rng_one_in(r, 10));
 	const struct call *c = &calls[idx];
 	uint64_t a[MAX_ARGS] = { 0 };
 	char notes[MAX_ARGS][64];
@@ -334,8 +332,13 @@ static void one_call(const struct options *o, uint32_t seq, uint32_t k, struct r
 	}
 	int e = ret == -1 ? errno : 0;
 	__atomic_fetch_add(&sh->calls_done, 1, __ATOMIC_RELAXED);
-	if (idx < COVER_CALLS)
-		sh->outcomes[idx] |= 1ull << (e > 0 && e < 64 ? e : 0);
+	if (idx < COVER_CALLS) {
+		uint64_t bit = 1ull << (e > 0 && e < 64 ? e : 0);
+		if (!(sh->outcomes[idx] & bit)) {
+			sh->outcomes[idx] |= bit;
+			sh->new_outcomes++;
+		}
+	}
 	if (o->replay) {
 		char line[96];
 		if (ret == -1)
@@ -368,19 +371,82 @@ static void *second_thread(void *arg)
 {
 	struct second *s = arg;
 	for (uint32_t k = 0; k < (uint32_t)s->o->calls_per_seq; k++)
-		one_call(s->o, s->seq, 100000 + k, &s->r, s->sh);
+		one_call(s->o, s->seq, 100000 + k, pick_call(&s->r), &s->r, s->sh);
 	return NULL;
 }
 
-void child_run(const struct options *o, uint64_t seed, uint32_t seq, struct shared *sh)
+/*
+ * kcov (include/ferrite/kcov.h on Ferrite's coverage kernels, the same
+ * ABI as Linux's debugfs file): the main thread's calls are traced, one
+ * at a time, and their PCs and edges set bits in the maps shared with the
+ * parent; a bit set first by this child counts as new signal.
+ */
+#define KCOV_INIT_TRACE 0x80086301ul
+#define KCOV_ENABLE 0x6364ul
+#define KCOV_WORDS (1ul << 16)
+static uint64_t *kcov_area;
+
+static void kcov_start(struct shared *sh)
 {
-	struct rng r = { seq_seed(seed, seq) };
+	int fd = open("/dev/kcov", O_RDWR);
+	if (fd < 0)
+		fd = open("/sys/kernel/debug/kcov", O_RDWR);
+	if (fd < 0)
+		return;
+	int high = fcntl(fd, F_DUPFD, 900); /* out of the way of the pool */
+	close(fd);
+	if (high < 0 || ioctl(high, KCOV_INIT_TRACE, KCOV_WORDS))
+		return;
+	void *a = mmap(NULL, KCOV_WORDS * 8, PROT_READ | PROT_WRITE, MAP_SHARED, high, 0);
+	if (a == MAP_FAILED)
+		return;
+	if (ioctl(high, KCOV_ENABLE, 0))
+		return;
+	kcov_area = a;
+	sh->kcov_on = 1;
+}
+
+static inline uint32_t cov_hash(uint64_t x)
+{
+	x *= 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(x >> (64 - COV_BITS));
+}
+
+static bool cov_set(uint64_t *map, uint32_t h)
+{
+	uint64_t bit = 1ull << (h % 64);
+	if (map[h / 64] & bit)
+		return false;
+	map[h / 64] |= bit;
+	return true;
+}
+
+static void kcov_collect(struct shared *sh, struct covmap *cov)
+{
+	uint64_t n = __atomic_load_n(&kcov_area[0], __ATOMIC_RELAXED);
+	uint64_t prev = 0;
+	if (n >= KCOV_WORDS)
+		n = KCOV_WORDS - 1;
+	for (uint64_t i = 1; i <= n; i++) {
+		uint64_t pc = kcov_area[i];
+		if (cov_set(cov->pcs, cov_hash(pc)))
+			sh->new_pcs++;
+		if (cov_set(cov->edges, cov_hash(pc ^ (prev << 13 | prev >> 51))))
+			sh->new_edges++;
+		prev = pc;
+	}
+}
+
+void child_run(const struct options *o, const struct prog *pg, uint32_t seq, struct shared *sh,
+	       struct covmap *cov)
+{
+	struct rng r = { pg->setup_seed };
 
 	if (o->replay) {
 		log_fd = fcntl(1, F_DUPFD, 200);
 		char line[128];
-		snprintf(line, sizeof(line), "sysfuzz: replay seed %llu seq %u\n",
-			 (unsigned long long)seed, seq);
+		snprintf(line, sizeof(line), "sysfuzz: replay seq %u (setup %#llx, %u calls)\n", seq,
+			 (unsigned long long)pg->setup_seed, pg->n);
 		log_str(line);
 	}
 	if (o->drop_privileges && getuid() == 0) {
@@ -413,8 +479,17 @@ void child_run(const struct options *o, uint64_t seed, uint32_t seq, struct shar
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		pthread_create(&t, &attr, second_thread, &second);
 	}
-	for (uint32_t k = 0; k < (uint32_t)o->calls_per_seq; k++)
-		one_call(o, seq, k, &r, sh);
+	if (o->kcov && cov)
+		kcov_start(sh);
+	for (uint32_t k = 0; k < pg->n; k++) {
+		struct rng cr = { pg->c[k].seed };
+		if (kcov_area)
+			__atomic_store_n(&kcov_area[0], 0, __ATOMIC_RELAXED);
+		one_call(o, seq, k, pg->c[k].idx, &cr, sh);
+		if (kcov_area)
+			kcov_collect(sh, cov);
+		sh->main_done = k + 1;
+	}
 	syscall(SYS_exit_group, 0);
 	_exit(0);
 }

@@ -7,7 +7,14 @@
  * reported with the seed and sequence that replays it:
  *
  *   sysfuzz [--seeds A,B,...] [--time S] [--calls N] [--batch N]
+ *           [--no-guide] [--no-kcov]
  *   sysfuzz --seed S --seq N --replay     one sequence, every call printed
+ *   sysfuzz --seq N --prog-file F --replay   a printed (mutated) program
+ *
+ * Coverage guidance: programs that found new signal (kernel PCs and edges
+ * from /dev/kcov on a coverage kernel, new (syscall, result) pairs
+ * anywhere) join a corpus; half the sequences are mutations of corpus
+ * programs (prog.c), the other half fresh.
  *
  * As pid 1 (init=/tests/sysfuzz) it reads its options from
  * /etc/sysfuzz.conf when there is one (scripts/fuzz.sh adds it), reaps
@@ -38,6 +45,19 @@
 const char *sysfuzz_exe = "/tests/sysfuzz";
 
 static struct shared *sh;
+static struct covmap *cov;
+
+/* The corpus: programs that found new signal (kernel PCs or edges with
+ * kcov, (syscall, result) pairs always), mutated by the guidance. */
+#define CORPUS_MAX 512
+static struct prog *corpus;
+static unsigned ncorpus;
+static struct {
+	unsigned long pcs, edges, outcomes;	/* distinct, so far */
+	unsigned long fresh, mutated;		/* programs run of each kind */
+	unsigned long fresh_new, mutated_new;	/* ... that found new signal */
+	bool kcov;				/* some child traced with kcov */
+} covstat;
 static bool own_system;
 static struct termios saved_tty;
 static bool have_tty;
@@ -46,6 +66,10 @@ static bool have_tty;
 static struct {
 	unsigned long seqs, calls, stalled, crashed, hangs, leaks;
 } total;
+
+/* The batch's programs, for the leak bisection. */
+#define BATCH_MAX 64
+static struct prog batch_progs[BATCH_MAX];
 
 enum seq_result { SEQ_OK, SEQ_CRASHED, SEQ_STALLED, SEQ_HANG };
 
@@ -57,7 +81,8 @@ static const char *default_conf = "--seeds 1,2,3,4 --time 48";
 static void usage(void)
 {
 	fprintf(stderr, "usage: sysfuzz [--seeds A,B,..] [--seed S] [--seq N] [--replay]\n"
-			"               [--time SECONDS] [--calls N] [--batch N] [--no-leak-check]\n");
+			"               [--time SECONDS] [--calls N] [--batch N] [--no-leak-check]\n"
+			"               [--no-guide] [--no-kcov] [--prog-file PATH]\n");
 	exit(2);
 }
 
@@ -70,8 +95,15 @@ static void parse(struct options *o, int argc, char **argv)
 			o->replay = true;
 		} else if (!strcmp(a, "--no-leak-check")) {
 			o->leak_checks = false;
+		} else if (!strcmp(a, "--no-guide")) {
+			o->guide = false;
+		} else if (!strcmp(a, "--no-kcov")) {
+			o->kcov = false;
 		} else if (!v) {
 			usage();
+		} else if (!strcmp(a, "--prog-file")) {
+			o->prog_file = v;
+			i++;
 		} else if (!strcmp(a, "--seed")) {
 			o->nseeds = 1;
 			o->seeds[0] = strtoull(v, NULL, 0);
@@ -140,13 +172,29 @@ static void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Run one sequence in a child and watch it. */
-static enum seq_result run_seq(const struct options *o, uint64_t seed, uint32_t seq)
+/* How to run a program again. */
+static void print_replay(const struct prog *pg, uint64_t seed, uint32_t seq)
+{
+	if (!pg->mutated) {
+		printf("sysfuzz: replay: sysfuzz --seed %llu --seq %u --replay\n",
+		       (unsigned long long)seed, seq);
+		return;
+	}
+	printf("sysfuzz: replay: put the prog line below in a file, then sysfuzz --seq %u "
+	       "--prog-file FILE --replay\n", seq);
+	prog_print(pg, "sysfuzz: prog ");
+}
+
+/* Run one program in a child and watch it. */
+static enum seq_result run_seq(const struct options *o, const struct prog *pg, uint64_t seed,
+			       uint32_t seq)
 {
 	sh->seq = seq;
 	sh->call = ~0u;
 	sh->calls_done = 0;
 	sh->setup_done = 0;
+	sh->main_done = 0;
+	sh->new_pcs = sh->new_edges = sh->new_outcomes = 0;
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -155,7 +203,7 @@ static enum seq_result run_seq(const struct options *o, uint64_t seed, uint32_t 
 		return SEQ_CRASHED;
 	}
 	if (pid == 0) {
-		child_run(o, seed, seq, sh);
+		child_run(o, pg, seq, sh, cov);
 		_exit(0);
 	}
 
@@ -169,6 +217,10 @@ static enum seq_result run_seq(const struct options *o, uint64_t seed, uint32_t 
 		pid_t got = waitpid(pid, &status, WNOHANG);
 		if (got == pid) {
 			total.calls += sh->calls_done;
+			covstat.pcs += sh->new_pcs;
+			covstat.edges += sh->new_edges;
+			covstat.outcomes += sh->new_outcomes;
+			covstat.kcov |= sh->kcov_on;
 			unsigned idx = sh->call_idx < COVER_CALLS ? sh->call_idx : 0;
 			if (killed) {
 				stalls_in[idx]++;
@@ -203,10 +255,9 @@ static enum seq_result run_seq(const struct options *o, uint64_t seed, uint32_t 
 				close(fd);
 			}
 			printf("sysfuzz: HANG seed %llu seq %u call %u: pid %d not gone %d ms after "
-			       "SIGKILL (stat: %.100s)\n"
-			       "sysfuzz: replay: sysfuzz --seed %llu --seq %u --replay\n",
-			       (unsigned long long)seed, seq, sh->call, pid, o->kill_deadline_ms,
-			       buf, (unsigned long long)seed, seq);
+			       "SIGKILL (stat: %.100s)\n",
+			       (unsigned long long)seed, seq, sh->call, pid, o->kill_deadline_ms, buf);
+			print_replay(pg, seed, seq);
 			return SEQ_HANG;
 		}
 	}
@@ -253,20 +304,20 @@ static bool bisect_leak(const struct options *o, uint64_t seed, uint32_t first, 
 	for (uint32_t s = first; s < first + n; s++) {
 		if (!counters_read(&before))
 			return true;
-		run_seq(o, seed, s);
+		run_seq(o, &batch_progs[s - first], seed, s);
 		cleanup(o);
 		if (!counters_settled(&before, why, sizeof(why))) {
 			found = true;
-			printf("sysfuzz: LEAK seed %llu seq %u leaks alone: %s\n"
-			       "sysfuzz: replay: sysfuzz --seed %llu --seq %u --replay\n",
-			       (unsigned long long)seed, s, why, (unsigned long long)seed, s);
+			printf("sysfuzz: LEAK seed %llu seq %u leaks alone: %s\n",
+			       (unsigned long long)seed, s, why);
+			print_replay(&batch_progs[s - first], seed, s);
 		}
 	}
 	for (uint32_t k = 2; !found && k <= n; k++) {
 		if (!counters_read(&before))
 			return true;
 		for (uint32_t s = first; s < first + k; s++)
-			run_seq(o, seed, s);
+			run_seq(o, &batch_progs[s - first], seed, s);
 		cleanup(o);
 		if (!counters_settled(&before, why, sizeof(why))) {
 			found = true;
@@ -279,6 +330,42 @@ static bool bisect_leak(const struct options *o, uint64_t seed, uint32_t first, 
 		       "once (not counted as a leak)\n",
 		       (unsigned long long)seed, first, first + n - 1);
 	return found;
+}
+
+/* The program of sequence seq: fresh from (seed, seq), or with guidance
+ * half the time a mutation of a corpus program. */
+static void choose_prog(const struct options *o, struct prog *pg, uint64_t seed, uint32_t seq)
+{
+	struct rng r = { seq_seed(seed ^ 0x6775696465ull, seq) };
+
+	if (!o->guide || !ncorpus || rng_one_in(&r, 2)) {
+		prog_generate(pg, seed, seq, o->calls_per_seq);
+		return;
+	}
+	*pg = corpus[rng_below(&r, ncorpus)];
+	const struct prog *other = &corpus[rng_below(&r, ncorpus)];
+	prog_mutate(pg, other, &r, o->calls_per_seq);
+}
+
+/* After a run: a program that found new signal joins the corpus (whole:
+ * a prefix would make shorter sequences, and a sequence's setup costs as
+ * much as a hundred calls). */
+static void learn(const struct options *o, const struct prog *pg, uint64_t seed, uint32_t seq)
+{
+	bool found = sh->new_pcs || sh->new_edges || sh->new_outcomes;
+
+	if (pg->mutated) {
+		covstat.mutated++;
+		covstat.mutated_new += found;
+	} else {
+		covstat.fresh++;
+		covstat.fresh_new += found;
+	}
+	if (!found || !o->guide || !corpus)
+		return;
+	struct rng r = { seq_seed(seed ^ 0x636f7270ull, seq) };
+	struct prog *slot = ncorpus < CORPUS_MAX ? &corpus[ncorpus++] : &corpus[rng_below(&r, CORPUS_MAX)];
+	*slot = *pg;
 }
 
 struct seed_stats {
@@ -297,10 +384,17 @@ static void run_seed(const struct options *o, uint64_t seed, double budget_ms,
 		uint32_t first = seq;
 		unsigned long calls0 = total.calls;
 		/* After a panic, the last of these lines names the batch. */
-		printf("sysfuzz: seed %llu seqs %u..%u\n", (unsigned long long)seed, first,
-		       first + o->batch - 1);
+		printf("sysfuzz: seed %llu seqs %u..%u (%.1f s: %lu PCs, %lu edges, %lu results, "
+		       "corpus %u)\n",
+		       (unsigned long long)seed, first, first + o->batch - 1,
+		       (now_ms() - start) / 1000, covstat.pcs, covstat.edges, covstat.outcomes,
+		       ncorpus);
 		for (int i = 0; i < o->batch; i++, seq++) {
-			switch (run_seq(o, seed, seq)) {
+			struct prog *pg = &batch_progs[i];
+			choose_prog(o, pg, seed, seq);
+			enum seq_result res = run_seq(o, pg, seed, seq);
+			learn(o, pg, seed, seq);
+			switch (res) {
 			case SEQ_OK: break;
 			case SEQ_CRASHED: st->crashed++; break;
 			case SEQ_STALLED: st->stalled++; break;
@@ -346,6 +440,15 @@ static void print_coverage(void)
 	printf("\n");
 	printf("sysfuzz: coverage: %u of %u syscalls made, %u distinct (syscall, result) pairs\n",
 	       used, ncalls, outcomes);
+	if (covstat.kcov)
+		printf("sysfuzz: coverage: kernel (kcov): %lu distinct PCs, %lu distinct edges "
+		       "(hashed in 2^%d-bit maps)\n", covstat.pcs, covstat.edges, COV_BITS);
+	else
+		printf("sysfuzz: coverage: kernel (kcov): none, no /dev/kcov (a release kernel)\n");
+	printf("sysfuzz: coverage: guidance %s: corpus %u; %lu fresh programs (%lu found new "
+	       "signal), %lu mutated (%lu found new)\n",
+	       covstat.fresh && !covstat.mutated && !ncorpus ? "off" : "on", ncorpus, covstat.fresh,
+	       covstat.fresh_new, covstat.mutated, covstat.mutated_new);
 }
 
 static void finish(int failed)
@@ -371,6 +474,8 @@ int main(int argc, char **argv)
 		.seconds = 30,
 		.batch = 16,
 		.leak_checks = true,
+		.guide = true,
+		.kcov = true,
 		.seeds = { 1 },
 		.nseeds = 1,
 	};
@@ -386,9 +491,15 @@ int main(int argc, char **argv)
 	o.drop_privileges = getpid() != 1 && !running_on_ferrite();
 	if (o.batch < 1)
 		o.batch = 1;
+	if (o.batch > BATCH_MAX)
+		o.batch = BATCH_MAX;
 
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED) {
+	cov = mmap(NULL, sizeof(*cov), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	corpus = o.guide ? calloc(CORPUS_MAX, sizeof(*corpus)) : NULL;
+	if (corpus) /* touched now, or its growth reads as a leak of frames */
+		memset(corpus, 0xff, CORPUS_MAX * sizeof(*corpus));
+	if (sh == MAP_FAILED || cov == MAP_FAILED) {
 		perror("sysfuzz: mmap");
 		return 1;
 	}
@@ -413,7 +524,22 @@ int main(int argc, char **argv)
 
 	if (o.seq >= 0) {
 		/* One sequence, again: for a replay or a regression hunt. */
-		enum seq_result r = run_seq(&o, o.seeds[0], (uint32_t)o.seq);
+		static struct prog pg;
+		prog_generate(&pg, o.seeds[0], (uint32_t)o.seq, o.calls_per_seq);
+		if (o.prog_file) {
+			static char text[PROG_MAX * 40 + 64];
+			FILE *f = fopen(o.prog_file, "r");
+			size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+			if (f)
+				fclose(f);
+			text[n] = '\0';
+			char *line = strstr(text, "sysfuzz: prog ");
+			if (prog_parse(&pg, line ? line + 14 : text)) {
+				printf("sysfuzz: %s: not a program\n", o.prog_file);
+				finish(1);
+			}
+		}
+		enum seq_result r = run_seq(&o, &pg, o.seeds[0], (uint32_t)o.seq);
 		int hung = cleanup(&o);
 		printf("sysfuzz: seq %ld: %s, %u calls\n", o.seq,
 		       r == SEQ_OK ? "ended" : r == SEQ_CRASHED ? "killed by a signal" :
@@ -426,10 +552,16 @@ int main(int argc, char **argv)
 	       o.leak_checks ? ", leak checks on" : "");
 	/* Warm-up: caches that fill once (our own heap, page tables) settle. */
 	struct options warm = o;
-	for (uint32_t s = 0; s < 4; s++)
-		run_seq(&warm, 0xfeedull, s);
+	for (uint32_t s = 0; s < 4; s++) {
+		prog_generate(&batch_progs[0], 0xfeedull, s, o.calls_per_seq);
+		run_seq(&warm, &batch_progs[0], 0xfeedull, s);
+	}
+	memset(&covstat, 0, sizeof(covstat)); /* coverage counts from here */
+	memset(cov, 0, sizeof(*cov));
+	memset((void *)sh->outcomes, 0, sizeof(sh->outcomes));
 	cleanup(&o);
 	bool have_base = o.leak_checks && counters_read(&base);
+	struct counters first = base; /* the drift over the whole run, for the log */
 
 	double t0 = now_ms();
 	int failed = 0;
@@ -447,9 +579,11 @@ int main(int argc, char **argv)
 		total.hangs += st.hangs;
 		total.leaks += st.leaks;
 		printf("SEED %llu %s (%lu sequences, %lu calls, %.0f calls/s, %lu stalled, "
-		       "%lu killed by signals, %lu hangs, %lu leaks)\n",
+		       "%lu killed by signals, %lu hangs, %lu leaks; so far %lu PCs, %lu edges, "
+		       "corpus %u)\n",
 		       (unsigned long long)o.seeds[i], bad ? "FAIL" : "PASS", st.seqs, st.calls,
-		       secs > 0 ? st.calls / secs : 0.0, st.stalled, st.crashed, st.hangs, st.leaks);
+		       secs > 0 ? st.calls / secs : 0.0, st.stalled, st.crashed, st.hangs, st.leaks,
+		       covstat.pcs, covstat.edges, ncorpus);
 		if (st.hangs)
 			break; /* a stuck task: the rest would not be trustworthy */
 	}
@@ -458,6 +592,20 @@ int main(int argc, char **argv)
 	       total.seqs, total.calls, secs, secs > 0 ? total.calls / secs : 0.0, total.hangs,
 	       total.leaks);
 	print_coverage();
+	if (have_base) {
+		struct counters end;
+		char why[512];
+		cleanup(&o);
+		counters_settled(&first, why, sizeof(why));
+		if (counters_read(&end)) {
+			printf("sysfuzz: counters over the run:");
+			for (int i = 0; i < first.n && i < end.n; i++)
+				if (first.value[i] != end.value[i])
+					printf(" %s %llu -> %llu", first.name[i], first.value[i],
+					       end.value[i]);
+			printf("\n");
+		}
+	}
 	printf("sysfuzz: RESULT %s\n", failed ? "FAIL" : "PASS");
 	finish(failed);
 }

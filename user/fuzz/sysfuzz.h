@@ -7,15 +7,19 @@
  *   args.c     argument generation from a kind (descriptors, sizes, flag
  *              sets plus random bits, good and bad user pointers, ids)
  *   child.c    one sequence: set up resources, run the calls, record
- *              progress in a page shared with the parent
+ *              progress in a page shared with the parent; trace the
+ *              calls with /dev/kcov on a coverage kernel
+ *   prog.c     programs: fresh ones from (seed, sequence), mutations of
+ *              corpus programs, their one-line text form
  *   checks.c   after a batch: stray processes, scratch files and System V
  *              objects removed, the kernel's leak counters compared
  *   sysfuzz.c  the driver: seeds, batches, time limits, hang and leak
  *              reports, the replay mode; pid 1 mode powers off at the end
  *
- * Everything a sequence does follows from (seed, sequence number) through
- * one deterministic PRNG, so `sysfuzz --seed S --seq N --replay` runs the
- * same sequence again and prints each call. Single-threaded; the child and
+ * Everything a fresh sequence does follows from (seed, sequence number)
+ * through one deterministic PRNG, so `sysfuzz --seed S --seq N --replay`
+ * runs the same sequence again and prints each call (a mutated one is
+ * printed as a program and replayed with --prog-file). Single-threaded; the child and
  * the parent share only struct shared (a MAP_SHARED page), which the child
  * writes and the parent reads.
  */
@@ -170,6 +174,26 @@ struct pool {
 	uintptr_t brk0;		/* the break at setup */
 };
 
+/*
+ * A program: what one sequence runs. setup_seed drives the resource setup
+ * and the second thread; each call is a table index and the seed of its
+ * arguments. A fresh program follows from (seed, sequence number); the
+ * coverage guidance (prog.c) mutates programs of the corpus instead:
+ * splicing two, new argument seeds for some calls, inserting, replacing
+ * or removing calls.
+ */
+#define PROG_MAX 256
+struct prog_call {
+	uint32_t idx;
+	uint64_t seed;
+};
+struct prog {
+	uint64_t setup_seed;
+	uint32_t n;
+	uint32_t mutated;	/* 0: fresh from (seed, seq), replayable by them */
+	struct prog_call c[PROG_MAX];
+};
+
 /* The page the child shares with the parent (created by the parent). */
 #define COVER_CALLS 256
 struct shared {
@@ -178,8 +202,22 @@ struct shared {
 	volatile uint32_t calls_done;	/* calls made by this child */
 	volatile uint32_t setup_done;	/* 1 once resources are set up */
 	volatile uint32_t call_idx;	/* the running call's table index */
+	volatile uint32_t main_done;	/* calls of the program finished */
+	volatile uint32_t kcov_on;	/* the child traces its calls with kcov */
+	/* Signal this child found first: new kernel PCs and edges (kcov),
+	 * new (syscall, result) pairs. */
+	volatile uint32_t new_pcs, new_edges, new_outcomes;
 	/* Coverage: per call, a bit per outcome (0 success, 1..63 errno). */
 	volatile uint64_t outcomes[COVER_CALLS];
+};
+
+/* The kcov coverage maps (shared with the children): a bit per hashed
+ * kernel PC and per hashed edge (previous PC, PC), as AFL does. */
+#define COV_BITS 20
+#define COV_WORDS ((1u << COV_BITS) / 64)
+struct covmap {
+	uint64_t pcs[COV_WORDS];
+	uint64_t edges[COV_WORDS];
 };
 
 struct options {
@@ -194,6 +232,9 @@ struct options {
 	int batch;		/* sequences between checks */
 	bool leak_checks;
 	bool drop_privileges;	/* not pid 1: children run as nobody */
+	bool guide;		/* mutate the corpus too (--no-guide: generate only) */
+	bool kcov;		/* trace calls with /dev/kcov when there is one */
+	const char *prog_file;	/* --prog-file: the program of --seq N */
 	uint64_t seeds[32];
 	int nseeds;
 };
@@ -206,8 +247,18 @@ const char *kind_name(int kind);
 void benign_handler(int sig);
 
 /* child.c */
-void child_run(const struct options *o, uint64_t seed, uint32_t seq, struct shared *sh);
+void child_run(const struct options *o, const struct prog *pg, uint32_t seq, struct shared *sh,
+	       struct covmap *cov);
 uint64_t seq_seed(uint64_t seed, uint32_t seq);
+
+/* prog.c */
+unsigned pick_call(struct rng *r);
+void prog_generate(struct prog *p, uint64_t seed, uint32_t seq, int ncalls);
+/* Mutate p (a corpus copy); other is a second corpus program to splice. */
+void prog_mutate(struct prog *p, const struct prog *other, struct rng *r, int max_calls);
+/* One line: "SETUP IDX:SEED ..." (call names resolved on reading). */
+void prog_print(const struct prog *p, const char *prefix);
+int prog_parse(struct prog *p, const char *text);
 
 /* checks.c */
 #define COUNTERS_MAX 32

@@ -8,6 +8,7 @@
  * TLB: a local flush, then smp_tlb_shootdown() for the other CPUs running
  * the table (src/proc/smp.c), before the caller may free the frame.
  */
+#include <ferrite/fault_inject.h>
 #include <ferrite/cpu.h>
 #include <ferrite/errno.h>
 #include <ferrite/frame.h>
@@ -51,7 +52,7 @@ static uint64_t *walk(uint64_t *root, uintptr_t va, bool alloc)
 		} else {
 			if (!alloc)
 				return NULL;
-			struct frame *f = frame_alloc_zeroed();
+			struct frame *f = fault_inject_site(FI_PGTABLE) ? NULL : frame_alloc_zeroed();
 			if (!f)
 				return NULL;
 			*pte = pte_make(frame_to_phys(f), PTE_V);
@@ -102,7 +103,7 @@ static inline bool pte_present(uint64_t pte)
 
 struct hal_pt *hal_pt_create(void)
 {
-	struct frame *f = frame_alloc_zeroed();
+	struct frame *f = fault_inject_site(FI_PGTABLE) ? NULL : frame_alloc_zeroed();
 
 	if (!f)
 		return NULL;

@@ -7,6 +7,7 @@
  * space's lock; the HAL keeps no state of its own. TLB shootdown to other
  * CPUs is not needed yet (one CPU).
  */
+#include <ferrite/fault_inject.h>
 #include <ferrite/cpu.h>
 #include <ferrite/errno.h>
 #include <ferrite/frame.h>
@@ -46,7 +47,7 @@ static phys_addr_t table_phys(const uint64_t *table)
 
 struct hal_pt *hal_pt_create(void)
 {
-	struct frame *f = frame_alloc_zeroed();
+	struct frame *f = fault_inject_site(FI_PGTABLE) ? NULL : frame_alloc_zeroed();
 	uint64_t *pml4;
 
 	if (!f)
@@ -95,7 +96,7 @@ static uint64_t *walk(struct hal_pt *pt, uintptr_t va, bool alloc)
 		if (!(*e & PTE_P)) {
 			if (!alloc)
 				return NULL;
-			struct frame *f = frame_alloc_zeroed();
+			struct frame *f = fault_inject_site(FI_PGTABLE) ? NULL : frame_alloc_zeroed();
 			if (!f)
 				return NULL;
 			/* Leaves decide the access; the upper levels allow all. */
