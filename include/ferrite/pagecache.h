@@ -2,7 +2,7 @@
  * The page cache of disk files (ext4, FAT regular files): one vm_object per
  * inode, made on first use and owned by the inode (inode->pages, freed by
  * the last inode_put). Its pages are filled by the file system's
- * inode_ops.readpage and shared by read(2), mmap (MAP_PRIVATE copies on
+ * inode_ops.read_pages and shared by read(2), mmap (MAP_PRIVATE copies on
  * write; MAP_SHARED maps them read-only) and execve.
  *
  * The cache is write-through: a file system writes data to the device as
@@ -29,7 +29,7 @@ struct frame;
 /* The cache object of ino (made on first use; borrowed: the inode owns it),
  * or NULL on ENOMEM. */
 struct vm_object *pagecache_of(struct inode *ino);
-/* read(2) from the cache: fills missing pages with iops->readpage. */
+/* read(2) from the cache: fills missing pages with iops->read_pages. */
 ssize_t pagecache_read(struct inode *ino, const struct iobuf *buf, off_t *pos);
 /* file_ops.mmap_object for cached files: a new reference to the object. */
 struct vm_object *pagecache_mmap_object(struct file *f);

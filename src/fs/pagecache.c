@@ -2,7 +2,7 @@
  * The inode side of the page cache (<ferrite/pagecache.h>): the object is
  * made on first use and published in inode->pages with a compare-and-swap
  * (the loser frees its copy); read(2) copies out of cached pages, filling
- * the missing ones through the file system's readpage; the file system's
+ * the missing ones through the file system's read_pages; the file system's
  * write and truncate paths report their changes here.
  * Locking: none of its own; the object's lock (src/mm/pagecache.c). No lock
  * is held while user memory is touched.

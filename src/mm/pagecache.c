@@ -1,6 +1,6 @@
 /*
  * The vm_object side of the page cache (<ferrite/pagecache.h>): cache
- * objects belong to an inode and are filled by its iops->readpage; writes
+ * objects belong to an inode and are filled by its iops->read_pages (with readahead); writes
  * and truncates of the file system are copied in; reclaim gives back pages
  * that no mapping or reader holds (frame refcount 1: only the cache's).
  *
@@ -16,10 +16,11 @@
  * guards the slots, npages, seq and scan. cache_lock guards the list; it is
  * taken under obj->lock only with trylock, and reclaim takes obj->lock
  * under cache_lock with trylock, so allocation from any context may
- * reclaim. readpage runs with no lock held.
+ * reclaim. read_pages runs with no lock held.
  */
 #include "mm_internal.h"
 #include <ferrite/errno.h>
+#include <ferrite/kmalloc.h>
 #include <ferrite/pagecache.h>
 #include <ferrite/string.h>
 #include <ferrite/vfs.h>
@@ -29,6 +30,7 @@ static LIST_HEAD(cache_list);    /* Lock: cache_lock; least recently used first 
 static size_t cache_bytes;       /* atomic: bytes of all cache objects' pages */
 
 #define CACHE_FILL_TRIES 64
+#define CACHE_READAHEAD 16 /* pages read by one fill: 64 KiB, one request */
 
 size_t pagecache_pages(void) { return __atomic_load_n(&cache_bytes, __ATOMIC_RELAXED) / PAGE_SIZE; }
 
@@ -123,7 +125,9 @@ int vm_object_cache_lookup(struct vm_object *obj, size_t index, struct frame **o
 	return err;
 }
 
-/* Read page index from the file and insert it unless a change raced. */
+/* Read page index from the file, with up to CACHE_READAHEAD - 1 missing
+ * pages after it in the same request, and insert them unless a change of
+ * the file raced with the read (then look again). */
 static int cache_fill(struct vm_object *obj, size_t index)
 {
 	for (int tries = 0; tries < CACHE_FILL_TRIES; tries++) {
@@ -134,35 +138,62 @@ static int cache_fill(struct vm_object *obj, size_t index)
 				frame_put(f);
 			return err;
 		}
+		size_t n = 1;
 		unsigned long flags = spin_lock_irqsave(&obj->lock);
 		uint64_t seq = obj->seq;
 		struct inode *ino = obj->inode;
+		while (n < CACHE_READAHEAD && index + n < obj->npages) {
+			struct frame **slot = vm_object_slot_locked(obj, index + n, false);
+			if (slot && *slot)
+				break;
+			n++;
+		}
 		spin_unlock_irqrestore(&obj->lock, flags);
-		if (!ino || !ino->iops || !ino->iops->readpage)
+		if (!ino || !ino->iops || !ino->iops->read_pages)
 			return -EIO;
 
-		f = frame_alloc_zeroed();
-		if (!f)
-			return -ENOMEM;
-		err = ino->iops->readpage(ino, (uint64_t)index, frame_to_virt(f));
+		void *buf = n > 1 ? kzalloc(n * PAGE_SIZE) : NULL;
+		if (!buf) { /* one page, straight into its frame */
+			n = 1;
+			f = frame_alloc_zeroed();
+			if (!f)
+				return -ENOMEM;
+			err = ino->iops->read_pages(ino, (uint64_t)index, frame_to_virt(f), 1);
+		} else {
+			f = NULL;
+			err = ino->iops->read_pages(ino, (uint64_t)index, buf, n);
+		}
 		if (err) {
-			frame_put(f);
+			if (f)
+				frame_put(f);
+			kfree(buf);
 			return err;
 		}
-		flags = spin_lock_irqsave(&obj->lock);
-		if (obj->seq == seq && index < obj->npages) {
-			struct frame **slot = vm_object_slot_locked(obj, index, true);
-			if (!slot) {
-				err = -ENOMEM;
-			} else if (!*slot) {
-				*slot = f;
-				f = NULL;
-				__atomic_add_fetch(&cache_bytes, PAGE_SIZE, __ATOMIC_RELAXED);
+		for (size_t i = 0; i < n; i++) {
+			struct frame *p = f;
+			if (buf) {
+				p = frame_alloc();
+				if (!p) {
+					if (i == 0)
+						err = -ENOMEM;
+					break; /* readahead is a wish */
+				}
+				memcpy(frame_to_virt(p), (char *)buf + i * PAGE_SIZE, PAGE_SIZE);
 			}
+			flags = spin_lock_irqsave(&obj->lock);
+			if (obj->seq == seq && index + i < obj->npages) {
+				struct frame **slot = vm_object_slot_locked(obj, index + i, true);
+				if (slot && !*slot) {
+					*slot = p;
+					p = NULL;
+					__atomic_add_fetch(&cache_bytes, PAGE_SIZE, __ATOMIC_RELAXED);
+				}
+			}
+			spin_unlock_irqrestore(&obj->lock, flags);
+			if (p)
+				frame_put(p); /* raced with a change or another fill */
 		}
-		spin_unlock_irqrestore(&obj->lock, flags);
-		if (f)
-			frame_put(f); /* raced with a change or another fill: look again */
+		kfree(buf);
 		if (err)
 			return err;
 	}

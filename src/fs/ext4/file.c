@@ -3,7 +3,7 @@
  * (extent runs read straight from the device into a bounce buffer, holes
  * and unwritten extents read as zeros, inline data from the inode) and
  * readlink of fast, slow and inline symlinks. read(2) and mmap are served
- * by the page cache (<ferrite/pagecache.h>), which this file's readpage
+ * by the page cache (<ferrite/pagecache.h>), which this file's read_pages
  * fills; file data does not go through the block cache (that is for
  * metadata). Locking: fs->lock shared around each mapping
  * and device read, never while user memory is touched.
@@ -17,7 +17,7 @@
 #define EXT4_READ_CHUNK (64u << 10) /* bounce buffer: one bio's worth */
 
 /* Read from the device (or the inode) into buf at *pos: the page cache's
- * readpage, and read(2) of files without a cache. */
+ * read_pages. */
 static ssize_t ext4_read_direct(struct inode *vi, const struct iobuf *buf, off_t *pos)
 {
 	struct ext4_inode_info *ei = EXT4_I(vi);
@@ -84,9 +84,9 @@ static ssize_t ext4_read_direct(struct inode *vi, const struct iobuf *buf, off_t
 	return err;
 }
 
-static int ext4_readpage(struct inode *vi, uint64_t index, void *page)
+static int ext4_read_pages(struct inode *vi, uint64_t index, void *buf, size_t npages)
 {
-	struct iobuf b = iobuf_kernel(page, PAGE_SIZE);
+	struct iobuf b = iobuf_kernel(buf, npages * PAGE_SIZE);
 	off_t pos = (off_t)(index << PAGE_SHIFT);
 	ssize_t n = ext4_read_direct(vi, &b, &pos);
 
@@ -138,7 +138,7 @@ const struct inode_ops ext4_dir_iops = {
 };
 const struct inode_ops ext4_file_iops = {
 	.truncate = ext4_truncate,
-	.readpage = ext4_readpage,
+	.read_pages = ext4_read_pages,
 };
 const struct inode_ops ext4_symlink_iops = {
 	.readlink = ext4_readlink,

@@ -6,7 +6,7 @@
  * goes between the device and a bounce buffer, whole sectors at a time (a
  * partly written sector is read first); it does not pass through the
  * block cache, which holds metadata; read(2) and mmap are served by the
- * page cache (<ferrite/pagecache.h>), filled by fat_readpage and kept
+ * page cache (<ferrite/pagecache.h>), filled by fat_read_pages and kept
  * current by each device write (write-through). Files are limited to 4 GiB - 1
  * (EFBIG past it). A full disk ends a write short, or with ENOSPC when
  * nothing was written; the chain and size always agree.
@@ -240,7 +240,7 @@ static ssize_t fat_write(struct file *f, const struct iobuf *buf, off_t *pos)
 	return done ? (ssize_t)done : err;
 }
 
-/* Read from the device into buf at *pos: the page cache's readpage. */
+/* Read from the device into buf at *pos: the page cache's read_pages. */
 static ssize_t fat_read_direct(struct inode *vi, const struct iobuf *buf, off_t *pos)
 {
 	struct fat_inode_info *ei = FAT_I(vi);
@@ -290,9 +290,9 @@ static ssize_t fat_read_direct(struct inode *vi, const struct iobuf *buf, off_t 
 	return done ? (ssize_t)done : err;
 }
 
-static int fat_readpage(struct inode *vi, uint64_t index, void *page)
+static int fat_read_pages(struct inode *vi, uint64_t index, void *buf, size_t npages)
 {
-	struct iobuf b = iobuf_kernel(page, PAGE_SIZE);
+	struct iobuf b = iobuf_kernel(buf, npages * PAGE_SIZE);
 	off_t pos = (off_t)(index << PAGE_SHIFT);
 	ssize_t n = fat_read_direct(vi, &b, &pos);
 
@@ -467,6 +467,6 @@ const struct file_ops fat_dir_fops = {
 };
 const struct inode_ops fat_file_iops = {
 	.truncate = fat_truncate,
-	.readpage = fat_readpage,
+	.read_pages = fat_read_pages,
 	.setattr = fat_setattr,
 };
