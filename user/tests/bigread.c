@@ -5,7 +5,7 @@
  * give its pages back as the read goes (issue 9, "Caches"). The file's
  * 8-byte words hold their own index, so a page read from the wrong place or
  * a stale page is caught, not only a checksum. Then the first MMAP_MIB
- * (twice RAM) the same way through mmap, in windows of 16 MiB. Prints BIGREAD_OK (or BIGREAD_FAIL) and powers
+ * (as much as RAM, four times the cache's share) the same way through mmap, in windows of 16 MiB. Prints BIGREAD_OK (or BIGREAD_FAIL) and powers
  * off. Not in a test group: it needs its disk and the small memory.
  */
 #include "common.h"
@@ -20,7 +20,7 @@
 
 #define MNT "/mnt-big"
 #define WINDOW (16u << 20)
-#define MMAP_MIB 256
+#define MMAP_MIB 128
 
 static int check_words(const uint64_t *w, size_t n, uint64_t first)
 {
