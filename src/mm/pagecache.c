@@ -266,10 +266,9 @@ static size_t shrink_object_locked(struct vm_object *obj, size_t want)
 
 	if (!slots)
 		return 0;
-	if (obj->scan >= slots)
-		obj->scan = 0;
+	size_t start = obj->scan < slots ? obj->scan : 0;
 	for (size_t n = 0; n < slots && freed < want; n++) {
-		size_t i = (obj->scan + n) % slots;
+		size_t i = (start + n) % slots;
 		struct frame **slot = vm_object_slot_locked(obj, i, false);
 		if (!slot || !*slot || frame_refcount(*slot) != 1)
 			continue;
