@@ -53,5 +53,9 @@ void pages_free(void *va, unsigned order);
  * (the boot loader's initrd once unpacked). Return the pages released. */
 size_t frames_release_reserved(phys_addr_t start, phys_addr_t end);
 
+/* Called (no allocator lock held) when an allocation finds no free block:
+ * may free about that many pages (the page cache sets it). */
+extern void (*frame_reclaim_hook)(size_t pages);
+
 size_t frames_free_count(void);
 size_t frames_total_count(void);

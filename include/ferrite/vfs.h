@@ -136,6 +136,11 @@ struct inode_ops {
 	 * cannot hold), apply it to the inode and write it. NULL: the VFS
 	 * sets the inode's fields. */
 	int (*setattr)(struct inode *ino, const struct iattr *ia);
+	/* Page-cached files (ext4, FAT): read npages pages of the file from
+	 * page index on into buf (kernel memory, zeroed by the caller; bytes
+	 * past the end of file stay zero). 0 or -errno. Takes the file
+	 * system's locks. */
+	int (*read_pages)(struct inode *ino, uint64_t index, void *buf, size_t npages);
 };
 
 /* An attribute change (inode_ops.setattr): the IATTR_* bits in valid say
@@ -169,6 +174,7 @@ struct inode {
 	struct super_block *sb;
 	void *private; /* owned by the file system */
 	void (*destroy)(struct inode *ino); /* fs hook: free private */
+	struct vm_object *pages; /* page cache (<ferrite/pagecache.h>), owned; set once */
 };
 
 static inline bool inode_is_readonly(const struct inode *ino)

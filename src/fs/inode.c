@@ -5,6 +5,7 @@
  */
 #include <ferrite/vfs.h>
 #include <ferrite/kmalloc.h>
+#include <ferrite/pagecache.h>
 #include <ferrite/string.h>
 #include <hal/hal_timer.h>
 
@@ -47,6 +48,7 @@ static void inode_release(struct ref *r)
 {
 	struct inode *ino = container_of(r, struct inode, ref);
 
+	pagecache_release(ino);
 	if (ino->destroy)
 		ino->destroy(ino);
 	kfree(ino);

@@ -11,6 +11,7 @@
 #include "mm_internal.h"
 #include <ferrite/errno.h>
 #include <ferrite/file.h>
+#include <ferrite/pagecache.h>
 #include <ferrite/string.h>
 
 /* A fault just below a VM_GROWSDOWN VMA extends it, up to MM_STACK_MAX. */
@@ -98,10 +99,14 @@ int fault_locked(struct mm *mm, uintptr_t addr, unsigned access, bool force)
 	if (vma->obj) {
 		uint64_t index = vma->obj_pgoff + ((va - vma->start) >> PAGE_SHIFT);
 		struct frame *f;
-		/* Past the object (a file's end): -ENXIO, SIGBUS. */
-		int err = vm_object_getpage(vma->obj, index, true, &f);
+		/* Past the object (a file's end): -ENXIO, SIGBUS. A page cache
+		 * page not yet read: -EAGAIN, read with mm->lock dropped. */
+		int err = vm_object_is_cache(vma->obj) ? vm_object_cache_lookup(vma->obj, index, &f)
+						       : vm_object_getpage(vma->obj, index, true, &f);
 		if (err)
 			return err;
+		if (!f)
+			return -EAGAIN;
 		if (!(vma->flags & VM_SHARED) && write) {
 			err = cow_copy_locked(mm, vma, va, f, false);
 			frame_put(f);
@@ -119,7 +124,7 @@ int fault_locked(struct mm *mm, uintptr_t addr, unsigned access, bool force)
 
 /* Read the file page behind va into a new frame, then map it if the VMA is
  * still the same. Called and returns without mm->lock. */
-static int fault_file_page(struct mm *mm, uintptr_t va)
+static int fault_file_page(struct mm *mm, uintptr_t va, struct frame **hold)
 {
 	struct file *file;
 	off_t off;
@@ -129,6 +134,18 @@ static int fault_file_page(struct mm *mm, uintptr_t va)
 	if (!vma || !vma->file) {
 		spin_unlock(&mm->lock);
 		return 0; /* changed under us: the caller retries */
+	}
+	if (vma->obj) { /* a page cache: read the page into the cache */
+		struct vm_object *obj = vma->obj;
+		size_t index = (size_t)(vma->obj_pgoff + ((va - vma->start) >> PAGE_SHIFT));
+		struct frame *f;
+		vm_object_get(obj);
+		spin_unlock(&mm->lock);
+		int err = vm_object_cache_get(obj, index, &f);
+		vm_object_put(obj);
+		if (!err)
+			*hold = f; /* kept until mapped: reclaim cannot take it meanwhile */
+		return err == -EIO ? -ENXIO : err; /* a read error: SIGBUS, as Linux */
 	}
 	file = vma->file;
 	file_get(file);
@@ -166,13 +183,18 @@ static int fault_file_page(struct mm *mm, uintptr_t va)
 
 int fault_page(struct mm *mm, uintptr_t addr, unsigned access, bool force)
 {
+	struct frame *hold = NULL; /* a cache page just read, held until mapped */
+
 	for (int tries = 0; tries < 4; tries++) {
 		spin_lock(&mm->lock);
 		int err = fault_locked(mm, addr, access, force);
 		spin_unlock(&mm->lock);
+		if (hold)
+			frame_put(hold);
+		hold = NULL;
 		if (err != -EAGAIN)
 			return err;
-		err = fault_file_page(mm, ALIGN_DOWN(addr, PAGE_SIZE));
+		err = fault_file_page(mm, ALIGN_DOWN(addr, PAGE_SIZE), &hold);
 		if (err)
 			return err;
 		/* Now present: run again for the copy-on-write / write checks. */

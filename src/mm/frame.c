@@ -89,17 +89,25 @@ static struct frame *alloc_block_locked(unsigned order)
 	return f;
 }
 
+void (*frame_reclaim_hook)(size_t pages);
+
 static struct frame *alloc_pages_frame(unsigned order)
 {
 	struct frame *f;
 
 	if (order > FRAME_MAX_ORDER || fault_inject_fail())
 		return NULL;
-	unsigned long flags = spin_lock_irqsave(&frame_lock);
-	f = alloc_block_locked(order);
-	if (f)
-		nr_free -= 1UL << order;
-	spin_unlock_irqrestore(&frame_lock, flags);
+	for (int tries = 0;; tries++) {
+		unsigned long flags = spin_lock_irqsave(&frame_lock);
+		f = alloc_block_locked(order);
+		if (f)
+			nr_free -= 1UL << order;
+		spin_unlock_irqrestore(&frame_lock, flags);
+		void (*reclaim)(size_t) = READ_ONCE(frame_reclaim_hook);
+		if (f || !reclaim || tries == 2)
+			break;
+		reclaim((1UL << order) * 64); /* the page cache gives clean pages back */
+	}
 	if (!f)
 		return NULL;
 	f->flags &= ~(FRAME_SLAB | FRAME_KMALLOC);

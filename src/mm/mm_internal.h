@@ -20,7 +20,20 @@ struct vm_object {
 	size_t nleaves;         /* Lock: lock; entries in leaves[] */
 	struct frame ***leaves; /* Lock: lock; NULL until first touched */
 	size_t *account;      /* optional: bytes of pages held, updated atomically */
+	/* Page caches only (vm_object_create_cache, <ferrite/pagecache.h>): */
+	struct inode *inode;  /* Lock: lock; the owner (no reference), NULL once detached */
+	uint64_t seq;         /* Lock: lock; bumped by every change of data or size */
+	size_t scan;          /* Lock: lock; page index where reclaim resumes */
+	struct list_head lru; /* Lock: the cache list lock (pagecache.c) */
+	bool mapped;          /* set once, when first lent to a mapping */
 };
+
+/* vm_object.c: the slot of page index (made when make), NULL when absent
+ * or on ENOMEM. Caller holds obj->lock. */
+struct frame **vm_object_slot_locked(struct vm_object *obj, size_t index, bool make);
+/* pagecache.c: the last reference to a cache object went: leave the list,
+ * give back the pages counted as cache. */
+void vm_object_cache_forget(struct vm_object *obj);
 
 /* VMA objects (vma.c). vma_free drops the VMA's obj and file references. */
 struct vma *vma_alloc(void);

@@ -62,6 +62,9 @@ static void vm_object_release(struct ref *r)
 {
 	struct vm_object *obj = container_of(r, struct vm_object, ref);
 
+	if (obj->inode || obj->lru.next)
+		vm_object_cache_forget(obj);
+
 	for (size_t l = 0; l < obj->nleaves; l++) {
 		struct frame **leaf = obj->leaves[l];
 		if (!leaf)
@@ -88,7 +91,7 @@ size_t vm_object_npages(const struct vm_object *obj) { return READ_ONCE(obj->npa
 
 /* The slot of index: NULL when its leaf does not exist and !make (or on
  * ENOMEM). Caller holds obj->lock. */
-static struct frame **slot_locked(struct vm_object *obj, size_t index, bool make)
+struct frame **vm_object_slot_locked(struct vm_object *obj, size_t index, bool make)
 {
 	size_t l = index / VM_LEAF_SLOTS;
 
@@ -119,7 +122,7 @@ static struct frame **slot_locked(struct vm_object *obj, size_t index, bool make
  * and has checked index < npages. */
 static int page_locked(struct vm_object *obj, size_t index, bool alloc, struct frame **out)
 {
-	struct frame **slot = slot_locked(obj, index, alloc);
+	struct frame **slot = vm_object_slot_locked(obj, index, alloc);
 
 	*out = NULL;
 	if (!slot)
@@ -166,7 +169,7 @@ void vm_object_set_size(struct vm_object *obj, size_t npages)
 
 	obj->npages = npages;
 	for (size_t i = npages; i < obj->nleaves * VM_LEAF_SLOTS; i++) {
-		struct frame **slot = slot_locked(obj, i, false);
+		struct frame **slot = vm_object_slot_locked(obj, i, false);
 		if (!slot) { /* no leaf: skip to the next one */
 			i = ALIGN_UP(i + 1, VM_LEAF_SLOTS) - 1;
 			continue;

@@ -2,21 +2,24 @@
  * ext4 file data and the operation tables: read(2) of regular files
  * (extent runs read straight from the device into a bounce buffer, holes
  * and unwritten extents read as zeros, inline data from the inode) and
- * readlink of fast, slow and inline symlinks. File data does not go
- * through the block cache (that is for metadata); a later page cache
- * takes this file's place. Locking: fs->lock shared around each mapping
+ * readlink of fast, slow and inline symlinks. read(2) and mmap are served
+ * by the page cache (<ferrite/pagecache.h>), which this file's read_pages
+ * fills; file data does not go through the block cache (that is for
+ * metadata). Locking: fs->lock shared around each mapping
  * and device read, never while user memory is touched.
  */
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
+#include <ferrite/pagecache.h>
 #include <ferrite/string.h>
 #include "ext4.h"
 
 #define EXT4_READ_CHUNK (64u << 10) /* bounce buffer: one bio's worth */
 
-static ssize_t ext4_read(struct file *f, const struct iobuf *buf, off_t *pos)
+/* Read from the device (or the inode) into buf at *pos: the page cache's
+ * read_pages. */
+static ssize_t ext4_read_direct(struct inode *vi, const struct iobuf *buf, off_t *pos)
 {
-	struct inode *vi = f->inode;
 	struct ext4_inode_info *ei = EXT4_I(vi);
 	struct ext4_fs *fs = ei->fs;
 	uint64_t size = (uint64_t)vi->size, p = (uint64_t)*pos;
@@ -81,6 +84,20 @@ static ssize_t ext4_read(struct file *f, const struct iobuf *buf, off_t *pos)
 	return err;
 }
 
+static int ext4_read_pages(struct inode *vi, uint64_t index, void *buf, size_t npages)
+{
+	struct iobuf b = iobuf_kernel(buf, npages * PAGE_SIZE);
+	off_t pos = (off_t)(index << PAGE_SHIFT);
+	ssize_t n = ext4_read_direct(vi, &b, &pos);
+
+	return n < 0 ? (int)n : 0;
+}
+
+static ssize_t ext4_read(struct file *f, const struct iobuf *buf, off_t *pos)
+{
+	return pagecache_read(f->inode, buf, pos);
+}
+
 static ssize_t ext4_readlink(struct inode *vi, char *buf, size_t bufsize)
 {
 	struct ext4_inode_info *ei = EXT4_I(vi);
@@ -121,6 +138,7 @@ const struct inode_ops ext4_dir_iops = {
 };
 const struct inode_ops ext4_file_iops = {
 	.truncate = ext4_truncate,
+	.read_pages = ext4_read_pages,
 };
 const struct inode_ops ext4_symlink_iops = {
 	.readlink = ext4_readlink,
@@ -131,6 +149,7 @@ const struct file_ops ext4_file_fops = {
 	.write = ext4_write,
 	.fsync = ext4_fsync,
 	.fallocate = ext4_fallocate,
+	.mmap_object = pagecache_mmap_object,
 };
 const struct file_ops ext4_dir_fops = {
 	.fsync = ext4_fsync,

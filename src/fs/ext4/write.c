@@ -1,7 +1,8 @@
 /*
  * Writing file data: write(2) (O_APPEND, O_SYNC/O_DSYNC), truncate,
  * fallocate (unwritten extents: read as zeros, made written by the first
- * write that meets them) and fsync. File data goes straight to the device (no page cache yet): a
+ * write that meets them) and fsync. File data goes straight to the device
+ * and is then copied into the page cache's pages (write-through): a
  * chunk of up to EXT4_WRITE_CHUNK bytes is copied from the caller first
  * (no lock held while user memory is touched), then, under fs->lock held
  * alone, its blocks are mapped (holes allocated), partial first and last
@@ -17,6 +18,7 @@
  */
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
+#include <ferrite/pagecache.h>
 #include <ferrite/string.h>
 #include "ext4.h"
 
@@ -127,6 +129,7 @@ ssize_t ext4_write(struct file *f, const struct iobuf *buf, off_t *pos)
 		} else {
 			w = write_chunk(h, vi, p, stage, n, bounce);
 			if (w > 0) {
+				pagecache_write(vi, p, stage, (size_t)w); /* on the device: now the cache */
 				spin_lock(&vi->lock);
 				if (p + (uint64_t)w > (uint64_t)vi->size)
 					vi->size = (off_t)(p + (uint64_t)w);
@@ -203,6 +206,7 @@ int ext4_truncate(struct inode *vi, off_t size)
 	vi->size = size;
 	inode_touch(vi);
 	spin_unlock(&vi->lock);
+	pagecache_truncate(vi, (uint64_t)size);
 	return ext4_write_inode(h, vi);
 }
 

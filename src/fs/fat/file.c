@@ -5,7 +5,9 @@
  * chain, or growing with zeros), fsync, and the operation tables. Data
  * goes between the device and a bounce buffer, whole sectors at a time (a
  * partly written sector is read first); it does not pass through the
- * block cache, which holds metadata. Files are limited to 4 GiB - 1
+ * block cache, which holds metadata; read(2) and mmap are served by the
+ * page cache (<ferrite/pagecache.h>), filled by fat_read_pages and kept
+ * current by each device write (write-through). Files are limited to 4 GiB - 1
  * (EFBIG past it). A full disk ends a write short, or with ENOSPC when
  * nothing was written; the chain and size always agree.
  *
@@ -14,6 +16,7 @@
  */
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
+#include <ferrite/pagecache.h>
 #include <ferrite/string.h>
 #include "fat.h"
 
@@ -136,6 +139,7 @@ static int write_clusters(struct fat_inode_info *ei, uint64_t p, const char *src
 		err = blkdev_write(fs->bd, (sec + s0) * per, scratch + s0 * ss, (s1 - s0 + 1) * per);
 		if (err)
 			return err;
+		pagecache_write(ei->vfs, p, src, len); /* on the device: now the cache */
 		p += len;
 		n -= len;
 		if (src)
@@ -236,9 +240,9 @@ static ssize_t fat_write(struct file *f, const struct iobuf *buf, off_t *pos)
 	return done ? (ssize_t)done : err;
 }
 
-static ssize_t fat_read(struct file *f, const struct iobuf *buf, off_t *pos)
+/* Read from the device into buf at *pos: the page cache's read_pages. */
+static ssize_t fat_read_direct(struct inode *vi, const struct iobuf *buf, off_t *pos)
 {
-	struct inode *vi = f->inode;
 	struct fat_inode_info *ei = FAT_I(vi);
 	struct fat_fs *fs = ei->fs;
 	unsigned ss = fs->sector_size, per = ss / SECTOR_SIZE;
@@ -284,6 +288,20 @@ static ssize_t fat_read(struct file *f, const struct iobuf *buf, off_t *pos)
 	}
 	*pos += (off_t)done;
 	return done ? (ssize_t)done : err;
+}
+
+static int fat_read_pages(struct inode *vi, uint64_t index, void *buf, size_t npages)
+{
+	struct iobuf b = iobuf_kernel(buf, npages * PAGE_SIZE);
+	off_t pos = (off_t)(index << PAGE_SHIFT);
+	ssize_t n = fat_read_direct(vi, &b, &pos);
+
+	return n < 0 ? (int)n : 0;
+}
+
+static ssize_t fat_read(struct file *f, const struct iobuf *buf, off_t *pos)
+{
+	return pagecache_read(f->inode, buf, pos);
 }
 
 /* Free the clusters of vi's chain past what size bytes need. */
@@ -333,6 +351,7 @@ int fat_truncate_locked(struct inode *vi, off_t size)
 		spin_lock(&vi->lock);
 		vi->size = size;
 		spin_unlock(&vi->lock);
+		pagecache_truncate(vi, (uint64_t)size);
 	} else if ((uint64_t)size > cur) {
 		__free(kfree) char *scratch = kmalloc(FAT_IO_CHUNK);
 		if (!scratch)
@@ -441,11 +460,13 @@ const struct file_ops fat_file_fops = {
 	.fsync = fat_fsync,
 	.fallocate = fat_fallocate,
 	.release = fat_release,
+	.mmap_object = pagecache_mmap_object,
 };
 const struct file_ops fat_dir_fops = {
 	.fsync = fat_fsync,
 };
 const struct inode_ops fat_file_iops = {
 	.truncate = fat_truncate,
+	.read_pages = fat_read_pages,
 	.setattr = fat_setattr,
 };
