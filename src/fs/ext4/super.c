@@ -284,10 +284,10 @@ static void ext4_statfs(struct super_block *sb, struct kstatfs *st)
 	st->fsid[1] = (int)(u[2] ^ u[3]);
 }
 
-static bool ext4_busy(struct super_block *sb)
+static bool ext4_busy(struct super_block *sb, unsigned root_refs, unsigned other_inodes)
 {
-	/* the root is held by sb, the mount table and the caller */
-	return ext4_icache_count(EXT4_FS(sb)) > 1 || ref_read(&sb->root->ref) > 3;
+	/* the cache holds the root and the inodes the caller accounts for */
+	return ext4_icache_count(EXT4_FS(sb)) > 1 + other_inodes || ref_read(&sb->root->ref) > root_refs;
 }
 
 int ext4_commit_super(struct ext4_handle *h)
