@@ -1066,6 +1066,113 @@ static void test_write_enospc(void **state)
 	free(img);
 }
 
+/*
+ * The jbd2 window: a block freed by a transaction is not reused before
+ * that transaction commits. "old" is written and committed, unlinked (its
+ * blocks freed in the running transaction), and "new" written at once.
+ * A power cut then (the fake disk keeps every write it got) must replay
+ * to "old" whole: had new's data gone to old's blocks, old would hold it.
+ * After a commit the blocks are free for use again.
+ */
+static void test_write_freed_not_reused(void **state)
+{
+	size_t len;
+	unsigned char *img = make_image(tree_small, "-b 4096", 16384, false, &len);
+	if (!img)
+		skip();
+	struct fake_disk d;
+	fake_disk_init(&d, img, len);
+	struct super_block *sb = ext4_mount(&d.bd, 0);
+	assert_false(IS_ERR(sb));
+	struct ext4_fs *fs = EXT4_FS(sb);
+	assert_non_null(fs->journal);
+	enum { SIZE = 256 * 1024 };
+	static unsigned char buf[SIZE];
+	struct inode *f = mk(sb->root, "old", S_IFREG | 0644);
+	pattern(buf, SIZE, 1);
+	assert_int_equal(write_at(f, buf, SIZE, 0), SIZE);
+	inode_put(f);
+	assert_int_equal(sb->ops->sync_fs(sb), 0);
+
+	assert_int_equal(sb->root->iops->unlink(sb->root, "old", 3), 0);
+	assert_int_equal(fs->freed_blocks, SIZE / 4096);
+	f = mk(sb->root, "new", S_IFREG | 0644);
+	pattern(buf, SIZE, 2);
+	assert_int_equal(write_at(f, buf, SIZE, 0), SIZE);
+	inode_put(f);
+
+	/* the cut: replay what the disk holds now */
+	unsigned char *cut = malloc(len);
+	memcpy(cut, img, len);
+	struct fake_disk d2;
+	fake_disk_init(&d2, cut, len);
+	struct super_block *sb2 = ext4_mount(&d2.bd, MS_RDONLY);
+	assert_false(IS_ERR(sb2));
+	struct inode *old = walk_path(sb2, "old");
+	assert_false(IS_ERR(old));
+	check_content(old, 1, SIZE);
+	inode_put(old);
+	umount_sb(sb2);
+	save_image(cut, len, out_path);
+	int r = run_cmd("e2fsck -fn %s > %s 2>&1", out_path, log_path);
+	if (r)
+		run_cmd("cat %s", log_path);
+	assert_int_equal(r, 0);
+	free(cut);
+
+	/* committed: the freed blocks may be used again */
+	assert_int_equal(sb->ops->sync_fs(sb), 0);
+	f = mk(sb->root, "third", S_IFREG | 0644);
+	assert_int_equal(write_at(f, buf, 4096, 0), 4096);
+	inode_put(f);
+	assert_int_equal(fs->freed_blocks, 0);
+	umount_sb(sb);
+	save_image(img, len, out_path);
+	r = run_cmd("e2fsck -fn %s > %s 2>&1", out_path, log_path);
+	if (r)
+		run_cmd("cat %s", log_path);
+	assert_int_equal(r, 0);
+	unlink(out_path);
+	free(img);
+}
+
+/* A full journalled disk: blocks freed by an unlink serve the next write
+ * before any sync (ext4_journal_start commits first when they are needed). */
+static void test_write_enospc_journal(void **state)
+{
+	size_t len;
+	unsigned char *img = make_image(tree_small, "-b 1024 -m 0", 8192, false, &len);
+	if (!img)
+		skip();
+	struct fake_disk d;
+	fake_disk_init(&d, img, len);
+	struct super_block *sb = ext4_mount(&d.bd, 0);
+	assert_false(IS_ERR(sb));
+	assert_non_null(EXT4_FS(sb)->journal);
+	struct inode *f = mk(sb->root, "fill", S_IFREG | 0644);
+	static unsigned char buf[65536];
+	ssize_t w;
+	off_t off = 0;
+	while ((w = write_at(f, buf, sizeof(buf), off)) > 0)
+		off += w;
+	assert_int_equal(w, -ENOSPC);
+	inode_put(f);
+	assert_int_equal(sb->root->iops->unlink(sb->root, "fill", 4), 0);
+	f = mk(sb->root, "again", S_IFREG | 0644);
+	off_t half = off / 2 / 4096 * 4096;
+	for (off_t o = 0; o < half; o += 4096)
+		assert_int_equal(write_at(f, buf, 4096, o), 4096);
+	inode_put(f);
+	umount_sb(sb);
+	save_image(img, len, out_path);
+	int r = run_cmd("e2fsck -fn %s > %s 2>&1", out_path, log_path);
+	if (r)
+		run_cmd("cat %s", log_path);
+	assert_int_equal(r, 0);
+	unlink(out_path);
+	free(img);
+}
+
 /* A write error reaches the syncer as EIO; the buffer stays dirty. */
 static void test_write_eio(void **state)
 {
@@ -1139,6 +1246,8 @@ int main(void)
 		cmocka_unit_test(test_write_1k_small_groups),
 		cmocka_unit_test(test_write_big_htree),
 		cmocka_unit_test(test_write_enospc),
+		cmocka_unit_test(test_write_freed_not_reused),
+		cmocka_unit_test(test_write_enospc_journal),
 		cmocka_unit_test(test_write_eio),
 		cmocka_unit_test(test_write_unknown_rocompat),
 	};

@@ -83,12 +83,31 @@ struct ext4_fs {
 	bool sb_dirty;             /* counts changed: the superblock is written at journal stop */
 	uint32_t next_generation;
 	uint8_t def_hash_version;  /* s_def_hash_version: new htree indexes */
+	/* Blocks freed by journal transactions that have not committed: the
+	 * allocator leaves them alone until then (ext4_new_blocks), as Linux
+	 * does. Lock: lock held alone. */
+	struct ext4_freed *freed;
+	unsigned nr_freed, cap_freed;
+	uint64_t freed_blocks;     /* how many blocks they hold */
+	uint8_t **freed_map;       /* per group (made on first use): their bits */
 
 	struct spinlock icache_lock;
 	struct list_head icache[EXT4_ICACHE_HASH]; /* Lock: icache_lock */
 	size_t nr_inodes;          /* Lock: icache_lock */
 	unsigned errors;           /* atomic: corruptions met */
 	unsigned long dx_lookups, dx_fallbacks; /* atomic: htree use (tests) */
+};
+
+/* Commit, then forget the freed runs (alloc.c): called by
+ * ext4_journal_start when fewer than EXT4_FREED_SLACK blocks would be
+ * free without them. Caller holds fs->lock alone, no handle open. */
+int ext4_freed_settle(struct ext4_fs *fs);
+#define EXT4_FREED_SLACK 256
+
+/* A run of blocks freed by the journal transaction tid (alloc.c). */
+struct ext4_freed {
+	uint64_t blk, count;
+	uint64_t tid;
 };
 
 /* What ext4 keeps per VFS inode (inode->private). */

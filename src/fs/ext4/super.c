@@ -255,6 +255,10 @@ static void ext4_fs_free(struct ext4_fs *fs)
 	}
 	kfree(fs->inode_table);
 	kfree(fs->desc_blocks);
+	kfree(fs->freed);
+	for (uint32_t g = 0; fs->freed_map && g < fs->groups; g++)
+		kfree(fs->freed_map[g]);
+	kfree(fs->freed_map);
 	brelse(fs->sbh);
 	fs->sbh = NULL;
 	if (fs->bd) {
