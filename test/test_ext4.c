@@ -1136,6 +1136,94 @@ static void test_write_freed_not_reused(void **state)
 	free(img);
 }
 
+/*
+ * The orphan list: three files unlinked while open join it (the newest
+ * first), the middle one closed leaves it. A cut then: Ferrite's mount
+ * (replay, then the orphans freed) and e2fsck -fy agree on the free
+ * counts, and the result is e2fsck -fn clean; without the list the two
+ * inodes would stay allocated with no name. The disk itself, after the
+ * last close and umount, is clean with an empty list.
+ */
+static void test_write_orphans(void **state)
+{
+	size_t len;
+	unsigned char *img = make_image(tree_small, "-b 4096", 16384, false, &len);
+	if (!img)
+		skip();
+	struct fake_disk d;
+	fake_disk_init(&d, img, len);
+	struct super_block *sb = ext4_mount(&d.bd, 0);
+	assert_false(IS_ERR(sb));
+	struct ext4_fs *fs = EXT4_FS(sb);
+	struct kstatfs k0, k;
+	sb->ops->statfs(sb, &k0);
+	static unsigned char buf[65536];
+	const char *names[3] = { "a", "b", "c" };
+	struct inode *f[3];
+	for (int i = 0; i < 3; i++) {
+		f[i] = mk(sb->root, names[i], S_IFREG | 0644);
+		pattern(buf, sizeof(buf), (unsigned)i);
+		assert_int_equal(write_at(f[i], buf, sizeof(buf), 0), sizeof(buf));
+	}
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(sb->root->iops->unlink(sb->root, names[i], 1), 0);
+	assert_int_equal(fs->last_orphan, EXT4_I(f[2])->ino);
+	inode_put(f[1]); /* the middle one: c's link now names a */
+	assert_int_equal(EXT4_I(f[2])->orphan_next, EXT4_I(f[0])->ino);
+	check_content(f[0], 0, sizeof(buf));
+	assert_int_equal(sb->ops->sync_fs(sb), 0);
+
+	unsigned char *cut = malloc(len);
+	memcpy(cut, img, len);
+
+	inode_put(f[2]);
+	inode_put(f[0]);
+	assert_int_equal(fs->last_orphan, 0);
+	sb->ops->statfs(sb, &k);
+	assert_int_equal(k.bfree, k0.bfree);
+	assert_int_equal(k.ffree, k0.ffree);
+	umount_sb(sb);
+	save_image(img, len, out_path);
+	int r = run_cmd("e2fsck -fn %s > %s 2>&1", out_path, log_path);
+	if (r)
+		run_cmd("cat %s", log_path);
+	assert_int_equal(r, 0);
+
+	/* e2fsck's view of the cut */
+	char fsck_path[128];
+	snprintf(fsck_path, sizeof(fsck_path), "%s.fsck", out_path);
+	save_image(cut, len, fsck_path);
+	r = run_cmd("e2fsck -fy %s > %s 2>&1", fsck_path, log_path);
+	if (r > 1)
+		run_cmd("cat %s", log_path);
+	assert_true(r == 0 || r == 1);
+	assert_int_equal(run_cmd("e2fsck -fn %s > %s 2>&1", fsck_path, log_path), 0);
+
+	/* Ferrite's: replay, then the orphan list */
+	fake_disk_init(&d, cut, len);
+	sb = ext4_mount(&d.bd, 0);
+	assert_false(IS_ERR(sb));
+	assert_int_equal(EXT4_FS(sb)->last_orphan, 0);
+	sb->ops->statfs(sb, &k);
+	assert_int_equal(k.bfree, k0.bfree);
+	assert_int_equal(k.ffree, k0.ffree);
+	umount_sb(sb);
+	save_image(cut, len, out_path);
+	r = run_cmd("e2fsck -fn %s > %s 2>&1", out_path, log_path);
+	if (r)
+		run_cmd("cat %s", log_path);
+	assert_int_equal(r, 0);
+	r = run_cmd("dumpe2fs -h %s 2>/dev/null | grep -E '^Free (blocks|inodes):' > %s.a && "
+		    "dumpe2fs -h %s 2>/dev/null | grep -E '^Free (blocks|inodes):' > %s.b && "
+		    "cmp %s.a %s.b && rm -f %s.a %s.b",
+		    out_path, log_path, fsck_path, log_path, log_path, log_path, log_path, log_path);
+	assert_int_equal(r, 0);
+	unlink(fsck_path);
+	unlink(out_path);
+	free(cut);
+	free(img);
+}
+
 /* A full journalled disk: blocks freed by an unlink serve the next write
  * before any sync (ext4_journal_start commits first when they are needed). */
 static void test_write_enospc_journal(void **state)
@@ -1248,6 +1336,7 @@ int main(void)
 		cmocka_unit_test(test_write_enospc),
 		cmocka_unit_test(test_write_freed_not_reused),
 		cmocka_unit_test(test_write_enospc_journal),
+		cmocka_unit_test(test_write_orphans),
 		cmocka_unit_test(test_write_eio),
 		cmocka_unit_test(test_write_unknown_rocompat),
 	};

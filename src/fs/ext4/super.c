@@ -306,6 +306,7 @@ int ext4_commit_super(struct ext4_handle *h)
 	if (ext4_has_incompat(fs, EXT4_FEATURE_INCOMPAT_64BIT))
 		es->s_free_blocks_count_hi = (uint32_t)(fs->free_blocks >> 32);
 	es->s_free_inodes_count = (uint32_t)fs->free_inodes;
+	es->s_last_orphan = fs->last_orphan;
 	es->s_wtime = (uint32_t)vfs_now().tv_sec;
 	if (fs->csum)
 		ext4_super_csum_set(es);
@@ -337,6 +338,7 @@ static int ext4_remount(struct super_block *sb, unsigned long flags)
 		if ((sb->flags & MS_RDONLY) && (err = ext4_journal_load(fs)))
 			return err;
 		sb->flags &= ~MS_RDONLY;
+		(void)ext4_orphan_cleanup(fs); /* a crash left some, the mount was read-only */
 		return 0;
 	}
 	if ((err = ext4_sync_fs(sb)))
@@ -413,6 +415,7 @@ static struct super_block *mount_once(struct block_device *bd, unsigned long fla
 	spin_init(&fs->icache_lock, "ext4 icache");
 	for (int i = 0; i < EXT4_ICACHE_HASH; i++)
 		list_init(&fs->icache[i]);
+	list_init(&fs->orphans);
 
 	/* The superblock: bytes 1024..2047 of the device, whatever the block size. */
 	struct buffer *sbh = bread(bd, 1, EXT4_SUPER_OFFSET);
@@ -469,6 +472,7 @@ static struct super_block *mount_once(struct block_device *bd, unsigned long fla
 		fs->want_extra_isize = (uint16_t)want;
 	}
 	fs->next_generation = (uint32_t)vfs_now().tv_nsec ^ (uint32_t)vfs_now().tv_sec ^ es->s_wtime;
+	fs->last_orphan = es->s_last_orphan;
 	rwlock_init(&fs->lock);
 
 	rwlock_init(&sb->ns_lock);
@@ -503,6 +507,8 @@ static struct super_block *mount_once(struct block_device *bd, unsigned long fla
 		ext4_fs_free(take_ptr(fs));
 		return ERR_PTR(err);
 	}
+	if (fs->journal)
+		(void)ext4_orphan_cleanup(fs); /* reported; e2fsck finds what is left */
 	pr_info("ext4 %s: mounted %s: %u-byte blocks, %u groups, %s%s%s\n", fs->name,
 		(flags & MS_RDONLY) ? "read-only" : "read-write", fs->block_size, fs->groups,
 		ext4_has_incompat(fs, EXT4_FEATURE_INCOMPAT_EXTENTS) ? "extents" : "block maps",
