@@ -1066,6 +1066,201 @@ static void test_write_enospc(void **state)
 	free(img);
 }
 
+/*
+ * The jbd2 window: a block freed by a transaction is not reused before
+ * that transaction commits. "old" is written and committed, unlinked (its
+ * blocks freed in the running transaction), and "new" written at once.
+ * A power cut then (the fake disk keeps every write it got) must replay
+ * to "old" whole: had new's data gone to old's blocks, old would hold it.
+ * After a commit the blocks are free for use again.
+ */
+static void test_write_freed_not_reused(void **state)
+{
+	size_t len;
+	unsigned char *img = make_image(tree_small, "-b 4096", 16384, false, &len);
+	if (!img)
+		skip();
+	struct fake_disk d;
+	fake_disk_init(&d, img, len);
+	struct super_block *sb = ext4_mount(&d.bd, 0);
+	assert_false(IS_ERR(sb));
+	struct ext4_fs *fs = EXT4_FS(sb);
+	assert_non_null(fs->journal);
+	enum { SIZE = 256 * 1024 };
+	static unsigned char buf[SIZE];
+	struct inode *f = mk(sb->root, "old", S_IFREG | 0644);
+	pattern(buf, SIZE, 1);
+	assert_int_equal(write_at(f, buf, SIZE, 0), SIZE);
+	inode_put(f);
+	assert_int_equal(sb->ops->sync_fs(sb), 0);
+
+	assert_int_equal(sb->root->iops->unlink(sb->root, "old", 3), 0);
+	assert_int_equal(fs->freed_blocks, SIZE / 4096);
+	f = mk(sb->root, "new", S_IFREG | 0644);
+	pattern(buf, SIZE, 2);
+	assert_int_equal(write_at(f, buf, SIZE, 0), SIZE);
+	inode_put(f);
+
+	/* the cut: replay what the disk holds now */
+	unsigned char *cut = malloc(len);
+	memcpy(cut, img, len);
+	struct fake_disk d2;
+	fake_disk_init(&d2, cut, len);
+	struct super_block *sb2 = ext4_mount(&d2.bd, MS_RDONLY);
+	assert_false(IS_ERR(sb2));
+	struct inode *old = walk_path(sb2, "old");
+	assert_false(IS_ERR(old));
+	check_content(old, 1, SIZE);
+	inode_put(old);
+	umount_sb(sb2);
+	save_image(cut, len, out_path);
+	int r = run_cmd("e2fsck -fn %s > %s 2>&1", out_path, log_path);
+	if (r)
+		run_cmd("cat %s", log_path);
+	assert_int_equal(r, 0);
+	free(cut);
+
+	/* committed: the freed blocks may be used again */
+	assert_int_equal(sb->ops->sync_fs(sb), 0);
+	f = mk(sb->root, "third", S_IFREG | 0644);
+	assert_int_equal(write_at(f, buf, 4096, 0), 4096);
+	inode_put(f);
+	assert_int_equal(fs->freed_blocks, 0);
+	umount_sb(sb);
+	save_image(img, len, out_path);
+	r = run_cmd("e2fsck -fn %s > %s 2>&1", out_path, log_path);
+	if (r)
+		run_cmd("cat %s", log_path);
+	assert_int_equal(r, 0);
+	unlink(out_path);
+	free(img);
+}
+
+/*
+ * The orphan list: three files unlinked while open join it (the newest
+ * first), the middle one closed leaves it. A cut then: Ferrite's mount
+ * (replay, then the orphans freed) and e2fsck -fy agree on the free
+ * counts, and the result is e2fsck -fn clean; without the list the two
+ * inodes would stay allocated with no name. The disk itself, after the
+ * last close and umount, is clean with an empty list.
+ */
+static void test_write_orphans(void **state)
+{
+	size_t len;
+	unsigned char *img = make_image(tree_small, "-b 4096", 16384, false, &len);
+	if (!img)
+		skip();
+	struct fake_disk d;
+	fake_disk_init(&d, img, len);
+	struct super_block *sb = ext4_mount(&d.bd, 0);
+	assert_false(IS_ERR(sb));
+	struct ext4_fs *fs = EXT4_FS(sb);
+	struct kstatfs k0, k;
+	sb->ops->statfs(sb, &k0);
+	static unsigned char buf[65536];
+	const char *names[3] = { "a", "b", "c" };
+	struct inode *f[3];
+	for (int i = 0; i < 3; i++) {
+		f[i] = mk(sb->root, names[i], S_IFREG | 0644);
+		pattern(buf, sizeof(buf), (unsigned)i);
+		assert_int_equal(write_at(f[i], buf, sizeof(buf), 0), sizeof(buf));
+	}
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(sb->root->iops->unlink(sb->root, names[i], 1), 0);
+	assert_int_equal(fs->last_orphan, EXT4_I(f[2])->ino);
+	inode_put(f[1]); /* the middle one: c's link now names a */
+	assert_int_equal(EXT4_I(f[2])->orphan_next, EXT4_I(f[0])->ino);
+	check_content(f[0], 0, sizeof(buf));
+	assert_int_equal(sb->ops->sync_fs(sb), 0);
+
+	unsigned char *cut = malloc(len);
+	memcpy(cut, img, len);
+
+	inode_put(f[2]);
+	inode_put(f[0]);
+	assert_int_equal(fs->last_orphan, 0);
+	sb->ops->statfs(sb, &k);
+	assert_int_equal(k.bfree, k0.bfree);
+	assert_int_equal(k.ffree, k0.ffree);
+	umount_sb(sb);
+	save_image(img, len, out_path);
+	int r = run_cmd("e2fsck -fn %s > %s 2>&1", out_path, log_path);
+	if (r)
+		run_cmd("cat %s", log_path);
+	assert_int_equal(r, 0);
+
+	/* e2fsck's view of the cut */
+	char fsck_path[128];
+	snprintf(fsck_path, sizeof(fsck_path), "%s.fsck", out_path);
+	save_image(cut, len, fsck_path);
+	r = run_cmd("e2fsck -fy %s > %s 2>&1", fsck_path, log_path);
+	if (r > 1)
+		run_cmd("cat %s", log_path);
+	assert_true(r == 0 || r == 1);
+	assert_int_equal(run_cmd("e2fsck -fn %s > %s 2>&1", fsck_path, log_path), 0);
+
+	/* Ferrite's: replay, then the orphan list */
+	fake_disk_init(&d, cut, len);
+	sb = ext4_mount(&d.bd, 0);
+	assert_false(IS_ERR(sb));
+	assert_int_equal(EXT4_FS(sb)->last_orphan, 0);
+	sb->ops->statfs(sb, &k);
+	assert_int_equal(k.bfree, k0.bfree);
+	assert_int_equal(k.ffree, k0.ffree);
+	umount_sb(sb);
+	save_image(cut, len, out_path);
+	r = run_cmd("e2fsck -fn %s > %s 2>&1", out_path, log_path);
+	if (r)
+		run_cmd("cat %s", log_path);
+	assert_int_equal(r, 0);
+	r = run_cmd("dumpe2fs -h %s 2>/dev/null | grep -E '^Free (blocks|inodes):' > %s.a && "
+		    "dumpe2fs -h %s 2>/dev/null | grep -E '^Free (blocks|inodes):' > %s.b && "
+		    "cmp %s.a %s.b && rm -f %s.a %s.b",
+		    out_path, log_path, fsck_path, log_path, log_path, log_path, log_path, log_path);
+	assert_int_equal(r, 0);
+	unlink(fsck_path);
+	unlink(out_path);
+	free(cut);
+	free(img);
+}
+
+/* A full journalled disk: blocks freed by an unlink serve the next write
+ * before any sync (ext4_journal_start commits first when they are needed). */
+static void test_write_enospc_journal(void **state)
+{
+	size_t len;
+	unsigned char *img = make_image(tree_small, "-b 1024 -m 0", 8192, false, &len);
+	if (!img)
+		skip();
+	struct fake_disk d;
+	fake_disk_init(&d, img, len);
+	struct super_block *sb = ext4_mount(&d.bd, 0);
+	assert_false(IS_ERR(sb));
+	assert_non_null(EXT4_FS(sb)->journal);
+	struct inode *f = mk(sb->root, "fill", S_IFREG | 0644);
+	static unsigned char buf[65536];
+	ssize_t w;
+	off_t off = 0;
+	while ((w = write_at(f, buf, sizeof(buf), off)) > 0)
+		off += w;
+	assert_int_equal(w, -ENOSPC);
+	inode_put(f);
+	assert_int_equal(sb->root->iops->unlink(sb->root, "fill", 4), 0);
+	f = mk(sb->root, "again", S_IFREG | 0644);
+	off_t half = off / 2 / 4096 * 4096;
+	for (off_t o = 0; o < half; o += 4096)
+		assert_int_equal(write_at(f, buf, 4096, o), 4096);
+	inode_put(f);
+	umount_sb(sb);
+	save_image(img, len, out_path);
+	int r = run_cmd("e2fsck -fn %s > %s 2>&1", out_path, log_path);
+	if (r)
+		run_cmd("cat %s", log_path);
+	assert_int_equal(r, 0);
+	unlink(out_path);
+	free(img);
+}
+
 /* A write error reaches the syncer as EIO; the buffer stays dirty. */
 static void test_write_eio(void **state)
 {
@@ -1139,6 +1334,9 @@ int main(void)
 		cmocka_unit_test(test_write_1k_small_groups),
 		cmocka_unit_test(test_write_big_htree),
 		cmocka_unit_test(test_write_enospc),
+		cmocka_unit_test(test_write_freed_not_reused),
+		cmocka_unit_test(test_write_enospc_journal),
+		cmocka_unit_test(test_write_orphans),
 		cmocka_unit_test(test_write_eio),
 		cmocka_unit_test(test_write_unknown_rocompat),
 	};

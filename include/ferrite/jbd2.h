@@ -78,6 +78,8 @@ struct journal {
 	uint32_t head, head_seq;  /* where the next transaction goes, its sequence */
 	uint32_t free;            /* log blocks between head and tail */
 	struct jbd2_transaction *running; /* or NULL */
+	uint64_t last_tid;        /* the newest transaction's id (ids never repeat) */
+	uint64_t committed_tid;   /* every transaction up to this id is committed */
 	struct list_head checkpoint;      /* struct jbd2_cp: committed, not yet in place */
 	struct list_head cp_hash[JBD2_HASH]; /* the same, by block number */
 	unsigned nr_checkpoint;
@@ -161,6 +163,14 @@ void jbd2_journal_register(struct journal *j);
 void jbd2_journal_unregister(struct journal *j);
 /* sync(2): commit every registered journal and wait. */
 void jbd2_commit_all(void);
+/* The id of h's transaction: unlike its sequence number (which a commit
+ * in progress renumbers), it never changes or repeats. */
+uint64_t jbd2_handle_tid(const struct jbd2_handle *h);
+/* Has the transaction with this id committed (it is durable)? A block
+ * that transaction freed may be reused from then on: before, a cut would
+ * bring the block's old owner back (and a checkpoint of an older logged
+ * copy could overwrite the new contents). */
+bool jbd2_tid_committed(struct journal *j, uint64_t tid);
 /* Is block nr in a running or committed transaction not yet in place
  * (so write-back must leave the cached copy to the journal)? */
 bool jbd2_journal_owns(struct journal *j, uint64_t nr);

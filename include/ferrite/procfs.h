@@ -32,6 +32,7 @@ int procfs_show_meminfo(struct pbuf *b, pid_t pid);
 int procfs_show_stat(struct pbuf *b, pid_t pid);
 int procfs_show_cpuinfo(struct pbuf *b, pid_t pid);
 int procfs_show_mounts(struct pbuf *b, pid_t pid);
+int procfs_show_mountinfo(struct pbuf *b, pid_t pid);
 int procfs_show_filesystems(struct pbuf *b, pid_t pid);
 int procfs_show_loadavg(struct pbuf *b, pid_t pid);
 int procfs_show_version(struct pbuf *b, pid_t pid);

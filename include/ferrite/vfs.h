@@ -76,10 +76,11 @@ struct super_block;
 /* What a mountable file system provides (ramfs and procfs have none). */
 struct super_ops {
 	void (*statfs)(struct super_block *sb, struct kstatfs *st);
-	/* Is anything but the root (held by sb, the mount table and the
-	 * caller) in use?
+	/* Is anything in use beyond root_refs references to the root and
+	 * other_inodes other inodes that the caller accounts for (held by
+	 * sb, the mount table and the caller)?
 	 * Called under the mount table lock: must not sleep. */
-	bool (*busy)(struct super_block *sb);
+	bool (*busy)(struct super_block *sb, unsigned root_refs, unsigned other_inodes);
 	/* Unmounted and not busy: free the file system (sb->root already put). */
 	void (*put_super)(struct super_block *sb);
 	/* The VFS changed an inode's mode, owner or times (chmod, chown,
@@ -103,6 +104,8 @@ struct super_block {
 	void *private;
 	const struct super_ops *ops; /* NULL for the built-in file systems */
 	unsigned long flags;    /* MS_RDONLY; set before the sb is mounted */
+	bool detached;          /* atomic: lazily unmounted (MNT_DETACH), freed
+				   once nothing uses it (src/fs/mount.c) */
 };
 #define MS_RDONLY 0x1
 
@@ -414,8 +417,13 @@ int vfs_mount_at(const char *path, struct super_block *sb);
 struct mount_info {
 	char source[64]; /* "/dev/vda" */
 	char path[256];  /* absolute path of the mount point (truncated) */
+	char root[256];  /* mountinfo's root: what is mounted, inside its
+			    file system ("/" but for binds) */
 	char type[16];   /* "ext4"; "" for the built-in mounts (not listed) */
 	bool readonly;
+	/* filled in by vfs_mounts_list (mountinfo) */
+	unsigned id, parent; /* mount ids: 1 the root, 2 /proc, then 10+ */
+	dev_t dev;
 };
 /* Cover dir (reference consumed) with sb's root (sb consumed on success);
  * info (may be NULL) is what /proc/mounts shows. */
@@ -435,10 +443,21 @@ void vfs_root_setup(const char *cmdline, bool init_given);
 void vfs_root_mount(char *path, size_t size);
 /* Copy up to max mount(2) mounts into out, oldest first. Return how many. */
 size_t vfs_mounts_list(struct mount_info *out, size_t max);
-/* Unmount the file system whose root is root (the caller's reference is
- * consumed). 0, -EINVAL (not a mount root), -EBUSY (in use). */
-int vfs_umount_root(struct inode *root);
-/* Is a file system on dev mounted? */
+/* mount(2) MS_BIND: cover dir (consumed) with what (consumed), a directory
+ * or, when dir is not one, a file of any file system. 0 or -errno. */
+int vfs_bind_mount(struct inode *dir, struct inode *what, const struct mount_info *info);
+/* umount2(2): remove the newest mount on mountpoint (consumed) or, when
+ * mountpoint is NULL, the newest whose root is root (consumed). lazy
+ * (MNT_DETACH): the mount and those inside it leave the tree at once and
+ * the file system is freed when its last user goes; else -EBUSY while it
+ * is in use. 0, -EINVAL (not a mount point), -EBUSY. */
+int vfs_umount(struct inode *mountpoint, struct inode *root, bool lazy);
+/* Free lazily unmounted file systems nobody uses any more (mount(2) calls
+ * it before it looks whether a device is in use). */
+void vfs_reap_detached(void);
+/* inode_put of an inode of a detached file system: look again soon. */
+void vfs_detached_kick(void);
+/* Is a file system on dev mounted (or detached and still in use)? */
 bool vfs_dev_mounted(dev_t dev);
 /* Path walking: ino (reference consumed) or, when it is a mount point, a
  * new reference to the mounted root. */

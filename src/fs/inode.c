@@ -57,7 +57,12 @@ static void inode_release(struct ref *r)
 
 void inode_put(struct inode *ino)
 {
+	/* read before the put: our reference keeps the sb alive until then */
+	bool detached = ino->sb && __atomic_load_n(&ino->sb->detached, __ATOMIC_ACQUIRE);
+
 	ref_put(&ino->ref, inode_release);
+	if (unlikely(detached))
+		vfs_detached_kick(); /* its last user may have gone (mount.c) */
 }
 
 size_t inodes_count_live(void)

@@ -110,7 +110,7 @@ static struct inode *open_create_once(int dirfd, const char *path, int flags, mo
 			return ERR_PTR(-EEXIST);
 		}
 		if (!is_link)
-			return ino;
+			return vfs_mount_cross(ino); /* a bind on a file, a mount on a dir */
 		inode_put(ino);
 		if (flags & O_NOFOLLOW)
 			return ERR_PTR(-ELOOP);

@@ -55,6 +55,8 @@ enum procfs_type {
 	PROC_SYS_VM,
 	PROC_SYS_KERNEL_PANIC,
 	PROC_SYS_VM_MMAP_MIN_ADDR,
+	PROC_PID_MOUNTS,
+	PROC_PID_MOUNTINFO,
 };
 
 struct procfs_entry {
@@ -130,6 +132,8 @@ static const struct procfs_entry pid_entries[] = {
 	{ "comm", PROC_PID_COMM, S_IFREG | 0444, procfs_show_pid_comm },
 	{ "statm", PROC_PID_STATM, S_IFREG | 0444, procfs_show_pid_statm },
 	{ "exe", PROC_PID_EXE, S_IFLNK | 0777, NULL },
+	{ "mounts", PROC_PID_MOUNTS, S_IFREG | 0444, procfs_show_mounts },
+	{ "mountinfo", PROC_PID_MOUNTINFO, S_IFREG | 0444, procfs_show_mountinfo },
 };
 
 static const struct procfs_entry pid_dir_entry = { "", PROC_PID, S_IFDIR | 0555, NULL };

@@ -1,5 +1,6 @@
 /*
- * Global /proc files: uptime, meminfo, stat, mounts, loadavg, version.
+ * Global /proc files: uptime, meminfo, stat, mounts (and PID/mountinfo),
+ * loadavg, version.
  * Each renders from atomic counters or a walk of the process list
  * (proc_tree_lock held only during the walk, by process_for_each).
  */
@@ -106,13 +107,33 @@ int procfs_show_mounts(struct pbuf *b, pid_t pid)
 	(void)pid;
 	pbuf_printf(b, "rootfs / rootfs rw 0 0\n");
 	pbuf_printf(b, "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n");
-	__free(kfree) struct mount_info *m = kmalloc(16 * sizeof(*m));
+	__free(kfree) struct mount_info *m = kmalloc(32 * sizeof(*m));
 	if (!m)
 		return 0;
-	size_t n = vfs_mounts_list(m, 16);
+	size_t n = vfs_mounts_list(m, 32);
 	for (size_t i = 0; i < n; i++)
 		pbuf_printf(b, "%s %s %s %s,relatime 0 0\n", m[i].source, m[i].path, m[i].type,
 			    m[i].readonly ? "ro" : "rw");
+	return 0;
+}
+
+/* /proc/PID/mountinfo: one name space, so the same for every process. */
+int procfs_show_mountinfo(struct pbuf *b, pid_t pid)
+{
+	(void)pid;
+	__free(kfree) struct mount_info *m = kmalloc(32 * sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	size_t n = vfs_mounts_list(m, 32);
+	if (!n || m[0].id != 1)
+		pbuf_printf(b, "1 1 0:1 / / rw - rootfs rootfs rw\n");
+	pbuf_printf(b, "2 1 0:2 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw\n");
+	for (size_t i = 0; i < n; i++) {
+		const char *opt = m[i].readonly ? "ro" : "rw";
+		pbuf_printf(b, "%u %u %u:%u %s %s %s,relatime - %s %s %s\n", m[i].id, m[i].parent,
+			    MAJOR(m[i].dev), MINOR(m[i].dev), m[i].id == 1 ? "/" : m[i].root,
+			    m[i].path, opt, m[i].type, m[i].source, opt);
+	}
 	return 0;
 }
 

@@ -5,7 +5,10 @@
  * When the driver cannot write an image (features it does not know) a
  * read-write request gets -EROFS, as Linux gives for a write-protected
  * device; busybox and util-linux mount then retry with MS_RDONLY ("is
- * write-protected, mounting read-only"). No locks here: the mount table
+ * write-protected, mounting read-only"). MS_BIND shows a directory or a
+ * file at a second place; umount2 finds the mount by its mount point
+ * (the last component looked up without crossing into what is mounted
+ * there), MNT_DETACH unmounts lazily. No locks here: the mount table
  * (mount.c) has its own.
  */
 #include <ferrite/vfs.h>
@@ -66,6 +69,54 @@ static struct block_device *source_bdev(const char *source)
 	return bd ? bd : ERR_PTR(-ENXIO);
 }
 
+/* The absolute path of ino, found by the path name: into buf[PATH_MAX].
+ * Return: the start of the path in buf, or -errno. */
+static long inode_path(const char *name, struct inode *ino, char *buf)
+{
+	if (S_ISDIR(ino->mode))
+		return vfs_build_path(ino, buf, PATH_MAX);
+	int err = vfs_absolute_path(name, buf, PATH_MAX);
+	return err ? err : 0;
+}
+
+/* What /proc/mounts says of a mount at target (its path name) of ino. */
+static void info_path(struct mount_info *info, const char *target, struct inode *ino)
+{
+	__free(kfree) char *buf = kmalloc(PATH_MAX);
+	if (!buf)
+		return;
+	long start = inode_path(target, ino, buf);
+	if (start >= 0)
+		ksnprintf(info->path, sizeof(info->path), "%s", buf + start);
+}
+
+/* mount(2) MS_BIND: show source (a directory or a file) at dir too. */
+static long mount_bind(const char *source, struct inode *dir /* consumed */, const char *target)
+{
+	__free(inode_put) struct inode *target_ino = dir;
+	__free(inode_put) struct inode *what = vfs_lookup_at(AT_FDCWD, source, LOOKUP_FOLLOW);
+	if (IS_ERR(what))
+		return PTR_ERR(what);
+	struct mount_info info = { 0 };
+	info_path(&info, target, target_ino);
+	/* mountinfo's root: the source's path below its file system's root */
+	__free(kfree) char *buf = kmalloc(PATH_MAX);
+	__free(kfree) char *rbuf = kmalloc(PATH_MAX);
+	if (!buf || !rbuf)
+		return -ENOMEM;
+	long start = inode_path(source, what, buf);
+	long rstart = what->sb && what->sb->root ? vfs_build_path(what->sb->root, rbuf, PATH_MAX)
+						 : -ENOENT;
+	if (start >= 0 && rstart >= 0) {
+		const char *a = buf + start, *r = rbuf + rstart;
+		size_t rlen = strcmp(r, "/") ? strlen(r) : 0;
+		if (!strncmp(a, r, rlen) && (a[rlen] == '/' || !a[rlen]))
+			a += rlen;
+		ksnprintf(info.root, sizeof(info.root), "%s", *a ? a : "/");
+	}
+	return vfs_bind_mount(take_ptr(target_ino), take_ptr(what), &info);
+}
+
 static long mount_disk(const char *source, struct inode *dir /* consumed */, unsigned long flags,
 		       bool fat, const char *options)
 {
@@ -77,6 +128,7 @@ static long mount_disk(const char *source, struct inode *dir /* consumed */, uns
 	bd = source_bdev(source);
 	if (IS_ERR(bd))
 		return PTR_ERR(bd);
+	vfs_reap_detached(); /* a lazily unmounted one nobody uses any more */
 	if (vfs_dev_mounted(bd->dev)) {
 		blkdev_put(bd);
 		return -EBUSY;
@@ -118,6 +170,17 @@ long sys_mount(const char __user *usource, const char __user *utarget, const cha
 	if (IS_ERR(dir))
 		return PTR_ERR(dir);
 
+	if ((flags & (MS_REMOUNT | MS_BIND)) == (MS_REMOUNT | MS_BIND)) {
+		/* Per-mount flags (a read-only bind) need mounts that are more
+		 * than an inode (mount.c): refused rather than applied to the
+		 * whole file system. Asking for nothing new succeeds. */
+		__free(inode_put) struct inode *covered = vfs_mount_covered(dir);
+		if (!covered)
+			return -EINVAL; /* not a mount point */
+		if ((flags & MS_RDONLY) && !inode_is_readonly(dir))
+			return -EINVAL;
+		return 0;
+	}
 	if (flags & MS_REMOUNT) {
 		/* Only MS_RDONLY changes (through the file system's remount);
 		 * without one a read-only file system stays so. */
@@ -132,8 +195,16 @@ long sys_mount(const char __user *usource, const char __user *utarget, const cha
 			return -EROFS;
 		return 0;
 	}
-	if (flags & (MS_BIND | MS_MOVE))
-		return -EINVAL; /* not implemented yet */
+	if (flags & MS_BIND) {
+		if (!usource)
+			return -EFAULT;
+		__free(path_free) char *source = path_from_user(usource);
+		if (IS_ERR(source))
+			return PTR_ERR(source);
+		return mount_bind(source, take_ptr(dir), target);
+	}
+	if (flags & MS_MOVE)
+		return -EINVAL; /* not implemented */
 	if (flags & MS_PROPAGATION)
 		return 0; /* every mount is private: nothing propagates */
 	if (!S_ISDIR(dir->mode))
@@ -175,11 +246,28 @@ long sys_umount2(const char __user *utarget, int flags)
 	__free(path_free) char *target = path_from_user(utarget);
 	if (IS_ERR(target))
 		return PTR_ERR(target);
+	bool lazy = flags & MNT_DETACH;
+	/* The mount point: the last component as its directory has it, not
+	 * what is mounted there; ".", ".." and "/" name a mounted root. */
+	struct path_parent pp;
+	int err = vfs_lookup_parent(AT_FDCWD, target, &pp);
+	if (err)
+		return err;
+	bool by_name = pp.len && !(pp.len == 1 && pp.name[0] == '.') &&
+		       !(pp.len == 2 && pp.name[0] == '.' && pp.name[1] == '.');
+	struct inode *point = NULL;
+	if (by_name && pp.dir->iops && pp.dir->iops->lookup)
+		point = pp.dir->iops->lookup(pp.dir, pp.name, pp.len);
+	path_parent_put(&pp);
+	if (IS_ERR(point))
+		return PTR_ERR(point);
+	if (point && (!S_ISLNK(point->mode) || (flags & UMOUNT_NOFOLLOW)))
+		return vfs_umount(point, NULL, lazy);
+	if (point)
+		inode_put(point); /* a symlink: follow it */
 	struct inode *root = vfs_lookup_at(AT_FDCWD, target,
 					   (flags & UMOUNT_NOFOLLOW) ? 0 : LOOKUP_FOLLOW);
 	if (IS_ERR(root))
 		return PTR_ERR(root);
-	/* MNT_DETACH of a busy file system is refused like a plain umount
-	 * (lazy unmount is not implemented). */
-	return vfs_umount_root(root);
+	return vfs_umount(NULL, root, lazy);
 }

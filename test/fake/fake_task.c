@@ -5,6 +5,8 @@
 #include <ferrite/cpu.h>
 #include <ferrite/sched.h>
 #include <ferrite/waitqueue.h>
+#include <ferrite/errno.h>
+#include <ferrite/task.h>
 #include "fake_task.h"
 
 #undef current /* the field of struct cpu, not the macro */
@@ -51,3 +53,14 @@ uint64_t schedule_timeout(uint64_t deadline_ns)
 }
 
 void schedule(void) { (void)schedule_timeout(0); }
+
+/* No threads on the host: a caller that can do without one (the mount
+ * reaper, src/fs/mount.c) falls back. */
+__attribute__((weak)) struct task *kthread_create(const char *name, void (*fn)(void *),
+						  void *arg)
+{
+	(void)name;
+	(void)fn;
+	(void)arg;
+	return ERR_PTR(-ENOSYS);
+}

@@ -6,7 +6,9 @@
  * "SYNCED name size" on the console. The host kills QEMU at a random
  * moment and checks that every SYNCED file is complete after recovery.
  * Some unsynced noise (an appended log, files removed again) keeps other
- * metadata moving. Not in a test group: it runs until the disk is full.
+ * metadata moving, and a file unlinked while open (kept open to the end)
+ * puts an inode on the orphan list that every cut after its unlink's
+ * commit carries. Not in a test group: it runs until the disk is full.
  */
 #include "common.h"
 #include "crash_pattern.h"
@@ -36,6 +38,13 @@ int main(void)
 	printf("WRITER STARTED\n");
 	fflush(stdout);
 	int logfd = open(CRASH_MNT "/noise.log", O_WRONLY | O_CREAT | O_APPEND, 0644);
+	/* an orphan: its blocks must come back at the next mount (crash_reader) */
+	int orphan = open(CRASH_MNT "/orphan", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	for (size_t k = 0; k < sizeof(buf); k++)
+		buf[k] = (unsigned char)k;
+	CHECK(orphan >= 0 && write(orphan, buf, sizeof(buf)) == (ssize_t)sizeof(buf) &&
+		      unlink(CRASH_MNT "/orphan") == 0 && fsync(orphan) == 0,
+	      "orphan");
 	for (unsigned i = 0; i < CRASH_FILES; i++) {
 		crash_name(name, sizeof(name), i);
 		snprintf(dir, sizeof(dir), CRASH_MNT "/d%03u", i / 20);

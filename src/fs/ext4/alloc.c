@@ -10,6 +10,12 @@
  * checksums (bitmap crc32c in the descriptor, the descriptor's own); the
  * superblock's counts follow at ext4_journal_stop (sb_dirty).
  *
+ * A block freed by a journal transaction is not handed out again before
+ * that transaction commits (the freed runs, fs->freed): a cut before the
+ * commit brings its old owner back, whose contents must still be there,
+ * and a checkpoint of an older logged copy of the block could otherwise
+ * land on its new contents. Linux keeps freed blocks busy the same way.
+ *
  * Trust: a bitmap is checked against its checksum when read; a bit found
  * in the wrong state on free is reported (EUCLEAN) and left alone.
  * Locking: caller holds fs->lock alone.
@@ -18,6 +24,8 @@
 #include <ferrite/string.h>
 #include <ferrite/task.h>
 #include <ferrite/cpu.h>
+#include <ferrite/kmalloc.h>
+#include <ferrite/jbd2.h>
 #include "ext4.h"
 
 struct gd_ref {
@@ -219,6 +227,72 @@ static struct buffer *get_bitmap(struct ext4_handle *h, uint32_t g, struct gd_re
 }
 
 /* May the caller use the reserved blocks? (root may, as on Linux) */
+/* Forget the freed runs whose transaction has committed (all of them
+ * without a journal: nothing can bring their old owner back). */
+static void freed_prune(struct ext4_fs *fs)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < fs->nr_freed; i++) {
+		struct ext4_freed *f = &fs->freed[i];
+		if (fs->journal && !jbd2_tid_committed(fs->journal, f->tid)) {
+			fs->freed[k++] = *f;
+			continue;
+		}
+		for (uint64_t b = f->blk; b < f->blk + f->count; b++) {
+			uint32_t g = ext4_block_group(fs, b);
+			clear_bit(fs->freed_map[g], (uint32_t)(b - group_first(fs, g)));
+		}
+		fs->freed_blocks -= f->count;
+	}
+	fs->nr_freed = k;
+}
+
+/* Remember blk+count (inside one group), freed by h's transaction. */
+static int freed_add(struct ext4_handle *h, uint32_t g, uint64_t blk, uint32_t count)
+{
+	struct ext4_fs *fs = h->fs;
+
+	if (!fs->journal)
+		return 0;
+	if (!fs->freed_map && !(fs->freed_map = kcalloc(fs->groups, sizeof(*fs->freed_map))))
+		return -ENOMEM;
+	if (!fs->freed_map[g] && !(fs->freed_map[g] = kzalloc(fs->block_size)))
+		return -ENOMEM;
+	uint64_t tid = jbd2_handle_tid(&h->jh);
+	struct ext4_freed *last = fs->nr_freed ? &fs->freed[fs->nr_freed - 1] : NULL;
+	if (last && last->tid == tid && last->blk + last->count == blk) {
+		last->count += count;
+	} else {
+		if (fs->nr_freed == fs->cap_freed) {
+			unsigned cap = fs->cap_freed ? 2 * fs->cap_freed : 16;
+			struct ext4_freed *n = kcalloc(cap, sizeof(*n));
+			if (!n)
+				return -ENOMEM;
+			if (fs->nr_freed)
+				memcpy(n, fs->freed, fs->nr_freed * sizeof(*n));
+			kfree(fs->freed);
+			fs->freed = n;
+			fs->cap_freed = cap;
+		}
+		fs->freed[fs->nr_freed++] = (struct ext4_freed){ blk, count, tid };
+	}
+	for (uint32_t k = 0; k < count; k++)
+		set_bit(fs->freed_map[g], (uint32_t)(blk - group_first(fs, g)) + k);
+	fs->freed_blocks += count;
+	return 0;
+}
+
+int ext4_freed_settle(struct ext4_fs *fs)
+{
+	int err = 0;
+
+	if (fs->nr_freed && fs->journal)
+		err = jbd2_journal_commit(fs->journal);
+	freed_prune(fs);
+	return err;
+}
+
 static bool may_use_reserved(void)
 {
 	return current && current->proc && current->proc->euid == 0;
@@ -235,6 +309,8 @@ int64_t ext4_new_blocks(struct ext4_handle *h, uint64_t goal, uint32_t *count)
 	if (!ext4_blocks_valid(fs, goal, 1))
 		goal = fs->first_data_block;
 	uint32_t g0 = ext4_block_group(fs, goal);
+	if (fs->nr_freed)
+		freed_prune(fs);
 	for (uint32_t i = 0; i <= fs->groups; i++) {
 		uint32_t g = (g0 + i) % fs->groups;
 		struct gd_ref r = { 0 };
@@ -248,22 +324,27 @@ int64_t ext4_new_blocks(struct ext4_handle *h, uint64_t goal, uint32_t *count)
 		if (IS_ERR(bm))
 			return PTR_ERR(bm);
 		uint8_t *map = bm->data;
+		/* freed by transactions that have not committed: busy */
+		const uint8_t *fmap = fs->nr_freed && fs->freed_map ? fs->freed_map[g] : NULL;
 		uint32_t n = group_blocks(fs, g);
 		uint32_t start = (i == 0) ? (uint32_t)(goal - group_first(fs, g)) : 0;
 		uint32_t bit = UINT32_MAX;
 		for (uint32_t k = 0; k < n; k++) {
 			uint32_t j = (start + k) % n;
-			if (!test_bit(map, j)) {
+			if (!test_bit(map, j) && !(fmap && test_bit(fmap, j))) {
 				bit = j;
 				break;
 			}
 		}
 		if (bit == UINT32_MAX) {
-			ext4_corrupt(fs, "group %u: %u blocks free but none in the bitmap", g, nfree);
+			if (!fmap)
+				ext4_corrupt(fs, "group %u: %u blocks free but none in the bitmap", g,
+					     nfree);
 			continue;
 		}
 		uint32_t run = 1;
-		while (run < want && bit + run < n && !test_bit(map, bit + run) && run < nfree)
+		while (run < want && bit + run < n && !test_bit(map, bit + run) &&
+		       !(fmap && test_bit(fmap, bit + run)) && run < nfree)
 			run++;
 		if ((err = ext4_journal_get_write_access(h, bm)) ||
 		    (err = ext4_journal_get_write_access(h, gdb)))
@@ -304,6 +385,9 @@ int ext4_free_blocks(struct ext4_handle *h, uint64_t blk, uint64_t count)
 			return PTR_ERR(bm);
 		if ((err = ext4_journal_get_write_access(h, bm)) ||
 		    (err = ext4_journal_get_write_access(h, gdb)))
+			return err;
+		/* before the bits change: nothing to undo when it fails */
+		if ((err = freed_add(h, g, blk, n)))
 			return err;
 		uint32_t freed = 0;
 		for (uint32_t k = 0; k < n; k++) {

@@ -83,12 +83,37 @@ struct ext4_fs {
 	bool sb_dirty;             /* counts changed: the superblock is written at journal stop */
 	uint32_t next_generation;
 	uint8_t def_hash_version;  /* s_def_hash_version: new htree indexes */
+	/* Blocks freed by journal transactions that have not committed: the
+	 * allocator leaves them alone until then (ext4_new_blocks), as Linux
+	 * does. Lock: lock held alone. */
+	struct ext4_freed *freed;
+	unsigned nr_freed, cap_freed;
+	uint64_t freed_blocks;     /* how many blocks they hold */
+	uint8_t **freed_map;       /* per group (made on first use): their bits */
+	/* The orphan list (orphan.c): s_last_orphan, and the orphans in the
+	 * order of the on-disk chain (each inode's i_dtime names the next).
+	 * Lock: lock held alone. */
+	uint32_t last_orphan;
+	bool orphan_scan;          /* ext4_orphan_cleanup: iget of no-link inodes */
+	struct list_head orphans;  /* struct ext4_inode_info.orphan_node */
 
 	struct spinlock icache_lock;
 	struct list_head icache[EXT4_ICACHE_HASH]; /* Lock: icache_lock */
 	size_t nr_inodes;          /* Lock: icache_lock */
 	unsigned errors;           /* atomic: corruptions met */
 	unsigned long dx_lookups, dx_fallbacks; /* atomic: htree use (tests) */
+};
+
+/* Commit, then forget the freed runs (alloc.c): called by
+ * ext4_journal_start when fewer than EXT4_FREED_SLACK blocks would be
+ * free without them. Caller holds fs->lock alone, no handle open. */
+int ext4_freed_settle(struct ext4_fs *fs);
+#define EXT4_FREED_SLACK 256
+
+/* A run of blocks freed by the journal transaction tid (alloc.c). */
+struct ext4_freed {
+	uint64_t blk, count;
+	uint64_t tid;
 };
 
 /* What ext4 keeps per VFS inode (inode->private). */
@@ -107,6 +132,10 @@ struct ext4_inode_info {
 	uint32_t generation;          /* i_generation */
 	uint16_t extra_isize;         /* i_extra_isize */
 	bool dirty;                   /* attributes changed since the inode was written */
+	/* On the orphan list (orphan.c); Lock: fs->lock held alone */
+	bool orphan;
+	uint32_t orphan_next;         /* i_dtime while on it: the next orphan */
+	struct list_head orphan_node; /* in fs->orphans */
 };
 
 static inline struct ext4_inode_info *EXT4_I(struct inode *ino)
@@ -283,6 +312,18 @@ bool ext4_dx_hash_of(struct inode *dir, const char *name, size_t len, uint32_t *
 /* inode.c */
 /* Return: new reference to the VFS inode of ino, or ERR_PTR. */
 struct inode *ext4_iget(struct ext4_fs *fs, uint32_t ino);
+
+/* The orphan list (orphan.c), as Linux's: an inode whose last link goes
+ * joins it in the same transaction (ext4_orphan_add, before the caller
+ * writes the inode), and leaves it when it is freed at its last close
+ * (ext4_orphan_del, from ext4_evict_inode). A read-write mount frees the
+ * orphans a crash left (ext4_orphan_cleanup). Only with a journal.
+ * Caller holds fs->lock alone. */
+int ext4_orphan_add(struct ext4_handle *h, struct inode *vi);
+int ext4_orphan_del(struct ext4_handle *h, struct inode *vi);
+int ext4_orphan_cleanup(struct ext4_fs *fs);
+/* ext4_destroy of an inode not freed (read-only): forget it in memory. */
+void ext4_orphan_forget(struct ext4_fs *fs, struct ext4_inode_info *ei);
 /* Live ext4 inodes of fs (umount's busy check). */
 size_t ext4_icache_count(struct ext4_fs *fs);
 

@@ -57,6 +57,15 @@ static void ext4_destroy(struct inode *vi)
 			rwlock_write_unlock(&fs->lock);
 	}
 
+	if (ei->orphan) { /* not freed (read-only now): the next mount does it */
+		bool held = rwlock_write_owned_by_current(&fs->lock);
+		if (!held)
+			rwlock_write_lock(&fs->lock);
+		ext4_orphan_forget(fs, ei);
+		if (!held)
+			rwlock_write_unlock(&fs->lock);
+	}
+
 	spin_lock(&fs->icache_lock);
 	list_del(&ei->icache_node);
 	fs->nr_inodes--;
@@ -119,7 +128,7 @@ static int inode_fill(struct ext4_fs *fs, uint32_t ino, const struct ext4_inode 
 	ei->csum_seed = ext4_inode_seed(fs, ino, raw->i_generation);
 	if (!ext4_inode_csum_ok(fs, raw, ei->csum_seed))
 		return ext4_corrupt(fs, "inode %u: checksum does not match", ino);
-	if (raw->i_links_count == 0)
+	if (raw->i_links_count == 0 && !fs->orphan_scan) /* orphans have none */
 		return ext4_corrupt(fs, "deleted inode %u referenced", ino);
 	switch (mode & S_IFMT) {
 	case S_IFREG: case S_IFDIR: case S_IFLNK: case S_IFCHR: case S_IFBLK: case S_IFIFO: case S_IFSOCK:
@@ -135,6 +144,7 @@ static int inode_fill(struct ext4_fs *fs, uint32_t ino, const struct ext4_inode 
 	ei->vfs = vi;
 	ei->flags = raw->i_flags;
 	ei->generation = raw->i_generation;
+	ei->orphan_next = raw->i_dtime; /* the next orphan, when on the list */
 	ei->extra_isize = (uint16_t)extra;
 	memcpy(ei->i_block, raw->i_block, sizeof(ei->i_block));
 	ei->blocks = raw->i_blocks_lo;

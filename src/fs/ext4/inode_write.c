@@ -78,6 +78,8 @@ static void inode_to_raw(struct ext4_fs *fs, struct inode *vi, struct ext4_inode
 	encode_time(ct, raw, ctime, EXT4_INODE_HAS(extra, i_ctime_extra));
 	/* dir_nlink: a directory past 65000 links counts 1 ("many") */
 	raw->i_links_count = (uint16_t)(vi->nlink >= 65000 && S_ISDIR(mode) ? 1 : vi->nlink);
+	if (ei->orphan)
+		raw->i_dtime = ei->orphan_next; /* the orphan list's link (orphan.c) */
 	raw->i_blocks_lo = (uint32_t)ei->blocks;
 	raw->i_blocks_high = (uint16_t)(ei->blocks >> 32);
 	ei->flags &= ~EXT4_HUGE_FILE_FL; /* i_blocks counts 512-byte sectors */
@@ -196,6 +198,8 @@ int ext4_evict_inode(struct ext4_fs *fs, struct inode *vi)
 		err = ext4_truncate_blocks(h, vi, 0);
 	vi->size = 0;
 	vi->nlink = 0;
+	if ((err2 = ext4_orphan_del(h, vi)))
+		return err2;
 	__free(brelse) struct buffer *b = itable_block(fs, ei->ino, &off);
 	if (IS_ERR(b))
 		return (int)PTR_ERR(b);

@@ -114,6 +114,12 @@ struct ext4_handle *ext4_journal_start(struct ext4_fs *fs, unsigned nblocks)
 		return ERR_PTR(-ENOMEM);
 	h->fs = fs;
 	h->credits = nblocks;
+	/* Nearly full, with blocks waiting for their freeing commit: commit
+	 * now (no handle is open: the caller holds fs->lock alone), so that
+	 * the allocator may use them, as Linux retries after a commit. */
+	if (fs->journal && fs->freed_blocks &&
+	    fs->free_blocks < fs->freed_blocks + fs->r_blocks_count + EXT4_FREED_SLACK)
+		(void)ext4_freed_settle(fs); /* an error aborts the journal: start says so */
 	if (fs->journal) {
 		/* +1: the superblock, written at stop when counts changed */
 		int err = jbd2_journal_start(fs->journal, nblocks + 1, &h->jh);

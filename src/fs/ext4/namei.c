@@ -215,6 +215,8 @@ static int remove_locked(struct inode *dir, const char *name, size_t len, bool w
 	} else if (vi->nlink > 0) {
 		vi->nlink--;
 	}
+	if (vi->nlink == 0 && (err = ext4_orphan_add(h, vi)))
+		return err;
 	touch_ctime(vi);
 	return ext4_write_inode(h, vi);
 }
@@ -365,6 +367,8 @@ static int rename_locked(struct inode *odir, const char *oname, size_t olen, str
 			} else if (nv->nlink) {
 				nv->nlink--;
 			}
+			if (nv->nlink == 0 && (err = ext4_orphan_add(h, nv)))
+				return err;
 			touch_ctime(nv);
 			if ((err = ext4_write_inode(h, nv)))
 				return err;

@@ -255,6 +255,10 @@ static void ext4_fs_free(struct ext4_fs *fs)
 	}
 	kfree(fs->inode_table);
 	kfree(fs->desc_blocks);
+	kfree(fs->freed);
+	for (uint32_t g = 0; fs->freed_map && g < fs->groups; g++)
+		kfree(fs->freed_map[g]);
+	kfree(fs->freed_map);
 	brelse(fs->sbh);
 	fs->sbh = NULL;
 	if (fs->bd) {
@@ -284,10 +288,10 @@ static void ext4_statfs(struct super_block *sb, struct kstatfs *st)
 	st->fsid[1] = (int)(u[2] ^ u[3]);
 }
 
-static bool ext4_busy(struct super_block *sb)
+static bool ext4_busy(struct super_block *sb, unsigned root_refs, unsigned other_inodes)
 {
-	/* the root is held by sb, the mount table and the caller */
-	return ext4_icache_count(EXT4_FS(sb)) > 1 || ref_read(&sb->root->ref) > 3;
+	/* the cache holds the root and the inodes the caller accounts for */
+	return ext4_icache_count(EXT4_FS(sb)) > 1 + other_inodes || ref_read(&sb->root->ref) > root_refs;
 }
 
 int ext4_commit_super(struct ext4_handle *h)
@@ -302,6 +306,7 @@ int ext4_commit_super(struct ext4_handle *h)
 	if (ext4_has_incompat(fs, EXT4_FEATURE_INCOMPAT_64BIT))
 		es->s_free_blocks_count_hi = (uint32_t)(fs->free_blocks >> 32);
 	es->s_free_inodes_count = (uint32_t)fs->free_inodes;
+	es->s_last_orphan = fs->last_orphan;
 	es->s_wtime = (uint32_t)vfs_now().tv_sec;
 	if (fs->csum)
 		ext4_super_csum_set(es);
@@ -333,6 +338,7 @@ static int ext4_remount(struct super_block *sb, unsigned long flags)
 		if ((sb->flags & MS_RDONLY) && (err = ext4_journal_load(fs)))
 			return err;
 		sb->flags &= ~MS_RDONLY;
+		(void)ext4_orphan_cleanup(fs); /* a crash left some, the mount was read-only */
 		return 0;
 	}
 	if ((err = ext4_sync_fs(sb)))
@@ -409,6 +415,7 @@ static struct super_block *mount_once(struct block_device *bd, unsigned long fla
 	spin_init(&fs->icache_lock, "ext4 icache");
 	for (int i = 0; i < EXT4_ICACHE_HASH; i++)
 		list_init(&fs->icache[i]);
+	list_init(&fs->orphans);
 
 	/* The superblock: bytes 1024..2047 of the device, whatever the block size. */
 	struct buffer *sbh = bread(bd, 1, EXT4_SUPER_OFFSET);
@@ -465,6 +472,7 @@ static struct super_block *mount_once(struct block_device *bd, unsigned long fla
 		fs->want_extra_isize = (uint16_t)want;
 	}
 	fs->next_generation = (uint32_t)vfs_now().tv_nsec ^ (uint32_t)vfs_now().tv_sec ^ es->s_wtime;
+	fs->last_orphan = es->s_last_orphan;
 	rwlock_init(&fs->lock);
 
 	rwlock_init(&sb->ns_lock);
@@ -499,6 +507,8 @@ static struct super_block *mount_once(struct block_device *bd, unsigned long fla
 		ext4_fs_free(take_ptr(fs));
 		return ERR_PTR(err);
 	}
+	if (fs->journal)
+		(void)ext4_orphan_cleanup(fs); /* reported; e2fsck finds what is left */
 	pr_info("ext4 %s: mounted %s: %u-byte blocks, %u groups, %s%s%s\n", fs->name,
 		(flags & MS_RDONLY) ? "read-only" : "read-write", fs->block_size, fs->groups,
 		ext4_has_incompat(fs, EXT4_FEATURE_INCOMPAT_EXTENTS) ? "extents" : "block maps",

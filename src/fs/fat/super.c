@@ -233,10 +233,10 @@ static void fat_statfs(struct super_block *sb, struct kstatfs *st)
 	st->fsid[1] = 0;
 }
 
-static bool fat_busy(struct super_block *sb)
+static bool fat_busy(struct super_block *sb, unsigned root_refs, unsigned other_inodes)
 {
-	/* the root is held by sb, the mount table and the caller */
-	return fat_icache_count(FAT_FS(sb)) > 1 || ref_read(&sb->root->ref) > 3;
+	/* the cache holds the root and the inodes the caller accounts for */
+	return fat_icache_count(FAT_FS(sb)) > 1 + other_inodes || ref_read(&sb->root->ref) > root_refs;
 }
 
 static void fat_put_super(struct super_block *sb)

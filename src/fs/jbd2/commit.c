@@ -269,6 +269,7 @@ int jbd2_commit_locked(struct journal *j)
 	}
 	if (n == 0 && t->nr_revokes == 0) { /* nothing was changed */
 		mutex_lock(&j->lock);
+		j->committed_tid = t->tid;
 		j->committing = NULL;
 		j->nr_committing = 0;
 		mutex_unlock(&j->lock);
@@ -317,6 +318,7 @@ int jbd2_commit_locked(struct journal *j)
 	mutex_lock(&j->lock);
 	j->head = c.blk;
 	j->head_seq = t->seq + 1;
+	j->committed_tid = t->tid;
 	j->free -= c.used;
 	to_checkpoint(j, t, cps, (unsigned)n);
 	j->nr_commits++;

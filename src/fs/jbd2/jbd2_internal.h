@@ -92,6 +92,7 @@ struct jbd2_jbuf {
 
 struct jbd2_transaction {
 	uint32_t seq;
+	uint64_t tid;            /* jbd2_handle_tid: fixed, unique */
 	struct list_head bufs;   /* struct jbd2_jbuf */
 	struct list_head hash[JBD2_HASH]; /* the same, by block number */
 	unsigned nr_bufs;

@@ -145,6 +145,7 @@ int jbd2_journal_start(struct journal *j, unsigned nblocks, struct jbd2_handle *
 				return -ENOMEM;
 			}
 			t->seq = j->head_seq;
+			t->tid = ++j->last_tid;
 			list_init(&t->bufs);
 			for (unsigned i = 0; i < JBD2_HASH; i++)
 				list_init(&t->hash[i]);
@@ -362,6 +363,17 @@ int jbd2_checkpoint_locked(struct journal *j)
 		jbd2_cp_free(cp);
 	}
 	return err;
+}
+
+uint64_t jbd2_handle_tid(const struct jbd2_handle *h)
+{
+	return h->t->tid; /* fixed while the handle is open */
+}
+
+bool jbd2_tid_committed(struct journal *j, uint64_t tid)
+{
+	guard(mutex)(&j->lock);
+	return tid <= j->committed_tid;
 }
 
 bool jbd2_journal_owns(struct journal *j, uint64_t nr)
