@@ -2,6 +2,8 @@
  * Sockets as files: read/write/poll/ioctl/release of a socket file go to
  * its family's proto_ops; user buffers reach the family as an iov_iter.
  * A socket is owned by its file: the file's release releases the socket.
+ * The socket-level options common to every family (timeouts, type) are
+ * handled here before the family sees the rest.
  */
 #include <ferrite/errno.h>
 #include <ferrite/file.h>
@@ -13,6 +15,7 @@
 #include <ferrite/cpu.h>
 #include <ferrite/task.h>
 #include <ferrite/uaccess.h>
+#include <hal/hal_timer.h>
 
 static size_t sockets_live; /* atomic */
 
@@ -126,6 +129,70 @@ static const struct file_ops socket_fops = {
 struct socket *sock_of(struct file *f)
 {
 	return f->ops == &socket_fops ? f->private : NULL;
+}
+
+/* ---- options common to every family ---- */
+
+struct user_timeval {
+	long tv_sec, tv_usec;
+};
+
+uint64_t sock_deadline(uint64_t timeo_ns)
+{
+	return timeo_ns ? hal_time_ns() + timeo_ns : 0;
+}
+
+long sock_sleep_error(long err, uint64_t timeo_ns)
+{
+	if (err == -ETIMEDOUT)
+		return -EAGAIN;
+	if (err == -ERESTARTSYS && timeo_ns)
+		return -EINTR;
+	return err;
+}
+
+int sock_setsockopt(struct socket *s, int level, int name, const void *val, int len)
+{
+	if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO)) {
+		struct user_timeval tv;
+		if (len < (int)sizeof(tv))
+			return -EINVAL;
+		memcpy(&tv, val, sizeof(tv));
+		if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+			return -EDOM;
+		/* {0, 0}: wait forever (0 here); negative: time out at once. */
+		uint64_t ns = tv.tv_sec < 0 ? 1
+					    : (uint64_t)tv.tv_sec * 1000000000ULL +
+						      (uint64_t)tv.tv_usec * 1000ULL;
+		WRITE_ONCE(*(name == SO_RCVTIMEO ? &s->rcvtimeo_ns : &s->sndtimeo_ns), ns);
+		return 0;
+	}
+	return s->ops->setsockopt(s, level, name, val, len);
+}
+
+int sock_getsockopt(struct socket *s, int level, int name, void *val, int *len)
+{
+	int v;
+
+	if (level != SOL_SOCKET)
+		return s->ops->getsockopt(s, level, name, val, len);
+	switch (name) {
+	case SO_RCVTIMEO:
+	case SO_SNDTIMEO: {
+		uint64_t ns = READ_ONCE(*(name == SO_RCVTIMEO ? &s->rcvtimeo_ns : &s->sndtimeo_ns));
+		struct user_timeval tv = { (long)(ns / 1000000000ULL), (long)(ns % 1000000000ULL) / 1000 };
+		*len = MIN(*len, (int)sizeof(tv));
+		memcpy(val, &tv, (size_t)*len);
+		return 0;
+	}
+	case SO_TYPE: v = s->type; break;
+	case SO_DOMAIN: v = s->family; break;
+	default:
+		return s->ops->getsockopt(s, level, name, val, len);
+	}
+	*len = MIN(*len, (int)sizeof(v));
+	memcpy(val, &v, (size_t)*len);
+	return 0;
 }
 
 struct file *sock_alloc_file(struct socket *s, int flags)

@@ -88,7 +88,6 @@ struct unix_sock {
 	/* Options; written by setsockopt, read without a lock (single words). */
 	int sndbuf, rcvbuf;
 	bool passcred;
-	uint64_t rcvtimeo_ns, sndtimeo_ns; /* 0: forever */
 	struct ucred peercred;    /* SO_PEERCRED; set before the socket is visible */
 	bool peercred_set;
 	/* Garbage collection (unix_gc.c); Lock: unix_gc_lock. */
@@ -131,5 +130,3 @@ ssize_t unix_dgram_recvmsg(struct socket *s, struct kmsg *m, unsigned flags, boo
 void unix_skb_free(struct unix_skb *skb);
 /* The first queued skb's readable bytes (FIONREAD/SIOCINQ). */
 long unix_inq(struct unix_sock *u);
-/* An absolute deadline for a socket timeout (0: none). */
-uint64_t unix_deadline(uint64_t timeo_ns);

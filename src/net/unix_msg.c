@@ -225,24 +225,13 @@ long unix_inq(struct unix_sock *u)
 	return (long)list_first_entry(&u->rcvq, struct unix_skb, node)->len;
 }
 
-/* Map a sleep's result: a timeout is EAGAIN; a signal restarts only
- * without a timeout (Linux's sock_intr_errno). */
-static long sleep_error(long err, uint64_t timeo_ns)
-{
-	if (err == -ETIMEDOUT)
-		return -EAGAIN;
-	if (err == -ERESTARTSYS && timeo_ns)
-		return -EINTR;
-	return err;
-}
-
 /*
  * Wait until u may queue len more bytes (wmem below SO_SNDBUF), then
  * charge them. 0, -EAGAIN, -EPIPE (u shut down), or a signal's error.
  */
 static long charge_wmem(struct unix_sock *u, size_t len, bool nonblock)
 {
-	uint64_t deadline = unix_deadline(u->sndtimeo_ns);
+	uint64_t deadline = sock_deadline(u->sock.sndtimeo_ns);
 
 	for (;;) {
 		scoped_guard(spinlock, &u->lock) {
@@ -261,7 +250,7 @@ static long charge_wmem(struct unix_sock *u, size_t len, bool nonblock)
 				(READ_ONCE(u->shutdown) & SEND_SHUTDOWN),
 			deadline);
 		if (err)
-			return sleep_error(err, u->sndtimeo_ns);
+			return sock_sleep_error(err, u->sock.sndtimeo_ns);
 	}
 }
 
@@ -376,7 +365,7 @@ static long wait_rcv(struct unix_sock *u, uint64_t deadline)
 	mutex_unlock(&u->iolock);
 	long err = wait_event_timeout_interruptible(&u->wait, rcv_ready(u), deadline);
 	mutex_lock(&u->iolock);
-	return err ? sleep_error(err, u->rcvtimeo_ns) : 0;
+	return err ? sock_sleep_error(err, u->sock.rcvtimeo_ns) : 0;
 }
 
 /* Nothing queued: the error to return now (0: wait). Caller holds iolock. */
@@ -401,7 +390,7 @@ ssize_t unix_stream_recvmsg(struct socket *s, struct kmsg *m, unsigned flags, bo
 	size_t total = m->data.total, copied = 0;
 	bool peek = flags & MSG_PEEK;
 	size_t target = (flags & MSG_WAITALL) ? total : 1;
-	uint64_t deadline = unix_deadline(u->rcvtimeo_ns);
+	uint64_t deadline = sock_deadline(u->sock.rcvtimeo_ns);
 	size_t room = m->control ? m->controllen : 0;
 	long err = 0;
 
@@ -564,7 +553,7 @@ ssize_t unix_dgram_sendmsg(struct socket *s, struct kmsg *m, unsigned flags, boo
 		if (!dest)
 			return -ENOTCONN;
 	}
-	uint64_t deadline = unix_deadline(u->sndtimeo_ns);
+	uint64_t deadline = sock_deadline(u->sock.sndtimeo_ns);
 	err = scm_parse(m, &scm);
 	struct unix_skb *skb = err ? NULL : skb_from_user(u, m, 0, len, nonblock, &err);
 	if (!skb)
@@ -574,7 +563,7 @@ ssize_t unix_dgram_sendmsg(struct socket *s, struct kmsg *m, unsigned flags, boo
 	while ((err = dgram_enqueue(dest, u, skb, seqpacket)) == -EAGAIN && !nonblock) {
 		err = wait_event_timeout_interruptible(&dest->wait, dgram_room(dest), deadline);
 		if (err) {
-			err = sleep_error(err, u->sndtimeo_ns);
+			err = sock_sleep_error(err, u->sock.sndtimeo_ns);
 			break;
 		}
 	}
@@ -596,7 +585,7 @@ ssize_t unix_dgram_recvmsg(struct socket *s, struct kmsg *m, unsigned flags, boo
 {
 	struct unix_sock *u = unix_sk(s);
 	bool peek = flags & MSG_PEEK;
-	uint64_t deadline = unix_deadline(u->rcvtimeo_ns);
+	uint64_t deadline = sock_deadline(u->sock.rcvtimeo_ns);
 	size_t room = m->control ? m->controllen : 0;
 	struct unix_skb *skb;
 	long err = 0;

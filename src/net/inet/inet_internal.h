@@ -96,7 +96,6 @@ struct inet_sock {
 	int rcvbuf, sndbuf;
 	bool reuseaddr, reuseport, keepalive, nodelay, v6only, broadcast;
 	struct linger linger;
-	uint64_t rcvtimeo_ns, sndtimeo_ns;
 	int ttl, tos;
 	/* TCP; Lock: lock */
 	enum tcp_state state;
@@ -158,8 +157,6 @@ struct inet_sock *inet_lookup(int proto, const struct inet_addr *saddr, uint16_t
 			      const struct inet_addr *daddr, uint16_t dport);
 /* Check that no other listener holds s's port (listen's second check). */
 int inet_listen_check(struct inet_sock *s);
-uint64_t inet_deadline(uint64_t timeo_ns);
-long inet_sleep_error(long err, uint64_t timeo_ns);
 void inet_count_dead(struct inet_sock *s);
 int inet_common_setsockopt(struct socket *sock, int level, int name, const void *val, int len);
 int inet_common_getsockopt(struct socket *sock, int level, int name, void *val, int *len);

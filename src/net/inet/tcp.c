@@ -58,7 +58,7 @@ static int tcp_wait_connect(struct inet_sock *s)
 {
 	scoped_guard(spinlock, &s->lock)
 		s->connecting = false;
-	uint64_t deadline = inet_deadline(s->sndtimeo_ns);
+	uint64_t deadline = sock_deadline(s->sock.sndtimeo_ns);
 
 	while (!tcp_connect_over(s)) {
 		uint64_t retry = hal_time_ns() + TCP_SYN_RETRY_NS;
@@ -179,7 +179,7 @@ static int tcp_listen(struct socket *sock, int backlog)
 static struct socket *tcp_accept(struct socket *sock, bool nonblock)
 {
 	struct inet_sock *l = inet_sk(sock);
-	uint64_t deadline = inet_deadline(l->rcvtimeo_ns);
+	uint64_t deadline = sock_deadline(l->sock.rcvtimeo_ns);
 
 	for (;;) {
 		scoped_guard(spinlock, &l->lock) {
@@ -199,7 +199,7 @@ static struct socket *tcp_accept(struct socket *sock, bool nonblock)
 			&l->wait, !list_empty(&l->acceptq) || READ_ONCE(l->state) != TCP_LISTEN,
 			deadline);
 		if (err)
-			return ERR_PTR(inet_sleep_error(err, l->rcvtimeo_ns));
+			return ERR_PTR(sock_sleep_error(err, l->sock.rcvtimeo_ns));
 	}
 }
 
@@ -219,7 +219,7 @@ static ssize_t tcp_sendmsg(struct socket *sock, struct kmsg *m, unsigned flags, 
 {
 	struct inet_sock *s = inet_sk(sock);
 	size_t total = m->data.total, sent = 0;
-	uint64_t deadline = inet_deadline(s->sndtimeo_ns);
+	uint64_t deadline = sock_deadline(s->sock.sndtimeo_ns);
 	long err = 0;
 
 	if (flags & MSG_OOB)
@@ -249,7 +249,7 @@ static ssize_t tcp_sendmsg(struct socket *sock, struct kmsg *m, unsigned flags, 
 			}
 			err = wait_event_timeout_interruptible(&s->wait, tcp_send_ready(s), deadline);
 			if (err) {
-				err = inet_sleep_error(err, s->sndtimeo_ns);
+				err = sock_sleep_error(err, s->sock.sndtimeo_ns);
 				break;
 			}
 			continue;
@@ -341,7 +341,7 @@ static ssize_t tcp_recvmsg(struct socket *sock, struct kmsg *m, unsigned flags, 
 	size_t total = m->data.total, copied = 0;
 	bool peek = flags & MSG_PEEK;
 	size_t target = (flags & MSG_WAITALL) && !peek ? total : 1;
-	uint64_t deadline = inet_deadline(s->rcvtimeo_ns);
+	uint64_t deadline = sock_deadline(s->sock.rcvtimeo_ns);
 	long err = 0;
 
 	if (flags & MSG_OOB)
@@ -391,7 +391,7 @@ static ssize_t tcp_recvmsg(struct socket *sock, struct kmsg *m, unsigned flags, 
 			tcp_maybe_window_update(s);
 			err = wait_event_timeout_interruptible(&s->wait, tcp_recv_ready(s), deadline);
 			if (err) {
-				err = inet_sleep_error(err, s->rcvtimeo_ns);
+				err = sock_sleep_error(err, s->sock.rcvtimeo_ns);
 				if (copied)
 					err = 0;
 				break;
