@@ -9,6 +9,7 @@
 #pragma once
 #include <ferrite/types.h>
 #include <ferrite/vfs.h>
+#include <hal/hal_timer.h>
 #include <uapi/socket.h>
 
 struct socket;
@@ -81,7 +82,10 @@ bool sock_file_nonblock(struct file *f);
 int sock_setsockopt(struct socket *s, int level, int name, const void *val, int len);
 int sock_getsockopt(struct socket *s, int level, int name, void *val, int *len);
 /* An absolute deadline for a socket timeout (0: none, wait forever). */
-uint64_t sock_deadline(uint64_t timeo_ns);
+static inline uint64_t sock_deadline(uint64_t timeo_ns)
+{
+	return timeo_ns ? hal_time_ns() + timeo_ns : 0;
+}
 /* Map a socket sleep's result: a timeout is EAGAIN; a signal restarts only
  * without a timeout (Linux's sock_intr_errno). */
 long sock_sleep_error(long err, uint64_t timeo_ns);

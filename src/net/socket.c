@@ -15,7 +15,6 @@
 #include <ferrite/cpu.h>
 #include <ferrite/task.h>
 #include <ferrite/uaccess.h>
-#include <hal/hal_timer.h>
 
 static size_t sockets_live; /* atomic */
 
@@ -31,6 +30,10 @@ static int iov_iter_copy(const struct iov_iter *it, size_t at, void *kbuf, size_
 
 	if (at > it->total || n > it->total - at)
 		return -EFAULT;
+	if (it->count == 1) { /* read/write and most sends: one buffer */
+		char __user *u = (char __user *)it->iov[0].iov_base + at;
+		return to_user ? copy_to_user(u, k, n) : copy_from_user(k, u, n);
+	}
 	for (unsigned i = 0; i < it->count && n; i++) {
 		size_t len = it->iov[i].iov_len;
 		if (at >= len) {
@@ -63,8 +66,7 @@ struct socket *sock_of(struct file *f);
 
 bool sock_file_nonblock(struct file *f)
 {
-	guard(spinlock)(&f->lock);
-	return f->flags & O_NONBLOCK;
+	return READ_ONCE(f->flags) & O_NONBLOCK; /* one word: no lock needed */
 }
 
 /* read/write on a socket: one user buffer, no address, no control. */
@@ -75,7 +77,13 @@ static ssize_t sock_rw(struct file *f, const struct iobuf *buf, bool write)
 	if (!buf->user)
 		return -EINVAL; /* kernel_read/write of a socket: not supported */
 	struct user_iovec iov = { (void __user *)buf->ptr, buf->len };
-	struct kmsg m = { .data = { &iov, 1, buf->len } };
+	struct kmsg m; /* not zeroed whole: name[] is neither read nor written here */
+	m.namelen = 0;
+	m.data = (struct iov_iter){ &iov, 1, buf->len };
+	m.control = NULL;
+	m.controllen = 0;
+	m.flags = 0;
+	m.cmsg_cloexec = false;
 	bool nonblock = sock_file_nonblock(f);
 	ssize_t n = write ? s->ops->sendmsg(s, &m, 0, nonblock) : s->ops->recvmsg(s, &m, 0, nonblock);
 	if (n == -EPIPE && write)
@@ -136,11 +144,6 @@ struct socket *sock_of(struct file *f)
 struct user_timeval {
 	long tv_sec, tv_usec;
 };
-
-uint64_t sock_deadline(uint64_t timeo_ns)
-{
-	return timeo_ns ? hal_time_ns() + timeo_ns : 0;
-}
 
 long sock_sleep_error(long err, uint64_t timeo_ns)
 {

@@ -35,7 +35,10 @@ void unix_sock_get(struct unix_sock *u)
 
 static void unix_sock_free(struct ref *r)
 {
-	kfree(container_of(r, struct unix_sock, ref));
+	struct unix_sock *u = container_of(r, struct unix_sock, ref);
+
+	unix_drop_spare(u);
+	kfree(u);
 }
 
 void unix_sock_put(struct unix_sock *u)
@@ -735,6 +738,7 @@ static void unix_release_sock(struct unix_sock *u, bool embryo)
 		if (!list_empty(&u->bound_node))
 			list_del(&u->bound_node);
 	}
+	unix_drop_spare(u); /* dead: no more spares are kept */
 	wake_up_all(&u->wait);
 	if (peer) {
 		if (u->sock.type != SOCK_DGRAM) {

@@ -136,7 +136,8 @@ static bool put_cmsg(struct kmsg *m, size_t *used, int type, const void *data, s
  * them, the descriptors as new fds. A peek installs new references and
  * leaves the skb's; a receive moves them (those that do not fit are put).
  */
-static void scm_deliver(struct unix_sock *u, struct kmsg *m, struct unix_skb *skb, bool peek)
+static __attribute__((noinline)) void scm_deliver_slow(struct unix_sock *u, struct kmsg *m,
+							 struct unix_skb *skb, bool peek)
 {
 	size_t used = 0;
 
@@ -172,19 +173,63 @@ static void scm_deliver(struct unix_sock *u, struct kmsg *m, struct unix_skb *sk
 	m->controllen = used;
 }
 
+/* Most messages carry no descriptors to a receiver without SO_PASSCRED. */
+static inline void scm_deliver(struct unix_sock *u, struct kmsg *m, struct unix_skb *skb, bool peek)
+{
+	if (skb->nfds || READ_ONCE(u->passcred))
+		scm_deliver_slow(u, m, skb, peek);
+	else
+		m->controllen = 0;
+}
+
 /* ---- skbs ---- */
 
-static struct unix_skb *skb_alloc(size_t len)
+static void skb_init(struct unix_skb *skb, size_t len)
 {
-	struct unix_skb *skb = kmalloc(sizeof(*skb) + len);
-
-	if (!skb)
-		return NULL;
 	memset(skb, 0, sizeof(*skb));
 	list_init(&skb->node);
 	skb->len = len;
+}
+
+/* A new skb for len bytes; a small one is u's spare when it has one. */
+static struct unix_skb *skb_alloc(struct unix_sock *u, size_t len)
+{
+	struct unix_skb *skb = NULL;
+
+	if (len <= UNIX_SKB_SMALL && READ_ONCE(u->spare)) {
+		scoped_guard(spinlock, &u->lock) {
+			skb = u->spare;
+			u->spare = NULL;
+		}
+		if (skb) {
+			skb_init(skb, len);
+			return skb;
+		}
+	}
+	skb = kmalloc(sizeof(*skb) + MAX(len, (size_t)UNIX_SKB_SMALL));
+	if (!skb)
+		return NULL;
+	skb_init(skb, len);
 	__atomic_add_fetch(&skbs_live, 1, __ATOMIC_RELAXED);
 	return skb;
+}
+
+static void skb_release(struct unix_skb *skb)
+{
+	kfree(skb);
+	__atomic_sub_fetch(&skbs_live, 1, __ATOMIC_RELAXED);
+}
+
+void unix_drop_spare(struct unix_sock *u)
+{
+	struct unix_skb *skb;
+
+	scoped_guard(spinlock, &u->lock) {
+		skb = u->spare;
+		u->spare = NULL;
+	}
+	if (skb)
+		skb_release(skb);
 }
 
 void unix_skb_free(struct unix_skb *skb)
@@ -203,16 +248,22 @@ void unix_skb_free(struct unix_skb *skb)
 		 * to a quarter of it (POLLOUT). Its readers sleep there too and
 		 * would wake for nothing on every message. */
 		size_t sndbuf = (size_t)READ_ONCE(owner->sndbuf), before, after;
+		bool kept = false;
 		scoped_guard(spinlock, &owner->lock) {
 			before = owner->wmem;
 			after = owner->wmem -= skb->len;
+			if (skb->len <= UNIX_SKB_SMALL && !owner->spare && !owner->dead) {
+				owner->spare = skb; /* its next small send reuses it */
+				kept = true;
+			}
 		}
 		if ((before >= sndbuf && after < sndbuf) || (before * 4 > sndbuf && after * 4 <= sndbuf))
 			wake_up_all(&owner->wait);
-		unix_sock_put(owner);
+		unix_sock_put(owner); /* the last put frees the spare too */
+		if (kept)
+			return;
 	}
-	kfree(skb);
-	__atomic_sub_fetch(&skbs_live, 1, __ATOMIC_RELAXED);
+	skb_release(skb);
 }
 
 long unix_inq(struct unix_sock *u)
@@ -258,7 +309,7 @@ static long charge_wmem(struct unix_sock *u, size_t len, bool nonblock)
 static struct unix_skb *skb_from_user(struct unix_sock *u, const struct kmsg *m, size_t at,
 				      size_t len, bool nonblock, long *err)
 {
-	struct unix_skb *skb = skb_alloc(len);
+	struct unix_skb *skb = skb_alloc(u, len);
 
 	if (!skb) {
 		*err = -ENOMEM;
@@ -311,7 +362,7 @@ ssize_t unix_stream_sendmsg(struct socket *s, struct kmsg *m, unsigned flags, bo
 		peer = u->peer;
 		unix_sock_get(peer);
 	}
-	err = scm_parse(m, &scm);
+	err = m->controllen ? scm_parse(m, &scm) : (scm.cred = unix_current_cred(), 0);
 	while (!err && sent < total) {
 		/* Pieces of at most half the send buffer, so two can be in flight. */
 		size_t chunk = MIN(total - sent, MAX((size_t)READ_ONCE(u->sndbuf) / 2, (size_t)4096));
@@ -554,7 +605,7 @@ ssize_t unix_dgram_sendmsg(struct socket *s, struct kmsg *m, unsigned flags, boo
 			return -ENOTCONN;
 	}
 	uint64_t deadline = sock_deadline(u->sock.sndtimeo_ns);
-	err = scm_parse(m, &scm);
+	err = m->controllen ? scm_parse(m, &scm) : (scm.cred = unix_current_cred(), 0);
 	struct unix_skb *skb = err ? NULL : skb_from_user(u, m, 0, len, nonblock, &err);
 	if (!skb)
 		goto out;
