@@ -419,10 +419,10 @@ static long wait_rcv(struct unix_sock *u, uint64_t deadline)
 	return err ? sock_sleep_error(err, u->sock.rcvtimeo_ns) : 0;
 }
 
-/* Nothing queued: the error to return now (0: wait). Caller holds iolock. */
+/* Nothing queued: the error to return now (0: wait; 1: end of file).
+ * Caller holds iolock and u->lock. */
 static long rcv_empty_error(struct unix_sock *u, bool nonblock)
 {
-	guard(spinlock)(&u->lock);
 	if (!list_empty(&u->rcvq))
 		return 0;
 	if (u->err) {
@@ -463,6 +463,7 @@ ssize_t unix_stream_recvmsg(struct socket *s, struct kmsg *m, unsigned flags, bo
 	while (copied < total) {
 		struct unix_skb *skb;
 		size_t start;
+		long why = 0;
 		scoped_guard(spinlock, &u->lock) {
 			if (!peek) {
 				skb = skb_next(u, NULL);
@@ -473,11 +474,12 @@ ssize_t unix_stream_recvmsg(struct socket *s, struct kmsg *m, unsigned flags, bo
 				pos_off = 0;
 			}
 			start = skb ? skb->off + (peek ? pos_off : 0) : 0;
+			if (!skb && !copied)
+				why = rcv_empty_error(u, nonblock); /* same lock round */
 		}
 		if (!skb) {
 			if (copied >= target)
 				break;
-			long why = copied ? 0 : rcv_empty_error(u, nonblock);
 			if (why) {
 				err = why == 1 ? 0 : why;
 				break;
@@ -651,17 +653,19 @@ ssize_t unix_dgram_recvmsg(struct socket *s, struct kmsg *m, unsigned flags, boo
 	if (mutex_lock_interruptible(&u->iolock))
 		return -ERESTARTSYS;
 	for (;;) {
+		long why = 0;
 		scoped_guard(spinlock, &u->lock) {
 			skb = skb_next(u, NULL);
 			if (skb && !peek) {
 				list_del(&skb->node);
 				u->rcv_msgs--;
 				u->rcv_bytes -= skb->len;
+			} else if (!skb) {
+				why = rcv_empty_error(u, nonblock);
 			}
 		}
 		if (skb)
 			break;
-		long why = rcv_empty_error(u, nonblock);
 		if (why) {
 			mutex_unlock(&u->iolock);
 			return why == 1 ? 0 : why;
