@@ -186,27 +186,21 @@ static inline void scm_deliver(struct unix_sock *u, struct kmsg *m, struct unix_
 
 static void skb_init(struct unix_skb *skb, size_t len)
 {
-	memset(skb, 0, sizeof(*skb));
 	list_init(&skb->node);
+	skb->owner = NULL;
+	skb->from = NULL;
+	skb->cred = (struct ucred){ 0 };
+	skb->fds = NULL;
+	skb->nfds = 0;
 	skb->len = len;
+	skb->off = 0;
 }
 
-/* A new skb for len bytes; a small one is u's spare when it has one. */
-static struct unix_skb *skb_alloc(struct unix_sock *u, size_t len)
+/* A new skb for len bytes (at least UNIX_SKB_SMALL of room). */
+static struct unix_skb *skb_alloc(size_t len)
 {
-	struct unix_skb *skb = NULL;
+	struct unix_skb *skb = kmalloc(sizeof(*skb) + MAX(len, (size_t)UNIX_SKB_SMALL));
 
-	if (len <= UNIX_SKB_SMALL && READ_ONCE(u->spare)) {
-		scoped_guard(spinlock, &u->lock) {
-			skb = u->spare;
-			u->spare = NULL;
-		}
-		if (skb) {
-			skb_init(skb, len);
-			return skb;
-		}
-	}
-	skb = kmalloc(sizeof(*skb) + MAX(len, (size_t)UNIX_SKB_SMALL));
 	if (!skb)
 		return NULL;
 	skb_init(skb, len);
@@ -232,6 +226,33 @@ void unix_drop_spare(struct unix_sock *u)
 		skb_release(skb);
 }
 
+/*
+ * Give len bytes of owner's send buffer back; keep skb (when not NULL,
+ * small, and owner has no spare and is alive) as owner's spare: its next
+ * small send reuses it. Whether skb was kept.
+ */
+static bool wmem_uncharge(struct unix_sock *owner, size_t len, struct unix_skb *skb)
+{
+	size_t sndbuf = (size_t)READ_ONCE(owner->sndbuf), before, after;
+	bool kept = false;
+
+	scoped_guard(spinlock, &owner->lock) {
+		before = owner->wmem;
+		after = owner->wmem -= len;
+		if (skb && len <= UNIX_SKB_SMALL && !owner->spare && !owner->dead) {
+			owner->spare = skb;
+			kept = true;
+		}
+	}
+	/* Wake the owner's queue only when this crosses a threshold a waiter
+	 * is waiting for: below SO_SNDBUF (a blocked sender) or to a quarter
+	 * of it (POLLOUT). Its readers sleep there too and would wake for
+	 * nothing on every message. */
+	if ((before >= sndbuf && after < sndbuf) || (before * 4 > sndbuf && after * 4 <= sndbuf))
+		wake_up_all(&owner->wait);
+	return kept;
+}
+
 void unix_skb_free(struct unix_skb *skb)
 {
 	struct unix_sock *owner = skb->owner;
@@ -243,22 +264,7 @@ void unix_skb_free(struct unix_skb *skb)
 	kfree(skb->fds);
 	unix_addr_put(skb->from);
 	if (owner) {
-		/* Wake the owner's queue only when this crosses a threshold a
-		 * waiter is waiting for: below SO_SNDBUF (a blocked sender) or
-		 * to a quarter of it (POLLOUT). Its readers sleep there too and
-		 * would wake for nothing on every message. */
-		size_t sndbuf = (size_t)READ_ONCE(owner->sndbuf), before, after;
-		bool kept = false;
-		scoped_guard(spinlock, &owner->lock) {
-			before = owner->wmem;
-			after = owner->wmem -= skb->len;
-			if (skb->len <= UNIX_SKB_SMALL && !owner->spare && !owner->dead) {
-				owner->spare = skb; /* its next small send reuses it */
-				kept = true;
-			}
-		}
-		if ((before >= sndbuf && after < sndbuf) || (before * 4 > sndbuf && after * 4 <= sndbuf))
-			wake_up_all(&owner->wait);
+		bool kept = wmem_uncharge(owner, skb->len, skb);
 		unix_sock_put(owner); /* the last put frees the spare too */
 		if (kept)
 			return;
@@ -278,23 +284,31 @@ long unix_inq(struct unix_sock *u)
 
 /*
  * Wait until u may queue len more bytes (wmem below SO_SNDBUF), then
- * charge them. 0, -EAGAIN, -EPIPE (u shut down), or a signal's error.
+ * charge them; in the same lock round take u's spare skb into *spare
+ * when spare is not NULL. 0, -EAGAIN, -EPIPE (u shut down), or a
+ * signal's error.
  */
-static long charge_wmem(struct unix_sock *u, size_t len, bool nonblock)
+static long charge_wmem(struct unix_sock *u, size_t len, bool nonblock, struct unix_skb **spare)
 {
-	uint64_t deadline = sock_deadline(u->sock.sndtimeo_ns);
+	uint64_t deadline = 0;
 
-	for (;;) {
+	for (bool first = true;; first = false) {
 		scoped_guard(spinlock, &u->lock) {
 			if (u->shutdown & SEND_SHUTDOWN)
 				return -EPIPE;
 			if (u->wmem < (size_t)READ_ONCE(u->sndbuf)) {
 				u->wmem += len;
+				if (spare) {
+					*spare = u->spare;
+					u->spare = NULL;
+				}
 				return 0;
 			}
 		}
 		if (nonblock)
 			return -EAGAIN;
+		if (first)
+			deadline = sock_deadline(u->sock.sndtimeo_ns);
 		long err = wait_event_timeout_interruptible(
 			&u->wait,
 			READ_ONCE(u->wmem) < (size_t)READ_ONCE(u->sndbuf) ||
@@ -305,29 +319,33 @@ static long charge_wmem(struct unix_sock *u, size_t len, bool nonblock)
 	}
 }
 
-/* A new skb of len bytes from m's payload at offset at, charged to u. */
+/* A new skb of len bytes from m's payload at offset at, charged to u
+ * (a small one is u's spare when it has one). */
 static struct unix_skb *skb_from_user(struct unix_sock *u, const struct kmsg *m, size_t at,
 				      size_t len, bool nonblock, long *err)
 {
-	struct unix_skb *skb = skb_alloc(u, len);
+	struct unix_skb *skb = NULL;
 
+	*err = charge_wmem(u, len, nonblock, len <= UNIX_SKB_SMALL ? &skb : NULL);
+	if (*err)
+		return NULL;
+	if (skb)
+		skb_init(skb, len);
+	else
+		skb = skb_alloc(len);
 	if (!skb) {
+		wmem_uncharge(u, len, NULL);
 		*err = -ENOMEM;
 		return NULL;
 	}
-	if (iov_iter_copy_from(skb->data, &m->data, at, len)) {
-		*err = -EFAULT;
-		goto fail;
-	}
-	*err = charge_wmem(u, len, nonblock);
-	if (*err)
-		goto fail;
 	unix_sock_get(u);
 	skb->owner = u;
+	if (iov_iter_copy_from(skb->data, &m->data, at, len)) {
+		*err = -EFAULT;
+		unix_skb_free(skb);
+		return NULL;
+	}
 	return skb;
-fail:
-	unix_skb_free(skb);
-	return NULL;
 }
 
 static void skb_take_scm(struct unix_skb *skb, struct unix_scm *scm)
