@@ -78,9 +78,10 @@ struct unix_sock {
 	struct list_head acceptq; /* embryos (listening); Lock: lock */
 	struct list_head accept_node; /* an embryo's place in acceptq */
 	unsigned backlog, nr_accept;  /* Lock: lock */
-	size_t wmem;              /* bytes this socket has queued anywhere; Lock: lock */
+	size_t wmem;              /* bytes this socket has queued anywhere; atomic:
+				     charged under lock, given back without it */
 	struct unix_skb *spare;   /* a freed small skb of ours, for our next send
-				     (no kmalloc/kfree per message); Lock: lock */
+				     (no kmalloc/kfree per message); atomic */
 	unsigned shutdown;        /* RCV_SHUTDOWN | SEND_SHUTDOWN; Lock: lock */
 	int err;                  /* pending SO_ERROR (positive errno); Lock: lock */
 	bool dead;                /* released; Lock: lock */

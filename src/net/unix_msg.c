@@ -216,12 +216,8 @@ static void skb_release(struct unix_skb *skb)
 
 void unix_drop_spare(struct unix_sock *u)
 {
-	struct unix_skb *skb;
+	struct unix_skb *skb = __atomic_exchange_n(&u->spare, NULL, __ATOMIC_ACQUIRE);
 
-	scoped_guard(spinlock, &u->lock) {
-		skb = u->spare;
-		u->spare = NULL;
-	}
 	if (skb)
 		skb_release(skb);
 }
@@ -233,16 +229,16 @@ void unix_drop_spare(struct unix_sock *u)
  */
 static bool wmem_uncharge(struct unix_sock *owner, size_t len, struct unix_skb *skb)
 {
-	size_t sndbuf = (size_t)READ_ONCE(owner->sndbuf), before, after;
+	size_t sndbuf = (size_t)READ_ONCE(owner->sndbuf);
+	size_t before = __atomic_fetch_sub(&owner->wmem, len, __ATOMIC_SEQ_CST), after = before - len;
 	bool kept = false;
 
-	scoped_guard(spinlock, &owner->lock) {
-		before = owner->wmem;
-		after = owner->wmem -= len;
-		if (skb && len <= UNIX_SKB_SMALL && !owner->spare && !owner->dead) {
-			owner->spare = skb;
-			kept = true;
-		}
+	/* A spare stored just as owner dies is freed with owner (the last
+	 * unix_sock_put), not leaked. */
+	if (skb && len <= UNIX_SKB_SMALL && !READ_ONCE(owner->dead)) {
+		struct unix_skb *none = NULL;
+		kept = __atomic_compare_exchange_n(&owner->spare, &none, skb, false,
+						   __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 	}
 	/* Wake the owner's queue only when this crosses a threshold a waiter
 	 * is waiting for: below SO_SNDBUF (a blocked sender) or to a quarter
@@ -296,12 +292,11 @@ static long charge_wmem(struct unix_sock *u, size_t len, bool nonblock, struct u
 		scoped_guard(spinlock, &u->lock) {
 			if (u->shutdown & SEND_SHUTDOWN)
 				return -EPIPE;
-			if (u->wmem < (size_t)READ_ONCE(u->sndbuf)) {
-				u->wmem += len;
-				if (spare) {
-					*spare = u->spare;
-					u->spare = NULL;
-				}
+			if (READ_ONCE(u->wmem) < (size_t)READ_ONCE(u->sndbuf)) {
+				__atomic_add_fetch(&u->wmem, len, __ATOMIC_RELAXED);
+				if (spare && READ_ONCE(u->spare))
+					*spare = __atomic_exchange_n(&u->spare, NULL,
+								     __ATOMIC_ACQUIRE);
 				return 0;
 			}
 		}
