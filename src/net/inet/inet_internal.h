@@ -107,6 +107,9 @@ struct inet_sock {
 	unsigned backlog, nr_accept, nr_pending; /* pending: SYN_RECV children */
 	uint64_t tw_expires;       /* TIME_WAIT end; Lock: tcp_tw_lock */
 	struct list_head tw_node;  /* Lock: tcp_tw_lock */
+	uint64_t syn_expires;      /* SYN_SENT: the next resend of the SYN */
+	struct list_head syn_node; /* on the SYN resend list; Lock: tcp_tw_lock */
+	unsigned syn_retries;      /* SYNs sent again so far; Lock: tcp_tw_lock */
 	bool counted;              /* in inet_socks_live */
 	bool connecting;           /* a non-blocking connect not reported yet; Lock: lock */
 };

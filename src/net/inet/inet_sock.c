@@ -49,7 +49,8 @@ static void inet_sock_free(struct ref *r)
 	struct inet_sock *s = container_of(r, struct inet_sock, ref);
 
 	/* Invariant: the table and every queue hold references. */
-	BUG_ON(s->hashed || !list_empty(&s->rcvq) || !list_empty(&s->tw_node));
+	BUG_ON(s->hashed || !list_empty(&s->rcvq) || !list_empty(&s->tw_node) ||
+	       !list_empty(&s->syn_node));
 	inet_count_dead(s);
 	kfree(s);
 }
@@ -84,6 +85,7 @@ struct inet_sock *inet_sock_alloc(int family, int type, int proto)
 	list_init(&s->acceptq);
 	list_init(&s->accept_node);
 	list_init(&s->tw_node);
+	list_init(&s->syn_node);
 	waitqueue_init(&s->wait);
 	mutex_init(&s->iolock);
 	mutex_init(&s->sendlock);

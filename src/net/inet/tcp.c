@@ -11,8 +11,6 @@
 #include <hal/hal_timer.h>
 #include "tcp.h"
 
-#define TCP_SYN_RETRY_NS 1000000000ULL /* a dropped SYN is sent again */
-
 /* ---- connect ---- */
 
 /* Send (or send again) s's SYN. */
@@ -33,6 +31,16 @@ static int tcp_send_syn(struct inet_sock *s, bool again)
 		p->h.wnd = tcp_window(s);
 	}
 	return ip_output(p);
+}
+
+bool tcp_syn_timeout(struct inet_sock *s)
+{
+	if (READ_ONCE(s->state) != TCP_SYN_SENT)
+		return true; /* over: tcp_syn_due drops the timer */
+	if (s->syn_retries >= TCP_SYN_RETRIES)
+		return false;
+	tcp_send_syn(s, true);
+	return true;
 }
 
 static bool tcp_connect_over(struct inet_sock *s)
@@ -60,19 +68,12 @@ static int tcp_wait_connect(struct inet_sock *s)
 		s->connecting = false;
 	uint64_t deadline = sock_deadline(s->sock.sndtimeo_ns);
 
-	while (!tcp_connect_over(s)) {
-		uint64_t retry = hal_time_ns() + TCP_SYN_RETRY_NS;
-		uint64_t until = deadline && deadline < retry ? deadline : retry;
-		long err = wait_event_timeout_interruptible(&s->wait, tcp_connect_over(s), until);
-		if (err == -ETIMEDOUT) {
-			if (deadline && hal_time_ns() >= deadline)
-				return -EINPROGRESS; /* Linux, when SO_SNDTIMEO ends it */
-			tcp_send_syn(s, true);
-			continue;
-		}
-		if (err)
-			return (int)err;
-	}
+	/* The reaper resends the SYN (tcp_syn_timeout). */
+	long err = wait_event_timeout_interruptible(&s->wait, tcp_connect_over(s), deadline);
+	if (err == -ETIMEDOUT)
+		return -EINPROGRESS; /* Linux, when SO_SNDTIMEO ends it */
+	if (err)
+		return (int)err;
 	return tcp_connect_result(s);
 }
 
@@ -135,6 +136,7 @@ static int tcp_connect(struct socket *sock, const void *uaddr, int len, bool non
 		tcp_done(s);
 		return err;
 	}
+	tcp_syn_timer_start(s);
 	if (nonblock) {
 		scoped_guard(spinlock, &s->lock)
 			s->connecting = true;
