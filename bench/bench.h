@@ -45,6 +45,18 @@ static inline int64_t now_ns(void)
 /* Print "bench: <name>: <what>: <strerror(errno)>" to stdout. */
 void bench_error(const char *name, const char *what);
 
+/* harness.c, for descriptor benchmarks (event.c, inet.c). */
+#define BENCH_CHUNK (64 * 1024) /* bytes per write of the bandwidth runs */
+#include <stddef.h>
+/* Ping-pong between two processes: the child echoes n (<= 8) bytes per op
+ * from ping_r to pong_w (after closing child_close, unless it is -1); the
+ * parent writes to ping_w and waits on pong_r. Elapsed ns or BENCH_FAILED. */
+int64_t bench_pingpong(const char *name, int ping_w, int ping_r, int pong_w, int pong_r, size_t n,
+		       long iters, int child_close);
+/* The parent writes iters * BENCH_CHUNK bytes to sv[0] in BENCH_CHUNK
+ * writes; a child reads them all from sv[1] and answers one byte. */
+int64_t bench_stream_bandwidth(const char *name, int sv[2], long iters);
+
 /* Path of this program, for the fork+execve benchmark (set by main). */
 extern const char *bench_self_path;
 

@@ -4,7 +4,8 @@
  * socketpair), AF_UNIX stream bandwidth (64 KiB writes), and epoll_wait
  * with 1,000 registered eventfds of which one is ready.
  *
- * Each benchmark owns its descriptors and child for its duration.
+ * Each benchmark owns its descriptors and child for its duration; the
+ * ping-pong and bandwidth harnesses are harness.c's.
  */
 #include "bench.h"
 
@@ -18,43 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define CHUNK (64 * 1024)
 #define EPOLL_FDS 1000
-
-/* Ping-pong over a pair of descriptors: the child echoes n bytes per op
- * from rd to wr; the parent writes to ping and waits for pong. */
-static int64_t pingpong(const char *name, int ping_w, int ping_r, int pong_w, int pong_r,
-			size_t n, long iters)
-{
-	char buf[8] = { 1 };
-	int64_t t0, t = 0;
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0) {
-		bench_error(name, "fork");
-		return BENCH_FAILED;
-	}
-	if (pid == 0) {
-		while (read(ping_r, buf, n) == (ssize_t)n)
-			if (write(pong_w, buf, n) != (ssize_t)n)
-				_exit(1);
-		_exit(0);
-	}
-	t0 = now_ns();
-	for (long i = 0; i < iters; i++) {
-		if (write(ping_w, buf, n) != (ssize_t)n || read(pong_r, buf, n) != (ssize_t)n) {
-			bench_error(name, "write/read");
-			t = BENCH_FAILED;
-			break;
-		}
-	}
-	if (!t)
-		t = now_ns() - t0;
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return t;
-}
 
 static int64_t bench_eventfd_pingpong(long iters)
 {
@@ -64,7 +29,7 @@ static int64_t bench_eventfd_pingpong(long iters)
 		bench_error("eventfd_pingpong", "eventfd");
 		return errno == ENOSYS ? BENCH_UNSUPPORTED : BENCH_FAILED;
 	}
-	int64_t t = pingpong("eventfd_pingpong", a, a, b, b, 8, iters);
+	int64_t t = bench_pingpong("eventfd_pingpong", a, a, b, b, 8, iters, -1);
 	close(a);
 	close(b);
 	return t;
@@ -78,7 +43,7 @@ static int64_t socket_pingpong(const char *name, int type, long iters)
 		bench_error(name, "socketpair");
 		return errno == ENOSYS || errno == EAFNOSUPPORT ? BENCH_UNSUPPORTED : BENCH_FAILED;
 	}
-	int64_t t = pingpong(name, sv[0], sv[1], sv[1], sv[0], 1, iters);
+	int64_t t = bench_pingpong(name, sv[0], sv[1], sv[1], sv[0], 1, iters, -1);
 	close(sv[0]);
 	close(sv[1]);
 	return t;
@@ -97,56 +62,15 @@ static int64_t bench_unix_dgram_pingpong(long iters)
 /* The child reads iters * 64 KiB, then answers one byte. */
 static int64_t bench_unix_bandwidth(long iters)
 {
-	int sv[2], status;
-	int64_t t0, t = 0;
-	char *buf = malloc(CHUNK);
+	int sv[2];
 
-	if (!buf || socketpair(AF_UNIX, SOCK_STREAM, 0, sv)) {
-		bench_error("unix_bandwidth", "malloc/socketpair");
-		free(buf);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv)) {
+		bench_error("unix_bandwidth", "socketpair");
 		return BENCH_FAILED;
 	}
-	memset(buf, 0x5a, CHUNK);
-	pid_t pid = fork();
-	if (pid < 0) {
-		bench_error("unix_bandwidth", "fork");
-		free(buf);
-		return BENCH_FAILED;
-	}
-	if (pid == 0) {
-		size_t want = (size_t)iters * CHUNK;
-		while (want) {
-			ssize_t r = read(sv[1], buf, CHUNK);
-			if (r <= 0)
-				_exit(1);
-			want -= (size_t)r;
-		}
-		_exit(write(sv[1], "k", 1) == 1 ? 0 : 1);
-	}
-	t0 = now_ns();
-	for (long i = 0; i < iters && !t; i++) {
-		size_t off = 0;
-		while (off < CHUNK) {
-			ssize_t w = write(sv[0], buf + off, CHUNK - off);
-			if (w <= 0) {
-				bench_error("unix_bandwidth", "write");
-				t = BENCH_FAILED;
-				break;
-			}
-			off += (size_t)w;
-		}
-	}
-	char k;
-	if (!t && read(sv[0], &k, 1) != 1) {
-		bench_error("unix_bandwidth", "read");
-		t = BENCH_FAILED;
-	}
-	if (!t)
-		t = now_ns() - t0;
+	int64_t t = bench_stream_bandwidth("unix_bandwidth", sv, iters);
 	close(sv[0]);
 	close(sv[1]);
-	waitpid(pid, &status, 0);
-	free(buf);
 	return t;
 }
 
@@ -200,7 +124,7 @@ const struct bench bench_event_table[] = {
 	{ "eventfd_pingpong", "ns", 2000, bench_eventfd_pingpong, 0 },
 	{ "unix_stream_pingpong", "ns", 2000, bench_unix_stream_pingpong, 0 },
 	{ "unix_dgram_pingpong", "ns", 2000, bench_unix_dgram_pingpong, 0 },
-	{ "unix_bandwidth", "MiB/s", 200, bench_unix_bandwidth, CHUNK },
+	{ "unix_bandwidth", "MiB/s", 200, bench_unix_bandwidth, BENCH_CHUNK },
 	{ "epoll_wait_1000", "ns", 10000, bench_epoll_wait_1000, 0 },
 	{ 0 },
 };

@@ -3,7 +3,8 @@
  * TCP bandwidth (64 KiB writes) and UDP ping-pong round trip (1 byte),
  * each between two processes over 127.0.0.1.
  *
- * Each benchmark owns its sockets and child for its duration.
+ * Each benchmark owns its sockets and child for its duration; the
+ * ping-pong and bandwidth harnesses are harness.c's.
  */
 #include "bench.h"
 
@@ -18,7 +19,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define CHUNK (64 * 1024)
 
 static struct sockaddr_in loopback(void)
 {
@@ -71,38 +71,9 @@ static int udp_pair(int sv[2])
 	return 0;
 }
 
-/* The child echoes 1 byte per op from sv[1]; the parent pings on sv[0]. */
 static int64_t pingpong(const char *name, int sv[2], long iters)
 {
-	char buf[1] = { 1 };
-	int64_t t0, t = 0;
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0) {
-		bench_error(name, "fork");
-		return BENCH_FAILED;
-	}
-	if (pid == 0) {
-		close(sv[0]);
-		while (read(sv[1], buf, 1) == 1)
-			if (write(sv[1], buf, 1) != 1)
-				_exit(1);
-		_exit(0);
-	}
-	t0 = now_ns();
-	for (long i = 0; i < iters; i++) {
-		if (write(sv[0], buf, 1) != 1 || read(sv[0], buf, 1) != 1) {
-			bench_error(name, "write/read");
-			t = BENCH_FAILED;
-			break;
-		}
-	}
-	if (!t)
-		t = now_ns() - t0;
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return t;
+	return bench_pingpong(name, sv[0], sv[1], sv[1], sv[0], 1, iters, sv[0]);
 }
 
 static int64_t bench_tcp_pingpong(long iters)
@@ -138,62 +109,21 @@ static int64_t bench_udp_pingpong(long iters)
 /* The child reads iters * 64 KiB, then answers one byte. */
 static int64_t bench_tcp_bandwidth(long iters)
 {
-	int sv[2], status;
-	int64_t t0, t = 0;
-	char *buf = malloc(CHUNK);
+	int sv[2];
 
-	if (!buf || tcp_pair(sv)) {
-		bench_error("tcp_bandwidth", "malloc/socket/connect");
-		free(buf);
+	if (tcp_pair(sv)) {
+		bench_error("tcp_bandwidth", "socket/connect");
 		return errno == EAFNOSUPPORT ? BENCH_UNSUPPORTED : BENCH_FAILED;
 	}
-	memset(buf, 0x5a, CHUNK);
-	pid_t pid = fork();
-	if (pid < 0) {
-		bench_error("tcp_bandwidth", "fork");
-		free(buf);
-		return BENCH_FAILED;
-	}
-	if (pid == 0) {
-		size_t want = (size_t)iters * CHUNK;
-		while (want) {
-			ssize_t r = read(sv[1], buf, CHUNK);
-			if (r <= 0)
-				_exit(1);
-			want -= (size_t)r;
-		}
-		_exit(write(sv[1], "k", 1) == 1 ? 0 : 1);
-	}
-	t0 = now_ns();
-	for (long i = 0; i < iters && !t; i++) {
-		size_t off = 0;
-		while (off < CHUNK) {
-			ssize_t w = write(sv[0], buf + off, CHUNK - off);
-			if (w <= 0) {
-				bench_error("tcp_bandwidth", "write");
-				t = BENCH_FAILED;
-				break;
-			}
-			off += (size_t)w;
-		}
-	}
-	char k;
-	if (!t && read(sv[0], &k, 1) != 1) {
-		bench_error("tcp_bandwidth", "read");
-		t = BENCH_FAILED;
-	}
-	if (!t)
-		t = now_ns() - t0;
+	int64_t t = bench_stream_bandwidth("tcp_bandwidth", sv, iters);
 	close(sv[0]);
 	close(sv[1]);
-	waitpid(pid, &status, 0);
-	free(buf);
 	return t;
 }
 
 const struct bench bench_inet_table[] = {
 	{ "tcp_pingpong", "ns", 2000, bench_tcp_pingpong, 0 },
-	{ "tcp_bandwidth", "MiB/s", 200, bench_tcp_bandwidth, CHUNK },
+	{ "tcp_bandwidth", "MiB/s", 200, bench_tcp_bandwidth, BENCH_CHUNK },
 	{ "udp_pingpong", "ns", 2000, bench_udp_pingpong, 0 },
 	{ 0 },
 };

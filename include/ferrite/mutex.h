@@ -19,8 +19,9 @@
 struct task;
 
 struct mutex {
-	struct task *owner;    /* NULL when free; atomic, changed under wait.lock
-				  except the lock-free NULL -> current fast path */
+	struct task *owner;    /* NULL when free; bit 0: sleepers may wait; atomic,
+				  changed under wait.lock except the lock-free
+				  NULL <-> current fast paths (src/usync/mutex.c) */
 	struct waitqueue wait; /* sleepers, all exclusive, oldest first */
 #ifdef FERRITE_DEBUG
 	const void *ld_key; /* validator class: mutex_init's caller (NULL: static) */

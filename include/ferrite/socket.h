@@ -9,6 +9,7 @@
 #pragma once
 #include <ferrite/types.h>
 #include <ferrite/vfs.h>
+#include <hal/hal_timer.h>
 #include <uapi/socket.h>
 
 struct socket;
@@ -62,6 +63,9 @@ struct socket {
 	const struct proto_ops *ops;
 	int family, type, protocol;
 	struct file *file; /* borrowed back pointer, set by sock_alloc_file */
+	/* SO_RCVTIMEO/SO_SNDTIMEO (0: forever); written by setsockopt, read
+	 * without a lock (single words). */
+	uint64_t rcvtimeo_ns, sndtimeo_ns;
 };
 
 /* Return: a new file for s (whose ownership moves to the file), or
@@ -71,6 +75,20 @@ struct file *sock_alloc_file(struct socket *s, int flags /* SOCK_NONBLOCK */);
 struct socket *sock_of(struct file *f);
 /* Whether f is non-blocking now (O_NONBLOCK may change with fcntl). */
 bool sock_file_nonblock(struct file *f);
+
+/* setsockopt/getsockopt with val in kernel memory: the socket-level
+ * options every family shares (SO_RCVTIMEO, SO_SNDTIMEO, SO_TYPE,
+ * SO_DOMAIN) here, the rest by the family's proto_ops. */
+int sock_setsockopt(struct socket *s, int level, int name, const void *val, int len);
+int sock_getsockopt(struct socket *s, int level, int name, void *val, int *len);
+/* An absolute deadline for a socket timeout (0: none, wait forever). */
+static inline uint64_t sock_deadline(uint64_t timeo_ns)
+{
+	return timeo_ns ? hal_time_ns() + timeo_ns : 0;
+}
+/* Map a socket sleep's result: a timeout is EAGAIN; a signal restarts only
+ * without a timeout (Linux's sock_intr_errno). */
+long sock_sleep_error(long err, uint64_t timeo_ns);
 
 /* Families. */
 int unix_create(int type, int protocol, struct socket **out);

@@ -64,7 +64,10 @@ struct epitem {
 	struct list_head hash_node;  /* Lock: ep->mtx */
 	struct list_head ep_node;    /* ep->items; Lock: ep->mtx */
 	struct list_head file_node;  /* file->ep_links; Lock: file->lock */
-	struct list_head ready_node; /* on ep->ready or a harvest list; Lock: ep->lock */
+	struct list_head ready_node; /* on ep->ready or a harvest's private list, when
+					queued; Lock: ep->lock, or the harvest's */
+	bool queued;                 /* on one of those lists; Lock: ep->lock */
+	bool woken;                  /* ep_wake ran since the harvest cleared it */
 	struct eventpoll *ep;
 	struct file *file;           /* borrowed: see the top of this file */
 	int fd;
@@ -114,7 +117,9 @@ static void ep_queue_ready(struct epitem *it, bool at_head)
 	struct eventpoll *ep = it->ep;
 	unsigned long flags = spin_lock_irqsave(&ep->lock);
 
-	if (list_empty(&it->ready_node)) {
+	__atomic_store_n(&it->woken, true, __ATOMIC_RELEASE); /* see eventpoll_harvest */
+	if (!it->queued) {
+		it->queued = true;
 		if (at_head)
 			list_add(&it->ready_node, &ep->ready);
 		else
@@ -163,6 +168,7 @@ static struct epitem *ep_next_taken(struct eventpoll *ep, struct list_head *tx)
 	if (!list_empty(tx)) {
 		it = list_first_entry(tx, struct epitem, ready_node);
 		list_del(&it->ready_node);
+		it->queued = false;
 	}
 	spin_unlock_irqrestore(&ep->lock, flags);
 	return it;
@@ -191,66 +197,85 @@ static unsigned ep_item_poll(struct epitem *it, struct poll_table *pt)
 	return mask & it->events;
 }
 
-/*
- * Take the next item off tx, first putting the previous one (prev, when
- * requeue) back at the tail of the ready list: one lock round per item.
- * The first call (prev NULL) moves the ready list to tx in the same round.
- * With no next item, what is left of tx goes back to the head of the
- * ready list; *more says whether the ready list is then non-empty.
- */
-static struct epitem *ep_step(struct eventpoll *ep, struct list_head *tx, struct epitem *prev,
-			      bool requeue, bool stop, bool *more)
+/* Move every entry of from to the head (at_head) or the tail of to, in
+ * order; from is left empty. */
+static void ep_splice(struct list_head *from, struct list_head *to, bool at_head)
 {
-	unsigned long flags = spin_lock_irqsave(&ep->lock);
-	struct epitem *it = NULL;
-
-	if (!prev)
-		while (!list_empty(&ep->ready))
-			list_move_tail(ep->ready.next, tx);
-	if (prev && requeue && list_empty(&prev->ready_node))
-		list_add_tail(&prev->ready_node, &ep->ready);
-	if (!stop && !list_empty(tx)) {
-		it = list_first_entry(tx, struct epitem, ready_node);
-		list_del(&it->ready_node);
-	} else {
-		while (!list_empty(tx)) {
-			struct list_head *last = tx->prev;
-			list_del(last);
-			list_add(last, &ep->ready);
-		}
-		*more = !list_empty(&ep->ready);
-	}
-	spin_unlock_irqrestore(&ep->lock, flags);
-	return it;
+	if (list_empty(from))
+		return;
+	struct list_head *first = from->next, *last = from->prev;
+	struct list_head *prev = at_head ? to : to->prev, *next = prev->next;
+	first->prev = prev;
+	prev->next = first;
+	last->next = next;
+	next->prev = last;
+	list_init(from);
 }
 
+/*
+ * Report the ready items, with two rounds of ep->lock whatever their
+ * number: the first takes the ready list to a private list tx, the last
+ * puts back what is left. In between each item is polled with no spinlock
+ * held. Items on the private lists (tx; again: level-triggered, still
+ * ready; drop: the others) stay queued, so ep_wake leaves their list node
+ * alone and only sets woken: moving them between private lists needs no
+ * lock. woken is cleared (a full barrier) before the poll, so a wake-up
+ * the poll may have missed has set it by the time the last round, which
+ * takes dropped items off only when it is still clear.
+ */
 long eventpoll_harvest(struct eventpoll *ep, struct epoll_event __user *out, int maxevents)
 {
-	guard(mutex)(&ep->mtx);
-	struct list_head tx = LIST_HEAD_INIT(tx);
-	struct epitem *it = NULL;
-	bool requeue = false, more = false;
+	struct list_head tx, again, drop;
 	long n = 0, err = 0;
 
 	if (list_empty(&ep->ready)) /* racy peek: a wake-up after it is seen next time */
 		return 0;
-	while ((it = ep_step(ep, &tx, it, requeue, n == maxevents || err, &more))) {
+	guard(mutex)(&ep->mtx);
+	list_init(&tx);
+	list_init(&again);
+	list_init(&drop);
+	unsigned long flags = spin_lock_irqsave(&ep->lock);
+	ep_splice(&ep->ready, &tx, false);
+	spin_unlock_irqrestore(&ep->lock, flags);
+
+	while (n < maxevents && !list_empty(&tx)) {
+		struct epitem *it = list_first_entry(&tx, struct epitem, ready_node);
+		__atomic_store_n(&it->woken, false, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* before the poll reads state */
 		unsigned mask = ep_item_poll(it, NULL);
-		requeue = false;
-		if (!mask)
-			continue; /* no longer ready: off the list until it wakes */
-		struct epoll_event ev = { .events = mask, .data = it->data };
-		if (copy_to_user(&out[n], &ev, sizeof(ev))) {
-			ep_queue_ready(it, true);
-			err = -EFAULT;
-			continue;
+		uint32_t events = it->events;
+		if (mask) {
+			struct epoll_event ev = { .events = mask, .data = it->data };
+			if (copy_to_user(&out[n], &ev, sizeof(ev))) {
+				err = -EFAULT; /* it goes back at the head */
+				break;
+			}
+			n++;
+			if (events & EPOLLONESHOT) {
+				WRITE_ONCE(it->events, events & EP_PRIVATE_BITS);
+			} else if (!(events & EPOLLET)) {
+				list_del(&it->ready_node); /* level-triggered: look again next time */
+				list_add_tail(&it->ready_node, &again);
+				continue;
+			}
 		}
-		n++;
-		if (it->events & EPOLLONESHOT)
-			WRITE_ONCE(it->events, it->events & EP_PRIVATE_BITS);
-		else
-			requeue = !(it->events & EPOLLET); /* level-triggered: look again next time */
+		list_del(&it->ready_node);
+		list_add_tail(&it->ready_node, &drop);
 	}
+
+	flags = spin_lock_irqsave(&ep->lock);
+	while (!list_empty(&drop)) {
+		struct epitem *it = list_first_entry(&drop, struct epitem, ready_node);
+		list_del(&it->ready_node);
+		if (it->woken && (it->events & ~EP_PRIVATE_BITS))
+			list_add_tail(&it->ready_node, &ep->ready); /* woke during the poll */
+		else
+			it->queued = false;
+	}
+	ep_splice(&tx, &ep->ready, true);
+	ep_splice(&again, &ep->ready, false);
+	bool more = !list_empty(&ep->ready);
+	spin_unlock_irqrestore(&ep->lock, flags);
 	if (more && waitqueue_active(&ep->wait))
 		wake_up_one(&ep->wait); /* more for another sleeper */
 	return n ? n : err;
@@ -269,8 +294,10 @@ static bool ep_scan_ready(struct eventpoll *ep)
 	while ((it = ep_next_taken(ep, &tx))) {
 		if (ep_item_poll(it, NULL)) {
 			unsigned long flags = spin_lock_irqsave(&ep->lock);
-			if (list_empty(&it->ready_node))
+			if (!it->queued) {
+				it->queued = true;
 				list_add_tail(&it->ready_node, &keep);
+			}
 			spin_unlock_irqrestore(&ep->lock, flags);
 		}
 	}
@@ -325,7 +352,7 @@ static void ep_remove(struct eventpoll *ep, struct epitem *it)
 	scoped_guard(spinlock, &it->file->lock)
 		list_del(&it->file_node);
 	unsigned long flags = spin_lock_irqsave(&ep->lock);
-	if (!list_empty(&it->ready_node))
+	if (it->queued)
 		list_del(&it->ready_node);
 	spin_unlock_irqrestore(&ep->lock, flags);
 	list_del(&it->hash_node);

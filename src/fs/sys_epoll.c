@@ -55,6 +55,34 @@ long sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event __user *uev)
 	return eventpoll_ctl(ep, op, target, fd, &ev);
 }
 
+/* Sleep until the instance has events, a signal or the deadline (0:
+ * forever); then harvest. Out of line: the common no-wait path stays
+ * small. */
+static __attribute__((noinline)) long ep_wait_sleep(struct eventpoll *ep, struct epoll_event __user *uevents,
+						       int maxevents, uint64_t deadline_ns)
+{
+	struct waitqueue *wq = eventpoll_waitqueue(ep);
+
+	for (;;) {
+		struct wait_entry we = WAIT_ENTRY_INIT(we);
+		prepare_to_wait_exclusive(wq, &we, TASK_INTERRUPTIBLE);
+		long ret = 0;
+		if (eventpoll_maybe_ready(ep))
+			ret = 1; /* look again */
+		else if (signal_pending_current())
+			ret = -EINTR;
+		else if (!schedule_timeout(deadline_ns) && deadline_ns &&
+			 hal_time_ns() >= deadline_ns)
+			ret = -ETIMEDOUT;
+		finish_wait(wq, &we);
+		if (ret == -EINTR)
+			return -EINTR; /* Linux never restarts epoll_wait */
+		long n = eventpoll_harvest(ep, uevents, maxevents);
+		if (n || ret == -ETIMEDOUT)
+			return n; /* after a timeout: that was the last look */
+	}
+}
+
 /* deadline_ns: 0 = forever; once: a zero timeout (look, never sleep). */
 static long do_epoll_wait(int epfd, struct epoll_event __user *uevents, int maxevents,
 			  uint64_t deadline_ns, bool once)
@@ -70,28 +98,10 @@ static long do_epoll_wait(int epfd, struct epoll_event __user *uevents, int maxe
 	struct eventpoll *ep = eventpoll_of(epf.file);
 	if (!ep)
 		return -EINVAL;
-	struct waitqueue *wq = eventpoll_waitqueue(ep);
-
-	for (;;) {
-		long n = eventpoll_harvest(ep, uevents, maxevents);
-		if (n || once)
-			return n;
-		struct wait_entry we = WAIT_ENTRY_INIT(we);
-		prepare_to_wait_exclusive(wq, &we, TASK_INTERRUPTIBLE);
-		long ret = 0;
-		if (eventpoll_maybe_ready(ep))
-			ret = 1; /* look again */
-		else if (signal_pending_current())
-			ret = -EINTR;
-		else if (!schedule_timeout(deadline_ns) && deadline_ns &&
-			 hal_time_ns() >= deadline_ns)
-			ret = -ETIMEDOUT;
-		finish_wait(wq, &we);
-		if (ret == -EINTR)
-			return -EINTR; /* Linux never restarts epoll_wait */
-		if (ret == -ETIMEDOUT)
-			return eventpoll_harvest(ep, uevents, maxevents); /* one last look */
-	}
+	long n = eventpoll_harvest(ep, uevents, maxevents);
+	if (n || once)
+		return n;
+	return ep_wait_sleep(ep, uevents, maxevents, deadline_ns);
 }
 
 /* A relative timeout in ms (< 0: forever; 0: none needed) as a deadline. */

@@ -2,6 +2,8 @@
  * Sockets as files: read/write/poll/ioctl/release of a socket file go to
  * its family's proto_ops; user buffers reach the family as an iov_iter.
  * A socket is owned by its file: the file's release releases the socket.
+ * The socket-level options common to every family (timeouts, type) are
+ * handled here before the family sees the rest.
  */
 #include <ferrite/errno.h>
 #include <ferrite/file.h>
@@ -28,6 +30,10 @@ static int iov_iter_copy(const struct iov_iter *it, size_t at, void *kbuf, size_
 
 	if (at > it->total || n > it->total - at)
 		return -EFAULT;
+	if (it->count == 1) { /* read/write and most sends: one buffer */
+		char __user *u = (char __user *)it->iov[0].iov_base + at;
+		return to_user ? copy_to_user(u, k, n) : copy_from_user(k, u, n);
+	}
 	for (unsigned i = 0; i < it->count && n; i++) {
 		size_t len = it->iov[i].iov_len;
 		if (at >= len) {
@@ -60,8 +66,7 @@ struct socket *sock_of(struct file *f);
 
 bool sock_file_nonblock(struct file *f)
 {
-	guard(spinlock)(&f->lock);
-	return f->flags & O_NONBLOCK;
+	return READ_ONCE(f->flags) & O_NONBLOCK; /* one word: no lock needed */
 }
 
 /* read/write on a socket: one user buffer, no address, no control. */
@@ -72,7 +77,13 @@ static ssize_t sock_rw(struct file *f, const struct iobuf *buf, bool write)
 	if (!buf->user)
 		return -EINVAL; /* kernel_read/write of a socket: not supported */
 	struct user_iovec iov = { (void __user *)buf->ptr, buf->len };
-	struct kmsg m = { .data = { &iov, 1, buf->len } };
+	struct kmsg m; /* not zeroed whole: name[] is neither read nor written here */
+	m.namelen = 0;
+	m.data = (struct iov_iter){ &iov, 1, buf->len };
+	m.control = NULL;
+	m.controllen = 0;
+	m.flags = 0;
+	m.cmsg_cloexec = false;
 	bool nonblock = sock_file_nonblock(f);
 	ssize_t n = write ? s->ops->sendmsg(s, &m, 0, nonblock) : s->ops->recvmsg(s, &m, 0, nonblock);
 	if (n == -EPIPE && write)
@@ -126,6 +137,65 @@ static const struct file_ops socket_fops = {
 struct socket *sock_of(struct file *f)
 {
 	return f->ops == &socket_fops ? f->private : NULL;
+}
+
+/* ---- options common to every family ---- */
+
+struct user_timeval {
+	long tv_sec, tv_usec;
+};
+
+long sock_sleep_error(long err, uint64_t timeo_ns)
+{
+	if (err == -ETIMEDOUT)
+		return -EAGAIN;
+	if (err == -ERESTARTSYS && timeo_ns)
+		return -EINTR;
+	return err;
+}
+
+int sock_setsockopt(struct socket *s, int level, int name, const void *val, int len)
+{
+	if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO)) {
+		struct user_timeval tv;
+		if (len < (int)sizeof(tv))
+			return -EINVAL;
+		memcpy(&tv, val, sizeof(tv));
+		if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+			return -EDOM;
+		/* {0, 0}: wait forever (0 here); negative: time out at once. */
+		uint64_t ns = tv.tv_sec < 0 ? 1
+					    : (uint64_t)tv.tv_sec * 1000000000ULL +
+						      (uint64_t)tv.tv_usec * 1000ULL;
+		WRITE_ONCE(*(name == SO_RCVTIMEO ? &s->rcvtimeo_ns : &s->sndtimeo_ns), ns);
+		return 0;
+	}
+	return s->ops->setsockopt(s, level, name, val, len);
+}
+
+int sock_getsockopt(struct socket *s, int level, int name, void *val, int *len)
+{
+	int v;
+
+	if (level != SOL_SOCKET)
+		return s->ops->getsockopt(s, level, name, val, len);
+	switch (name) {
+	case SO_RCVTIMEO:
+	case SO_SNDTIMEO: {
+		uint64_t ns = READ_ONCE(*(name == SO_RCVTIMEO ? &s->rcvtimeo_ns : &s->sndtimeo_ns));
+		struct user_timeval tv = { (long)(ns / 1000000000ULL), (long)(ns % 1000000000ULL) / 1000 };
+		*len = MIN(*len, (int)sizeof(tv));
+		memcpy(val, &tv, (size_t)*len);
+		return 0;
+	}
+	case SO_TYPE: v = s->type; break;
+	case SO_DOMAIN: v = s->family; break;
+	default:
+		return s->ops->getsockopt(s, level, name, val, len);
+	}
+	*len = MIN(*len, (int)sizeof(v));
+	memcpy(val, &v, (size_t)*len);
+	return 0;
 }
 
 struct file *sock_alloc_file(struct socket *s, int flags)

@@ -421,7 +421,7 @@ long sys_setsockopt(int fd, int level, int name, const void __user *uval, int le
 		len = SOCKOPT_MAX; /* every option we keep is smaller */
 	if (len && copy_from_user(val, uval, (size_t)len))
 		return -EFAULT;
-	return s->ops->setsockopt(s, level, name, val, len);
+	return sock_setsockopt(s, level, name, val, len);
 }
 
 long sys_getsockopt(int fd, int level, int name, void __user *uval, int __user *ulen)
@@ -434,7 +434,7 @@ long sys_getsockopt(int fd, int level, int name, void __user *uval, int __user *
 	if (len < 0)
 		return -EINVAL;
 	len = MIN(len, SOCKOPT_MAX);
-	long err = s->ops->getsockopt(s, level, name, val, &len);
+	long err = sock_getsockopt(s, level, name, val, &len);
 	if (err)
 		return err;
 	if ((len && copy_to_user(uval, val, (size_t)len)) || put_user(len, ulen))

@@ -35,7 +35,10 @@ void unix_sock_get(struct unix_sock *u)
 
 static void unix_sock_free(struct ref *r)
 {
-	kfree(container_of(r, struct unix_sock, ref));
+	struct unix_sock *u = container_of(r, struct unix_sock, ref);
+
+	unix_drop_spare(u);
+	kfree(u);
 }
 
 void unix_sock_put(struct unix_sock *u)
@@ -72,10 +75,6 @@ static struct ucred current_peercred(void)
 	return (struct ucred){ .pid = p->pid, .uid = p->euid, .gid = p->egid };
 }
 
-uint64_t unix_deadline(uint64_t timeo_ns)
-{
-	return timeo_ns ? hal_time_ns() + timeo_ns : 0;
-}
 
 static struct unix_sock *unix_alloc(int type)
 {
@@ -411,7 +410,7 @@ static int unix_stream_connect(struct unix_sock *u, const struct sockaddr_un *na
 		err = -ENOMEM;
 		goto out;
 	}
-	uint64_t deadline = unix_deadline(u->sndtimeo_ns);
+	uint64_t deadline = sock_deadline(u->sock.sndtimeo_ns);
 	embryo->peercred = current_peercred();
 	embryo->peercred_set = true;
 	if (l->addr) {
@@ -504,7 +503,7 @@ static int unix_connect(struct socket *s, const void *addr, int len, bool nonblo
 static struct socket *unix_accept(struct socket *s, bool nonblock)
 {
 	struct unix_sock *l = unix_sk(s);
-	uint64_t deadline = unix_deadline(l->rcvtimeo_ns);
+	uint64_t deadline = sock_deadline(l->sock.rcvtimeo_ns);
 
 	if (s->type == SOCK_DGRAM)
 		return ERR_PTR(-EOPNOTSUPP);
@@ -605,30 +604,12 @@ static unsigned unix_poll(struct socket *s, struct poll_table *pt)
 
 /* ---- options and ioctls ---- */
 
-struct user_timeval {
-	long tv_sec, tv_usec;
-};
-
 static int unix_setsockopt(struct socket *s, int level, int name, const void *val, int len)
 {
 	struct unix_sock *u = unix_sk(s);
 
 	if (level != SOL_SOCKET)
 		return -ENOPROTOOPT;
-	if (name == SO_RCVTIMEO || name == SO_SNDTIMEO) {
-		struct user_timeval tv;
-		if (len < (int)sizeof(tv))
-			return -EINVAL;
-		memcpy(&tv, val, sizeof(tv));
-		if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
-			return -EDOM;
-		/* {0, 0}: wait forever (0 here); negative: time out at once. */
-		uint64_t ns = tv.tv_sec < 0 ? 1
-					    : (uint64_t)tv.tv_sec * 1000000000ULL +
-						      (uint64_t)tv.tv_usec * 1000ULL;
-		WRITE_ONCE(*(name == SO_RCVTIMEO ? &u->rcvtimeo_ns : &u->sndtimeo_ns), ns);
-		return 0;
-	}
 	if (len < (int)sizeof(int))
 		return -EINVAL;
 	int v;
@@ -683,16 +664,6 @@ static int unix_getsockopt(struct socket *s, int level, int name, void *val, int
 		memcpy(val, &c, (size_t)*len);
 		return 0;
 	}
-	case SO_RCVTIMEO:
-	case SO_SNDTIMEO: {
-		uint64_t ns = READ_ONCE(*(name == SO_RCVTIMEO ? &u->rcvtimeo_ns : &u->sndtimeo_ns));
-		struct user_timeval tv = { (long)(ns / 1000000000ULL), (long)(ns % 1000000000ULL) / 1000 };
-		*len = MIN(*len, (int)sizeof(tv));
-		memcpy(val, &tv, (size_t)*len);
-		return 0;
-	}
-	case SO_TYPE: v = s->type; break;
-	case SO_DOMAIN: v = AF_UNIX; break;
 	case SO_PROTOCOL: v = 0; break;
 	case SO_SNDBUF: v = READ_ONCE(u->sndbuf); break;
 	case SO_RCVBUF: v = READ_ONCE(u->rcvbuf); break;
@@ -767,6 +738,7 @@ static void unix_release_sock(struct unix_sock *u, bool embryo)
 		if (!list_empty(&u->bound_node))
 			list_del(&u->bound_node);
 	}
+	unix_drop_spare(u); /* dead: no more spares are kept */
 	wake_up_all(&u->wait);
 	if (peer) {
 		if (u->sock.type != SOCK_DGRAM) {

@@ -44,6 +44,7 @@ enum unix_state {
 #define UNIX_MIN_SNDBUF 4608
 #define UNIX_MIN_RCVBUF 2304
 #define UNIX_SOMAXCONN 4096
+#define UNIX_SKB_SMALL 128 /* data bytes of every small skb (spares are small) */
 
 /* A bound name: abstract (name[0] == 0) or a path with its inode. */
 struct unix_addr {
@@ -77,7 +78,10 @@ struct unix_sock {
 	struct list_head acceptq; /* embryos (listening); Lock: lock */
 	struct list_head accept_node; /* an embryo's place in acceptq */
 	unsigned backlog, nr_accept;  /* Lock: lock */
-	size_t wmem;              /* bytes this socket has queued anywhere; Lock: lock */
+	size_t wmem;              /* bytes this socket has queued anywhere; atomic:
+				     charged under lock, given back without it */
+	struct unix_skb *spare;   /* a freed small skb of ours, for our next send
+				     (no kmalloc/kfree per message); atomic */
 	unsigned shutdown;        /* RCV_SHUTDOWN | SEND_SHUTDOWN; Lock: lock */
 	int err;                  /* pending SO_ERROR (positive errno); Lock: lock */
 	bool dead;                /* released; Lock: lock */
@@ -88,7 +92,6 @@ struct unix_sock {
 	/* Options; written by setsockopt, read without a lock (single words). */
 	int sndbuf, rcvbuf;
 	bool passcred;
-	uint64_t rcvtimeo_ns, sndtimeo_ns; /* 0: forever */
 	struct ucred peercred;    /* SO_PEERCRED; set before the socket is visible */
 	bool peercred_set;
 	/* Garbage collection (unix_gc.c); Lock: unix_gc_lock. */
@@ -127,9 +130,10 @@ ssize_t unix_stream_sendmsg(struct socket *s, struct kmsg *m, unsigned flags, bo
 ssize_t unix_stream_recvmsg(struct socket *s, struct kmsg *m, unsigned flags, bool nonblock);
 ssize_t unix_dgram_sendmsg(struct socket *s, struct kmsg *m, unsigned flags, bool nonblock);
 ssize_t unix_dgram_recvmsg(struct socket *s, struct kmsg *m, unsigned flags, bool nonblock);
-/* Free an skb that is on no queue: drop its files, uncharge its owner. */
+/* Free an skb that is on no queue: drop its files, uncharge its owner
+ * (a small one may stay as the owner's spare). */
 void unix_skb_free(struct unix_skb *skb);
+/* Free u's spare skb, if any (u is being released or freed). */
+void unix_drop_spare(struct unix_sock *u);
 /* The first queued skb's readable bytes (FIONREAD/SIOCINQ). */
 long unix_inq(struct unix_sock *u);
-/* An absolute deadline for a socket timeout (0: none). */
-uint64_t unix_deadline(uint64_t timeo_ns);

@@ -136,7 +136,8 @@ static bool put_cmsg(struct kmsg *m, size_t *used, int type, const void *data, s
  * them, the descriptors as new fds. A peek installs new references and
  * leaves the skb's; a receive moves them (those that do not fit are put).
  */
-static void scm_deliver(struct unix_sock *u, struct kmsg *m, struct unix_skb *skb, bool peek)
+static __attribute__((noinline)) void scm_deliver_slow(struct unix_sock *u, struct kmsg *m,
+							 struct unix_skb *skb, bool peek)
 {
 	size_t used = 0;
 
@@ -172,19 +173,80 @@ static void scm_deliver(struct unix_sock *u, struct kmsg *m, struct unix_skb *sk
 	m->controllen = used;
 }
 
+/* Most messages carry no descriptors to a receiver without SO_PASSCRED. */
+static inline void scm_deliver(struct unix_sock *u, struct kmsg *m, struct unix_skb *skb, bool peek)
+{
+	if (skb->nfds || READ_ONCE(u->passcred))
+		scm_deliver_slow(u, m, skb, peek);
+	else
+		m->controllen = 0;
+}
+
 /* ---- skbs ---- */
 
+static void skb_init(struct unix_skb *skb, size_t len)
+{
+	list_init(&skb->node);
+	skb->owner = NULL;
+	skb->from = NULL;
+	skb->cred = (struct ucred){ 0 };
+	skb->fds = NULL;
+	skb->nfds = 0;
+	skb->len = len;
+	skb->off = 0;
+}
+
+/* A new skb for len bytes (at least UNIX_SKB_SMALL of room). */
 static struct unix_skb *skb_alloc(size_t len)
 {
-	struct unix_skb *skb = kmalloc(sizeof(*skb) + len);
+	struct unix_skb *skb = kmalloc(sizeof(*skb) + MAX(len, (size_t)UNIX_SKB_SMALL));
 
 	if (!skb)
 		return NULL;
-	memset(skb, 0, sizeof(*skb));
-	list_init(&skb->node);
-	skb->len = len;
+	skb_init(skb, len);
 	__atomic_add_fetch(&skbs_live, 1, __ATOMIC_RELAXED);
 	return skb;
+}
+
+static void skb_release(struct unix_skb *skb)
+{
+	kfree(skb);
+	__atomic_sub_fetch(&skbs_live, 1, __ATOMIC_RELAXED);
+}
+
+void unix_drop_spare(struct unix_sock *u)
+{
+	struct unix_skb *skb = __atomic_exchange_n(&u->spare, NULL, __ATOMIC_ACQUIRE);
+
+	if (skb)
+		skb_release(skb);
+}
+
+/*
+ * Give len bytes of owner's send buffer back; keep skb (when not NULL,
+ * small, and owner has no spare and is alive) as owner's spare: its next
+ * small send reuses it. Whether skb was kept.
+ */
+static bool wmem_uncharge(struct unix_sock *owner, size_t len, struct unix_skb *skb)
+{
+	size_t sndbuf = (size_t)READ_ONCE(owner->sndbuf);
+	size_t before = __atomic_fetch_sub(&owner->wmem, len, __ATOMIC_SEQ_CST), after = before - len;
+	bool kept = false;
+
+	/* A spare stored just as owner dies is freed with owner (the last
+	 * unix_sock_put), not leaked. */
+	if (skb && len <= UNIX_SKB_SMALL && !READ_ONCE(owner->dead)) {
+		struct unix_skb *none = NULL;
+		kept = __atomic_compare_exchange_n(&owner->spare, &none, skb, false,
+						   __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+	}
+	/* Wake the owner's queue only when this crosses a threshold a waiter
+	 * is waiting for: below SO_SNDBUF (a blocked sender) or to a quarter
+	 * of it (POLLOUT). Its readers sleep there too and would wake for
+	 * nothing on every message. */
+	if ((before >= sndbuf && after < sndbuf) || (before * 4 > sndbuf && after * 4 <= sndbuf))
+		wake_up_all(&owner->wait);
+	return kept;
 }
 
 void unix_skb_free(struct unix_skb *skb)
@@ -198,21 +260,12 @@ void unix_skb_free(struct unix_skb *skb)
 	kfree(skb->fds);
 	unix_addr_put(skb->from);
 	if (owner) {
-		/* Wake the owner's queue only when this crosses a threshold a
-		 * waiter is waiting for: below SO_SNDBUF (a blocked sender) or
-		 * to a quarter of it (POLLOUT). Its readers sleep there too and
-		 * would wake for nothing on every message. */
-		size_t sndbuf = (size_t)READ_ONCE(owner->sndbuf), before, after;
-		scoped_guard(spinlock, &owner->lock) {
-			before = owner->wmem;
-			after = owner->wmem -= skb->len;
-		}
-		if ((before >= sndbuf && after < sndbuf) || (before * 4 > sndbuf && after * 4 <= sndbuf))
-			wake_up_all(&owner->wait);
-		unix_sock_put(owner);
+		bool kept = wmem_uncharge(owner, skb->len, skb);
+		unix_sock_put(owner); /* the last put frees the spare too */
+		if (kept)
+			return;
 	}
-	kfree(skb);
-	__atomic_sub_fetch(&skbs_live, 1, __ATOMIC_RELAXED);
+	skb_release(skb);
 }
 
 long unix_inq(struct unix_sock *u)
@@ -225,69 +278,69 @@ long unix_inq(struct unix_sock *u)
 	return (long)list_first_entry(&u->rcvq, struct unix_skb, node)->len;
 }
 
-/* Map a sleep's result: a timeout is EAGAIN; a signal restarts only
- * without a timeout (Linux's sock_intr_errno). */
-static long sleep_error(long err, uint64_t timeo_ns)
-{
-	if (err == -ETIMEDOUT)
-		return -EAGAIN;
-	if (err == -ERESTARTSYS && timeo_ns)
-		return -EINTR;
-	return err;
-}
-
 /*
  * Wait until u may queue len more bytes (wmem below SO_SNDBUF), then
- * charge them. 0, -EAGAIN, -EPIPE (u shut down), or a signal's error.
+ * charge them; in the same lock round take u's spare skb into *spare
+ * when spare is not NULL. 0, -EAGAIN, -EPIPE (u shut down), or a
+ * signal's error.
  */
-static long charge_wmem(struct unix_sock *u, size_t len, bool nonblock)
+static long charge_wmem(struct unix_sock *u, size_t len, bool nonblock, struct unix_skb **spare)
 {
-	uint64_t deadline = unix_deadline(u->sndtimeo_ns);
+	uint64_t deadline = 0;
 
-	for (;;) {
+	for (bool first = true;; first = false) {
 		scoped_guard(spinlock, &u->lock) {
 			if (u->shutdown & SEND_SHUTDOWN)
 				return -EPIPE;
-			if (u->wmem < (size_t)READ_ONCE(u->sndbuf)) {
-				u->wmem += len;
+			if (READ_ONCE(u->wmem) < (size_t)READ_ONCE(u->sndbuf)) {
+				__atomic_add_fetch(&u->wmem, len, __ATOMIC_RELAXED);
+				if (spare && READ_ONCE(u->spare))
+					*spare = __atomic_exchange_n(&u->spare, NULL,
+								     __ATOMIC_ACQUIRE);
 				return 0;
 			}
 		}
 		if (nonblock)
 			return -EAGAIN;
+		if (first)
+			deadline = sock_deadline(u->sock.sndtimeo_ns);
 		long err = wait_event_timeout_interruptible(
 			&u->wait,
 			READ_ONCE(u->wmem) < (size_t)READ_ONCE(u->sndbuf) ||
 				(READ_ONCE(u->shutdown) & SEND_SHUTDOWN),
 			deadline);
 		if (err)
-			return sleep_error(err, u->sndtimeo_ns);
+			return sock_sleep_error(err, u->sock.sndtimeo_ns);
 	}
 }
 
-/* A new skb of len bytes from m's payload at offset at, charged to u. */
+/* A new skb of len bytes from m's payload at offset at, charged to u
+ * (a small one is u's spare when it has one). */
 static struct unix_skb *skb_from_user(struct unix_sock *u, const struct kmsg *m, size_t at,
 				      size_t len, bool nonblock, long *err)
 {
-	struct unix_skb *skb = skb_alloc(len);
+	struct unix_skb *skb = NULL;
 
+	*err = charge_wmem(u, len, nonblock, len <= UNIX_SKB_SMALL ? &skb : NULL);
+	if (*err)
+		return NULL;
+	if (skb)
+		skb_init(skb, len);
+	else
+		skb = skb_alloc(len);
 	if (!skb) {
+		wmem_uncharge(u, len, NULL);
 		*err = -ENOMEM;
 		return NULL;
 	}
-	if (iov_iter_copy_from(skb->data, &m->data, at, len)) {
-		*err = -EFAULT;
-		goto fail;
-	}
-	*err = charge_wmem(u, len, nonblock);
-	if (*err)
-		goto fail;
 	unix_sock_get(u);
 	skb->owner = u;
+	if (iov_iter_copy_from(skb->data, &m->data, at, len)) {
+		*err = -EFAULT;
+		unix_skb_free(skb);
+		return NULL;
+	}
 	return skb;
-fail:
-	unix_skb_free(skb);
-	return NULL;
 }
 
 static void skb_take_scm(struct unix_skb *skb, struct unix_scm *scm)
@@ -322,7 +375,7 @@ ssize_t unix_stream_sendmsg(struct socket *s, struct kmsg *m, unsigned flags, bo
 		peer = u->peer;
 		unix_sock_get(peer);
 	}
-	err = scm_parse(m, &scm);
+	err = m->controllen ? scm_parse(m, &scm) : (scm.cred = unix_current_cred(), 0);
 	while (!err && sent < total) {
 		/* Pieces of at most half the send buffer, so two can be in flight. */
 		size_t chunk = MIN(total - sent, MAX((size_t)READ_ONCE(u->sndbuf) / 2, (size_t)4096));
@@ -376,13 +429,13 @@ static long wait_rcv(struct unix_sock *u, uint64_t deadline)
 	mutex_unlock(&u->iolock);
 	long err = wait_event_timeout_interruptible(&u->wait, rcv_ready(u), deadline);
 	mutex_lock(&u->iolock);
-	return err ? sleep_error(err, u->rcvtimeo_ns) : 0;
+	return err ? sock_sleep_error(err, u->sock.rcvtimeo_ns) : 0;
 }
 
-/* Nothing queued: the error to return now (0: wait). Caller holds iolock. */
+/* Nothing queued: the error to return now (0: wait; 1: end of file).
+ * Caller holds iolock and u->lock. */
 static long rcv_empty_error(struct unix_sock *u, bool nonblock)
 {
-	guard(spinlock)(&u->lock);
 	if (!list_empty(&u->rcvq))
 		return 0;
 	if (u->err) {
@@ -401,7 +454,7 @@ ssize_t unix_stream_recvmsg(struct socket *s, struct kmsg *m, unsigned flags, bo
 	size_t total = m->data.total, copied = 0;
 	bool peek = flags & MSG_PEEK;
 	size_t target = (flags & MSG_WAITALL) ? total : 1;
-	uint64_t deadline = unix_deadline(u->rcvtimeo_ns);
+	uint64_t deadline = sock_deadline(u->sock.rcvtimeo_ns);
 	size_t room = m->control ? m->controllen : 0;
 	long err = 0;
 
@@ -423,6 +476,7 @@ ssize_t unix_stream_recvmsg(struct socket *s, struct kmsg *m, unsigned flags, bo
 	while (copied < total) {
 		struct unix_skb *skb;
 		size_t start;
+		long why = 0;
 		scoped_guard(spinlock, &u->lock) {
 			if (!peek) {
 				skb = skb_next(u, NULL);
@@ -433,11 +487,12 @@ ssize_t unix_stream_recvmsg(struct socket *s, struct kmsg *m, unsigned flags, bo
 				pos_off = 0;
 			}
 			start = skb ? skb->off + (peek ? pos_off : 0) : 0;
+			if (!skb && !copied)
+				why = rcv_empty_error(u, nonblock); /* same lock round */
 		}
 		if (!skb) {
 			if (copied >= target)
 				break;
-			long why = copied ? 0 : rcv_empty_error(u, nonblock);
 			if (why) {
 				err = why == 1 ? 0 : why;
 				break;
@@ -564,8 +619,8 @@ ssize_t unix_dgram_sendmsg(struct socket *s, struct kmsg *m, unsigned flags, boo
 		if (!dest)
 			return -ENOTCONN;
 	}
-	uint64_t deadline = unix_deadline(u->sndtimeo_ns);
-	err = scm_parse(m, &scm);
+	uint64_t deadline = sock_deadline(u->sock.sndtimeo_ns);
+	err = m->controllen ? scm_parse(m, &scm) : (scm.cred = unix_current_cred(), 0);
 	struct unix_skb *skb = err ? NULL : skb_from_user(u, m, 0, len, nonblock, &err);
 	if (!skb)
 		goto out;
@@ -574,7 +629,7 @@ ssize_t unix_dgram_sendmsg(struct socket *s, struct kmsg *m, unsigned flags, boo
 	while ((err = dgram_enqueue(dest, u, skb, seqpacket)) == -EAGAIN && !nonblock) {
 		err = wait_event_timeout_interruptible(&dest->wait, dgram_room(dest), deadline);
 		if (err) {
-			err = sleep_error(err, u->sndtimeo_ns);
+			err = sock_sleep_error(err, u->sock.sndtimeo_ns);
 			break;
 		}
 	}
@@ -596,7 +651,7 @@ ssize_t unix_dgram_recvmsg(struct socket *s, struct kmsg *m, unsigned flags, boo
 {
 	struct unix_sock *u = unix_sk(s);
 	bool peek = flags & MSG_PEEK;
-	uint64_t deadline = unix_deadline(u->rcvtimeo_ns);
+	uint64_t deadline = sock_deadline(u->sock.rcvtimeo_ns);
 	size_t room = m->control ? m->controllen : 0;
 	struct unix_skb *skb;
 	long err = 0;
@@ -611,17 +666,19 @@ ssize_t unix_dgram_recvmsg(struct socket *s, struct kmsg *m, unsigned flags, boo
 	if (mutex_lock_interruptible(&u->iolock))
 		return -ERESTARTSYS;
 	for (;;) {
+		long why = 0;
 		scoped_guard(spinlock, &u->lock) {
 			skb = skb_next(u, NULL);
 			if (skb && !peek) {
 				list_del(&skb->node);
 				u->rcv_msgs--;
 				u->rcv_bytes -= skb->len;
+			} else if (!skb) {
+				why = rcv_empty_error(u, nonblock);
 			}
 		}
 		if (skb)
 			break;
-		long why = rcv_empty_error(u, nonblock);
 		if (why) {
 			mutex_unlock(&u->iolock);
 			return why == 1 ? 0 : why;

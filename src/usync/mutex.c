@@ -1,17 +1,23 @@
 /*
  * Sleeping mutex with an owner and FIFO hand-off.
  *
- * Lock: m->wait.lock guards the waiter list and every change of m->owner
- * except the lock-free fast path, a compare-and-swap NULL -> current.
+ * Lock: m->wait.lock guards the waiter list and the hand-off. m->owner is
+ * the owning task, with bit 0 (MUTEX_WAITERS) set when a locker may be
+ * asleep on m->wait. Two lock-free fast paths: lock is a compare-and-swap
+ * NULL -> current, unlock a compare-and-swap current -> NULL, which fails
+ * when MUTEX_WAITERS is set.
  *
- * Invariant: while a task sleeps on m->wait, m->owner is not NULL.
- * mutex_unlock runs under m->wait.lock and either hands the mutex to the
- * first waiter (owner = that task, entry unlinked, task woken) or, with no
- * waiter queued, sets owner to NULL. A locker queues itself with
- * prepare_to_wait_exclusive() *before* trying the CAS, so it either sees
- * the NULL left by an unlock that ran before it queued, or it was queued
- * when the unlock ran and was handed the mutex: no wake-up is lost, and a
- * newcomer can take a free mutex only when nobody is waiting for it.
+ * Invariant: while a task sleeps on m->wait, m->owner is not NULL and has
+ * MUTEX_WAITERS. A locker queues itself with prepare_to_wait_exclusive()
+ * *before* it looks at owner, then either takes a free mutex, finds it
+ * was handed the mutex, or sets MUTEX_WAITERS with a compare-and-swap on
+ * the owner it saw before it sleeps. So an unlock either fails its
+ * fast-path CAS (the bit is set) and goes the slow way, under m->wait.lock:
+ * hand the mutex to the first waiter (owner = that task, with the bit if
+ * others are queued; entry unlinked; task woken) or, with nobody queued,
+ * set owner to NULL; or its CAS came first, and the locker's CAS fails and
+ * it looks again. No wake-up is lost, and a newcomer can take a free
+ * mutex only when nobody is waiting for it.
  */
 #include <ferrite/cpu.h>
 #include <ferrite/lockdep.h>
@@ -29,20 +35,33 @@ void mutex_init(struct mutex *m)
 #endif
 }
 
+#define MUTEX_WAITERS 1UL
+
 static inline struct task *owner_of(const struct mutex *m)
 {
-	return __atomic_load_n(&m->owner, __ATOMIC_ACQUIRE);
+	uintptr_t o = (uintptr_t)__atomic_load_n(&m->owner, __ATOMIC_ACQUIRE);
+
+	return (struct task *)(o & ~MUTEX_WAITERS);
 }
 
-/* Take a free mutex, or notice that unlock handed it to us. */
+/* Take a free mutex, or notice that unlock handed it to us; otherwise mark
+ * the owner MUTEX_WAITERS so its unlock goes the slow way. Caller is
+ * queued on m->wait. */
 static bool mutex_acquire(struct mutex *m, struct task *self)
 {
-	struct task *expected = NULL;
+	struct task *seen = __atomic_load_n(&m->owner, __ATOMIC_ACQUIRE);
 
-	if (owner_of(m) == self)
-		return true;
-	return __atomic_compare_exchange_n(&m->owner, &expected, self, false,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+	for (;;) {
+		uintptr_t o = (uintptr_t)seen;
+		if ((struct task *)(o & ~MUTEX_WAITERS) == self)
+			return true;
+		struct task *want = o ? (struct task *)(o | MUTEX_WAITERS) : self;
+		if (want == seen)
+			return false; /* marked already */
+		if (__atomic_compare_exchange_n(&m->owner, &seen, want, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_ACQUIRE))
+			return !o;
+	}
 }
 
 static int mutex_lock_slow(struct mutex *m, struct task *self, int state)
@@ -113,17 +132,23 @@ void mutex_unlock(struct mutex *m)
 {
 	struct task *self = current;
 	struct task *next = NULL;
+	uintptr_t waiters = 0;
 	unsigned long flags;
 
-	BUG_ON(owner_of(m) != self); /* unlock by a non-owner, or of a free mutex */
+	struct task *expected = self;
 	lockdep_mutex_release(m);
+	if (__atomic_compare_exchange_n(&m->owner, &expected, NULL, false, __ATOMIC_RELEASE,
+					__ATOMIC_RELAXED))
+		return; /* nobody waits */
+	BUG_ON(owner_of(m) != self); /* unlock by a non-owner, or of a free mutex */
 	flags = spin_lock_irqsave(&m->wait.lock);
 	if (!list_empty(&m->wait.waiters)) {
 		struct wait_entry *e = list_first_entry(&m->wait.waiters, struct wait_entry, node);
 		list_del(&e->node);
 		next = e->task;
+		waiters = list_empty(&m->wait.waiters) ? 0 : MUTEX_WAITERS;
 	}
-	__atomic_store_n(&m->owner, next, __ATOMIC_RELEASE);
+	__atomic_store_n(&m->owner, (struct task *)((uintptr_t)next | waiters), __ATOMIC_RELEASE);
 	if (next)
 		sched_wakeup(next);
 	spin_unlock_irqrestore(&m->wait.lock, flags);

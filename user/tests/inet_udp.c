@@ -3,7 +3,8 @@
  * (flag out and in), MSG_PEEK, zero-length datagrams, source addresses,
  * connected sockets (ECONNREFUSED after a port unreachable, AF_UNSPEC
  * dissolving), EDESTADDRREQ, EMSGSIZE, FIONREAD, poll, IPv4-mapped
- * senders on an AF_INET6 socket.
+ * senders on an AF_INET6 socket; the socket-level options every family
+ * shares (SO_RCVTIMEO/SO_SNDTIMEO, SO_TYPE, SO_DOMAIN) on a UDP socket.
  */
 #include "common.h"
 #include <arpa/inet.h>
@@ -11,6 +12,45 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* SO_RCVTIMEO: a receive gives up with EAGAIN at the deadline; the value
+ * reads back; bad values are refused; SO_TYPE and SO_DOMAIN. */
+static void socket_level_options(int r)
+{
+	struct timeval tv = { 0, 100000 }, got;
+	socklen_t len = sizeof(got);
+	char buf[4];
+
+	CHECK(setsockopt(r, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0, "SO_RCVTIMEO");
+	CHECK(getsockopt(r, SOL_SOCKET, SO_RCVTIMEO, &got, &len) == 0 && len == sizeof(got) &&
+	      got.tv_sec == 0 && got.tv_usec == 100000, "SO_RCVTIMEO reads back");
+	double t0 = now_s();
+	CHECK_ERRNO(recv(r, buf, sizeof(buf), 0), EAGAIN);
+	double dt = now_s() - t0;
+	CHECK(dt >= 0.09 && dt < 5, "the receive timed out after %.3f s", dt);
+	tv = (struct timeval){ 0, 0 };
+	CHECK(setsockopt(r, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0, "SO_RCVTIMEO off");
+	tv.tv_usec = 1000000;
+	CHECK_ERRNO(setsockopt(r, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)), EDOM);
+	CHECK_ERRNO(setsockopt(r, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv) - 1), EINVAL);
+	tv = (struct timeval){ 2, 500000 };
+	len = sizeof(got);
+	CHECK(setsockopt(r, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0 &&
+	      getsockopt(r, SOL_SOCKET, SO_SNDTIMEO, &got, &len) == 0 && got.tv_sec == 2 &&
+	      got.tv_usec == 500000, "SO_SNDTIMEO");
+	int v = 0;
+	len = sizeof(v);
+	CHECK(getsockopt(r, SOL_SOCKET, SO_TYPE, &v, &len) == 0 && v == SOCK_DGRAM, "SO_TYPE");
+	CHECK(getsockopt(r, SOL_SOCKET, SO_DOMAIN, &v, &len) == 0 && v == AF_INET, "SO_DOMAIN");
+}
 
 static int bound4(struct sockaddr_in *a)
 {
@@ -29,6 +69,7 @@ int main(void)
 	int r = bound4(&ra), s = bound4(&sa);
 	char buf[100];
 
+	socket_level_options(r);
 	/* Boundaries: three sends, three receives. */
 	CHECK(sendto(s, "one", 3, 0, (void *)&ra, sizeof(ra)) == 3, "send 1");
 	CHECK(sendto(s, "", 0, 0, (void *)&ra, sizeof(ra)) == 0, "send empty");

@@ -96,7 +96,6 @@ struct inet_sock {
 	int rcvbuf, sndbuf;
 	bool reuseaddr, reuseport, keepalive, nodelay, v6only, broadcast;
 	struct linger linger;
-	uint64_t rcvtimeo_ns, sndtimeo_ns;
 	int ttl, tos;
 	/* TCP; Lock: lock */
 	enum tcp_state state;
@@ -108,6 +107,9 @@ struct inet_sock {
 	unsigned backlog, nr_accept, nr_pending; /* pending: SYN_RECV children */
 	uint64_t tw_expires;       /* TIME_WAIT end; Lock: tcp_tw_lock */
 	struct list_head tw_node;  /* Lock: tcp_tw_lock */
+	uint64_t syn_expires;      /* SYN_SENT: the next resend of the SYN */
+	struct list_head syn_node; /* on the SYN resend list; Lock: tcp_tw_lock */
+	unsigned syn_retries;      /* SYNs sent again so far; Lock: tcp_tw_lock */
 	bool counted;              /* in inet_socks_live */
 	bool connecting;           /* a non-blocking connect not reported yet; Lock: lock */
 };
@@ -158,8 +160,6 @@ struct inet_sock *inet_lookup(int proto, const struct inet_addr *saddr, uint16_t
 			      const struct inet_addr *daddr, uint16_t dport);
 /* Check that no other listener holds s's port (listen's second check). */
 int inet_listen_check(struct inet_sock *s);
-uint64_t inet_deadline(uint64_t timeo_ns);
-long inet_sleep_error(long err, uint64_t timeo_ns);
 void inet_count_dead(struct inet_sock *s);
 int inet_common_setsockopt(struct socket *sock, int level, int name, const void *val, int len);
 int inet_common_getsockopt(struct socket *sock, int level, int name, void *val, int *len);

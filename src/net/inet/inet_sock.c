@@ -49,7 +49,8 @@ static void inet_sock_free(struct ref *r)
 	struct inet_sock *s = container_of(r, struct inet_sock, ref);
 
 	/* Invariant: the table and every queue hold references. */
-	BUG_ON(s->hashed || !list_empty(&s->rcvq) || !list_empty(&s->tw_node));
+	BUG_ON(s->hashed || !list_empty(&s->rcvq) || !list_empty(&s->tw_node) ||
+	       !list_empty(&s->syn_node));
 	inet_count_dead(s);
 	kfree(s);
 }
@@ -64,20 +65,6 @@ void inet_count_dead(struct inet_sock *s)
 {
 	if (__atomic_exchange_n(&s->counted, false, __ATOMIC_RELAXED))
 		__atomic_sub_fetch(&inet_socks_live, 1, __ATOMIC_RELAXED);
-}
-
-uint64_t inet_deadline(uint64_t timeo_ns)
-{
-	return timeo_ns ? hal_time_ns() + timeo_ns : 0;
-}
-
-long inet_sleep_error(long err, uint64_t timeo_ns)
-{
-	if (err == -ETIMEDOUT)
-		return -EAGAIN;
-	if (err == -ERESTARTSYS && timeo_ns)
-		return -EINTR;
-	return err;
 }
 
 struct inet_sock *inet_sock_alloc(int family, int type, int proto)
@@ -98,6 +85,7 @@ struct inet_sock *inet_sock_alloc(int family, int type, int proto)
 	list_init(&s->acceptq);
 	list_init(&s->accept_node);
 	list_init(&s->tw_node);
+	list_init(&s->syn_node);
 	waitqueue_init(&s->wait);
 	mutex_init(&s->iolock);
 	mutex_init(&s->sendlock);
@@ -322,10 +310,6 @@ int inet_getname(struct socket *sock, void *out, bool peer)
 
 /* ---- options ---- */
 
-struct user_timeval {
-	long tv_sec, tv_usec;
-};
-
 static int opt_int(const void *val, int len, int *v)
 {
 	if (len < (int)sizeof(int))
@@ -339,19 +323,6 @@ int inet_common_setsockopt(struct socket *sock, int level, int name, const void 
 	struct inet_sock *s = inet_sk(sock);
 	int v = 0;
 
-	if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO)) {
-		struct user_timeval tv;
-		if (len < (int)sizeof(tv))
-			return -EINVAL;
-		memcpy(&tv, val, sizeof(tv));
-		if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
-			return -EDOM;
-		uint64_t ns = tv.tv_sec < 0 ? 1
-					    : (uint64_t)tv.tv_sec * 1000000000ULL +
-						      (uint64_t)tv.tv_usec * 1000ULL;
-		WRITE_ONCE(*(name == SO_RCVTIMEO ? &s->rcvtimeo_ns : &s->sndtimeo_ns), ns);
-		return 0;
-	}
 	if (level == SOL_SOCKET && name == SO_LINGER) {
 		struct linger l;
 		if (len < (int)sizeof(l))
@@ -418,13 +389,6 @@ int inet_common_getsockopt(struct socket *sock, int level, int name, void *val, 
 	struct inet_sock *s = inet_sk(sock);
 	int v;
 
-	if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO)) {
-		uint64_t ns = READ_ONCE(*(name == SO_RCVTIMEO ? &s->rcvtimeo_ns : &s->sndtimeo_ns));
-		struct user_timeval tv = { (long)(ns / 1000000000ULL), (long)(ns % 1000000000ULL) / 1000 };
-		*len = MIN(*len, (int)sizeof(tv));
-		memcpy(val, &tv, (size_t)*len);
-		return 0;
-	}
 	if (level == SOL_SOCKET && name == SO_LINGER) {
 		*len = MIN(*len, (int)sizeof(s->linger));
 		memcpy(val, &s->linger, (size_t)*len);
@@ -433,8 +397,6 @@ int inet_common_getsockopt(struct socket *sock, int level, int name, void *val, 
 	switch (level) {
 	case SOL_SOCKET:
 		switch (name) {
-		case SO_TYPE: v = sock->type; break;
-		case SO_DOMAIN: v = sock->family; break;
 		case SO_PROTOCOL: v = s->proto; break;
 		case SO_SNDBUF: v = READ_ONCE(s->sndbuf); break;
 		case SO_RCVBUF: v = READ_ONCE(s->rcvbuf); break;

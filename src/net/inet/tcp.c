@@ -11,8 +11,6 @@
 #include <hal/hal_timer.h>
 #include "tcp.h"
 
-#define TCP_SYN_RETRY_NS 1000000000ULL /* a dropped SYN is sent again */
-
 /* ---- connect ---- */
 
 /* Send (or send again) s's SYN. */
@@ -33,6 +31,16 @@ static int tcp_send_syn(struct inet_sock *s, bool again)
 		p->h.wnd = tcp_window(s);
 	}
 	return ip_output(p);
+}
+
+bool tcp_syn_timeout(struct inet_sock *s)
+{
+	if (READ_ONCE(s->state) != TCP_SYN_SENT)
+		return true; /* over: tcp_syn_due drops the timer */
+	if (s->syn_retries >= TCP_SYN_RETRIES)
+		return false;
+	tcp_send_syn(s, true);
+	return true;
 }
 
 static bool tcp_connect_over(struct inet_sock *s)
@@ -58,21 +66,14 @@ static int tcp_wait_connect(struct inet_sock *s)
 {
 	scoped_guard(spinlock, &s->lock)
 		s->connecting = false;
-	uint64_t deadline = inet_deadline(s->sndtimeo_ns);
+	uint64_t deadline = sock_deadline(s->sock.sndtimeo_ns);
 
-	while (!tcp_connect_over(s)) {
-		uint64_t retry = hal_time_ns() + TCP_SYN_RETRY_NS;
-		uint64_t until = deadline && deadline < retry ? deadline : retry;
-		long err = wait_event_timeout_interruptible(&s->wait, tcp_connect_over(s), until);
-		if (err == -ETIMEDOUT) {
-			if (deadline && hal_time_ns() >= deadline)
-				return -EINPROGRESS; /* Linux, when SO_SNDTIMEO ends it */
-			tcp_send_syn(s, true);
-			continue;
-		}
-		if (err)
-			return (int)err;
-	}
+	/* The reaper resends the SYN (tcp_syn_timeout). */
+	long err = wait_event_timeout_interruptible(&s->wait, tcp_connect_over(s), deadline);
+	if (err == -ETIMEDOUT)
+		return -EINPROGRESS; /* Linux, when SO_SNDTIMEO ends it */
+	if (err)
+		return (int)err;
 	return tcp_connect_result(s);
 }
 
@@ -135,6 +136,7 @@ static int tcp_connect(struct socket *sock, const void *uaddr, int len, bool non
 		tcp_done(s);
 		return err;
 	}
+	tcp_syn_timer_start(s);
 	if (nonblock) {
 		scoped_guard(spinlock, &s->lock)
 			s->connecting = true;
@@ -179,7 +181,7 @@ static int tcp_listen(struct socket *sock, int backlog)
 static struct socket *tcp_accept(struct socket *sock, bool nonblock)
 {
 	struct inet_sock *l = inet_sk(sock);
-	uint64_t deadline = inet_deadline(l->rcvtimeo_ns);
+	uint64_t deadline = sock_deadline(l->sock.rcvtimeo_ns);
 
 	for (;;) {
 		scoped_guard(spinlock, &l->lock) {
@@ -199,7 +201,7 @@ static struct socket *tcp_accept(struct socket *sock, bool nonblock)
 			&l->wait, !list_empty(&l->acceptq) || READ_ONCE(l->state) != TCP_LISTEN,
 			deadline);
 		if (err)
-			return ERR_PTR(inet_sleep_error(err, l->rcvtimeo_ns));
+			return ERR_PTR(sock_sleep_error(err, l->sock.rcvtimeo_ns));
 	}
 }
 
@@ -219,7 +221,7 @@ static ssize_t tcp_sendmsg(struct socket *sock, struct kmsg *m, unsigned flags, 
 {
 	struct inet_sock *s = inet_sk(sock);
 	size_t total = m->data.total, sent = 0;
-	uint64_t deadline = inet_deadline(s->sndtimeo_ns);
+	uint64_t deadline = sock_deadline(s->sock.sndtimeo_ns);
 	long err = 0;
 
 	if (flags & MSG_OOB)
@@ -249,7 +251,7 @@ static ssize_t tcp_sendmsg(struct socket *sock, struct kmsg *m, unsigned flags, 
 			}
 			err = wait_event_timeout_interruptible(&s->wait, tcp_send_ready(s), deadline);
 			if (err) {
-				err = inet_sleep_error(err, s->sndtimeo_ns);
+				err = sock_sleep_error(err, s->sock.sndtimeo_ns);
 				break;
 			}
 			continue;
@@ -341,7 +343,7 @@ static ssize_t tcp_recvmsg(struct socket *sock, struct kmsg *m, unsigned flags, 
 	size_t total = m->data.total, copied = 0;
 	bool peek = flags & MSG_PEEK;
 	size_t target = (flags & MSG_WAITALL) && !peek ? total : 1;
-	uint64_t deadline = inet_deadline(s->rcvtimeo_ns);
+	uint64_t deadline = sock_deadline(s->sock.rcvtimeo_ns);
 	long err = 0;
 
 	if (flags & MSG_OOB)
@@ -391,7 +393,7 @@ static ssize_t tcp_recvmsg(struct socket *sock, struct kmsg *m, unsigned flags, 
 			tcp_maybe_window_update(s);
 			err = wait_event_timeout_interruptible(&s->wait, tcp_recv_ready(s), deadline);
 			if (err) {
-				err = inet_sleep_error(err, s->rcvtimeo_ns);
+				err = sock_sleep_error(err, s->sock.rcvtimeo_ns);
 				if (copied)
 					err = 0;
 				break;

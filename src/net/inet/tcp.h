@@ -42,3 +42,13 @@ void tcp_done(struct inet_sock *s);
 void tcp_abort(struct inet_sock *s);
 /* Start s's TIME_WAIT; the reaper ends it. The caller holds no lock. */
 void tcp_time_wait(struct inet_sock *s);
+/* SYN_SENT: resend the SYN when no answer came (a listener with a full
+ * backlog drops it), as Linux: after 1 s, then doubling; after
+ * TCP_SYN_RETRIES resends the connection fails with ETIMEDOUT. The timer
+ * thread calls tcp_syn_timeout; tcp_done stops the timer. */
+#define TCP_SYN_RTO_NS 1000000000ULL
+#define TCP_SYN_RETRIES 6 /* net.ipv4.tcp_syn_retries */
+void tcp_syn_timer_start(struct inet_sock *s);
+/* The resend is due: resend (true) or give up (false, the caller ends the
+ * connection with ETIMEDOUT). */
+bool tcp_syn_timeout(struct inet_sock *s);

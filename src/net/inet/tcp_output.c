@@ -5,8 +5,10 @@
  * TIME_WAIT). Segments are sent after s->lock is dropped (see
  * inet_internal.h).
  *
- * tcp_tw_lock guards the TIME_WAIT list, which holds a reference to each
- * socket on it; it is taken alone or inside nothing.
+ * tcp_tw_lock guards the TIME_WAIT list and the SYN resend list, which
+ * hold a reference to each socket on them; it is taken alone or inside
+ * nothing. One kernel thread, the reaper, ends TIME_WAITs and resends
+ * SYNs when they are due.
  */
 #include <ferrite/random.h>
 #include <ferrite/string.h>
@@ -16,6 +18,7 @@
 
 static struct spinlock tcp_tw_lock = SPINLOCK_INIT("tcp_tw");
 static struct list_head tcp_tw_list = LIST_HEAD_INIT(tcp_tw_list); /* Lock: tcp_tw_lock */
+static struct list_head tcp_syn_list = LIST_HEAD_INIT(tcp_syn_list); /* Lock: tcp_tw_lock */
 static struct waitqueue tcp_tw_wait = WAITQUEUE_INIT(tcp_tw_wait);
 
 uint32_t tcp_window(const struct inet_sock *s)
@@ -90,7 +93,7 @@ void tcp_send_reset_reply(const struct pkb *orig)
 void tcp_done(struct inet_sock *s)
 {
 	struct inet_sock *parent;
-	bool on_tw = false;
+	bool on_tw = false, on_syn = false;
 
 	scoped_guard(spinlock, &s->lock) {
 		s->state = TCP_CLOSED;
@@ -103,7 +106,13 @@ void tcp_done(struct inet_sock *s)
 			list_del(&s->tw_node);
 			on_tw = true;
 		}
+		if (!list_empty(&s->syn_node)) {
+			list_del(&s->syn_node);
+			on_syn = true;
+		}
 	}
+	if (on_syn)
+		inet_sock_put(s); /* the caller has its own reference */
 	if (parent) {
 		/* A connection that never reached its listener's queue. */
 		scoped_guard(spinlock, &parent->lock)
@@ -156,14 +165,72 @@ void tcp_time_wait(struct inet_sock *s)
 	wake_up_all(&tcp_tw_wait);
 }
 
+void tcp_syn_timer_start(struct inet_sock *s)
+{
+	scoped_guard(spinlock, &tcp_tw_lock) {
+		/* On the loopback the handshake is usually over already. */
+		if (!list_empty(&s->syn_node) || READ_ONCE(s->state) != TCP_SYN_SENT)
+			return;
+		s->syn_retries = 0;
+		s->syn_expires = hal_time_ns() + TCP_SYN_RTO_NS;
+		inet_sock_get(s); /* the list's */
+		list_add_tail(&s->syn_node, &tcp_syn_list);
+	}
+	wake_up_all(&tcp_tw_wait);
+}
+
+/* One due SYN resend, if any: resend it and schedule the next (the
+ * timeout doubles), or give up. Whether one was handled; *next: the
+ * earliest resend still to come (0: none). */
+static bool tcp_syn_due(uint64_t now, uint64_t *next)
+{
+	struct inet_sock *s = NULL, *it;
+
+	*next = 0;
+	scoped_guard(spinlock, &tcp_tw_lock) {
+		list_for_each_entry(it, &tcp_syn_list, syn_node) {
+			if (it->syn_expires <= now) {
+				s = it;
+				list_del(&s->syn_node); /* its reference is ours */
+				break;
+			}
+			if (!*next || it->syn_expires < *next)
+				*next = it->syn_expires;
+		}
+	}
+	if (!s)
+		return false;
+	if (!tcp_syn_timeout(s)) {
+		scoped_guard(spinlock, &s->lock) {
+			if (s->state == TCP_SYN_SENT)
+				s->err = ETIMEDOUT;
+		}
+		tcp_done(s);
+	} else {
+		scoped_guard(spinlock, &tcp_tw_lock) {
+			if (list_empty(&s->syn_node) && READ_ONCE(s->state) == TCP_SYN_SENT) {
+				s->syn_retries++;
+				s->syn_expires = now + (TCP_SYN_RTO_NS << s->syn_retries);
+				list_add_tail(&s->syn_node, &tcp_syn_list);
+				s = NULL; /* the list keeps the reference */
+			}
+		}
+	}
+	if (s)
+		inet_sock_put(s);
+	return true;
+}
+
 /* The reaper: ends each TIME_WAIT when it expires (the list is in expiry
- * order: every entry waits the same time). */
+ * order: every entry waits the same time), and resends due SYNs. */
 static void tcp_tw_reaper(void *arg)
 {
 	(void)arg;
 	for (;;) {
-		uint64_t now = hal_time_ns(), next = 0;
+		uint64_t now = hal_time_ns(), next = 0, syn_next;
 		struct inet_sock *s = NULL;
+		if (tcp_syn_due(now, &syn_next))
+			continue;
 		scoped_guard(spinlock, &tcp_tw_lock) {
 			if (!list_empty(&tcp_tw_list)) {
 				s = list_first_entry(&tcp_tw_list, struct inet_sock, tw_node);
@@ -180,10 +247,13 @@ static void tcp_tw_reaper(void *arg)
 			inet_sock_put(s);
 			continue;
 		}
+		if (syn_next && (!next || syn_next < next))
+			next = syn_next;
 		if (next)
 			(void)wait_event_timeout_interruptible(&tcp_tw_wait, false, next);
 		else
-			(void)wait_event_interruptible(&tcp_tw_wait, !list_empty(&tcp_tw_list));
+			(void)wait_event_interruptible(&tcp_tw_wait, !list_empty(&tcp_tw_list) ||
+								     !list_empty(&tcp_syn_list));
 	}
 }
 

@@ -157,7 +157,7 @@ void udp_err(struct pkb *p)
 static ssize_t udp_recvmsg(struct socket *sock, struct kmsg *m, unsigned flags, bool nonblock)
 {
 	struct inet_sock *s = inet_sk(sock);
-	uint64_t deadline = inet_deadline(s->rcvtimeo_ns);
+	uint64_t deadline = sock_deadline(s->sock.rcvtimeo_ns);
 	struct pkb *p = NULL;
 	long err;
 
@@ -189,7 +189,7 @@ static ssize_t udp_recvmsg(struct socket *sock, struct kmsg *m, unsigned flags, 
 					  (READ_ONCE(s->shutdown) & RCV_SHUTDOWN),
 			deadline);
 		if (err) {
-			err = inet_sleep_error(err, s->rcvtimeo_ns);
+			err = sock_sleep_error(err, s->sock.rcvtimeo_ns);
 			break;
 		}
 	}
