@@ -36,6 +36,7 @@ static int64_t pingpong(const char *name, int ping_w, int ping_r, int pong_w, in
 		return BENCH_FAILED;
 	}
 	if (pid == 0) {
+		bench_pin_partner();
 		while (read(ping_r, buf, n) == (ssize_t)n)
 			if (write(pong_w, buf, n) != (ssize_t)n)
 				_exit(1);
