@@ -54,8 +54,17 @@ def parse(path):
     return res
 
 
-def fmt(v):
-    return "—" if v is None else "{:,}".format(int(round(v)))
+def fmt(v, missing="—"):
+    return missing if v is None else "{:,}".format(int(round(v)))
+
+
+def status(d):
+    """What to print for a figure a log lacks."""
+    if d is None:
+        return "not run"
+    if "done" not in d:
+        return "no result (boot did not finish)"
+    return "—"
 
 
 def rat(a, b):
@@ -96,11 +105,11 @@ def main():
         for name, label in CROSS:
             l, f = (lx or {}).get(name), (fe or {}).get(name)
             if name == "port_call_reply":
-                rows.append([label, "n/a (no ports)", fmt(f), "—", "—", ""])
+                rows.append([label, "n/a (no ports)", fmt(f, status(fe)), "—", "—", ""])
                 continue
             r = rat(f, l)
             met = "" if r is None else ("yes" if r <= CROSS_TARGET else "**no**")
-            rows.append([label, fmt(l), fmt(f), rs(r), "≤ 0.5×", met])
+            rows.append([label, fmt(l, status(lx)), fmt(f, status(fe)), rs(r), "≤ 0.5×", met])
         md.append(table(["benchmark", "Linux", "Ferrite", "Ferrite/Linux", "target", "met"],
                         rows) + "\n")
         print(f"== {arch}: cross-CPU (-smp 2) ==")
@@ -115,11 +124,13 @@ def main():
         rows = []
         for name, label in CONTEND:
             for kname, fn in (("Linux", "linux"), ("Ferrite", "ferrite")):
-                d = parse(os.path.join(logs, f"{arch}-{fn}-contend.log")) or {}
+                d0 = parse(os.path.join(logs, f"{arch}-{fn}-contend.log"))
+                d = d0 or {}
                 v = [d.get(f"p{n}:{name}") for n in (1, 2, 4)]
                 r = rat(v[2], v[0])
                 met = "" if r is None else ("yes" if r <= CONTEND_TARGET else "**no**")
-                rows.append([label, kname, fmt(v[0]), fmt(v[1]), fmt(v[2]), rs(r),
+                rows.append([label, kname, fmt(v[0], status(d0)), fmt(v[1], status(d0)),
+                             fmt(v[2], status(d0)), rs(r),
                              "≤ 1.25×" if kname == "Ferrite" else "—",
                              met if kname == "Ferrite" else ""])
         md.append(table(["benchmark", "kernel", "N=1", "N=2", "N=4", "N=4 / N=1", "target",
@@ -136,9 +147,10 @@ def main():
         for name, label in CONTEND:
             row = [label]
             for fn in ("linux", "ferrite"):
-                d = parse(os.path.join(logs, f"{arch}-{fn}-speedup.log")) or {}
+                d0 = parse(os.path.join(logs, f"{arch}-{fn}-speedup.log"))
+                d = d0 or {}
                 r = rat(d.get(f"p1:{name}"), d.get(f"p2:{name}"))
-                row.append("—" if r is None else "%.2f×" % r)
+                row.append(status(d0) if r is None else "%.2f×" % r)
             rows.append(row)
         md.append(table(["benchmark", "Linux", "Ferrite"], rows) + "\n")
         print(f"== {arch}: speed-up ==")
