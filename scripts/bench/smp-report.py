@@ -32,6 +32,17 @@ CONTEND = [
     ("page_fault", "anonymous page fault, own memory"),
     ("fork_exit_wait", "fork + exit + wait"),
 ]
+# Labels of the one-CPU table above (scripts/bench/report.py), for the
+# Linux one-CPU reference column when Linux's SMP runs gave no figure.
+ONE_CPU_LABELS = {
+    "pipe_pingpong": "pipe ping-pong round trip (1 byte)",
+    "futex_pingpong": "futex ping-pong round trip (threads)",
+    "msg_pingpong": "SysV msg ping-pong round trip",
+    "sem_pingpong": "SysV sem ping-pong round trip",
+    "eventfd_pingpong": "eventfd ping-pong round trip",
+    "unix_stream_pingpong": "AF_UNIX stream ping-pong round trip (1 byte)",
+    "unix_dgram_pingpong": "AF_UNIX datagram ping-pong round trip (1 byte)",
+}
 CROSS_TARGET = 0.5
 CONTEND_TARGET = 1.25
 
@@ -58,10 +69,10 @@ def fmt(v, missing="—"):
     return missing if v is None else "{:,}".format(int(round(v)))
 
 
-def status(d):
+def status(d, absent="not run"):
     """What to print for a figure a log lacks."""
     if d is None:
-        return "not run"
+        return absent
     if "done" not in d:
         return "no result (boot did not finish)"
     return "—"
@@ -75,6 +86,20 @@ def rs(r):
     return "—" if r is None else "%.2f" % r
 
 
+def one_cpu_linux(text, arch):
+    """{name: Linux insns/op} from the one-CPU table of ARCH in the document."""
+    res = {}
+    part = text.split(f"## {arch}\n", 1)
+    if len(part) < 2:
+        return res
+    body = part[1].split("\n## ", 1)[0]
+    for name, label in ONE_CPU_LABELS.items():
+        m = re.search(r"^\| " + re.escape(label) + r" \| insns/op \| ([\d,]+) \|", body, re.M)
+        if m:
+            res[name] = float(m.group(1).replace(",", ""))
+    return res
+
+
 def table(hdr, rows):
     out = ["| " + " | ".join(hdr) + " |", "|" + "---|" * len(hdr)]
     out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
@@ -84,6 +109,7 @@ def table(hdr, rows):
 def main():
     outdir, doc = sys.argv[1], sys.argv[2]
     logs = os.path.join(outdir, "logs")
+    text = open(doc).read() if os.path.exists(doc) else ""
     md = [BEGIN, "", "## SMP (issue 11)", "",
           "Made by `scripts/bench/smp.sh` (part of `make bench`; alone: `make bench-smp`). "
           "The same `ferrite-bench` binary and initramfs as above, booted by both kernels "
@@ -91,7 +117,29 @@ def main():
           "`-icount` QEMU runs the vCPUs in turn, so the virtual clock advances by every "
           "CPU's instructions: elapsed virtual ns over all operations done is instructions "
           "per operation, whichever CPUs did them. Medians of 3 repetitions after a "
-          "warm-up.", ""]
+          "warm-up.", "",
+          "**Linux at `-smp 2`/`4` under `-icount`:** Debian's kernels (6.1 x86_64, 6.12 "
+          "riscv64) did not finish booting in 600–900 s on QEMU 7.2 (x86_64 stops at "
+          "\"smp: Bringing up secondary CPUs\", riscv64 prints nothing after OpenSBI), so "
+          "their columns have no figure. Under `-icount` the vCPUs run in turn and a vCPU "
+          "spinning for another hands over only when its slice ends; Linux's bring-up "
+          "spins on the other CPU many times. Ferrite met the same on riscv64 (at `-smp 4` "
+          "a hart comes up only once the boot CPU stops spinning for it; the boot now "
+          "survives that, see docs/smp.md). In their place the cross-CPU table shows "
+          "Linux's one-CPU round trip from the table above as a floor, and the ratio "
+          "against it: the cross-CPU round trip does the same work plus IPIs and idle "
+          "exits, so it is expected to cost Linux more, not less (an assumption, not a "
+          "measurement). The speed-up runs (plain TCG, no icount) were not run for this "
+          "document.", "",
+          "**What the tables found:** the cross-CPU signal round trip cost 20,000,006 "
+          "instructions on x86_64 (two 10 ms slices): a process-directed signal blocked by "
+          "every thread woke nobody, not even a thread waiting for it in `sigwaitinfo`. "
+          "Fixed (`task->sigwait`, docs/smp.md): 5,230. The contention ratios stay within "
+          "1.25× (page faults on riscv64 1.17× at N=4); no hidden global lock shows. "
+          "Under `-icount` a vCPU is rarely switched out inside a short critical section, "
+          "so lock contention shows less than on hardware: the buddy allocator's "
+          "`frame_lock` and kmalloc's per-size-class locks are still global and are the "
+          "first candidates for per-CPU caches.", ""]
     for arch in ARCHES:
         lx = parse(os.path.join(logs, f"{arch}-linux-cross.log"))
         fe = parse(os.path.join(logs, f"{arch}-ferrite-cross.log"))
@@ -102,16 +150,19 @@ def main():
                   "partner thread) to CPU 1 (`ferrite-bench --cross`). Instructions per "
                   "round trip, both CPUs counted:\n")
         rows = []
+        one = one_cpu_linux(text, arch)
         for name, label in CROSS:
             l, f = (lx or {}).get(name), (fe or {}).get(name)
             if name == "port_call_reply":
-                rows.append([label, "n/a (no ports)", fmt(f, status(fe)), "—", "—", ""])
+                rows.append([label, "n/a (no ports)", "—", fmt(f, status(fe)), "—", "—", ""])
                 continue
-            r = rat(f, l)
+            l1 = one.get(name)
+            r = rat(f, l if l is not None else l1)
             met = "" if r is None else ("yes" if r <= CROSS_TARGET else "**no**")
-            rows.append([label, fmt(l, status(lx)), fmt(f, status(fe)), rs(r), "≤ 0.5×", met])
-        md.append(table(["benchmark", "Linux", "Ferrite", "Ferrite/Linux", "target", "met"],
-                        rows) + "\n")
+            rows.append([label, fmt(l, status(lx, "no result")), fmt(l1), fmt(f, status(fe)), rs(r),
+                         "≤ 0.5×", met])
+        md.append(table(["benchmark", "Linux -smp 2", "Linux, 1 CPU (floor)", "Ferrite -smp 2",
+                         "Ferrite/Linux", "target", "met"], rows) + "\n")
         print(f"== {arch}: cross-CPU (-smp 2) ==")
         print("\n".join(md[-1].splitlines()[2:]))
 
@@ -129,8 +180,9 @@ def main():
                 v = [d.get(f"p{n}:{name}") for n in (1, 2, 4)]
                 r = rat(v[2], v[0])
                 met = "" if r is None else ("yes" if r <= CONTEND_TARGET else "**no**")
-                rows.append([label, kname, fmt(v[0], status(d0)), fmt(v[1], status(d0)),
-                             fmt(v[2], status(d0)), rs(r),
+                miss = status(d0, "no result" if fn == "linux" else "not run")
+                rows.append([label, kname, fmt(v[0], miss), fmt(v[1], miss),
+                             fmt(v[2], miss), rs(r),
                              "≤ 1.25×" if kname == "Ferrite" else "—",
                              met if kname == "Ferrite" else ""])
         md.append(table(["benchmark", "kernel", "N=1", "N=2", "N=4", "N=4 / N=1", "target",
