@@ -57,6 +57,15 @@ int64_t bench_pingpong(const char *name, int ping_w, int ping_r, int pong_w, int
  * writes; a child reads them all from sv[1] and answers one byte. */
 int64_t bench_stream_bandwidth(const char *name, int sv[2], long iters);
 
+/*
+ * Cross-CPU runs (--cross, docs/benchmarks.md): the driver runs on CPU 0
+ * and the far end of every ping-pong (the forked child or the partner
+ * thread) calls bench_pin_partner() first, which moves it to CPU 1. Without
+ * --cross it does nothing, so the one-CPU figures are unchanged.
+ */
+extern int bench_cross;
+void bench_pin_partner(void);
+
 /* Path of this program, for the fork+execve benchmark (set by main). */
 extern const char *bench_self_path;
 
@@ -67,6 +76,7 @@ extern const struct bench bench_sysv_table[];
 extern const struct bench bench_port_table[];
 extern const struct bench bench_event_table[];
 extern const struct bench bench_inet_table[];
+extern const struct bench bench_smp_table[];
 
 /* Boot stamp and memory report (sys.c). */
 void bench_print_boot_stamp(void);

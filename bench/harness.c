@@ -24,6 +24,7 @@ int64_t bench_pingpong(const char *name, int ping_w, int ping_r, int pong_w, int
 		return BENCH_FAILED;
 	}
 	if (pid == 0) {
+		bench_pin_partner();
 		if (child_close >= 0)
 			close(child_close);
 		while (read(ping_r, buf, n) == (ssize_t)n)
@@ -64,6 +65,7 @@ int64_t bench_stream_bandwidth(const char *name, int sv[2], long iters)
 		return BENCH_FAILED;
 	}
 	if (pid == 0) {
+		bench_pin_partner();
 		size_t want = (size_t)iters * BENCH_CHUNK;
 		while (want) {
 			ssize_t r = read(sv[1], buf, BENCH_CHUNK);

@@ -51,6 +51,7 @@ static int64_t bench_pipe_pingpong(long iters)
 		return BENCH_FAILED;
 	}
 	if (pid == 0) {
+		bench_pin_partner();
 		close(to_child[1]);
 		close(to_parent[0]);
 		while (read(to_child[0], &c, 1) == 1)
@@ -158,6 +159,7 @@ static void *futex_partner(void *arg)
 {
 	struct futex_pair *p = arg;
 
+	bench_pin_partner();
 	for (int i = 1; i <= p->iters; i++) {
 		futex_wait_for(&p->ping, i);
 		__atomic_store_n(&p->pong, i, __ATOMIC_RELEASE);

@@ -80,6 +80,7 @@ static int64_t bench_port_call(long iters)
 	}
 	pid_t pid = fork();
 	if (pid == 0) {
+		bench_pin_partner();
 		close(ready[0]);
 		port_server(ready[1], name, iters);
 	}

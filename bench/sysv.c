@@ -45,6 +45,7 @@ static int64_t bench_msg_pingpong(long iters)
 		return get_failed("msg_pingpong", "fork");
 	}
 	if (pid == 0) {
+		bench_pin_partner();
 		for (long i = 0; i < iters; i++) {
 			if (msgrcv(id, &m, sizeof(m.payload), 1, 0) < 0)
 				_exit(1);
@@ -89,6 +90,7 @@ static int64_t bench_sem_pingpong(long iters)
 		return get_failed("sem_pingpong", "fork");
 	}
 	if (pid == 0) {
+		bench_pin_partner();
 		for (long i = 0; i < iters; i++)
 			if (semop(id, &wait0, 1) || semop(id, &post1, 1))
 				_exit(1);

@@ -35,6 +35,12 @@
 #                   the Linux reference must pass; and the runner's rules
 #                   (order, per-script limit, a crash, power off)
 #   judge-x86_64    the same on x86_64
+#   stress-riscv64  the SMP stress program (user/tests/stress.c) on Linux for
+#                   a few seconds, then as init inside Ferrite at -smp 4 for
+#                   STRESS_S seconds (default 60): IPC across CPUs with
+#                   checksums, leak counters back at the end (make stress:
+#                   several minutes)
+#   stress-x86_64   the same on x86_64
 # The last line is "N passed, N failed, N skipped" over all suites; the exit status is
 # non-zero when anything failed. Every QEMU run is bounded by a timeout and
 # its serial log is kept in build/test-logs/ (its tail is printed on failure).
@@ -934,9 +940,59 @@ suite_crash() {
 	suite_end crash
 }
 
+# The SMP stress run (issue 11, docs/smp.md): STRESS_LINUX_S seconds of
+# the same binary on Linux first (natively or under qemu-riscv64; no leak
+# check there), then STRESS_S seconds as init inside Ferrite at -smp
+# STRESS_CPUS, which must end in STRESS_OK with no panic or warning.
+STRESS_S=${STRESS_S:-60}
+STRESS_LINUX_S=${STRESS_LINUX_S:-5}
+STRESS_CPUS=${STRESS_CPUS:-4}
+suite_stress() {
+	local arch=$1 name=stress-$1 log out
+	suite_begin "$name"
+	local kernel=$KERNEL_RV tests=$TESTS_RV prog=$BUILD/riscv64/user/tests/stress
+	[ "$arch" = x86_64 ] && kernel=$KERNEL_X86 tests=$TESTS_X86 prog=$BUILD/x86_64/user/tests/stress
+	if need_file "$name" "$prog"; then
+		local run=("$prog")
+		[ "$arch" = riscv64 ] && run=(qemu-riscv64 "$prog")
+		log=$LOGS/$name-linux.log
+		if timeout 120 "${run[@]}" "$STRESS_LINUX_S" > "$log" 2>&1 &&
+		   grep -qx STRESS_OK "$log"; then
+			pass "$name/linux"
+		else
+			fail "$name/linux" "no STRESS_OK on Linux"
+			show_tail "$log"
+		fi
+	fi
+	if need_file "$name" "$kernel" && need_file "$name" "$tests"; then
+		local q
+		if [ "$arch" = riscv64 ]; then
+			q=(qemu-system-riscv64 -machine virt -bios default)
+		else
+			q=(qemu-system-x86_64 -machine q35)
+		fi
+		q+=(-kernel "$kernel" -initrd "$tests" -m 1G -nographic -no-reboot -smp "$STRESS_CPUS"
+		    -append "init=/tests/stress stress_seconds=$STRESS_S")
+		log=$LOGS/$name.log
+		QEMU_TIMEOUT=$((STRESS_S * 2 + 180)) run_qemu "$log" "" '^STRESS_(OK|FAIL)$' "${q[@]}"
+		out=$(tr -d '\r' < "$log")
+		if grep -Eq 'KERNEL PANIC|WARN_ON|BUG:|hung task' <<< "$out"; then
+			fail "$name/ferrite-smp$STRESS_CPUS" "panic or warning"
+			show_tail "$log"
+		elif ! grep -qx STRESS_OK <<< "$out"; then
+			fail "$name/ferrite-smp$STRESS_CPUS" "no STRESS_OK"
+			show_tail "$log"
+		else
+			pass "$name/ferrite-smp$STRESS_CPUS"
+			grep '^stress: [0-9]* workers' <<< "$out"
+		fi
+	fi
+	suite_end "$name"
+}
+
 all_suites=(host linux-reference boot-riscv64 boot-x86_64 guest-riscv64 guest-x86_64 guest-smp4-riscv64 guest-smp4-x86_64 crash fuzz-riscv64 fuzz-x86_64)
 suites=("$@")
-all_suites+=(judge-riscv64 judge-x86_64)
+all_suites+=(judge-riscv64 judge-x86_64 stress-riscv64 stress-x86_64)
 [ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
 
 start=$(date +%s)
@@ -955,6 +1011,8 @@ for s in "${suites[@]}"; do
 	fuzz-x86_64) suite_fuzz x86_64 ;;
 	judge-riscv64) suite_judge riscv64 ;;
 	judge-x86_64) suite_judge x86_64 ;;
+	stress-riscv64) suite_stress riscv64 ;;
+	stress-x86_64) suite_stress x86_64 ;;
 	*) echo "run-tests: unknown suite $s (known: ${all_suites[*]})" >&2; exit 2 ;;
 	esac
 done

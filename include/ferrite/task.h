@@ -155,6 +155,10 @@ struct task {
 	size_t sas_size;
 	int sas_flags;
 	sigset_t saved_mask;       /* rt_sigsuspend: mask for the handler frame */
+	/* rt_sigtimedwait's set while the thread waits in it (else empty):
+	 * post_signal wakes it for these even though they are blocked.
+	 * Lock: proc->lock. */
+	sigset_t sigwait;
 	bool restore_mask;         /* saved_mask is valid; only the thread itself */
 	/* TASK_WORK_* (user_return.h): return-to-user work may be pending.
 	 * Atomic: set by whoever makes work for the task, cleared and

@@ -4,6 +4,8 @@
 # under Linux and Ferrite. /etc/bench-mode says what to do:
 #   run      every benchmark (arguments from /etc/bench-args)
 #   memory   the free-memory figures only (booted with -m 128M)
+#   procs    the benchmarks of /etc/bench-args once per process count N of
+#            /etc/bench-procs, with --procs N (scripts/bench/smp.sh)
 # Lines starting with BENCH are read back by scripts/bench/report.py;
 # BENCH_DONE marks a complete run. Ends with poweroff -f.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -19,6 +21,13 @@ sleep 1
 case "$mode" in
 memory)
 	/usr/bin/ferrite-bench --memory
+	;;
+procs)
+	st=0
+	for n in $(cat /etc/bench-procs); do
+		/usr/bin/ferrite-bench --procs "$n" $(cat /etc/bench-args 2>/dev/null) || st=$?
+	done
+	(exit $st)
 	;;
 *)
 	/usr/bin/ferrite-bench $(cat /etc/bench-args 2>/dev/null)

@@ -5,6 +5,7 @@
 # mode files read by scripts/bench/init.sh.
 #
 # Usage: scripts/bench/mkinitramfs.sh ARCH BUILDDIR OUT.cpio MODE [BENCH-ARGS...]
+#   BENCH_PROCS (environment, mode procs): the process counts, e.g. "1 2 4".
 #   BUILDDIR is the meson build directory of ARCH (bench/ferrite-bench,
 #   user/busybox on riscv64).
 set -euo pipefail
@@ -33,6 +34,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "$mode" > "$tmp/bench-mode"
 echo "$*" > "$tmp/bench-args"
+echo "${BENCH_PROCS:-1}" > "$tmp/bench-procs"
 
 args=(--busybox "$busybox" "${runner[@]}")
 for d in root tmp proc dev sys etc usr/bin; do
@@ -40,5 +42,6 @@ for d in root tmp proc dev sys etc usr/bin; do
 done
 args+=(--file "init=$bench" --file "usr/bin/ferrite-bench=$bench"
        --file "etc/bench.sh=$here/init.sh"
-       --file "etc/bench-mode=$tmp/bench-mode" --file "etc/bench-args=$tmp/bench-args")
+       --file "etc/bench-mode=$tmp/bench-mode" --file "etc/bench-args=$tmp/bench-args"
+       --file "etc/bench-procs=$tmp/bench-procs")
 python3 "$top/scripts/mkinitramfs.py" "$out" "${args[@]}"

@@ -345,6 +345,11 @@ def main():
     ]
     notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md")
     tail = [open(notes).read()] if os.path.exists(notes) else []
+    # The SMP section (scripts/bench/smp-report.py, run after this) stays.
+    old = open(doc).read() if os.path.exists(doc) else ""
+    begin, end = "<!-- smp-begin", "<!-- smp-end -->"
+    if begin in old and end in old:
+        tail = [old[old.index(begin):old.index(end) + len(end)] + "\n"] + tail
     with open(doc, "w") as f:
         f.write("\n".join(head + md + tail) + "\n")
     print(f"\nreport: wrote {doc} and {png}")

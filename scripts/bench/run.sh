@@ -11,7 +11,9 @@
 #   5. wall-clock runs (plain TCG), one at a time, interleaved
 #      Ferrite/Linux/Ferrite/Linux, BENCH_WALL_RUNS times per kernel;
 #   6. scripts/bench/report.py prints the tables and writes
-#      docs/benchmarks.md and docs/benchmarks.png.
+#      docs/benchmarks.md and docs/benchmarks.png;
+#   7. the SMP tables (scripts/bench/smp.sh, unless BENCH_SMP=0): cross-CPU
+#      round trips at -smp 2, contention at -smp 4, wall-clock speed-up.
 # Logs stay in BUILD/bench/logs. Every QEMU run is bounded by a timeout; a
 # run that hangs is reported as incomplete, not waited for.
 #
@@ -118,3 +120,4 @@ done
 	done
 } > "$out/versions.txt"
 python3 scripts/bench/report.py "$out" docs/benchmarks.md docs/benchmarks.png
+[ "${BENCH_SMP:-1}" = 0 ] || BUILD="$BUILD" scripts/bench/smp.sh

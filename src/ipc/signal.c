@@ -384,7 +384,11 @@ static int post_signal(struct process *p, struct task *t, int signo, struct sigq
 				task_set_work(it);
 			if (fatal) {
 				sched_wakeup_kill(it);
-			} else if (it == t || (!t && !(it->blocked.sig[0] & sig_bit(signo)))) {
+			} else if (it == t ||
+				   (!t && (!(it->blocked.sig[0] & sig_bit(signo)) ||
+					   (it->sigwait.sig[0] & sig_bit(signo))))) {
+				/* A thread in rt_sigtimedwait for signo takes it
+				 * although it blocks it. */
 				signal_wake_task(it);
 			}
 		}

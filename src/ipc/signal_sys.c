@@ -490,22 +490,41 @@ long sys_rt_sigtimedwait(const sigset_t __user *uset, struct user_siginfo __user
 			return -EINVAL;
 		deadline = hal_time_ns() + (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 	}
+	/* Announce the set first: from here on post_signal wakes this thread
+	 * for a process-directed signal of the set, blocked as it is (at
+	 * -smp 2 a sigqueue from another CPU otherwise waited for the 10 ms
+	 * slice below: the signal_pingpong row of docs/benchmarks.md). */
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 }))
+		self->sigwait = set;
 	for (;;) {
 		signo = signal_dequeue(self, set.sig[0], &si);
 		if (signo)
 			break;
 		/* Waited-for signals are blocked, so only others interrupt. */
-		if (signal_pending_current())
-			return -EINTR;
+		if (signal_pending_current()) {
+			signo = -EINTR;
+			break;
+		}
 		uint64_t now = hal_time_ns();
-		if (now >= deadline)
-			return -EAGAIN;
-		/* Woken by a signal sent to a blocked set too (post_signal wakes the
-		 * target thread); sleep in slices so process-directed ones to a
-		 * blocked-everywhere process are seen as well. */
-		sched_sleep_ns(MIN(deadline - now, 10000000ULL));
+		if (now >= deadline) {
+			signo = -EAGAIN;
+			break;
+		}
+		/* The state before the look at the pending sets, as the sender
+		 * stores the pending bit before it looks at the state
+		 * (signal_wake_task), so a signal sent meanwhile is never
+		 * missed. The slice is a second guard only. */
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!signal_pending_current() &&
+		    !((READ_ONCE(self->pending.sig[0]) | READ_ONCE(p->shared_pending.sig[0])) &
+		      set.sig[0]))
+			schedule_timeout(MIN(deadline, now + 10000000ULL));
+		WRITE_ONCE(self->state, TASK_RUNNING);
 	}
-	(void)p;
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 }))
+		self->sigwait.sig[0] = 0;
+	if (signo < 0)
+		return signo;
 	if (uinfo && copy_to_user(uinfo, &si, sizeof(si)))
 		return -EFAULT;
 	return signo;

@@ -153,8 +153,20 @@ void smp_secondary_main(struct cpu *c)
 	sched_run_idle();
 }
 
-/* Start one CPU and wait up to a second for it to come online. */
-static bool start_cpu(unsigned id, unsigned long hwid)
+/*
+ * Start one CPU and wait up to START_WAIT_NS for it to come online.
+ * Return 1 when it did, 0 when it could not be started (its id is free
+ * for the next one), -1 when it was started but is late: it may still
+ * come online on cpus[id] and that stack, so the id stays its own.
+ * Under -icount the virtual CPUs run in turn and one spinning here hands
+ * over only at QEMU's round-robin kick (every 0.1 s of virtual time), so
+ * a riscv64 hart took about a second to arrive at -smp 4: the old
+ * one-second wait gave up on hart 1, reused cpus[1] for hart 2 while hart
+ * 1 was still starting on it, and the boot fell apart (endless "did not
+ * start" warnings, then a stack-protector panic).
+ */
+#define START_WAIT_NS 10000000000ULL
+static int start_cpu(unsigned id, unsigned long hwid)
 {
 	struct cpu *c = &cpus[id];
 	void *stack = pages_alloc(KSTACK_ORDER);
@@ -162,24 +174,24 @@ static bool start_cpu(unsigned id, unsigned long hwid)
 	int err;
 
 	if (!stack)
-		return false;
+		return 0;
 	c->id = id;
 	err = hal_cpu_start(c, hwid, (uintptr_t)stack + KSTACK_SIZE);
 	if (err) {
 		pr_warn("smp: cpu %u (hardware id %lu) did not start (error %d)\n", id, hwid, err);
 		pages_free(stack, KSTACK_ORDER);
-		return false;
+		return 0;
 	}
-	deadline = hal_time_ns() + 1000000000ULL;
+	deadline = hal_time_ns() + START_WAIT_NS;
 	while (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE)) {
 		if (hal_time_ns() > deadline) {
-			/* Its stack stays: the CPU may still wake up on it. */
+			/* Its stack and id stay: it may still wake up on them. */
 			pr_warn("smp: cpu %u (hardware id %lu) did not come online\n", id, hwid);
-			return false;
+			return -1;
 		}
 		hal_cpu_relax();
 	}
-	return true;
+	return 1;
 }
 
 void smp_init(void)
@@ -188,7 +200,7 @@ void smp_init(void)
 	unsigned n = hal_smp_cpus(hwids, MAX_CPUS), next = 1;
 
 	cpus[0].online = true;
-	for (unsigned i = 1; i < n; i++)
+	for (unsigned i = 1; i < n && next < MAX_CPUS; i++)
 		if (start_cpu(next, hwids[i]))
 			next++;
 	pr_info("smp: %u CPU%s online\n", READ_ONCE(nr_cpus_online),
