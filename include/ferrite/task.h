@@ -120,6 +120,9 @@ struct process {
 };
 
 struct task {
+	/* First, at the same offset in every build: riscv64's trap.S reads it
+	 * (TASK_KSTACK, checked in trap.c). */
+	void *kstack;         /* KSTACK_SIZE bytes above a guard page (task.c) */
 	struct ref ref;
 	struct spinlock lock;
 #ifdef FERRITE_DEBUG
@@ -139,7 +142,6 @@ struct task {
 	bool kill_pending;    /* leave at the next user return (exec, exit_group) */
 	bool is_kthread;      /* no user half */
 	struct list_head hash_node;   /* tid table; Lock: pid_lock */
-	void *kstack;         /* KSTACK_SIZE bytes above a guard page (task.c) */
 	struct hal_context ctx;
 	struct trap_frame *tf; /* user frame at the top of kstack */
 	struct list_head run_node;    /* run queue link; Lock: run queue lock */

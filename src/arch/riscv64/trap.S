@@ -27,7 +27,7 @@
 #define EXC_ECALL_U 8
 #define CPU_ID 0		/* struct cpu, struct task: checked in trap.c */
 #define CPU_CURRENT 8
-#define TASK_KSTACK 96
+#define TASK_KSTACK 0
 #define RV_EMERGENCY_SHIFT 13	/* RV_EMERGENCY_STACK_SIZE */
 
 /* Register lists for the macros below: t0-t2, s0-s1 and a0-a7 (5-17),

@@ -188,7 +188,7 @@ static bool uaccess_page_fault(struct trap_frame *tf)
 _Static_assert(offsetof(struct cpu, id) == 0, "trap.S CPU_ID");
 /* current (a macro name) is the pointer right before idle */
 _Static_assert(offsetof(struct cpu, idle) == 16, "trap.S CPU_CURRENT");
-_Static_assert(offsetof(struct task, kstack) == 96, "trap.S TASK_KSTACK");
+_Static_assert(offsetof(struct task, kstack) == 0, "trap.S TASK_KSTACK");
 _Static_assert(RV_EMERGENCY_STACK_SIZE == 1 << 13, "trap.S RV_EMERGENCY_SHIFT");
 
 void rv_trap_kernel(struct trap_frame *tf);
