@@ -69,7 +69,7 @@ int main(void)
 		      "clock_nanosleep");
 		lat[i] = now_ns() - ((int64_t)next.tv_sec * 1000000000 + next.tv_nsec);
 	}
-	report("clock_nanosleep ABSTIME", lat, LOOPS, 2000);
+	report("clock_nanosleep ABSTIME", lat, LOOPS, 3000);
 
 	/* relative 1 ms sleeps: lateness past the 1 ms */
 	for (int i = 0; i < LOOPS / 4; i++) {
@@ -78,14 +78,14 @@ int main(void)
 		CHECK(nanosleep(&d, NULL) == 0, "nanosleep");
 		lat[i] = now_ns() - t0 - 1000000;
 	}
-	report("nanosleep 1 ms", lat, LOOPS / 4, 2000);
+	report("nanosleep 1 ms", lat, LOOPS / 4, 3000);
 
 	for (int i = 0; i < LOOPS / 4; i++) {
 		t0 = now_ns();
 		CHECK(poll(NULL, 0, 1) == 0, "poll");
 		lat[i] = now_ns() - t0 - 1000000;
 	}
-	report("poll 1 ms timeout", lat, LOOPS / 4, 2000);
+	report("poll 1 ms timeout", lat, LOOPS / 4, 3000);
 
 	int fd = timerfd_create(CLOCK_MONOTONIC, 0);
 	CHECK(fd >= 0, "timerfd_create");
@@ -97,7 +97,7 @@ int main(void)
 		CHECK(read(fd, &n, sizeof(n)) == sizeof(n) && n == 1, "timerfd read");
 		lat[i] = now_ns() - t0 - 1000000;
 	}
-	report("timerfd 1 ms", lat, LOOPS / 4, 2000);
+	report("timerfd 1 ms", lat, LOOPS / 4, 3000);
 	close(fd);
 	printf("sched_latency: ok\n");
 	return 0;
