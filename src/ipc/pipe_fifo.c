@@ -54,6 +54,13 @@ static struct pipe_inner *fifo_get_inner(struct inode *ino)
 	return p;
 }
 
+void fifo_register(struct pipe_inner *p, struct inode *ino)
+{
+	guard(spinlock)(&fifo_lock);
+	p->fifo = ino;
+	list_add_tail(&p->fifo_node, &fifo_table);
+}
+
 void fifo_forget(struct pipe_inner *p)
 {
 	/* p->fifo is written once, before p is published in the table. */

@@ -62,6 +62,9 @@ void pipe_release(struct file *f);
 
 /* Remove p from the FIFO table (pipe_fifo.c); called on the last put. */
 void fifo_forget(struct pipe_inner *p);
+/* An anonymous pipe joins the FIFO table under its pipefs inode, so an
+ * open of that inode (/proc/PID/fd/N) finds it as a FIFO's would. */
+void fifo_register(struct pipe_inner *p, struct inode *ino);
 
 extern const struct file_ops pipe_fops;
 extern const struct file_ops fifo_fops;
