@@ -46,6 +46,10 @@ struct pipe_inner {
 	struct waitqueue rd_wait; /* readers wait for data / a writer to open */
 	struct waitqueue wr_wait; /* writers wait for room / a reader to open */
 	struct inode *fifo;      /* FIFO inode (borrowed) or NULL; Lock: fifo_lock */
+	/* An anonymous pipe reachable through /proc/PID/fd (fifo_register):
+	 * its opens never wait for a partner (Linux's is_pipe). Set once
+	 * before it is published. */
+	bool anon;
 	struct list_head fifo_node; /* in the FIFO table; Lock: fifo_lock */
 };
 

@@ -133,6 +133,21 @@ int main(void)
 	CHECK(read(r2, buf, 2) == 2 && !memcmp(buf, "hi", 2), "read through the reopened pipe");
 	close(r2);
 
+	/* no FIFO rendezvous for a pipe: its write end gone, the reopened
+	 * read end does not wait, reads what is left, then EOF (bash's
+	 * here-strings read as /dev/fd/0) */
+	int q[2];
+	CHECK(pipe(q) == 0, "pipe");
+	CHECK(write(q[1], "left", 4) == 4, "write");
+	close(q[1]);
+	snprintf(path, sizeof(path), "/dev/fd/%d", q[0]);
+	int q2 = open(path, O_RDONLY);
+	CHECK(q2 >= 0, "reopen a pipe without writers");
+	CHECK(read(q2, buf, sizeof(buf)) == 4 && !memcmp(buf, "left", 4), "data left");
+	CHECK(read(q2, buf, sizeof(buf)) == 0, "then EOF");
+	close(q2);
+	close(q[0]);
+
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", sv[0]);
 	CHECK_ERRNO(open(path, O_RDWR), ENXIO);
 
