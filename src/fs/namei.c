@@ -103,7 +103,7 @@ static void file_record_path(struct file *f, int dirfd, const char *path)
 		while (path[0] == '.' && path[1] == '/')
 			path += 2;
 	}
-	f->path = kstrdup(path);
+	f->path = kstrndup(path, PATH_MAX);
 }
 
 /* O_CREAT: find or create the last component; *created tells which.
