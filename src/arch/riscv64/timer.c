@@ -56,6 +56,8 @@ static uint64_t ns_to_count_ceil(uint64_t ns)
 {
 	uint64_t mult = READ_ONCE(ns_per_count), hz = timebase();
 
+	if (ns > UINT64_MAX / 2) /* "never" (a huge timeout): no wrap-around */
+		return UINT64_MAX;
 	if (mult)
 		return (ns + mult - 1) / mult;
 	return ns / 1000000000ULL * hz + (ns % 1000000000ULL * hz + 999999999ULL) / 1000000000ULL;
