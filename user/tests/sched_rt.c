@@ -6,7 +6,7 @@
  * normal task waits for a FIFO one, SCHED_RR tasks take turns, and a
  * spinning FIFO task is throttled so a normal one still runs.
  * Every process here is pinned to the CPU the test starts on; the
- * spinning parts last well under a second each, except the throttling one
+ * spinning parts last well under half a second each, except the throttling one
  * (up to ~2 s).
  */
 #include "common.h"
@@ -277,12 +277,12 @@ static void round_robin(int policy)
 	pid = fork();
 	CHECK(pid >= 0, "fork");
 	if (pid == 0) {
-		double e = now_s() + 0.6;
+		double e = now_s() + 0.35;
 		while (now_s() < e && !shared[4])
 			shared[3]++;
 		_exit(0);
 	}
-	end = now_s() + 0.6;
+	end = now_s() + 0.35;
 	while (now_s() < end)
 		shared[2]++;
 	long other = shared[3];
@@ -291,7 +291,7 @@ static void round_robin(int policy)
 	reap(pid);
 	shared[4] = 0;
 	if (policy == SCHED_RR)
-		CHECK(other > 0, "SCHED_RR peer never ran in 0.6 s");
+		CHECK(other > 0, "SCHED_RR peer never ran in 0.35 s");
 	else
 		CHECK(other == 0, "SCHED_FIFO peer ran (%ld) before the first one blocked", other);
 }
