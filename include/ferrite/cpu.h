@@ -15,11 +15,14 @@ struct hal_pt;
 
 #define MAX_CPUS 8
 
-/* Round-robin run queue of one CPU. */
+/* Run queue of one CPU: real-time tasks by priority, then round robin. */
 struct runqueue {
 	struct spinlock lock;
-	struct list_head tasks; /* runnable, not running; Lock: lock */
-	unsigned nr_running;    /* Lock: lock (read without it as a hint) */
+	struct list_head tasks; /* SCHED_OTHER/BATCH/IDLE, runnable, not running; Lock: lock */
+	/* SCHED_FIFO/RR, highest priority first, FIFO within one; Lock: lock */
+	struct list_head rt_tasks;
+	unsigned nr_running;    /* both lists; Lock: lock (read without it as a hint) */
+	unsigned rt_nr;         /* on rt_tasks; Lock: lock (a hint without it) */
 };
 
 /* Cross-CPU requests (cpu->ipi_pending bits, src/proc/smp.c). */
@@ -39,6 +42,17 @@ struct cpu {
 	 * (/proc/stat). This CPU. */
 	uint64_t user_ticks, sys_ticks, idle_ticks;
 	uint64_t last_tick_ns; /* time of this CPU's last tick. This CPU. */
+	/* Priority of the running task: its rt_prio, -1 for the idle task.
+	 * Written by this CPU at each switch, read by wakers (WRITE/READ_ONCE). */
+	int curr_prio;
+	/* Real-time throttling (sched.c): real-time run time within the
+	 * current 1 s period; over 950 ms the normal tasks run first until the
+	 * period ends. This CPU. */
+	uint64_t rt_period_start_ns, rt_time_ns;
+	bool rt_throttled;
+	/* High-resolution timer (sched.c): the one-shot deadline armed on this
+	 * CPU's timer, 0 when none. This CPU, interrupts off. */
+	uint64_t hr_deadline_ns;
 	bool online;                 /* set once by the CPU itself (release) */
 	struct hal_pt *active_pt;    /* the user table this CPU runs (TLB shootdown) */
 	unsigned ipi_pending;        /* atomic IPI_* bits */

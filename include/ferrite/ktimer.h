@@ -1,7 +1,8 @@
 /*
  * Kernel timers (src/proc/ktimer.c): call a function once monotonic time
- * reaches a deadline. The tick (HAL_TIMER_HZ) runs expired timers, so a
- * timer fires at most one tick late.
+ * reaches a deadline. Arming one arms a one-shot interrupt of this CPU's
+ * timer (hrtimer_arm_irqoff, src/proc/sched.c), so a timer fires at its
+ * time; the tick (HAL_TIMER_HZ) runs expired timers too.
  *
  * The function runs from the timer interrupt with ktimer_lock held and
  * interrupts off: it may take only irq-safe spinlocks and wake wait
@@ -28,5 +29,9 @@ void ktimer_arm(struct ktimer *t, uint64_t expires_ns);
 bool ktimer_cancel(struct ktimer *t);
 /* From t->fn only (ktimer_lock is held): arm again. */
 void ktimer_arm_locked(struct ktimer *t, uint64_t expires_ns);
-/* The tick: run every expired timer. */
-void ktimer_tick(uint64_t now);
+/* The tick or a one-shot interrupt: run every expired timer. Return the
+ * earliest expiry still armed, 0 when none. */
+uint64_t ktimer_tick(uint64_t now);
+/* Make this CPU's timer interrupt at deadline_ns (monotonic) when that is
+ * earlier than what it is armed for (interrupts off; src/proc/sched.c). */
+void hrtimer_arm_irqoff(uint64_t deadline_ns);

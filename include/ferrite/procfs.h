@@ -58,3 +58,13 @@ int procfs_show_mmap_min_addr(struct pbuf *b, pid_t pid);
 int procfs_store_mmap_min_addr(const char *text, size_t len);
 /* ferrite.sysrq=1 on the command line: /proc/sysrq-trigger may crash. */
 extern bool sysrq_crash_allowed;
+
+/* /proc/PID/fd and fdinfo (src/fs/procfs_fd.c). */
+struct file;
+/* Return: a new reference to pid's file at fd, or NULL. */
+struct file *procfs_fd_file(pid_t pid, int fd);
+/* The first open descriptor of pid >= from, or -1. */
+int procfs_fd_next(pid_t pid, int from);
+/* f's link text into buf[size] (no NUL): length or -errno. */
+ssize_t procfs_fd_describe(struct file *f, char *buf, size_t size);
+int procfs_show_fdinfo(struct pbuf *b, pid_t pid, int fd);

@@ -27,6 +27,12 @@ void sched_init_cpu(struct cpu *c, struct task *idle);
 void sched_set_affinity(struct task *t, unsigned long mask);
 /* Give up the CPU. The caller sets current->state first to sleep. */
 void schedule(void);
+/* sched_yield(2): schedule(), a real-time caller going behind the tasks of
+ * its own priority. */
+void sched_yield(void);
+/* Set t's SCHED_* policy, real-time priority (0 for the normal policies)
+ * and SCHED_RESET_ON_FORK (already validated and permitted). */
+void sched_set_policy(struct task *t, int policy, int rt_prio, bool reset_on_fork);
 /* Make a sleeping task runnable (no-op when it already is). */
 void sched_wakeup(struct task *t);
 /* Put a new task on a run queue. */

@@ -139,6 +139,19 @@ struct task {
 	 * the next task's sched_finish_switch. */
 	bool switched_out;
 	unsigned long cpus_allowed; /* sched_setaffinity mask; Lock: run queue lock */
+	/* Scheduling class (src/proc/sys_sched.c, docs/scheduler.md): the
+	 * SCHED_* policy, the real-time priority (1..99 for SCHED_FIFO and
+	 * SCHED_RR, else 0) and SCHED_RESET_ON_FORK. Written under the run
+	 * queue lock (sched_set_policy), read without it as a snapshot. */
+	int policy;
+	int rt_prio;
+	bool reset_on_fork;
+	bool rt_queued;     /* on its queue's rt_tasks list; Lock: run queue lock */
+	/* The next requeue goes to the tail of its priority level (sched_yield,
+	 * an SCHED_RR slice used up); else a preempted real-time task stays at
+	 * the head, as Linux's. Only the task's own CPU. */
+	bool rt_yield;
+	int64_t rr_left_ns; /* SCHED_RR: left of its slice; only its own CPU */
 	bool kill_pending;    /* leave at the next user return (exec, exit_group) */
 	bool is_kthread;      /* no user half */
 	struct list_head hash_node;   /* tid table; Lock: pid_lock */

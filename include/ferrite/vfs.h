@@ -131,6 +131,9 @@ struct inode_ops {
 		      struct inode *ndir, const char *nname, size_t nlen, unsigned flags);
 	/* Copy the link target into buf (kernel). Return length or -errno. */
 	ssize_t (*readlink)(struct inode *ino, char *buf, size_t size);
+	/* Optional, a "magic" link (/proc/PID/fd/N): following it gives this
+	 * inode (new reference or ERR_PTR) instead of walking readlink's text. */
+	struct inode *(*get_link)(struct inode *link);
 	int (*truncate)(struct inode *ino, off_t size);
 	/* Walk the directory from ctx->pos (see struct dir_context). */
 	int (*iterate)(struct inode *dir, struct dir_context *ctx);
@@ -213,6 +216,9 @@ struct dir_context {
 
 /* ---- open files ---- */
 struct file_ops {
+	/* Optional: an anonymous file's kind as /proc/PID/fd shows it,
+	 * "anon_inode:[name]" (eventfd, eventpoll, timerfd...). */
+	const char *anon_name;
 	/* Called once when a file is opened on an inode (may replace
 	 * f->ops, e.g. char devices). */
 	int (*open)(struct inode *ino, struct file *f);
@@ -267,6 +273,12 @@ struct file {
 	off_t pos;            /* Lock: lock */
 	void *private;        /* owned by ops (released in ops->release) */
 	struct list_head ep_links; /* epoll items watching this file; Lock: lock */
+	/* The path open(2) was given (kmalloc'd, or NULL) and, when it was
+	 * relative, a reference to the directory it started from: what
+	 * /proc/PID/fd/N shows (procfs_fd.c). Set once before the file is
+	 * installed, then read-only. */
+	char *path;
+	struct inode *path_base;
 };
 
 /* Return: a new file (refcount 1) on ino (a reference is taken) with ops,

@@ -8,7 +8,8 @@
 #   riscv64  qemu-riscv64 user mode cannot exec a foreign program from a
 #            script without binfmt_misc, so each basic program and each lua
 #            script is run directly under qemu-riscv64 (-L: the folder's
-#            glibc); the busybox and bench groups have no riscv64 reference
+#            glibc, or musl's libc.so as its loader); the busybox and bench
+#            groups have no riscv64 reference
 # A Debian Linux kernel booting the disk itself is not done (its virtio_blk
 # and ext4 are modules): see docs/judge.md.
 #
@@ -45,7 +46,10 @@ scripts_of() { # DIR: basic first, then alphabetical
 				libc=$(basename "$dir")
 				group=${s%_testcode.sh}
 				prefix=$(mktemp -d)
-				ln -s "$dir/lib" "$prefix/lib"
+				# The folder's libraries as /lib; musl's loader is its libc.so.
+				mkdir "$prefix/lib"
+				ln -s "$dir"/lib/* "$prefix/lib/"
+				[ -e "$dir/lib/libc.so" ] && ln -sf "$dir/lib/libc.so" "$prefix/lib/ld-musl-riscv64.so.1"
 				rc=0
 				case "$group" in
 				basic)

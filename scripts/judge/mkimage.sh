@@ -7,8 +7,9 @@
 #            bash, coreutils, grep, sed, gawk, findutils, diffutils, tar,
 #            gzip, xz: this machine's on x86_64, fetched on riscv64) scripts, glibc's
 #            libraries in /glibc/lib, Debian's busybox-static as ./busybox
-#   /musl    the same programs built with musl-gcc (x86_64 only: no musl
-#            for riscv64 here), musl's libc.so in /musl/lib; no lua
+#   /musl    the same programs built with musl-gcc (x86_64: Debian's
+#            musl-tools; riscv64: musl built from Debian's source package by
+#            scripts/build-musl-riscv64.sh), musl's libc.so in /musl/lib; no lua
 # Each *_testcode.sh prints "#### OS COMP TEST GROUP START name-libc ####"
 # ... "END" and one "testcase GROUP NAME success|fail" line per case.
 #
@@ -40,6 +41,8 @@ x86_64)
 	glibc_ldso=ld-linux-x86-64.so.2
 	busybox=/bin/busybox
 	libcs="glibc musl"
+	musl_cc=musl-gcc
+	musl_libc=/lib/x86_64-linux-musl/libc.so
 	lua=/usr/bin/lua5.4
 	lua_libs="libreadline.so.8 libtinfo.so.6"
 	lua_libdir=$glibc_libdir
@@ -52,6 +55,16 @@ riscv64)
 	busybox=$build/riscv64/user/busybox
 	[ -x "$busybox" ] || { echo "mkimage: $busybox missing (make kernel-rv first)" >&2; exit 1; }
 	libcs="glibc"
+	# musl from Debian's source package, built once into BUILD/musl-riscv64
+	# (the musl guest tests use the same sysroot).
+	musl_root=$build/musl-riscv64/sysroot
+	if [ -x "$musl_root/bin/musl-gcc" ] || "$top/scripts/build-musl-riscv64.sh" "$build/musl-riscv64"; then
+		libcs="glibc musl"
+		musl_cc=$musl_root/bin/musl-gcc
+		musl_libc=$musl_root/lib/libc.so
+	else
+		echo "mkimage: no musl for riscv64, /musl left out" >&2
+	fi
 	# Debian's riscv64 lua5.4 and the glibc it was built for (the newer
 	# suite), through the isolated apt configuration of the busybox fetch.
 	# Debian's programs of the dynamic group come from the same suite.
@@ -94,8 +107,8 @@ make_folder() {
 		done
 		;;
 	musl)
-		compile=(musl-gcc -O2 -Wall -Wextra -Werror)
-		cp -L /lib/x86_64-linux-musl/libc.so "$dir/lib/libc.so"
+		compile=("$musl_cc" -O2 -Wall -Wextra -Werror)
+		cp -L "$musl_libc" "$dir/lib/libc.so"
 		;;
 	esac
 	cp "$busybox" "$dir/busybox"

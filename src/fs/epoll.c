@@ -541,6 +541,7 @@ static unsigned eventpoll_file_poll(struct file *f, struct poll_table *pt)
 }
 
 static const struct file_ops eventpoll_fops = {
+	.anon_name = "[eventpoll]",
 	.poll = eventpoll_file_poll,
 	.release = eventpoll_file_release,
 };

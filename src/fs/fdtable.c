@@ -273,6 +273,34 @@ struct file *fd_get_raw(int fd)
 	return f;
 }
 
+struct file *fd_table_file(struct fd_table *t, int fd)
+{
+	struct file *f;
+
+	if (fd < 0 || fd >= FD_MAX)
+		return NULL;
+	guard(spinlock)(&t->lock);
+	f = t->fds[fd];
+	if (f)
+		file_get(f);
+	return f;
+}
+
+int fd_table_next_open(struct fd_table *t, int from)
+{
+	guard(spinlock)(&t->lock);
+	for (int fd = from < 0 ? 0 : from; fd < FD_MAX; fd++) {
+		uint64_t bits = t->open[fd / 64] >> (fd % 64);
+		if (!bits) {
+			fd |= 63; /* the rest of this word is closed */
+			continue;
+		}
+		fd += bit_lowest(bits);
+		return fd;
+	}
+	return -1;
+}
+
 struct file *fd_get(int fd)
 {
 	struct file *f = fd_get_raw(fd);

@@ -69,6 +69,9 @@ static void file_release(struct ref *r)
 		f->ops->release(f);
 	if (f->inode)
 		inode_put(f->inode);
+	if (f->path_base)
+		inode_put(f->path_base);
+	kfree(f->path);
 	kfree(f);
 	__atomic_sub_fetch(&files_live, 1, __ATOMIC_RELAXED);
 }

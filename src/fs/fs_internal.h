@@ -33,6 +33,10 @@ struct fd_table *current_files(void);
 struct fs_context *current_fs(void);
 /* Return: new reference to the cwd (the root when there is no process). */
 struct inode *fs_cwd_get(void);
+/* Another process's table (/proc/PID/fd): a new reference to the file at
+ * fd, or NULL; the first open descriptor >= from, or -1. */
+struct file *fd_table_file(struct fd_table *t, int fd);
+int fd_table_next_open(struct fd_table *t, int from);
 /* Return: new reference to the current process's root directory (its
  * chroot, else vfs_root). */
 struct inode *fs_root_get(void);

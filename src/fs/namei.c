@@ -9,6 +9,7 @@
 #include <ferrite/errno.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/cred.h>
+#include <ferrite/string.h>
 #include "fs_internal.h"
 
 static bool is_dot_or_dotdot(const char *n, size_t len)
@@ -79,6 +80,30 @@ struct file *vfs_open_exec(const char *path)
 	if (!S_ISREG(ino->mode) || inode_permission(ino, MAY_EXEC))
 		return ERR_PTR(-EACCES);
 	return open_inode(ino, O_RDONLY, false); /* exec needs x, not r */
+}
+
+/* Remember the name f was opened by, for /proc/PID/fd (no walk: a
+ * relative one keeps its starting directory). Best effort: without
+ * memory the link shows no path. */
+static void file_record_path(struct file *f, int dirfd, const char *path)
+{
+	if (path[0] != '/') {
+		if (dirfd == AT_FDCWD) {
+			f->path_base = fs_cwd_get();
+		} else {
+			struct file *d = fd_get_raw(dirfd);
+			if (d) {
+				inode_get(d->inode);
+				f->path_base = d->inode;
+				file_put(d);
+			}
+		}
+		if (!f->path_base)
+			return;
+		while (path[0] == '.' && path[1] == '/')
+			path += 2;
+	}
+	f->path = kstrndup(path, PATH_MAX);
 }
 
 /* O_CREAT: find or create the last component; *created tells which.
@@ -166,7 +191,10 @@ struct file *vfs_open_at(int dirfd, const char *path, int flags, mode_t mode)
 		return ERR_PTR(-ENOTDIR);
 	if (S_ISLNK(ino->mode) && !(flags & O_PATH))
 		return ERR_PTR(-ELOOP);
-	return open_inode(ino, flags, !created);
+	struct file *f = open_inode(ino, flags, !created);
+	if (!IS_ERR(f))
+		file_record_path(f, dirfd, path);
+	return f;
 }
 
 /* Adding pp's name: an existing name is EEXIST before any permission

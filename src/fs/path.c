@@ -55,6 +55,10 @@ static struct inode *follow(struct inode *root, struct inode *dir, struct inode 
 
 	if (++*links > SYMLOOP_MAX || nest >= SYMLINK_NEST_MAX)
 		return ERR_PTR(-ELOOP);
+	if (link->iops && link->iops->get_link) {
+		struct inode *res = link->iops->get_link(link);
+		return IS_ERR(res) ? res : vfs_mount_cross(res);
+	}
 	if (!link->iops || !link->iops->readlink)
 		return ERR_PTR(-EINVAL);
 	__free(kfree) char *target = kmalloc(PATH_MAX);

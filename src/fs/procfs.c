@@ -49,6 +49,10 @@ enum procfs_type {
 	PROC_PID_COMM,
 	PROC_PID_STATM,
 	PROC_PID_EXE,
+	PROC_PID_FD,          /* /proc/PID/fd: the descriptors (procfs_fd.c) */
+	PROC_PID_FDINFO,      /* /proc/PID/fdinfo */
+	PROC_PID_FD_LINK,     /* /proc/PID/fd/N */
+	PROC_PID_FDINFO_FILE, /* /proc/PID/fdinfo/N */
 	PROC_SYSRQ_TRIGGER,
 	PROC_SYS,
 	PROC_SYS_KERNEL,
@@ -134,7 +138,13 @@ static const struct procfs_entry pid_entries[] = {
 	{ "exe", PROC_PID_EXE, S_IFLNK | 0777, NULL },
 	{ "mounts", PROC_PID_MOUNTS, S_IFREG | 0444, procfs_show_mounts },
 	{ "mountinfo", PROC_PID_MOUNTINFO, S_IFREG | 0444, procfs_show_mountinfo },
+	{ "fd", PROC_PID_FD, S_IFDIR | 0500, NULL },
+	{ "fdinfo", PROC_PID_FDINFO, S_IFDIR | 0500, NULL },
 };
+
+static const struct procfs_entry fd_link_entry = { "", PROC_PID_FD_LINK, S_IFLNK | 0700, NULL };
+static const struct procfs_entry fdinfo_file_entry = { "", PROC_PID_FDINFO_FILE, S_IFREG | 0400,
+						       NULL };
 
 static const struct procfs_entry pid_dir_entry = { "", PROC_PID, S_IFDIR | 0555, NULL };
 static const struct procfs_entry root_entry = { "", PROC_ROOT, S_IFDIR | 0555, NULL };
@@ -195,9 +205,16 @@ void pbuf_printf(struct pbuf *b, const char *fmt, ...)
 
 /* ---- inodes ---- */
 
+/* Inode numbers: (fd + 1) << 40 | (pid + 1) << 8 | type; fd part 0
+ * outside /proc/PID/fd and fdinfo. */
 static pid_t ino_pid(const struct inode *ino)
 {
-	return (pid_t)((ino->ino >> 8) - 1);
+	return (pid_t)(((ino->ino >> 8) & 0xffffffffu) - 1);
+}
+
+static int ino_fd(const struct inode *ino)
+{
+	return (int)((ino->ino >> 40) - 1);
 }
 
 static ino_t make_ino(pid_t pid, enum procfs_type type)
@@ -206,7 +223,7 @@ static ino_t make_ino(pid_t pid, enum procfs_type type)
 }
 
 static const struct inode_ops procfs_root_iops, procfs_static_iops, procfs_pid_iops,
-	procfs_link_iops, procfs_exe_iops, procfs_file_iops;
+	procfs_link_iops, procfs_exe_iops, procfs_file_iops, procfs_fddir_iops, procfs_fdlink_iops;
 static const struct file_ops procfs_file_fops, procfs_dir_fops;
 
 /* Return: a new inode for entry e of process pid (0: global), or ERR_PTR. */
@@ -236,6 +253,14 @@ static struct inode *procfs_inode(const struct procfs_entry *e, pid_t pid)
 		break;
 	case PROC_PID_EXE:
 		ino->iops = &procfs_exe_iops;
+		break;
+	case PROC_PID_FD:
+	case PROC_PID_FDINFO:
+		ino->iops = &procfs_fddir_iops;
+		ino->fops = &procfs_dir_fops;
+		break;
+	case PROC_PID_FD_LINK:
+		ino->iops = &procfs_fdlink_iops;
 		break;
 	default:
 		ino->iops = &procfs_file_iops;
@@ -393,6 +418,102 @@ static ssize_t procfs_exe_readlink(struct inode *ino, char *buf, size_t size)
 	return (ssize_t)n;
 }
 
+/* ---- /proc/PID/fd and fdinfo (contents: procfs_fd.c) ---- */
+
+static bool emit_fixed(struct dir_context *ctx, ino_t self, ino_t parent,
+		       const struct procfs_entry *tab, size_t n, pid_t pid);
+
+/* A descriptor number: decimal, "0" or no leading zero; -1 otherwise. */
+static int parse_fd(const char *name, size_t len)
+{
+	long v = 0;
+
+	if (len == 0 || len > 7 || (name[0] == '0' && len > 1))
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return -1;
+		v = v * 10 + (name[i] - '0');
+	}
+	return (int)v;
+}
+
+static struct inode *procfs_fddir_lookup(struct inode *dir, const char *name, size_t len)
+{
+	pid_t pid = ino_pid(dir);
+	bool links = ino_type(dir) == PROC_PID_FD;
+	int fd = parse_fd(name, len);
+	struct file *f;
+	struct inode *ino;
+
+	if (is_dotdot(name, len))
+		return procfs_inode(&pid_dir_entry, pid);
+	if (fd < 0 || !(f = procfs_fd_file(pid, fd)))
+		return ERR_PTR(-ENOENT);
+	ino = procfs_inode(links ? &fd_link_entry : &fdinfo_file_entry, pid);
+	if (!IS_ERR(ino)) {
+		ino->ino |= (ino_t)(fd + 1) << 40;
+		/* Linux: r-x for a read end, -wx for a write end, for the owner. */
+		if (links)
+			ino->mode = S_IFLNK | ((f->mode & FMODE_READ) ? 0500 : 0) |
+				    ((f->mode & FMODE_WRITE) ? 0300 : 0);
+	}
+	file_put(f);
+	return ino;
+}
+
+static int procfs_fddir_iterate(struct inode *dir, struct dir_context *ctx)
+{
+	pid_t pid = ino_pid(dir);
+	bool links = ino_type(dir) == PROC_PID_FD;
+	int fd;
+
+	if (!emit_fixed(ctx, dir->ino, make_ino(pid, PROC_PID), NULL, 0, pid))
+		return 0;
+	/* cookie 2 + fd */
+	while ((fd = procfs_fd_next(pid, (int)ctx->pos - 2)) >= 0) {
+		char name[16];
+		int len = ksnprintf(name, sizeof(name), "%d", fd);
+		ino_t ino = ((ino_t)(fd + 1) << 40) |
+			    make_ino(pid, links ? PROC_PID_FD_LINK : PROC_PID_FDINFO_FILE);
+		if (!ctx->emit(ctx, name, (size_t)len, ino, links ? DT_LNK : DT_REG))
+			return 0;
+		ctx->pos = fd + 3;
+	}
+	return 0;
+}
+
+static ssize_t procfs_fdlink_readlink(struct inode *ino, char *buf, size_t size)
+{
+	struct file *f = procfs_fd_file(ino_pid(ino), ino_fd(ino));
+	ssize_t n;
+
+	if (!f)
+		return -ENOENT;
+	n = procfs_fd_describe(f, buf, size);
+	file_put(f);
+	return n;
+}
+
+/* Following /proc/PID/fd/N gives the file's own inode (sockets and
+ * anonymous files cannot be opened again: ENXIO, as Linux). */
+static struct inode *procfs_fdlink_get(struct inode *link)
+{
+	struct file *f = procfs_fd_file(ino_pid(link), ino_fd(link));
+	struct inode *ino;
+
+	if (!f)
+		return ERR_PTR(-ENOENT);
+	ino = f->inode;
+	if (S_ISSOCK(ino->mode) || !(ino->mode & S_IFMT)) {
+		file_put(f);
+		return ERR_PTR(-ENXIO);
+	}
+	inode_get(ino);
+	file_put(f);
+	return ino;
+}
+
 /* ---- directory walks: cookie 0 ".", 1 "..", 2.. entries, then pids ---- */
 
 #define PID_COOKIE_BASE 1000
@@ -502,6 +623,14 @@ static const struct inode_ops procfs_pid_iops = {
 	.lookup = procfs_pid_lookup,
 	.iterate = procfs_pid_iterate,
 };
+static const struct inode_ops procfs_fddir_iops = {
+	.lookup = procfs_fddir_lookup,
+	.iterate = procfs_fddir_iterate,
+};
+static const struct inode_ops procfs_fdlink_iops = {
+	.readlink = procfs_fdlink_readlink,
+	.get_link = procfs_fdlink_get,
+};
 static const struct inode_ops procfs_exe_iops = {
 	.readlink = procfs_exe_readlink,
 };
@@ -535,7 +664,10 @@ static int procfs_open(struct inode *ino, struct file *f)
 	__free(kfree) struct procfs_snapshot *s = kzalloc(sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	err = e->show(&b, ino_pid(ino));
+	if (e->type == PROC_PID_FDINFO_FILE)
+		err = procfs_show_fdinfo(&b, ino_pid(ino), ino_fd(ino));
+	else
+		err = e->show(&b, ino_pid(ino));
 	if (!err && b.oom)
 		err = -ENOMEM;
 	if (err) {

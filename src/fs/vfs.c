@@ -54,6 +54,9 @@ void vfs_init(void)
 		must(vfs_mknod_at(AT_FDCWD, nodes[i].path, S_IFCHR | nodes[i].perm,
 				  MKDEV(nodes[i].major, nodes[i].minor)), nodes[i].path);
 	must(vfs_symlink_at("/proc/self/fd", AT_FDCWD, "/dev/fd"), "/dev/fd");
+	must(vfs_symlink_at("/proc/self/fd/0", AT_FDCWD, "/dev/stdin"), "/dev/stdin");
+	must(vfs_symlink_at("/proc/self/fd/1", AT_FDCWD, "/dev/stdout"), "/dev/stdout");
+	must(vfs_symlink_at("/proc/self/fd/2", AT_FDCWD, "/dev/stderr"), "/dev/stderr");
 	rtc_dev_init(); /* /dev/rtc0 when there is a hardware clock */
 	kcov_dev_init(); /* /dev/kcov in the coverage kernels */
 	procfs_init(); /* on /proc */

@@ -133,6 +133,7 @@ static void eventfd_release(struct file *f)
 }
 
 static const struct file_ops eventfd_fops = {
+	.anon_name = "[eventfd]",
 	.read = eventfd_read,
 	.write = eventfd_write,
 	.poll = eventfd_poll,

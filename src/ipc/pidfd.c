@@ -38,6 +38,7 @@ static void pidfd_release(struct file *f)
 }
 
 static const struct file_ops pidfd_fops = {
+	.anon_name = "[pidfd]",
 	.poll = pidfd_poll,
 	.release = pidfd_release,
 };

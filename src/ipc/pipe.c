@@ -347,6 +347,10 @@ int pipe_create(int flags, struct file **rd, struct file **wr)
 	p->readers = p->writers = 1;
 	p->r_counter = p->w_counter = 1;
 	ref_get(&p->ref); /* one reference per end */
+	/* Opening /proc/PID/fd/N of either end opens this pipe as a FIFO
+	 * (Linux's fifo_open on the pipe inode): bash's <(...). */
+	ino->fops = &fifo_fops;
+	fifo_register(p, ino);
 
 	__free(file_put) struct file *r = file_alloc(ino, &pipe_fops, O_RDONLY | (flags & O_NONBLOCK));
 	if (IS_ERR(r)) {

@@ -4,7 +4,8 @@
  * keyed by the inode; the entry goes away with the inner's last reference
  * (the open files hold the inode, so the key cannot be reused meanwhile).
  *
- * Opening for reading waits for a writer and opening for writing waits for
+ * An anonymous pipe opened again through /proc/PID/fd (p->anon) never
+ * waits. Otherwise opening for reading waits for a writer and opening for writing waits for
  * a reader (Linux's rendezvous: until the other side's open counter moves),
  * unless O_NONBLOCK: a read open then succeeds at once, a write open with
  * no reader fails with ENXIO. O_RDWR never waits.
@@ -54,6 +55,14 @@ static struct pipe_inner *fifo_get_inner(struct inode *ino)
 	return p;
 }
 
+void fifo_register(struct pipe_inner *p, struct inode *ino)
+{
+	guard(spinlock)(&fifo_lock);
+	p->fifo = ino;
+	p->anon = true;
+	list_add_tail(&p->fifo_node, &fifo_table);
+}
+
 void fifo_forget(struct pipe_inner *p)
 {
 	/* p->fifo is written once, before p is published in the table. */
@@ -95,7 +104,7 @@ static int fifo_open(struct inode *ino, struct file *f)
 	if (!p)
 		return -ENOMEM;
 	scoped_guard(spinlock, &p->lock) {
-		if (mode == FMODE_WRITE && nonblock && !p->readers) {
+		if (mode == FMODE_WRITE && nonblock && !p->readers && !p->anon) {
 			err = -ENXIO;
 			break;
 		}
@@ -117,7 +126,9 @@ static int fifo_open(struct inode *ino, struct file *f)
 	/* A sleeping opener on the other side may now go on. */
 	wake_up_all(&p->rd_wait);
 	wake_up_all(&p->wr_wait);
-	if (mode == FMODE_READ && !partners && !nonblock)
+	if (p->anon)
+		; /* a pipe's end, reopened: no rendezvous, as Linux */
+	else if (mode == FMODE_READ && !partners && !nonblock)
 		err = wait_event_interruptible(&p->rd_wait, counter_moved(p, &p->w_counter, seen));
 	else if (mode == FMODE_WRITE && !partners)
 		err = wait_event_interruptible(&p->wr_wait, counter_moved(p, &p->r_counter, seen));

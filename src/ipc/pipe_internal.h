@@ -46,6 +46,10 @@ struct pipe_inner {
 	struct waitqueue rd_wait; /* readers wait for data / a writer to open */
 	struct waitqueue wr_wait; /* writers wait for room / a reader to open */
 	struct inode *fifo;      /* FIFO inode (borrowed) or NULL; Lock: fifo_lock */
+	/* An anonymous pipe reachable through /proc/PID/fd (fifo_register):
+	 * its opens never wait for a partner (Linux's is_pipe). Set once
+	 * before it is published. */
+	bool anon;
 	struct list_head fifo_node; /* in the FIFO table; Lock: fifo_lock */
 };
 
@@ -62,6 +66,9 @@ void pipe_release(struct file *f);
 
 /* Remove p from the FIFO table (pipe_fifo.c); called on the last put. */
 void fifo_forget(struct pipe_inner *p);
+/* An anonymous pipe joins the FIFO table under its pipefs inode, so an
+ * open of that inode (/proc/PID/fd/N) finds it as a FIFO's would. */
+void fifo_register(struct pipe_inner *p, struct inode *ino);
 
 extern const struct file_ops pipe_fops;
 extern const struct file_ops fifo_fops;

@@ -146,6 +146,7 @@ static void signalfd_release(struct file *f)
 }
 
 static const struct file_ops signalfd_fops = {
+	.anon_name = "[signalfd]",
 	.read = signalfd_read,
 	.poll = signalfd_poll,
 	.release = signalfd_release,

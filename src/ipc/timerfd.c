@@ -189,6 +189,7 @@ static void timerfd_release(struct file *f)
 }
 
 static const struct file_ops timerfd_fops = {
+	.anon_name = "[timerfd]",
 	.read = timerfd_read,
 	.poll = timerfd_poll,
 	.release = timerfd_release,

@@ -178,7 +178,9 @@ static void process_become_zombie(struct process *p)
 
 	if (p == init_process())
 		panic("init exited with status 0x%x", p->exit_status);
-	p->files = NULL;
+	/* Under p->lock: /proc/PID/fd takes a reference under it. */
+	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 }))
+		p->files = NULL;
 	p->fs = NULL;
 	if (files)
 		fd_table_put(files);

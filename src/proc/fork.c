@@ -172,6 +172,9 @@ static struct process *process_clone(struct process *p, unsigned long flags)
 	memcpy(q->comm, p->comm, sizeof(q->comm));
 	q->personality = READ_ONCE(p->personality);
 	q->nice = READ_ONCE(p->nice);
+	/* SCHED_RESET_ON_FORK: a negative nice value is not inherited. */
+	if (READ_ONCE(current->reset_on_fork) && q->nice < 0)
+		q->nice = 0;
 	q->membarrier_registered = __atomic_load_n(&p->membarrier_registered, __ATOMIC_RELAXED);
 	return q;
 }

@@ -31,8 +31,14 @@ void ktimer_arm_locked(struct ktimer *t, uint64_t expires_ns)
 
 void ktimer_arm(struct ktimer *t, uint64_t expires_ns)
 {
-	guard_irqsave(&ktimer_lock);
+	unsigned long flags = spin_lock_irqsave(&ktimer_lock);
+
 	ktimer_arm_locked(t, expires_ns);
+	spin_unlock(&ktimer_lock);
+	/* A one-shot interrupt on this CPU (sched.c); a re-arm from t->fn
+	 * is covered by the interrupt's own next deadline. */
+	hrtimer_arm_irqoff(expires_ns);
+	hal_irq_restore(flags);
 }
 
 bool ktimer_cancel(struct ktimer *t)
@@ -44,9 +50,10 @@ bool ktimer_cancel(struct ktimer *t)
 	return was;
 }
 
-void ktimer_tick(uint64_t now)
+uint64_t ktimer_tick(uint64_t now)
 {
 	struct ktimer *t, *n;
+	uint64_t next = 0;
 	LIST_HEAD(due);
 
 	guard_irqsave(&ktimer_lock);
@@ -60,4 +67,8 @@ void ktimer_tick(uint64_t now)
 		list_del(&t->node);
 		t->fn(t, now);
 	}
+	list_for_each_entry(t, &armed, node)
+		if (!next || t->expires_ns < next)
+			next = t->expires_ns;
+	return next;
 }

@@ -1,7 +1,24 @@
 /*
- * The scheduler: one round-robin run queue per CPU, an idle task per CPU,
- * the tick, and timed sleeps. No kernel preemption: a task runs in the
- * kernel until it sleeps or returns to user mode (trap_exit_to_user).
+ * The scheduler: one run queue per CPU, an idle task per CPU, the tick,
+ * and timed sleeps. No kernel preemption: a task runs in the kernel until
+ * it sleeps or returns to user mode (trap_exit_to_user).
+ *
+ * Classes (docs/scheduler.md): SCHED_FIFO and SCHED_RR tasks (rt_prio
+ * 1..99) wait on rq.rt_tasks, highest priority first, and run before the
+ * SCHED_OTHER/BATCH/IDLE tasks of rq.tasks (round robin). A woken
+ * real-time task preempts a lower-priority one on its CPU (need_resched,
+ * or an IPI to another CPU); a preempted one stays at the head of its
+ * level, a yielding one or an SCHED_RR one whose 100 ms slice is used up
+ * goes to the tail. Throttling, as Linux's sched_rt_runtime_us: after
+ * 950 ms of real-time run time in a 1 s period a CPU runs its normal tasks
+ * first until the period ends, so a spinning FIFO task cannot starve the
+ * kernel's threads.
+ *
+ * Timed sleeps and kernel timers expire at their time, not at the next
+ * tick: the CPU that adds a deadline earlier than what its timer is armed
+ * for arms a one-shot interrupt (hal_timer_arm); each such interrupt runs
+ * the expired sleepers and timers, then arms this CPU for the earliest
+ * deadline left, so the earliest one is always armed somewhere.
  *
  * sched_yield_to is the direct hand-off of ports' call/reply: it wakes a
  * chosen task and switches to it in one pass, without the queue's order.
@@ -39,9 +56,13 @@
 #include <hal/hal_context.h>
 #include <hal/hal_mmu.h>
 #include <hal/hal_timer.h>
+#include <uapi/sched.h>
 #include "proc_internal.h"
 
 #define NS_PER_TICK (1000000000ULL / HAL_TIMER_HZ)
+#define RR_SLICE_NS (100 * 1000000LL)     /* Linux's RR_TIMESLICE */
+#define RT_PERIOD_NS 1000000000ULL        /* sched_rt_period_us */
+#define RT_RUNTIME_NS 950000000ULL        /* sched_rt_runtime_us */
 
 static struct spinlock sleep_lock = SPINLOCK_INIT("sleepers");
 static LIST_HEAD(sleepers); /* tasks in schedule_timeout; Lock: sleep_lock */
@@ -52,7 +73,9 @@ static void rq_init(struct runqueue *rq)
 {
 	spin_init(&rq->lock, "runqueue");
 	list_init(&rq->tasks);
+	list_init(&rq->rt_tasks);
 	rq->nr_running = 0;
+	rq->rt_nr = 0;
 }
 
 void sched_init(void)
@@ -80,15 +103,50 @@ void sched_init_cpu(struct cpu *c, struct task *idle)
 	list_init(&idle->timer_node);
 	list_init(&idle->hash_node);
 	c->idle = idle;
+	c->curr_prio = -1;
 	cpu_set_current(c, idle);
+}
+
+/* Queue t: a normal task at the tail; a real-time one behind every task
+ * of its priority or higher, or (head) in front of those of its own. */
+static void enqueue_pos_locked(struct runqueue *rq, struct task *t, bool head)
+{
+	assert_locked(&rq->lock);
+	if (t->rt_prio > 0) {
+		struct task *o;
+		struct list_head *pos = &rq->rt_tasks;
+
+		list_for_each_entry(o, &rq->rt_tasks, run_node) {
+			if (o->rt_prio < t->rt_prio || (head && o->rt_prio == t->rt_prio)) {
+				pos = &o->run_node;
+				break;
+			}
+		}
+		list_add_tail(&t->run_node, pos); /* before pos */
+		t->rt_queued = true;
+		rq->rt_nr++;
+	} else {
+		list_add_tail(&t->run_node, &rq->tasks);
+		t->rt_queued = false;
+	}
+	t->on_rq = true;
+	rq->nr_running++;
 }
 
 static void enqueue_locked(struct runqueue *rq, struct task *t)
 {
+	enqueue_pos_locked(rq, t, false);
+}
+
+static void dequeue_locked(struct runqueue *rq, struct task *t)
+{
 	assert_locked(&rq->lock);
-	list_add_tail(&t->run_node, &rq->tasks);
-	t->on_rq = true;
-	rq->nr_running++;
+	list_del(&t->run_node);
+	t->on_rq = false;
+	rq->nr_running--;
+	if (t->rt_queued)
+		rq->rt_nr--;
+	t->rt_queued = false;
 }
 
 /* A CPU t may run on: its last one when that idles, else an idle one,
@@ -111,6 +169,9 @@ static unsigned select_cpu(const struct task *t)
 			continue;
 		c = &cpus[i];
 		load = READ_ONCE(c->rq.nr_running) * 2 + (cpu_current_remote(c) != c->idle);
+		/* A real-time task avoids CPUs where it could not run now. */
+		if (t->rt_prio > 0 && READ_ONCE(c->curr_prio) >= t->rt_prio)
+			load += 1000;
 		if (load < best_load || (load == best_load && i == (unsigned)t->cpu)) {
 			best = i;
 			best_load = load;
@@ -146,11 +207,20 @@ static struct runqueue *task_rq_lock(struct task *t)
 	}
 }
 
-/* Kick CPU cpu after queueing on it: an idle CPU must look at its queue. */
-static void kick_cpu(unsigned cpu)
+/* Kick CPU cpu after queueing a task of priority prio on it: an idle
+ * CPU must look at its queue, and one running a lower-priority task than
+ * a real-time prio must switch (at its next return to user mode). */
+static void kick_cpu_prio(unsigned cpu, int prio)
 {
 	struct cpu *c = &cpus[cpu];
 
+	if (prio > 0 && prio > READ_ONCE(c->curr_prio)) {
+		if (cpu == hal_cpu_id())
+			c->need_resched = true;
+		else
+			smp_send_resched(cpu);
+		return;
+	}
 	if (cpu != hal_cpu_id() && cpu_current_remote(c) == c->idle)
 		smp_send_resched(cpu);
 }
@@ -163,6 +233,8 @@ static void kick_cpu(unsigned cpu)
  */
 static void enqueue_on(struct runqueue *rq, struct task *t, unsigned target)
 {
+	int prio;
+
 	if ((unsigned)t->cpu != target) {
 		WRITE_ONCE(t->cpu, (int)target);
 		spin_unlock(&rq->lock);
@@ -176,8 +248,9 @@ static void enqueue_on(struct runqueue *rq, struct task *t, unsigned target)
 		}
 	}
 	enqueue_locked(rq, t);
+	prio = t->rt_prio; /* t may run (and exit) once the lock is dropped */
 	spin_unlock(&rq->lock);
-	kick_cpu(target);
+	kick_cpu_prio(target, prio);
 }
 
 void sched_add(struct task *t)
@@ -261,9 +334,11 @@ void sched_finish_switch(void)
 		struct runqueue *rq = task_rq_lock(prev);
 
 		if (!prev->on_rq && prev->on_cpu < 0 && prev->state == TASK_RUNNING) {
+			int prio = prev->rt_prio;
+
 			enqueue_locked(rq, prev);
 			spin_unlock(&rq->lock);
-			kick_cpu((unsigned)prev->cpu);
+			kick_cpu_prio((unsigned)prev->cpu, prio);
 		} else {
 			spin_unlock(&rq->lock);
 		}
@@ -293,6 +368,7 @@ static __always_inline void switch_locked(struct cpu *c, struct task *prev,
 		hal_cpu_relax();
 	}
 	next->switched_out = false;
+	WRITE_ONCE(c->curr_prio, next == c->idle ? -1 : next->rt_prio);
 	cpu_set_current(c, next);
 	c->prev = prev;
 	if (next->kstack)
@@ -304,9 +380,13 @@ static __always_inline void switch_locked(struct cpu *c, struct task *prev,
 	hal_irq_restore(flags);
 }
 
-/* A running prev (not the idle task) goes back to the tail of the queue. */
+/* A running prev (not the idle task) goes back to the queue: the tail,
+ * or for a real-time task that did not yield the head of its level. */
 static __always_inline void requeue_prev_locked(struct cpu *c, struct task *prev)
 {
+	bool head = prev->rt_prio > 0 && !prev->rt_yield;
+
+	prev->rt_yield = false;
 	if (prev == c->idle || prev->state != TASK_RUNNING || prev->on_rq)
 		return;
 	if (unlikely(!(prev->cpus_allowed & (1UL << c->id)))) {
@@ -319,7 +399,24 @@ static __always_inline void requeue_prev_locked(struct cpu *c, struct task *prev
 			return;
 		}
 	}
-	enqueue_locked(&c->rq, prev);
+	enqueue_pos_locked(&c->rq, prev, head);
+}
+
+/* The next task for this CPU (rq.lock held), off its queue: the first
+ * real-time one unless throttled, else the first normal one, else idle. */
+static __always_inline struct task *pick_next_locked(struct cpu *c)
+{
+	struct runqueue *rq = &c->rq;
+	struct task *next;
+
+	if (!list_empty(&rq->rt_tasks) && !(c->rt_throttled && !list_empty(&rq->tasks)))
+		next = list_first_entry(&rq->rt_tasks, struct task, run_node);
+	else if (!list_empty(&rq->tasks))
+		next = list_first_entry(&rq->tasks, struct task, run_node);
+	else
+		return c->idle;
+	dequeue_locked(rq, next);
+	return next;
 }
 
 void schedule(void)
@@ -333,14 +430,7 @@ void schedule(void)
 	spin_lock(&rq->lock);
 	c->need_resched = false;
 	requeue_prev_locked(c, prev);
-	if (!list_empty(&rq->tasks)) {
-		next = list_first_entry(&rq->tasks, struct task, run_node);
-		list_del(&next->run_node);
-		next->on_rq = false;
-		rq->nr_running--;
-	} else {
-		next = c->idle;
-	}
+	next = pick_next_locked(c);
 	if (next == prev) {
 		spin_unlock(&rq->lock);
 		hal_irq_restore(flags);
@@ -373,15 +463,16 @@ void sched_yield_to(struct task *t)
 	spin_lock(&c->rq.lock);
 	if (t->cpu != (int)c->id || t == prev)
 		goto fallback;
+	/* Never past a waiting real-time task of higher priority. */
+	if (c->rq.rt_nr && t->rt_prio <
+	    list_first_entry(&c->rq.rt_tasks, struct task, run_node)->rt_prio)
+		goto fallback;
 	if (t->state & (TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE))
 		t->state = TASK_RUNNING; /* the wake-up, as wakeup_if */
 	if (t->state != TASK_RUNNING || t->on_cpu >= 0)
 		goto fallback; /* stopped, dead, or still switching out */
-	if (t->on_rq) {
-		list_del(&t->run_node);
-		t->on_rq = false;
-		c->rq.nr_running--;
-	}
+	if (t->on_rq)
+		dequeue_locked(&c->rq, t);
 	/* need_resched stays: a tick's request still preempts t on its way
 	 * back to user mode, so a ping-pong pair cannot starve the queue. */
 	requeue_prev_locked(c, prev);
@@ -414,7 +505,9 @@ uint64_t schedule_timeout(uint64_t deadline_ns)
 	flags = spin_lock_irqsave(&sleep_lock);
 	self->wake_deadline_ns = deadline_ns;
 	list_add_tail(&self->timer_node, &sleepers);
-	spin_unlock_irqrestore(&sleep_lock, flags);
+	spin_unlock(&sleep_lock);
+	hrtimer_arm_irqoff(deadline_ns);
+	hal_irq_restore(flags);
 
 	schedule();
 
@@ -443,10 +536,78 @@ int sched_sleep_ns(uint64_t ns)
 	}
 }
 
+/*
+ * Run the expired sleepers and kernel timers (interrupts off). Return the
+ * earliest deadline left, 0 when none.
+ */
+static uint64_t expire_timers(uint64_t now)
+{
+	uint64_t next = ktimer_tick(now);
+	struct task *s, *n;
+
+	spin_lock(&sleep_lock);
+	list_for_each_entry_safe(s, n, &sleepers, timer_node) {
+		if (s->wake_deadline_ns <= now) {
+			list_del(&s->timer_node);
+			sched_wakeup(s);
+		} else if (!next || s->wake_deadline_ns < next) {
+			next = s->wake_deadline_ns;
+		}
+	}
+	spin_unlock(&sleep_lock);
+	return next;
+}
+
+void hrtimer_arm_irqoff(uint64_t deadline_ns)
+{
+	struct cpu *c = hal_cpu_self();
+
+	if (!deadline_ns || (c->hr_deadline_ns && c->hr_deadline_ns <= deadline_ns))
+		return;
+	c->hr_deadline_ns = deadline_ns;
+	hal_timer_program(deadline_ns);
+}
+
+void timer_hr_interrupt(void)
+{
+	struct cpu *c = hal_cpu_self();
+	uint64_t now = hal_time_ns();
+
+	if (c->hr_deadline_ns && c->hr_deadline_ns <= now) {
+		c->hr_deadline_ns = 0;
+		hrtimer_arm_irqoff(expire_timers(now));
+	}
+	hal_timer_program(c->hr_deadline_ns);
+}
+
+/* Real-time accounting at this CPU's tick: the throttling period and
+ * budget, and the SCHED_RR slice of the running task t. */
+static void rt_tick(struct cpu *c, struct task *t, uint64_t now, uint64_t delta)
+{
+	if (now - c->rt_period_start_ns >= RT_PERIOD_NS) {
+		c->rt_period_start_ns = now;
+		c->rt_time_ns = 0;
+		c->rt_throttled = false;
+	}
+	if (!t || t == c->idle || t->rt_prio <= 0)
+		return;
+	c->rt_time_ns += delta;
+	if (c->rt_time_ns >= RT_RUNTIME_NS)
+		c->rt_throttled = true;
+	if (t->policy == SCHED_RR) {
+		t->rr_left_ns -= (int64_t)delta;
+		if (t->rr_left_ns <= 0) {
+			t->rr_left_ns = RR_SLICE_NS;
+			t->rt_yield = true;
+			c->need_resched = true;
+		}
+	}
+}
+
 void timer_tick(void)
 {
 	struct cpu *c = hal_cpu_self();
-	struct task *t = cpu_current(c), *s, *n;
+	struct task *t = cpu_current(c);
 	uint64_t now = hal_time_ns();
 
 	/* The running task is charged the time since this CPU's last tick,
@@ -467,21 +628,22 @@ void timer_tick(void)
 		c->idle_ticks++;
 	}
 	itimer_tick(t && t != c->idle && !t->is_kthread ? t->proc : NULL, now);
-	if (READ_ONCE(c->rq.nr_running))
+	rt_tick(c, t, now, delta);
+	if (t && t != c->idle && t->rt_prio > 0) {
+		/* A real-time task gives way only to a higher one (its waker
+		 * asked already) or, throttled, to the normal tasks. */
+		if (c->rt_throttled &&
+		    READ_ONCE(c->rq.nr_running) > READ_ONCE(c->rq.rt_nr))
+			c->need_resched = true;
+	} else if (READ_ONCE(c->rq.nr_running)) {
 		c->need_resched = true;
-	/* The global timer lists are served by CPU 0 only: one CPU walks
-	 * them, the others do not contend for their locks at every tick. */
+	}
+	/* The global timer lists are served by CPU 0's tick too, besides the
+	 * one-shot interrupts: one CPU walks them at every tick, the others
+	 * do not contend for their locks. */
 	if (c->id != 0)
 		return;
-	ktimer_tick(now);
-	spin_lock(&sleep_lock);
-	list_for_each_entry_safe(s, n, &sleepers, timer_node) {
-		if (s->wake_deadline_ns <= now) {
-			list_del(&s->timer_node);
-			sched_wakeup(s);
-		}
-	}
-	spin_unlock(&sleep_lock);
+	hrtimer_arm_irqoff(expire_timers(now));
 }
 
 /*
@@ -499,7 +661,8 @@ static bool pull_task(struct cpu *self)
 		    cpu_current_remote(o) == o->idle)
 			continue;
 		spin_lock(&o->rq.lock);
-		list_for_each_entry(t, &o->rq.tasks, run_node) {
+		/* Real-time tasks first: each waits behind a higher one there. */
+		list_for_each_entry(t, &o->rq.rt_tasks, run_node) {
 			if ((t->cpus_allowed & (1UL << self->id)) &&
 			    __atomic_load_n(&t->switched_out, __ATOMIC_ACQUIRE)) {
 				found = t;
@@ -507,12 +670,19 @@ static bool pull_task(struct cpu *self)
 			}
 		}
 		if (!found) {
+			list_for_each_entry(t, &o->rq.tasks, run_node) {
+				if ((t->cpus_allowed & (1UL << self->id)) &&
+				    __atomic_load_n(&t->switched_out, __ATOMIC_ACQUIRE)) {
+					found = t;
+					break;
+				}
+			}
+		}
+		if (!found) {
 			spin_unlock(&o->rq.lock);
 			continue;
 		}
-		list_del(&found->run_node);
-		found->on_rq = false;
-		o->rq.nr_running--;
+		dequeue_locked(&o->rq, found);
 		WRITE_ONCE(found->cpu, (int)self->id);
 		spin_unlock(&o->rq.lock);
 		spin_lock(&self->rq.lock);
@@ -565,9 +735,7 @@ void sched_set_affinity(struct task *t, unsigned long mask)
 	if (mask & (1UL << cpu)) {
 		spin_unlock(&rq->lock);
 	} else if (t->on_rq && __atomic_load_n(&t->switched_out, __ATOMIC_ACQUIRE)) {
-		list_del(&t->run_node);
-		t->on_rq = false;
-		rq->nr_running--;
+		dequeue_locked(rq, t);
 		enqueue_on(rq, t, select_cpu(t));
 	} else {
 		bool running = t->on_cpu >= 0;
@@ -578,4 +746,46 @@ void sched_set_affinity(struct task *t, unsigned long mask)
 			smp_send_resched(cpu);
 	}
 	hal_irq_restore(flags);
+}
+
+/* Change t's scheduling class (checked by the caller, sys_sched.c). A
+ * queued t moves to its new place; a CPU that should now run something
+ * else (t running there was lowered, or t queued there now outranks what
+ * runs) is asked to reschedule. */
+void sched_set_policy(struct task *t, int policy, int rt_prio, bool reset_on_fork)
+{
+	unsigned long flags = hal_irq_save();
+	struct runqueue *rq = task_rq_lock(t);
+	bool queued = t->on_rq, resched = false;
+	int old = t->rt_prio, cpu = t->cpu;
+
+	if (queued)
+		dequeue_locked(rq, t);
+	WRITE_ONCE(t->policy, policy);
+	WRITE_ONCE(t->rt_prio, rt_prio);
+	WRITE_ONCE(t->reset_on_fork, reset_on_fork);
+	if (policy == SCHED_RR && (old <= 0 || t->rr_left_ns <= 0))
+		t->rr_left_ns = RR_SLICE_NS;
+	if (queued) {
+		enqueue_locked(rq, t);
+		resched = rt_prio > READ_ONCE(cpus[cpu].curr_prio);
+	} else if (t->on_cpu >= 0) {
+		cpu = t->on_cpu;
+		WRITE_ONCE(cpus[cpu].curr_prio, rt_prio);
+		resched = rt_prio < old && rq->nr_running;
+	}
+	spin_unlock(&rq->lock);
+	if (resched) {
+		if (cpu == (int)hal_cpu_id())
+			hal_cpu_self()->need_resched = true;
+		else
+			smp_send_resched((unsigned)cpu);
+	}
+	hal_irq_restore(flags);
+}
+
+void sched_yield(void)
+{
+	current->rt_yield = true; /* a real-time task goes behind its equals */
+	schedule();
 }

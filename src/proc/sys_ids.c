@@ -51,7 +51,7 @@ long sys_get_robust_list(int pid, uintptr_t __user *head, size_t __user *len)
 
 long sys_sched_yield(void)
 {
-	schedule();
+	sched_yield();
 	return 0;
 }
 

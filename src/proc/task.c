@@ -161,6 +161,17 @@ struct task *task_alloc(struct process *p)
 	t->switched_out = true;
 	/* fork and clone inherit the affinity (a kernel thread too: harmless). */
 	t->cpus_allowed = current ? READ_ONCE(current->cpus_allowed) : ~0UL;
+	/* A user task's class is inherited, unless SCHED_RESET_ON_FORK
+	 * (the nice value: fork.c); kernel threads are SCHED_OTHER. */
+	if (current && p != &kernel_process && !current->is_kthread &&
+	    !READ_ONCE(current->reset_on_fork)) {
+		t->policy = READ_ONCE(current->policy);
+		t->rt_prio = READ_ONCE(current->rt_prio);
+		t->rr_left_ns = 100 * 1000000LL;
+	} else if (current && p != &kernel_process && !current->is_kthread &&
+		   READ_ONCE(current->rt_prio) == 0) {
+		t->policy = READ_ONCE(current->policy); /* BATCH, IDLE stay */
+	}
 	list_init(&t->run_node);
 	list_init(&t->thread_node);
 	list_init(&t->timer_node);

@@ -1,6 +1,8 @@
 /*
  * Time on riscv64: the `time` CSR counts at the FDT's timebase-frequency;
- * the tick is programmed through SBI TIME. The goldfish RTC gives the wall
+ * the timer is programmed through SBI TIME, one-shot, for the earlier of
+ * the next periodic tick and the scheduler's high-resolution deadline
+ * (hal_timer_program). The goldfish RTC gives the wall
  * clock at boot.
  * When the timebase divides 10^9 (QEMU virt: 10 MHz), ns = t * ns_per_count
  * exactly, one multiply for the kernel and for the vDSO.
@@ -49,6 +51,31 @@ uint64_t hal_time_ns(void)
 	return t / hz * 1000000000ULL + t % hz * 1000000000ULL / hz;
 }
 
+/* The first time counter value at or after ns (monotonic). */
+static uint64_t ns_to_count_ceil(uint64_t ns)
+{
+	uint64_t mult = READ_ONCE(ns_per_count), hz = timebase();
+
+	if (ns > UINT64_MAX / 2) /* "never" (a huge timeout): no wrap-around */
+		return UINT64_MAX;
+	if (mult)
+		return (ns + mult - 1) / mult;
+	return ns / 1000000000ULL * hz + (ns % 1000000000ULL * hz + 999999999ULL) / 1000000000ULL;
+}
+
+void hal_timer_program(uint64_t deadline_ns)
+{
+	struct rv_cpu *rc = rv_cpu_this();
+	uint64_t when = rc->next_deadline;
+
+	if (deadline_ns) {
+		uint64_t c = ns_to_count_ceil(deadline_ns);
+		if (c < when)
+			when = c;
+	}
+	sbi_set_timer(when);
+}
+
 void hal_timer_start(void)
 {
 	ns_per_count_init();
@@ -65,11 +92,14 @@ void timer_interrupt(void)
 	uint64_t period = timebase() / HAL_TIMER_HZ, now = rdtime();
 	struct rv_cpu *rc = rv_cpu_this();
 
-	rc->next_deadline += period;
-	if (rc->next_deadline <= now) /* missed ticks: do not try to catch up */
-		rc->next_deadline = now + period;
-	sbi_set_timer(rc->next_deadline);
-	timer_tick();
+	/* An interrupt may be the one-shot deadline's, before the tick. */
+	if (now >= rc->next_deadline) {
+		rc->next_deadline += period;
+		if (rc->next_deadline <= now) /* missed ticks: do not try to catch up */
+			rc->next_deadline = now + period;
+		timer_tick();
+	}
+	timer_hr_interrupt(); /* reprograms the timer */
 }
 
 /* Goldfish RTC: reading TIME_LOW latches TIME_HIGH; nanoseconds since 1970. */

@@ -1,6 +1,9 @@
 /*
- * Time: the TSC gives hal_time_ns, the LAPIC timer the periodic tick; both
- * are calibrated once at boot against PIT channel 2 (10 ms one-shot). The
+ * Time: the TSC gives hal_time_ns, the LAPIC timer (one-shot mode) the
+ * periodic tick and the scheduler's high-resolution deadlines: each
+ * interrupt programs the earlier of the next tick and that deadline
+ * (hal_timer_program). Both are calibrated once at boot against PIT
+ * channel 2 (10 ms one-shot). Each CPU's next tick is in its x86_cpu. The
  * boot wall-clock time comes from the CMOS RTC (rtc.c). Calibration data is
  * written once at boot and read-only afterwards; boot_realtime_ns also
  * changes with clock_settime (one word, READ_ONCE/WRITE_ONCE).
@@ -79,16 +82,47 @@ void hal_set_boot_realtime_ns(uint64_t ns)
 	WRITE_ONCE(boot_realtime_ns, ns);
 }
 
+#define NS_PER_TICK (1000000000ULL / HAL_TIMER_HZ)
+
+void hal_timer_program(uint64_t deadline_ns)
+{
+	struct x86_cpu *xc = this_x86_cpu();
+	uint64_t when = xc->next_tick_ns, now = hal_time_ns(), count;
+
+	if (deadline_ns && deadline_ns < when)
+		when = deadline_ns;
+	count = when > now ? when - now : 0;
+	if (count > NS_PER_TICK) /* never past the next tick */
+		count = NS_PER_TICK;
+	/* LAPIC counts for that many ns, rounded up; at least one. */
+	count = (count * lapic_ticks_per_tick + NS_PER_TICK - 1) / NS_PER_TICK;
+	if (!count)
+		count = 1;
+	lapic_write(LAPIC_TIMER_INIT, (uint32_t)count);
+}
+
 void hal_timer_start(void)
 {
+	this_x86_cpu()->next_tick_ns = hal_time_ns() + NS_PER_TICK;
 	lapic_write(LAPIC_TIMER_DIV, 0x3);
-	lapic_write(LAPIC_TIMER_LVT, (1u << 17) | VEC_TIMER); /* periodic */
-	lapic_write(LAPIC_TIMER_INIT, lapic_ticks_per_tick);
+	lapic_write(LAPIC_TIMER_LVT, VEC_TIMER); /* one-shot */
+	hal_timer_program(0);
 }
 
 void x86_timer_interrupt(void)
 {
-	timer_tick();
+	struct x86_cpu *xc = this_x86_cpu();
+	uint64_t now = hal_time_ns();
+
+	/* An interrupt may be the one-shot deadline's, before the tick. The
+	 * LAPIC and the TSC were calibrated apart: 50 us early counts. */
+	if (now + 50000 >= xc->next_tick_ns) {
+		xc->next_tick_ns += NS_PER_TICK;
+		if (xc->next_tick_ns <= now) /* missed ticks: do not catch up */
+			xc->next_tick_ns = now + NS_PER_TICK;
+		timer_tick();
+	}
+	timer_hr_interrupt(); /* reprograms the timer */
 }
 
 /* Wall-clock time at the RTC's reading, 0 without a usable RTC. */

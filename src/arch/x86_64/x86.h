@@ -76,6 +76,7 @@ struct x86_cpu {
 	struct hal_context *fpu_owner; /* context whose FPU state is live */
 	unsigned id;
 	uint32_t lapic_id;
+	uint64_t next_tick_ns;         /* the timer's next tick (timer.c) */
 	struct tss tss __aligned(16);
 	uint64_t gdt[10] __aligned(16);
 };
