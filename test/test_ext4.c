@@ -636,6 +636,16 @@ static void save_image(const unsigned char *img, size_t len, const char *path)
 	fclose(f);
 }
 
+/* Save img to out_path and check it with e2fsck -fn (its report on failure). */
+static void assert_fsck_clean(const unsigned char *img, size_t len)
+{
+	save_image(img, len, out_path);
+	int r = run_cmd("e2fsck -fn %s > %s 2>&1", out_path, log_path);
+	if (r)
+		run_cmd("cat %s", log_path);
+	assert_int_equal(r, 0);
+}
+
 static ssize_t write_at(struct inode *ino, const void *buf, size_t len, off_t off)
 {
 	struct file f = { .inode = ino, .ops = ino->fops, .mode = FMODE_WRITE };
@@ -1021,11 +1031,7 @@ static void test_write_big_htree(void **state)
 	assert_int_equal(c.n, n - (n + 2) / 3);
 	inode_put(dir);
 	umount_sb(sb);
-	save_image(img, len, out_path);
-	int r = run_cmd("e2fsck -fn %s > %s 2>&1", out_path, log_path);
-	if (r)
-		run_cmd("cat %s", log_path);
-	assert_int_equal(r, 0);
+	assert_fsck_clean(img, len);
 	unlink(out_path);
 	free(img);
 }
@@ -1057,11 +1063,7 @@ static void test_write_enospc(void **state)
 	dd = mk(sb->root, "newdir", S_IFDIR | 0755);
 	inode_put(dd);
 	umount_sb(sb);
-	save_image(img, len, out_path);
-	int r = run_cmd("e2fsck -fn %s > %s 2>&1", out_path, log_path);
-	if (r)
-		run_cmd("cat %s", log_path);
-	assert_int_equal(r, 0);
+	assert_fsck_clean(img, len);
 	unlink(out_path);
 	free(img);
 }
@@ -1113,11 +1115,7 @@ static void test_write_freed_not_reused(void **state)
 	check_content(old, 1, SIZE);
 	inode_put(old);
 	umount_sb(sb2);
-	save_image(cut, len, out_path);
-	int r = run_cmd("e2fsck -fn %s > %s 2>&1", out_path, log_path);
-	if (r)
-		run_cmd("cat %s", log_path);
-	assert_int_equal(r, 0);
+	assert_fsck_clean(cut, len);
 	free(cut);
 
 	/* committed: the freed blocks may be used again */
@@ -1127,11 +1125,7 @@ static void test_write_freed_not_reused(void **state)
 	inode_put(f);
 	assert_int_equal(fs->freed_blocks, 0);
 	umount_sb(sb);
-	save_image(img, len, out_path);
-	r = run_cmd("e2fsck -fn %s > %s 2>&1", out_path, log_path);
-	if (r)
-		run_cmd("cat %s", log_path);
-	assert_int_equal(r, 0);
+	assert_fsck_clean(img, len);
 	unlink(out_path);
 	free(img);
 }
@@ -1183,17 +1177,13 @@ static void test_write_orphans(void **state)
 	assert_int_equal(k.bfree, k0.bfree);
 	assert_int_equal(k.ffree, k0.ffree);
 	umount_sb(sb);
-	save_image(img, len, out_path);
-	int r = run_cmd("e2fsck -fn %s > %s 2>&1", out_path, log_path);
-	if (r)
-		run_cmd("cat %s", log_path);
-	assert_int_equal(r, 0);
+	assert_fsck_clean(img, len);
 
 	/* e2fsck's view of the cut */
 	char fsck_path[128];
 	snprintf(fsck_path, sizeof(fsck_path), "%s.fsck", out_path);
 	save_image(cut, len, fsck_path);
-	r = run_cmd("e2fsck -fy %s > %s 2>&1", fsck_path, log_path);
+	int r = run_cmd("e2fsck -fy %s > %s 2>&1", fsck_path, log_path);
 	if (r > 1)
 		run_cmd("cat %s", log_path);
 	assert_true(r == 0 || r == 1);
@@ -1208,11 +1198,7 @@ static void test_write_orphans(void **state)
 	assert_int_equal(k.bfree, k0.bfree);
 	assert_int_equal(k.ffree, k0.ffree);
 	umount_sb(sb);
-	save_image(cut, len, out_path);
-	r = run_cmd("e2fsck -fn %s > %s 2>&1", out_path, log_path);
-	if (r)
-		run_cmd("cat %s", log_path);
-	assert_int_equal(r, 0);
+	assert_fsck_clean(cut, len);
 	r = run_cmd("dumpe2fs -h %s 2>/dev/null | grep -E '^Free (blocks|inodes):' > %s.a && "
 		    "dumpe2fs -h %s 2>/dev/null | grep -E '^Free (blocks|inodes):' > %s.b && "
 		    "cmp %s.a %s.b && rm -f %s.a %s.b",
@@ -1252,11 +1238,7 @@ static void test_write_enospc_journal(void **state)
 		assert_int_equal(write_at(f, buf, 4096, o), 4096);
 	inode_put(f);
 	umount_sb(sb);
-	save_image(img, len, out_path);
-	int r = run_cmd("e2fsck -fn %s > %s 2>&1", out_path, log_path);
-	if (r)
-		run_cmd("cat %s", log_path);
-	assert_int_equal(r, 0);
+	assert_fsck_clean(img, len);
 	unlink(out_path);
 	free(img);
 }

@@ -3,8 +3,9 @@
  * periodic tick and the scheduler's high-resolution deadlines: each
  * interrupt programs the earlier of the next tick and that deadline
  * (hal_timer_program). Both are calibrated once at boot against PIT
- * channel 2 (10 ms one-shot). Each CPU's next tick is in its x86_cpu. The
- * boot wall-clock time comes from the CMOS RTC (rtc.c). Calibration data is
+ * channel 2 (the median of five 10 ms windows, timer_calibrate). Each
+ * CPU's next tick is in its x86_cpu. The boot wall-clock time comes from
+ * the CMOS RTC (rtc.c). Calibration data is
  * written once at boot and read-only afterwards; boot_realtime_ns also
  * changes with clock_settime (one word, READ_ONCE/WRITE_ONCE).
  */
@@ -25,8 +26,8 @@ static uint64_t boot_realtime_ns;
 
 static uint64_t rtc_read_ns(void);
 
-/* Spin for CALIBRATE_MS on PIT channel 2 (gate via port 0x61). */
-static void pit_wait(void)
+/* Program PIT channel 2 for CALIBRATE_MS (gate via port 0x61, mode 0). */
+static void pit_start(void)
 {
 	uint16_t count = PIT_HZ * CALIBRATE_MS / 1000;
 
@@ -34,30 +35,66 @@ static void pit_wait(void)
 	outb(0x43, 0xb0);                       /* channel 2, lo/hi, mode 0 */
 	outb(0x42, count & 0xff);
 	outb(0x42, count >> 8);
-	while (!(inb(0x61) & 0x20))             /* OUT2 goes high at zero */
+}
+
+static bool pit_done(void)
+{
+	return inb(0x61) & 0x20; /* OUT2 goes high at zero */
+}
+
+/*
+ * TSC and LAPIC-timer counts across one CALIBRATE_MS PIT window. Under
+ * QEMU the host may stop the virtual CPU at any moment while the PIT
+ * keeps counting host time: a stop after the window ends makes the counts
+ * too large (the guest clock then runs slow; seconds per minute were seen
+ * on a loaded host), one between programming the PIT and the first read
+ * too small. So measure CALIBRATE_ROUNDS windows and take the median,
+ * which ignores up to two disturbed windows either way.
+ */
+#define CALIBRATE_ROUNDS 5
+
+static void calibrate_window(uint64_t *tsc, uint64_t *lapic)
+{
+	pit_start();
+	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
+	uint64_t t0 = rdtsc();
+	while (!pit_done())
 		__asm__ volatile("pause");
+	uint64_t t1 = rdtsc();
+	*lapic = 0xffffffff - lapic_read(LAPIC_TIMER_CUR);
+	lapic_write(LAPIC_TIMER_INIT, 0);
+	*tsc = t1 - t0;
+}
+
+static uint64_t median(uint64_t *v, int n)
+{
+	for (int i = 1; i < n; i++) /* insertion sort: n is 5 */
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			uint64_t t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return v[n / 2];
 }
 
 void timer_calibrate(void)
 {
+	uint64_t tsc[CALIBRATE_ROUNDS], lapic[CALIBRATE_ROUNDS];
+
 	lapic_init();
 	lapic_write(LAPIC_TIMER_DIV, 0x3); /* divide by 16 */
 	lapic_write(LAPIC_TIMER_LVT, (1u << 16) | VEC_TIMER);
-	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
-	uint64_t t0 = rdtsc();
-	pit_wait();
-	uint64_t t1 = rdtsc();
-	uint32_t elapsed = 0xffffffff - lapic_read(LAPIC_TIMER_CUR);
-	lapic_write(LAPIC_TIMER_INIT, 0);
+	tsc_at_boot = rdtsc();
+	for (int i = 0; i < CALIBRATE_ROUNDS; i++)
+		calibrate_window(&tsc[i], &lapic[i]);
 
-	tsc_hz = (t1 - t0) * (1000 / CALIBRATE_MS);
+	tsc_hz = median(tsc, CALIBRATE_ROUNDS) * (1000 / CALIBRATE_MS);
 	if (!tsc_hz)
 		tsc_hz = 1000000000;
 	ns_per_tsc_mult = (1000000000ULL << 32) / tsc_hz;
-	lapic_ticks_per_tick = (uint64_t)elapsed * (1000 / CALIBRATE_MS) / HAL_TIMER_HZ;
+	lapic_ticks_per_tick = median(lapic, CALIBRATE_ROUNDS) * (1000 / CALIBRATE_MS) / HAL_TIMER_HZ;
 	if (!lapic_ticks_per_tick)
 		lapic_ticks_per_tick = 100000;
-	tsc_at_boot = t0;
 	boot_realtime_ns = rtc_read_ns();
 	pr_info("x86: TSC %lu kHz, LAPIC timer %u per tick\n", (unsigned long)(tsc_hz / 1000),
 		lapic_ticks_per_tick);
