@@ -21,7 +21,10 @@
 #                       (scripts/fuzz.sh): FUZZ_S seconds each (default
 #                       600), FUZZ_SEEDS or FUZZ_SEED (default: four new
 #                       ones from the clock), FUZZ_ARCHS (default both),
-#                       FUZZ_FAILSLAB=PERMILLION,SEED (fault injection)
+#                       FUZZ_FAILSLAB=PERMILLION,SEED[,SITES] (fault
+#                       injection), FUZZ_KCOV (default 1: boot the
+#                       coverage kernels, build/kcov-ARCH, so the
+#                       guidance sees kernel edges; 0: the release ones)
 #   make crashtest      the power-cut test: CRASH_CUTS (default 50) QEMU runs of
 #                       a writer with fsync points killed at random, each image
 #                       checked after e2fsck's and Ferrite's replay
@@ -62,7 +65,7 @@ QEMU_X86 = qemu-system-x86_64 -machine q35 -kernel kernel-x86_64 -initrd $(BUILD
 GDB_PORT ?= $(shell expr 26000 + $$(id -u) % 5000)
 
 .PHONY: all deps kernel-rv kernel-x86_64 host qemu-riscv qemu-x86_64 \
-	qemu-riscv-gdb qemu-x86_64-gdb iso-x86_64 test debug kernel-rv-debug kernel-x86_64-debug fuzz bench bench-smp crashtest stress docs clean FORCE \
+	qemu-riscv-gdb qemu-x86_64-gdb iso-x86_64 test debug kernel-rv-debug kernel-x86_64-debug fuzz kcov-kernels bench bench-smp crashtest stress docs clean FORCE \
 	judge-image judge-riscv judge-x86_64
 
 all: kernel-rv kernel-x86_64 docs
@@ -131,10 +134,21 @@ ifeq ($(FUZZ_SEEDS),)
 FUZZ_SEEDS := $(or $(FUZZ_SEED),$(shell s=$$(date +%s); echo $$s,$$((s+1)),$$((s+2)),$$((s+3))))
 endif
 FUZZ_ARCHS ?= riscv64 x86_64
-fuzz: all
+FUZZ_KCOV  ?= 1
+# The coverage kernels (include/ferrite/kcov.h): their own build
+# directories, never the release kernels of `make all`.
+$(BUILD)/kcov-riscv64/build.ninja: | deps
+	meson setup $(BUILD)/kcov-riscv64 --cross-file cross/riscv64.ini -Dkcov=true
+$(BUILD)/kcov-x86_64/build.ninja: | deps
+	meson setup $(BUILD)/kcov-x86_64 --cross-file cross/x86_64.ini -Dkcov=true
+kcov-kernels: $(BUILD)/kcov-riscv64/build.ninja $(BUILD)/kcov-x86_64/build.ninja
+	ninja -C $(BUILD)/kcov-riscv64 kernel
+	ninja -C $(BUILD)/kcov-x86_64 kernel
+
+fuzz: all $(if $(filter 1,$(FUZZ_KCOV)),kcov-kernels)
 	@rc=0; for a in $(FUZZ_ARCHS); do \
 		echo "== fuzz $$a: $(FUZZ_S) s, seeds $(FUZZ_SEEDS)"; \
-		BUILD=$(BUILD) FUZZ_FAILSLAB=$(FUZZ_FAILSLAB) scripts/fuzz.sh $$a $(FUZZ_S) $(FUZZ_SEEDS) || rc=1; \
+		BUILD=$(BUILD) KCOV=$(FUZZ_KCOV) FUZZ_FAILSLAB=$(FUZZ_FAILSLAB) scripts/fuzz.sh $$a $(FUZZ_S) $(FUZZ_SEEDS) || rc=1; \
 	done; exit $$rc
 
 STRESS_S ?= 300
