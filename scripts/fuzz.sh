@@ -11,7 +11,7 @@
 # Environment: BUILD (default build), FUZZ_KERNEL (default the release
 # kernel of BUILD), SMP (default 1), KCOV=1 (boot the coverage kernel
 # BUILD/kcov-ARCH/kernel, meson -Dkcov=true, so the fuzzer's guidance sees
-# kernel PCs and edges), FUZZ_ARGS (more
+# kernel PCs and edges), FUZZ_HUNG_S (the hung-task timeout, default 30 s), FUZZ_ARGS (more
 # sysfuzz options, e.g. "--calls 128"), FUZZ_FAILSLAB (fault injection:
 # PERMILLION,SEED on the kernel command line, docs/reliability.md),
 # QEMU_EXTRA.
@@ -61,7 +61,7 @@ python3 scripts/mkinitramfs.py "$tmp/conf.cpio" --file "etc/sysfuzz.conf=$tmp/sy
 cat "$tests" "$tmp/conf.cpio" > "$tmp/initrd.cpio"
 
 limit=$((seconds + 120))
-cmdline=${FUZZ_FAILSLAB:+ failslab=$FUZZ_FAILSLAB}
+cmdline=" ferrite.hung_task_timeout=${FUZZ_HUNG_S:-30}${FUZZ_FAILSLAB:+ failslab=$FUZZ_FAILSLAB}"
 echo "\$ ${qemu[*]} -kernel $kernel -initrd (tests + sysfuzz.conf: $(cat "$tmp/sysfuzz.conf")) -append init=/tests/sysfuzz$cmdline" > "$log.cmd"
 timeout --kill-after=5 "$limit" "${qemu[@]}" -kernel "$kernel" -initrd "$tmp/initrd.cpio" \
 	-m 1G -nographic -append "init=/tests/sysfuzz$cmdline" ${QEMU_EXTRA:-} < /dev/null > "$log" 2>&1 &

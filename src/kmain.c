@@ -133,6 +133,8 @@ static bool parse_int(const char *p, const char *end, long *out)
  *   ferrite.selftest=kmalloc  debug builds: show that red zones and
  *                    poison catch an overflow, a write after free and a
  *                    double free (src/mm/kmalloc.c)
+ *   ferrite.hung_task_timeout=N  report tasks asleep uninterruptibly for
+ *                    more than N seconds (default 120, 0 off; hung_task.c)
  *   failslab=P,SEED  fault injection: allocations fail P times per million
  *   norandmaps       no address-space randomisation (src/mm/layout.c)
  * Anything else goes to init (init_word_add). */
@@ -169,6 +171,9 @@ static void parse_cmdline(const char *cmdline)
 			lockdep_off();
 		} else if (end - p == 24 && !strncmp(p, "ferrite.selftest=kmalloc", 24)) {
 			selftest_kmalloc = true;
+		} else if (!strncmp(p, "ferrite.hung_task_timeout=", 26) &&
+			   parse_int(p + 26, end, &v) && v >= 0) {
+			hung_task_timeout = (unsigned long)v;
 		} else if (!strncmp(p, "failslab=", 9)) {
 			fault_inject_setup(p + 9); /* docs/reliability.md */
 		} else if (end - p == 10 && !strncmp(p, "norandmaps", 10)) {
@@ -241,5 +246,6 @@ void kmain(struct boot_info *info)
 	if (err)
 		panic("cannot start %s (error %d)", init_path, err);
 	inet_start_threads();           /* TCP's TIME_WAIT reaper (after init: pid 1) */
+	hung_task_start();              /* khungtaskd */
 	sched_run_idle();
 }

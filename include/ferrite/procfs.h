@@ -54,6 +54,8 @@ int procfs_store_panic(const char *text, size_t len);
 /* /proc/ferrite/fault_inject (src/mm/fault_inject.c): failslab='s text. */
 int procfs_show_fault_inject(struct pbuf *b, pid_t pid);
 int procfs_store_fault_inject(const char *text, size_t len);
+int procfs_show_hung_task_timeout(struct pbuf *b, pid_t pid);
+int procfs_store_hung_task_timeout(const char *text, size_t len);
 int procfs_show_mmap_min_addr(struct pbuf *b, pid_t pid);
 int procfs_store_mmap_min_addr(const char *text, size_t len);
 /* ferrite.sysrq=1 on the command line: /proc/sysrq-trigger may crash. */

@@ -152,6 +152,12 @@ struct task {
 	 * the head, as Linux's. Only the task's own CPU. */
 	bool rt_yield;
 	int64_t rr_left_ns; /* SCHED_RR: left of its slice; only its own CPU */
+	unsigned long nr_switches; /* times switched in; written by its CPU's scheduler */
+	/* The hung-task detector's own (src/proc/hung_task.c): nr_switches at
+	 * its last look and since when the task sleeps uninterruptibly. */
+	unsigned long hung_switches;
+	uint64_t hung_since_ns;
+	bool hung_reported;
 	bool kill_pending;    /* leave at the next user return (exec, exit_group) */
 	bool is_kthread;      /* no user half */
 	struct list_head hash_node;   /* tid table; Lock: pid_lock */
@@ -237,6 +243,12 @@ void process_put(struct process *p);
 int proc_spawn_init(const char *path, char *const argv[], char *const envp[]);
 /* Create a kernel thread running fn(arg). Return the task or ERR_PTR. */
 struct task *kthread_create(const char *name, void (*fn)(void *), void *arg);
+/* The hung-task detector (src/proc/hung_task.c): hung_task_timeout in
+ * seconds (0: off), its thread, and the "hung-task" selftest. */
+extern unsigned long hung_task_timeout;
+void hung_task_start(void);
+void hung_task_set_timeout(unsigned long seconds);
+int hung_task_selftest(void);
 /* End the current thread / whole process with a wait status. */
 void task_exit(int status) __noreturn;
 void process_exit_group(int status) __noreturn;

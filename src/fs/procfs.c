@@ -58,6 +58,7 @@ enum procfs_type {
 	PROC_SYS_KERNEL,
 	PROC_SYS_VM,
 	PROC_SYS_KERNEL_PANIC,
+	PROC_SYS_KERNEL_HUNG_TASK_TIMEOUT,
 	PROC_SYS_VM_MMAP_MIN_ADDR,
 	PROC_PID_MOUNTS,
 	PROC_PID_MOUNTINFO,
@@ -108,6 +109,8 @@ static const struct procfs_entry sys_entries[] = {
 
 static const struct procfs_entry sys_kernel_entries[] = {
 	{ "panic", PROC_SYS_KERNEL_PANIC, S_IFREG | 0644, procfs_show_panic, procfs_store_panic },
+	{ "hung_task_timeout_secs", PROC_SYS_KERNEL_HUNG_TASK_TIMEOUT, S_IFREG | 0644,
+	  procfs_show_hung_task_timeout, procfs_store_hung_task_timeout },
 };
 
 static const struct procfs_entry sys_vm_entries[] = {

@@ -1,7 +1,7 @@
 /*
  * Settings under /proc/sys, and /proc/sysrq-trigger. Each value is one word
  * owned by its subsystem (panic_timeout in lib/panic.c, mmap_min_addr in
- * mm/mmap.c), read and written with READ_ONCE/WRITE_ONCE: a reader sees
+ * mm/mmap.c, hung_task_timeout in proc/hung_task.c), read and written with READ_ONCE/WRITE_ONCE: a reader sees
  * the old or the new value, never a mix. Writes need root (procfs.c checks
  * at open); the text of one write() is parsed as Linux's sysctl does: a
  * decimal number with optional blanks and newline around it.
@@ -9,6 +9,7 @@
 #include <ferrite/errno.h>
 #include <ferrite/printk.h>
 #include <ferrite/procfs.h>
+#include <ferrite/task.h>
 #include <ferrite/vm.h>
 
 #define LONG_MAX_ ((long)(~0UL >> 1))
@@ -77,6 +78,26 @@ int procfs_store_panic(const char *text, size_t len)
 	if (v < -0x7fffffffL - 1 || v > 0x7fffffffL)
 		return -EINVAL;
 	WRITE_ONCE(panic_timeout, (int)v);
+	return 0;
+}
+
+int procfs_show_hung_task_timeout(struct pbuf *b, pid_t pid)
+{
+	(void)pid;
+	pbuf_printf(b, "%lu\n", READ_ONCE(hung_task_timeout));
+	return 0;
+}
+
+int procfs_store_hung_task_timeout(const char *text, size_t len)
+{
+	long v;
+	int err = parse_long(text, len, &v);
+
+	if (err)
+		return err;
+	if (v < 0)
+		return -EINVAL;
+	hung_task_set_timeout((unsigned long)v);
 	return 0;
 }
 

@@ -21,6 +21,8 @@
  *   below the kernel stack (task.c): kernel_stack_overflow_check(), called
  *   by the arch on its emergency stack (x86_64 #DF on IST1, riscv64's
  *   trap entry), reports the task and panics.
+ *   "hung-task" sleeps uninterruptibly for twice hung_task_timeout (at
+ *   most 30 s): the hung-task detector (hung_task.c) must report it.
  * A stray access in real kernel code ends the task from the trap handler
  * (what it held stays held, as after a Linux oops); a selftest probe
  * instead returns -EFAULT to its system call, which unwinds normally, and
@@ -32,6 +34,7 @@
 #include <ferrite/procfs.h>
 #include <ferrite/signal.h>
 #include <ferrite/string.h>
+#include <ferrite/task.h>
 #include <ferrite/cleanup.h>
 #include <ferrite/kmalloc.h>
 #include <hal/hal_cpu.h>
@@ -217,6 +220,8 @@ int protect_selftest(const char *text, size_t len)
 		what[len - 3] = 0;
 		return wx_selftest(what);
 	}
+	if (len == 9 && !memcmp(text, "hung-task", 9))
+		return hung_task_selftest(); /* the detector reports the caller */
 	if (len == 14 && !memcmp(text, "stack-overflow", 14)) {
 		/* Recursion into the guard page below the stack: reported and
 		 * panics (ferrite.sysrq=1 only, like "stack"). */

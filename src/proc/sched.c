@@ -368,6 +368,7 @@ static __always_inline void switch_locked(struct cpu *c, struct task *prev,
 		hal_cpu_relax();
 	}
 	next->switched_out = false;
+	WRITE_ONCE(next->nr_switches, next->nr_switches + 1);
 	WRITE_ONCE(c->curr_prio, next == c->idle ? -1 : next->rt_prio);
 	cpu_set_current(c, next);
 	c->prev = prev;
