@@ -18,6 +18,7 @@
 #define LAPIC_LVT_LINT1 0x360
 #define LAPIC_LVT_ERROR 0x370
 #define LVT_MASKED (1u << 16)
+#define LVT_DELIVERY_NMI (4u << 8)
 
 static volatile uint32_t *lapic;
 static struct spinlock ioapic_lock = SPINLOCK_INIT("ioapic");
@@ -53,7 +54,10 @@ void lapic_init(void)
 	lapic = phys_to_virt(base & 0xfffff000UL);
 	lapic_write(LAPIC_TPR, 0);
 	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
-	lapic_write(LAPIC_LVT_LINT1, LVT_MASKED);
+	/* LINT1 carries the board's NMI on PCs (what ACPI's MADT local APIC
+	 * NMI entries say; QEMU's monitor "nmi" arrives there): NMI delivery,
+	 * unmasked, as Linux sets it. trap.c counts and reports them. */
+	lapic_write(LAPIC_LVT_LINT1, LVT_DELIVERY_NMI);
 	lapic_write(LAPIC_LVT_ERROR, LVT_MASKED);
 	lapic_write(LAPIC_TIMER_LVT, LVT_MASKED | VEC_TIMER);
 	lapic_write(LAPIC_SVR, 0x100 | VEC_SPURIOUS); /* software enable */

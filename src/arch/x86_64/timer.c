@@ -158,6 +158,7 @@ void x86_timer_interrupt(void)
 		if (xc->next_tick_ns <= now) /* missed ticks: do not catch up */
 			xc->next_tick_ns = now + NS_PER_TICK;
 		timer_tick();
+		x86_nmi_report();
 	}
 	timer_hr_interrupt(); /* reprograms the timer */
 }

@@ -107,6 +107,28 @@ static void user_page_fault(struct trap_frame *tf)
 	hal_irq_disable();
 }
 
+/*
+ * NMIs: nothing in Ferrite sends them, so one is a machine's message (QEMU's
+ * monitor "nmi", a watchdog): counted here, where no lock may be taken and
+ * GS may still be the user's (an NMI right after SYSCALL), and reported by
+ * the next timer tick, as Linux's "NMI received for unknown reason".
+ */
+static unsigned long nmis_unreported; /* atomic */
+
+static void nmi_count(void)
+{
+	__atomic_add_fetch(&nmis_unreported, 1, __ATOMIC_RELAXED);
+}
+
+void x86_nmi_report(void)
+{
+	if (!__atomic_load_n(&nmis_unreported, __ATOMIC_RELAXED))
+		return;
+	unsigned long n = __atomic_exchange_n(&nmis_unreported, 0, __ATOMIC_RELAXED);
+	if (n)
+		pr_warn("x86: %lu NMI(s) received for an unknown reason, ignored\n", n);
+}
+
 static void user_exception(struct trap_frame *tf)
 {
 	int signo, code = SI_KERNEL;
@@ -136,7 +158,9 @@ static void user_exception(struct trap_frame *tf)
 	case 17: /* #AC */
 		signo = SIGBUS;
 		break;
-	case 2:  /* NMI */
+	case 2: /* NMI */
+		nmi_count();
+		return;
 	case 18: /* #MC */
 		return;
 	default: /* #GP, #SS, #NP, #OF, #BR, ... */
@@ -180,8 +204,10 @@ void x86_trap(struct trap_frame *tf)
 		return;
 	}
 	if ((tf->cs & 3) != 3) {
-		if (vec == 2)
-			return; /* an NMI (IST2): nothing sends them; no locks here */
+		if (vec == 2) {
+			nmi_count(); /* an NMI (IST2): no locks, no GS here */
+			return;
+		}
 		if (vec == 8) /* #DF on IST1: a kernel stack run into its guard? */
 			kernel_stack_overflow_check(tf->rsp, tf->rip);
 		if (vec == VEC_PF && uaccess_page_fault(tf))
@@ -189,8 +215,7 @@ void x86_trap(struct trap_frame *tf)
 		/* A user address outside the user-copy routines: SMAP/SMEP
 		 * stopped it (or a stray pointer): the task ends, not the
 		 * kernel. */
-		if (vec == VEC_PF && read_cr2() < hal_user_max)
-			{
+		if (vec == VEC_PF && read_cr2() < hal_user_max) {
 			kernel_user_fault(tf, read_cr2(), tf->rip, tf->error_code & PF_FETCH);
 			return;
 		}

@@ -195,6 +195,8 @@ void x86_msi_interrupt(unsigned vec);
 /* timer.c */
 void timer_calibrate(void);
 void x86_timer_interrupt(void);
+/* Report the NMIs counted since the last call (trap.c; the tick calls it). */
+void x86_nmi_report(void);
 
 /* syscall.c */
 void syscall_init(void);
