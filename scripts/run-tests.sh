@@ -596,6 +596,33 @@ nmi_test() {
 	fi
 }
 
+# SMEP, SMAP and UMIP (issue 13): QEMU's default CPU has none of them, so
+# the guest suites' selfprotect finds smap/smep "not available". Here the
+# CPU is -cpu max: the boot must turn all three on, and selfprotect must see
+# the kernel's stray read of a user page (SMAP) and its call into user code
+# (SMEP) stopped, the writer killed and the kernel alive.
+cpu_max_protect_test() {
+	local name=$1 clean
+	shift
+	local log=$LOGS/$name.log
+	need_file "$name" "$TESTS_X86" || return
+	run_qemu "$log" "" '^tests: [0-9]+ passed' "$@" -initrd "$TESTS_X86" \
+		-append "init=/tests/runner -- /tests selfprotect"
+	clean=$(tr -d '\r' < "$log")
+	if ! grep -q 'x86: SMEP on, SMAP on, UMIP on' <<< "$clean"; then
+		fail "$name" "-cpu max did not turn SMEP, SMAP and UMIP on"
+		show_tail "$log"
+	elif [ "$(grep -cE '^selfprotect: (smap|smep): stopped' <<< "$clean")" -lt 3 ]; then
+		fail "$name" "smap/smep not stopped"
+		show_tail "$log"
+	elif ! grep -q '^tests: 1 passed, 0 failed' <<< "$clean"; then
+		fail "$name" "selfprotect did not pass"
+		show_tail "$log"
+	else
+		pass "$name"
+	fi
+}
+
 suite_boot_x86_64() {
 	suite_begin boot-x86_64
 	local q=(qemu-system-x86_64 -m 1G -nographic)
@@ -603,6 +630,8 @@ suite_boot_x86_64() {
 		boot_test x86-q35 "${q[@]}" -machine q35 -kernel "$KERNEL_X86"
 		boot_test x86-pc "${q[@]}" -machine pc -kernel "$KERNEL_X86"
 		nmi_test x86-nmi "${q[@]}" -machine q35 -smp 2 -kernel "$KERNEL_X86"
+		cpu_max_protect_test x86-cpu-max-protect "${q[@]}" -machine q35 -cpu max \
+			-kernel "$KERNEL_X86"
 		debug_selftest_test x86-debug-selftest "$KERNEL_X86_DEBUG" "${q[@]}" -machine q35 -smp 2
 		bigrd_tests x86 "$BUILD/x86_64/user/bigrd.cpio.gz" "${q[@]}" -machine q35 \
 			-kernel "$KERNEL_X86" -no-reboot
