@@ -41,6 +41,20 @@ static int parse_long(const char *text, size_t len, long *out)
 	return 0;
 }
 
+/* A sysctl that takes a count: a decimal number, not negative. */
+static int parse_ulong(const char *text, size_t len, unsigned long *out)
+{
+	long v;
+	int err = parse_long(text, len, &v);
+
+	if (err)
+		return err;
+	if (v < 0)
+		return -EINVAL;
+	*out = (unsigned long)v;
+	return 0;
+}
+
 int procfs_show_nothing(struct pbuf *b, pid_t pid)
 {
 	(void)b;
@@ -90,15 +104,12 @@ int procfs_show_hung_task_timeout(struct pbuf *b, pid_t pid)
 
 int procfs_store_hung_task_timeout(const char *text, size_t len)
 {
-	long v;
-	int err = parse_long(text, len, &v);
+	unsigned long v;
+	int err = parse_ulong(text, len, &v);
 
-	if (err)
-		return err;
-	if (v < 0)
-		return -EINVAL;
-	hung_task_set_timeout((unsigned long)v);
-	return 0;
+	if (!err)
+		hung_task_set_timeout(v);
+	return err;
 }
 
 int procfs_show_mmap_min_addr(struct pbuf *b, pid_t pid)
@@ -110,13 +121,10 @@ int procfs_show_mmap_min_addr(struct pbuf *b, pid_t pid)
 
 int procfs_store_mmap_min_addr(const char *text, size_t len)
 {
-	long v;
-	int err = parse_long(text, len, &v);
+	unsigned long v;
+	int err = parse_ulong(text, len, &v);
 
-	if (err)
-		return err;
-	if (v < 0)
-		return -EINVAL;
-	WRITE_ONCE(mmap_min_addr, (unsigned long)v);
-	return 0;
+	if (!err)
+		WRITE_ONCE(mmap_min_addr, v);
+	return err;
 }

@@ -204,7 +204,7 @@ long sys_mount(const char __user *usource, const char __user *utarget, const cha
 		return mount_bind(source, take_ptr(dir), target);
 	}
 	if (flags & MS_MOVE)
-		return -EINVAL; /* not implemented */
+		return -EINVAL; /* MS_MOVE is not supported (docs/ext4.md) */
 	if (flags & MS_PROPAGATION)
 		return 0; /* every mount is private: nothing propagates */
 	if (!S_ISDIR(dir->mode))
