@@ -12,8 +12,12 @@ struct eventpoll;
 
 /* Return: a new epoll file (refcount 1) or ERR_PTR. */
 struct file *eventpoll_create(int flags /* O_CLOEXEC only */);
+extern const struct file_ops eventpoll_fops;
 /* The instance behind an epoll file, or NULL for any other file. */
-struct eventpoll *eventpoll_of(struct file *f);
+static inline struct eventpoll *eventpoll_of(struct file *f)
+{
+	return f->ops == &eventpoll_fops ? f->private : NULL;
+}
 /*
  * epoll_ctl on ep for (target, fd). ev is NULL for EPOLL_CTL_DEL.
  * Return: 0 or -errno (EEXIST, ENOENT, EINVAL, EPERM, ELOOP, ENOMEM).
@@ -21,7 +25,8 @@ struct eventpoll *eventpoll_of(struct file *f);
 long eventpoll_ctl(struct eventpoll *ep, int op, struct file *target, int fd,
 		   const struct epoll_event *ev);
 /*
- * Move up to maxevents ready events into the user's array out. Return the
+ * Move up to maxevents ready events into the user's array out, which the
+ * caller has checked ends below hal_user_max (Linux's access_ok). Return the
  * number moved, 0 when none is ready, or -EFAULT when out faulted before
  * anything was moved.
  */

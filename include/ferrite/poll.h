@@ -24,5 +24,11 @@ struct poll_table {
 	bool overflow; /* more queues than room: the caller re-polls on a tick */
 };
 
-/* Register current on wq for this poll round (no-op when pt is NULL). */
-void poll_wait(struct waitqueue *wq, struct poll_table *pt);
+void __poll_wait(struct waitqueue *wq, struct poll_table *pt);
+/* Register current on wq for this poll round (no-op when pt is NULL: the
+ * check is inline, since epoll's harvest polls with no table). */
+static inline void poll_wait(struct waitqueue *wq, struct poll_table *pt)
+{
+	if (pt)
+		__poll_wait(wq, pt);
+}

@@ -23,6 +23,10 @@
 /* The host tests' fake HAL: out of line (src/mm/uaccess.c or a test's own). */
 int __must_check copy_from_user(void *dst, const void __user *src, size_t n);
 int __must_check copy_to_user(void __user *dst, const void *src, size_t n);
+static inline int __must_check __copy_to_user(void __user *dst, const void *src, size_t n)
+{
+	return copy_to_user(dst, src, n);
+}
 #else
 /* Any size (out of line, src/mm/uaccess.c). Use copy_{from,to}_user. */
 int __must_check copy_from_user_any(void *dst, const void __user *src, size_t n);
@@ -65,6 +69,16 @@ static __always_inline int __must_check copy_to_user(void __user *dst, const voi
 			       ? 0
 			       : -EFAULT;
 	return copy_to_user_any(dst, src, n);
+}
+
+/* copy_to_user for a system call's own user array whose range the caller
+ * has checked once (Linux's access_ok, then __put_user per element): it
+ * lies in [HAL_USER_MIN, hal_user_max). 0 or -EFAULT. */
+static __always_inline int __must_check __copy_to_user(void __user *dst, const void *src, size_t n)
+{
+	if (fault_inject_site(FI_UACCESS))
+		return -EFAULT;
+	return hal_user_copy((void *)dst, src, n) ? -EFAULT : 0;
 }
 #endif
 

@@ -6,7 +6,8 @@
  * which puts the item on the ready list and wakes one epoll_wait sleeper:
  * the cost of a wake-up does not depend on how many files are watched.
  * epoll_wait polls only the items on the ready list, for their current
- * mask; level-triggered items that are still ready go back on the list.
+ * mask, walking the list in place without the ready-list spinlock;
+ * level-triggered items that are still ready stay on it.
  *
  * Lifetime: an item borrows its file. The file's last put calls
  * eventpoll_release_file() before the file's own release, and that takes
@@ -20,8 +21,10 @@
  *   ep->mtx         the interest list, the hash, every item's event
  *   target->lock    the target file's ep_links (spinlock)
  *   wq->lock        a watched wait queue; ep_wake runs under it
- *   ep->lock        the ready list (irq-safe: wake-ups come from
- *                   interrupts, e.g. the tty)
+ *   ep->lock        linking and unlinking the ready list (irq-safe:
+ *                   wake-ups come from interrupts, e.g. the tty); a
+ *                   harvest walks it under ep->mtx alone
+ *                   (eventpoll_harvest)
  *   ep->wait.lock, ep->poll_wq.lock
  * Nested instances take mtx outer-to-inner only (the loop check keeps the
  * graph acyclic; the poll of an epoll file only try-locks its mtx).
@@ -34,6 +37,7 @@
 #include <ferrite/printk.h>
 #include <ferrite/uaccess.h>
 #include <ferrite/vfs.h>
+#include <hal/hal_mmu.h>
 
 #define EP_BUCKETS 256
 #define EP_MAX_HOOKS 4 /* wait queues one file's ->poll may name */
@@ -47,11 +51,12 @@ struct eventpoll {
 	struct ref ref;          /* the file's; eventpoll_release_file's while it works */
 	struct mutex mtx;
 	struct spinlock lock;
-	struct list_head ready;  /* Lock: lock */
+	struct list_head ready;  /* Lock: lock to change; mtx to walk */
 	struct list_head items;  /* Lock: mtx */
 	struct list_head buckets[EP_BUCKETS]; /* by fd; Lock: mtx */
 	struct waitqueue wait;    /* epoll_wait sleepers (exclusive) */
 	struct waitqueue poll_wq; /* poll/select/epoll of this epoll file */
+	struct epoll_event report; /* the event a harvest copies out; Lock: mtx */
 };
 
 struct ep_hook {
@@ -64,10 +69,12 @@ struct epitem {
 	struct list_head hash_node;  /* Lock: ep->mtx */
 	struct list_head ep_node;    /* ep->items; Lock: ep->mtx */
 	struct list_head file_node;  /* file->ep_links; Lock: file->lock */
-	struct list_head ready_node; /* on ep->ready or a harvest's private list, when
-					queued; Lock: ep->lock, or the harvest's */
+	struct list_head ready_node; /* on ep->ready (or ep_scan_ready's private lists)
+					when queued; Lock: ep->lock to link or unlink,
+					ep->mtx to walk (see eventpoll_harvest) */
 	bool queued;                 /* on one of those lists; Lock: ep->lock */
 	bool woken;                  /* ep_wake ran since the harvest cleared it */
+	bool keep;                   /* the harvest's verdict: stays queued; Lock: ep->mtx */
 	struct eventpoll *ep;
 	struct file *file;           /* borrowed: see the top of this file */
 	int fd;
@@ -79,7 +86,6 @@ struct epitem {
 
 static size_t eventpolls_live, epitems_live; /* atomic */
 static struct mutex ep_nest_mutex = MUTEX_INIT(ep_nest_mutex);
-static const struct file_ops eventpoll_fops;
 
 size_t eventpolls_count_live(void)
 {
@@ -89,11 +95,6 @@ size_t eventpolls_count_live(void)
 size_t epitems_count_live(void)
 {
 	return __atomic_load_n(&epitems_live, __ATOMIC_RELAXED);
-}
-
-struct eventpoll *eventpoll_of(struct file *f)
-{
-	return f->ops == &eventpoll_fops ? f->private : NULL;
 }
 
 struct waitqueue *eventpoll_waitqueue(struct eventpoll *ep)
@@ -111,8 +112,21 @@ static void ep_put(struct eventpoll *ep);
 
 /* ---- ready list ---- */
 
-/* Queue it at the tail (head: at_head) unless it is queued already. */
-static void ep_queue_ready(struct epitem *it, bool at_head)
+/* Link it at the tail of the ready list so that a harvest walking the list
+ * without ep->lock sees it whole: its links are written before the release
+ * store that makes it reachable. Caller holds ep->lock. */
+static void ep_ready_append(struct eventpoll *ep, struct epitem *it)
+{
+	struct list_head *n = &it->ready_node, *last = ep->ready.prev;
+
+	n->next = &ep->ready;
+	n->prev = last;
+	ep->ready.prev = n;
+	__atomic_store_n(&last->next, n, __ATOMIC_RELEASE);
+}
+
+/* Queue it at the tail unless it is queued already. */
+static void ep_queue_ready(struct epitem *it)
 {
 	struct eventpoll *ep = it->ep;
 	unsigned long flags = spin_lock_irqsave(&ep->lock);
@@ -120,10 +134,7 @@ static void ep_queue_ready(struct epitem *it, bool at_head)
 	__atomic_store_n(&it->woken, true, __ATOMIC_RELEASE); /* see eventpoll_harvest */
 	if (!it->queued) {
 		it->queued = true;
-		if (at_head)
-			list_add(&it->ready_node, &ep->ready);
-		else
-			list_add_tail(&it->ready_node, &ep->ready);
+		ep_ready_append(ep, it);
 	}
 	spin_unlock_irqrestore(&ep->lock, flags);
 }
@@ -145,7 +156,7 @@ static void ep_wake(struct wait_entry *e)
 
 	if (!(READ_ONCE(it->events) & ~EP_PRIVATE_BITS))
 		return; /* disarmed by EPOLLONESHOT */
-	ep_queue_ready(it, false);
+	ep_queue_ready(it);
 	ep_notify(it->ep);
 }
 
@@ -197,86 +208,96 @@ static unsigned ep_item_poll(struct epitem *it, struct poll_table *pt)
 	return mask & it->events;
 }
 
-/* Move every entry of from to the head (at_head) or the tail of to, in
- * order; from is left empty. */
-static void ep_splice(struct list_head *from, struct list_head *to, bool at_head)
+/* The ready-list entry after pos, for a walk without ep->lock (caller
+ * holds ep->mtx): pairs with the release in ep_ready_append. */
+static struct list_head *ep_ready_next(struct list_head *pos)
 {
-	if (list_empty(from))
-		return;
-	struct list_head *first = from->next, *last = from->prev;
-	struct list_head *prev = at_head ? to : to->prev, *next = prev->next;
-	first->prev = prev;
-	prev->next = first;
-	last->next = next;
-	next->prev = last;
-	list_init(from);
+	return __atomic_load_n(&pos->next, __ATOMIC_ACQUIRE);
 }
 
 /*
- * Report the ready items, with two rounds of ep->lock whatever their
- * number: the first takes the ready list to a private list tx, the last
- * puts back what is left. In between each item is polled with no spinlock
- * held. Items on the private lists (tx; again: level-triggered, still
- * ready; drop: the others) stay queued, so ep_wake leaves their list node
- * alone and only sets woken: moving them between private lists needs no
- * lock. woken is cleared (a full barrier) before the poll, so a wake-up
- * the poll may have missed has set it by the time the last round, which
- * takes dropped items off only when it is still clear.
+ * After a walk: under one round of ep->lock, take the first walked entries
+ * that are done off the list (not kept, and not woken again since their
+ * poll), and with rotate move the others behind the entries the walk did
+ * not reach (Linux's round robin when maxevents cuts a harvest short).
+ */
+static void ep_settle(struct eventpoll *ep, unsigned walked, bool rotate)
+{
+	unsigned long flags = spin_lock_irqsave(&ep->lock);
+	struct list_head *pos = ep->ready.next;
+
+	for (unsigned i = 0; i < walked; i++) {
+		struct epitem *it = list_entry(pos, struct epitem, ready_node);
+		pos = pos->next;
+		if (!it->keep && !(it->woken && (it->events & ~EP_PRIVATE_BITS))) {
+			list_del(&it->ready_node);
+			it->queued = false;
+		} else if (rotate) {
+			list_del(&it->ready_node);
+			list_add_tail(&it->ready_node, &ep->ready);
+		}
+	}
+	spin_unlock_irqrestore(&ep->lock, flags);
+}
+
+/*
+ * Report the ready items. The harvest walks the ready list in place,
+ * holding ep->mtx but not ep->lock: under mtx nobody else takes entries
+ * off the list (only mtx holders do), and ep_wake only appends, publishing
+ * a new entry with a release store (ep_ready_append), so the walk sees
+ * each entry whole or not at all. A level-triggered item still ready
+ * simply stays where it is: the common steady state (event loops over
+ * level-triggered descriptors) takes no spinlock at all. Entries that
+ * must leave the list (edge-triggered, one-shot, no longer ready), or a
+ * walk cut short by maxevents, cost one round of ep->lock (ep_settle).
+ * woken is cleared (a full barrier) before each poll, so a wake-up the
+ * poll may have missed has set it by the time ep_settle looks, and the
+ * entry stays.
  */
 long eventpoll_harvest(struct eventpoll *ep, struct epoll_event __user *out, int maxevents)
 {
-	struct list_head tx, again, drop;
-	long n = 0, err = 0;
+	struct list_head *head = &ep->ready;
 
-	if (list_empty(&ep->ready)) /* racy peek: a wake-up after it is seen next time */
+	if (READ_ONCE(head->next) == head) /* racy peek: a wake-up after it is seen next time */
 		return 0;
 	guard(mutex)(&ep->mtx);
-	list_init(&tx);
-	list_init(&again);
-	list_init(&drop);
-	unsigned long flags = spin_lock_irqsave(&ep->lock);
-	ep_splice(&ep->ready, &tx, false);
-	spin_unlock_irqrestore(&ep->lock, flags);
+	struct list_head *pos = ep_ready_next(head);
+	/* The caller checked that the array ends below hal_user_max (Linux's
+	 * access_ok); the rest is checked once here, and is an error only when
+	 * there is an event to copy. */
+	bool out_ok = (uintptr_t)out >= HAL_USER_MIN;
+	unsigned walked = 0;
+	bool settle = false;
+	long n = 0, err = 0;
 
-	while (n < maxevents && !list_empty(&tx)) {
-		struct epitem *it = list_first_entry(&tx, struct epitem, ready_node);
+	while (pos != head && n < maxevents) {
+		struct epitem *it = list_entry(pos, struct epitem, ready_node);
 		__atomic_store_n(&it->woken, false, __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* before the poll reads state */
 		unsigned mask = ep_item_poll(it, NULL);
 		uint32_t events = it->events;
+		bool keep = false;
 		if (mask) {
-			struct epoll_event ev = { .events = mask, .data = it->data };
-			if (copy_to_user(&out[n], &ev, sizeof(ev))) {
-				err = -EFAULT; /* it goes back at the head */
+			ep->report.events = mask;
+			ep->report.data = it->data;
+			if (!out_ok || __copy_to_user(&out[n], &ep->report, sizeof(ep->report))) {
+				err = -EFAULT; /* it stays first */
 				break;
 			}
 			n++;
-			if (events & EPOLLONESHOT) {
+			if (events & EPOLLONESHOT)
 				WRITE_ONCE(it->events, events & EP_PRIVATE_BITS);
-			} else if (!(events & EPOLLET)) {
-				list_del(&it->ready_node); /* level-triggered: look again next time */
-				list_add_tail(&it->ready_node, &again);
-				continue;
-			}
+			keep = !(events & (EPOLLET | EPOLLONESHOT)); /* level: look again next time */
 		}
-		list_del(&it->ready_node);
-		list_add_tail(&it->ready_node, &drop);
+		it->keep = keep;
+		settle |= !keep;
+		walked++;
+		pos = ep_ready_next(pos);
 	}
-
-	flags = spin_lock_irqsave(&ep->lock);
-	while (!list_empty(&drop)) {
-		struct epitem *it = list_first_entry(&drop, struct epitem, ready_node);
-		list_del(&it->ready_node);
-		if (it->woken && (it->events & ~EP_PRIVATE_BITS))
-			list_add_tail(&it->ready_node, &ep->ready); /* woke during the poll */
-		else
-			it->queued = false;
-	}
-	ep_splice(&tx, &ep->ready, true);
-	ep_splice(&again, &ep->ready, false);
-	bool more = !list_empty(&ep->ready);
-	spin_unlock_irqrestore(&ep->lock, flags);
-	if (more && waitqueue_active(&ep->wait))
+	bool rotate = pos != head && walked;
+	if (settle || rotate)
+		ep_settle(ep, walked, rotate);
+	if (READ_ONCE(head->next) != head && waitqueue_active(&ep->wait))
 		wake_up_one(&ep->wait); /* more for another sleeper */
 	return n ? n : err;
 }
@@ -382,7 +403,7 @@ static long ep_insert(struct eventpoll *ep, struct file *f, int fd, const struct
 	 * queues the item, so nothing between the two is missed. */
 	struct ep_queue q = { .pt = { .queue_proc = ep_queue_proc }, .item = it };
 	if (ep_item_poll(it, &q.pt)) {
-		ep_queue_ready(it, false);
+		ep_queue_ready(it);
 		ep_notify(ep);
 	}
 	return 0;
@@ -393,7 +414,7 @@ static long ep_modify(struct eventpoll *ep, struct epitem *it, const struct epol
 	WRITE_ONCE(it->events, ev->events);
 	it->data = ev->data;
 	if (ep_item_poll(it, NULL)) {
-		ep_queue_ready(it, false);
+		ep_queue_ready(it);
 		ep_notify(ep);
 	}
 	return 0;
@@ -540,7 +561,7 @@ static unsigned eventpoll_file_poll(struct file *f, struct poll_table *pt)
 	return ready ? POLLIN | POLLRDNORM : 0;
 }
 
-static const struct file_ops eventpoll_fops = {
+const struct file_ops eventpoll_fops = {
 	.anon_name = "[eventpoll]",
 	.poll = eventpoll_file_poll,
 	.release = eventpoll_file_release,

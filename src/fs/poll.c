@@ -6,7 +6,7 @@
 #include <ferrite/poll.h>
 #include <ferrite/task.h>
 
-void poll_wait(struct waitqueue *wq, struct poll_table *pt)
+void __poll_wait(struct waitqueue *wq, struct poll_table *pt)
 {
 	if (!pt || !wq)
 		return;

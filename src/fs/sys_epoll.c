@@ -84,7 +84,7 @@ static __attribute__((noinline)) long ep_wait_sleep(struct eventpoll *ep, struct
 }
 
 /* deadline_ns: 0 = forever; once: a zero timeout (look, never sleep). */
-static long do_epoll_wait(int epfd, struct epoll_event __user *uevents, int maxevents,
+static __always_inline long do_epoll_wait(int epfd, struct epoll_event __user *uevents, int maxevents,
 			  uint64_t deadline_ns, bool once)
 {
 	if (maxevents <= 0 || maxevents > EP_MAX_EVENTS)

@@ -2,7 +2,8 @@
  * epoll: level- and edge-triggered events and EPOLLONESHOT on pipes and an
  * eventfd; epoll_ctl's errors (EEXIST, ENOENT, EBADF, EPERM, EINVAL, ELOOP);
  * a closed descriptor leaves the interest list only with its last
- * duplicate; nested instances; maxevents smaller than the ready set;
+ * duplicate; nested instances; maxevents smaller than the ready set and
+ * the round-robin order it gives; EFAULT from a bad event array;
  * 1,000 watched eventfds of which a few are ready; timeouts; and epoll_pwait's
  * temporary mask letting a signal interrupt the wait (EINTR).
  */
@@ -248,6 +249,65 @@ static void pwait_mask(void)
 	close(ep);
 }
 
+/* The order of a harvest cut short by maxevents: level-triggered items come
+ * round in turn (Linux moves a reported one behind the rest), edge-triggered
+ * ones are reported once per edge, and an array that faults gives EFAULT
+ * (only when there is an event to copy) and loses nothing. */
+static void harvest_order(void)
+{
+	enum { N = 3 };
+	int lt[N], et[N];
+	uint64_t one = 1;
+	struct epoll_event evs[N];
+	int ep = epoll_create1(0);
+	CHECK(ep >= 0, "epoll_create1");
+	for (int i = 0; i < N; i++) {
+		lt[i] = eventfd(0, EFD_NONBLOCK);
+		et[i] = eventfd(0, EFD_NONBLOCK);
+		CHECK(lt[i] >= 0 && et[i] >= 0, "eventfd");
+		add(ep, lt[i], EPOLLIN, (uint64_t)i);
+		add(ep, et[i], EPOLLIN | EPOLLET, (uint64_t)(10 + i));
+	}
+	for (int i = 0; i < N; i++)
+		CHECK(write(lt[i], &one, 8) == 8, "write");
+	for (int round = 0; round < 2 * N; round++) {
+		CHECK(wait_n(ep, evs, 1, 0) == 1, "one at a time");
+		CHECK(evs[0].data.u64 == (uint64_t)(round % N), "round %d: got %llu", round,
+		      (unsigned long long)evs[0].data.u64);
+	}
+	/* Two at a time out of three: 0 1, 2 0, 1 2. */
+	static const int pairs[] = { 0, 1, 2, 0, 1, 2 };
+	for (int round = 0; round < 3; round++) {
+		CHECK(wait_n(ep, evs, 2, 0) == 2, "two at a time");
+		CHECK(evs[0].data.u64 == (uint64_t)pairs[2 * round] &&
+			      evs[1].data.u64 == (uint64_t)pairs[2 * round + 1],
+		      "pair %d: %llu %llu", round, (unsigned long long)evs[0].data.u64,
+		      (unsigned long long)evs[1].data.u64);
+	}
+	/* Edge-triggered: once each, behind the level-triggered ones. */
+	for (int i = 0; i < N; i++) {
+		uint64_t v;
+		CHECK(read(lt[i], &v, 8) == 8, "drain");
+		CHECK(write(et[i], &one, 8) == 8, "write");
+	}
+	CHECK(wait_n(ep, evs, 2, 0) == 2 && evs[0].data.u64 == 10 && evs[1].data.u64 == 11,
+	      "first two edges");
+	CHECK(wait_n(ep, evs, 2, 0) == 1 && evs[0].data.u64 == 12, "third edge");
+	CHECK(wait_n(ep, evs, N, 0) == 0, "edges reported once");
+	/* A new edge on an item with unread data reports it again. */
+	CHECK(write(et[1], &one, 8) == 8, "write");
+	CHECK(wait_n(ep, evs, N, 0) == 1 && evs[0].data.u64 == 11, "new edge");
+	CHECK(wait_n(ep, evs, N, 0) == 0, "once");
+	/* A bad array: 0 with nothing ready, EFAULT with an event, which stays. */
+	CHECK(epoll_wait(ep, launder_ptr(8), 1, 0) == 0, "nothing to copy");
+	CHECK(write(lt[2], &one, 8) == 8, "write");
+	CHECK_ERRNO(epoll_wait(ep, launder_ptr(8), 1, 0), EFAULT);
+	CHECK(wait_n(ep, evs, N, 0) == 1 && evs[0].data.u64 == 2, "still ready after EFAULT");
+	for (int i = 0; i < N; i++)
+		close(lt[i]), close(et[i]);
+	close(ep);
+}
+
 int main(void)
 {
 	level_edge_oneshot();
@@ -255,6 +315,7 @@ int main(void)
 	close_semantics();
 	nested();
 	many_and_maxevents();
+	harvest_order();
 	timeout_and_eventfd();
 	pwait_mask();
 	printf("epoll: ok\n");
