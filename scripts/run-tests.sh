@@ -623,6 +623,33 @@ cpu_max_protect_test() {
 	fi
 }
 
+# x2APIC (issue 11): -smp 4 -cpu max, the CPU model that has x2APIC under
+# QEMU 8.1+ TCG (QEMU 7.2's TCG has none, and the kernel stays in xAPIC
+# mode). All four CPUs must come online and the SMP tests, which need IPIs
+# (wake-ups of idle CPUs, TLB shootdowns), pass; the log says the mode.
+x2apic_smp_test() {
+	local name=$1 clean
+	shift
+	local log=$LOGS/$name.log
+	need_file "$name" "$TESTS_X86" || return
+	run_qemu "$log" "" '^tests: [0-9]+ passed' "$@" -initrd "$TESTS_X86" \
+		-append "init=/tests/runner -- /tests smp_threads smp_affinity smp_tlb"
+	clean=$(tr -d '\r' < "$log")
+	if ! grep -qE 'x86: local APIC in (x2APIC|xAPIC) mode' <<< "$clean"; then
+		fail "$name" "no local APIC mode line"
+		show_tail "$log"
+	elif ! grep -q 'smp: 4 CPUs online' <<< "$clean"; then
+		fail "$name" "not all 4 CPUs online"
+		show_tail "$log"
+	elif ! grep -q '^tests: 3 passed, 0 failed' <<< "$clean"; then
+		fail "$name" "the SMP tests did not pass"
+		show_tail "$log"
+	else
+		echo "note: $name: $(grep -o 'local APIC in [x2]*APIC mode' <<< "$clean")"
+		pass "$name"
+	fi
+}
+
 suite_boot_x86_64() {
 	suite_begin boot-x86_64
 	local q=(qemu-system-x86_64 -m 1G -nographic)
@@ -631,6 +658,8 @@ suite_boot_x86_64() {
 		boot_test x86-pc "${q[@]}" -machine pc -kernel "$KERNEL_X86"
 		nmi_test x86-nmi "${q[@]}" -machine q35 -smp 2 -kernel "$KERNEL_X86"
 		cpu_max_protect_test x86-cpu-max-protect "${q[@]}" -machine q35 -cpu max \
+			-kernel "$KERNEL_X86"
+		x2apic_smp_test x86-smp4-cpu-max "${q[@]}" -machine q35 -smp 4 -cpu max \
 			-kernel "$KERNEL_X86"
 		debug_selftest_test x86-debug-selftest "$KERNEL_X86_DEBUG" "${q[@]}" -machine q35 -smp 2
 		bigrd_tests x86 "$BUILD/x86_64/user/bigrd.cpio.gz" "${q[@]}" -machine q35 \
