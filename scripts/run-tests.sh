@@ -596,19 +596,26 @@ nmi_test() {
 	fi
 }
 
+# x86_runner_boot NAME "TESTS" QEMU...: boot the x86_64 test runner on
+# TESTS into $LOGS/NAME.log; the caller's `clean` gets the log without CRs.
+x86_runner_boot() {
+	local name=$1 tests=$2
+	shift 2
+	need_file "$name" "$TESTS_X86" || return 1
+	run_qemu "$LOGS/$name.log" "" '^tests: [0-9]+ passed' "$@" -initrd "$TESTS_X86" \
+		-append "init=/tests/runner -- /tests $tests"
+	clean=$(tr -d '\r' < "$LOGS/$name.log")
+}
+
 # SMEP, SMAP and UMIP (issue 13): QEMU's default CPU has none of them, so
 # the guest suites' selfprotect finds smap/smep "not available". Here the
 # CPU is -cpu max: the boot must turn all three on, and selfprotect must see
 # the kernel's stray read of a user page (SMAP) and its call into user code
 # (SMEP) stopped, the writer killed and the kernel alive.
 cpu_max_protect_test() {
-	local name=$1 clean
+	local name=$1 log=$LOGS/$1.log clean
 	shift
-	local log=$LOGS/$name.log
-	need_file "$name" "$TESTS_X86" || return
-	run_qemu "$log" "" '^tests: [0-9]+ passed' "$@" -initrd "$TESTS_X86" \
-		-append "init=/tests/runner -- /tests selfprotect"
-	clean=$(tr -d '\r' < "$log")
+	x86_runner_boot "$name" selfprotect "$@" || return
 	if ! grep -q 'x86: SMEP on, SMAP on, UMIP on' <<< "$clean"; then
 		fail "$name" "-cpu max did not turn SMEP, SMAP and UMIP on"
 		show_tail "$log"
@@ -628,13 +635,9 @@ cpu_max_protect_test() {
 # mode). All four CPUs must come online and the SMP tests, which need IPIs
 # (wake-ups of idle CPUs, TLB shootdowns), pass; the log says the mode.
 x2apic_smp_test() {
-	local name=$1 clean
+	local name=$1 log=$LOGS/$1.log clean
 	shift
-	local log=$LOGS/$name.log
-	need_file "$name" "$TESTS_X86" || return
-	run_qemu "$log" "" '^tests: [0-9]+ passed' "$@" -initrd "$TESTS_X86" \
-		-append "init=/tests/runner -- /tests smp_threads smp_affinity smp_tlb"
-	clean=$(tr -d '\r' < "$log")
+	x86_runner_boot "$name" "smp_threads smp_affinity smp_tlb" "$@" || return
 	if ! grep -qE 'x86: local APIC in (x2APIC|xAPIC) mode' <<< "$clean"; then
 		fail "$name" "no local APIC mode line"
 		show_tail "$log"
