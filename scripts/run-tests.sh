@@ -596,19 +596,26 @@ nmi_test() {
 	fi
 }
 
+# x86_runner_boot NAME "TESTS" QEMU...: boot the x86_64 test runner on
+# TESTS into $LOGS/NAME.log; the caller's `clean` gets the log without CRs.
+x86_runner_boot() {
+	local name=$1 tests=$2
+	shift 2
+	need_file "$name" "$TESTS_X86" || return 1
+	run_qemu "$LOGS/$name.log" "" '^tests: [0-9]+ passed' "$@" -initrd "$TESTS_X86" \
+		-append "init=/tests/runner -- /tests $tests"
+	clean=$(tr -d '\r' < "$LOGS/$name.log")
+}
+
 # SMEP, SMAP and UMIP (issue 13): QEMU's default CPU has none of them, so
 # the guest suites' selfprotect finds smap/smep "not available". Here the
 # CPU is -cpu max: the boot must turn all three on, and selfprotect must see
 # the kernel's stray read of a user page (SMAP) and its call into user code
 # (SMEP) stopped, the writer killed and the kernel alive.
 cpu_max_protect_test() {
-	local name=$1 clean
+	local name=$1 log=$LOGS/$1.log clean
 	shift
-	local log=$LOGS/$name.log
-	need_file "$name" "$TESTS_X86" || return
-	run_qemu "$log" "" '^tests: [0-9]+ passed' "$@" -initrd "$TESTS_X86" \
-		-append "init=/tests/runner -- /tests selfprotect"
-	clean=$(tr -d '\r' < "$log")
+	x86_runner_boot "$name" selfprotect "$@" || return
 	if ! grep -q 'x86: SMEP on, SMAP on, UMIP on' <<< "$clean"; then
 		fail "$name" "-cpu max did not turn SMEP, SMAP and UMIP on"
 		show_tail "$log"
@@ -623,6 +630,29 @@ cpu_max_protect_test() {
 	fi
 }
 
+# x2APIC (issue 11): -smp 4 -cpu max, the CPU model that has x2APIC under
+# QEMU 8.1+ TCG (QEMU 7.2's TCG has none, and the kernel stays in xAPIC
+# mode). All four CPUs must come online and the SMP tests, which need IPIs
+# (wake-ups of idle CPUs, TLB shootdowns), pass; the log says the mode.
+x2apic_smp_test() {
+	local name=$1 log=$LOGS/$1.log clean
+	shift
+	x86_runner_boot "$name" "smp_threads smp_affinity smp_tlb" "$@" || return
+	if ! grep -qE 'x86: local APIC in (x2APIC|xAPIC) mode' <<< "$clean"; then
+		fail "$name" "no local APIC mode line"
+		show_tail "$log"
+	elif ! grep -q 'smp: 4 CPUs online' <<< "$clean"; then
+		fail "$name" "not all 4 CPUs online"
+		show_tail "$log"
+	elif ! grep -q '^tests: 3 passed, 0 failed' <<< "$clean"; then
+		fail "$name" "the SMP tests did not pass"
+		show_tail "$log"
+	else
+		echo "note: $name: $(grep -o 'local APIC in [x2]*APIC mode' <<< "$clean")"
+		pass "$name"
+	fi
+}
+
 suite_boot_x86_64() {
 	suite_begin boot-x86_64
 	local q=(qemu-system-x86_64 -m 1G -nographic)
@@ -631,6 +661,8 @@ suite_boot_x86_64() {
 		boot_test x86-pc "${q[@]}" -machine pc -kernel "$KERNEL_X86"
 		nmi_test x86-nmi "${q[@]}" -machine q35 -smp 2 -kernel "$KERNEL_X86"
 		cpu_max_protect_test x86-cpu-max-protect "${q[@]}" -machine q35 -cpu max \
+			-kernel "$KERNEL_X86"
+		x2apic_smp_test x86-smp4-cpu-max "${q[@]}" -machine q35 -smp 4 -cpu max \
 			-kernel "$KERNEL_X86"
 		debug_selftest_test x86-debug-selftest "$KERNEL_X86_DEBUG" "${q[@]}" -machine q35 -smp 2
 		bigrd_tests x86 "$BUILD/x86_64/user/bigrd.cpio.gz" "${q[@]}" -machine q35 \

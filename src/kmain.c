@@ -89,7 +89,7 @@ static void init_word_add(const char *p, const char *end, bool is_arg)
 static bool known_elsewhere(const char *p, const char *end)
 {
 	static const char *const words[] = { "root=", "rootfstype=", "ro", "rw", "console=",
-					     "earlycon", "quiet", "loglevel=" };
+					     "earlycon", "quiet", "loglevel=", "nox2apic" };
 	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
 		size_t n = strlen(words[i]);
 		bool prefix = words[i][n - 1] == '=';

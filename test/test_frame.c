@@ -148,6 +148,36 @@ static void test_exhaustion(void **state)
 	assert_true(count_max_blocks() >= 2);
 }
 
+/* Frames freed on one CPU wait in its per-CPU cache: still counted free,
+ * and another CPU that runs out gets them (the caches are drained before
+ * an allocation fails). */
+static void test_percpu_cache(void **state)
+{
+	(void)state;
+	size_t before = frames_free_count();
+	struct frame *f[40];
+
+	fake_cpu_id = 1;
+	for (int i = 0; i < 40; i++)
+		assert_non_null(f[i] = frame_alloc());
+	assert_int_equal(frames_free_count(), before - 40);
+	for (int i = 0; i < 40; i++)
+		frame_put(f[i]);
+	assert_int_equal(frames_free_count(), before); /* parked on CPU 1, free */
+	fake_cpu_id = 0;
+	struct frame **all = calloc(before + 1, sizeof(*all));
+	size_t n = 0;
+	while ((all[n] = frame_alloc()))
+		n++;
+	assert_int_equal(n, before); /* CPU 1's cached frames included */
+	for (size_t i = 0; i < n; i++)
+		frame_put(all[i]);
+	free(all);
+	assert_int_equal(frames_free_count(), before);
+	frame_pcp_drain_all();
+	assert_int_equal(frames_free_count(), before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -158,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_split_merge),
 		cmocka_unit_test(test_contiguous),
 		cmocka_unit_test(test_exhaustion),
+		cmocka_unit_test(test_percpu_cache),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -57,5 +57,9 @@ size_t frames_release_reserved(phys_addr_t start, phys_addr_t end);
  * may free about that many pages (the page cache sets it). */
 extern void (*frame_reclaim_hook)(size_t pages);
 
+/* Give every CPU's cached single frames back to the buddy lists (memory
+ * pressure, tests); return how many. No allocator lock held. */
+size_t frame_pcp_drain_all(void);
+/* Free frames, those in the per-CPU caches included. */
 size_t frames_free_count(void);
 size_t frames_total_count(void);

@@ -10,6 +10,10 @@ void *kcalloc(size_t n, size_t size);
 void kfree(void *p);
 /* Bytes currently allocated (for leak checks). */
 size_t kmalloc_live_bytes(void);
+/* Give the objects parked in every CPU's magazines back to their slab
+ * caches (and empty slabs to the frame allocator), so free-frame counts
+ * are exact; no lock held. A no-op where magazines are off. */
+void kmalloc_drain_all(void);
 
 #ifdef FERRITE_DEBUG
 /* Check every slab object (red zones of live ones, poison of free ones);

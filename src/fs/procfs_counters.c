@@ -58,6 +58,7 @@ const struct counter *counters_table(size_t *n)
 int procfs_show_counters(struct pbuf *b, pid_t pid)
 {
 	(void)pid;
+	kmalloc_drain_all(); /* objects parked per CPU keep slab pages */
 	for (size_t i = 0; i < ARRAY_SIZE(counters); i++)
 		pbuf_printf(b, "%s %zu\n", counters[i].name, counters[i].read());
 	return 0;

@@ -4,11 +4,24 @@
  * and highest usable address. The struct frame array itself is carved out
  * of usable RAM at init.
  *
+ * Single pages go through a per-CPU cache first (frame_pcps[]): a short
+ * LIFO list of free frames the CPU refills from and drains to the buddy
+ * lists FRAME_PCP_BATCH frames at a time, so the common frame_alloc and
+ * frame_put take no shared lock.
+ *
  * Locking: frame_lock (irqsave) guards the free lists, FRAME_FREE/order of
- * free blocks and the counters. Refcounts are atomic and need no lock.
+ * free blocks and nr_free. Each cache has its own lock (irqsave), taken by
+ * its CPU and, rarely, by frame_pcp_drain_all on another CPU; order:
+ * pcp->lock, then frame_lock. Refcounts are atomic and need no lock.
  * Invariant: a block on free_lists[o] has its head flagged FRAME_FREE with
  * order o, refcount 0, and starts at a pfn offset aligned to 2^o.
+ * Invariant: a cached frame has refcount 0, order 0 and no FRAME_FREE (so
+ * the buddy merge leaves it alone); free frames = nr_free + the caches'
+ * counts, and refill and drain change both under frame_lock, so
+ * frames_free_count (which sums them under frame_lock) counts a frame in
+ * transit exactly once.
  */
+#include <ferrite/cpu.h>
 #include <ferrite/fault_inject.h>
 #include <ferrite/frame.h>
 #include <ferrite/errno.h>
@@ -89,22 +102,130 @@ static struct frame *alloc_block_locked(unsigned order)
 	return f;
 }
 
+/* The per-CPU frame caches. BATCH frames move per refill or drain; a
+ * cache holding more than HIGH gives BATCH back (the coldest). */
+#define FRAME_PCP_BATCH 16
+#define FRAME_PCP_HIGH 48
+
+struct frame_pcp {
+	struct spinlock lock;
+	struct list_head list; /* Lock: lock; most recently freed first */
+	unsigned count;        /* Lock: lock and frame_lock to change; read under frame_lock */
+} __aligned(64);
+
+static struct frame_pcp frame_pcps[MAX_CPUS];
+
+/* Move up to BATCH frames from the buddy lists to pcp. Lock: pcp->lock. */
+static void pcp_refill_locked(struct frame_pcp *pcp)
+{
+	unsigned n = 0;
+
+	spin_lock(&frame_lock);
+	for (; n < FRAME_PCP_BATCH; n++) {
+		struct frame *f = alloc_block_locked(0);
+		if (!f)
+			break;
+		list_add_tail(&f->node, &pcp->list);
+	}
+	nr_free -= n;
+	WRITE_ONCE(pcp->count, pcp->count + n);
+	spin_unlock(&frame_lock);
+}
+
+/* Give up to n of pcp's coldest frames back to the buddy lists; return how
+ * many. Lock: pcp->lock. */
+static unsigned pcp_drain_locked(struct frame_pcp *pcp, unsigned n)
+{
+	unsigned done = 0;
+
+	spin_lock(&frame_lock);
+	for (; done < n && !list_empty(&pcp->list); done++) {
+		struct frame *f = list_entry(pcp->list.prev, struct frame, node);
+		list_del(&f->node);
+		free_block_locked(frame_index(f), 0);
+	}
+	nr_free += done;
+	WRITE_ONCE(pcp->count, pcp->count - done);
+	spin_unlock(&frame_lock);
+	return done;
+}
+
+static struct frame *pcp_alloc(void)
+{
+	struct frame_pcp *pcp = &frame_pcps[hal_cpu_id()];
+	struct frame *f = NULL;
+	unsigned long flags = spin_lock_irqsave(&pcp->lock);
+
+	if (list_empty(&pcp->list))
+		pcp_refill_locked(pcp);
+	if (!list_empty(&pcp->list)) {
+		f = list_first_entry(&pcp->list, struct frame, node);
+		list_del(&f->node);
+		WRITE_ONCE(pcp->count, pcp->count - 1);
+	}
+	spin_unlock_irqrestore(&pcp->lock, flags);
+	return f;
+}
+
+static void pcp_free(struct frame *f)
+{
+	struct frame_pcp *pcp = &frame_pcps[hal_cpu_id()];
+	unsigned long flags = spin_lock_irqsave(&pcp->lock);
+
+	list_add(&f->node, &pcp->list);
+	WRITE_ONCE(pcp->count, pcp->count + 1);
+	if (pcp->count > FRAME_PCP_HIGH)
+		pcp_drain_locked(pcp, FRAME_PCP_BATCH);
+	spin_unlock_irqrestore(&pcp->lock, flags);
+}
+
+size_t frame_pcp_drain_all(void)
+{
+	size_t n = 0;
+
+	for (unsigned c = 0; c < MAX_CPUS; c++) {
+		struct frame_pcp *pcp = &frame_pcps[c];
+		unsigned long flags = spin_lock_irqsave(&pcp->lock);
+		n += pcp_drain_locked(pcp, pcp->count);
+		spin_unlock_irqrestore(&pcp->lock, flags);
+	}
+	return n;
+}
+
 void (*frame_reclaim_hook)(size_t pages);
+
+static struct frame *alloc_block(unsigned order)
+{
+	if (order == 0)
+		return pcp_alloc();
+	unsigned long flags = spin_lock_irqsave(&frame_lock);
+	struct frame *f = alloc_block_locked(order);
+	if (f)
+		nr_free -= 1UL << order;
+	spin_unlock_irqrestore(&frame_lock, flags);
+	return f;
+}
 
 static struct frame *alloc_pages_frame(unsigned order)
 {
 	struct frame *f;
+	bool drained = false;
 
 	if (order > FRAME_MAX_ORDER || fault_inject_fail())
 		return NULL;
 	for (int tries = 0;; tries++) {
-		unsigned long flags = spin_lock_irqsave(&frame_lock);
-		f = alloc_block_locked(order);
+		f = alloc_block(order);
 		if (f)
-			nr_free -= 1UL << order;
-		spin_unlock_irqrestore(&frame_lock, flags);
+			break;
+		/* Memory pressure: first the other CPUs' cached frames (they
+		 * may also complete a larger buddy block), then the page cache. */
+		if (!drained) {
+			drained = true;
+			if (frame_pcp_drain_all())
+				continue;
+		}
 		void (*reclaim)(size_t) = READ_ONCE(frame_reclaim_hook);
-		if (f || !reclaim || tries == 2)
+		if (!reclaim || tries >= 3)
 			break;
 		reclaim((1UL << order) * 64); /* the page cache gives clean pages back */
 	}
@@ -119,6 +240,10 @@ static void free_pages_frame(struct frame *f, unsigned order)
 {
 	BUG_ON(f->flags & (FRAME_FREE | FRAME_RESERVED));
 	f->flags &= ~(FRAME_SLAB | FRAME_KMALLOC);
+	if (order == 0) {
+		pcp_free(f);
+		return;
+	}
 	unsigned long flags = spin_lock_irqsave(&frame_lock);
 	free_block_locked(frame_index(f), order);
 	nr_free += 1UL << order;
@@ -170,10 +295,13 @@ void pages_free(void *va, unsigned order)
 	frame_put(f);
 }
 
+/* Cached frames count as free (the leak counters compare this number). */
 size_t frames_free_count(void)
 {
 	unsigned long flags = spin_lock_irqsave(&frame_lock);
 	size_t n = nr_free;
+	for (unsigned c = 0; c < MAX_CPUS; c++)
+		n += READ_ONCE(frame_pcps[c].count);
 	spin_unlock_irqrestore(&frame_lock, flags);
 	return n;
 }
@@ -238,6 +366,11 @@ void frame_allocator_init(const struct boot_info *info)
 
 	for (int o = 0; o <= FRAME_MAX_ORDER; o++)
 		list_init(&free_lists[o]);
+	for (unsigned c = 0; c < MAX_CPUS; c++) {
+		spin_init(&frame_pcps[c].lock, "frame_pcp");
+		list_init(&frame_pcps[c].list);
+		frame_pcps[c].count = 0;
+	}
 	for (int i = 0; i < info->nr_usable; i++) {
 		const struct mem_region *u = &info->usable[i];
 		if (u->size < PAGE_SIZE)

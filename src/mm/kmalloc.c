@@ -4,6 +4,17 @@
  * FRAME_KMALLOC and keeps the order, so kfree() needs no size.
  * Locking: the slab caches have their own locks; live_bytes is atomic.
  *
+ * Per-CPU magazines (kernel release builds): each CPU keeps up to
+ * KMALLOC_MAG_SIZE free objects of each class in its struct kmalloc_mag;
+ * kmalloc and kfree pop and push there under that CPU's magazine lock
+ * (uncontended: only kmalloc_drain_all takes another CPU's), and move
+ * KMALLOC_MAG_BATCH objects to or from the slab cache under one cache lock
+ * hold. The magazine lock is a leaf: the slab cache is called with it
+ * dropped (a slab refill may reclaim page-cache pages, which kfrees).
+ * An object in a magazine is free (live_bytes leaves it out) but keeps its
+ * slab page: kmalloc_drain_all gives every magazine back, and the
+ * counters file calls it, so frames_free stays exact for leak checks.
+ *
  * Debug builds (FERRITE_DEBUG) wrap every slab object: a 16-byte header
  * (the requested size, KMALLOC_LIVE_MAGIC), the caller's bytes, then a red
  * zone of KMALLOC_REDZONE bytes (at least 8) to the end of the object.
@@ -15,6 +26,7 @@
  * "BUG: kmalloc:" line, which fails a test run.
  */
 #include "slab.h"
+#include <ferrite/cpu.h>
 #include <ferrite/fault_inject.h>
 #include <ferrite/frame.h>
 #include <ferrite/kmalloc.h>
@@ -36,10 +48,13 @@ static const char *const cache_names[KMALLOC_NR_CLASSES] = {
 static size_t live_bytes; /* atomic */
 static bool kmalloc_ready;
 
+static void mags_init(void);
+
 void kmalloc_init(void)
 {
 	for (int i = 0; i < KMALLOC_NR_CLASSES; i++)
 		slab_cache_init(&kmalloc_caches[i], cache_names[i], 1UL << (KMALLOC_MIN_SHIFT + i));
+	mags_init();
 	kmalloc_ready = true;
 }
 
@@ -173,6 +188,104 @@ out:
 #define KMALLOC_DEBUG_EXTRA 0
 #endif
 
+/* Debug builds leave the magazines out, so that every free is poisoned and
+ * every allocation checked by slab.c; so do host tests (they compare free
+ * frame counts right after kfree). */
+#if !defined(FERRITE_DEBUG) && !defined(FERRITE_HOST)
+#define KMALLOC_MAG_SIZE 16
+#define KMALLOC_MAG_BATCH 8
+_Static_assert(KMALLOC_MAG_SIZE <= SLAB_BULK_MAX, "a drain is one bulk free");
+
+struct kmalloc_mag {
+	struct spinlock lock;
+	unsigned n[KMALLOC_NR_CLASSES];                    /* Lock: lock */
+	void *objs[KMALLOC_NR_CLASSES][KMALLOC_MAG_SIZE]; /* Lock: lock; newest last */
+} __aligned(64);
+
+static struct kmalloc_mag kmalloc_mags[MAX_CPUS];
+
+static void mags_init(void)
+{
+	for (unsigned c = 0; c < MAX_CPUS; c++)
+		spin_init(&kmalloc_mags[c].lock, "kmalloc_mag");
+}
+
+static void *mag_alloc(int cls)
+{
+	struct kmalloc_mag *m = &kmalloc_mags[hal_cpu_id()];
+	void *batch[KMALLOC_MAG_BATCH];
+	void *p = NULL;
+	unsigned long flags = spin_lock_irqsave(&m->lock);
+
+	if (m->n[cls])
+		p = m->objs[cls][--m->n[cls]];
+	spin_unlock_irqrestore(&m->lock, flags);
+	if (p)
+		return p;
+	/* Empty: a batch from the cache, one for the caller, the rest kept. */
+	unsigned got = slab_alloc_bulk(&kmalloc_caches[cls], batch, KMALLOC_MAG_BATCH);
+	if (!got)
+		return NULL;
+	p = batch[--got];
+	m = &kmalloc_mags[hal_cpu_id()];
+	flags = spin_lock_irqsave(&m->lock);
+	while (got && m->n[cls] < KMALLOC_MAG_SIZE)
+		m->objs[cls][m->n[cls]++] = batch[--got];
+	spin_unlock_irqrestore(&m->lock, flags);
+	if (got) /* filled meanwhile (an interrupt's kfree) */
+		slab_free_bulk(&kmalloc_caches[cls], batch, got);
+	return p;
+}
+
+static void mag_free(int cls, void *p)
+{
+	struct kmalloc_mag *m = &kmalloc_mags[hal_cpu_id()];
+	void *batch[KMALLOC_MAG_BATCH];
+	unsigned out = 0;
+	unsigned long flags = spin_lock_irqsave(&m->lock);
+
+	if (m->n[cls] == KMALLOC_MAG_SIZE) {
+		/* Full: the oldest half goes back to the cache. */
+		out = KMALLOC_MAG_BATCH;
+		memcpy(batch, m->objs[cls], sizeof(batch));
+		memmove(m->objs[cls], m->objs[cls] + out,
+			(KMALLOC_MAG_SIZE - out) * sizeof(void *));
+		m->n[cls] -= out;
+	}
+	m->objs[cls][m->n[cls]++] = p;
+	spin_unlock_irqrestore(&m->lock, flags);
+	if (out)
+		slab_free_bulk(&kmalloc_caches[cls], batch, out);
+}
+
+void kmalloc_drain_all(void)
+{
+	void *batch[KMALLOC_MAG_SIZE];
+
+	for (unsigned c = 0; c < MAX_CPUS; c++) {
+		struct kmalloc_mag *m = &kmalloc_mags[c];
+		for (int cls = 0; cls < KMALLOC_NR_CLASSES; cls++) {
+			unsigned long flags = spin_lock_irqsave(&m->lock);
+			unsigned n = m->n[cls];
+			memcpy(batch, m->objs[cls], n * sizeof(void *));
+			m->n[cls] = 0;
+			spin_unlock_irqrestore(&m->lock, flags);
+			if (n)
+				slab_free_bulk(&kmalloc_caches[cls], batch, n);
+		}
+	}
+}
+#else
+static void mags_init(void) {}
+static void *mag_alloc(int cls) { return slab_alloc(&kmalloc_caches[cls]); }
+static void mag_free(int cls, void *p)
+{
+	(void)cls;
+	slab_free(p);
+}
+void kmalloc_drain_all(void) {}
+#endif
+
 void *kmalloc(size_t size)
 {
 	BUG_ON(!kmalloc_ready);
@@ -181,8 +294,9 @@ void *kmalloc(size_t size)
 	if (size == 0)
 		size = 1;
 	if (size + KMALLOC_DEBUG_EXTRA <= (1UL << KMALLOC_MAX_SHIFT)) {
-		struct slab_cache *c = &kmalloc_caches[size_class(size + KMALLOC_DEBUG_EXTRA)];
-		void *p = slab_alloc(c);
+		int cls = size_class(size + KMALLOC_DEBUG_EXTRA);
+		struct slab_cache *c = &kmalloc_caches[cls];
+		void *p = mag_alloc(cls);
 		if (p)
 			__atomic_fetch_add(&live_bytes, c->obj_size, __ATOMIC_RELAXED);
 #ifdef FERRITE_DEBUG
@@ -229,9 +343,9 @@ void kfree(void *p)
 	struct frame *f = phys_to_frame(virt_to_phys((void *)ALIGN_DOWN((uintptr_t)p, PAGE_SIZE)));
 	BUG_ON(!f);
 	if (f->flags & FRAME_SLAB) {
-		size_t sz = slab_cache_of(p)->obj_size;
-#ifdef FERRITE_DEBUG
 		struct slab_cache *c = slab_cache_of(p);
+		size_t sz = c->obj_size;
+#ifdef FERRITE_DEBUG
 		p = (char *)p - SLAB_DEBUG_HEADER;
 		if (((uint64_t *)p)[1] != KMALLOC_LIVE_MAGIC) {
 			kprintf("BUG: kmalloc: kfree(%p) of an object that is not allocated "
@@ -240,7 +354,7 @@ void kfree(void *p)
 		}
 		check_redzone(c, p, (uintptr_t)__builtin_return_address(0));
 #endif
-		slab_free(p);
+		mag_free((int)(c - kmalloc_caches), p);
 		__atomic_fetch_sub(&live_bytes, sz, __ATOMIC_RELAXED);
 		return;
 	}

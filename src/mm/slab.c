@@ -131,19 +131,18 @@ static struct slab *slab_new(struct slab_cache *c)
 	return s;
 }
 
-void *slab_alloc(struct slab_cache *c)
+/* One object from c's first partial slab (a new slab when none).
+ * Lock: c->lock. */
+static void *slab_alloc_locked(struct slab_cache *c)
 {
-	unsigned long flags = spin_lock_irqsave(&c->lock);
 	struct slab *s;
 
 	if (list_empty(&c->partial)) {
 		/* Allocate outside the lock would be nicer, but frame_lock is a
 		 * leaf lock and never takes a cache lock, so nesting is safe. */
 		s = slab_new(c);
-		if (!s) {
-			spin_unlock_irqrestore(&c->lock, flags);
+		if (!s)
 			return NULL;
-		}
 		list_add(&s->node, &c->partial);
 		c->nr_slabs++;
 	}
@@ -156,30 +155,74 @@ void *slab_alloc(struct slab_cache *c)
 	s->inuse++;
 	if (!s->free)
 		list_move_tail(&s->node, &c->full);
+	return obj;
+}
+
+void *slab_alloc(struct slab_cache *c)
+{
+	unsigned long flags = spin_lock_irqsave(&c->lock);
+	void *obj = slab_alloc_locked(c);
 	spin_unlock_irqrestore(&c->lock, flags);
 	return obj;
 }
 
-void slab_free(void *p)
+unsigned slab_alloc_bulk(struct slab_cache *c, void **objs, unsigned n)
+{
+	unsigned long flags = spin_lock_irqsave(&c->lock);
+	unsigned got = 0;
+
+	while (got < n && (objs[got] = slab_alloc_locked(c)))
+		got++;
+	spin_unlock_irqrestore(&c->lock, flags);
+	return got;
+}
+
+/* Put p back on its slab; return the slab's frame when the slab became
+ * empty (the caller frees it once the lock is dropped), else NULL.
+ * Lock: c->lock, c being p's cache. */
+static struct frame *slab_free_locked(struct slab_cache *c, void *p)
 {
 	struct slab *s = slab_of(p);
-	struct slab_cache *c = s->cache;
-	struct frame *to_free = NULL;
 
+	BUG_ON(s->cache != c);
 	BUG_ON(((uintptr_t)p - (uintptr_t)s - SLAB_HEADER_SIZE) % c->obj_size);
-	unsigned long flags = spin_lock_irqsave(&c->lock);
 	BUG_ON(s->inuse == 0);
 	if (!s->free)
 		list_move_tail(&s->node, &c->partial); /* was full */
 	poison(c, p);
 	*(void **)p = s->free;
 	s->free = p;
-	if (--s->inuse == 0) {
-		list_del(&s->node);
-		c->nr_slabs--;
-		to_free = phys_to_frame(virt_to_phys(s));
-	}
+	if (--s->inuse)
+		return NULL;
+	list_del(&s->node);
+	c->nr_slabs--;
+	return phys_to_frame(virt_to_phys(s));
+}
+
+void slab_free(void *p)
+{
+	struct slab_cache *c = slab_of(p)->cache;
+	unsigned long flags = spin_lock_irqsave(&c->lock);
+	struct frame *to_free = slab_free_locked(c, p);
+
 	spin_unlock_irqrestore(&c->lock, flags);
 	if (to_free)
 		frame_put(to_free);
+}
+
+void slab_free_bulk(struct slab_cache *c, void *const *objs, unsigned n)
+{
+	struct frame *to_free[SLAB_BULK_MAX];
+	unsigned nr_free = 0;
+
+	BUG_ON(n > SLAB_BULK_MAX);
+	unsigned long flags = spin_lock_irqsave(&c->lock);
+	for (unsigned i = 0; i < n; i++) {
+		struct frame *f = slab_free_locked(c, objs[i]);
+		if (f)
+			to_free[nr_free++] = f;
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+	while (nr_free)
+		frame_put(to_free[--nr_free]);
 }

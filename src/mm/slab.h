@@ -24,6 +24,12 @@ void slab_cache_init(struct slab_cache *c, const char *name, size_t obj_size);
 void *slab_alloc(struct slab_cache *c);
 /* Free obj, which must come from slab_alloc(c) with c its cache. */
 void slab_free(void *obj);
+/* Up to n (at most SLAB_BULK_MAX) objects of c into objs under one lock
+ * hold; return how many (fewer on ENOMEM). */
+#define SLAB_BULK_MAX 16
+unsigned slab_alloc_bulk(struct slab_cache *c, void **objs, unsigned n);
+/* Free n (at most SLAB_BULK_MAX) objects, all of cache c, under one lock hold. */
+void slab_free_bulk(struct slab_cache *c, void *const *objs, unsigned n);
 /* The cache an object came from (obj must lie in a slab page). */
 struct slab_cache *slab_cache_of(const void *obj);
 

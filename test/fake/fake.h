@@ -18,6 +18,8 @@ extern struct hal_pt *fake_active_pt;
 /* Number of panic() calls so far (panic aborts through cmocka's mock_assert,
  * so expect_assert_failure() can catch a BUG_ON). */
 extern int fake_panic_count;
+/* The CPU id hal_cpu_id() reports (default 0). */
+extern unsigned fake_cpu_id;
 
 /* A fake regular file whose contents are data[0..size) (copied). */
 struct file *fake_file_create(const void *data, size_t size);

@@ -38,7 +38,8 @@ void hal_irq_enable(void) { irq_on = 1; }
 void hal_irq_disable(void) { irq_on = 0; }
 bool hal_irq_enabled(void) { return irq_on; }
 void hal_cpu_idle(void) {}
-unsigned hal_cpu_id(void) { return 0; }
+unsigned fake_cpu_id; /* what hal_cpu_id() answers (per-CPU cache tests) */
+unsigned hal_cpu_id(void) { return fake_cpu_id; }
 void hal_cpu_relax(void) {}
 struct cpu *hal_cpu_self(void) { return self; }
 void hal_cpu_set_self(struct cpu *cpu) { self = cpu; }

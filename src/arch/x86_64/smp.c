@@ -1,13 +1,14 @@
 /*
  * x86_64 multiprocessor bring-up and IPIs through the local APIC (xAPIC
- * registers; QEMU's q35 and pc give one). CPUs come from the ACPI MADT
+ * registers, or x2APIC MSRs where the CPU has them: apic.c). CPUs come from the ACPI MADT
  * (enabled Local APIC and x2APIC entries, boot CPU first), start with
  * INIT-SIPI-SIPI at the real-mode trampoline (trampoline.S) copied to
  * X86_TRAMP_BASE, and set up their own GDT/TSS (IST stack), IDT, FPU,
  * SYSCALL MSRs, GS base and LAPIC timer before they join the scheduler.
  * Locking: the trampoline page and its parameters are used by one
  * starting CPU at a time (smp_init starts them one after the other); the
- * ICR pair is this CPU's own register, written with interrupts off.
+ * ICR (a register pair in xAPIC mode) is this CPU's own, written with
+ * interrupts off.
  */
 #include <ferrite/cpu.h>
 #include <ferrite/errno.h>
@@ -19,9 +20,6 @@
 #include "x86.h"
 
 #define X86_TRAMP_BASE 0x8000
-#define LAPIC_ICR_LOW 0x300
-#define LAPIC_ICR_HIGH 0x310
-#define ICR_PENDING (1u << 12)
 
 extern const char x86_tramp_start[], x86_tramp_end[], x86_tramp_params[];
 
@@ -42,6 +40,15 @@ void x86_secondary_main(struct cpu *c) __noreturn;
 struct madt_entry {
 	uint8_t type, len;
 } __packed;
+
+/* A firmware may list a CPU as both a Local APIC and an x2APIC entry. */
+static bool hwid_listed(const unsigned long *hwids, unsigned n, uint32_t id)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (hwids[i] == id)
+			return true;
+	return false;
+}
 
 unsigned hal_smp_cpus(unsigned long *hwids, unsigned max)
 {
@@ -72,7 +79,8 @@ unsigned hal_smp_cpus(unsigned long *hwids, unsigned max)
 			continue;
 		}
 		/* xAPIC destinations are 8 bits: larger ids need x2APIC mode. */
-		if ((flags & 1) && id != self && id < 255)
+		if ((flags & 1) && id != self && (id < 255 || x2apic_mode) &&
+		    !hwid_listed(hwids, n, id))
 			hwids[n++] = id;
 		off += e[1];
 	}
@@ -83,10 +91,7 @@ static void icr_send(uint32_t apic_id, uint32_t low)
 {
 	unsigned long flags = hal_irq_save();
 
-	lapic_write(LAPIC_ICR_HIGH, apic_id << 24);
-	lapic_write(LAPIC_ICR_LOW, low);
-	while (lapic_read(LAPIC_ICR_LOW) & ICR_PENDING)
-		hal_cpu_relax();
+	lapic_send_icr(apic_id, low);
 	hal_irq_restore(flags);
 }
 

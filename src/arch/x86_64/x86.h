@@ -183,6 +183,14 @@ void lapic_init(void);
 void lapic_eoi(void);
 void lapic_write(unsigned reg, uint32_t v);
 uint32_t lapic_read(unsigned reg);
+/* Send an IPI: ICR low word low to APIC id apic_id (interrupts off; xAPIC:
+ * waits for delivery). */
+void lapic_send_icr(uint32_t apic_id, uint32_t low);
+/* The local APICs run in x2APIC mode (chosen at the boot CPU's lapic_init). */
+extern bool x2apic_mode;
+#define LAPIC_ICR_LOW 0x300
+#define LAPIC_ICR_HIGH 0x310
+#define ICR_PENDING (1u << 12)
 void ioapic_route(unsigned irq, unsigned vector, uint32_t dest_apic_id);
 #define LAPIC_TIMER_LVT 0x320
 #define LAPIC_TIMER_INIT 0x380
