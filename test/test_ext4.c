@@ -31,6 +31,7 @@
 #include <uapi/dirent.h>
 #include "fake/fake.h"
 #include "fake/fake_disk.h"
+#include "fake/walk_path.h"
 #include "ext4_host.h"
 #include "../src/fs/ext4/ext4.h"
 void fake_task_init(void); /* test/fake/fake_task.c */
@@ -80,26 +81,6 @@ static unsigned char *make_image(const char *tree, const char *opts, unsigned ki
 	if (host_mkfs(tree, img_path, opts, kib, index))
 		return NULL;
 	return host_load(img_path, len);
-}
-
-/* Resolve a relative path by lookups from the root. Return new ref or ERR_PTR. */
-static struct inode *walk_path(struct super_block *sb, const char *path)
-{
-	struct inode *cur = sb->root;
-	char buf[HOST_PATH_MAX];
-
-	inode_get(cur);
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *s = buf, *tok; (tok = strsep(&s, "/"));) {
-		if (!*tok)
-			continue;
-		struct inode *next = cur->iops->lookup(cur, tok, strlen(tok));
-		inode_put(cur);
-		if (IS_ERR(next))
-			return next;
-		cur = next;
-	}
-	return cur;
 }
 
 struct collect {
