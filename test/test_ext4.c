@@ -31,6 +31,7 @@
 #include <uapi/dirent.h>
 #include "fake/fake.h"
 #include "fake/fake_disk.h"
+#include "fake/walk_path.h"
 #include "ext4_host.h"
 #include "../src/fs/ext4/ext4.h"
 void fake_task_init(void); /* test/fake/fake_task.c */
@@ -80,26 +81,6 @@ static unsigned char *make_image(const char *tree, const char *opts, unsigned ki
 	if (host_mkfs(tree, img_path, opts, kib, index))
 		return NULL;
 	return host_load(img_path, len);
-}
-
-/* Resolve a relative path by lookups from the root. Return new ref or ERR_PTR. */
-static struct inode *walk_path(struct super_block *sb, const char *path)
-{
-	struct inode *cur = sb->root;
-	char buf[HOST_PATH_MAX];
-
-	inode_get(cur);
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *s = buf, *tok; (tok = strsep(&s, "/"));) {
-		if (!*tok)
-			continue;
-		struct inode *next = cur->iops->lookup(cur, tok, strlen(tok));
-		inode_put(cur);
-		if (IS_ERR(next))
-			return next;
-		cur = next;
-	}
-	return cur;
 }
 
 struct collect {
@@ -646,6 +627,50 @@ static void assert_fsck_clean(const unsigned char *img, size_t len)
 	assert_int_equal(r, 0);
 }
 
+/* A read-write mount of a fresh mkfs image: the setup of a write test. */
+struct rw_mount {
+	unsigned char *img;
+	size_t len;
+	struct fake_disk d;
+	struct super_block *sb;
+};
+
+/* Make an image from tree with opts and mount it read-write; the test
+ * skips when mkfs is unavailable. */
+static struct super_block *rw_mount_make(struct rw_mount *m, const char *tree, const char *opts,
+					 unsigned kib, bool index)
+{
+	m->img = make_image(tree, opts, kib, index, &m->len);
+	if (!m->img)
+		skip();
+	fake_disk_init(&m->d, m->img, m->len);
+	m->sb = ext4_mount(&m->d.bd, 0);
+	if (IS_ERR(m->sb))
+		fail_msg("rw mount (%s) failed: %ld", opts, PTR_ERR(m->sb));
+	assert_false(m->sb->flags & MS_RDONLY);
+	return m->sb;
+}
+
+/* Unmount, check the image with e2fsck -fn and free it: the end of a
+ * write test. */
+static void rw_mount_finish(struct rw_mount *m)
+{
+	umount_sb(m->sb);
+	assert_fsck_clean(m->img, m->len);
+	unlink(out_path);
+	free(m->img);
+}
+
+/* A copy of the disk as it is now: what a power cut would leave. */
+static unsigned char *image_copy(const struct rw_mount *m)
+{
+	unsigned char *cut = malloc(m->len);
+
+	assert_non_null(cut);
+	memcpy(cut, m->img, m->len);
+	return cut;
+}
+
 static ssize_t write_at(struct inode *ino, const void *buf, size_t len, off_t off)
 {
 	struct file f = { .inode = ino, .ops = ino->fops, .mode = FMODE_WRITE };
@@ -929,16 +954,10 @@ static void check_workload(struct super_block *sb, unsigned bs)
  * image with e2fsck -fn, mount it again and check the changes. */
 static void write_roundtrip(const char *tree, const char *opts, unsigned kib, bool index, unsigned bs)
 {
-	size_t len;
-	unsigned char *img = make_image(tree, opts, kib, index, &len);
-	if (!img)
-		skip();
-	struct fake_disk d;
-	fake_disk_init(&d, img, len);
-	struct super_block *sb = ext4_mount(&d.bd, 0);
-	if (IS_ERR(sb))
-		fail_msg("rw mount (%s) failed: %ld", opts, PTR_ERR(sb));
-	assert_false(sb->flags & MS_RDONLY);
+	struct rw_mount m;
+	struct super_block *sb = rw_mount_make(&m, tree, opts, kib, index);
+	unsigned char *img = m.img;
+	size_t len = m.len;
 	write_workload(sb, bs);
 	/* without a journal the changes wait in dirty buffers; with one, in
 	 * the journal's transactions (it writes them itself) */
@@ -947,7 +966,7 @@ static void write_roundtrip(const char *tree, const char *opts, unsigned kib, bo
 					 : bcache_nr_dirty() > 0);
 	assert_int_equal(sb->ops->sync_fs(sb), 0);
 	assert_int_equal(bcache_nr_dirty(), 0);
-	assert_true(d.flushes > 0);
+	assert_true(m.d.flushes > 0);
 	struct kstatfs k;
 	sb->ops->statfs(sb, &k);
 	umount_sb(sb);
@@ -963,8 +982,8 @@ static void write_roundtrip(const char *tree, const char *opts, unsigned kib, bo
 	/* debugfs reads what Ferrite wrote */
 	assert_int_equal(run_cmd("debugfs -R 'cat /d1/hello-link' %s 2>/dev/null | grep -q 'hello, ext4'", out), 0);
 
-	fake_disk_init(&d, img, len);
-	sb = ext4_mount(&d.bd, MS_RDONLY);
+	fake_disk_init(&m.d, img, len);
+	sb = ext4_mount(&m.d.bd, MS_RDONLY);
 	assert_false(IS_ERR(sb));
 	struct kstatfs k2;
 	sb->ops->statfs(sb, &k2);
@@ -996,14 +1015,8 @@ static void test_write_1k_small_groups(void **state)
  * (root, index nodes split, leaves split), e2fsck -fn clean. */
 static void test_write_big_htree(void **state)
 {
-	size_t len;
-	unsigned char *img = make_image(tree_small, "-b 1024 -O ^has_journal -N 16384", 65536, false, &len);
-	if (!img)
-		skip();
-	struct fake_disk d;
-	fake_disk_init(&d, img, len);
-	struct super_block *sb = ext4_mount(&d.bd, 0);
-	assert_false(IS_ERR(sb));
+	struct rw_mount m;
+	struct super_block *sb = rw_mount_make(&m, tree_small, "-b 1024 -O ^has_journal -N 16384", 65536, false);
 	struct inode *dir = mk(sb->root, "big", S_IFDIR | 0755);
 	char name[80];
 	const int n = 8000;
@@ -1030,23 +1043,14 @@ static void test_write_big_htree(void **state)
 	assert_int_equal(count_entries(dir, 0, &c), 0);
 	assert_int_equal(c.n, n - (n + 2) / 3);
 	inode_put(dir);
-	umount_sb(sb);
-	assert_fsck_clean(img, len);
-	unlink(out_path);
-	free(img);
+	rw_mount_finish(&m);
 }
 
 /* A full disk: ENOSPC, and the file system stays consistent. */
 static void test_write_enospc(void **state)
 {
-	size_t len;
-	unsigned char *img = make_image(tree_small, "-b 1024 -O ^has_journal -m 0", 2048, false, &len);
-	if (!img)
-		skip();
-	struct fake_disk d;
-	fake_disk_init(&d, img, len);
-	struct super_block *sb = ext4_mount(&d.bd, 0);
-	assert_false(IS_ERR(sb));
+	struct rw_mount m;
+	struct super_block *sb = rw_mount_make(&m, tree_small, "-b 1024 -O ^has_journal -m 0", 2048, false);
 	struct inode *f = mk(sb->root, "fill", S_IFREG | 0644);
 	static unsigned char buf[65536];
 	ssize_t w;
@@ -1062,10 +1066,7 @@ static void test_write_enospc(void **state)
 	assert_int_equal(sb->root->iops->unlink(sb->root, "fill", 4), 0);
 	dd = mk(sb->root, "newdir", S_IFDIR | 0755);
 	inode_put(dd);
-	umount_sb(sb);
-	assert_fsck_clean(img, len);
-	unlink(out_path);
-	free(img);
+	rw_mount_finish(&m);
 }
 
 /*
@@ -1078,14 +1079,8 @@ static void test_write_enospc(void **state)
  */
 static void test_write_freed_not_reused(void **state)
 {
-	size_t len;
-	unsigned char *img = make_image(tree_small, "-b 4096", 16384, false, &len);
-	if (!img)
-		skip();
-	struct fake_disk d;
-	fake_disk_init(&d, img, len);
-	struct super_block *sb = ext4_mount(&d.bd, 0);
-	assert_false(IS_ERR(sb));
+	struct rw_mount m;
+	struct super_block *sb = rw_mount_make(&m, tree_small, "-b 4096", 16384, false);
 	struct ext4_fs *fs = EXT4_FS(sb);
 	assert_non_null(fs->journal);
 	enum { SIZE = 256 * 1024 };
@@ -1104,10 +1099,9 @@ static void test_write_freed_not_reused(void **state)
 	inode_put(f);
 
 	/* the cut: replay what the disk holds now */
-	unsigned char *cut = malloc(len);
-	memcpy(cut, img, len);
+	unsigned char *cut = image_copy(&m);
 	struct fake_disk d2;
-	fake_disk_init(&d2, cut, len);
+	fake_disk_init(&d2, cut, m.len);
 	struct super_block *sb2 = ext4_mount(&d2.bd, MS_RDONLY);
 	assert_false(IS_ERR(sb2));
 	struct inode *old = walk_path(sb2, "old");
@@ -1115,7 +1109,7 @@ static void test_write_freed_not_reused(void **state)
 	check_content(old, 1, SIZE);
 	inode_put(old);
 	umount_sb(sb2);
-	assert_fsck_clean(cut, len);
+	assert_fsck_clean(cut, m.len);
 	free(cut);
 
 	/* committed: the freed blocks may be used again */
@@ -1124,10 +1118,7 @@ static void test_write_freed_not_reused(void **state)
 	assert_int_equal(write_at(f, buf, 4096, 0), 4096);
 	inode_put(f);
 	assert_int_equal(fs->freed_blocks, 0);
-	umount_sb(sb);
-	assert_fsck_clean(img, len);
-	unlink(out_path);
-	free(img);
+	rw_mount_finish(&m);
 }
 
 /*
@@ -1140,14 +1131,8 @@ static void test_write_freed_not_reused(void **state)
  */
 static void test_write_orphans(void **state)
 {
-	size_t len;
-	unsigned char *img = make_image(tree_small, "-b 4096", 16384, false, &len);
-	if (!img)
-		skip();
-	struct fake_disk d;
-	fake_disk_init(&d, img, len);
-	struct super_block *sb = ext4_mount(&d.bd, 0);
-	assert_false(IS_ERR(sb));
+	struct rw_mount m;
+	struct super_block *sb = rw_mount_make(&m, tree_small, "-b 4096", 16384, false);
 	struct ext4_fs *fs = EXT4_FS(sb);
 	struct kstatfs k0, k;
 	sb->ops->statfs(sb, &k0);
@@ -1167,8 +1152,7 @@ static void test_write_orphans(void **state)
 	check_content(f[0], 0, sizeof(buf));
 	assert_int_equal(sb->ops->sync_fs(sb), 0);
 
-	unsigned char *cut = malloc(len);
-	memcpy(cut, img, len);
+	unsigned char *cut = image_copy(&m);
 
 	inode_put(f[2]);
 	inode_put(f[0]);
@@ -1177,12 +1161,12 @@ static void test_write_orphans(void **state)
 	assert_int_equal(k.bfree, k0.bfree);
 	assert_int_equal(k.ffree, k0.ffree);
 	umount_sb(sb);
-	assert_fsck_clean(img, len);
+	assert_fsck_clean(m.img, m.len);
 
 	/* e2fsck's view of the cut */
 	char fsck_path[128];
 	snprintf(fsck_path, sizeof(fsck_path), "%s.fsck", out_path);
-	save_image(cut, len, fsck_path);
+	save_image(cut, m.len, fsck_path);
 	int r = run_cmd("e2fsck -fy %s > %s 2>&1", fsck_path, log_path);
 	if (r > 1)
 		run_cmd("cat %s", log_path);
@@ -1190,15 +1174,15 @@ static void test_write_orphans(void **state)
 	assert_int_equal(run_cmd("e2fsck -fn %s > %s 2>&1", fsck_path, log_path), 0);
 
 	/* Ferrite's: replay, then the orphan list */
-	fake_disk_init(&d, cut, len);
-	sb = ext4_mount(&d.bd, 0);
+	fake_disk_init(&m.d, cut, m.len);
+	sb = ext4_mount(&m.d.bd, 0);
 	assert_false(IS_ERR(sb));
 	assert_int_equal(EXT4_FS(sb)->last_orphan, 0);
 	sb->ops->statfs(sb, &k);
 	assert_int_equal(k.bfree, k0.bfree);
 	assert_int_equal(k.ffree, k0.ffree);
 	umount_sb(sb);
-	assert_fsck_clean(cut, len);
+	assert_fsck_clean(cut, m.len);
 	r = run_cmd("dumpe2fs -h %s 2>/dev/null | grep -E '^Free (blocks|inodes):' > %s.a && "
 		    "dumpe2fs -h %s 2>/dev/null | grep -E '^Free (blocks|inodes):' > %s.b && "
 		    "cmp %s.a %s.b && rm -f %s.a %s.b",
@@ -1207,21 +1191,15 @@ static void test_write_orphans(void **state)
 	unlink(fsck_path);
 	unlink(out_path);
 	free(cut);
-	free(img);
+	free(m.img);
 }
 
 /* A full journalled disk: blocks freed by an unlink serve the next write
  * before any sync (ext4_journal_start commits first when they are needed). */
 static void test_write_enospc_journal(void **state)
 {
-	size_t len;
-	unsigned char *img = make_image(tree_small, "-b 1024 -m 0", 8192, false, &len);
-	if (!img)
-		skip();
-	struct fake_disk d;
-	fake_disk_init(&d, img, len);
-	struct super_block *sb = ext4_mount(&d.bd, 0);
-	assert_false(IS_ERR(sb));
+	struct rw_mount m;
+	struct super_block *sb = rw_mount_make(&m, tree_small, "-b 1024 -m 0", 8192, false);
 	assert_non_null(EXT4_FS(sb)->journal);
 	struct inode *f = mk(sb->root, "fill", S_IFREG | 0644);
 	static unsigned char buf[65536];
@@ -1237,38 +1215,29 @@ static void test_write_enospc_journal(void **state)
 	for (off_t o = 0; o < half; o += 4096)
 		assert_int_equal(write_at(f, buf, 4096, o), 4096);
 	inode_put(f);
-	umount_sb(sb);
-	assert_fsck_clean(img, len);
-	unlink(out_path);
-	free(img);
+	rw_mount_finish(&m);
 }
 
 /* A write error reaches the syncer as EIO; the buffer stays dirty. */
 static void test_write_eio(void **state)
 {
-	size_t len;
-	unsigned char *img = make_image(tree_small, "-b 1024 -O ^has_journal", 8192, false, &len);
-	if (!img)
-		skip();
-	struct fake_disk d;
-	fake_disk_init(&d, img, len);
-	struct super_block *sb = ext4_mount(&d.bd, 0);
-	assert_false(IS_ERR(sb));
+	struct rw_mount m;
+	struct super_block *sb = rw_mount_make(&m, tree_small, "-b 1024 -O ^has_journal", 8192, false);
 	struct inode *dd = mk(sb->root, "x", S_IFDIR | 0755);
 	inode_put(dd);
-	d.fail_writes = true;
+	m.d.fail_writes = true;
 	assert_int_equal(sb->ops->sync_fs(sb), -EIO);
 	assert_true(bcache_nr_dirty() > 0);
-	d.fail_writes = false;
+	m.d.fail_writes = false;
 	assert_int_equal(sb->ops->sync_fs(sb), 0);
 	assert_int_equal(bcache_nr_dirty(), 0);
 	/* read-only now: nothing more is written */
 	assert_int_equal(sb->ops->remount(sb, MS_RDONLY), 0);
-	unsigned writes = d.writes;
+	unsigned writes = m.d.writes;
 	assert_int_equal(PTR_ERR(sb->root->iops->create(sb->root, "y", 1, S_IFREG | 0644, 0)), -EROFS);
 	umount_sb(sb);
-	assert_int_equal(d.writes, writes);
-	free(img);
+	assert_int_equal(m.d.writes, writes);
+	free(m.img);
 }
 
 /* An unknown RO_COMPAT feature: read-write is refused (EROFS), read-only works. */

@@ -32,6 +32,7 @@
 #include <uapi/dirent.h>
 #include "fake/fake.h"
 #include "fake/fake_disk.h"
+#include "fake/walk_path.h"
 #include "../src/fs/fat/fat.h"
 void fake_task_init(void); /* test/fake/fake_task.c */
 
@@ -206,26 +207,6 @@ static int teardown(void **state)
 	unlink(img_path);
 	unlink(out_path);
 	return 0;
-}
-
-/* Resolve a path by lookups from the root. Return new ref or ERR_PTR. */
-static struct inode *walk_path(struct super_block *sb, const char *path)
-{
-	struct inode *cur = sb->root;
-	char buf[512];
-
-	inode_get(cur);
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *s = buf, *tok; (tok = strsep(&s, "/"));) {
-		if (!*tok)
-			continue;
-		struct inode *next = cur->iops->lookup(cur, tok, strlen(tok));
-		inode_put(cur);
-		if (IS_ERR(next))
-			return next;
-		cur = next;
-	}
-	return cur;
 }
 
 /* Split path into its parent (new ref) and last name. */

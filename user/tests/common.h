@@ -11,12 +11,14 @@
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Report a failed expectation with its place and errno, then exit(1). */
@@ -107,6 +109,51 @@ static inline int test_execve(const char *path, char *const argv[], char *const 
 	qenvp[nenv] = NULL;
 	return execve(prefix, qargv, qenvp);
 }
+
+/* Seconds on CLOCK_MONOTONIC, for timing a test's waits. */
+static inline double monotonic_seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* The CPU helpers need <sched.h>'s GNU part: present when this header
+ * comes first (a header included before it without _GNU_SOURCE hides it). */
+#ifdef CPU_SETSIZE
+/* Pin the calling thread to one CPU. */
+static inline void pin_to_cpu(int cpu)
+{
+	cpu_set_t s;
+
+	CPU_ZERO(&s);
+	CPU_SET(cpu, &s);
+	CHECK(sched_setaffinity(0, sizeof(s), &s) == 0, "pin to CPU %d", cpu);
+}
+
+/*
+ * The caller's affinity mask into *all, and its two lowest CPUs into
+ * *first and *second (both the same CPU when the mask holds one): the
+ * prologue of the SMP tests, which put two threads on different CPUs.
+ */
+static inline void two_cpus(cpu_set_t *all, int *first, int *second)
+{
+	*first = *second = -1;
+	CHECK(sched_getaffinity(0, sizeof(*all), all) == 0, "sched_getaffinity");
+	for (int c = 0; c < CPU_SETSIZE && *second < 0; c++) {
+		if (!CPU_ISSET(c, all))
+			continue;
+		if (*first < 0)
+			*first = c;
+		else
+			*second = c;
+	}
+	CHECK(*first >= 0, "no CPU in the mask");
+	if (*second < 0)
+		*second = *first; /* one CPU: the same checks, on it */
+}
+#endif
 
 /* Set by scripts/linux-check.sh when the tests run under qemu-user. */
 static inline int under_qemu_user(void)

@@ -14,13 +14,6 @@
 
 #define COUNT 0x7ffff000ul
 
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 /* A regular file of one page, sent to itself: it grows as the copy goes.
  * RLIMIT_FSIZE keeps that bounded where it is enforced (SIGXFSZ ignored:
  * the write then fails with EFBIG). */
@@ -61,10 +54,10 @@ static void interrupted(void)
 		kill(parent, SIGUSR1);
 		_exit(0);
 	}
-	double t0 = now();
+	double t0 = monotonic_seconds();
 	off_t off = 0;
 	ssize_t n = sendfile(fd, fd, &off, COUNT);
-	double took = now() - t0;
+	double took = monotonic_seconds() - t0;
 	CHECK(n > 0 || (n == -1 && errno == EINTR), "sendfile returned %zd", n);
 	CHECK(took < 1.5, "sendfile went on %.2f s after the signal (returned %zd)", took, n);
 	/* When the copy ended first, the signal may interrupt this wait. */
@@ -91,16 +84,16 @@ static void killed(void)
 			ftruncate(fd, 4096);
 		}
 	}
-	double t0 = now();
+	double t0 = monotonic_seconds();
 	usleep(100 * 1000);
 	CHECK(kill(pid, SIGKILL) == 0, "kill");
 	int status;
 	pid_t got;
-	while ((got = waitpid(pid, &status, WNOHANG)) == 0 && now() - t0 < 5)
+	while ((got = waitpid(pid, &status, WNOHANG)) == 0 && monotonic_seconds() - t0 < 5)
 		usleep(10 * 1000);
-	CHECK(got == pid, "the child copying is still there %.2f s after SIGKILL", now() - t0);
+	CHECK(got == pid, "the child copying is still there %.2f s after SIGKILL", monotonic_seconds() - t0);
 	expect_killed_by(status, SIGKILL, "sendfile child");
-	CHECK(now() - t0 < 1.5, "SIGKILL took %.2f s to end the copy", now() - t0);
+	CHECK(monotonic_seconds() - t0 < 1.5, "SIGKILL took %.2f s to end the copy", monotonic_seconds() - t0);
 }
 
 int main(void)

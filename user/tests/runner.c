@@ -42,13 +42,6 @@ static bool running_on_ferrite(void)
 	return uname(&u) == 0 && strstr(u.release, "ferrite") != NULL;
 }
 
-static double now_seconds(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 static void describe(int status, char *buf, size_t len)
 {
 	if (WIFEXITED(status))
@@ -199,9 +192,9 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		if (leak_checks && !counters_read(&before))
 			leak_checks = false;
-		double start = now_seconds();
+		double start = monotonic_seconds();
 		int status = run_one(dir, list[i]);
-		double took = now_seconds() - start;
+		double took = monotonic_seconds() - start;
 		int ok = status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 		bool leaked = ok && leak_checks && leak_check(&before, why, sizeof(why));
 		if (leaked) {

@@ -32,13 +32,6 @@ struct sched_attr_v0 {
 
 static volatile long *shared; /* MAP_SHARED page: flags and counters */
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void set_class(int policy, int prio)
 {
 	struct sched_param sp = { .sched_priority = prio };
@@ -257,8 +250,8 @@ static void fifo_before_other(void)
 		shared[0] = 1;
 		_exit(0);
 	}
-	end = now_s() + 0.2;
-	while (now_s() < end)
+	end = monotonic_seconds() + 0.2;
+	while (monotonic_seconds() < end)
 		CHECK(shared[0] == 0, "SCHED_OTHER child ran beside a FIFO parent");
 	set_class(SCHED_OTHER, 0);
 	reap(pid);
@@ -277,13 +270,13 @@ static void round_robin(int policy)
 	pid = fork();
 	CHECK(pid >= 0, "fork");
 	if (pid == 0) {
-		double e = now_s() + 0.35;
-		while (now_s() < e && !shared[4])
+		double e = monotonic_seconds() + 0.35;
+		while (monotonic_seconds() < e && !shared[4])
 			shared[3]++;
 		_exit(0);
 	}
-	end = now_s() + 0.35;
-	while (now_s() < end)
+	end = monotonic_seconds() + 0.35;
+	while (monotonic_seconds() < end)
 		shared[2]++;
 	long other = shared[3];
 	shared[4] = 1; /* the child stops at once */
@@ -322,8 +315,8 @@ static void throttling(void)
 		shared[0] = 1;
 		_exit(0);
 	}
-	end = now_s() + 3.0;
-	while (!shared[0] && now_s() < end)
+	end = monotonic_seconds() + 3.0;
+	while (!shared[0] && monotonic_seconds() < end)
 		;
 	set_class(SCHED_OTHER, 0);
 	CHECK(shared[0] == 1, "a normal task never ran beside a spinning FIFO one in 3 s");

@@ -19,21 +19,11 @@
 #define ROUNDS 500
 
 static cpu_set_t all;
-static int first_cpu = -1, second_cpu = -1;
-
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
+static int first_cpu, second_cpu;
 
 static void pin(int cpu)
 {
-	cpu_set_t s;
-	CPU_ZERO(&s);
-	CPU_SET(cpu, &s);
-	CHECK(sched_setaffinity(0, sizeof(s), &s) == 0, "pin to %d", cpu);
+	pin_to_cpu(cpu);
 	CHECK(sched_getcpu() == cpu, "pinned to %d, running on %d", cpu, sched_getcpu());
 }
 
@@ -125,11 +115,11 @@ static void signal_to_spinner(void)
 	CHECK(pthread_create(&th, NULL, spin_thread, NULL) == 0, "pthread_create");
 	while (!atomic_load(&spinning))
 		sched_yield();
-	double start = now();
+	double start = monotonic_seconds();
 	CHECK(pthread_kill(th, SIGUSR1) == 0, "pthread_kill");
-	while (!atomic_load(&got_signal) && now() - start < 5)
+	while (!atomic_load(&got_signal) && monotonic_seconds() - start < 5)
 		sched_yield();
-	double took = now() - start;
+	double took = monotonic_seconds() - start;
 	pthread_join(th, NULL);
 	CHECK(took < 1.0, "signal to a spinning thread took %.3f s", took);
 }
@@ -138,18 +128,7 @@ int main(void)
 {
 	cpu_set_t s;
 
-	CHECK(sched_getaffinity(0, sizeof(all), &all) == 0, "sched_getaffinity");
-	for (int c = 0; c < CPU_SETSIZE; c++) {
-		if (!CPU_ISSET(c, &all))
-			continue;
-		if (first_cpu < 0)
-			first_cpu = c;
-		else if (second_cpu < 0)
-			second_cpu = c;
-	}
-	CHECK(first_cpu >= 0, "no CPU in the mask");
-	if (second_cpu < 0)
-		second_cpu = first_cpu; /* one CPU: the same checks, on it */
+	two_cpus(&all, &first_cpu, &second_cpu);
 
 	/* Errors. */
 	CPU_ZERO(&s);

@@ -23,13 +23,6 @@ static void pin(int cpu, int ncpus)
 	CHECK(sched_setaffinity(0, sizeof(set), &set) == 0, "sched_setaffinity");
 }
 
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 int main(void)
 {
 	cpu_set_t all;
@@ -58,7 +51,7 @@ int main(void)
 		_exit(0);
 	}
 	pin(0, ncpus);
-	double t0 = now();
+	double t0 = monotonic_seconds();
 	for (int i = 0; i < ROUNDS; i++) {
 		union sigval v = { .sival_int = i };
 		CHECK(sigqueue(pid, SIGUSR1, v) == 0, "sigqueue");
@@ -66,7 +59,7 @@ int main(void)
 		CHECK(si.si_value.sival_int == -i && si.si_pid == pid, "answer %d from %d for %d",
 		      si.si_value.sival_int, (int)si.si_pid, i);
 	}
-	double took = now() - t0;
+	double took = monotonic_seconds() - t0;
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "child status 0x%x", status);
 	/* A missed wake-up costs a 10 ms slice on each side: 4 s in all. */

@@ -21,13 +21,6 @@ static atomic_int arrived;
 static atomic_long counter;
 static atomic_int stop;
 
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 static void *spinner(void *arg)
 {
 	(void)arg;
@@ -78,8 +71,8 @@ int main(void)
 	for (int c = 0; c < 64; c++)
 		if (CPU_ISSET(c, &set))
 			want |= 1UL << c;
-	double deadline = now() + 20;
-	while ((atomic_load(&seen_mask) & want) != want && now() < deadline)
+	double deadline = monotonic_seconds() + 20;
+	while ((atomic_load(&seen_mask) & want) != want && monotonic_seconds() < deadline)
 		usleep(10000);
 	atomic_store(&stop, 1);
 	for (int i = 0; i < ncpus; i++)

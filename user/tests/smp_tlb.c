@@ -15,26 +15,11 @@
 #include <sys/wait.h>
 #include <time.h>
 
-static int cpu_a = -1, cpu_b = -1;
+static int cpu_a, cpu_b;
 static volatile unsigned *page;
 static atomic_int reading, faulted;
 static sigjmp_buf jb;
 static __thread int in_reader;
-
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t s;
-	CPU_ZERO(&s);
-	CPU_SET(cpu, &s);
-	CHECK(sched_setaffinity(0, sizeof(s), &s) == 0, "pin");
-}
 
 static void on_segv(int sig)
 {
@@ -47,7 +32,7 @@ static void on_segv(int sig)
 static void *reader(void *arg)
 {
 	(void)arg;
-	pin(cpu_b);
+	pin_to_cpu(cpu_b);
 	in_reader = 1;
 	if (sigsetjmp(jb, 1)) {
 		atomic_store(&faulted, 1);
@@ -76,8 +61,8 @@ static void one_round(int unmap)
 		CHECK(munmap((void *)page, 4096) == 0, "munmap");
 	else
 		CHECK(mprotect((void *)page, 4096, PROT_NONE) == 0, "mprotect");
-	double start = now();
-	while (!atomic_load(&faulted) && now() - start < 5)
+	double start = monotonic_seconds();
+	while (!atomic_load(&faulted) && monotonic_seconds() - start < 5)
 		sched_yield();
 	CHECK(atomic_load(&faulted), "the reader kept reading for 5 s after %s",
 	      unmap ? "munmap" : "mprotect");
@@ -104,20 +89,10 @@ int main(void)
 	cpu_set_t all;
 	struct sigaction sa = { .sa_handler = on_segv };
 
-	CHECK(sched_getaffinity(0, sizeof(all), &all) == 0, "sched_getaffinity");
-	for (int c = 0; c < CPU_SETSIZE; c++) {
-		if (!CPU_ISSET(c, &all))
-			continue;
-		if (cpu_a < 0)
-			cpu_a = c;
-		else if (cpu_b < 0)
-			cpu_b = c;
-	}
-	if (cpu_b < 0)
-		cpu_b = cpu_a;
+	two_cpus(&all, &cpu_a, &cpu_b);
 	sa.sa_flags = SA_NODEFER;
 	sigaction(SIGSEGV, &sa, NULL);
-	pin(cpu_a);
+	pin_to_cpu(cpu_a);
 	for (int i = 0; i < 10; i++) {
 		one_round(0);
 		one_round(1);

@@ -61,16 +61,9 @@ struct result {
 };
 static struct result *results; /* shared with the workers (MAP_SHARED) */
 
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 static bool time_left(void)
 {
-	return now() < deadline;
+	return monotonic_seconds() < deadline;
 }
 
 static unsigned fnv(const void *p, size_t n)
@@ -721,7 +714,7 @@ static bool run_round(double seconds, int copies, bool report)
 	int n = 0;
 	bool ok = true;
 
-	deadline = now() + seconds;
+	deadline = monotonic_seconds() + seconds;
 	for (int c = 0; c < copies; c++)
 		for (int k = 0; k < K_COUNT && n < MAX_WORKERS; k++, n++) {
 			/* The two ends on different CPUs, partners varying by copy. */
@@ -742,7 +735,7 @@ static bool run_round(double seconds, int copies, bool report)
 		int status;
 		pid_t got = waitpid(-1, &status, WNOHANG);
 		if (got == 0) {
-			if (now() > give_up)
+			if (monotonic_seconds() > give_up)
 				break;
 			usleep(50000);
 			continue;

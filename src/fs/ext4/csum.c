@@ -44,32 +44,47 @@ uint32_t ext4_inode_seed(const struct ext4_fs *fs, uint32_t ino, uint32_t genera
 	return ext4_csum(c, &generation, 4);
 }
 
-bool ext4_inode_csum_ok(const struct ext4_fs *fs, const void *raw_, uint32_t seed)
+/*
+ * The crc32c of an on-disk inode with its checksum fields read as zero.
+ * *has_hi: the inode has room for i_checksum_hi (then all 32 bits count,
+ * else the low 16).
+ */
+static uint32_t inode_csum(const struct ext4_fs *fs, const struct ext4_inode *raw, uint32_t seed,
+			   bool *has_hi)
 {
-	const struct ext4_inode *raw = raw_;
-	const char *p = raw_;
+	const char *p = (const char *)raw;
 	const uint16_t zero = 0;
 	size_t lo = __builtin_offsetof(struct ext4_inode, i_checksum_lo);
 	size_t hi = __builtin_offsetof(struct ext4_inode, i_checksum_hi);
-	bool has_hi = false;
-	uint32_t c, want;
+	uint32_t c;
 
-	if (!fs->csum)
-		return true;
+	*has_hi = false;
 	c = ext4_csum(seed, p, lo);
 	c = ext4_csum(c, &zero, 2);
 	c = ext4_csum(c, p + lo + 2, EXT4_GOOD_OLD_INODE_SIZE - lo - 2);
 	if (fs->inode_size > EXT4_GOOD_OLD_INODE_SIZE) {
 		/* the caller checked extra_isize against the inode size */
-		has_hi = EXT4_INODE_HAS(raw->i_extra_isize, i_checksum_hi);
+		*has_hi = EXT4_INODE_HAS(raw->i_extra_isize, i_checksum_hi);
 		c = ext4_csum(c, p + EXT4_GOOD_OLD_INODE_SIZE, hi - EXT4_GOOD_OLD_INODE_SIZE);
 		size_t off = hi;
-		if (has_hi) {
+		if (*has_hi) {
 			c = ext4_csum(c, &zero, 2);
 			off += 2;
 		}
 		c = ext4_csum(c, p + off, fs->inode_size - off);
 	}
+	return c;
+}
+
+bool ext4_inode_csum_ok(const struct ext4_fs *fs, const void *raw_, uint32_t seed)
+{
+	const struct ext4_inode *raw = raw_;
+	bool has_hi;
+	uint32_t c, want;
+
+	if (!fs->csum)
+		return true;
+	c = inode_csum(fs, raw, seed, &has_hi);
 	want = raw->i_checksum_lo;
 	if (has_hi)
 		want |= (uint32_t)raw->i_checksum_hi << 16;
@@ -154,28 +169,12 @@ void ext4_bitmap_csum_set(const struct ext4_fs *fs, void *gd_, bool inode_bitmap
 void ext4_inode_csum_set(const struct ext4_fs *fs, void *raw_, uint32_t seed)
 {
 	struct ext4_inode *raw = raw_;
-	const char *p = raw_;
-	const uint16_t zero = 0;
-	size_t lo = __builtin_offsetof(struct ext4_inode, i_checksum_lo);
-	size_t hi = __builtin_offsetof(struct ext4_inode, i_checksum_hi);
-	bool has_hi = false;
+	bool has_hi;
 	uint32_t c;
 
 	if (!fs->csum)
 		return;
-	c = ext4_csum(seed, p, lo);
-	c = ext4_csum(c, &zero, 2);
-	c = ext4_csum(c, p + lo + 2, EXT4_GOOD_OLD_INODE_SIZE - lo - 2);
-	if (fs->inode_size > EXT4_GOOD_OLD_INODE_SIZE) {
-		has_hi = EXT4_INODE_HAS(raw->i_extra_isize, i_checksum_hi);
-		c = ext4_csum(c, p + EXT4_GOOD_OLD_INODE_SIZE, hi - EXT4_GOOD_OLD_INODE_SIZE);
-		size_t off = hi;
-		if (has_hi) {
-			c = ext4_csum(c, &zero, 2);
-			off += 2;
-		}
-		c = ext4_csum(c, p + off, fs->inode_size - off);
-	}
+	c = inode_csum(fs, raw, seed, &has_hi);
 	raw->i_checksum_lo = (uint16_t)c;
 	if (has_hi)
 		raw->i_checksum_hi = (uint16_t)(c >> 16);

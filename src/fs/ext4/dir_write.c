@@ -257,6 +257,22 @@ static int find_in_block(struct inode *dir, struct buffer *b, const char *name, 
 	return 0;
 }
 
+/* find_in_block on dir's block lblk; the block stays held (in f) only
+ * when the name is there (1). */
+static int find_in_lblk(struct inode *dir, uint32_t lblk, const char *name, size_t len,
+			struct found *f)
+{
+	struct buffer *b = ext4_dir_block(dir, lblk);
+	int r;
+
+	if (IS_ERR(b))
+		return (int)PTR_ERR(b);
+	r = find_in_block(dir, b, name, len, f);
+	if (r <= 0)
+		brelse(b);
+	return r;
+}
+
 static int find_slot(struct inode *dir, const char *name, size_t len, struct found *f)
 {
 	struct ext4_fs *fs = EXT4_I(dir)->fs;
@@ -271,30 +287,16 @@ static int find_slot(struct inode *dir, const char *name, size_t len, struct fou
 			for (int k = 0; k < 2; k++) {
 				if (k == 1 && !dl.check_next)
 					break;
-				struct buffer *b = ext4_dir_block(dir, k ? dl.next_leaf : dl.leaf);
-				if (IS_ERR(b))
-					return (int)PTR_ERR(b);
-				r = find_in_block(dir, b, name, len, f);
-				if (r != 0) {
-					if (r < 0)
-						brelse(b);
+				r = find_in_lblk(dir, k ? dl.next_leaf : dl.leaf, name, len, f);
+				if (r != 0)
 					return r;
-				}
-				brelse(b);
 			}
 		}
 	}
 	for (uint32_t lblk = 0; lblk < nblocks; lblk++) {
-		struct buffer *b = ext4_dir_block(dir, lblk);
-		if (IS_ERR(b))
-			return (int)PTR_ERR(b);
-		r = find_in_block(dir, b, name, len, f);
-		if (r != 0) {
-			if (r < 0)
-				brelse(b);
+		r = find_in_lblk(dir, lblk, name, len, f);
+		if (r != 0)
 			return r;
-		}
-		brelse(b);
 	}
 	return 0;
 }

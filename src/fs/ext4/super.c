@@ -19,22 +19,18 @@
 #include <ferrite/printk.h>
 #include <ferrite/string.h>
 #include <ferrite/crc32c.h>
+#include <ferrite/disk_fs.h>
 #include <stdarg.h>
 #include "ext4.h"
 
 int ext4_corrupt(struct ext4_fs *fs, const char *fmt, ...)
 {
-	char msg[160];
 	va_list ap;
 
-	if (__atomic_fetch_add(&fs->errors, 1, __ATOMIC_RELAXED) == 0) {
-		va_start(ap, fmt);
-		kvsnprintf(msg, sizeof(msg), fmt, ap);
-		va_end(ap);
-		pr_err("ext4 %s: corrupt file system: %s (later errors on this mount are not reported)\n",
-		       fs->name, msg);
-	}
-	return -EUCLEAN;
+	va_start(ap, fmt);
+	int err = disk_fs_corrupt("ext4", fs->name, &fs->errors, fmt, ap);
+	va_end(ap);
+	return err;
 }
 
 bool ext4_blocks_valid(const struct ext4_fs *fs, uint64_t blk, uint64_t len)
@@ -51,11 +47,7 @@ struct buffer *ext4_bread(struct ext4_fs *fs, uint64_t nr)
 }
 
 /* Refuse a mount: say why, once, on the console. */
-#define REFUSE(err, name, fmt, ...)                                               \
-	({                                                                         \
-		pr_err("ext4 %s: cannot mount: " fmt "\n", name, ##__VA_ARGS__); \
-		(err);                                                             \
-	})
+#define REFUSE(err, name, fmt, ...) DISK_FS_REFUSE(err, "ext4", name, fmt, ##__VA_ARGS__)
 
 static bool is_power_of(uint32_t n, uint32_t base)
 {
@@ -261,10 +253,7 @@ static void ext4_fs_free(struct ext4_fs *fs)
 	kfree(fs->freed_map);
 	brelse(fs->sbh);
 	fs->sbh = NULL;
-	if (fs->bd) {
-		bcache_drop_device(fs->bd);
-		blkdev_put(fs->bd);
-	}
+	disk_fs_put_device(fs->bd);
 	kfree(fs);
 }
 
@@ -290,8 +279,7 @@ static void ext4_statfs(struct super_block *sb, struct kstatfs *st)
 
 static bool ext4_busy(struct super_block *sb, unsigned root_refs, unsigned other_inodes)
 {
-	/* the cache holds the root and the inodes the caller accounts for */
-	return ext4_icache_count(EXT4_FS(sb)) > 1 + other_inodes || ref_read(&sb->root->ref) > root_refs;
+	return disk_fs_busy(sb, ext4_icache_count(EXT4_FS(sb)), root_refs, other_inodes);
 }
 
 int ext4_commit_super(struct ext4_handle *h)
@@ -475,12 +463,7 @@ static struct super_block *mount_once(struct block_device *bd, unsigned long fla
 	fs->last_orphan = es->s_last_orphan;
 	rwlock_init(&fs->lock);
 
-	rwlock_init(&sb->ns_lock);
-	sb->dev = bd->dev;
-	sb->magic = EXT4_SUPER_MAGIC;
-	sb->private = fs;
-	sb->ops = &ext4_super_ops;
-	sb->flags = flags;
+	disk_fs_super_init(sb, bd, EXT4_SUPER_MAGIC, &ext4_super_ops, fs, flags);
 	fs->vsb = sb;
 	if (ext4_has_incompat(fs, EXT4_FEATURE_INCOMPAT_RECOVER)) {
 		/* Once: a replay that did not clear RECOVER is refused below. */
@@ -496,9 +479,8 @@ static struct super_block *mount_once(struct block_device *bd, unsigned long fla
 		root = ERR_PTR(ext4_corrupt(fs, "the root inode is not a directory"));
 	}
 	if (IS_ERR(root)) {
-		pr_err("ext4 %s: cannot mount: root directory unreadable (%ld)\n", fs->name, PTR_ERR(root));
 		ext4_fs_free(take_ptr(fs));
-		return ERR_CAST(root);
+		return REFUSE(ERR_CAST(root), bd->name, "root directory unreadable (%ld)", PTR_ERR(root));
 	}
 	sb->root = root;
 	if (!(flags & MS_RDONLY) && (err = ext4_journal_load(fs))) {

@@ -14,29 +14,22 @@
 #include <ferrite/kmalloc.h>
 #include <ferrite/printk.h>
 #include <ferrite/string.h>
+#include <ferrite/disk_fs.h>
 #include <stdarg.h>
 #include "fat.h"
 
 int fat_corrupt(struct fat_fs *fs, const char *fmt, ...)
 {
-	char msg[160];
 	va_list ap;
 
-	if (__atomic_fetch_add(&fs->errors, 1, __ATOMIC_RELAXED) == 0) {
-		va_start(ap, fmt);
-		kvsnprintf(msg, sizeof(msg), fmt, ap);
-		va_end(ap);
-		pr_err("fat %s: corrupt file system: %s (later errors on this mount are not reported)\n",
-		       fs->name, msg);
-	}
-	return -EUCLEAN;
+	va_start(ap, fmt);
+	int err = disk_fs_corrupt("fat", fs->name, &fs->errors, fmt, ap);
+	va_end(ap);
+	return err;
 }
 
-#define REFUSE(err, name, fmt, ...)                                              \
-	({                                                                        \
-		pr_err("fat %s: cannot mount: " fmt "\n", name, ##__VA_ARGS__); \
-		(err);                                                            \
-	})
+/* Refuse a mount: say why, once, on the console. */
+#define REFUSE(err, name, fmt, ...) DISK_FS_REFUSE(err, "fat", name, fmt, ##__VA_ARGS__)
 
 static bool pow2(uint32_t v)
 {
@@ -209,10 +202,7 @@ static void fat_fs_free(struct fat_fs *fs)
 {
 	if (!fs)
 		return;
-	if (fs->bd) {
-		bcache_drop_device(fs->bd);
-		blkdev_put(fs->bd);
-	}
+	disk_fs_put_device(fs->bd);
 	kfree(fs);
 }
 
@@ -235,8 +225,7 @@ static void fat_statfs(struct super_block *sb, struct kstatfs *st)
 
 static bool fat_busy(struct super_block *sb, unsigned root_refs, unsigned other_inodes)
 {
-	/* the cache holds the root and the inodes the caller accounts for */
-	return fat_icache_count(FAT_FS(sb)) > 1 + other_inodes || ref_read(&sb->root->ref) > root_refs;
+	return disk_fs_busy(sb, fat_icache_count(FAT_FS(sb)), root_refs, other_inodes);
 }
 
 static void fat_put_super(struct super_block *sb)
@@ -441,18 +430,13 @@ struct super_block *fat_mount(struct block_device *bd, unsigned long flags, cons
 		pr_warn("fat %s: volume was not properly unmounted; some data may be corrupt (run fsck)\n",
 			fs->name);
 
-	rwlock_init(&sb->ns_lock);
-	sb->dev = bd->dev;
-	sb->magic = MSDOS_SUPER_MAGIC;
-	sb->private = fs;
-	sb->ops = &fat_super_ops;
-	sb->flags = flags | (fs->readonly ? MS_RDONLY : 0);
+	disk_fs_super_init(sb, bd, MSDOS_SUPER_MAGIC, &fat_super_ops, fs,
+			   flags | (fs->readonly ? MS_RDONLY : 0));
 	fs->vsb = sb;
 	struct inode *root = fat_root_inode(fs);
 	if (IS_ERR(root)) {
-		pr_err("fat %s: cannot mount: root directory unreadable (%ld)\n", fs->name, PTR_ERR(root));
 		fat_fs_free(take_ptr(fs));
-		return ERR_CAST(root);
+		return REFUSE(ERR_CAST(root), bd->name, "root directory unreadable (%ld)", PTR_ERR(root));
 	}
 	sb->root = root;
 	mutex_lock(&fs->lock);
