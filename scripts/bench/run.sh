@@ -8,16 +8,13 @@
 #      -icount shift=0,sleep=off (guest ns = instructions), the two
 #      architectures in parallel (icount figures do not depend on host load);
 #   4. memory runs: the same boot with -m 128M, free memory at the prompt;
-#      file-system runs (unless BENCH_FS=0): an ext4 disk (a fresh copy of
-#      one image per boot) at /mnt, ferrite-bench --fs (bench/fs.c); Linux
-#      is the kernel of scripts/judge/linux-fetch.sh, whose modules for
-#      virtio and ext4 the archive carries;
 #   5. wall-clock runs (plain TCG), one at a time, interleaved
 #      Ferrite/Linux/Ferrite/Linux, BENCH_WALL_RUNS times per kernel;
 #   6. scripts/bench/report.py prints the tables and writes
 #      docs/benchmarks.md and docs/benchmarks.png;
 #   7. the SMP tables (scripts/bench/smp.sh, unless BENCH_SMP=0): cross-CPU
-#      round trips at -smp 2, contention at -smp 4, wall-clock speed-up.
+#      round trips at -smp 2, contention at -smp 4, wall-clock speed-up;
+#   8. the file-system tables (scripts/bench/fs.sh, unless BENCH_FS=0).
 # Logs stay in BUILD/bench/logs. Every QEMU run is bounded by a timeout; a
 # run that hangs is reported as incomplete, not waited for.
 #
@@ -71,30 +68,6 @@ boot() {
 	grep -q '^BENCH_DONE' "$log" || echo "bench: $log: incomplete run (see the log)" >&2
 }
 
-# The file-system image: an ext4 of 256 MiB, 4 KiB blocks, with tree/, 100 folders
-# of 100 empty files (for the stat rows), made by Debian's mkfs.ext4.
-fs_image=$out/fs.img
-if [ "${BENCH_FS:-1}" != 0 ]; then
-	rm -rf "$out/fs-tree"
-	for d in $(seq -w 0 99); do
-		mkdir -p "$out/fs-tree/tree/d$d"
-		(cd "$out/fs-tree/tree/d$d" && touch $(seq -f 'f%02g' 0 99))
-	done
-	scripts/mkdisk.sh -s 256 -b 4096 "$out/fs-tree" "$fs_image" > /dev/null
-	rm -rf "$out/fs-tree"
-fi
-linuxfs_kernel() { echo "$BUILD/judge/linux/$1/vmlinuz"; }
-
-# fs_disk ARCH LOG: QEMU's options for a fresh copy of the image.
-fs_disk() {
-	cp --sparse=always "$fs_image" "$2.img"
-	printf '%s\n' -drive "file=$2.img,if=none,format=raw,id=d0"
-	case "$1" in
-	x86_64) printf '%s\n' -device virtio-blk-pci,drive=d0 ;;
-	riscv64) printf '%s\n' -device virtio-blk-device,drive=d0 ;;
-	esac
-}
-
 # 1. kernels, 2. archives
 for arch in $arches; do
 	[ -x "$(ferrite_kernel "$arch")" ] || { echo "bench: $(ferrite_kernel "$arch") missing (make all)" >&2; exit 1; }
@@ -102,11 +75,6 @@ for arch in $arches; do
 	scripts/bench/mkinitramfs.sh "$arch" "$BUILD/$arch" "$out/$arch-run.cpio" run --reps "$reps"
 	scripts/bench/mkinitramfs.sh "$arch" "$BUILD/$arch" "$out/$arch-memory.cpio" memory
 	scripts/bench/mkinitramfs.sh "$arch" "$BUILD/$arch" "$out/$arch-wall.cpio" run --reps 3
-	if [ "${BENCH_FS:-1}" != 0 ]; then
-		scripts/judge/linux-fetch.sh "$arch" "$BUILD/judge/linux/$arch"
-		BENCH_MODULES=$BUILD/judge/linux/$arch scripts/bench/mkinitramfs.sh "$arch" \
-			"$BUILD/$arch" "$out/$arch-fs.cpio" fs --reps 3
-	fi
 done
 
 # 3. icount runs (+ 4. memory runs), one background job per architecture.
@@ -119,13 +87,6 @@ for arch in $arches; do
 			boot "$logs/$arch-$k-icount.log" "$arch" "$kern" "$out/$arch-run.cpio" "$MEM" "${ICOUNT[@]}"
 			echo "bench: $arch $k (memory, -m 128M)" >&2
 			boot "$logs/$arch-$k-memory.log" "$arch" "$kern" "$out/$arch-memory.cpio" 128M "${ICOUNT[@]}"
-			[ "${BENCH_FS:-1}" != 0 ] || continue
-			echo "bench: $arch $k (file systems)" >&2
-			[ $k = linux ] && kern=$(linuxfs_kernel "$arch")
-			log=$logs/$arch-$k-fs.log
-			mapfile -t disk < <(fs_disk "$arch" "$log")
-			boot "$log" "$arch" "$kern" "$out/$arch-fs.cpio" "$MEM" "${ICOUNT[@]}" "${disk[@]}"
-			rm -f "$log.img"
 		done
 	) &
 	pids+=($!)
@@ -150,8 +111,6 @@ done
 	echo "qemu $(qemu-system-x86_64 --version | head -n1)"
 	for arch in $arches; do
 		echo "linux-$arch $(cat "$out/linux-$arch/version")"
-		[ -s "$BUILD/judge/linux/$arch/version" ] &&
-			echo "linuxfs-$arch $(cat "$BUILD/judge/linux/$arch/version")"
 		echo "ferrite-$arch $(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)"
 		echo "size-ferrite-$arch $(stat -c %s "$(ferrite_kernel "$arch")")"
 		echo "size-linux-$arch $(stat -c %s "$(linux_kernel "$arch")")"
@@ -163,3 +122,4 @@ done
 } > "$out/versions.txt"
 python3 scripts/bench/report.py "$out" docs/benchmarks.md docs/benchmarks.png
 [ "${BENCH_SMP:-1}" = 0 ] || BUILD="$BUILD" scripts/bench/smp.sh
+[ "${BENCH_FS:-1}" = 0 ] || BUILD="$BUILD" scripts/bench/fs.sh
