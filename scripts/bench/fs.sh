@@ -14,7 +14,8 @@
 # (scripts/mkdisk.sh), holding tree/: 100 folders of 100 empty files.
 #
 # Environment: BUILD (default build), BENCH_ARCHES ("x86_64 riscv64"),
-# BENCH_FS_REPS (3), BENCH_TIMEOUT (seconds per run, 900).
+# BENCH_FS_REPS (3), BENCH_TIMEOUT (seconds per run, 900), BENCH_FS_KERNELS
+# ("linux ferrite"; "ferrite" keeps Linux's last logs, to re-measure Ferrite).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -69,10 +70,12 @@ done
 pids=()
 for arch in $arches; do
 	(
-		echo "bench-fs: $arch linux" >&2
-		boot "$logs/$arch-linux-fs.log" "$arch" "$BUILD/judge/linux/$arch/vmlinuz"
-		echo "bench-fs: $arch ferrite" >&2
-		boot "$logs/$arch-ferrite-fs.log" "$arch" "$BUILD/$arch/kernel"
+		for k in ${BENCH_FS_KERNELS:-linux ferrite}; do
+			kern=$BUILD/$arch/kernel
+			[ $k = linux ] && kern=$BUILD/judge/linux/$arch/vmlinuz
+			echo "bench-fs: $arch $k" >&2
+			boot "$logs/$arch-$k-fs.log" "$arch" "$kern"
+		done
 	) &
 	pids+=($!)
 done
