@@ -17,18 +17,8 @@
 # BENCH_FS_REPS (3), BENCH_TIMEOUT (seconds per run, 900), BENCH_FS_KERNELS
 # ("linux ferrite"; "ferrite" keeps Linux's last logs, to re-measure Ferrite).
 set -euo pipefail
-
-top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/common.sh"
 reps=${BENCH_FS_REPS:-3}
-arches=${BENCH_ARCHES:-"x86_64 riscv64"}
-limit=${BENCH_TIMEOUT:-900}
-out=$BUILD/bench
-logs=$out/logs
-mkdir -p "$logs"
-
-ICOUNT=(-icount shift=0,sleep=off -rtc base=2024-01-01T00:00:00,clock=vm -seed 1)
 
 image=$out/fs.img
 tree=$out/fs-tree
@@ -65,21 +55,16 @@ for arch in $arches; do
 		"$out/$arch-fs.cpio" fs --reps "$reps"
 done
 
-# One background job per architecture (icount figures do not depend on
-# host load).
-pids=()
-for arch in $arches; do
-	(
-		for k in ${BENCH_FS_KERNELS:-linux ferrite}; do
-			kern=$BUILD/$arch/kernel
-			[ $k = linux ] && kern=$BUILD/judge/linux/$arch/vmlinuz
-			echo "bench-fs: $arch $k" >&2
-			boot "$logs/$arch-$k-fs.log" "$arch" "$kern"
-		done
-	) &
-	pids+=($!)
-done
-for p in "${pids[@]}"; do
-	wait "$p"
-done
+# fs_runs ARCH: each kernel in turn (the architectures run at once).
+fs_runs() {
+	local arch=$1 k kern
+
+	for k in ${BENCH_FS_KERNELS:-linux ferrite}; do
+		kern=$BUILD/$arch/kernel
+		[ $k = linux ] && kern=$BUILD/judge/linux/$arch/vmlinuz
+		echo "bench-fs: $arch $k" >&2
+		boot "$logs/$arch-$k-fs.log" "$arch" "$kern"
+	done
+}
+per_arch_parallel fs_runs
 python3 scripts/bench/fs-report.py "$out" docs/benchmarks.md "$BUILD/judge/linux"
