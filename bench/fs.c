@@ -4,10 +4,11 @@
  * (scripts/bench/run.sh makes it; its tree/ holds 100 folders of 100 empty
  * files). Run with `ferrite-bench --fs DIR --fs-dev DEV`.
  *
- * What a figure counts: under -icount sleep=off QEMU jumps its clock over
- * the time the CPU idles waiting for the disk (to the next timer), so the
- * elapsed time would mix instructions with timer distances. Each benchmark
- * therefore subtracts the kernel's own idle time over the same span: Linux's
+ * What a figure counts: while the CPU idles waiting for the disk, QEMU's
+ * -icount clock runs with the host's time (sleep=on, scripts/bench/fs.sh)
+ * or jumps to the next timer (sleep=off), so the elapsed time would mix
+ * instructions with I/O latency. Each benchmark therefore subtracts the
+ * kernel's own idle time over the same span: Linux's
  * per-CPU idle_sleeptime + iowait_sleeptime of /proc/timer_list, Ferrite's
  * /proc/ferrite/idle. What is left is the instructions the CPU executed.
  *

@@ -124,16 +124,18 @@ def main():
     outdir, doc, linuxdir = sys.argv[1:4]
     parts = [BEGIN, "## File systems (issue 9): ext4 on virtio-blk", "",
              "`scripts/bench/fs.sh` (`make bench-fs`, part of `make bench`): both kernels boot "
-             "the same archive under the same `-icount shift=0,sleep=off -smp 1` line, each "
+             "the same archive under the same `-icount shift=0,sleep=on -smp 1` line, each "
              "with a fresh copy of one ext4 image (Debian's mkfs.ext4, 256 MiB, 4 KiB blocks, "
              "`tree/` of 100 folders × 100 empty files) as a virtio-blk disk, mounted at /mnt; "
              "`ferrite-bench --fs /mnt` (bench/fs.c) runs the benchmarks in the order below, "
              "3 repetitions after a warm-up. Cold cache = umount + mount before the timed "
              "part, on both kernels.",
              "",
-             "- **Busy instructions.** With `sleep=off` QEMU jumps its clock over the time the "
-             "CPU idles waiting for the disk (to the next timer event), so elapsed guest time "
-             "would mix instructions with timer distances. Each figure is the elapsed time "
+             "- **Busy instructions.** While the CPU idles waiting for the disk the virtual "
+             "clock follows the host's time (`sleep=on`; with `sleep=off` it jumps to the next "
+             "timer, under Linux's tickless idle often tens of seconds away, which made the "
+             "subtraction below a difference of huge numbers), so elapsed guest time would mix "
+             "instructions with I/O latency. Each figure is the elapsed time "
              "minus the idle time the kernel itself reports over the same span (Linux: "
              "`idle_sleeptime` + `iowait_sleeptime` of /proc/timer_list; Ferrite: "
              "/proc/ferrite/idle), i.e. the instructions executed (kernel, user and kernel "
