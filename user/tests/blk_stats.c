@@ -54,7 +54,7 @@ static long long idle_ns(void)
 
 int main(void)
 {
-	if (access("/dev/vda", R_OK))
+	if (access("/proc/ferrite/idle", R_OK) || access("/dev/vda", R_OK))
 		return 77;
 
 	/* 64 KiB at 1 MiB, past any cache: O_DIRECT on Linux, and Ferrite's
