@@ -65,7 +65,7 @@ QEMU_X86 = qemu-system-x86_64 -machine q35 -kernel kernel-x86_64 -initrd $(BUILD
 GDB_PORT ?= $(shell expr 26000 + $$(id -u) % 5000)
 
 .PHONY: all deps kernel-rv kernel-x86_64 host qemu-riscv qemu-x86_64 \
-	qemu-riscv-gdb qemu-x86_64-gdb iso-x86_64 test debug kernel-rv-debug kernel-x86_64-debug fuzz kcov-kernels bench bench-smp crashtest stress docs clean FORCE \
+	qemu-riscv-gdb qemu-x86_64-gdb iso-x86_64 test debug kernel-rv-debug kernel-x86_64-debug fuzz kcov-kernels bench bench-smp bench-fs crashtest stress docs clean FORCE \
 	judge-image judge-riscv judge-x86_64
 
 all: kernel-rv kernel-x86_64 docs
@@ -160,6 +160,9 @@ bench: all
 
 bench-smp: all
 	BUILD=$(BUILD) scripts/bench/smp.sh
+
+bench-fs: all
+	BUILD=$(BUILD) scripts/bench/fs.sh
 
 ARCH ?= x86_64
 judge-image: kernel-rv kernel-x86_64

@@ -77,6 +77,11 @@ extern const struct bench bench_port_table[];
 extern const struct bench bench_event_table[];
 extern const struct bench bench_inet_table[];
 extern const struct bench bench_smp_table[];
+/* fs.c: run only with --fs DIR (an ext4 disk mounted there from --fs-dev). */
+extern const struct bench bench_fs_table[];
+extern const char *bench_fs_dir, *bench_fs_dev;
+/* Print the BENCH_IO line (device traffic of the last repetition). */
+void bench_fs_print_io(const char *name);
 
 /* Boot stamp and memory report (sys.c). */
 void bench_print_boot_stamp(void);

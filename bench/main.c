@@ -15,6 +15,10 @@
  *   ferrite-bench --exit          exit 0 at once (the fork+execve child)
  *   ferrite-bench --cross         the driver on CPU 0, the far end of every
  *                                 ping-pong on CPU 1 (bench_pin_partner)
+ *   ferrite-bench --fs DIR        only the file-system benchmarks (fs.c), on
+ *                                 the ext4 disk mounted at DIR
+ *   ferrite-bench --fs-dev DEV    its device (default /dev/vda), remounted
+ *                                 for the cold-cache runs
  *   ferrite-bench --procs N       contention: N processes, process i pinned
  *                                 to CPU i mod CPUs, each running the
  *                                 benchmark on its own at once; the line is
@@ -203,7 +207,7 @@ static int run_parallel(const struct bench *b, int reps, int quick, long iters_o
 
 static const struct bench *const tables[] = {
 	bench_proc_table, bench_ipc_table, bench_sysv_table, bench_port_table, bench_event_table,
-	bench_inet_table, bench_smp_table,
+	bench_inet_table, bench_smp_table, bench_fs_table,
 };
 
 /* As /init: the boot stamp is the first line, then the script takes over. */
@@ -254,6 +258,10 @@ int main(int argc, char **argv)
 			iters = atol(argv[++i]);
 		} else if (!strcmp(a, "--only") && i + 1 < argc && nonly < MAX_ONLY) {
 			only[nonly++] = argv[++i];
+		} else if (!strcmp(a, "--fs") && i + 1 < argc) {
+			bench_fs_dir = argv[++i];
+		} else if (!strcmp(a, "--fs-dev") && i + 1 < argc) {
+			bench_fs_dev = argv[++i];
 		} else if (!strcmp(a, "--cross")) {
 			bench_cross = 1;
 		} else if (!strcmp(a, "--procs") && i + 1 < argc) {
@@ -275,7 +283,7 @@ int main(int argc, char **argv)
 			return run_init(argv[i + 1]);
 		} else {
 			fprintf(stderr, "usage: %s [--quick] [--reps N] [--iters N] [--only NAME]... "
-				"[--cross] [--procs N] [--list] [--boot-stamp] [--memory] "
+				"[--fs DIR] [--fs-dev DEV] [--cross] [--procs N] [--list] [--boot-stamp] [--memory] "
 				"[--init SCRIPT]\n", argv[0]);
 			return 2;
 		}
@@ -285,14 +293,22 @@ int main(int argc, char **argv)
 		bench_error("cross", "sched_setaffinity(CPU 0)");
 		return 1;
 	}
-	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		int fs = tables[t] == bench_fs_table;
+
+		/* The file-system table needs its disk, and runs alone. */
+		if (fs != (bench_fs_dir != NULL))
+			continue;
 		for (const struct bench *b = tables[t]; b->name; b++) {
 			if (!selected(b->name, only, nonly))
 				continue;
 			if (nprocs ? run_parallel(b, reps, quick, iters, nprocs)
 				   : run_one(b, reps, quick, iters))
 				failed++;
+			else if (fs)
+				bench_fs_print_io(b->name);
 		}
+	}
 	if (failed)
 		printf("bench: %d benchmark(s) failed\n", failed);
 	return failed ? 1 : 0;

@@ -107,8 +107,10 @@ struct block_device {
 	void *driver_data;
 	struct request_queue queue;
 	struct list_head registry_node; /* Lock: the registry lock */
-	/* Counters (atomic), for leak checks and the bench. */
+	/* Counters (atomic), for leak checks, the bench and /proc/diskstats:
+	 * completed requests, and the 512-byte sectors they moved. */
 	uint64_t stat_reads, stat_writes, stat_flushes, stat_errors;
+	uint64_t stat_read_sectors, stat_write_sectors;
 };
 
 /* A zeroed device with one reference and an empty queue; the driver fills

@@ -41,6 +41,11 @@ struct cpu {
 	/* Ticks spent in user tasks, in kernel tasks or system calls, idle
 	 * (/proc/stat). This CPU. */
 	uint64_t user_ticks, sys_ticks, idle_ticks;
+	/* Nanoseconds asleep in hal_cpu_idle (with the interrupt that ends
+	 * each sleep), for /proc/ferrite/idle: the benchmarks subtract it,
+	 * since QEMU's -icount sleep=off jumps the clock over idle time.
+	 * This CPU. */
+	uint64_t idle_ns;
 	uint64_t last_tick_ns; /* time of this CPU's last tick. This CPU. */
 	/* Priority of the running task: its rt_prio, -1 for the idle task.
 	 * Written by this CPU at each switch, read by wakers (WRITE/READ_ONCE). */

@@ -37,6 +37,8 @@ int procfs_show_filesystems(struct pbuf *b, pid_t pid);
 int procfs_show_loadavg(struct pbuf *b, pid_t pid);
 int procfs_show_version(struct pbuf *b, pid_t pid);
 int procfs_show_counters(struct pbuf *b, pid_t pid);
+int procfs_show_diskstats(struct pbuf *b, pid_t pid); /* procfs_io.c */
+int procfs_show_idle(struct pbuf *b, pid_t pid);
 int procfs_show_pid_stat(struct pbuf *b, pid_t pid);
 int procfs_show_pid_status(struct pbuf *b, pid_t pid);
 int procfs_show_pid_cmdline(struct pbuf *b, pid_t pid);

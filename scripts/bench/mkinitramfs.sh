@@ -6,6 +6,8 @@
 #
 # Usage: scripts/bench/mkinitramfs.sh ARCH BUILDDIR OUT.cpio MODE [BENCH-ARGS...]
 #   BENCH_PROCS (environment, mode procs): the process counts, e.g. "1 2 4".
+#   BENCH_MODULES (environment, mode fs): a folder of Linux modules with its
+#   load order (scripts/judge/linux-fetch.sh), put in /lib/bench-modules.
 #   BUILDDIR is the meson build directory of ARCH (bench/ferrite-bench,
 #   user/busybox on riscv64).
 set -euo pipefail
@@ -37,11 +39,17 @@ echo "$*" > "$tmp/bench-args"
 echo "${BENCH_PROCS:-1}" > "$tmp/bench-procs"
 
 args=(--busybox "$busybox" "${runner[@]}")
-for d in root tmp proc dev sys etc usr/bin; do
+for d in root tmp proc dev sys etc usr/bin mnt; do
 	args+=(--dir "$d")
 done
 args+=(--file "init=$bench" --file "usr/bin/ferrite-bench=$bench"
        --file "etc/bench.sh=$here/init.sh"
        --file "etc/bench-mode=$tmp/bench-mode" --file "etc/bench-args=$tmp/bench-args"
        --file "etc/bench-procs=$tmp/bench-procs")
+if [ -n "${BENCH_MODULES:-}" ]; then
+	args+=(--file "lib/bench-modules/order=$BENCH_MODULES/modules.order")
+	for m in $(cat "$BENCH_MODULES/modules.order"); do
+		args+=(--file "lib/bench-modules/$m.ko=$BENCH_MODULES/modules/$m.ko")
+	done
+fi
 python3 "$top/scripts/mkinitramfs.py" "$out" "${args[@]}"

@@ -10,7 +10,9 @@
 # Usage: scripts/bench/profile.sh ARCH BENCH [ITERS] [EXTRA]
 #   e.g. BUILD=build scripts/bench/profile.sh x86_64 null_syscall 20000
 # Environment: BUILD (default build; needs BUILD/ARCH from `make all`),
-# KERNEL (default BUILD/ARCH/kernel), TOP (symbols shown, default 40).
+# KERNEL (default BUILD/ARCH/kernel), TOP (symbols shown, default 40),
+# FS_IMAGE (an ext4 image, e.g. BUILD/bench/fs.img of scripts/bench/fs.sh:
+# a file-system benchmark, run on a copy of it as /dev/vda at /mnt).
 set -euo pipefail
 
 arch=${1:?usage: profile.sh ARCH BENCH [ITERS] [EXTRA]}
@@ -30,16 +32,23 @@ if [ ! -e "$plugin" ] || [ scripts/bench/insn-profile.c -nt "$plugin" ]; then
 fi
 
 case "$arch" in
-x86_64) machine=(qemu-system-x86_64 -machine q35) ;;
-riscv64) machine=(qemu-system-riscv64 -machine virt -bios default) ;;
+x86_64) machine=(qemu-system-x86_64 -machine q35) blkdev=virtio-blk-pci ;;
+riscv64) machine=(qemu-system-riscv64 -machine virt -bios default) blkdev=virtio-blk-device ;;
 *) echo "profile: unknown arch $arch" >&2; exit 1 ;;
 esac
+mode=run
+[ -n "${FS_IMAGE:-}" ] && mode=fs
 
 run() { # run TAG REPS
 	local tag=$1 reps=$2
-	scripts/bench/mkinitramfs.sh "$arch" "$BUILD/$arch" "$out/$arch-$tag.cpio" run \
+	local -a disk=()
+	scripts/bench/mkinitramfs.sh "$arch" "$BUILD/$arch" "$out/$arch-$tag.cpio" $mode \
 		--only "$name" --iters "$iters" --reps "$reps"
-	timeout 900 "${machine[@]}" -m 512M -smp 1 -nographic -no-reboot -nic none \
+	if [ -n "${FS_IMAGE:-}" ]; then
+		cp --sparse=always "$FS_IMAGE" "$out/$arch-$tag.img"
+		disk=(-drive "file=$out/$arch-$tag.img,if=none,format=raw,id=d0" -device "$blkdev,drive=d0")
+	fi
+	timeout 900 "${machine[@]}" "${disk[@]}" -m 512M -smp 1 -nographic -no-reboot -nic none \
 		-kernel "$kernel" -initrd "$out/$arch-$tag.cpio" -append "console=ttyS0 quiet" \
 		-icount shift=0,sleep=off -rtc base=2024-01-01T00:00:00,clock=vm -seed 1 \
 		-plugin "$plugin,out=$out/$arch-$tag.prof" < /dev/null > "$out/$arch-$tag.log" 2>&1 || true

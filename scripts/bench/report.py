@@ -345,11 +345,13 @@ def main():
     ]
     notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md")
     tail = [open(notes).read()] if os.path.exists(notes) else []
-    # The SMP section (scripts/bench/smp-report.py, run after this) stays.
+    # The SMP and file-system sections (scripts/bench/smp-report.py and
+    # fs-report.py, run after this) stay.
     old = open(doc).read() if os.path.exists(doc) else ""
-    begin, end = "<!-- smp-begin", "<!-- smp-end -->"
-    if begin in old and end in old:
-        tail = [old[old.index(begin):old.index(end) + len(end)] + "\n"] + tail
+    for part in ("smp", "fs"):
+        begin, end = f"<!-- {part}-begin", f"<!-- {part}-end -->"
+        if begin in old and end in old:
+            tail = [old[old.index(begin):old.index(end) + len(end)] + "\n"] + tail
     with open(doc, "w") as f:
         f.write("\n".join(head + md + tail) + "\n")
     print(f"\nreport: wrote {doc} and {png}")

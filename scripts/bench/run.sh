@@ -13,28 +13,20 @@
 #   6. scripts/bench/report.py prints the tables and writes
 #      docs/benchmarks.md and docs/benchmarks.png;
 #   7. the SMP tables (scripts/bench/smp.sh, unless BENCH_SMP=0): cross-CPU
-#      round trips at -smp 2, contention at -smp 4, wall-clock speed-up.
+#      round trips at -smp 2, contention at -smp 4, wall-clock speed-up;
+#   8. the file-system tables (scripts/bench/fs.sh, unless BENCH_FS=0).
 # Logs stay in BUILD/bench/logs. Every QEMU run is bounded by a timeout; a
 # run that hangs is reported as incomplete, not waited for.
 #
 # Environment: BUILD (default build), BENCH_REPS (5), BENCH_WALL_RUNS (3),
 # BENCH_ARCHES ("x86_64 riscv64"), BENCH_TIMEOUT (seconds per run, 900).
 set -euo pipefail
-
-top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/common.sh"
 reps=${BENCH_REPS:-5}
 wall_runs=${BENCH_WALL_RUNS:-3}
-arches=${BENCH_ARCHES:-"x86_64 riscv64"}
-limit=${BENCH_TIMEOUT:-900}
-out=$BUILD/bench
-logs=$out/logs
-mkdir -p "$logs"
 rm -f "$logs"/*.log
 
 MEM=512M
-ICOUNT=(-icount shift=0,sleep=off -rtc base=2024-01-01T00:00:00,clock=vm -seed 1)
 APPEND="console=ttyS0 quiet"
 
 ferrite_kernel() { echo "$BUILD/$1/kernel"; }
@@ -77,22 +69,18 @@ for arch in $arches; do
 done
 
 # 3. icount runs (+ 4. memory runs), one background job per architecture.
-pids=()
-for arch in $arches; do
-	(
-		for k in linux ferrite; do
-			kern=$("${k}_kernel" "$arch")
-			echo "bench: $arch $k (icount)" >&2
-			boot "$logs/$arch-$k-icount.log" "$arch" "$kern" "$out/$arch-run.cpio" "$MEM" "${ICOUNT[@]}"
-			echo "bench: $arch $k (memory, -m 128M)" >&2
-			boot "$logs/$arch-$k-memory.log" "$arch" "$kern" "$out/$arch-memory.cpio" 128M "${ICOUNT[@]}"
-		done
-	) &
-	pids+=($!)
-done
-for p in "${pids[@]}"; do
-	wait "$p"
-done
+icount_runs() {
+	local arch=$1 k kern
+
+	for k in linux ferrite; do
+		kern=$("${k}_kernel" "$arch")
+		echo "bench: $arch $k (icount)" >&2
+		boot "$logs/$arch-$k-icount.log" "$arch" "$kern" "$out/$arch-run.cpio" "$MEM" "${ICOUNT[@]}"
+		echo "bench: $arch $k (memory, -m 128M)" >&2
+		boot "$logs/$arch-$k-memory.log" "$arch" "$kern" "$out/$arch-memory.cpio" 128M "${ICOUNT[@]}"
+	done
+}
+per_arch_parallel icount_runs
 
 # 5. wall-clock runs, one at a time, interleaved.
 for i in $(seq 1 "$wall_runs"); do
@@ -121,3 +109,4 @@ done
 } > "$out/versions.txt"
 python3 scripts/bench/report.py "$out" docs/benchmarks.md docs/benchmarks.png
 [ "${BENCH_SMP:-1}" = 0 ] || BUILD="$BUILD" scripts/bench/smp.sh
+[ "${BENCH_FS:-1}" = 0 ] || BUILD="$BUILD" scripts/bench/fs.sh

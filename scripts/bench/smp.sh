@@ -22,18 +22,8 @@
 # up secondary CPUs", riscv64 prints nothing after OpenSBI); those runs end
 # at their timeout and the tables say so.
 set -euo pipefail
-
-top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/common.sh"
 reps=${BENCH_SMP_REPS:-3}
-arches=${BENCH_ARCHES:-"x86_64 riscv64"}
-limit=${BENCH_TIMEOUT:-900}
-out=$BUILD/bench
-logs=$out/logs
-mkdir -p "$logs"
-
-ICOUNT=(-icount shift=0,sleep=off -rtc base=2024-01-01T00:00:00,clock=vm -seed 1)
 CROSS=(pipe_pingpong futex_pingpong port_call_reply signal_pingpong msg_pingpong sem_pingpong
        unix_stream_pingpong unix_dgram_pingpong eventfd_pingpong)
 CONTEND=(null_syscall pipe_pingpong page_fault fork_exit_wait)
@@ -83,27 +73,23 @@ fi
 
 # icount runs, one background job per architecture (the counts do not
 # depend on host load); then the wall-clock runs one at a time.
-pids=()
-for arch in $arches; do
-	(
-		for k in $kernels; do
-			kern=$BUILD/$arch/kernel
-			limit=${BENCH_TIMEOUT:-900}
-			if [ $k = linux ]; then
-				kern=$out/linux-$arch/vmlinuz
-				limit=${BENCH_SMP_LINUX_TIMEOUT:-600}
-			fi
-			echo "bench-smp: $arch $k (cross-CPU, -smp 2)" >&2
-			boot "$logs/$arch-$k-cross.log" "$arch" "$kern" "$out/$arch-cross.cpio" 2 "${ICOUNT[@]}"
-			echo "bench-smp: $arch $k (contention, -smp 4)" >&2
-			boot "$logs/$arch-$k-contend.log" "$arch" "$kern" "$out/$arch-contend.cpio" 4 "${ICOUNT[@]}"
-		done
-	) &
-	pids+=($!)
-done
-for p in "${pids[@]}"; do
-	wait "$p"
-done
+icount_runs() {
+	local arch=$1 k kern
+
+	for k in $kernels; do
+		kern=$BUILD/$arch/kernel
+		limit=${BENCH_TIMEOUT:-900} # a background job: its own copy
+		if [ $k = linux ]; then
+			kern=$out/linux-$arch/vmlinuz
+			limit=${BENCH_SMP_LINUX_TIMEOUT:-600}
+		fi
+		echo "bench-smp: $arch $k (cross-CPU, -smp 2)" >&2
+		boot "$logs/$arch-$k-cross.log" "$arch" "$kern" "$out/$arch-cross.cpio" 2 "${ICOUNT[@]}"
+		echo "bench-smp: $arch $k (contention, -smp 4)" >&2
+		boot "$logs/$arch-$k-contend.log" "$arch" "$kern" "$out/$arch-contend.cpio" 4 "${ICOUNT[@]}"
+	done
+}
+per_arch_parallel icount_runs
 for arch in $arches; do
 	for k in $kernels; do
 		kern=$BUILD/$arch/kernel

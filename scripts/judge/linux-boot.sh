@@ -8,10 +8,8 @@
 # modules, waits for /dev/vda and execs the runner as pid 1, which scans,
 # runs and powers off exactly as under Ferrite.
 #
-# The kernel package: x86_64 linux-image-amd64 from the machine's suite,
-# riscv64 linux-image-riscv64 from the newer suite (as scripts/bench/
-# fetch-linux.sh), through the isolated apt configuration of
-# scripts/lib/debian-fetch.sh; kept under BUILD/judge/linux/ARCH.
+# The kernel package and its modules: scripts/judge/linux-fetch.sh, kept
+# under BUILD/judge/linux/ARCH.
 #
 # Usage: scripts/judge/linux-boot.sh ARCH DISK.img OUT.log
 # Exit 2 when the kernel cannot be fetched (the caller skips Linux).
@@ -29,14 +27,10 @@ mkdir -p "$dir"
 
 case "$arch" in
 x86_64)
-	debarch=amd64 suites=("$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")")
 	busybox=/bin/busybox runner=()
-	virtio_bus=virtio_pci
 	;;
 riscv64)
-	debarch=riscv64 suites=(trixie stable)
 	busybox=$build/riscv64/user/busybox runner=(--runner "$(command -v qemu-riscv64)")
-	virtio_bus=virtio_mmio
 	;;
 *)
 	echo "linux-boot: unknown arch $arch" >&2
@@ -47,73 +41,7 @@ init=$build/$arch/user/init
 [ -x "$init" ] || { echo "linux-boot: $init not built" >&2; exit 1; }
 
 # 1. The kernel image and the modules the disk needs, once.
-if [ ! -s "$dir/vmlinuz" ] || [ ! -s "$dir/modules.order" ]; then
-	. "$top/scripts/lib/debian-fetch.sh"
-	uri=$(debian_mirror_uri) || { echo "linux-boot: no Debian mirror" >&2; exit 2; }
-	keyring=$(debian_archive_keyring) || { echo "linux-boot: no archive keyring" >&2; exit 2; }
-	apt_dir=$dir/apt
-	mkdir -p "$apt_dir"
-	apt_dir=$(cd "$apt_dir" && pwd)
-	debian_apt_init "$apt_dir" "$debarch"
-	deb=""
-	for suite in "${suites[@]}"; do
-		debian_apt_suite "$apt_dir" "$debarch" "$keyring" "$uri" "$suite"
-		pkg=$(apt-cache "${apt_opts[@]}" depends "linux-image-$debarch:$debarch" 2>/dev/null |
-			awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { sub(/:.*/, "", $2); print $2; exit }' || true)
-		if [ -n "$pkg" ] && (cd "$apt_dir/deb" && apt-get "${apt_opts[@]}" -qq download "$pkg:$debarch"); then
-			deb=$(ls "$apt_dir"/deb/linux-image-*.deb | head -n1)
-			break
-		fi
-	done
-	[ -n "$deb" ] || { echo "linux-boot: cannot fetch linux-image-$debarch" >&2; exit 2; }
-	rm -rf "$dir/root"
-	mkdir -p "$dir/root"
-	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir/root" --wildcards \
-		'./boot/vmlinu*' '*/virtio*' '*/fs/ext4/*' '*/fs/jbd2/*' \
-		'*/fs/mbcache.ko*' '*/lib/crc16.ko*' '*/libcrc32c.ko*' '*/crc32c_generic.ko*'
-	img=$(ls "$dir"/root/boot/vmlinu[xz]-* | head -n1)
-	if gzip -t "$img" 2>/dev/null; then gzip -dc "$img" > "$dir/vmlinuz"; else cp "$img" "$dir/vmlinuz"; fi
-	# Load order: every wanted module after the modules its .modinfo
-	# "depends=" names (the .deb has no modules.dep: depmod makes it).
-	python3 - "$dir/root" "$dir/modules" crc32c_generic virtio_blk ext4 "$virtio_bus" > "$dir/modules.order" <<'EOF'
-import os, shutil, subprocess, sys
-root, outdir, wanted = sys.argv[1], sys.argv[2], sys.argv[3:]
-os.makedirs(outdir, exist_ok=True)
-def name(path):
-    return os.path.basename(path).split(".ko")[0].replace("-", "_")
-have = {}
-for d, _, files in os.walk(root):
-    for f in files:
-        if ".ko" in f:
-            dst = os.path.join(outdir, name(f) + ".ko")
-            src = os.path.join(d, f)
-            if f.endswith(".xz"):
-                with open(dst, "wb") as o:
-                    subprocess.run(["xz", "-dc", src], stdout=o, check=True)
-            else:
-                shutil.copy(src, dst)
-            have[name(f)] = dst
-def depends(m):
-    # The NUL-separated .modinfo strings hold "depends=a,b".
-    data = open(have[m], "rb").read()
-    i = data.find(b"\0depends=")
-    if i < 0:
-        return []
-    v = data[i + 9:data.index(b"\0", i + 1)].decode()
-    return [x.replace("-", "_") for x in v.split(",") if x]
-order = []
-def visit(m):
-    if m in order or m not in have:   # not there: built into the kernel
-        return
-    for d in depends(m):
-        visit(d)
-    order.append(m)
-for w in wanted:
-    visit(w)
-print("\n".join(order))
-EOF
-	rm -rf "$dir/root" "$apt_dir/deb" "$apt_dir/cache"
-fi
+"$here/linux-fetch.sh" "$arch" "$dir" || exit $?
 
 # 2. The initramfs: busybox, the modules, Ferrite's init as /sbin/judge-init.
 cat > "$dir/init.sh" <<'EOF'

@@ -118,6 +118,10 @@ void bio_complete(struct bio *bio, int status)
 		uint64_t *c = bio->op == BIO_READ ? &bd->stat_reads
 			      : bio->op == BIO_WRITE ? &bd->stat_writes : &bd->stat_flushes;
 		__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+		if (bio->op != BIO_FLUSH)
+			__atomic_fetch_add(bio->op == BIO_READ ? &bd->stat_read_sectors
+							       : &bd->stat_write_sectors,
+					   bio_bytes(bio) >> SECTOR_SHIFT, __ATOMIC_RELAXED);
 		if (status)
 			__atomic_fetch_add(&bd->stat_errors, 1, __ATOMIC_RELAXED);
 	}

@@ -38,6 +38,8 @@ enum procfs_type {
 	PROC_VERSION,
 	PROC_FERRITE,
 	PROC_COUNTERS,
+	PROC_DISKSTATS,
+	PROC_IDLE,
 	PROC_SELFTEST,
 	PROC_KMALLOC_CHECK,
 	PROC_LOCKDEP,
@@ -82,6 +84,7 @@ static const struct procfs_entry root_entries[] = {
 	{ "filesystems", PROC_FILESYSTEMS, S_IFREG | 0444, procfs_show_filesystems },
 	{ "loadavg", PROC_LOADAVG, S_IFREG | 0444, procfs_show_loadavg },
 	{ "version", PROC_VERSION, S_IFREG | 0444, procfs_show_version },
+	{ "diskstats", PROC_DISKSTATS, S_IFREG | 0444, procfs_show_diskstats },
 	{ "ferrite", PROC_FERRITE, S_IFDIR | 0555, NULL },
 	{ "sys", PROC_SYS, S_IFDIR | 0555, NULL },
 	{ "sysrq-trigger", PROC_SYSRQ_TRIGGER, S_IFREG | 0200, procfs_show_nothing,
@@ -90,6 +93,7 @@ static const struct procfs_entry root_entries[] = {
 
 static const struct procfs_entry ferrite_entries[] = {
 	{ "counters", PROC_COUNTERS, S_IFREG | 0444, procfs_show_counters },
+	{ "idle", PROC_IDLE, S_IFREG | 0444, procfs_show_idle },
 	{ "selftest", PROC_SELFTEST, S_IFREG | 0200, procfs_show_nothing, protect_selftest },
 #ifdef FERRITE_DEBUG
 	/* debug builds: a write checks every kmalloc object (src/mm/kmalloc.c) */

@@ -700,6 +700,14 @@ static bool pull_task(struct cpu *self)
  * interrupt (the tick, a device, or a reschedule IPI). The check and the
  * sleep happen with interrupts off (wfi and sti;hlt wake on an interrupt
  * that arrived in between), so a queueing IPI is not lost. */
+static void cpu_idle_timed(struct cpu *c)
+{
+	uint64_t t0 = hal_time_ns();
+
+	hal_cpu_idle();
+	WRITE_ONCE(c->idle_ns, c->idle_ns + (hal_time_ns() - t0));
+}
+
 void sched_run_idle(void)
 {
 	struct cpu *c = hal_cpu_self();
@@ -718,7 +726,7 @@ void sched_run_idle(void)
 		if (READ_ONCE(c->rq.nr_running) || READ_ONCE(c->ipi_pending))
 			hal_irq_enable();
 		else
-			hal_cpu_idle();
+			cpu_idle_timed(c);
 	}
 }
 
