@@ -20,6 +20,7 @@
 
 struct mm;
 struct fd_table;
+struct file;
 struct fs_context;
 struct sighand;
 struct kcov;
@@ -228,6 +229,9 @@ struct process *process_find(pid_t pid);
 /* The pid of the process pidfd fd names (src/ipc/pidfd.c), and whether
  * the pidfd is O_NONBLOCK; -EBADF when fd is no pidfd. */
 long pidfd_to_pid(int fd, bool *nonblock);
+/* Return: a new pidfd file for p (which it holds a reference to), or
+ * ERR_PTR. flags: PIDFD_NONBLOCK. src/ipc/pidfd.c */
+struct file *pidfd_file_create(struct process *p, unsigned flags);
 /* Give the current (single-threaded) process its own copy of its
  * descriptor table (unshare, close_range): 0, -EINVAL, -ENOMEM. */
 long process_unshare_files(void);
