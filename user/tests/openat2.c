@@ -9,6 +9,7 @@
  */
 #include "common.h"
 #include <fcntl.h>
+#include <linux/openat2.h> /* RESOLVE_* */
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -16,12 +17,6 @@
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif
-#define RESOLVE_NO_XDEV 0x01
-#define RESOLVE_NO_MAGICLINKS 0x02
-#define RESOLVE_NO_SYMLINKS 0x04
-#define RESOLVE_BENEATH 0x08
-#define RESOLVE_IN_ROOT 0x10
-#define RESOLVE_CACHED 0x20
 
 struct open_how_ {
 	uint64_t flags, mode, resolve;
