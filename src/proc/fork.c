@@ -237,20 +237,23 @@ static void clone_undo(struct process *q, pid_t tid, uint64_t flags)
  * CLONE_PIDFD: the descriptor number is reserved and written to
  * req->pidfd before anything is created, so a bad address fails the call
  * (EFAULT, as Linux); the file is made once the process exists and
- * installed when the child is started. Return: the fd or -errno.
+ * installed when the child is started. *fd: the number, -1 without
+ * CLONE_PIDFD. Return: 0 or -errno.
  */
-static int clone_pidfd_reserve(const struct clone_request *req)
+static int clone_pidfd_reserve(const struct clone_request *req, int *fd)
 {
+	*fd = -1;
 	if (!(req->flags & CLONE_PIDFD))
-		return -1;
-	int fd = fd_reserve();
-	if (fd < 0)
-		return fd;
-	if (put_user(fd, req->pidfd)) {
-		fd_unreserve(fd);
+		return 0;
+	int n = fd_reserve();
+	if (n < 0)
+		return n;
+	if (put_user(n, req->pidfd)) {
+		fd_unreserve(n);
 		return -EFAULT;
 	}
-	return fd;
+	*fd = n;
+	return 0;
 }
 
 long do_clone(const struct clone_request *req)
@@ -268,9 +271,10 @@ long do_clone(const struct clone_request *req)
 	err = nproc_check(p);
 	if (err)
 		return err;
-	int pidfd = clone_pidfd_reserve(req);
-	if (pidfd < -1)
-		return pidfd;
+	int pidfd;
+	err = clone_pidfd_reserve(req, &pidfd);
+	if (err)
+		return err;
 
 	if (flags & CLONE_THREAD) {
 		q = p;
