@@ -169,6 +169,27 @@ static void test_pidfd(void)
 	CHECK_ERRNO(waitpid(-1, &status, WNOHANG), ECHILD);
 }
 
+/* Legacy clone's CLONE_PIDFD: the descriptor goes where parent_tid
+ * points (the third argument on both architectures). */
+static void test_clone_pidfd(void)
+{
+	int pidfd = -1, status;
+
+	errno = 0;
+	long pid = syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, 0, &pidfd, 0, 0);
+	if (pid == 0)
+		_exit(4);
+	if (pid < 0 && errno == EINVAL && under_qemu_user())
+		return; /* qemu-user refuses CLONE_PIDFD */
+	CHECK(pid > 0, "clone(CLONE_PIDFD)");
+	CHECK(pidfd >= 0 && fcntl(pidfd, F_GETFD) == FD_CLOEXEC, "clone's pidfd %d", pidfd);
+	CHECK(waitpid((pid_t)pid, &status, 0) == pid && WEXITSTATUS(status) == 4, "wait");
+	close(pidfd);
+	CHECK_ERRNO(syscall(SYS_clone, CLONE_PIDFD | CLONE_PARENT_SETTID | SIGCHLD, 0, &pidfd, 0,
+			    0),
+		    EINVAL);
+}
+
 static void on_usr1(int sig)
 {
 	(void)sig;
@@ -300,6 +321,7 @@ int main(void)
 	test_sizes();
 	test_bad_args();
 	test_pidfd();
+	test_clone_pidfd();
 	test_clear_sighand();
 	test_stack_tls_tids();
 	printf("clone3: ok\n");
