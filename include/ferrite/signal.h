@@ -49,6 +49,9 @@ void sighand_put(struct sighand *sh);
 /* execve: caught signals go back to SIG_DFL (ignored ones stay ignored).
  * Unshares first; may replace p->sighand. 0 or -ENOMEM. */
 int sighand_exec_reset(struct process *p);
+/* Every caught signal back to SIG_DFL (ignored ones stay ignored), flags
+ * and masks cleared: exec and clone3's CLONE_CLEAR_SIGHAND. */
+void sighand_clear_handlers(struct sighand *sh);
 
 /* One queued siginfo. */
 struct sigqueue {

@@ -12,6 +12,7 @@
 #include <ferrite/ref.h>
 #include <ferrite/spinlock.h>
 #include <ferrite/waitqueue.h>
+#include <ferrite/ktimer.h>
 #include <ferrite/sched.h>
 #include <hal/hal_arch_types.h>
 #include <uapi/resource.h>
@@ -20,6 +21,7 @@
 
 struct mm;
 struct fd_table;
+struct file;
 struct fs_context;
 struct sighand;
 struct kcov;
@@ -93,7 +95,7 @@ struct process {
 	 * instead of init. Lock: proc_tree_lock. */
 	bool child_subreaper;
 	struct itimer itimer[ITIMER_COUNT]; /* Lock: itimer_lock (itimer.c) */
-	struct list_head itimer_node;       /* ITIMER_REAL armed; Lock: itimer_lock */
+	struct ktimer real_timer;           /* fires ITIMER_REAL (itimer.c) */
 	struct rlimit64 rlim[RLIM_NLIMITS]; /* Lock: lock */
 	struct posix_timers *timers; /* timer_create's table, made on first use (posix_timer.c) */
 	unsigned personality; /* personality(2): PER_LINUX plus flags; inherited by fork */
@@ -228,6 +230,9 @@ struct process *process_find(pid_t pid);
 /* The pid of the process pidfd fd names (src/ipc/pidfd.c), and whether
  * the pidfd is O_NONBLOCK; -EBADF when fd is no pidfd. */
 long pidfd_to_pid(int fd, bool *nonblock);
+/* Return: a new pidfd file for p (which it holds a reference to), or
+ * ERR_PTR. flags: PIDFD_NONBLOCK. src/ipc/pidfd.c */
+struct file *pidfd_file_create(struct process *p, unsigned flags);
 /* Give the current (single-threaded) process its own copy of its
  * descriptor table (unshare, close_range): 0, -EINVAL, -ENOMEM. */
 long process_unshare_files(void);
@@ -263,6 +268,8 @@ int process_for_each(int (*f)(struct process *p, void *arg), void *arg);
  * when it exits. */
 void itimer_tick(struct process *running, uint64_t now);
 void itimer_exit(struct process *p);
+/* A new process's ITIMER_REAL kernel timer, disarmed. */
+void itimer_init(struct process *p);
 /* exec and exit: delete every timer_create timer of p. */
 void posix_timers_exit(struct process *p);
 size_t posix_timers_count_live(void);

@@ -92,6 +92,13 @@ size_t copy_from_user_upto(void *dst, const void __user *src, size_t n);
  * -EFAULT, or -ENAMETOOLONG when no NUL is found within max bytes. */
 long __must_check strncpy_from_user(char *dst, const char __user *src, size_t max);
 
+/* Linux's copy_struct_from_user: copy a versioned struct of usize bytes
+ * into dst (ksize bytes, the version this kernel knows). A shorter user
+ * struct is zero-extended; a longer one's extra bytes must all be zero.
+ * 0, -E2BIG (non-zero tail) or -EFAULT. Callers check usize's bounds. */
+int __must_check copy_struct_from_user(void *dst, size_t ksize, const void __user *src,
+				       size_t usize);
+
 #define get_user(kvar, uptr) copy_from_user(&(kvar), (uptr), sizeof(kvar))
 #define put_user(kval, uptr)                                  \
 	({                                                    \

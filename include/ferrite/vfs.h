@@ -301,6 +301,16 @@ ssize_t kernel_write(struct file *f, const void *buf, size_t n, off_t off);
 #define LOOKUP_FOLLOW 0x1    /* follow a final symlink */
 #define LOOKUP_DIRECTORY 0x2 /* the result must be a directory */
 #define LOOKUP_EMPTY 0x4     /* "" means the dirfd itself (AT_EMPTY_PATH) */
+/* openat2's RESOLVE_* (docs/vfs.md): they hold through every symlink. */
+#define LOOKUP_NO_SYMLINKS 0x10   /* any symlink to follow: ELOOP */
+#define LOOKUP_NO_MAGICLINKS 0x20 /* a /proc magic link to follow: ELOOP */
+#define LOOKUP_NO_XDEV 0x40       /* leaving the start's file system: EXDEV */
+#define LOOKUP_BENEATH 0x80       /* leaving the dirfd's tree: EXDEV */
+#define LOOKUP_IN_ROOT 0x100      /* the dirfd is "/" of this lookup */
+#define LOOKUP_RESOLVE                                                             \
+	(LOOKUP_NO_SYMLINKS | LOOKUP_NO_MAGICLINKS | LOOKUP_NO_XDEV | LOOKUP_BENEATH | \
+	 LOOKUP_IN_ROOT)
+#define LOOKUP_SCOPED (LOOKUP_BENEATH | LOOKUP_IN_ROOT)
 
 /*
  * Resolve path (kernel string) relative to dirfd (AT_FDCWD or an open
@@ -322,6 +332,8 @@ struct path_parent {
 };
 /* 0 or -errno; on success the caller owns p->dir (path_parent_put). */
 int vfs_lookup_parent(int dirfd, const char *path, struct path_parent *p);
+/* The same with LOOKUP_RESOLVE flags (openat2). */
+int vfs_lookup_parent_flags(int dirfd, const char *path, struct path_parent *p, unsigned flags);
 void path_parent_put(struct path_parent *p);
 
 /* The root inode (reference held by the VFS). */
@@ -329,6 +341,9 @@ extern struct inode *vfs_root;
 
 /* Path-level operations (kernel strings). 0/-errno unless noted. */
 struct file *vfs_open_at(int dirfd, const char *path, int flags, mode_t mode);
+/* vfs_open_at with LOOKUP_RESOLVE flags for every lookup it makes. */
+struct file *vfs_open_at_resolve(int dirfd, const char *path, int flags, mode_t mode,
+				 unsigned resolve);
 struct file *vfs_open_inode(struct inode *ino, int flags);
 int vfs_mknod_at(int dirfd, const char *path, mode_t mode, dev_t rdev);
 int vfs_mkdir_at(int dirfd, const char *path, mode_t mode);

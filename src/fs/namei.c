@@ -109,11 +109,11 @@ static void file_record_path(struct file *f, int dirfd, const char *path)
 /* O_CREAT: find or create the last component; *created tells which.
  * Return: new reference. */
 static struct inode *open_create_once(int dirfd, const char *path, int flags, mode_t mode,
-				      bool *created)
+				      unsigned resolve, bool *created)
 {
 	struct path_parent pp;
 	struct inode *ino;
-	int err = vfs_lookup_parent(dirfd, path, &pp);
+	int err = vfs_lookup_parent_flags(dirfd, path, &pp, resolve);
 
 	if (err)
 		return ERR_PTR(err);
@@ -129,17 +129,24 @@ static struct inode *open_create_once(int dirfd, const char *path, int flags, mo
 	ino = pp.dir->iops->lookup(pp.dir, pp.name, pp.len);
 	if (!IS_ERR(ino)) {
 		bool is_link = S_ISLNK(ino->mode);
+		struct super_block *dir_sb = pp.dir->sb;
 		path_parent_put(&pp);
 		if (flags & O_EXCL) {
 			inode_put(ino);
 			return ERR_PTR(-EEXIST);
 		}
-		if (!is_link)
-			return vfs_mount_cross(ino); /* a bind on a file, a mount on a dir */
+		if (!is_link) {
+			ino = vfs_mount_cross(ino); /* a bind on a file, a mount on a dir */
+			if (!IS_ERR(ino) && (resolve & LOOKUP_NO_XDEV) && ino->sb != dir_sb) {
+				inode_put(ino);
+				return ERR_PTR(-EXDEV);
+			}
+			return ino;
+		}
 		inode_put(ino);
 		if (flags & O_NOFOLLOW)
 			return ERR_PTR(-ELOOP);
-		return vfs_lookup_at(dirfd, path, LOOKUP_FOLLOW);
+		return vfs_lookup_at(dirfd, path, LOOKUP_FOLLOW | resolve);
 	}
 	if (PTR_ERR(ino) != -ENOENT || pp.trailing_slash) {
 		path_parent_put(&pp);
@@ -162,12 +169,12 @@ static struct inode *open_create_once(int dirfd, const char *path, int flags, mo
  * says EEXIST. Without O_EXCL that is not an error (Linux holds the
  * directory's lock across both): look again and open what is there. */
 static struct inode *open_create(int dirfd, const char *path, int flags, mode_t mode,
-				 bool *created)
+				 unsigned resolve, bool *created)
 {
 	struct inode *ino;
 
 	for (int tries = 0;; tries++) {
-		ino = open_create_once(dirfd, path, flags, mode, created);
+		ino = open_create_once(dirfd, path, flags, mode, resolve, created);
 		if (PTR_ERR(ino) != -EEXIST || (flags & O_EXCL) || tries == 8)
 			return ino;
 	}
@@ -175,14 +182,20 @@ static struct inode *open_create(int dirfd, const char *path, int flags, mode_t 
 
 struct file *vfs_open_at(int dirfd, const char *path, int flags, mode_t mode)
 {
+	return vfs_open_at_resolve(dirfd, path, flags, mode, 0);
+}
+
+struct file *vfs_open_at_resolve(int dirfd, const char *path, int flags, mode_t mode,
+				 unsigned resolve)
+{
 	struct inode *ino;
 	bool created = false;
 
 	if (flags & O_CREAT && !(flags & O_PATH)) {
-		ino = open_create(dirfd, path, flags, mode, &created);
+		ino = open_create(dirfd, path, flags, mode, resolve, &created);
 	} else {
 		unsigned lf = (flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
-		ino = vfs_lookup_at(dirfd, path, lf);
+		ino = vfs_lookup_at(dirfd, path, lf | resolve);
 	}
 	if (IS_ERR(ino))
 		return (struct file *)ino;

@@ -6,6 +6,15 @@
  * No locks of its own: each step asks the file system for a new reference.
  * An absolute path, and ".." at the top, stay below the process's root
  * (chroot(2), fs_root_get), taken once per lookup.
+ *
+ * openat2's resolve flags (LOOKUP_RESOLVE) hold through every symlink
+ * followed: LOOKUP_IN_ROOT makes the dirfd the lookup's root (absolute
+ * paths and symlinks start there, ".." stops there); LOOKUP_BENEATH
+ * refuses both with EXDEV; LOOKUP_NO_XDEV refuses any step into another
+ * file system (a mount, ".." out of one, a symlink's jump) with EXDEV;
+ * LOOKUP_NO_SYMLINKS and LOOKUP_NO_MAGICLINKS refuse to follow with ELOOP,
+ * and a scoped lookup never follows a magic link (EXDEV), as Linux's
+ * nd_jump_link.
  */
 #include <ferrite/vfs.h>
 #include <ferrite/errno.h>
@@ -21,9 +30,9 @@ static struct inode *walk(struct inode *root, struct inode *start, const char *p
 			  const char *end, unsigned flags, int nest, int *links);
 
 /* Return: new reference to the child name of dir, "." and ".." included;
- * ".." of root is root. */
+ * ".." of root is root (LOOKUP_BENEATH: EXDEV). */
 static struct inode *lookup_one(struct inode *root, struct inode *dir, const char *name,
-				size_t len)
+				size_t len, unsigned flags)
 {
 	if (!S_ISDIR(dir->mode))
 		return ERR_PTR(-ENOTDIR);
@@ -31,6 +40,8 @@ static struct inode *lookup_one(struct inode *root, struct inode *dir, const cha
 		inode_get(dir);
 		return dir;
 	}
+	if (len == 2 && name[0] == '.' && name[1] == '.' && (flags & LOOKUP_BENEATH) && dir == root)
+		return ERR_PTR(-EXDEV);
 	if (len == 2 && name[0] == '.' && name[1] == '.' && (dir == vfs_root || dir == root)) {
 		inode_get(dir);
 		return dir;
@@ -38,8 +49,10 @@ static struct inode *lookup_one(struct inode *root, struct inode *dir, const cha
 	if (len == 2 && name[0] == '.' && name[1] == '.') {
 		/* ".." of a mounted root is ".." of the directory it covers */
 		__free(inode_put) struct inode *covered = vfs_mount_covered(dir);
+		if (covered && (flags & LOOKUP_NO_XDEV))
+			return ERR_PTR(-EXDEV);
 		if (covered)
-			return lookup_one(root, covered, name, len);
+			return lookup_one(root, covered, name, len, flags);
 	}
 	if (!dir->iops || !dir->iops->lookup)
 		return ERR_PTR(-ENOTDIR);
@@ -48,14 +61,21 @@ static struct inode *lookup_one(struct inode *root, struct inode *dir, const cha
 }
 
 /* Follow the symlink link found in dir. Return: new reference. */
-static struct inode *follow(struct inode *root, struct inode *dir, struct inode *link, int nest,
-			    int *links)
+static struct inode *follow(struct inode *root, struct inode *dir, struct inode *link,
+			    unsigned flags, int nest, int *links)
 {
 	ssize_t n;
 
+	if (flags & LOOKUP_NO_SYMLINKS)
+		return ERR_PTR(-ELOOP);
 	if (++*links > SYMLOOP_MAX || nest >= SYMLINK_NEST_MAX)
 		return ERR_PTR(-ELOOP);
 	if (link->iops && link->iops->get_link) {
+		/* A magic link jumps anywhere (Linux's nd_jump_link). */
+		if (flags & LOOKUP_NO_MAGICLINKS)
+			return ERR_PTR(-ELOOP);
+		if (flags & LOOKUP_SCOPED)
+			return ERR_PTR(-EXDEV);
 		struct inode *res = link->iops->get_link(link);
 		return IS_ERR(res) ? res : vfs_mount_cross(res);
 	}
@@ -70,17 +90,23 @@ static struct inode *follow(struct inode *root, struct inode *dir, struct inode 
 	if (n == 0)
 		return ERR_PTR(-ENOENT);
 	target[n] = '\0';
-	return walk(root, dir, target, target + n, LOOKUP_FOLLOW, nest + 1, links);
+	return walk(root, dir, target, target + n, LOOKUP_FOLLOW | (flags & LOOKUP_RESOLVE), nest + 1,
+		    links);
 }
 
 static struct inode *walk(struct inode *root, struct inode *start, const char *path,
 			  const char *end, unsigned flags, int nest, int *links)
 {
 	const char *p = path;
-	struct inode *cur = (p < end && *p == '/') ? root : start;
+	bool absolute = p < end && *p == '/';
+	struct inode *cur = absolute ? root : start;
 
 	if (p == end && !(flags & LOOKUP_EMPTY))
 		return ERR_PTR(-ENOENT);
+	if (absolute && (flags & LOOKUP_BENEATH))
+		return ERR_PTR(-EXDEV); /* an absolute path or symlink */
+	if (absolute && nest && (flags & LOOKUP_NO_XDEV) && root->sb != start->sb)
+		return ERR_PTR(-EXDEV); /* a symlink's jump to another file system */
 	inode_get(cur);
 	for (;;) {
 		const char *name, *q;
@@ -112,19 +138,24 @@ static struct inode *walk(struct inode *root, struct inode *start, const char *p
 				return ERR_PTR(err);
 			}
 		}
-		next = lookup_one(root, cur, name, len);
+		next = lookup_one(root, cur, name, len, flags);
 		if (IS_ERR(next)) {
 			inode_put(cur);
 			return next;
 		}
 		if (S_ISLNK(next->mode) && (!last || trailing || (flags & LOOKUP_FOLLOW))) {
-			struct inode *res = follow(root, cur, next, nest, links);
+			struct inode *res = follow(root, cur, next, flags, nest, links);
 			inode_put(next);
 			if (IS_ERR(res)) {
 				inode_put(cur);
 				return res;
 			}
 			next = res;
+		}
+		if ((flags & LOOKUP_NO_XDEV) && next->sb != cur->sb) {
+			inode_put(next);
+			inode_put(cur);
+			return ERR_PTR(-EXDEV); /* a mount point crossed */
 		}
 		inode_put(cur);
 		cur = next;
@@ -149,10 +180,11 @@ struct inode *vfs_lookup_from(struct inode *base, const char *path, unsigned fla
 	return walk(root, base ? base : root, path, path + len, flags, 0, &links);
 }
 
-/* Return: new reference to the directory a *at() call starts from. */
-static struct inode *dirfd_inode(int dirfd, const char *path, bool empty_ok)
+/* Return: new reference to the directory a *at() call starts from (a
+ * scoped lookup: the dirfd's also for an absolute path). */
+static struct inode *dirfd_inode(int dirfd, const char *path, bool empty_ok, unsigned flags)
 {
-	if (path[0] == '/')
+	if (path[0] == '/' && !(flags & LOOKUP_SCOPED))
 		return fs_root_get();
 	if (dirfd == AT_FDCWD)
 		return fs_cwd_get();
@@ -167,17 +199,40 @@ static struct inode *dirfd_inode(int dirfd, const char *path, bool empty_ok)
 	return f->inode;
 }
 
+/* Return: new reference to the root of a lookup from base: base itself
+ * for a scoped one, else the process's root. */
+static struct inode *lookup_root(struct inode *base, unsigned flags)
+{
+	if (flags & LOOKUP_SCOPED) {
+		inode_get(base);
+		return base;
+	}
+	return fs_root_get();
+}
+
 struct inode *vfs_lookup_at(int dirfd, const char *path, unsigned flags)
 {
 	if (!path[0] && !(flags & LOOKUP_EMPTY))
 		return ERR_PTR(-ENOENT);
-	__free(inode_put) struct inode *base = dirfd_inode(dirfd, path, flags & LOOKUP_EMPTY);
+	__free(inode_put) struct inode *base =
+		dirfd_inode(dirfd, path, flags & LOOKUP_EMPTY, flags);
 	if (IS_ERR(base))
 		return take_ptr(base);
-	return vfs_lookup_from(base, path, flags);
+	if (!(flags & LOOKUP_SCOPED))
+		return vfs_lookup_from(base, path, flags);
+	int links = 0;
+	size_t len = strnlen(path, PATH_MAX);
+	if (len >= PATH_MAX)
+		return ERR_PTR(-ENAMETOOLONG);
+	return walk(base, base, path, path + len, flags, 0, &links);
 }
 
 int vfs_lookup_parent(int dirfd, const char *path, struct path_parent *pp)
+{
+	return vfs_lookup_parent_flags(dirfd, path, pp, 0);
+}
+
+int vfs_lookup_parent_flags(int dirfd, const char *path, struct path_parent *pp, unsigned flags)
 {
 	size_t len = strnlen(path, PATH_MAX);
 	const char *end = path + len, *name;
@@ -200,16 +255,19 @@ int vfs_lookup_parent(int dirfd, const char *path, struct path_parent *pp)
 	pp->len = (size_t)(end - name);
 	if (pp->len > NAME_MAX)
 		return -ENAMETOOLONG;
-	__free(inode_put) struct inode *base = dirfd_inode(dirfd, path, false);
+	__free(inode_put) struct inode *base = dirfd_inode(dirfd, path, false, flags);
 	if (IS_ERR(base))
 		return (int)PTR_ERR(base);
+	if (path[0] == '/' && (flags & LOOKUP_BENEATH))
+		return -EXDEV;
 	struct inode *dir;
 	if (name == path) {
 		inode_get(base);
 		dir = base;
 	} else {
-		__free(inode_put) struct inode *root = fs_root_get();
-		dir = walk(root, base, path, name, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, 0, &links);
+		__free(inode_put) struct inode *root = lookup_root(base, flags);
+		dir = walk(root, base, path, name,
+			   LOOKUP_FOLLOW | LOOKUP_DIRECTORY | (flags & LOOKUP_RESOLVE), 0, &links);
 		if (IS_ERR(dir))
 			return (int)PTR_ERR(dir);
 	}

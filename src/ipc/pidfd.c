@@ -43,6 +43,17 @@ static const struct file_ops pidfd_fops = {
 	.release = pidfd_release,
 };
 
+struct file *pidfd_file_create(struct process *p, unsigned flags)
+{
+	struct file *f = file_alloc(NULL, &pidfd_fops, O_RDWR | (flags & PIDFD_NONBLOCK));
+
+	if (!IS_ERR(f)) {
+		process_get(p);
+		f->private = p;
+	}
+	return f;
+}
+
 long sys_pidfd_open(pid_t pid, unsigned flags)
 {
 	if (flags & ~PIDFD_NONBLOCK)
@@ -52,12 +63,10 @@ long sys_pidfd_open(pid_t pid, unsigned flags)
 	struct process *p = process_find(pid);
 	if (!p)
 		return -ESRCH;
-	struct file *f = file_alloc(NULL, &pidfd_fops, O_RDWR | (flags & PIDFD_NONBLOCK));
-	if (IS_ERR(f)) {
-		process_put(p);
+	struct file *f = pidfd_file_create(p, flags);
+	process_put(p);
+	if (IS_ERR(f))
 		return PTR_ERR(f);
-	}
-	f->private = p; /* the lookup's reference */
 	return fd_install(f, O_CLOEXEC); /* Linux: always close-on-exec */
 }
 

@@ -104,6 +104,12 @@ int sighand_exec_reset(struct process *p)
 		sighand_put(sh);
 		sh = n;
 	}
+	sighand_clear_handlers(sh);
+	return 0;
+}
+
+void sighand_clear_handlers(struct sighand *sh)
+{
 	guard(spinlock)(&sh->lock);
 	for (int i = 0; i < NSIG; i++) {
 		struct k_sigaction *ka = &sh->action[i];
@@ -113,7 +119,6 @@ int sighand_exec_reset(struct process *p)
 		ka->restorer = 0;
 		ka->mask.sig[0] = 0;
 	}
-	return 0;
 }
 
 struct k_sigaction sig_action_of(struct process *p, int signo)

@@ -284,3 +284,21 @@ long strncpy_from_user(char *dst, const char __user *src, size_t max)
 	return lim < max ? -EFAULT : -ENAMETOOLONG;
 }
 #endif /* FERRITE_HOST */
+
+int copy_struct_from_user(void *dst, size_t ksize, const void __user *src, size_t usize)
+{
+	const uint8_t __user *tail = (const uint8_t __user *)src + ksize;
+
+	/* Bytes Ferrite does not know yet must be zero: a newer caller
+	 * asking for something not here gets E2BIG, not silence. */
+	for (size_t off = ksize; off < usize; off++) {
+		uint8_t b;
+
+		if (get_user(b, tail + (off - ksize)))
+			return -EFAULT;
+		if (b)
+			return -E2BIG;
+	}
+	memset(dst, 0, ksize);
+	return copy_from_user(dst, src, MIN(ksize, usize)) ? -EFAULT : 0;
+}

@@ -19,39 +19,16 @@
 #include <hal/hal_context.h>
 #include <hal/hal_timer.h>
 #include <hal/hal_trap.h>
+#include "clone.h"
 #include "proc_internal.h"
 
-#define CSIGNAL 0x000000ff
-#define CLONE_VM 0x00000100
-#define CLONE_FS 0x00000200
-#define CLONE_FILES 0x00000400
-#define CLONE_SIGHAND 0x00000800
-#define CLONE_PIDFD 0x00001000
-#define CLONE_PTRACE 0x00002000
-#define CLONE_VFORK 0x00004000
-#define CLONE_PARENT 0x00008000
-#define CLONE_THREAD 0x00010000
-#define CLONE_NEWNS 0x00020000
-#define CLONE_SYSVSEM 0x00040000
-#define CLONE_SETTLS 0x00080000
-#define CLONE_PARENT_SETTID 0x00100000
-#define CLONE_CHILD_CLEARTID 0x00200000
-#define CLONE_DETACHED 0x00400000
-#define CLONE_UNTRACED 0x00800000
-#define CLONE_CHILD_SETTID 0x01000000
-#define CLONE_NEWCGROUP 0x02000000
-#define CLONE_NEWUTS 0x04000000
-#define CLONE_NEWIPC 0x08000000
-#define CLONE_NEWUSER 0x10000000
-#define CLONE_NEWPID 0x20000000
-#define CLONE_NEWNET 0x40000000
-#define CLONE_IO 0x80000000UL
-
-#define CLONE_SUPPORTED                                                              \
-	(CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_PTRACE |  \
-	 CLONE_VFORK | CLONE_PARENT | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS |     \
-	 CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED | \
-	 CLONE_CHILD_SETTID | CLONE_IO)
+/* What this clone supports; namespaces are not here. CLONE_DETACHED is
+ * ignored, as Linux's legacy clone does. */
+#define CLONE_SUPPORTED                                                                   \
+	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_PIDFD | CLONE_PTRACE |   \
+	 CLONE_VFORK | CLONE_PARENT | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS |          \
+	 CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED |      \
+	 CLONE_CHILD_SETTID | CLONE_IO | CLONE_CLEAR_SIGHAND)
 
 #ifndef O_RDWR
 #define O_RDWR 2
@@ -65,7 +42,7 @@ struct process *init_process(void)
 }
 
 /* Resources of a new process, shared or copied. 0 or -ENOMEM. */
-static int copy_resources(struct process *q, struct process *p, unsigned long flags)
+static int copy_resources(struct process *q, struct process *p, uint64_t flags)
 {
 	if (flags & CLONE_VM) {
 		mm_get(p->mm);
@@ -94,6 +71,8 @@ static int copy_resources(struct process *q, struct process *p, unsigned long fl
 		q->sighand = p->sighand;
 	} else if (!(q->sighand = sighand_copy(p->sighand))) {
 		return -ENOMEM;
+	} else if (flags & CLONE_CLEAR_SIGHAND) {
+		sighand_clear_handlers(q->sighand);
 	}
 	return 0;
 }
@@ -134,15 +113,22 @@ static int nproc_check(struct process *p)
 	return c.tasks + 1 > limit ? -EAGAIN : 0;
 }
 
-/* Return: a new process (not yet visible) copied from p, or ERR_PTR. */
-static struct process *process_clone(struct process *p, unsigned long flags)
+/* The new task's id: the one set_tid asks for, or the next free one. */
+static pid_t clone_pid(pid_t want)
 {
+	return want ? pid_alloc_exact(want) : pid_alloc();
+}
+
+/* Return: a new process (not yet visible) copied from p, or ERR_PTR. */
+static struct process *process_clone(struct process *p, const struct clone_request *req)
+{
+	uint64_t flags = req->flags;
 	struct process *q = process_alloc();
 	int err;
 
 	if (!q)
 		return ERR_PTR(-ENOMEM);
-	q->pid = pid_alloc();
+	q->pid = clone_pid(req->set_tid);
 	if (q->pid < 0) {
 		err = q->pid;
 		q->pid = 0;
@@ -163,7 +149,7 @@ static struct process *process_clone(struct process *p, unsigned long flags)
 	cred_copy(q, p);
 	/* A CLONE_PARENT child is its parent's sibling: it tells that parent
 	 * with the caller's own exit signal (Linux). */
-	q->exit_signal = (flags & CLONE_PARENT) ? p->exit_signal : (int)(flags & CSIGNAL);
+	q->exit_signal = (flags & CLONE_PARENT) ? p->exit_signal : req->exit_signal;
 	q->start_ns = hal_time_ns();
 	scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &p->lock, 0 })) {
 		memcpy(q->rlim, p->rlim, sizeof(q->rlim));
@@ -206,17 +192,15 @@ static void wait_for_vfork_done(struct task *child, struct vfork_done *v)
 	task_put(child);
 }
 
-long do_clone(unsigned long flags, uintptr_t newsp, int __user *parent_tid,
-	      int __user *child_tid, uintptr_t tls)
+/* The combinations Linux's kernel_clone and copy_process refuse, in their
+ * order. 0 or -EINVAL. */
+static int clone_flags_check(const struct clone_request *req, struct process *p)
 {
-	struct task *self = current, *t;
-	struct process *p = self->proc, *q;
-	struct vfork_done vfork = { WAITQUEUE_INIT(vfork.wq), false };
-	pid_t tid;
+	uint64_t flags = req->flags;
 
-	/* Linux's legacy clone looks at the low 32 bits only. */
-	flags &= 0xffffffffUL;
-	/* The combinations Linux's copy_process refuses, in its order. */
+	if ((flags & CLONE_PIDFD) && (flags & CLONE_PARENT_SETTID) &&
+	    req->pidfd == req->parent_tid)
+		return -EINVAL;
 	if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS))
 		return -EINVAL;
 	if ((flags & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS))
@@ -229,58 +213,124 @@ long do_clone(unsigned long flags, uintptr_t newsp, int __user *parent_tid,
 		return -EINVAL;
 	if ((flags & CLONE_THREAD) && (flags & (CLONE_NEWUSER | CLONE_NEWPID)))
 		return -EINVAL;
-	if ((flags & CLONE_PIDFD) && (flags & CLONE_DETACHED))
+	/* A pidfd names a process here, as on Linux before 6.9's
+	 * PIDFD_THREAD: not a thread. */
+	if ((flags & CLONE_PIDFD) && (flags & (CLONE_DETACHED | CLONE_THREAD)))
 		return -EINVAL;
-	/* Namespaces, pidfds: not here. */
-	if (flags & ~CLONE_SUPPORTED)
+	if (flags & ~(uint64_t)CLONE_SUPPORTED)
 		return -EINVAL;
-	int err = nproc_check(p);
+	return 0;
+}
+
+/* Undo a clone whose task never ran: its id, the attachments
+ * shm_fork_attachments made, the process (or the caller's reference). */
+static void clone_undo(struct process *q, pid_t tid, uint64_t flags)
+{
+	if (flags & CLONE_THREAD)
+		pid_free(tid);
+	else if (!(flags & CLONE_VM))
+		shm_exit(q->mm);
+	process_put(q);
+}
+
+/*
+ * CLONE_PIDFD: the descriptor number is reserved and written to
+ * req->pidfd before anything is created, so a bad address fails the call
+ * (EFAULT, as Linux); the file is made once the process exists and
+ * installed when the child is started. *fd: the number, -1 without
+ * CLONE_PIDFD. Return: 0 or -errno.
+ */
+static int clone_pidfd_reserve(const struct clone_request *req, int *fd)
+{
+	*fd = -1;
+	if (!(req->flags & CLONE_PIDFD))
+		return 0;
+	int n = fd_reserve();
+	if (n < 0)
+		return n;
+	if (put_user(n, req->pidfd)) {
+		fd_unreserve(n);
+		return -EFAULT;
+	}
+	*fd = n;
+	return 0;
+}
+
+long do_clone(const struct clone_request *req)
+{
+	struct task *self = current, *t;
+	struct process *p = self->proc, *q;
+	struct vfork_done vfork = { WAITQUEUE_INIT(vfork.wq), false };
+	uint64_t flags = req->flags;
+	struct file *pidfile = NULL;
+	pid_t tid;
+
+	int err = clone_flags_check(req, p);
+	if (err)
+		return err;
+	err = nproc_check(p);
+	if (err)
+		return err;
+	int pidfd;
+	err = clone_pidfd_reserve(req, &pidfd);
 	if (err)
 		return err;
 
 	if (flags & CLONE_THREAD) {
 		q = p;
 		process_get(q);
-		tid = pid_alloc();
+		tid = clone_pid(req->set_tid);
 		if (tid < 0) {
 			process_put(q);
-			return tid;
+			err = tid;
+			goto out_pidfd;
 		}
 	} else {
-		q = process_clone(p, flags);
-		if (IS_ERR(q))
-			return PTR_ERR(q);
+		q = process_clone(p, req);
+		if (IS_ERR(q)) {
+			err = PTR_ERR(q);
+			goto out_pidfd;
+		}
 		tid = q->pid;
+	}
+	if (pidfd >= 0) {
+		pidfile = pidfd_file_create(q, 0);
+		if (IS_ERR(pidfile)) {
+			clone_undo(q, tid, flags);
+			err = PTR_ERR(pidfile);
+			goto out_pidfd;
+		}
 	}
 
 	t = task_alloc(q);
 	if (!t) {
-		if (flags & CLONE_THREAD)
-			pid_free(tid);
-		else if (!(flags & CLONE_VM))
-			shm_exit(q->mm); /* the attachments shm_fork_attachments made */
-		process_put(q);
-		return -ENOMEM;
+		if (pidfile)
+			file_put(pidfile);
+		clone_undo(q, tid, flags);
+		err = -ENOMEM;
+		goto out_pidfd;
 	}
 	t->tid = tid;
 	t->blocked = self->blocked;
 	memcpy(t->tf, self->tf, sizeof(*t->tf));
 	hal_syscall_set_return(t->tf, 0);
-	if (newsp)
-		hal_frame_set_sp(t->tf, newsp);
+	if (req->stack)
+		hal_frame_set_sp(t->tf, req->stack);
 	hal_context_init(&t->ctx, (uintptr_t)t->tf, task_return_to_user, NULL);
 #if defined(__x86_64__)
 	/* x86_64 keeps user FPU state in the context (riscv64: in the frame). */
 	hal_context_copy_fpu(&t->ctx, &self->ctx);
 #endif
 	hal_set_tls(&t->ctx, t->tf,
-		    (flags & CLONE_SETTLS) ? tls : hal_get_tls(&self->ctx, self->tf), false);
+		    (flags & CLONE_SETTLS) ? req->tls : hal_get_tls(&self->ctx, self->tf), false);
 	if (flags & CLONE_CHILD_CLEARTID)
-		t->clear_child_tid = (uintptr_t)child_tid;
+		t->clear_child_tid = (uintptr_t)req->child_tid;
 	if (flags & CLONE_CHILD_SETTID)
-		mm_copy_out(q->mm, (uintptr_t)child_tid, &tid, sizeof(tid));
+		mm_copy_out(q->mm, (uintptr_t)req->child_tid, &tid, sizeof(tid));
 	if (flags & CLONE_PARENT_SETTID)
-		(void)put_user(tid, parent_tid);
+		(void)put_user(tid, req->parent_tid);
+	if (pidfile)
+		fd_install_reserved(pidfd, pidfile, O_CLOEXEC); /* Linux: always */
 
 	if (!(flags & CLONE_THREAD)) {
 		struct process *parent = p;
@@ -306,29 +356,53 @@ long do_clone(unsigned long flags, uintptr_t newsp, int __user *parent_tid,
 	if (flags & CLONE_VFORK)
 		wait_for_vfork_done(t, &vfork);
 	return tid;
+
+out_pidfd:
+	if (pidfd >= 0)
+		fd_unreserve(pidfd);
+	return err;
+}
+
+/* Legacy clone: the low 32 bits only; the low byte is the exit signal
+ * (Linux's clone ignores the upper half of flags). CLONE_PIDFD's
+ * descriptor goes where parent_tid points. */
+static long clone_legacy(unsigned long flags, uintptr_t newsp, int __user *parent_tid,
+			 int __user *child_tid, uintptr_t tls)
+{
+	struct clone_request req = {
+		.flags = (uint32_t)flags & ~CSIGNAL,
+		.exit_signal = (int)(flags & CSIGNAL),
+		.stack = newsp,
+		.tls = tls,
+		.pidfd = parent_tid,
+		.parent_tid = parent_tid,
+		.child_tid = child_tid,
+	};
+
+	return do_clone(&req);
 }
 
 #if defined(__x86_64__)
 long sys_clone(unsigned long flags, uintptr_t newsp, int __user *parent_tid,
 	       int __user *child_tid, uintptr_t tls)
 {
-	return do_clone(flags, newsp, parent_tid, child_tid, tls);
+	return clone_legacy(flags, newsp, parent_tid, child_tid, tls);
 }
 
 long sys_fork(void)
 {
-	return do_clone(SIGCHLD, 0, NULL, NULL, 0);
+	return clone_legacy(SIGCHLD, 0, NULL, NULL, 0);
 }
 
 long sys_vfork(void)
 {
-	return do_clone(CLONE_VM | CLONE_VFORK | SIGCHLD, 0, NULL, NULL, 0);
+	return clone_legacy(CLONE_VM | CLONE_VFORK | SIGCHLD, 0, NULL, NULL, 0);
 }
 #else
 long sys_clone(unsigned long flags, uintptr_t newsp, int __user *parent_tid, uintptr_t tls,
 	       int __user *child_tid)
 {
-	return do_clone(flags, newsp, parent_tid, child_tid, tls);
+	return clone_legacy(flags, newsp, parent_tid, child_tid, tls);
 }
 #endif
 

@@ -44,6 +44,15 @@ pid_t pid_alloc(void)
 	return -EAGAIN;
 }
 
+pid_t pid_alloc_exact(pid_t pid)
+{
+	guard_irqsave(&pid_lock);
+	if (pid_bitmap[pid / 64] & (1ULL << (pid % 64)))
+		return -EEXIST;
+	pid_bitmap[pid / 64] |= 1ULL << (pid % 64);
+	return pid;
+}
+
 void pid_free(pid_t pid)
 {
 	if (pid <= 0 || pid >= PID_MAX)

@@ -7,6 +7,8 @@
 
 /* pid.c: Lock: pid_lock guards the bitmap and both hash tables. */
 pid_t pid_alloc(void); /* or -EAGAIN */
+/* Exactly pid (clone3's set_tid): pid, or -EEXIST when it is taken. */
+pid_t pid_alloc_exact(pid_t pid);
 void pid_free(pid_t pid);
 void task_hash(struct task *t);
 void task_unhash(struct task *t);

@@ -206,17 +206,11 @@ static long copy_attr(struct sched_attr __user *uattr, struct sched_attr *attr)
 		size = SCHED_ATTR_SIZE_VER0;
 	if (size < SCHED_ATTR_SIZE_VER0 || size > 4096)
 		goto too_big;
-	for (uint32_t off = sizeof(*attr); off < size; off++) {
-		uint8_t b;
-
-		if (get_user(b, (uint8_t __user *)uattr + off))
-			return -EFAULT;
-		if (b)
-			goto too_big;
-	}
-	memset(attr, 0, sizeof(*attr));
-	if (copy_from_user(attr, uattr, MIN(size, (uint32_t)sizeof(*attr))))
-		return -EFAULT;
+	int err = copy_struct_from_user(attr, sizeof(*attr), uattr, size);
+	if (err == -E2BIG)
+		goto too_big;
+	if (err)
+		return err;
 	attr->size = size;
 	return 0;
 too_big:

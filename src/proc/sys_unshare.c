@@ -16,14 +16,9 @@
 #include <ferrite/errno.h>
 #include <ferrite/file.h>
 #include <ferrite/task.h>
+#include "clone.h"
 #include "proc_internal.h"
 
-#define CLONE_VM 0x00000100
-#define CLONE_FS 0x00000200
-#define CLONE_FILES 0x00000400
-#define CLONE_SIGHAND 0x00000800
-#define CLONE_THREAD 0x00010000
-#define CLONE_SYSVSEM 0x00040000
 
 /* fs.c's close_range(CLOSE_RANGE_UNSHARE) shares this. */
 long process_unshare_files(void)

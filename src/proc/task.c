@@ -66,7 +66,7 @@ struct process *process_alloc(void)
 	list_init(&p->hash_node);
 	list_init(&p->all_node);
 	list_init(&p->sigqueue);
-	list_init(&p->itimer_node);
+	itimer_init(p);
 	waitqueue_init(&p->child_wait);
 	waitqueue_init(&p->signalfd_wait);
 	waitqueue_init(&p->exit_wait);
