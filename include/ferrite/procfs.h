@@ -70,3 +70,15 @@ int procfs_fd_next(pid_t pid, int from);
 /* f's link text into buf[size] (no NUL): length or -errno. */
 ssize_t procfs_fd_describe(struct file *f, char *buf, size_t size);
 int procfs_show_fdinfo(struct pbuf *b, pid_t pid, int fd);
+
+/* /proc/PID/task/TID and fail-nth (src/fs/procfs_task.c). */
+struct iobuf;
+struct task;
+/* The lowest tid >= from among pid's threads, or -1. */
+pid_t procfs_task_next(pid_t pid, pid_t from);
+/* Return: new reference to thread tid of process pid, or NULL. */
+struct task *procfs_task_get(pid_t pid, pid_t tid);
+/* fail-nth of thread tid of pid: its count as text at *pos ("%u\n"), or
+ * a new count from one write. Bytes or -errno (-ESRCH: no such thread). */
+ssize_t procfs_fail_nth_read(pid_t pid, pid_t tid, const struct iobuf *buf, off_t *pos);
+ssize_t procfs_fail_nth_write(pid_t pid, pid_t tid, const struct iobuf *buf);
