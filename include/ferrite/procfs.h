@@ -4,7 +4,8 @@
  * Nothing is stored: each lookup makes a fresh inode naming one entry (and
  * a pid for the per-process ones), and opening a file renders its whole
  * text into a private buffer that reads copy from, so a reader sees one
- * consistent snapshot. Inode numbers: ((pid + 1) << 8) | entry type.
+ * consistent snapshot (fail-nth alone is read live). Inode numbers:
+ * ((fd or tid + 1) << 40) | ((pid + 1) << 8) | entry type.
  * Locking: the renderers take proc_tree_lock / process->lock / mm->lock
  * only while copying fields into locals, never across a user copy.
  */
