@@ -86,7 +86,7 @@ static void usage(void)
 	fprintf(stderr, "usage: sysfuzz [--seeds A,B,..] [--seed S] [--seq N] [--replay]\n"
 			"               [--time SECONDS] [--calls N] [--batch N] [--no-leak-check]\n"
 			"               [--no-guide] [--no-kcov] [--prog-file PATH]\n"
-			"               [--fail-nth K] [--sweep-calls N] [--fault-nth N]\n");
+			"               [--fail-nth K] [--sweep-calls N] [--fault-nth N] [--from-seq N]\n");
 	exit(2);
 }
 
@@ -137,6 +137,9 @@ static void parse(struct options *o, int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--sweep-calls")) {
 			o->sweep_calls = atoi(v);
+			i++;
+		} else if (!strcmp(a, "--from-seq")) {
+			o->from_seq = (uint32_t)strtoul(v, NULL, 0);
 			i++;
 		} else if (!strcmp(a, "--fault-nth")) {
 			o->fault_nth = atoi(v);
@@ -426,7 +429,7 @@ static void run_seed(const struct options *o, uint64_t seed, double budget_ms,
 		     struct counters *base, bool *have_base, struct seed_stats *st)
 {
 	double start = now_ms();
-	uint32_t seq = 0;
+	uint32_t seq = o->from_seq;
 	char why[512];
 
 	memset(st, 0, sizeof(*st));

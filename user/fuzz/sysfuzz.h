@@ -245,6 +245,7 @@ struct options {
 	int fail_nth;		/* --fail-nth K: sweeps of fail-nth 1..K (failnth.c) */
 	int sweep_calls;	/* --sweep-calls N: a sweep program's length */
 	int fault_nth;		/* --fault-nth N: --seq N of a sweep, with this nth */
+	uint32_t from_seq;	/* --from-seq N: a seed's first sequence number */
 	uint64_t seeds[32];
 	int nseeds;
 };
