@@ -47,9 +47,10 @@
 #
 # Usage: scripts/run-tests.sh [SUITE...]    (default: all suites)
 # Environment: BUILD (default build), QEMU_TIMEOUT (seconds, default 120),
-# FUZZ_TEST_S / FUZZ_FI_S / FUZZ_SMP_S (the bounded fuzz's seconds per arch
-# without and with fault injection, and at -smp 4; default 20, 16, 16),
-# FUZZ_TEST_SEEDS, FUZZ_FI_SEEDS, FUZZ_SMP_SEEDS, FUZZ_FAILSLAB,
+# FUZZ_TEST_S / FUZZ_FI_S / FUZZ_SMP_S / FUZZ_NTH_S (the bounded fuzz's
+# seconds per arch without and with fault injection, at -smp 4, and of
+# fail-nth sweeps; default 16, 12, 16, 8), FUZZ_TEST_SEEDS, FUZZ_FI_SEEDS,
+# FUZZ_SMP_SEEDS, FUZZ_NTH_SEEDS, FUZZ_NTH_K, FUZZ_FAILSLAB,
 # DEBUG_KERNELS (non-empty: the -smp 1 guest suites on the debug kernels too).
 set -uo pipefail
 
@@ -918,11 +919,15 @@ suite_guest() {
 # many as fit in the time): FUZZ_TEST_S seconds without fault injection,
 # then FUZZ_FI_S seconds with failslab=FUZZ_FAILSLAB (docs/reliability.md),
 # then FUZZ_SMP_S seconds at -smp 4 (sequences with a second thread then
-# really run two CPUs into the same objects).
-FUZZ_TEST_S=${FUZZ_TEST_S:-20}
+# really run two CPUs into the same objects), then FUZZ_NTH_S seconds of
+# fail-nth sweeps over the syscall table (sysfuzz --fail-nth FUZZ_NTH_K).
+FUZZ_TEST_S=${FUZZ_TEST_S:-16}
 FUZZ_TEST_SEEDS=${FUZZ_TEST_SEEDS:-1,2}
-FUZZ_FI_S=${FUZZ_FI_S:-16}
+FUZZ_FI_S=${FUZZ_FI_S:-12}
 FUZZ_FI_SEEDS=${FUZZ_FI_SEEDS:-3,4}
+FUZZ_NTH_S=${FUZZ_NTH_S:-8}
+FUZZ_NTH_SEEDS=${FUZZ_NTH_SEEDS:-6}
+FUZZ_NTH_K=${FUZZ_NTH_K:-16}
 FUZZ_SMP_S=${FUZZ_SMP_S:-16}
 FUZZ_SMP_SEEDS=${FUZZ_SMP_SEEDS:-5}
 FUZZ_FAILSLAB=${FUZZ_FAILSLAB:-5000,1}
@@ -1001,6 +1006,9 @@ suite_fuzz() {
 		scripts/fuzz.sh "$arch" "$FUZZ_FI_S" "$FUZZ_FI_SEEDS" "$LOGS/fuzz-$arch-failslab.log"
 	fuzz_count env BUILD="$BUILD" FUZZ_KERNEL="$kernel" FUZZ_NAME="fuzz-$arch-smp4" FUZZ_FAILSLAB= SMP=4 \
 		scripts/fuzz.sh "$arch" "$FUZZ_SMP_S" "$FUZZ_SMP_SEEDS" "$LOGS/fuzz-$arch-smp4.log"
+	fuzz_count env BUILD="$BUILD" FUZZ_KERNEL="$kernel" FUZZ_NAME="fuzz-$arch-failnth" FUZZ_FAILSLAB= \
+		FUZZ_ARGS="--fail-nth $FUZZ_NTH_K" \
+		scripts/fuzz.sh "$arch" "$FUZZ_NTH_S" "$FUZZ_NTH_SEEDS" "$LOGS/fuzz-$arch-failnth.log"
 	suite_end "fuzz-$arch"
 }
 

@@ -10,9 +10,12 @@
  *            strncpy_from_user give -EFAULT, the _upto copies 0 bytes
  *   bio      block requests complete with -EIO
  * SITES joins names with '+' ("alloc+uaccess"), or is "all"; after TIMES
- * failures (when given) injection turns itself off. Every caller
- * must turn a failure into an error. Off (one load and a branch) when not
- * asked for; compiled out of the host tests.
+ * failures (when given) injection turns itself off.
+ * Per task, as Linux's /proc/PID/task/TID/fail-nth: N written there makes
+ * the N-th operation of any site in that task fail (and no other), N
+ * counting down to 0 as the task goes; any user task, pid 1 too.
+ * Every caller must turn a failure into an error. Off (one load and a
+ * branch) when not asked for; compiled out of the host tests.
  */
 #pragma once
 #include <ferrite/types.h>
@@ -23,16 +26,22 @@
 #define FI_BIO 8u
 #define FI_ALL 15u
 
+/* fault_inject_armed: the low byte the sites failing at random (FI_*
+ * bits), the rest how many tasks have a fail-nth armed, in FI_NTH_ONEs. */
+#define FI_RANDOM_MASK 0xffu
+#define FI_NTH_ONE 0x100u
+
 #ifdef FERRITE_HOST
 static inline bool fault_inject_site(unsigned site) { (void)site; return false; }
 #else
-/* The sites failing now (FI_* bits); 0 when fault injection is off. */
-extern uint32_t fault_inject_sites;
+/* 0 when fault injection is off everywhere. */
+extern uint32_t fault_inject_armed;
 bool fault_inject_fail_slow(unsigned site);
 /* Should this operation of site (one FI_* bit) fail? */
 static inline bool fault_inject_site(unsigned site)
 {
-	return __builtin_expect((__atomic_load_n(&fault_inject_sites, __ATOMIC_RELAXED) & site) != 0, 0) &&
+	return __builtin_expect((__atomic_load_n(&fault_inject_armed, __ATOMIC_RELAXED) &
+				 (site | ~FI_RANDOM_MASK)) != 0, 0) &&
 	       fault_inject_fail_slow(site);
 }
 #endif
@@ -43,3 +52,10 @@ static inline bool fault_inject_fail(void)
 }
 /* failslab=PERMILLION[,SEED[,SITES[,TIMES]]] from the command line. */
 void fault_inject_setup(const char *arg);
+
+struct task;
+/* fail-nth of task t: how many operations until the one that fails (0:
+ * none armed, or it fired). */
+unsigned fault_inject_nth_get(const struct task *t);
+/* Arm (n > 0) or disarm (n == 0) t's fail-nth. */
+void fault_inject_nth_set(struct task *t, unsigned n);

@@ -4,7 +4,8 @@
  * Nothing is stored: each lookup makes a fresh inode naming one entry (and
  * a pid for the per-process ones), and opening a file renders its whole
  * text into a private buffer that reads copy from, so a reader sees one
- * consistent snapshot. Inode numbers: ((pid + 1) << 8) | entry type.
+ * consistent snapshot (fail-nth alone is read live). Inode numbers:
+ * ((fd or tid + 1) << 40) | ((pid + 1) << 8) | entry type.
  * Locking: the renderers take proc_tree_lock / process->lock / mm->lock
  * only while copying fields into locals, never across a user copy.
  */
@@ -72,3 +73,15 @@ int procfs_fd_next(pid_t pid, int from);
 /* f's link text into buf[size] (no NUL): length or -errno. */
 ssize_t procfs_fd_describe(struct file *f, char *buf, size_t size);
 int procfs_show_fdinfo(struct pbuf *b, pid_t pid, int fd);
+
+/* /proc/PID/task/TID and fail-nth (src/fs/procfs_task.c). */
+struct iobuf;
+struct task;
+/* The lowest tid >= from among pid's threads, or -1. */
+pid_t procfs_task_next(pid_t pid, pid_t from);
+/* Return: new reference to thread tid of process pid, or NULL. */
+struct task *procfs_task_get(pid_t pid, pid_t tid);
+/* fail-nth of thread tid of pid: its count as text at *pos ("%u\n"), or
+ * a new count from one write. Bytes or -errno (-ESRCH: no such thread). */
+ssize_t procfs_fail_nth_read(pid_t pid, pid_t tid, const struct iobuf *buf, off_t *pos);
+ssize_t procfs_fail_nth_write(pid_t pid, pid_t tid, const struct iobuf *buf);

@@ -204,6 +204,10 @@ struct task {
 	/* /dev/kcov enabled on this task (coverage kernels only, src/lib/kcov.c);
 	 * written only by the task itself. */
 	struct kcov *kcov;
+	/* /proc/PID/task/TID/fail-nth: the operation of a fault-injection
+	 * site that fails, counted down (0: none). Atomic; changed only by
+	 * src/mm/fault_inject.c. */
+	unsigned fail_nth;
 };
 
 extern struct spinlock proc_tree_lock;

@@ -4,7 +4,8 @@
  * path that renders a file into a private snapshot, and the write path of
  * the settings (a store callback parses what one write() gives). The
  * contents live in procfs_sys.c (global files), procfs_pid.c (per process),
- * procfs_counters.c (leak counters) and procfs_sysctl.c (settings). See
+ * procfs_counters.c (leak counters), procfs_sysctl.c (settings) and
+ * procfs_task.c (threads and their fail-nth). See
  * include/ferrite/procfs.h.
  * Locking: only the root inode is shared and it never changes; per-lookup
  * inodes and per-open snapshots belong to their holder.
@@ -64,6 +65,10 @@ enum procfs_type {
 	PROC_SYS_VM_MMAP_MIN_ADDR,
 	PROC_PID_MOUNTS,
 	PROC_PID_MOUNTINFO,
+	PROC_THREAD_SELF,   /* link to PID/task/TID */
+	PROC_PID_TASK,      /* /proc/PID/task */
+	PROC_TID,           /* /proc/PID/task/TID */
+	PROC_PID_FAIL_NTH,  /* /proc/PID/fail-nth, /proc/PID/task/TID/fail-nth */
 };
 
 struct procfs_entry {
@@ -76,6 +81,7 @@ struct procfs_entry {
 
 static const struct procfs_entry root_entries[] = {
 	{ "self", PROC_SELF, S_IFLNK | 0777, NULL },
+	{ "thread-self", PROC_THREAD_SELF, S_IFLNK | 0777, NULL },
 	{ "uptime", PROC_UPTIME, S_IFREG | 0444, procfs_show_uptime },
 	{ "meminfo", PROC_MEMINFO, S_IFREG | 0444, procfs_show_meminfo },
 	{ "stat", PROC_STAT, S_IFREG | 0444, procfs_show_stat },
@@ -147,7 +153,17 @@ static const struct procfs_entry pid_entries[] = {
 	{ "mountinfo", PROC_PID_MOUNTINFO, S_IFREG | 0444, procfs_show_mountinfo },
 	{ "fd", PROC_PID_FD, S_IFDIR | 0500, NULL },
 	{ "fdinfo", PROC_PID_FDINFO, S_IFDIR | 0500, NULL },
+	{ "task", PROC_PID_TASK, S_IFDIR | 0555, NULL },
+	{ "fail-nth", PROC_PID_FAIL_NTH, S_IFREG | 0644, NULL },
 };
+
+/* /proc/PID/task/TID: the thread's own files (the tid sits in the fd
+ * part of the inode number). */
+static const struct procfs_entry tid_entries[] = {
+	{ "fail-nth", PROC_PID_FAIL_NTH, S_IFREG | 0644, NULL },
+};
+static const struct procfs_entry task_dir_entry = { "task", PROC_PID_TASK, S_IFDIR | 0555, NULL };
+static const struct procfs_entry tid_dir_entry = { "", PROC_TID, S_IFDIR | 0555, NULL };
 
 static const struct procfs_entry fd_link_entry = { "", PROC_PID_FD_LINK, S_IFLNK | 0700, NULL };
 static const struct procfs_entry fdinfo_file_entry = { "", PROC_PID_FDINFO_FILE, S_IFREG | 0400,
@@ -224,14 +240,29 @@ static int ino_fd(const struct inode *ino)
 	return (int)((ino->ino >> 40) - 1);
 }
 
+/* The thread an inode below /proc/PID/task/TID names; PID above it. */
+static pid_t ino_tid(const struct inode *ino)
+{
+	int tid = ino_fd(ino);
+
+	return tid >= 0 ? tid : ino_pid(ino);
+}
+
+/* The fd (or tid) part of an inode number. */
+static ino_t ino_high(int fd)
+{
+	return (ino_t)(fd + 1) << 40;
+}
+
 static ino_t make_ino(pid_t pid, enum procfs_type type)
 {
 	return ((ino_t)(pid + 1) << 8) | type;
 }
 
 static const struct inode_ops procfs_root_iops, procfs_static_iops, procfs_pid_iops,
-	procfs_link_iops, procfs_exe_iops, procfs_file_iops, procfs_fddir_iops, procfs_fdlink_iops;
-static const struct file_ops procfs_file_fops, procfs_dir_fops;
+	procfs_link_iops, procfs_exe_iops, procfs_file_iops, procfs_fddir_iops, procfs_fdlink_iops,
+	procfs_thread_self_iops, procfs_taskdir_iops, procfs_tid_iops;
+static const struct file_ops procfs_file_fops, procfs_dir_fops, procfs_fail_nth_fops;
 
 /* Return: a new inode for entry e of process pid (0: global), or ERR_PTR. */
 static struct inode *procfs_inode(const struct procfs_entry *e, pid_t pid)
@@ -257,6 +288,21 @@ static struct inode *procfs_inode(const struct procfs_entry *e, pid_t pid)
 		break;
 	case PROC_SELF:
 		ino->iops = &procfs_link_iops;
+		break;
+	case PROC_THREAD_SELF:
+		ino->iops = &procfs_thread_self_iops;
+		break;
+	case PROC_PID_TASK:
+		ino->iops = &procfs_taskdir_iops;
+		ino->fops = &procfs_dir_fops;
+		break;
+	case PROC_TID:
+		ino->iops = &procfs_tid_iops;
+		ino->fops = &procfs_dir_fops;
+		break;
+	case PROC_PID_FAIL_NTH:
+		ino->iops = &procfs_file_iops;
+		ino->fops = &procfs_fail_nth_fops;
 		break;
 	case PROC_PID_EXE:
 		ino->iops = &procfs_exe_iops;
@@ -391,6 +437,58 @@ static struct inode *procfs_pid_lookup(struct inode *dir, const char *name, size
 	return e ? procfs_inode(e, ino_pid(dir)) : ERR_PTR(-ENOENT);
 }
 
+/* Return: a new inode for entry e of thread tid of process pid. */
+static struct inode *procfs_tid_inode(const struct procfs_entry *e, pid_t pid, pid_t tid)
+{
+	struct task *t = procfs_task_get(pid, tid);
+	struct inode *ino;
+
+	if (!t)
+		return ERR_PTR(-ENOENT);
+	task_put(t);
+	ino = procfs_inode(e, pid);
+	if (!IS_ERR(ino))
+		ino->ino |= ino_high(tid);
+	return ino;
+}
+
+static struct inode *procfs_taskdir_lookup(struct inode *dir, const char *name, size_t len)
+{
+	pid_t pid = ino_pid(dir), tid;
+
+	if (is_dotdot(name, len))
+		return procfs_inode(&pid_dir_entry, pid);
+	tid = parse_pid(name, len);
+	if (tid <= 0)
+		return ERR_PTR(-ENOENT);
+	return procfs_tid_inode(&tid_dir_entry, pid, tid);
+}
+
+static struct inode *procfs_tid_lookup(struct inode *dir, const char *name, size_t len)
+{
+	const struct procfs_entry *e;
+
+	if (is_dotdot(name, len))
+		return procfs_inode(&task_dir_entry, ino_pid(dir));
+	e = find_entry(tid_entries, ARRAY_SIZE(tid_entries), name, len);
+	return e ? procfs_tid_inode(e, ino_pid(dir), ino_tid(dir)) : ERR_PTR(-ENOENT);
+}
+
+/* /proc/thread-self: "PID/task/TID" of the caller. */
+static ssize_t procfs_thread_self_readlink(struct inode *ino, char *buf, size_t size)
+{
+	char tmp[40];
+	int n;
+
+	(void)ino;
+	if (!current || !current->proc)
+		return -ENOENT;
+	n = ksnprintf(tmp, sizeof(tmp), "%d/task/%d", current->proc->pid, current->tid);
+	n = MIN(n, (int)size);
+	memcpy(buf, tmp, (size_t)n);
+	return n;
+}
+
 static ssize_t procfs_self_readlink(struct inode *ino, char *buf, size_t size)
 {
 	char tmp[16];
@@ -428,7 +526,7 @@ static ssize_t procfs_exe_readlink(struct inode *ino, char *buf, size_t size)
 /* ---- /proc/PID/fd and fdinfo (contents: procfs_fd.c) ---- */
 
 static bool emit_fixed(struct dir_context *ctx, ino_t self, ino_t parent,
-		       const struct procfs_entry *tab, size_t n, pid_t pid);
+		       const struct procfs_entry *tab, size_t n, pid_t pid, ino_t high);
 
 /* A descriptor number: decimal, "0" or no leading zero; -1 otherwise. */
 static int parse_fd(const char *name, size_t len)
@@ -459,7 +557,7 @@ static struct inode *procfs_fddir_lookup(struct inode *dir, const char *name, si
 		return ERR_PTR(-ENOENT);
 	ino = procfs_inode(links ? &fd_link_entry : &fdinfo_file_entry, pid);
 	if (!IS_ERR(ino)) {
-		ino->ino |= (ino_t)(fd + 1) << 40;
+		ino->ino |= ino_high(fd);
 		/* Linux: r-x for a read end, -wx for a write end, for the owner. */
 		if (links)
 			ino->mode = S_IFLNK | ((f->mode & FMODE_READ) ? 0500 : 0) |
@@ -475,13 +573,13 @@ static int procfs_fddir_iterate(struct inode *dir, struct dir_context *ctx)
 	bool links = ino_type(dir) == PROC_PID_FD;
 	int fd;
 
-	if (!emit_fixed(ctx, dir->ino, make_ino(pid, PROC_PID), NULL, 0, pid))
+	if (!emit_fixed(ctx, dir->ino, make_ino(pid, PROC_PID), NULL, 0, pid, 0))
 		return 0;
 	/* cookie 2 + fd */
 	while ((fd = procfs_fd_next(pid, (int)ctx->pos - 2)) >= 0) {
 		char name[16];
 		int len = ksnprintf(name, sizeof(name), "%d", fd);
-		ino_t ino = ((ino_t)(fd + 1) << 40) |
+		ino_t ino = ino_high(fd) |
 			    make_ino(pid, links ? PROC_PID_FD_LINK : PROC_PID_FDINFO_FILE);
 		if (!ctx->emit(ctx, name, (size_t)len, ino, links ? DT_LNK : DT_REG))
 			return 0;
@@ -530,9 +628,10 @@ static unsigned dtype_of(mode_t m)
 	return (m & S_IFMT) >> 12;
 }
 
-/* Emit ".", ".." and the fixed entries. Return false when ctx is full. */
+/* Emit ".", ".." and the fixed entries (inode numbers: of pid, with the
+ * fd or tid part high). Return false when ctx is full. */
 static bool emit_fixed(struct dir_context *ctx, ino_t self, ino_t parent,
-		       const struct procfs_entry *tab, size_t n, pid_t pid)
+		       const struct procfs_entry *tab, size_t n, pid_t pid, ino_t high)
 {
 	if (ctx->pos == 0) {
 		if (!ctx->emit(ctx, ".", 1, self, DT_DIR))
@@ -546,7 +645,7 @@ static bool emit_fixed(struct dir_context *ctx, ino_t self, ino_t parent,
 	}
 	for (; ctx->pos >= 2 && ctx->pos < (off_t)(2 + n); ctx->pos++) {
 		const struct procfs_entry *e = &tab[ctx->pos - 2];
-		if (!ctx->emit(ctx, e->name, strlen(e->name), make_ino(pid, e->type),
+		if (!ctx->emit(ctx, e->name, strlen(e->name), high | make_ino(pid, e->type),
 			       dtype_of(e->mode)))
 			return false;
 	}
@@ -571,7 +670,7 @@ static int procfs_root_iterate(struct inode *dir, struct dir_context *ctx)
 {
 	struct pid_list l = { NULL, 0, PIDS_MAX };
 
-	if (!emit_fixed(ctx, dir->ino, vfs_root->ino, root_entries, ARRAY_SIZE(root_entries), 0))
+	if (!emit_fixed(ctx, dir->ino, vfs_root->ino, root_entries, ARRAY_SIZE(root_entries), 0, 0))
 		return 0;
 	if (ctx->pos < PID_COOKIE_BASE)
 		ctx->pos = PID_COOKIE_BASE;
@@ -607,14 +706,41 @@ static int procfs_static_iterate(struct inode *dir, struct dir_context *ctx)
 	if (!d)
 		return -ENOENT;
 	ino_t parent = d->parent == PROC_ROOT ? proc_sb->root->ino : make_ino(0, d->parent);
-	emit_fixed(ctx, dir->ino, parent, d->entries, d->n, 0);
+	emit_fixed(ctx, dir->ino, parent, d->entries, d->n, 0, 0);
 	return 0;
 }
 
 static int procfs_pid_iterate(struct inode *dir, struct dir_context *ctx)
 {
 	emit_fixed(ctx, dir->ino, proc_sb->root->ino, pid_entries, ARRAY_SIZE(pid_entries),
-		   ino_pid(dir));
+		   ino_pid(dir), 0);
+	return 0;
+}
+
+/* /proc/PID/task: cookie 2 + tid, threads in tid order. */
+static int procfs_taskdir_iterate(struct inode *dir, struct dir_context *ctx)
+{
+	pid_t pid = ino_pid(dir), tid;
+
+	if (!emit_fixed(ctx, dir->ino, make_ino(pid, PROC_PID), NULL, 0, pid, 0))
+		return 0;
+	while ((tid = procfs_task_next(pid, (pid_t)ctx->pos - 2)) >= 0) {
+		char name[16];
+		int len = ksnprintf(name, sizeof(name), "%d", tid);
+		if (!ctx->emit(ctx, name, (size_t)len, ino_high(tid) | make_ino(pid, PROC_TID),
+			       DT_DIR))
+			return 0;
+		ctx->pos = tid + 3;
+	}
+	return 0;
+}
+
+static int procfs_tid_iterate(struct inode *dir, struct dir_context *ctx)
+{
+	pid_t pid = ino_pid(dir);
+
+	emit_fixed(ctx, dir->ino, make_ino(pid, PROC_PID_TASK), tid_entries,
+		   ARRAY_SIZE(tid_entries), pid, ino_high(ino_tid(dir)));
 	return 0;
 }
 
@@ -629,6 +755,17 @@ static const struct inode_ops procfs_static_iops = {
 static const struct inode_ops procfs_pid_iops = {
 	.lookup = procfs_pid_lookup,
 	.iterate = procfs_pid_iterate,
+};
+static const struct inode_ops procfs_taskdir_iops = {
+	.lookup = procfs_taskdir_lookup,
+	.iterate = procfs_taskdir_iterate,
+};
+static const struct inode_ops procfs_tid_iops = {
+	.lookup = procfs_tid_lookup,
+	.iterate = procfs_tid_iterate,
+};
+static const struct inode_ops procfs_thread_self_iops = {
+	.readlink = procfs_thread_self_readlink,
 };
 static const struct inode_ops procfs_fddir_iops = {
 	.lookup = procfs_fddir_lookup,
@@ -743,6 +880,23 @@ static const struct file_ops procfs_file_fops = {
 	.release = procfs_release,
 };
 static const struct file_ops procfs_dir_fops = { 0 };
+
+/* fail-nth: read live, each read at its offset (procfs_task.c). */
+static ssize_t procfs_fail_nth_fop_read(struct file *f, const struct iobuf *buf, off_t *pos)
+{
+	return procfs_fail_nth_read(ino_pid(f->inode), ino_tid(f->inode), buf, pos);
+}
+
+static ssize_t procfs_fail_nth_fop_write(struct file *f, const struct iobuf *buf, off_t *pos)
+{
+	(void)pos;
+	return procfs_fail_nth_write(ino_pid(f->inode), ino_tid(f->inode), buf);
+}
+
+static const struct file_ops procfs_fail_nth_fops = {
+	.read = procfs_fail_nth_fop_read,
+	.write = procfs_fail_nth_fop_write,
+};
 
 void procfs_init(void)
 {

@@ -1,12 +1,19 @@
 /*
  * Fault injection (include/ferrite/fault_inject.h): failslab= on the
- * command line and /proc/ferrite/fault_inject. The decision comes from one
- * global splitmix64 stream advanced atomically, so a seed gives the same
- * failures for the same order of operations. Only tasks of user processes
- * with pid > 1 are failed: the kernel's own threads, boot, and the fuzzer
- * (pid 1) that must judge the result run normally. No locks: the settings
- * are single words (a reader may see an old rate with new sites for one
- * decision, which is harmless), the counts atomic.
+ * command line and /proc/ferrite/fault_inject, and each task's fail-nth
+ * (/proc/PID/task/TID/fail-nth, src/fs/procfs_task.c).
+ * The random decision comes from one global splitmix64 stream advanced
+ * atomically, so a seed gives the same failures for the same order of
+ * operations. Only tasks of user processes with pid > 1 are failed at
+ * random: the kernel's own threads, boot, and the fuzzer (pid 1) that must
+ * judge the result run normally. A fail-nth counts down in its task only
+ * (any user task: it was asked for), and while it is armed the random
+ * stream leaves that task alone, as Linux's should_fail.
+ * No locks: the settings are single words (a reader may see an old rate
+ * with new sites for one decision, which is harmless), the counts atomic.
+ * t->fail_nth changes by compare-and-swap (its task counting down, a
+ * writer of the proc file re-arming it), so fault_inject_armed counts
+ * every armed task exactly once.
  */
 #include <ferrite/cpu.h>
 #include <ferrite/errno.h>
@@ -19,18 +26,73 @@
 #define NSITES 4
 static const char *const site_names[NSITES] = { "alloc", "pgtable", "uaccess", "bio" };
 
-uint32_t fault_inject_sites;
+uint32_t fault_inject_armed;
 static uint32_t fault_per_million;
 static uint64_t fault_seed;
 static uint64_t fault_state;
 static long fault_times = -1; /* failures left (then off), -1: no limit */
 static unsigned long fault_count[NSITES];
 
-bool fault_inject_fail_slow(unsigned site)
+static unsigned random_sites(void)
 {
-	struct task *t = current;
+	return __atomic_load_n(&fault_inject_armed, __ATOMIC_RELAXED) & FI_RANDOM_MASK;
+}
 
-	if (!t || t->is_kthread || !t->proc || t->proc->pid <= 1)
+/* Replace the low byte of fault_inject_armed (the armed tasks stay). */
+static void set_random_sites(unsigned sites, int order)
+{
+	uint32_t old = __atomic_load_n(&fault_inject_armed, __ATOMIC_RELAXED);
+
+	while (!__atomic_compare_exchange_n(&fault_inject_armed, &old,
+					    (old & ~FI_RANDOM_MASK) | sites, false, order,
+					    __ATOMIC_RELAXED))
+		;
+}
+
+static void count_failure(unsigned site)
+{
+	unsigned i = 0;
+
+	while (i < NSITES - 1 && !(site & (1u << i)))
+		i++; /* no __builtin_ctz: riscv64 without Zbb would call libgcc */
+	__atomic_fetch_add(&fault_count[i], 1, __ATOMIC_RELAXED);
+}
+
+/* Count t's fail-nth down: 1 when this operation is the one to fail, 0
+ * when it is not, -1 when t has none armed. */
+static int nth_step(struct task *t)
+{
+	unsigned n = __atomic_load_n(&t->fail_nth, __ATOMIC_RELAXED);
+
+	do {
+		if (n == 0)
+			return -1;
+	} while (!__atomic_compare_exchange_n(&t->fail_nth, &n, n - 1, false, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	if (n > 1)
+		return 0;
+	__atomic_fetch_sub(&fault_inject_armed, FI_NTH_ONE, __ATOMIC_RELAXED);
+	return 1;
+}
+
+unsigned fault_inject_nth_get(const struct task *t)
+{
+	return __atomic_load_n(&t->fail_nth, __ATOMIC_RELAXED);
+}
+
+void fault_inject_nth_set(struct task *t, unsigned n)
+{
+	unsigned old = __atomic_exchange_n(&t->fail_nth, n, __ATOMIC_RELAXED);
+
+	if (!old && n)
+		__atomic_fetch_add(&fault_inject_armed, FI_NTH_ONE, __ATOMIC_RELAXED);
+	else if (old && !n)
+		__atomic_fetch_sub(&fault_inject_armed, FI_NTH_ONE, __ATOMIC_RELAXED);
+}
+
+static bool random_fail(struct task *t, unsigned site)
+{
+	if (!(random_sites() & site) || !t->proc || t->proc->pid <= 1)
 		return false;
 	uint64_t z = __atomic_add_fetch(&fault_state, 0x9e3779b97f4a7c15ull, __ATOMIC_RELAXED);
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -46,13 +108,24 @@ bool fault_inject_fail_slow(unsigned site)
 		} while (!__atomic_compare_exchange_n(&fault_times, &left, left - 1, false,
 						      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 		if (left == 1)
-			__atomic_store_n(&fault_inject_sites, 0, __ATOMIC_RELAXED);
+			set_random_sites(0, __ATOMIC_RELAXED);
 	}
-	unsigned i = 0;
-	while (i < NSITES - 1 && !(site & (1u << i)))
-		i++; /* no __builtin_ctz: riscv64 without Zbb would call libgcc */
-	__atomic_fetch_add(&fault_count[i], 1, __ATOMIC_RELAXED);
 	return true;
+}
+
+bool fault_inject_fail_slow(unsigned site)
+{
+	struct task *t = current;
+	bool fail;
+
+	if (!t || t->is_kthread)
+		return false;
+	int nth = __atomic_load_n(&fault_inject_armed, __ATOMIC_RELAXED) >= FI_NTH_ONE ?
+			  nth_step(t) : -1;
+	fail = nth >= 0 ? nth == 1 : random_fail(t, site);
+	if (fail)
+		count_failure(site);
+	return fail;
 }
 
 static const char *skip_blanks(const char *s, const char *end)
@@ -140,12 +213,12 @@ static int configure(const char *text, size_t len)
 	if (skip_blanks(p, end) != end)
 		return -EINVAL;
 	/* Off first, so no decision mixes the old rate with the new stream. */
-	__atomic_store_n(&fault_inject_sites, 0, __ATOMIC_RELAXED);
+	set_random_sites(0, __ATOMIC_RELAXED);
 	__atomic_store_n(&fault_per_million, (uint32_t)rate, __ATOMIC_RELAXED);
 	__atomic_store_n(&fault_seed, seed, __ATOMIC_RELAXED);
 	__atomic_store_n(&fault_state, seed, __ATOMIC_RELAXED);
 	__atomic_store_n(&fault_times, limited ? (long)times : -1L, __ATOMIC_RELAXED);
-	__atomic_store_n(&fault_inject_sites, rate ? sites : 0, __ATOMIC_RELEASE);
+	set_random_sites(rate ? sites : 0, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -161,13 +234,13 @@ void fault_inject_setup(const char *arg)
 	}
 	pr_info("fault injection: sites %#x fail %u times in a million (seed %llu) for "
 		"processes other than pid 1\n",
-		fault_inject_sites, fault_per_million, (unsigned long long)fault_seed);
+		random_sites(), fault_per_million, (unsigned long long)fault_seed);
 }
 
 /* /proc/ferrite/fault_inject: the settings and the failures so far. */
 int procfs_show_fault_inject(struct pbuf *b, pid_t pid)
 {
-	unsigned sites = __atomic_load_n(&fault_inject_sites, __ATOMIC_RELAXED);
+	unsigned sites = random_sites();
 
 	(void)pid;
 	pbuf_printf(b, "per_million %u\nseed %llu\nsites ", sites ? fault_per_million : 0,

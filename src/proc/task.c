@@ -10,6 +10,7 @@
 #include <ferrite/errno.h>
 #include <ferrite/file.h>
 #include <ferrite/frame.h>
+#include <ferrite/fault_inject.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/signal.h>
 #include <ferrite/string.h>
@@ -191,6 +192,7 @@ void task_release(struct ref *r)
 	struct process *p = t->proc;
 
 	task_unhash(t);
+	fault_inject_nth_set(t, 0); /* the count of armed tasks */
 	if (t->tid && t->tid != p->pid)
 		pid_free(t->tid);
 	if (t->kstack)

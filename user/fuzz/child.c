@@ -35,6 +35,7 @@
 
 static struct pool pool;
 static int log_fd = -1;
+static uint64_t *kcov_area; /* kcov_start */
 
 uint64_t seq_seed(uint64_t seed, uint32_t seq)
 {
@@ -295,9 +296,9 @@ static void harvest(const struct call *c, const uint64_t *a, long ret, struct rn
 }
 
 /* One call of table entry idx: generate its arguments from r, log, make
- * it, record the outcome. */
+ * it (with fail-nth fault_nth armed when not 0), record the outcome. */
 static void one_call(const struct options *o, uint32_t seq, uint32_t k, unsigned idx,
-		     struct rng *r, struct shared *sh)
+		     struct rng *r, struct shared *sh, uint32_t fault_nth)
 {
 	const struct call *c = &calls[idx];
 	uint64_t a[MAX_ARGS] = { 0 };
@@ -318,6 +319,13 @@ static void one_call(const struct options *o, uint32_t seq, uint32_t k, unsigned
 		snprintf(line + n, sizeof(line) - n, ")");
 		log_str(line);
 	}
+	int nth_fd = -1;
+	if (fault_nth) {
+		nth_fd = failnth_arm(fault_nth);
+		sh->fault_state = nth_fd < 0 ? FAULT_UNAVAILABLE : FAULT_NOT_FIRED;
+		if (kcov_area) /* trace the call, not the arming */
+			__atomic_store_n(&kcov_area[0], 0, __ATOMIC_RELAXED);
+	}
 	sh->call_idx = idx;
 	sh->call = k;
 	long ret;
@@ -331,6 +339,8 @@ static void one_call(const struct options *o, uint32_t seq, uint32_t k, unsigned
 		ret = syscall(c->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	}
 	int e = ret == -1 ? errno : 0;
+	if (nth_fd >= 0)
+		sh->fault_state = failnth_result(nth_fd);
 	__atomic_fetch_add(&sh->calls_done, 1, __ATOMIC_RELAXED);
 	if (idx < COVER_CALLS) {
 		uint64_t bit = 1ull << (e > 0 && e < 64 ? e : 0);
@@ -371,7 +381,7 @@ static void *second_thread(void *arg)
 {
 	struct second *s = arg;
 	for (uint32_t k = 0; k < (uint32_t)s->o->calls_per_seq; k++)
-		one_call(s->o, s->seq, 100000 + k, pick_call(&s->r), &s->r, s->sh);
+		one_call(s->o, s->seq, 100000 + k, pick_call(&s->r), &s->r, s->sh, 0);
 	return NULL;
 }
 
@@ -384,7 +394,6 @@ static void *second_thread(void *arg)
 #define KCOV_INIT_TRACE 0x80086301ul
 #define KCOV_ENABLE 0x6364ul
 #define KCOV_WORDS (1ul << 16)
-static uint64_t *kcov_area;
 
 static void kcov_start(struct shared *sh)
 {
@@ -485,7 +494,8 @@ void child_run(const struct options *o, const struct prog *pg, uint32_t seq, str
 		struct rng cr = { pg->c[k].seed };
 		if (kcov_area)
 			__atomic_store_n(&kcov_area[0], 0, __ATOMIC_RELAXED);
-		one_call(o, seq, k, pg->c[k].idx, &cr, sh);
+		one_call(o, seq, k, pg->c[k].idx, &cr, sh,
+			 (int32_t)k == pg->fault_call ? pg->fault_nth : 0);
 		if (kcov_area)
 			kcov_collect(sh, cov);
 		sh->main_done = k + 1;

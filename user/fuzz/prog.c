@@ -25,6 +25,8 @@ void prog_generate(struct prog *p, uint64_t seed, uint32_t seq, int ncalls_)
 	p->setup_seed = rng_next(&r);
 	p->n = ncalls_ < PROG_MAX ? (uint32_t)ncalls_ : PROG_MAX;
 	p->mutated = 0;
+	p->fault_call = -1;
+	p->fault_nth = 0;
 	for (uint32_t k = 0; k < p->n; k++) {
 		p->c[k].idx = pick_call(&r);
 		p->c[k].seed = rng_next(&r);
@@ -113,6 +115,7 @@ int prog_parse(struct prog *p, const char *text)
 		return -1;
 	p->n = 0;
 	p->mutated = 1;
+	p->fault_call = -1;
 	char *t = strtok_r(s, " \t\n", &save);
 	if (!t)
 		goto out;

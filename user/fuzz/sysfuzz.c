@@ -10,6 +10,9 @@
  *           [--no-guide] [--no-kcov]
  *   sysfuzz --seed S --seq N --replay     one sequence, every call printed
  *   sysfuzz --seq N --prog-file F --replay   a printed (mutated) program
+ *   sysfuzz --fail-nth K [--sweep-calls N]   fail-nth sweeps (failnth.c)
+ *   sysfuzz --seed S --seq N --fail-nth K --sweep-calls C --fault-nth F --replay
+ *                                          one run of a sweep, again
  *
  * Coverage guidance: programs that found new signal (kernel PCs and edges
  * from /dev/kcov on a coverage kernel, new (syscall, result) pairs
@@ -82,7 +85,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: sysfuzz [--seeds A,B,..] [--seed S] [--seq N] [--replay]\n"
 			"               [--time SECONDS] [--calls N] [--batch N] [--no-leak-check]\n"
-			"               [--no-guide] [--no-kcov] [--prog-file PATH]\n");
+			"               [--no-guide] [--no-kcov] [--prog-file PATH]\n"
+			"               [--fail-nth K] [--sweep-calls N] [--fault-nth N] [--from-seq N]\n");
 	exit(2);
 }
 
@@ -127,6 +131,18 @@ static void parse(struct options *o, int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--batch")) {
 			o->batch = atoi(v);
+			i++;
+		} else if (!strcmp(a, "--fail-nth")) {
+			o->fail_nth = atoi(v);
+			i++;
+		} else if (!strcmp(a, "--sweep-calls")) {
+			o->sweep_calls = atoi(v);
+			i++;
+		} else if (!strcmp(a, "--from-seq")) {
+			o->from_seq = (uint32_t)strtoul(v, NULL, 0);
+			i++;
+		} else if (!strcmp(a, "--fault-nth")) {
+			o->fault_nth = atoi(v);
 			i++;
 		} else if (!strcmp(a, "--stall-ms")) {
 			o->stall_ms = atoi(v);
@@ -175,6 +191,12 @@ static void sleep_ms(int ms)
 /* How to run a program again. */
 static void print_replay(const struct prog *pg, uint64_t seed, uint32_t seq)
 {
+	if (pg->fault_call >= 0) {
+		printf("sysfuzz: replay: sysfuzz --seed %llu --seq %u --fail-nth 1 --sweep-calls %u "
+		       "--fault-nth %u --replay\n",
+		       (unsigned long long)seed, seq, pg->n, pg->fault_nth);
+		return;
+	}
 	if (!pg->mutated) {
 		printf("sysfuzz: replay: sysfuzz --seed %llu --seq %u --replay\n",
 		       (unsigned long long)seed, seq);
@@ -194,6 +216,7 @@ static enum seq_result run_seq(const struct options *o, const struct prog *pg, u
 	sh->calls_done = 0;
 	sh->setup_done = 0;
 	sh->main_done = 0;
+	sh->fault_state = FAULT_NOT_REACHED;
 	sh->new_pcs = sh->new_edges = sh->new_outcomes = 0;
 	fflush(NULL);
 	pid_t pid = fork();
@@ -208,6 +231,7 @@ static enum seq_result run_seq(const struct options *o, const struct prog *pg, u
 	}
 
 	double start = now_ms(), moved = start, killed = 0;
+	bool slow = false;
 	uint32_t last = sh->call;
 	sigset_t chld;
 	sigemptyset(&chld);
@@ -245,7 +269,15 @@ static enum seq_result run_seq(const struct options *o, const struct prog *pg, u
 			kill(pid, SIGKILL);
 			killed = now;
 		}
-		if (killed && now - killed > o->kill_deadline_ms) {
+		if (killed && !slow && now - killed > o->kill_deadline_ms) {
+			/* On a loaded host a big process's teardown can take
+			 * seconds of guest time: only a note, yet. */
+			slow = true;
+			printf("sysfuzz: slow: seed %llu seq %u: pid %d not gone %d ms after SIGKILL "
+			       "(a hang if still there after %d ms)\n",
+			       (unsigned long long)seed, seq, pid, o->kill_deadline_ms, o->hang_ms);
+		}
+		if (killed && now - killed > o->hang_ms) {
 			char path[64], buf[256] = "";
 			snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 			int fd = open(path, O_RDONLY);
@@ -256,7 +288,7 @@ static enum seq_result run_seq(const struct options *o, const struct prog *pg, u
 			}
 			printf("sysfuzz: HANG seed %llu seq %u call %u: pid %d not gone %d ms after "
 			       "SIGKILL (stat: %.100s)\n",
-			       (unsigned long long)seed, seq, sh->call, pid, o->kill_deadline_ms, buf);
+			       (unsigned long long)seed, seq, sh->call, pid, o->hang_ms, buf);
 			print_replay(pg, seed, seq);
 			return SEQ_HANG;
 		}
@@ -267,7 +299,7 @@ static enum seq_result run_seq(const struct options *o, const struct prog *pg, u
 static int cleanup(const struct options *o)
 {
 	char why[256];
-	int hung = kill_strays(o->kill_deadline_ms, why, sizeof(why));
+	int hung = kill_strays(o->hang_ms, why, sizeof(why));
 	if (hung)
 		printf("sysfuzz: HANG after batch: %s\n", why);
 	remove_tree(SCRATCH_ROOT);
@@ -368,6 +400,27 @@ static void learn(const struct options *o, const struct prog *pg, uint64_t seed,
 	*slot = *pg;
 }
 
+/* A fail-nth sweep (failnth.c): the program of sweep seq again with
+ * fail-nth 1, 2, ... for its last call, until the call makes fewer
+ * operations than that, or K. */
+static enum seq_result run_sweep(const struct options *o, struct prog *pg, uint64_t seed,
+				 uint32_t seq)
+{
+	enum seq_result res = SEQ_OK;
+	unsigned fired = 0;
+
+	sweep_prog(pg, o, seed, seq);
+	for (uint32_t n = 1; n <= (uint32_t)o->fail_nth; n++) {
+		pg->fault_nth = n;
+		res = run_seq(o, pg, seed, seq);
+		if (res == SEQ_HANG || sh->fault_state != FAULT_FIRED)
+			break;
+		fired++;
+	}
+	sweep_note(pg->c[pg->fault_call].idx, fired, fired == (unsigned)o->fail_nth);
+	return res;
+}
+
 struct seed_stats {
 	unsigned long seqs, calls, stalled, crashed, hangs, leaks;
 };
@@ -376,7 +429,7 @@ static void run_seed(const struct options *o, uint64_t seed, double budget_ms,
 		     struct counters *base, bool *have_base, struct seed_stats *st)
 {
 	double start = now_ms();
-	uint32_t seq = 0;
+	uint32_t seq = o->from_seq;
 	char why[512];
 
 	memset(st, 0, sizeof(*st));
@@ -391,9 +444,14 @@ static void run_seed(const struct options *o, uint64_t seed, double budget_ms,
 		       ncorpus);
 		for (int i = 0; i < o->batch; i++, seq++) {
 			struct prog *pg = &batch_progs[i];
-			choose_prog(o, pg, seed, seq);
-			enum seq_result res = run_seq(o, pg, seed, seq);
-			learn(o, pg, seed, seq);
+			enum seq_result res;
+			if (o->fail_nth > 0) {
+				res = run_sweep(o, pg, seed, seq);
+			} else {
+				choose_prog(o, pg, seed, seq);
+				res = run_seq(o, pg, seed, seq);
+				learn(o, pg, seed, seq);
+			}
 			switch (res) {
 			case SEQ_OK: break;
 			case SEQ_CRASHED: st->crashed++; break;
@@ -471,8 +529,12 @@ int main(int argc, char **argv)
 		.seq_timeout_ms = 3000,
 		.stall_ms = 150,
 		.kill_deadline_ms = 5000,
+		/* past the 30 s hung-task timeout scripts/fuzz.sh boots with,
+		 * so the kernel names a task stuck asleep first */
+		.hang_ms = 35000,
 		.seconds = 30,
 		.batch = 16,
+		.sweep_calls = 8,
 		.leak_checks = true,
 		.guide = true,
 		.kcov = true,
@@ -526,6 +588,10 @@ int main(int argc, char **argv)
 		/* One sequence, again: for a replay or a regression hunt. */
 		static struct prog pg;
 		prog_generate(&pg, o.seeds[0], (uint32_t)o.seq, o.calls_per_seq);
+		if (o.fail_nth > 0) {
+			sweep_prog(&pg, &o, o.seeds[0], (uint32_t)o.seq);
+			pg.fault_nth = (uint32_t)o.fault_nth;
+		}
 		if (o.prog_file) {
 			static char text[PROG_MAX * 40 + 64];
 			FILE *f = fopen(o.prog_file, "r");
@@ -544,6 +610,10 @@ int main(int argc, char **argv)
 		printf("sysfuzz: seq %ld: %s, %u calls\n", o.seq,
 		       r == SEQ_OK ? "ended" : r == SEQ_CRASHED ? "killed by a signal" :
 		       r == SEQ_STALLED ? "stalled, killed" : "HANG", sh->calls_done);
+		if (pg.fault_call >= 0)
+			printf("sysfuzz: fail-nth %u on call %d: %s\n", pg.fault_nth, pg.fault_call,
+			       (const char *[]){ "not reached", "not fired", "fired",
+						 "unavailable" }[sh->fault_state & 3]);
 		finish(r == SEQ_HANG || hung);
 	}
 
@@ -592,6 +662,8 @@ int main(int argc, char **argv)
 	       total.seqs, total.calls, secs, secs > 0 ? total.calls / secs : 0.0, total.hangs,
 	       total.leaks);
 	print_coverage();
+	if (o.fail_nth > 0)
+		sweep_report(o.fail_nth);
 	if (have_base) {
 		struct counters end;
 		char why[512];

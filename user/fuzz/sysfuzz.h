@@ -13,6 +13,9 @@
  *              corpus programs, their one-line text form
  *   checks.c   after a batch: stray processes, scratch files and System V
  *              objects removed, the kernel's leak counters compared
+ *   failnth.c  the fail-nth sweep (--fail-nth K): one call of a short
+ *              program run with its 1st, 2nd... fault-injectable kernel
+ *              operation failed (/proc/thread-self/fail-nth), as syzkaller
  *   sysfuzz.c  the driver: seeds, batches, time limits, hang and leak
  *              reports, the replay mode; pid 1 mode powers off at the end
  *
@@ -191,6 +194,8 @@ struct prog {
 	uint64_t setup_seed;
 	uint32_t n;
 	uint32_t mutated;	/* 0: fresh from (seed, seq), replayable by them */
+	int32_t fault_call;	/* the call run with fail-nth armed, -1: none */
+	uint32_t fault_nth;	/* ... and the operation of it that fails */
 	struct prog_call c[PROG_MAX];
 };
 
@@ -204,6 +209,7 @@ struct shared {
 	volatile uint32_t call_idx;	/* the running call's table index */
 	volatile uint32_t main_done;	/* calls of the program finished */
 	volatile uint32_t kcov_on;	/* the child traces its calls with kcov */
+	volatile uint32_t fault_state;	/* enum fault_state: the fail-nth call */
 	/* Signal this child found first: new kernel PCs and edges (kcov),
 	 * new (syscall, result) pairs. */
 	volatile uint32_t new_pcs, new_edges, new_outcomes;
@@ -227,7 +233,8 @@ struct options {
 	int calls_per_seq;
 	int seq_timeout_ms;	/* a sequence's whole time */
 	int stall_ms;		/* no progress for this long: end the sequence */
-	int kill_deadline_ms;	/* SIGKILLed task must be gone by then */
+	int kill_deadline_ms;	/* SIGKILLed task gone by then, else "slow" */
+	int hang_ms;		/* ... and a hang when not gone by then */
 	int seconds;		/* the run's time (all seeds) */
 	int batch;		/* sequences between checks */
 	bool leak_checks;
@@ -235,6 +242,10 @@ struct options {
 	bool guide;		/* mutate the corpus too (--no-guide: generate only) */
 	bool kcov;		/* trace calls with /dev/kcov when there is one */
 	const char *prog_file;	/* --prog-file: the program of --seq N */
+	int fail_nth;		/* --fail-nth K: sweeps of fail-nth 1..K (failnth.c) */
+	int sweep_calls;	/* --sweep-calls N: a sweep program's length */
+	int fault_nth;		/* --fault-nth N: --seq N of a sweep, with this nth */
+	uint32_t from_seq;	/* --from-seq N: a seed's first sequence number */
 	uint64_t seeds[32];
 	int nseeds;
 };
@@ -259,6 +270,24 @@ void prog_mutate(struct prog *p, const struct prog *other, struct rng *r, int ma
 /* One line: "SETUP IDX:SEED ..." (call names resolved on reading). */
 void prog_print(const struct prog *p, const char *prefix);
 int prog_parse(struct prog *p, const char *text);
+
+/* failnth.c */
+enum fault_state {
+	FAULT_NOT_REACHED,	/* the child never made the call */
+	FAULT_NOT_FIRED,	/* the call made fewer operations than fault_nth */
+	FAULT_FIRED,		/* its fault_nth-th operation failed */
+	FAULT_UNAVAILABLE,	/* no /proc/thread-self/fail-nth */
+};
+/* The program of sweep seq: fresh, o->sweep_calls calls, the last one
+ * table entry seq % ncalls and the one fail-nth is armed for. */
+void sweep_prog(struct prog *pg, const struct options *o, uint64_t seed, uint32_t seq);
+/* In the child: arm fail-nth n for the next call (-1: cannot), and after
+ * it, the state to report (reads and disarms). */
+int failnth_arm(uint32_t n);
+enum fault_state failnth_result(int fd);
+/* In the parent: one sweep's result, and the totals for the log. */
+void sweep_note(unsigned idx, unsigned fired, bool cut_at_max);
+void sweep_report(int max);
 
 /* checks.c */
 #define COUNTERS_MAX 32
