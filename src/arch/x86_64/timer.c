@@ -3,7 +3,7 @@
  * periodic tick and the scheduler's high-resolution deadlines: each
  * interrupt programs the earlier of the next tick and that deadline
  * (hal_timer_program). Both are calibrated once at boot against PIT
- * channel 2 (the median of five 10 ms windows, timer_calibrate). Each
+ * channel 2 (the median of five usable 10 ms windows, timer_calibrate). Each
  * CPU's next tick is in its x86_cpu. The boot wall-clock time comes from
  * the CMOS RTC (rtc.c). Calibration data is
  * written once at boot and read-only afterwards; boot_realtime_ns also
@@ -26,49 +26,94 @@ static uint64_t boot_realtime_ns;
 
 static uint64_t rtc_read_ns(void);
 
-/* Program PIT channel 2 for CALIBRATE_MS (gate via port 0x61, mode 0). */
+/*
+ * PIT channel 2 counts down from 0xffff (about 55 ms) in mode 0; OUT2
+ * goes high when the count passes zero, which tells that a window ran
+ * past the 16-bit range.
+ */
 static void pit_start(void)
 {
-	uint16_t count = PIT_HZ * CALIBRATE_MS / 1000;
-
 	outb(0x61, (inb(0x61) & ~0x02) | 0x01); /* gate on, speaker off */
 	outb(0x43, 0xb0);                       /* channel 2, lo/hi, mode 0 */
-	outb(0x42, count & 0xff);
-	outb(0x42, count >> 8);
+	outb(0x42, 0xff);
+	outb(0x42, 0xff);
 }
 
-static bool pit_done(void)
+static bool pit_wrapped(void)
 {
-	return inb(0x61) & 0x20; /* OUT2 goes high at zero */
+	return inb(0x61) & 0x20;
+}
+
+static uint16_t pit_count(void)
+{
+	outb(0x43, 0x80); /* latch channel 2 */
+	uint8_t lo = inb(0x42);
+	return lo | (uint16_t)inb(0x42) << 8;
 }
 
 /*
- * TSC and LAPIC-timer counts across one CALIBRATE_MS PIT window. Under
- * QEMU the host may stop the virtual CPU at any moment while the PIT
- * keeps counting host time: a stop after the window ends makes the counts
- * too large (the guest clock then runs slow; seconds per minute were seen
- * on a loaded host), one between programming the PIT and the first read
- * too small. So measure CALIBRATE_ROUNDS windows and take the median,
- * which ignores up to two disturbed windows either way.
+ * One reading of the three clocks at (nearly) one instant: the PIT count
+ * and the LAPIC timer bracketed by two TSC reads. The bracket's width is
+ * the reading's uncertainty: a virtual CPU stopped by the host between
+ * the reads makes it wide, and such a reading is not used.
+ */
+struct clock_sample {
+	uint64_t tsc, width;
+	uint32_t lapic;
+	uint16_t pit;
+};
+
+static void clock_sample(struct clock_sample *s)
+{
+	uint64_t a = rdtsc();
+
+	s->pit = pit_count();
+	s->lapic = lapic_read(LAPIC_TIMER_CUR);
+	uint64_t b = rdtsc();
+	s->tsc = a + (b - a) / 2;
+	s->width = b - a;
+}
+
+/*
+ * TSC and LAPIC-timer rates over one window of about CALIBRATE_MS, as
+ * counts per PIT_HZ. Under QEMU the host may stop the virtual CPU at any
+ * moment while the PIT keeps counting host time. Waiting for the PIT to
+ * reach zero (the old way) counted any stop after it did: on a loaded host
+ * the TSC came out at 3.5-24.5 GHz and the guest clock ran 2-9 times
+ * slow. Here the elapsed PIT count is read beside the TSC at both ends,
+ * so a stop anywhere inside the window is measured on both clocks alike;
+ * only a stop inside one reading's bracket disturbs it, and such a window
+ * (both brackets together wider than 1/1000 of the window) is refused, as
+ * is one that ran past the PIT's range. Returns false for a refused one.
  */
 #define CALIBRATE_ROUNDS 5
+#define CALIBRATE_TRIES 50
 
-static void calibrate_window(uint64_t *tsc, uint64_t *lapic)
+static bool calibrate_window(uint64_t *tsc_hz_out, uint64_t *lapic_hz_out)
 {
+	const uint16_t span = PIT_HZ * CALIBRATE_MS / 1000;
+	struct clock_sample s0, s1;
+
 	pit_start();
 	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
-	uint64_t t0 = rdtsc();
-	while (!pit_done())
-		__asm__ volatile("pause");
-	uint64_t t1 = rdtsc();
-	*lapic = 0xffffffff - lapic_read(LAPIC_TIMER_CUR);
+	clock_sample(&s0);
+	do
+		clock_sample(&s1);
+	while ((uint16_t)(s0.pit - s1.pit) < span && !pit_wrapped());
 	lapic_write(LAPIC_TIMER_INIT, 0);
-	*tsc = t1 - t0;
+	if (pit_wrapped() || s1.tsc <= s0.tsc)
+		return false;
+	uint64_t ticks = (uint16_t)(s0.pit - s1.pit), dtsc = s1.tsc - s0.tsc;
+	if ((s0.width + s1.width) * 1000 > dtsc)
+		return false;
+	*tsc_hz_out = dtsc * PIT_HZ / ticks;
+	*lapic_hz_out = (uint64_t)(s0.lapic - s1.lapic) * PIT_HZ / ticks;
+	return true;
 }
 
 static uint64_t median(uint64_t *v, int n)
 {
-	for (int i = 1; i < n; i++) /* insertion sort: n is 5 */
+	for (int i = 1; i < n; i++) /* insertion sort: n is at most 5 */
 		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
 			uint64_t t = v[j];
 			v[j] = v[j - 1];
@@ -80,19 +125,22 @@ static uint64_t median(uint64_t *v, int n)
 void timer_calibrate(void)
 {
 	uint64_t tsc[CALIBRATE_ROUNDS], lapic[CALIBRATE_ROUNDS];
+	int n = 0;
 
 	lapic_init();
 	lapic_write(LAPIC_TIMER_DIV, 0x3); /* divide by 16 */
 	lapic_write(LAPIC_TIMER_LVT, (1u << 16) | VEC_TIMER);
 	tsc_at_boot = rdtsc();
-	for (int i = 0; i < CALIBRATE_ROUNDS; i++)
-		calibrate_window(&tsc[i], &lapic[i]);
+	for (int i = 0; i < CALIBRATE_TRIES && n < CALIBRATE_ROUNDS; i++)
+		n += calibrate_window(&tsc[n], &lapic[n]);
+	if (n < CALIBRATE_ROUNDS)
+		pr_warn("x86: clock calibration: %d of %d windows usable\n", n, CALIBRATE_ROUNDS);
 
-	tsc_hz = median(tsc, CALIBRATE_ROUNDS) * (1000 / CALIBRATE_MS);
+	tsc_hz = n ? median(tsc, n) : 0;
 	if (!tsc_hz)
 		tsc_hz = 1000000000;
 	ns_per_tsc_mult = (1000000000ULL << 32) / tsc_hz;
-	lapic_ticks_per_tick = median(lapic, CALIBRATE_ROUNDS) * (1000 / CALIBRATE_MS) / HAL_TIMER_HZ;
+	lapic_ticks_per_tick = n ? median(lapic, n) / HAL_TIMER_HZ : 0;
 	if (!lapic_ticks_per_tick)
 		lapic_ticks_per_tick = 100000;
 	boot_realtime_ns = rtc_read_ns();
