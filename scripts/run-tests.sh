@@ -326,6 +326,14 @@ panic_tests() {
 	PANIC_WANT='KERNEL PANIC: kernel stack overflow in tid 1 (stack_overflow)' \
 		panic_test "$prefix-stack-guard" exit "$@" -initrd "$tests" -no-reboot \
 		-append "init=/tests/stack_overflow ferrite.sysrq=1 panic=-1"
+	# The same on an idle task's stack: the boot stack (one CPU), and a
+	# secondary CPU's idle stack (-smp 2, the last CPU recurses).
+	PANIC_WANT='KERNEL PANIC: kernel stack overflow in the idle task of cpu 0' \
+		panic_test "$prefix-boot-stack-guard" exit "$@" -initrd "$tests" -no-reboot \
+		-append "init=/tests/stack_overflow ferrite.sysrq=1 panic=-1 idle-stack-overflow"
+	PANIC_WANT='KERNEL PANIC: kernel stack overflow in the idle task of cpu 1' \
+		panic_test "$prefix-idle-stack-guard" exit "$@" -smp 2 -initrd "$tests" -no-reboot \
+		-append "init=/tests/stack_overflow ferrite.sysrq=1 panic=-1 idle-stack-overflow"
 }
 
 # Out of memory at -m 64M (issue 13, the small marked test): init is
