@@ -169,6 +169,8 @@ static void user_exception(struct trap_frame *tf)
 		break;
 	}
 	hal_irq_enable();
+	if (tf->vector == 13) /* #GP: UMIP's (sgdt, sidt, ...)? */
+		x86_umip_report(tf);
 	trap_user_signal(tf, signo, code, tf->rip);
 	hal_irq_disable();
 }

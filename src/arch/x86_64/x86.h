@@ -202,6 +202,8 @@ void x86_nmi_report(void);
 void x86_mce_cpu_init(void);
 void x86_mce_exception(struct trap_frame *tf);
 void x86_mce_poll(void);
+/* umip.c: a user #GP: report a UMIP-stopped instruction (rate-limited). */
+void x86_umip_report(const struct trap_frame *tf);
 
 /* syscall.c */
 void syscall_init(void);
