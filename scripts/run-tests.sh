@@ -495,8 +495,8 @@ suite_linux_reference() {
 # ferrite.selftest=lockdep and =kmalloc, it must report each planted fault
 # (two lock-order inversions, a sleep with a spinlock held, a release of a
 # lock not held, a mutex inversion; a red zone write, a write after free
-# found by the check of every slab and again at reallocation, a double
-# free), then reach the shell, where /proc/ferrite/kmalloc_check passes.
+# found by the check of every slab and again at reallocation, a write into
+# a wholly freed slab found when the slab is given back, a double free), then reach the shell, where /proc/ferrite/kmalloc_check passes.
 DEBUG_SELFTEST_INPUT=$'cat /proc/ferrite/lockdep; echo 1 > /proc/ferrite/kmalloc_check && echo FERRITE_BOOT_OK\npoweroff -f\n'
 debug_selftest_test() {
 	local name=$1 kernel=$2
@@ -511,6 +511,7 @@ debug_selftest_test() {
 		'lockdep selftest: 5 of 5 reported' 'BUG: kmalloc: red zone overwritten' \
 		'BUG: kmalloc: use after free: .* \(found by kmalloc_check\)' \
 		'BUG: kmalloc: use after free: .* \(found at allocation\)' \
+		'BUG: kmalloc: use after free: .* of kmalloc-2048 .*\(found when its empty slab was freed\)' \
 		'BUG: kmalloc: kfree\(.*\) of an object that is not allocated' \
 		'kmalloc selftest: done' 'kmalloc_check: 0 bad objects' "^$BOOT_MARKER\$"; do
 		grep -Eq -- "$want" <<< "$clean" || missing+="${missing:+, }$want"
