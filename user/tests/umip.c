@@ -3,8 +3,9 @@
  * mode must not reveal the kernel's descriptor tables: Ferrite sends
  * SIGSEGV (and the console gets a rate-limited "umip:" report naming the
  * task, which the boot test x86-cpu-max-protect looks for). Needs Ferrite
- * on an x86_64 CPU with UMIP (-cpu max); exits 77 elsewhere (Linux
- * emulates SGDT, SIDT and SMSW instead; QEMU's default CPU has no UMIP).
+ * on an x86_64 CPU with UMIP (-cpu max); exits 77 on Linux (which
+ * emulates SGDT, SIDT and SMSW instead). Without UMIP (QEMU's default CPU)
+ * it checks that the instructions run; on riscv64 it has nothing to do.
  */
 #include "common.h"
 #include <signal.h>
@@ -61,8 +62,11 @@ int main(void)
 	if (access("/proc/ferrite/counters", F_OK) != 0)
 		return 77; /* Linux emulates sgdt/sidt/smsw */
 	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(c & (1u << 2))) {
-		printf("umip: the CPU has no UMIP\n");
-		return 77;
+		/* No UMIP (QEMU's default CPU): the instructions simply run. */
+		for (unsigned i = 0; i < sizeof(insns) / sizeof(insns[0]); i++)
+			CHECK(run_in_child(insns[i].fn, NULL) == 0, "%s without UMIP", insns[i].name);
+		printf("umip: the CPU has no UMIP; the instructions run\n");
+		return 0;
 	}
 	for (unsigned i = 0; i < sizeof(insns) / sizeof(insns[0]); i++) {
 		expect_killed_by(run_in_child(insns[i].fn, NULL), SIGSEGV, insns[i].name);
@@ -76,6 +80,8 @@ int main(void)
 #else
 int main(void)
 {
-	return 77; /* x86_64 only */
+	/* x86_64 only: nothing to check here (0 inside Ferrite, whose runner
+	 * counts 77 as a failure; 77 on Linux). */
+	return access("/proc/ferrite/counters", F_OK) != 0 ? 77 : 0;
 }
 #endif
