@@ -327,6 +327,14 @@ panic_tests() {
 	PANIC_WANT='KERNEL PANIC: kernel stack overflow in tid 1 (stack_overflow)' \
 		panic_test "$prefix-stack-guard" exit "$@" -initrd "$tests" -no-reboot \
 		-append "init=/tests/stack_overflow ferrite.sysrq=1 panic=-1"
+	# The same on an idle task's stack: the boot stack (one CPU), and a
+	# secondary CPU's idle stack (-smp 2, the last CPU recurses).
+	PANIC_WANT='KERNEL PANIC: kernel stack overflow in the idle task of cpu 0' \
+		panic_test "$prefix-boot-stack-guard" exit "$@" -initrd "$tests" -no-reboot \
+		-append "init=/tests/stack_overflow ferrite.sysrq=1 panic=-1 idle-stack-overflow"
+	PANIC_WANT='KERNEL PANIC: kernel stack overflow in the idle task of cpu 1' \
+		panic_test "$prefix-idle-stack-guard" exit "$@" -smp 2 -initrd "$tests" -no-reboot \
+		-append "init=/tests/stack_overflow ferrite.sysrq=1 panic=-1 idle-stack-overflow"
 }
 
 # Out of memory at -m 64M (issue 13, the small marked test): init is
@@ -488,8 +496,8 @@ suite_linux_reference() {
 # ferrite.selftest=lockdep and =kmalloc, it must report each planted fault
 # (two lock-order inversions, a sleep with a spinlock held, a release of a
 # lock not held, a mutex inversion; a red zone write, a write after free
-# found by the check of every slab and again at reallocation, a double
-# free), then reach the shell, where /proc/ferrite/kmalloc_check passes.
+# found by the check of every slab and again at reallocation, a write into
+# a wholly freed slab found when the slab is given back, a double free), then reach the shell, where /proc/ferrite/kmalloc_check passes.
 DEBUG_SELFTEST_INPUT=$'cat /proc/ferrite/lockdep; echo 1 > /proc/ferrite/kmalloc_check && echo FERRITE_BOOT_OK\npoweroff -f\n'
 debug_selftest_test() {
 	local name=$1 kernel=$2
@@ -504,6 +512,7 @@ debug_selftest_test() {
 		'lockdep selftest: 5 of 5 reported' 'BUG: kmalloc: red zone overwritten' \
 		'BUG: kmalloc: use after free: .* \(found by kmalloc_check\)' \
 		'BUG: kmalloc: use after free: .* \(found at allocation\)' \
+		'BUG: kmalloc: use after free: .* of kmalloc-2048 .*\(found when its empty slab was freed\)' \
 		'BUG: kmalloc: kfree\(.*\) of an object that is not allocated' \
 		'kmalloc selftest: done' 'kmalloc_check: 0 bad objects' "^$BOOT_MARKER\$"; do
 		grep -Eq -- "$want" <<< "$clean" || missing+="${missing:+, }$want"
@@ -608,23 +617,62 @@ x86_runner_boot() {
 	clean=$(tr -d '\r' < "$LOGS/$name.log")
 }
 
+# Machine checks (issue 13, src/arch/x86_64/mce.c), through QEMU's monitor
+# "mce CPU BANK STATUS MCG_STATUS ADDR MISC" at -smp 2: a corrected error
+# (no #MC: the tick's poll logs it) and an uncorrected recoverable one
+# (RIPV set, no PCC: #MC on IST3, reported, the shell goes on); then, in a
+# second boot, one with processor context corrupt and no RIPV, which must
+# panic ("Fatal machine check", as Linux).
+MCE_INPUT=$'\001cmce 0 1 0x9400000000000000 0 0x1234 0\nmce 1 2 0xbc00000000000000 0x5 0x5678 0\n\001csleep 2; echo FERRITE_BOOT_OK\npoweroff -f\n'
+mce_test() {
+	local name=$1 clean want missing=
+	shift
+	local log=$LOGS/$name.log
+	run_qemu "$log" "$MCE_INPUT" "^$BOOT_MARKER\$" "$@"
+	clean=$(tr -d '\r' < "$log")
+	for want in 'CPU 0: Machine check events logged \(polled\): bank 1: corrected error, status 9400000000000000 addr 1234' \
+		'CPU 1: Machine Check Exception, recovered: bank 2: uncorrected error, recoverable, status bc00000000000000 addr 5678' \
+		"^$BOOT_MARKER\$"; do
+		grep -Eq -- "$want" <<< "$clean" || missing+="${missing:+, }$want"
+	done
+	log=$LOGS/$name-fatal.log
+	run_qemu "$log" $'\001cmce 0 1 0xb600000000000000 0x4 0x9abc 0\n' '^Rebooting' "$@" \
+		-no-reboot -append "panic=-1"
+	clean=$(tr -d '\r' < "$log")
+	for want in 'CPU 0: Machine Check Exception \(fatal\): bank 1: uncorrected error, processor context corrupt' \
+		'KERNEL PANIC: Fatal machine check on cpu 0'; do
+		grep -Eq -- "$want" <<< "$clean" || missing+="${missing:+, }$want"
+	done
+	if [ -n "$missing" ]; then
+		fail "$name" "missing: $missing"
+		show_tail "$log"
+	else
+		pass "$name"
+	fi
+}
+
 # SMEP, SMAP and UMIP (issue 13): QEMU's default CPU has none of them, so
 # the guest suites' selfprotect finds smap/smep "not available". Here the
 # CPU is -cpu max: the boot must turn all three on, and selfprotect must see
 # the kernel's stray read of a user page (SMAP) and its call into user code
-# (SMEP) stopped, the writer killed and the kernel alive.
+# (SMEP) stopped, the writer killed and the kernel alive; and umip must see
+# SIGSEGV for sgdt, sidt, smsw, sldt and str with a rate-limited report.
 cpu_max_protect_test() {
 	local name=$1 log=$LOGS/$1.log clean
 	shift
-	x86_runner_boot "$name" selfprotect "$@" || return
+	x86_runner_boot "$name" "selfprotect umip" "$@" || return
 	if ! grep -q 'x86: SMEP on, SMAP on, UMIP on' <<< "$clean"; then
 		fail "$name" "-cpu max did not turn SMEP, SMAP and UMIP on"
 		show_tail "$log"
 	elif [ "$(grep -cE '^selfprotect: (smap|smep): stopped' <<< "$clean")" -lt 3 ]; then
 		fail "$name" "smap/smep not stopped"
 		show_tail "$log"
-	elif ! grep -q '^tests: 1 passed, 0 failed' <<< "$clean"; then
-		fail "$name" "selfprotect did not pass"
+	elif ! grep -Eq 'umip: umip\[[0-9]+\] ip:[0-9a-f]+ sp:[0-9a-f]+: SGDT instruction cannot be used by applications' <<< "$clean" ||
+		! grep -q 'umip: further reports suppressed' <<< "$clean"; then
+		fail "$name" "no rate-limited umip report"
+		show_tail "$log"
+	elif ! grep -q '^tests: 2 passed, 0 failed' <<< "$clean"; then
+		fail "$name" "selfprotect or umip did not pass"
 		show_tail "$log"
 	else
 		pass "$name"
@@ -661,6 +709,8 @@ suite_boot_x86_64() {
 		boot_test x86-q35 "${q[@]}" -machine q35 -kernel "$KERNEL_X86"
 		boot_test x86-pc "${q[@]}" -machine pc -kernel "$KERNEL_X86"
 		nmi_test x86-nmi "${q[@]}" -machine q35 -smp 2 -kernel "$KERNEL_X86"
+		mce_test x86-mce "${q[@]}" -machine q35 -smp 2 -cpu qemu64,+mce,+mca \
+			-kernel "$KERNEL_X86"
 		cpu_max_protect_test x86-cpu-max-protect "${q[@]}" -machine q35 -cpu max \
 			-kernel "$KERNEL_X86"
 		x2apic_smp_test x86-smp4-cpu-max "${q[@]}" -machine q35 -smp 4 -cpu max \

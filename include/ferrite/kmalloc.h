@@ -19,11 +19,16 @@ void kmalloc_drain_all(void);
 /* Check every slab object (red zones of live ones, poison of free ones);
  * each bad one is reported with "BUG: kmalloc:". Returns how many. */
 unsigned kmalloc_check_all(void);
-/* ferrite.selftest=kmalloc: an overflow, a write after free and a double
- * free, each of which must be reported. */
+/* ferrite.selftest=kmalloc: an overflow, a write after free, a write into
+ * a wholly freed slab and a double free, each of which must be reported. */
 void kmalloc_selftest(void);
 /* /proc/ferrite/kmalloc_check: any write checks; -EIO when something is bad. */
 int kmalloc_check_store(const char *text, size_t len);
+/* Give back the empty slabs the debug build keeps (src/mm/slab.c), each
+ * checked for writes after free first; returns the bad objects found. */
+unsigned kmalloc_drain_empty(void);
+#else
+static inline unsigned kmalloc_drain_empty(void) { return 0; }
 #endif
 
 DEFINE_FREE(kfree, void *, if (_T) kfree(_T))

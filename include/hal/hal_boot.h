@@ -31,5 +31,10 @@ void kmain(struct boot_info *info) __noreturn;
 /* Arch: set up traps, interrupt controllers and the timer; after the frame
  * allocator and kmalloc work. */
 void hal_arch_init(void);
+/* The boot CPU's stack, KSTACK_SIZE bytes, which becomes its idle task's
+ * stack (sched_init); the arch leaves the page below it, boot_stack_guard,
+ * out of its image mapping (wx.c), so an overflow is reported as on a task
+ * stack (src/proc/protect.c). */
+extern char boot_stack[], boot_stack_guard[];
 /* Arch name for uname(2): "riscv64" or "x86_64". */
 extern const char hal_arch_name[];

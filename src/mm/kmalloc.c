@@ -20,7 +20,8 @@
  * zone of KMALLOC_REDZONE bytes (at least 8) to the end of the object.
  * kfree checks the mark (a double or wild free) and the red zone (a write
  * past the requested size); slab.c poisons freed objects and checks the
- * poison when one is handed out again (a write after free). Page-run
+ * poison when one is handed out again (a write after free), and an empty
+ * slab's objects before the page goes back (kmalloc_drain_empty). Page-run
  * allocations are not wrapped. kmalloc_check_all() (/proc/ferrite/
  * kmalloc_check) checks every object of every cache. Each finding is a
  * "BUG: kmalloc:" line, which fails a test run.
@@ -132,6 +133,15 @@ unsigned kmalloc_check_all(void)
 	pr_info("kmalloc_check: %u bad objects\n", bad);
 	return bad;
 }
+unsigned kmalloc_drain_empty(void)
+{
+	unsigned bad = 0;
+
+	for (int i = 0; i < KMALLOC_NR_CLASSES; i++)
+		bad += slab_drain_empty(&kmalloc_caches[i]);
+	return bad;
+}
+
 int kmalloc_check_store(const char *text, size_t len)
 {
 	(void)text;
@@ -170,6 +180,17 @@ void kmalloc_selftest(void)
 		kprintf("BUG: kmalloc selftest: the freed object was not reused\n");
 	kfree(q);
 
+	/* 1500 bytes and the debug header fill a 2048-byte object, alone in
+	 * its slab page: kfree empties the slab, which the debug build keeps
+	 * back and checks when it is given back. */
+	pr_info("kmalloc selftest: a write into a wholly freed slab\n");
+	p = kmalloc(1500);
+	if (!p)
+		goto out;
+	kfree(p);
+	p[100] = 'x';
+	found += kmalloc_drain_empty() == 1;
+
 	pr_info("kmalloc selftest: kfree twice\n");
 	p = kmalloc(20);
 	if (!p)
@@ -177,10 +198,10 @@ void kmalloc_selftest(void)
 	kfree(p);
 	kfree(p); /* reported (and ignored) */
 	/* The boot test (run-tests.sh) also wants the four report lines. */
-	if (found == 2)
+	if (found == 3)
 		pr_info("kmalloc selftest: done\n");
 	else
-		kprintf("BUG: kmalloc selftest: %u of 2 checks found their fault\n", found);
+		kprintf("BUG: kmalloc selftest: %u of 3 checks found their fault\n", found);
 out:
 	kfree(pin);
 }

@@ -4,9 +4,15 @@
  * taken by kmalloc comes back when it is freed.
  * Lock: cache->lock (irqsave) for the lists and the slab headers.
  * Debug builds poison free objects and check the poison when they are
- * handed out again (slab.h).
+ * handed out again (slab.h). There an empty slab is not given back at
+ * once: it waits on the cache's empty list (at most SLAB_QUARANTINE, the
+ * oldest leaving first; reused before a new page is taken) and every
+ * object's poison is checked when it leaves, so a write into a wholly
+ * freed slab is caught too (slab_drain_empty, also at each read of
+ * /proc/ferrite/counters, which keeps its frames_free exact).
  */
 #include "slab.h"
+#include <ferrite/cleanup.h>
 #include <ferrite/frame.h>
 #include <ferrite/printk.h>
 #include <ferrite/string.h>
@@ -32,6 +38,10 @@ void slab_cache_init(struct slab_cache *c, const char *name, size_t obj_size)
 	list_init(&c->partial);
 	list_init(&c->full);
 	c->nr_slabs = 0;
+#ifdef FERRITE_DEBUG
+	list_init(&c->empty);
+	c->nr_empty = 0;
+#endif
 }
 
 static struct slab *slab_of(const void *obj)
@@ -81,10 +91,10 @@ bool slab_check_poison(struct slab_cache *c, void *obj, const char *when)
 unsigned slab_check_cache(struct slab_cache *c, bool (*check)(void *obj, bool free))
 {
 	unsigned long flags = spin_lock_irqsave(&c->lock);
-	struct list_head *lists[2] = { &c->partial, &c->full };
+	struct list_head *lists[3] = { &c->partial, &c->full, &c->empty };
 	unsigned bad = 0;
 
-	for (int l = 0; l < 2; l++) {
+	for (int l = 0; l < 3; l++) {
 		struct slab *s;
 		list_for_each_entry(s, lists[l], node) {
 			char *base = (char *)s + SLAB_HEADER_SIZE;
@@ -103,6 +113,49 @@ unsigned slab_check_cache(struct slab_cache *c, bool (*check)(void *obj, bool fr
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
 	return bad;
+}
+
+#define SLAB_QUARANTINE 2
+
+/* Every object of the empty slab s: still poisoned? Return the bad ones. */
+static unsigned check_empty_slab(struct slab_cache *c, struct slab *s, const char *when)
+{
+	char *base = (char *)s + SLAB_HEADER_SIZE;
+	unsigned bad = 0;
+
+	for (unsigned i = 0; i < c->objs_per_slab; i++)
+		bad += !slab_check_poison(c, base + i * c->obj_size, when);
+	return bad;
+}
+
+/* Take the oldest empty slab off c's list, checked; the caller frees its
+ * frame (outside the lock) or reuses it. */
+static struct slab *empty_take_oldest(struct slab_cache *c, const char *when, unsigned *bad)
+{
+	assert_locked(&c->lock);
+	struct slab *s = list_entry(c->empty.prev, struct slab, node);
+	list_del(&s->node);
+	c->nr_empty--;
+	*bad += check_empty_slab(c, s, when);
+	return s;
+}
+
+unsigned slab_drain_empty(struct slab_cache *c)
+{
+	unsigned bad = 0;
+
+	for (;;) {
+		struct slab *s = NULL;
+		scoped_guard(spinlock_irqsave, ((struct spinlock_irqsave_state){ &c->lock, 0 })) {
+			if (c->nr_empty) {
+				s = empty_take_oldest(c, "found when its empty slab was freed", &bad);
+				c->nr_slabs--;
+			}
+		}
+		if (!s)
+			return bad;
+		frame_put(phys_to_frame(virt_to_phys(s)));
+	}
 }
 #else
 #define poison(c, obj) ((void)0)
@@ -138,6 +191,14 @@ static void *slab_alloc_locked(struct slab_cache *c)
 	struct slab *s;
 
 	if (list_empty(&c->partial)) {
+#ifdef FERRITE_DEBUG
+		if (c->nr_empty) { /* checked, then used again */
+			unsigned bad = 0;
+			s = empty_take_oldest(c, "found when its empty slab was reused", &bad);
+			list_add(&s->node, &c->partial);
+			goto have_partial;
+		}
+#endif
 		/* Allocate outside the lock would be nicer, but frame_lock is a
 		 * leaf lock and never takes a cache lock, so nesting is safe. */
 		s = slab_new(c);
@@ -146,6 +207,9 @@ static void *slab_alloc_locked(struct slab_cache *c)
 		list_add(&s->node, &c->partial);
 		c->nr_slabs++;
 	}
+#ifdef FERRITE_DEBUG
+have_partial:
+#endif
 	s = list_first_entry(&c->partial, struct slab, node);
 	void **obj = s->free;
 #ifdef FERRITE_DEBUG
@@ -164,6 +228,24 @@ void *slab_alloc(struct slab_cache *c)
 	void *obj = slab_alloc_locked(c);
 	spin_unlock_irqrestore(&c->lock, flags);
 	return obj;
+}
+
+/* s has just become empty: the frame to give back, or NULL when kept. */
+static struct frame *slab_became_empty(struct slab_cache *c, struct slab *s)
+{
+#ifdef FERRITE_DEBUG
+	/* Kept back; past the quarantine the oldest kept one leaves, checked. */
+	list_del(&s->node);
+	list_add(&s->node, &c->empty);
+	if (++c->nr_empty <= SLAB_QUARANTINE)
+		return NULL;
+	unsigned bad = 0;
+	s = empty_take_oldest(c, "found when its empty slab was freed", &bad);
+#else
+	list_del(&s->node);
+#endif
+	c->nr_slabs--;
+	return phys_to_frame(virt_to_phys(s));
 }
 
 unsigned slab_alloc_bulk(struct slab_cache *c, void **objs, unsigned n)
@@ -194,9 +276,7 @@ static struct frame *slab_free_locked(struct slab_cache *c, void *p)
 	s->free = p;
 	if (--s->inuse)
 		return NULL;
-	list_del(&s->node);
-	c->nr_slabs--;
-	return phys_to_frame(virt_to_phys(s));
+	return slab_became_empty(c, s);
 }
 
 void slab_free(void *p)

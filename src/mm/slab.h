@@ -17,6 +17,13 @@ struct slab_cache {
 	struct list_head full;    /* Lock: lock */
 	size_t nr_slabs;          /* Lock: lock */
 	const char *name;
+#ifdef FERRITE_DEBUG
+	/* Empty slabs kept back from the frame allocator, newest first, at
+	 * most SLAB_QUARANTINE: their poison is checked when they leave
+	 * (slab.c). Lock: lock */
+	struct list_head empty;
+	unsigned nr_empty;
+#endif
 };
 
 void slab_cache_init(struct slab_cache *c, const char *name, size_t obj_size);
@@ -49,4 +56,7 @@ struct slab_cache *slab_cache_of(const void *obj);
 unsigned slab_check_cache(struct slab_cache *c, bool (*check)(void *obj, bool free));
 /* Report poison bytes of the free object obj that were overwritten. */
 bool slab_check_poison(struct slab_cache *c, void *obj, const char *when);
+/* Check and give back every empty slab c keeps; return the number of bad
+ * objects found. */
+unsigned slab_drain_empty(struct slab_cache *c);
 #endif

@@ -58,3 +58,13 @@ void task_return_to_user(void *unused) __noreturn;
  * (src/proc/sys_rusage.c). */
 struct rusage;
 void rusage_fill(struct rusage *ru, uint64_t utime_ns, uint64_t stime_ns);
+
+/* task.c: a KSTACK_SIZE kernel stack (its base) with an absent guard page
+ * below it, or NULL; also the secondary CPUs' idle stacks (smp.c). */
+void *kstack_alloc(void);
+void kstack_free(void *stack);
+
+/* protect.c, "idle-stack-overflow": the CPU whose idle loop must call
+ * selftest_idle_overflow() (recurse into its stack's guard), or -1. */
+extern int selftest_idle_cpu;
+void selftest_idle_overflow(void) __noreturn;

@@ -20,7 +20,9 @@
  *   "stack-overflow" (ferrite.sysrq=1 too) recurses into the guard page
  *   below the kernel stack (task.c): kernel_stack_overflow_check(), called
  *   by the arch on its emergency stack (x86_64 #DF on IST1, riscv64's
- *   trap entry), reports the task and panics.
+ *   trap entry), reports the task and panics. "idle-stack-overflow"
+ *   does it in the idle loop of the last online CPU (the boot stack when
+ *   there is one CPU): idle stacks have guard pages too.
  *   "hung-task" sleeps uninterruptibly for twice hung_task_timeout (at
  *   most 30 s): the hung-task detector (hung_task.c) must report it.
  * A stray access in real kernel code ends the task from the trap handler
@@ -35,11 +37,14 @@
 #include <ferrite/signal.h>
 #include <ferrite/string.h>
 #include <ferrite/task.h>
+#include <ferrite/sched.h>
+#include <ferrite/timespec.h>
 #include <ferrite/cleanup.h>
 #include <ferrite/kmalloc.h>
 #include <hal/hal_cpu.h>
 #include <hal/hal_mmu.h>
 #include <hal/hal_protect.h>
+#include <hal/hal_timer.h>
 #include <hal/hal_trap.h>
 #include "proc_internal.h"
 
@@ -96,6 +101,13 @@ void kernel_stack_overflow_check(uintptr_t sp, uintptr_t pc)
 	/* In the guard page, or about to push a frame into it. */
 	if (sp < base - PAGE_SIZE || sp >= base + 1024)
 		return;
+	if (t == hal_cpu_self()->idle) {
+		/* The idle task's stack: the boot stack on the boot CPU. */
+		pr_err("BUG: kernel stack overflow in the idle task of cpu %u: sp %lx at pc %lx, "
+		       "stack %lx-%lx, guard page %lx\n",
+		       hal_cpu_id(), sp, pc, base, base + KSTACK_SIZE, base - PAGE_SIZE);
+		panic("kernel stack overflow in the idle task of cpu %u", hal_cpu_id());
+	}
 	pr_err("BUG: kernel stack overflow in tid %d pid %d (%s): sp %lx at pc %lx, stack %lx-%lx, "
 	       "guard page %lx\n",
 	       t->tid, t->proc ? t->proc->pid : 0, t->proc ? t->proc->comm : "?", sp, pc, base,
@@ -114,6 +126,37 @@ static __attribute__((noinline)) long recurse(volatile char *prev, long depth)
 	if (depth > (long)KSTACK_SIZE) /* far past any stack: not reached */
 		return 0;
 	return recurse(frame, depth + 1) + frame[255];
+}
+
+/* "idle-stack-overflow": the CPU whose idle loop is to recurse, or -1.
+ * Written by the selftest, read by sched_run_idle. */
+int selftest_idle_cpu = -1;
+
+void selftest_idle_overflow(void)
+{
+	recurse(NULL, 0);
+	panic("idle-stack-overflow selftest: the recursion returned");
+}
+
+/* Make the last online CPU recurse on its idle stack (the boot stack when
+ * it is the only one): ask it, then sleep so that, alone, this CPU idles. */
+static int idle_overflow_selftest(void)
+{
+	int target = 0;
+
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		if (READ_ONCE(cpus[i].online))
+			target = (int)i;
+	WRITE_ONCE(selftest_idle_cpu, target);
+	if (target != (int)hal_cpu_id())
+		smp_send_resched((unsigned)target);
+	uint64_t deadline = hal_time_ns() + 5 * TIMESPEC_NS_PER_S;
+	do
+		set_current_state(TASK_UNINTERRUPTIBLE);
+	while (schedule_timeout(deadline));
+	WRITE_ONCE(current->state, TASK_RUNNING);
+	WRITE_ONCE(selftest_idle_cpu, -1);
+	return -EIO; /* the CPU did not run into its guard */
 }
 
 extern char __text_end[]; /* the linker scripts: rodata starts here */
@@ -229,6 +272,13 @@ int protect_selftest(const char *text, size_t len)
 			return -EPERM;
 		recurse(NULL, 0);
 		return -EIO; /* not reached */
+	}
+	if (len == 19 && !memcmp(text, "idle-stack-overflow", 19)) {
+		/* The same in an idle task: its stack (the boot stack on the
+		 * boot CPU) has a guard page too. */
+		if (!READ_ONCE(sysrq_crash_allowed))
+			return -EPERM;
+		return idle_overflow_selftest();
 	}
 	if (len == 5 && !memcmp(text, "stack", 5)) {
 		/* The stack protector panics, as Linux: only with

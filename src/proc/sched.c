@@ -57,6 +57,7 @@
 #include <hal/hal_mmu.h>
 #include <hal/hal_timer.h>
 #include <uapi/sched.h>
+#include <hal/hal_boot.h>
 #include "proc_internal.h"
 
 #define NS_PER_TICK (1000000000ULL / HAL_TIMER_HZ)
@@ -80,15 +81,17 @@ static void rq_init(struct runqueue *rq)
 
 void sched_init(void)
 {
+	boot_idle_task.kstack = boot_stack; /* guarded below (hal_boot.h) */
 	sched_init_cpu(hal_cpu_self(), &boot_idle_task);
 }
 
 void sched_init_cpu(struct cpu *c, struct task *idle)
 {
 	rq_init(&c->rq);
-	/* The boot context becomes this CPU's idle task; its stack is the
-	 * boot stack (or the one smp_init gave the CPU), so it has no kstack
-	 * of its own. */
+	/* The boot context becomes this CPU's idle task; its stack (kstack,
+	 * set by the caller) is the boot stack or the one smp_init gave the
+	 * CPU, each with a guard page below, so an overflow of an idle stack
+	 * is reported like a task's (protect.c). */
 	ref_init(&idle->ref);
 	spin_init(&idle->lock, "idle");
 	idle->proc = &kernel_process;
@@ -714,6 +717,8 @@ void sched_run_idle(void)
 
 	hal_irq_enable();
 	for (;;) {
+		if (unlikely(READ_ONCE(selftest_idle_cpu) == (int)c->id))
+			selftest_idle_overflow(); /* protect.c: never returns */
 		if (READ_ONCE(c->rq.nr_running)) {
 			schedule();
 			continue;

@@ -169,17 +169,19 @@ void smp_secondary_main(struct cpu *c)
 static int start_cpu(unsigned id, unsigned long hwid)
 {
 	struct cpu *c = &cpus[id];
-	void *stack = pages_alloc(KSTACK_ORDER);
+	void *stack = kstack_alloc(); /* its idle stack, with a guard page */
 	uint64_t deadline;
 	int err;
 
 	if (!stack)
 		return 0;
 	c->id = id;
+	idle_tasks[id].kstack = stack;
 	err = hal_cpu_start(c, hwid, (uintptr_t)stack + KSTACK_SIZE);
 	if (err) {
 		pr_warn("smp: cpu %u (hardware id %lu) did not start (error %d)\n", id, hwid, err);
-		pages_free(stack, KSTACK_ORDER);
+		idle_tasks[id].kstack = NULL;
+		kstack_free(stack);
 		return 0;
 	}
 	deadline = hal_time_ns() + START_WAIT_NS;

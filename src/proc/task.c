@@ -119,11 +119,12 @@ void process_put(struct process *p)
  * map, so running off the bottom faults there: x86_64 takes a #DF on its
  * IST stack, riscv64's trap entry sees sp in the guard and switches to an
  * emergency stack; both report the task and panic. Where the arch could
- * not map RAM by small pages at boot the stack goes without a guard.
+ * not map RAM by small pages at boot the stack goes without a guard. The
+ * secondary CPUs' idle stacks come from here too (smp.c).
  */
 #define KSTACK_BLOCK_ORDER (KSTACK_ORDER + 1)
 
-static void *kstack_alloc(void)
+void *kstack_alloc(void)
 {
 	char *block = pages_alloc(KSTACK_BLOCK_ORDER);
 
@@ -133,7 +134,7 @@ static void *kstack_alloc(void)
 	return block + KSTACK_SIZE;
 }
 
-static void kstack_free(void *stack)
+void kstack_free(void *stack)
 {
 	char *block = (char *)stack - KSTACK_SIZE;
 

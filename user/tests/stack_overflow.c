@@ -4,6 +4,9 @@
  * which makes the kernel recurse until its stack runs into the guard page
  * below it: with ferrite.sysrq=1 the overflow must be reported, naming
  * this task, and panic. If the write returns, prints why and powers off.
+ * A word on the kernel command line (init's argv[1]) replaces the trigger:
+ * "idle-stack-overflow" makes an idle task (the boot stack at -smp 1)
+ * recurse into its stack's guard page instead.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,13 +15,14 @@
 #include <sys/reboot.h>
 #include <unistd.h>
 
-int main(void)
+int main(int argc, char **argv)
 {
+	const char *word = argc > 1 ? argv[1] : "stack-overflow";
 	int fd = open("/proc/ferrite/selftest", O_WRONLY);
 
-	printf("stack_overflow: kernel recursion into the stack's guard page\n");
+	printf("stack_overflow: kernel recursion into the stack's guard page (%s)\n", word);
 	fflush(stdout);
-	if (fd < 0 || write(fd, "stack-overflow", 14) != 14)
+	if (fd < 0 || write(fd, word, strlen(word)) != (ssize_t)strlen(word))
 		printf("STACK_OVERFLOW_FAILED: %s\n", strerror(errno));
 	else
 		printf("STACK_OVERFLOW_FAILED: the write returned\n");

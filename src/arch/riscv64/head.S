@@ -124,9 +124,15 @@ boot_lottery:
 	.word	0
 
 	/* The boot stack: KSTACK-sized and aligned, so hal_backtrace can
-	 * find its bounds the same way as on a task stack. */
+	 * find its bounds the same way as on a task stack. It is the boot
+	 * hart's idle stack later; the page below it is its guard, absent
+	 * from the image mapping (wx.c), like a task stack's (task.c). */
 	.bss
 	.align 14
+	.space 16384 - 4096
+	.globl boot_stack_guard
+boot_stack_guard:
+	.space 4096
 	.globl boot_stack
 boot_stack:
 	.space 16384

@@ -3,8 +3,8 @@
  * tables (early.c) map the image with readable, writable, executable 2 MiB
  * pages and the direct map with readable, writable 1 GiB pages (never
  * executable). rv_wx_init() maps the image's 2 MiB chunks by 4 KiB pages:
- * text R+X, rodata R, data and bss R+W; the rest of the image window
- * loses X. The direct map's GiB holding the image is split too, so the
+ * text R+X, rodata R, data and bss R+W, but the page below the boot
+ * stack (its guard, head.S) absent; the rest of the image window loses X. The direct map's GiB holding the image is split too, so the
  * image's text and rodata have no writable alias there. Runs once on the
  * boot hart, before other harts start and before the first user address
  * space copies the kernel half; afterwards these tables are read only
@@ -43,6 +43,9 @@ static uint64_t image_leaf(uintptr_t off, bool alias)
 {
 	uint64_t base = PTE_V | PTE_R | PTE_A | PTE_D | PTE_G;
 
+	if (!alias && off >= (uintptr_t)(boot_stack_guard - __kernel_start) &&
+	    off < (uintptr_t)(boot_stack - __kernel_start))
+		return 0; /* the boot stack's guard page: absent (head.S) */
 	if (off < (uintptr_t)(__text_end - __kernel_start))
 		return alias ? base : base | PTE_X;
 	if (off < (uintptr_t)(__rodata_end - __kernel_start))

@@ -208,7 +208,13 @@ boot_pdpt_high:
 	.skip 4096
 boot_pd:
 	.skip 4 * 4096
-	.align 16
+	/* The boot stack, the boot CPU's idle stack later; the page below it
+	 * is its guard, absent from the image mapping (wx.c). */
+	.align 4096
+	.globl boot_stack_guard
+boot_stack_guard:
+	.skip 4096
+	.globl boot_stack
 boot_stack:
 	.skip 16384
 	.globl boot_stack_top

@@ -48,6 +48,7 @@ void x86_boot_main(uint32_t magic, uint32_t mbi)
 	write_cr3(read_cr3());
 	x86_wx_init();
 	x86_protect_init(); /* SMEP/SMAP/UMIP: the kernel no longer needs low pages */
+	x86_mce_cpu_init(); /* machine checks raise #MC (mce.c) */
 
 	timer_calibrate();
 	kmain(&boot_info);

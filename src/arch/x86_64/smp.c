@@ -148,6 +148,7 @@ void x86_secondary_main(struct cpu *c)
 	fpu_init();
 	syscall_init();
 	x86_protect_cpu_init(); /* SMEP/SMAP/UMIP as on the boot CPU */
+	x86_mce_cpu_init();
 	lapic_init();
 	hal_cpu_set_self(c);
 	smp_secondary_main(c);

@@ -207,6 +207,7 @@ void x86_timer_interrupt(void)
 			xc->next_tick_ns = now + NS_PER_TICK;
 		timer_tick();
 		x86_nmi_report();
+		x86_mce_poll();
 	}
 	timer_hr_interrupt(); /* reprograms the timer */
 }

@@ -161,13 +161,16 @@ static void user_exception(struct trap_frame *tf)
 	case 2: /* NMI */
 		nmi_count();
 		return;
-	case 18: /* #MC */
+	case 18: /* #MC (mce.c) */
+		x86_mce_exception(tf);
 		return;
 	default: /* #GP, #SS, #NP, #OF, #BR, ... */
 		signo = SIGSEGV;
 		break;
 	}
 	hal_irq_enable();
+	if (tf->vector == 13) /* #GP: UMIP's (sgdt, sidt, ...)? */
+		x86_umip_report(tf);
 	trap_user_signal(tf, signo, code, tf->rip);
 	hal_irq_disable();
 }
@@ -206,6 +209,10 @@ void x86_trap(struct trap_frame *tf)
 	if ((tf->cs & 3) != 3) {
 		if (vec == 2) {
 			nmi_count(); /* an NMI (IST2): no locks, no GS here */
+			return;
+		}
+		if (vec == 18) { /* #MC on IST3 (mce.c): reported, or panics */
+			x86_mce_exception(tf);
 			return;
 		}
 		if (vec == 8) /* #DF on IST1: a kernel stack run into its guard? */

@@ -9,10 +9,12 @@
  * alias of the code remains. Page tables above the leaves allow all; the
  * leaves decide. Runs once on the boot CPU before any other CPU starts and
  * before the first user address space copies the kernel half; afterwards
- * these tables are read only. Without NX (EFER.NXE clear: bit 63 would be
+ * these tables are read only. The page below the boot stack is left out
+ * of the image mapping: the boot and idle stack's guard (boot.S). Without NX (EFER.NXE clear: bit 63 would be
  * reserved) only the write protection applies.
  */
 #include <ferrite/printk.h>
+#include <hal/hal_boot.h>
 #include <hal/hal_mmu.h>
 #include "x86.h"
 
@@ -35,6 +37,8 @@ static uint64_t image_leaf(phys_addr_t pa, uint64_t nx, bool alias)
 {
 	uintptr_t va = KERNEL_VMA + pa;
 
+	if (!alias && va >= (uintptr_t)boot_stack_guard && va < (uintptr_t)boot_stack)
+		return 0; /* the boot stack's guard page: absent */
 	if (va >= (uintptr_t)__kernel_start && va < (uintptr_t)__text_end)
 		return alias ? PG_P | nx : PG_P; /* text: RX here, R in the direct map */
 	if (va >= (uintptr_t)__text_end && va < (uintptr_t)__rodata_end)

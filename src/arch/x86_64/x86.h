@@ -77,6 +77,7 @@ struct x86_cpu {
 	unsigned id;
 	uint32_t lapic_id;
 	uint64_t next_tick_ns;         /* the timer's next tick (timer.c) */
+	uint64_t mce_next_poll_ns;     /* the next poll of the MCA banks (mce.c) */
 	struct tss tss __aligned(16);
 	uint64_t gdt[10] __aligned(16);
 };
@@ -205,6 +206,12 @@ void timer_calibrate(void);
 void x86_timer_interrupt(void);
 /* Report the NMIs counted since the last call (trap.c; the tick calls it). */
 void x86_nmi_report(void);
+/* mce.c: MCA on for this CPU; #MC; the tick's poll of the banks. */
+void x86_mce_cpu_init(void);
+void x86_mce_exception(struct trap_frame *tf);
+void x86_mce_poll(void);
+/* umip.c: a user #GP: report a UMIP-stopped instruction (rate-limited). */
+void x86_umip_report(const struct trap_frame *tf);
 
 /* syscall.c */
 void syscall_init(void);
