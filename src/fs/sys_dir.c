@@ -9,6 +9,7 @@
 #include <ferrite/block.h>
 #include <ferrite/buffer.h>
 #include <ferrite/errno.h>
+#include <ferrite/pagecache.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/string.h>
 #include <ferrite/task.h>
@@ -311,6 +312,7 @@ static void sync_one_device(struct block_device *bd, void *arg)
 
 long sys_sync(void)
 {
+	pagecache_sync(NULL); /* pages changed through mappings, written as write(2) */
 	blkdev_for_each(sync_one_device, NULL);
 	jbd2_commit_all(); /* journalled metadata: committed, durable */
 	return 0;
@@ -322,9 +324,10 @@ long sys_syncfs(int fd)
 	if (!f)
 		return -EBADF;
 	struct super_block *sb = f->inode ? f->inode->sb : NULL;
+	int err = sb ? pagecache_sync(sb) : 0;
 	if (sb && sb->ops && sb->ops->sync_fs)
-		return sb->ops->sync_fs(sb);
-	return 0;
+		err = sb->ops->sync_fs(sb) ?: err;
+	return err;
 }
 
 static long do_fsync(int fd, bool datasync)
@@ -332,9 +335,10 @@ static long do_fsync(int fd, bool datasync)
 	__free(file_put) struct file *f = fd_get(fd);
 	if (!f || (f->mode & FMODE_PATH))
 		return -EBADF;
+	int err = f->inode ? pagecache_fsync(f->inode) : 0;
 	if (f->ops && f->ops->fsync)
-		return f->ops->fsync(f, datasync);
-	return 0;
+		err = f->ops->fsync(f, datasync) ?: err;
+	return err;
 }
 
 long sys_fsync(int fd)
