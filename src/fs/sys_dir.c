@@ -350,3 +350,32 @@ long sys_fdatasync(int fd)
 {
 	return do_fsync(fd, true);
 }
+
+#define SYNC_FILE_RANGE_WAIT_BEFORE 1
+#define SYNC_FILE_RANGE_WRITE 2
+#define SYNC_FILE_RANGE_WAIT_AFTER 4
+
+/* sync_file_range(2): the pages of [offset, offset + nbytes) changed through
+ * shared mappings are written (synchronously, so the WAIT flags have
+ * nothing more to wait for); nbytes 0 means to the end of the file. As on
+ * Linux, no metadata is written: not a durability guarantee. */
+long sys_sync_file_range(int fd, off_t offset, off_t nbytes, unsigned int flags)
+{
+	if (flags & ~(unsigned)(SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+				SYNC_FILE_RANGE_WAIT_AFTER))
+		return -EINVAL;
+	if (offset < 0 || nbytes < 0 || offset > INT64_MAX - nbytes)
+		return -EINVAL;
+	__free(file_put) struct file *f = fd_get(fd);
+	if (!f || (f->mode & FMODE_PATH))
+		return -EBADF;
+	mode_t type = f->inode ? f->inode->mode : 0;
+	if (!S_ISREG(type) && !S_ISDIR(type) && !S_ISLNK(type) && !S_ISBLK(type))
+		return -ESPIPE;
+	if (!(flags & SYNC_FILE_RANGE_WRITE) || !S_ISREG(type))
+		return 0;
+	size_t first = (size_t)((uint64_t)offset >> PAGE_SHIFT);
+	size_t last = nbytes ? (size_t)(((uint64_t)offset + (uint64_t)nbytes + PAGE_SIZE - 1) >> PAGE_SHIFT)
+			     : SIZE_MAX;
+	return pagecache_writeback_range(f->inode, first, last);
+}

@@ -5,7 +5,8 @@
  * - a store through the mapping is seen by read(2) at once (one page
  *   cache), in a sparse file too (ext4 gives the holes blocks at
  *   write-back);
- * - msync(MS_SYNC), fsync and munmap + close + reopen keep the data;
+ * - msync(MS_SYNC), fsync, sync_file_range and munmap + close + reopen
+ *   keep the data; sync_file_range's errors are Linux's;
  *   msync's errors (EINVAL, ENOMEM, EBUSY with MS_INVALIDATE on mlocked
  *   pages) are Linux's;
  * - a page past the end of file gives SIGBUS on a store; truncate under
@@ -129,6 +130,11 @@ static void write_then_read(const char *dir, enum disk disk)
 	CHECK(pread(fd, r, len, 0) == (ssize_t)len && r[PG + 7] == 0xee, "a store after msync");
 	m[PG + 7] = pat(PG + 7, 3);
 	CHECK(fsync(fd) == 0 && fdatasync(fd) == 0, "fsync");
+	m[3 * PG] ^= 0xff;
+	CHECK(sync_file_range(fd, 3 * PG, PG, SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) == 0,
+	      "sync_file_range: %s", strerror(errno));
+	m[3 * PG] ^= 0xff;
+	CHECK(sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE) == 0, "sync_file_range to the end");
 	CHECK(msync(m, PG, MS_ASYNC) == 0 && msync(m, PG, MS_INVALIDATE) == 0, "MS_ASYNC, MS_INVALIDATE");
 	struct stat st;
 	CHECK(fstat(fd, &st) == 0 && st.st_size == (off_t)len, "size unchanged: %lld",
@@ -242,6 +248,15 @@ static void errors(const char *dir)
 	CHECK_ERRNO(msync(m, PG, MS_INVALIDATE), EBUSY);
 	CHECK(munlock(m, PG) == 0 && munmap(m, PG) == 0, "munmap");
 	CHECK_ERRNO(msync(m, PG, MS_SYNC), ENOMEM);
+	CHECK_ERRNO(sync_file_range(fd, 0, 0, 8), EINVAL);
+	CHECK_ERRNO(sync_file_range(fd, -1, 0, SYNC_FILE_RANGE_WRITE), EINVAL);
+	CHECK_ERRNO(sync_file_range(fd, 0, -1, SYNC_FILE_RANGE_WRITE), EINVAL);
+	CHECK_ERRNO(sync_file_range(-1, 0, 0, SYNC_FILE_RANGE_WRITE), EBADF);
+	int p[2];
+	CHECK(pipe(p) == 0, "pipe");
+	CHECK_ERRNO(sync_file_range(p[0], 0, 0, SYNC_FILE_RANGE_WRITE), ESPIPE);
+	close(p[0]);
+	close(p[1]);
 	close(fd);
 	CHECK(unlink(P(dir, "ms-err.bin")) == 0, "unlink");
 }
