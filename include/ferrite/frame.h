@@ -24,7 +24,8 @@ struct frame {
 	int refcount;          /* atomic; 0 while free */
 	uint16_t flags;
 	uint8_t order;         /* block order of a free or pages_alloc'ed head frame */
-	uint8_t pad;
+	uint8_t dirty;         /* page cache page changed through a mapping, not yet
+				* written back; Lock: its vm_object's lock */
 	struct list_head node; /* free list link, or owner's list */
 };
 

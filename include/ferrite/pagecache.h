@@ -3,7 +3,8 @@
  * inode, made on first use and owned by the inode (inode->pages, freed by
  * the last inode_put). Its pages are filled by the file system's
  * inode_ops.read_pages and shared by read(2), mmap (MAP_PRIVATE copies on
- * write; MAP_SHARED maps them read-only) and execve.
+ * write; MAP_SHARED maps them, changes written back by pagecache_dirty.c)
+ * and execve.
  *
  * The cache is write-through: a file system writes data to the device as
  * before (so ordered mode, O_SYNC and the crash guarantees are unchanged)
@@ -11,8 +12,10 @@
  * pagecache_write(), under the lock that serialises its writers. Every
  * change bumps the object's sequence number; a fill that raced with one is
  * thrown away and read again, so a page never holds older data than the
- * device. Cached pages are therefore always clean, and reclaim may drop
- * any that no mapping holds (least recently used object first).
+ * device. Pages changed through a MAP_SHARED mapping are marked dirty by
+ * the write fault and written back later (see pagecache_dirty.c); reclaim
+ * may drop any other page that no mapping holds (least recently used
+ * object first).
  *
  * Lock order: fs lock (fs->lock) > mm->lock > vm_object lock > the global
  * cache list lock (taken with trylock from reclaim) > the frame allocator.
@@ -25,6 +28,7 @@ struct file;
 struct iobuf;
 struct vm_object;
 struct frame;
+struct super_block;
 
 /* The cache object of ino (made on first use; borrowed: the inode owns it),
  * or NULL on ENOMEM. */
@@ -62,6 +66,24 @@ void pagecache_unmap_from(struct vm_object *obj, size_t first);
 /* Mark obj as mapped (pagecache_unmap_from has work to do); was it? */
 void vm_object_cache_mapped(struct vm_object *obj);
 bool vm_object_cache_unmap_needed(const struct vm_object *obj);
+/* pagecache_dirty.c: write-back of pages changed through shared mappings.
+ * Make obj's shared writable mappings read-only (pagecache_unmap.c). */
+void pagecache_wrprotect(struct vm_object *obj);
+/* Write the dirty pages index first..last-1 of ino (caller holds a
+ * reference) and wait. Return the first error of this call. May sleep. */
+int pagecache_writeback_range(struct inode *ino, size_t first, size_t last);
+/* The write-back error of ino not yet reported (then cleared), or 0. */
+int pagecache_writeback_error(struct inode *ino);
+/* fsync, fdatasync: write every dirty page of ino, then report an error. */
+int pagecache_fsync(struct inode *ino);
+/* sync, syncfs, umount: every dirty inode of sb (NULL: all). */
+int pagecache_sync(const struct super_block *sb);
+/* MS_ASYNC: the flusher thread writes everything dirty now. */
+void pagecache_kick_flusher(void);
+/* After a user write fault: start the flusher; past the dirty limit,
+ * write back the oldest dirty file. No lock held. */
+void pagecache_balance_dirty(void);
+
 /* Give back up to want cache pages that nobody maps. Return pages freed. */
 size_t pagecache_shrink(size_t want);
 /* Pages held by all page caches now. */

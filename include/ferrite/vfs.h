@@ -147,6 +147,12 @@ struct inode_ops {
 	 * past the end of file stay zero). 0 or -errno. Takes the file
 	 * system's locks. */
 	int (*read_pages)(struct inode *ino, uint64_t index, void *buf, size_t npages);
+	/* Page cache write-back (<ferrite/pagecache.h>): write n bytes of src
+	 * (a cached page changed through a shared mapping) at byte pos to the
+	 * device, allocating blocks for holes; never past i_size (the bytes
+	 * beyond it are dropped) and without copying into the cache. Data
+	 * before the metadata that points at it, as write(2). 0 or -errno. */
+	int (*writeback)(struct inode *ino, uint64_t pos, const void *src, size_t n);
 };
 
 /* An attribute change (inode_ops.setattr): the IATTR_* bits in valid say

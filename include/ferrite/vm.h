@@ -110,6 +110,8 @@ struct mm {
 	unsigned def_flags;       /* VM_LOCKED after mlockall(MCL_FUTURE); Lock: lock */
 };
 
+/* msync(2) on mm (msync.c): 0 or -errno. May sleep. */
+long mm_msync(struct mm *mm, uintptr_t addr, size_t len, int flags);
 /* Return: new empty address space (refcount 1) or NULL. */
 struct mm *mm_create(void);
 /* Return: a copy-on-write copy of parent (refcount 1) or NULL. */

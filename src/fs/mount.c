@@ -26,6 +26,7 @@
  */
 #include <ferrite/vfs.h>
 #include <ferrite/errno.h>
+#include <ferrite/pagecache.h>
 #include <ferrite/string.h>
 #include <ferrite/task.h>
 #include <ferrite/printk.h>
@@ -469,6 +470,9 @@ static void reaper_start(void)
 
 int vfs_umount(struct inode *mountpoint, struct inode *root, bool lazy)
 {
+	/* Pages changed through mappings first: the dirty list holds their
+	 * inodes, which would keep the file system busy. */
+	pagecache_sync(NULL);
 	struct umount_puts *p = kzalloc(sizeof(*p));
 
 	if (!p) {

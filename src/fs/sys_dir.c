@@ -9,6 +9,7 @@
 #include <ferrite/block.h>
 #include <ferrite/buffer.h>
 #include <ferrite/errno.h>
+#include <ferrite/pagecache.h>
 #include <ferrite/kmalloc.h>
 #include <ferrite/string.h>
 #include <ferrite/task.h>
@@ -311,6 +312,7 @@ static void sync_one_device(struct block_device *bd, void *arg)
 
 long sys_sync(void)
 {
+	pagecache_sync(NULL); /* pages changed through mappings, written as write(2) */
 	blkdev_for_each(sync_one_device, NULL);
 	jbd2_commit_all(); /* journalled metadata: committed, durable */
 	return 0;
@@ -322,9 +324,10 @@ long sys_syncfs(int fd)
 	if (!f)
 		return -EBADF;
 	struct super_block *sb = f->inode ? f->inode->sb : NULL;
+	int err = sb ? pagecache_sync(sb) : 0;
 	if (sb && sb->ops && sb->ops->sync_fs)
-		return sb->ops->sync_fs(sb);
-	return 0;
+		err = sb->ops->sync_fs(sb) ?: err;
+	return err;
 }
 
 static long do_fsync(int fd, bool datasync)
@@ -332,9 +335,10 @@ static long do_fsync(int fd, bool datasync)
 	__free(file_put) struct file *f = fd_get(fd);
 	if (!f || (f->mode & FMODE_PATH))
 		return -EBADF;
+	int err = f->inode ? pagecache_fsync(f->inode) : 0;
 	if (f->ops && f->ops->fsync)
-		return f->ops->fsync(f, datasync);
-	return 0;
+		err = f->ops->fsync(f, datasync) ?: err;
+	return err;
 }
 
 long sys_fsync(int fd)
@@ -345,4 +349,33 @@ long sys_fsync(int fd)
 long sys_fdatasync(int fd)
 {
 	return do_fsync(fd, true);
+}
+
+#define SYNC_FILE_RANGE_WAIT_BEFORE 1
+#define SYNC_FILE_RANGE_WRITE 2
+#define SYNC_FILE_RANGE_WAIT_AFTER 4
+
+/* sync_file_range(2): the pages of [offset, offset + nbytes) changed through
+ * shared mappings are written (synchronously, so the WAIT flags have
+ * nothing more to wait for); nbytes 0 means to the end of the file. As on
+ * Linux, no metadata is written: not a durability guarantee. */
+long sys_sync_file_range(int fd, off_t offset, off_t nbytes, unsigned int flags)
+{
+	if (flags & ~(unsigned)(SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+				SYNC_FILE_RANGE_WAIT_AFTER))
+		return -EINVAL;
+	if (offset < 0 || nbytes < 0 || offset > INT64_MAX - nbytes)
+		return -EINVAL;
+	__free(file_put) struct file *f = fd_get(fd);
+	if (!f || (f->mode & FMODE_PATH))
+		return -EBADF;
+	mode_t type = f->inode ? f->inode->mode : 0;
+	if (!S_ISREG(type) && !S_ISDIR(type) && !S_ISLNK(type) && !S_ISBLK(type))
+		return -ESPIPE;
+	if (!(flags & SYNC_FILE_RANGE_WRITE) || !S_ISREG(type))
+		return 0;
+	size_t first = (size_t)((uint64_t)offset >> PAGE_SHIFT);
+	size_t last = nbytes ? (size_t)(((uint64_t)offset + (uint64_t)nbytes + PAGE_SIZE - 1) >> PAGE_SHIFT)
+			     : SIZE_MAX;
+	return pagecache_writeback_range(f->inode, first, last);
 }

@@ -14,6 +14,7 @@
 #include <ferrite/vfs.h>
 #include <ferrite/block.h>
 #include <ferrite/errno.h>
+#include <ferrite/pagecache.h>
 #include <ferrite/string.h>
 #include <ferrite/task.h>
 #include <ferrite/cpu.h>
@@ -189,8 +190,11 @@ long sys_mount(const char __user *usource, const char __user *utarget, const cha
 			return -EINVAL;
 		struct super_block *sb = dir->sb;
 		if (sb && sb->ops && sb->ops->remount &&
-		    !!(sb->flags & MS_RDONLY) != !!(flags & MS_RDONLY))
+		    !!(sb->flags & MS_RDONLY) != !!(flags & MS_RDONLY)) {
+			if (flags & MS_RDONLY)
+				pagecache_sync(sb); /* mapped changes, while it is writable */
 			return sb->ops->remount(sb, flags);
+		}
 		if (inode_is_readonly(dir) && !(flags & MS_RDONLY))
 			return -EROFS;
 		return 0;

@@ -1,6 +1,7 @@
 /*
  * Page faults: lazy zero-filled anonymous pages, pages of vm_objects (also
- * ramfs files, shared or copied on write), private copies of other files'
+ * ramfs files, shared or copied on write; a write to a shared page cache
+ * page marks it dirty for write-back), private copies of other files'
  * pages read at fault time, copy-on-write breaks and stack
  * growth. Everything runs under mm->lock except the file read, which may
  * sleep: fault_page() drops the lock around kernel_read() and re-checks.
@@ -68,6 +69,18 @@ static int cow_copy_locked(struct mm *mm, struct vma *vma, uintptr_t va, struct 
 	return err;
 }
 
+/* The first write to a clean page of a shared file mapping (mapped
+ * read-only by pte_prot_for): the page is dirty, the mapping may write. */
+static int cache_write_locked(struct mm *mm, struct vma *vma, uintptr_t va, struct frame *f)
+{
+	size_t index = (size_t)(vma->obj_pgoff + ((va - vma->start) >> PAGE_SHIFT));
+
+	vm_object_cache_dirty(vma->obj, index, f);
+	if (vma->flags & VM_WRITE)
+		hal_pt_protect(mm->pt, va, vma_hal_prot(vma));
+	return 0; /* forced writes go through the direct map */
+}
+
 int fault_locked(struct mm *mm, uintptr_t addr, unsigned access, bool force)
 {
 	uintptr_t va = ALIGN_DOWN(addr, PAGE_SIZE);
@@ -85,8 +98,13 @@ int fault_locked(struct mm *mm, uintptr_t addr, unsigned access, bool force)
 
 	if (hal_pt_translate(mm->pt, va, &pa, &cur)) {
 		struct frame *f = phys_to_frame(pa);
-		if (!write || (cur & HAL_PROT_WRITE) || (vma->flags & VM_SHARED))
+		if (!write || (cur & HAL_PROT_WRITE))
 			return 0;
+		if (vma->flags & VM_SHARED) {
+			if (vma->obj && vm_object_is_cache(vma->obj))
+				return cache_write_locked(mm, vma, va, f);
+			return 0;
+		}
 		/* Write to a read-only private page: copy-on-write. */
 		if (frame_refcount(f) == 1) {
 			if (vma->flags & VM_WRITE)
@@ -112,6 +130,8 @@ int fault_locked(struct mm *mm, uintptr_t addr, unsigned access, bool force)
 			frame_put(f);
 			return err;
 		}
+		if (write && vm_object_is_cache(vma->obj))
+			vm_object_cache_dirty(vma->obj, (size_t)index, f);
 		return map_frame_locked(mm, va, f, pte_prot_for(vma, f));
 	}
 	if (vma->file)

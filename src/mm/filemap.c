@@ -3,8 +3,8 @@
  * needs. Files whose ops have mmap_object (ramfs regular files; ext4 and
  * FAT files, whose object is their page cache) lend their vm_object, so
  * mappings share the file's own pages; others are served as private
- * copies read at fault time (fault.c). Shared mappings of a page cache are
- * read-only (no write-back of mapped pages yet: PROT_WRITE gives ENODEV).
+ * copies read at fault time (fault.c). Writes through shared mappings of a
+ * page cache mark its pages dirty; pagecache_dirty.c writes them back.
  * Locking: none here; mmap_object takes the file system's locks.
  */
 #include "mm_internal.h"
@@ -33,16 +33,6 @@ int filemap_prepare(struct file *file, bool shared, int prot, struct vm_object *
 	struct vm_object *o = file->ops->mmap_object(file);
 	if (IS_ERR(o))
 		return (int)PTR_ERR(o);
-	if (shared && vm_object_is_cache(o)) {
-		/* Disk files: their cache pages are clean copies of the
-		 * device, with no write-back of pages changed through a
-		 * mapping yet; shared mappings are read-only for good. */
-		if (prot & PROT_WRITE) {
-			vm_object_put(o);
-			return -ENODEV;
-		}
-		*may_write = false;
-	}
 	*obj = o;
 	return 0;
 }

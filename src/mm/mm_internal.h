@@ -6,6 +6,7 @@
 #include <ferrite/vm.h>
 #include <ferrite/frame.h>
 #include <ferrite/spinlock.h>
+#include <ferrite/mutex.h>
 #include <hal/hal_mmu.h>
 
 struct vm_object {
@@ -26,11 +27,31 @@ struct vm_object {
 	size_t scan;          /* Lock: lock; page index where reclaim resumes */
 	struct list_head lru; /* Lock: the cache list lock (pagecache.c) */
 	bool mapped;          /* set once, when first lent to a mapping */
+	/* Write-back of pages dirtied through shared mappings (pagecache_dirty.c): */
+	size_t ndirty;               /* Lock: lock; frames with frame->dirty set */
+	int wb_err;                  /* Lock: lock; first write-back error not yet reported */
+	uint64_t dirty_since;        /* Lock: the dirty list lock; when it joined the list (ns) */
+	uint64_t dirty_ticket;       /* Lock: the dirty list lock; order of joining */
+	struct list_head dirty_node; /* Lock: the dirty list lock; on the list (holding an
+				      * inode reference) while it may have dirty pages */
+	struct mutex wb_lock;        /* one write-back of the object at a time */
 };
 
 /* vm_object.c: the slot of page index (made when make), NULL when absent
  * or on ENOMEM. Caller holds obj->lock. */
 struct frame **vm_object_slot_locked(struct vm_object *obj, size_t index, bool make);
+/* pagecache_dirty.c: f (a page of obj) is clean again, its change
+ * dropped (truncate, release). Caller holds obj->lock or the last ref. */
+void vm_object_clean_locked(struct vm_object *obj, struct frame *f);
+/* pagecache.c: the dirty list (pagecache_dirty.c). Lock order:
+ * obj->lock > pagecache_dirty_lock. */
+extern struct spinlock pagecache_dirty_lock;
+extern struct list_head pagecache_dirty_list;
+extern size_t pagecache_dirty_count;
+extern uint64_t pagecache_dirty_clock;
+/* A write through a shared mapping will change f, page index of cache obj:
+ * mark it dirty, the object on the dirty list. Takes obj->lock. */
+void vm_object_cache_dirty(struct vm_object *obj, size_t index, struct frame *f);
 /* pagecache.c: the last reference to a cache object went: leave the list,
  * give back the pages counted as cache. */
 void vm_object_cache_forget(struct vm_object *obj);
@@ -83,6 +104,10 @@ static inline unsigned pte_prot_for(const struct vma *vma, const struct frame *f
 	unsigned prot = vma_hal_prot(vma);
 
 	if (!(vma->flags & VM_SHARED) && frame_refcount(f) != 1)
+		prot &= ~HAL_PROT_WRITE;
+	/* A clean page cache page is mapped read-only, so its first write
+	 * faults and marks it dirty (pagecache_dirty.c). */
+	if ((vma->flags & VM_SHARED) && vma->obj && vma->obj->lru.next && !READ_ONCE(f->dirty))
 		prot &= ~HAL_PROT_WRITE;
 	return prot;
 }

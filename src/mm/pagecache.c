@@ -9,8 +9,9 @@
  * frame allocator finds no free page, pagecache_shrink() walks the list
  * and frees unmapped pages of each object from where its last scan
  * stopped (so a file streamed through the cache loses its oldest pages
- * first). Every cached page is clean (the cache is write-through), so no
- * write-back is needed before freeing.
+ * first). Pages changed through a shared mapping (frame->dirty) are kept
+ * until written back (pagecache_dirty.c); every other cached page is
+ * clean (write(2) is write-through), so it is freed without a write.
  *
  * Locking: obj->lock (a spinlock, innermost of mm->lock and the fs locks)
  * guards the slots, npages, seq and scan. cache_lock guards the list; it is
@@ -24,6 +25,7 @@
 #include <ferrite/pagecache.h>
 #include <ferrite/string.h>
 #include <ferrite/vfs.h>
+#include <hal/hal_timer.h>
 
 static struct spinlock cache_lock = SPINLOCK_INIT("pagecache");
 static LIST_HEAD(cache_list);    /* Lock: cache_lock; least recently used first */
@@ -49,6 +51,8 @@ struct vm_object *vm_object_create_cache(struct inode *ino)
 	if (!obj)
 		return NULL;
 	obj->inode = ino;
+	list_init(&obj->dirty_node);
+	obj->wb_lock = (struct mutex)MUTEX_INIT(obj->wb_lock); /* no mutex_init: host tests link no usync */
 	frame_reclaim_hook = reclaim_hook;
 	unsigned long flags = spin_lock_irqsave(&cache_lock);
 	list_add_tail(&obj->lru, &cache_list);
@@ -232,7 +236,9 @@ void vm_object_cache_write(struct vm_object *obj, uint64_t pos, const void *src,
 		struct frame **slot = vm_object_slot_locked(obj, (size_t)(at >> PAGE_SHIFT), false);
 		if (slot && *slot) {
 			char *dst = (char *)frame_to_virt(*slot) + off;
-			if (src)
+			if (src && dst == (const char *)src + done)
+				; /* a write-back of this very page */
+			else if (src)
 				memcpy(dst, (const char *)src + done, k);
 			else
 				memset(dst, 0, k);
@@ -257,6 +263,44 @@ void vm_object_cache_truncate(struct vm_object *obj, uint64_t size)
 	vm_object_set_size(obj, size_pages(size));
 }
 
+/* The dirty list (<ferrite/pagecache.h>, pagecache_dirty.c): cache objects
+ * that may hold pages changed through a mapping, oldest first; each entry
+ * holds a reference to its inode. */
+struct spinlock pagecache_dirty_lock = SPINLOCK_INIT("pagecache-dirty");
+LIST_HEAD(pagecache_dirty_list); /* Lock: pagecache_dirty_lock */
+size_t pagecache_dirty_count;    /* atomic: pages with frame->dirty set */
+uint64_t pagecache_dirty_clock;  /* atomic: tickets of list entries */
+
+void vm_object_clean_locked(struct vm_object *obj, struct frame *f)
+{
+	if (!f->dirty)
+		return;
+	WRITE_ONCE(f->dirty, 0);
+	obj->ndirty--;
+	__atomic_sub_fetch(&pagecache_dirty_count, 1, __ATOMIC_RELAXED);
+}
+
+void vm_object_cache_dirty(struct vm_object *obj, size_t index, struct frame *f)
+{
+	unsigned long flags = spin_lock_irqsave(&obj->lock);
+	struct frame **slot = vm_object_slot_locked(obj, index, false);
+
+	if (slot && *slot == f && !f->dirty && obj->inode) {
+		WRITE_ONCE(f->dirty, 1);
+		obj->ndirty++;
+		__atomic_add_fetch(&pagecache_dirty_count, 1, __ATOMIC_RELAXED);
+		spin_lock(&pagecache_dirty_lock);
+		if (list_empty(&obj->dirty_node)) {
+			ref_get(&obj->inode->ref); /* the list's: the inode outlives munmap and close */
+			obj->dirty_since = hal_time_ns();
+			obj->dirty_ticket = __atomic_add_fetch(&pagecache_dirty_clock, 1, __ATOMIC_RELAXED);
+			list_add_tail(&obj->dirty_node, &pagecache_dirty_list);
+		}
+		spin_unlock(&pagecache_dirty_lock);
+	}
+	spin_unlock_irqrestore(&obj->lock, flags);
+}
+
 /* Free unmapped pages of obj from its scan point, up to want. Caller holds
  * obj->lock. Return pages freed. */
 static size_t shrink_object_locked(struct vm_object *obj, size_t want)
@@ -270,7 +314,7 @@ static size_t shrink_object_locked(struct vm_object *obj, size_t want)
 	for (size_t n = 0; n < slots && freed < want; n++) {
 		size_t i = (start + n) % slots;
 		struct frame **slot = vm_object_slot_locked(obj, i, false);
-		if (!slot || !*slot || frame_refcount(*slot) != 1)
+		if (!slot || !*slot || frame_refcount(*slot) != 1 || (*slot)->dirty)
 			continue;
 		frame_put(*slot);
 		*slot = NULL;

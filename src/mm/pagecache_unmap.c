@@ -8,6 +8,9 @@
  * processes (process_for_each, under proc_tree_lock) and each one's VMAs.
  * Only objects that were ever mapped pay for it (vm_object.mapped), and
  * only when a truncate drops pages.
+ * Write-back (pagecache_dirty.c) walks the same way to make the shared
+ * writable mappings of an object read-only again, so the next write to a
+ * page just written faults and marks it dirty anew.
  * Locking: the mms are collected with a reference under proc_tree_lock,
  * then each mm->lock is taken alone (the caller holds only its fs lock).
  */
@@ -41,6 +44,8 @@ static int collect_mm(struct process *p, void *arg)
 	return 0;
 }
 
+/* Unmap the pages index >= first of obj in mm; or, when first is
+ * SIZE_MAX, make its shared mappings read-only (write-back). */
 static void unmap_in_mm(struct mm *mm, struct vm_object *obj, size_t first)
 {
 	struct vma *vma;
@@ -49,6 +54,17 @@ static void unmap_in_mm(struct mm *mm, struct vm_object *obj, size_t first)
 	list_for_each_entry(vma, &mm->vmas, node) {
 		if (vma->obj != obj)
 			continue;
+		if (first == SIZE_MAX) {
+			if (!(vma->flags & VM_SHARED) || !(vma->flags & VM_WRITE))
+				continue;
+			for (uintptr_t va = vma->start; va < vma->end; va += PAGE_SIZE) {
+				phys_addr_t pa;
+				unsigned cur;
+				if (hal_pt_translate(mm->pt, va, &pa, &cur) && (cur & HAL_PROT_WRITE))
+					hal_pt_protect(mm->pt, va, cur & ~HAL_PROT_WRITE);
+			}
+			continue;
+		}
 		uint64_t npages = (vma->end - vma->start) >> PAGE_SHIFT;
 		if (vma->obj_pgoff + npages <= first)
 			continue;
@@ -60,7 +76,7 @@ static void unmap_in_mm(struct mm *mm, struct vm_object *obj, size_t first)
 	spin_unlock(&mm->lock);
 }
 
-void pagecache_unmap_from(struct vm_object *obj, size_t first)
+static void for_each_mapper(struct vm_object *obj, size_t first)
 {
 	if (!READ_ONCE(obj->mapped))
 		return;
@@ -75,4 +91,14 @@ void pagecache_unmap_from(struct vm_object *obj, size_t first)
 			break;
 		skip = b.seen - 1; /* the process that did not fit comes first next time */
 	}
+}
+
+void pagecache_unmap_from(struct vm_object *obj, size_t first)
+{
+	for_each_mapper(obj, first);
+}
+
+void pagecache_wrprotect(struct vm_object *obj)
+{
+	for_each_mapper(obj, SIZE_MAX);
 }

@@ -69,22 +69,9 @@ long sys_madvise(unsigned long addr, unsigned long len, int advice)
 	return mm_madvise(current_mm(), addr, len, advice);
 }
 
-/* Anonymous and private pages have no backing store to write back, and
- * shared mappings of ramfs files map the file's own pages (other files'
- * shared mappings are read-only copies), so msync only validates. */
 long sys_msync(unsigned long addr, unsigned long len, int flags)
 {
-	struct vma vma;
-
-	if (!IS_ALIGNED(addr, PAGE_SIZE) || (flags & ~(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) ||
-	    ((flags & MS_ASYNC) && (flags & MS_SYNC)))
-		return -EINVAL;
-	for (unsigned long va = addr; va < addr + len && va >= addr; va += PAGE_SIZE)
-		if (!mm_find_vma_copy(current_mm(), va, &vma))
-			return -ENOMEM;
-		else if (vma.end > va)
-			va = vma.end - PAGE_SIZE;
-	return 0;
+	return mm_msync(current_mm(), addr, len, flags);
 }
 
 /*

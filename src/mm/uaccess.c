@@ -20,6 +20,7 @@
 #include "mm_internal.h"
 #include <ferrite/cpu.h>
 #include <ferrite/errno.h>
+#include <ferrite/pagecache.h>
 #include <ferrite/string.h>
 #include <ferrite/task.h>
 #include <ferrite/uaccess.h>
@@ -47,6 +48,10 @@ int vm_handle_fault(uintptr_t addr, unsigned access, bool user)
 	/* A user access with no frame to be had: the OOM killer, not SIGSEGV. */
 	if (err == -ENOMEM && user)
 		err = oom_fault();
+	/* A user write may have dirtied a file page: past the dirty limit,
+	 * write some back now (no lock is held on this path). */
+	if (!err && user && (access & VM_WRITE))
+		pagecache_balance_dirty();
 #endif
 	return err;
 }

@@ -71,6 +71,7 @@ static void vm_object_release(struct ref *r)
 			continue;
 		for (size_t i = 0; i < VM_LEAF_SLOTS; i++) {
 			if (leaf[i]) {
+				vm_object_clean_locked(obj, leaf[i]);
 				frame_put(leaf[i]);
 				account_add(obj, -1);
 			}
@@ -177,6 +178,7 @@ void vm_object_set_size(struct vm_object *obj, size_t npages)
 		struct frame *f = *slot;
 		if (!f)
 			continue;
+		vm_object_clean_locked(obj, f); /* past the end: nothing to write */
 		if (frame_refcount(f) == 1) {
 			*slot = NULL; /* nobody maps it */
 			frame_put(f);

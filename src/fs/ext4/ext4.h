@@ -375,6 +375,7 @@ uint8_t ext4_ftype(mode_t mode);
 /* write.c */
 ssize_t ext4_write(struct file *f, const struct iobuf *buf, off_t *pos);
 int ext4_truncate(struct inode *vi, off_t size);
+int ext4_writeback(struct inode *vi, uint64_t pos, const void *src, size_t n);
 int ext4_fsync(struct file *f, bool datasync);
 long ext4_fallocate(struct file *f, int mode, off_t off, off_t len);
 /* Lookup/readdir/read wrappers that hold fs->lock shared. */

@@ -139,6 +139,7 @@ const struct inode_ops ext4_dir_iops = {
 const struct inode_ops ext4_file_iops = {
 	.truncate = ext4_truncate,
 	.read_pages = ext4_read_pages,
+	.writeback = ext4_writeback,
 };
 const struct inode_ops ext4_symlink_iops = {
 	.readlink = ext4_readlink,

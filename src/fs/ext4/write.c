@@ -163,6 +163,36 @@ ssize_t ext4_write(struct file *f, const struct iobuf *buf, off_t *pos)
 	return err;
 }
 
+/* iops->writeback: a page changed through a shared mapping. Holes get
+ * blocks here, as a write(2) of those bytes would, in a transaction of its
+ * own after the data reached the device. */
+int ext4_writeback(struct inode *vi, uint64_t pos, const void *src, size_t n)
+{
+	struct ext4_fs *fs = EXT4_I(vi)->fs;
+
+	if (!ext4_writable(fs))
+		return -EROFS;
+	__free(kfree) char *bounce = kmalloc(EXT4_WRITE_CHUNK + 4096);
+	if (!bounce)
+		return -ENOMEM;
+	guard(rwlock_write)(&fs->lock);
+	uint64_t size = (uint64_t)vi->size;
+	if (pos >= size)
+		return 0; /* truncated meanwhile */
+	n = (size_t)MIN((uint64_t)n, size - pos);
+	__free(ext4_journal_stop) struct ext4_handle *h = ext4_journal_start(fs, 16);
+	if (IS_ERR(h))
+		return (int)PTR_ERR(h);
+	ssize_t w = write_chunk(h, vi, pos, src, n, bounce);
+	if (w < 0)
+		return (int)w;
+	spin_lock(&vi->lock);
+	inode_touch(vi);
+	spin_unlock(&vi->lock);
+	int err = ext4_write_inode(h, vi);
+	return err ? err : (size_t)w < n ? -EIO : 0;
+}
+
 int ext4_truncate(struct inode *vi, off_t size)
 {
 	struct ext4_inode_info *ei = EXT4_I(vi);

@@ -290,6 +290,34 @@ static ssize_t fat_read_direct(struct inode *vi, const struct iobuf *buf, off_t 
 	return done ? (ssize_t)done : err;
 }
 
+/* iops->writeback: a page changed through a shared mapping, written over
+ * the clusters the file already has (FAT files have no holes); the bytes
+ * past i_size are dropped. */
+static int fat_writeback(struct inode *vi, uint64_t pos, const void *src, size_t n)
+{
+	struct fat_inode_info *ei = FAT_I(vi);
+	struct fat_fs *fs = ei->fs;
+	int err = 0;
+
+	if (fs->readonly)
+		return -EROFS;
+	__free(kfree) char *scratch = kmalloc(FAT_IO_CHUNK);
+	if (!scratch)
+		return -ENOMEM;
+	mutex_lock(&fs->lock);
+	uint64_t size = (uint64_t)vi->size;
+	if (pos < size) {
+		err = write_clusters(ei, pos, src, (size_t)MIN((uint64_t)n, size - pos), scratch);
+		fat_touch(vi);
+		ei->attr |= ATTR_ARCH;
+		int e2 = fat_write_inode(vi);
+		int e3 = fat_flush(fs);
+		err = err ? err : e2 ? e2 : e3;
+	}
+	mutex_unlock(&fs->lock);
+	return err;
+}
+
 static int fat_read_pages(struct inode *vi, uint64_t index, void *buf, size_t npages)
 {
 	struct iobuf b = iobuf_kernel(buf, npages * PAGE_SIZE);
@@ -468,5 +496,6 @@ const struct file_ops fat_dir_fops = {
 const struct inode_ops fat_file_iops = {
 	.truncate = fat_truncate,
 	.read_pages = fat_read_pages,
+	.writeback = fat_writeback,
 	.setattr = fat_setattr,
 };
