@@ -4,7 +4,8 @@
  * FRAME_KMALLOC and keeps the order, so kfree() needs no size.
  * Locking: the slab caches have their own locks; live_bytes is atomic.
  *
- * Per-CPU magazines (kernel release builds): each CPU keeps up to
+ * Per-CPU magazines (release kernels built with -DKMALLOC_MAGAZINES=1;
+ * off by default, see below): each CPU keeps up to
  * KMALLOC_MAG_SIZE free objects of each class in its struct kmalloc_mag;
  * kmalloc and kfree pop and push there under that CPU's magazine lock
  * (uncontended: only kmalloc_drain_all takes another CPU's), and move
@@ -212,7 +213,18 @@ out:
 /* Debug builds leave the magazines out, so that every free is poisoned and
  * every allocation checked by slab.c; so do host tests (they compare free
  * frame counts right after kfree). */
-#if !defined(FERRITE_DEBUG) && !defined(FERRITE_HOST)
+/*
+ * Off by default: with the magazines on, the runner's leak check saw
+ * frames_free one page lower after smp_threads at -smp 4 in about half the
+ * runs (never lower still on repeats, kmalloc_bytes unchanged), as if the
+ * reordered frees left one more slab page partly used; until that is
+ * understood, the leak check's exactness wins over the ~5% fork+exit gain.
+ */
+#ifndef KMALLOC_MAGAZINES
+#define KMALLOC_MAGAZINES 0
+#endif
+
+#if KMALLOC_MAGAZINES && !defined(FERRITE_DEBUG) && !defined(FERRITE_HOST)
 #define KMALLOC_MAG_SIZE 16
 #define KMALLOC_MAG_BATCH 8
 _Static_assert(KMALLOC_MAG_SIZE <= SLAB_BULK_MAX, "a drain is one bulk free");
