@@ -4,9 +4,12 @@
  * guest run several). Returns a static path, or NULL when none matches.
  */
 #pragma once
+#include "common.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The first /dev/vdX whose bytes at off match the predicate. */
@@ -51,4 +54,19 @@ static inline const char *disk_find_ext4(const char *label)
 static inline const char *disk_find_fat32(const char *label)
 {
 	return disk_find(0, 512, disk_fat32_label_is, label);
+}
+
+/* Where a file-system test works: dev (found by label) mounted as fstype
+ * at mnt inside Ferrite, or a fresh directory from the mkdtemp template
+ * tmpl when there is no such disk (on Linux). */
+static inline const char *disk_test_dir(const char *dev, const char *fstype, const char *mnt,
+					char *tmpl)
+{
+	if (dev) {
+		mkdir(mnt, 0755);
+		CHECK(mount(dev, mnt, fstype, 0, NULL) == 0, "mount %s on %s", dev, mnt);
+		return mnt;
+	}
+	CHECK(mkdtemp(tmpl), "mkdtemp");
+	return tmpl;
 }

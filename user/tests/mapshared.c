@@ -280,24 +280,13 @@ static void cleanup(const char *dir)
 	rmdir(dir);
 }
 
-static const char *setup(const char *dev, const char *fstype, const char *mnt, char *tmpl)
-{
-	if (dev) {
-		mkdir(mnt, 0755);
-		CHECK(mount(dev, mnt, fstype, 0, NULL) == 0, "mount %s on %s", dev, mnt);
-		return mnt;
-	}
-	CHECK(mkdtemp(tmpl), "mkdtemp");
-	return tmpl;
-}
-
 int main(void)
 {
 	char t1[] = "/tmp/mapshared-XXXXXX", t2[] = "/tmp/mapshared-XXXXXX";
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	const char *dev = disk_find_ext4("ferrite-ext4w");
-	const char *dir = setup(dev, "ext4", EXT4_MNT, t1);
+	const char *dir = disk_test_dir(dev, "ext4", EXT4_MNT, t1);
 	run_all(dir, dev ? EXT4 : NONE);
 	if (dev)
 		CHECK(umount(dir) == 0, "umount %s: %s", dir, strerror(errno));
@@ -305,7 +294,7 @@ int main(void)
 		cleanup(dir);
 
 	dev = disk_find_fat32("FERRITEFATT");
-	dir = setup(dev, "vfat", FAT_MNT, t2);
+	dir = disk_test_dir(dev, "vfat", FAT_MNT, t2);
 	run_all(dir, dev ? FAT : NONE);
 	if (dev)
 		CHECK(umount(dir) == 0, "umount %s: %s", dir, strerror(errno));

@@ -227,17 +227,6 @@ static void run_all(const char *dir, const char *self)
 
 /* Mount the disk labelled label (type fstype) at mnt, or make a /tmp
  * directory: the directory to test in. */
-static const char *setup(const char *dev, const char *fstype, const char *mnt, char *tmpl)
-{
-	if (dev) {
-		mkdir(mnt, 0755);
-		CHECK(mount(dev, mnt, fstype, 0, NULL) == 0, "mount %s on %s", dev, mnt);
-		return mnt;
-	}
-	CHECK(mkdtemp(tmpl), "mkdtemp");
-	return tmpl;
-}
-
 static void teardown(const char *dev, const char *dir)
 {
 	if (dev)
@@ -259,12 +248,12 @@ int main(int argc, char **argv)
 	selfpath[n] = 0;
 
 	const char *dev = disk_find_ext4("ferrite-ext4w");
-	const char *dir = setup(dev, "ext4", EXT4_MNT, t1);
+	const char *dir = disk_test_dir(dev, "ext4", EXT4_MNT, t1);
 	run_all(dir, selfpath);
 	teardown(dev, dir);
 
 	dev = disk_find_fat32("FERRITEFATT");
-	dir = setup(dev, "vfat", FAT_MNT, t2);
+	dir = disk_test_dir(dev, "vfat", FAT_MNT, t2);
 	run_all(dir, selfpath);
 	teardown(dev, dir);
 	return 0;
